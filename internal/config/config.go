@@ -1,0 +1,112 @@
+// Package config reads hotline's configuration from the environment and validates it at start,
+// so that a bad value stops the process with a message that names the variable.
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+)
+
+// Config is the validated configuration of one hotline process.
+type Config struct {
+	DatabaseURL   string // empty: a managed private cluster under DataDir/pg
+	DataDir       string
+	HTTPAddr      string
+	SIPAddr       string
+	SIPTrunks     []netip.Prefix
+	SIPRealm      string
+	Location      *time.Location
+	Transfer110   string
+	ACDMaxWait    time.Duration
+	ACDWrapUp     time.Duration
+	SweepSchedule string
+	LogLevel      string
+}
+
+// Getenv looks up one variable; os.Getenv in production, a map in tests.
+type Getenv func(string) string
+
+// Load reads and validates every variable. The error names the first bad variable.
+func Load(getenv Getenv) (*Config, error) {
+	get := func(name, def string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		return def
+	}
+	c := &Config{
+		DatabaseURL:   get("HOTLINE_DATABASE_URL", ""),
+		DataDir:       get("HOTLINE_DATA_DIR", "var"),
+		HTTPAddr:      get("HOTLINE_HTTP_ADDR", "127.0.0.1:8080"),
+		SIPAddr:       get("HOTLINE_SIP_ADDR", "127.0.0.1:5060"),
+		SIPRealm:      get("HOTLINE_SIP_REALM", "hotline"),
+		Transfer110:   get("HOTLINE_TRANSFER_110", "sip:110@127.0.0.1:5070"),
+		SweepSchedule: get("HOTLINE_SWEEP_SCHEDULE", "* * * * *"),
+		LogLevel:      get("HOTLINE_LOG_LEVEL", "info"),
+	}
+	if c.DatabaseURL != "" {
+		u, err := url.Parse(c.DatabaseURL)
+		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			return nil, fmt.Errorf("HOTLINE_DATABASE_URL: want a postgres:// URL")
+		}
+	}
+	for _, a := range []struct{ name, v string }{{"HOTLINE_HTTP_ADDR", c.HTTPAddr}, {"HOTLINE_SIP_ADDR", c.SIPAddr}} {
+		if err := checkHostPort(a.v); err != nil {
+			return nil, fmt.Errorf("%s: %v", a.name, err)
+		}
+	}
+	for _, s := range strings.Split(get("HOTLINE_SIP_TRUNKS", "127.0.0.0/8"), ",") {
+		p, err := netip.ParsePrefix(strings.TrimSpace(s))
+		if err != nil {
+			return nil, fmt.Errorf("HOTLINE_SIP_TRUNKS: %q is not a CIDR such as 10.0.0.0/8", strings.TrimSpace(s))
+		}
+		c.SIPTrunks = append(c.SIPTrunks, p.Masked())
+	}
+	loc, err := time.LoadLocation(get("HOTLINE_TIMEZONE", "Asia/Shanghai"))
+	if err != nil {
+		return nil, fmt.Errorf("HOTLINE_TIMEZONE: unknown time zone %q", get("HOTLINE_TIMEZONE", ""))
+	}
+	c.Location = loc
+	if !strings.HasPrefix(c.Transfer110, "sip:") || !strings.Contains(c.Transfer110, "@") {
+		return nil, fmt.Errorf("HOTLINE_TRANSFER_110: want a SIP URI such as sip:110@10.1.1.1:5060")
+	}
+	for _, d := range []struct {
+		name, def string
+		dst       *time.Duration
+	}{{"HOTLINE_ACD_MAX_WAIT", "60s", &c.ACDMaxWait}, {"HOTLINE_ACD_WRAPUP", "10s", &c.ACDWrapUp}} {
+		v, err := time.ParseDuration(get(d.name, d.def))
+		if err != nil || v < 0 {
+			return nil, fmt.Errorf("%s: want a duration such as %s", d.name, d.def)
+		}
+		*d.dst = v
+	}
+	if _, err := cron.ParseStandard(c.SweepSchedule); err != nil {
+		return nil, fmt.Errorf("HOTLINE_SWEEP_SCHEDULE: %v", err)
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return nil, fmt.Errorf("HOTLINE_LOG_LEVEL: want debug, info, warn or error")
+	}
+	return c, nil
+}
+
+func checkHostPort(v string) error {
+	host, port, err := net.SplitHostPort(v)
+	if err != nil {
+		return fmt.Errorf("want host:port, got %q", v)
+	}
+	if host != "" && net.ParseIP(host) == nil && host != "localhost" {
+		return fmt.Errorf("host %q is not an IP address", host)
+	}
+	if _, err := net.LookupPort("tcp", port); err != nil {
+		return fmt.Errorf("bad port %q", port)
+	}
+	return nil
+}

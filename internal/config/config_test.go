@@ -1,0 +1,63 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestLoadDefaults(t *testing.T) {
+	c, err := Load(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HTTPAddr != "127.0.0.1:8080" || c.SIPAddr != "127.0.0.1:5060" || c.Location.String() != "Asia/Shanghai" ||
+		c.Transfer110 != "sip:110@127.0.0.1:5070" || c.ACDMaxWait != 60*time.Second || c.ACDWrapUp != 10*time.Second ||
+		len(c.SIPTrunks) != 1 || c.SIPTrunks[0].String() != "127.0.0.0/8" || c.DatabaseURL != "" {
+		t.Fatalf("defaults: %+v", c)
+	}
+}
+
+func TestLoadBadValuesNameTheVariable(t *testing.T) {
+	for _, tc := range []struct{ name, value string }{
+		{"HOTLINE_DATABASE_URL", "mysql://x"},
+		{"HOTLINE_HTTP_ADDR", "8080"},
+		{"HOTLINE_HTTP_ADDR", "127.0.0.1:http-ish"},
+		{"HOTLINE_SIP_ADDR", "example:5060"},
+		{"HOTLINE_SIP_TRUNKS", "10.0.0.0/8,banana"},
+		{"HOTLINE_TIMEZONE", "Mars/Olympus"},
+		{"HOTLINE_TRANSFER_110", "110"},
+		{"HOTLINE_ACD_MAX_WAIT", "sixty"},
+		{"HOTLINE_ACD_WRAPUP", "-1s"},
+		{"HOTLINE_SWEEP_SCHEDULE", "every minute"},
+		{"HOTLINE_LOG_LEVEL", "loud"},
+	} {
+		t.Run(tc.name+"="+tc.value, func(t *testing.T) {
+			_, err := Load(func(k string) string {
+				if k == tc.name {
+					return tc.value
+				}
+				return ""
+			})
+			if err == nil || !strings.HasPrefix(err.Error(), tc.name+":") {
+				t.Fatalf("err = %v, want one naming %s", err, tc.name)
+			}
+		})
+	}
+}
+
+func TestLoadValues(t *testing.T) {
+	env := map[string]string{
+		"HOTLINE_DATABASE_URL": "postgres://u@db/hotline",
+		"HOTLINE_SIP_TRUNKS":   "10.1.0.0/16, 192.168.5.7/32",
+		"HOTLINE_TIMEZONE":     "UTC",
+		"HOTLINE_ACD_MAX_WAIT": "90s",
+	}
+	c, err := Load(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.SIPTrunks) != 2 || c.SIPTrunks[1].String() != "192.168.5.7/32" || c.ACDMaxWait != 90*time.Second || c.Location != time.UTC {
+		t.Fatalf("got %+v", c)
+	}
+}
