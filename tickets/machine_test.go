@@ -1,0 +1,110 @@
+package tickets
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+)
+
+// expected is the machine written out independently as (action, from) → to plus who may.
+func expected(a Action, s Status, r Role) (Status, error) {
+	centre := []Role{RoleAgent, RoleDispatcher, RoleSupervisor, RoleAdmin}
+	dept := []Role{RoleHandler, RoleHead}
+	staff := []Role{RoleAgent, RoleDispatcher, RoleHandler, RoleHead, RoleSupervisor, RoleAdmin, RoleLeader}
+	type spec struct {
+		roles []Role
+		moves map[Status]Status
+	}
+	same := func(ss ...Status) map[Status]Status {
+		m := map[Status]Status{}
+		for _, s := range ss {
+			m[s] = s
+		}
+		return m
+	}
+	specs := map[Action]spec{
+		ActRegister: {append(slices.Clone(centre), RoleCitizen, RoleSystem), map[Status]Status{StatusNone: StatusRegistered}},
+		ActAnswer:   {[]Role{RoleAgent, RoleDispatcher, RoleSupervisor}, map[Status]Status{StatusRegistered: StatusClosed}},
+		ActDispatch: {append(slices.Clone(centre), RoleSystem), map[Status]Status{StatusRegistered: StatusDispatched, StatusReturned: StatusDispatched}},
+		ActAccept:   {dept, map[Status]Status{StatusDispatched: StatusAccepted}},
+		ActReturn:   {dept, map[Status]Status{StatusDispatched: StatusReturned, StatusAccepted: StatusReturned}},
+		ActFeedback: {dept, same(StatusAccepted)},
+		ActNote:     {staff, same(StatusRegistered, StatusDispatched, StatusAccepted, StatusReturned, StatusResolved, StatusClosed)},
+		ActCoReply:  {dept, same(StatusDispatched, StatusAccepted)},
+		ActResolve:  {dept, map[Status]Status{StatusAccepted: StatusResolved}},
+		ActClose:    {append(slices.Clone(centre), RoleSystem), map[Status]Status{StatusResolved: StatusClosed}},
+		ActReopen:   {append(slices.Clone(centre), RoleCitizen, RoleSystem), map[Status]Status{StatusResolved: StatusDispatched, StatusClosed: StatusDispatched}},
+	}
+	sp, ok := specs[a]
+	if !ok {
+		return s, ErrTransition
+	}
+	if !slices.Contains(sp.roles, r) {
+		return s, ErrForbidden
+	}
+	to, ok := sp.moves[s]
+	if !ok {
+		return s, ErrTransition
+	}
+	return to, nil
+}
+
+func TestNextEveryStatusActionRole(t *testing.T) {
+	statuses := append([]Status{StatusNone}, Statuses...)
+	actions := append(slices.Clone(Actions), Action("teleport"))
+	count := 0
+	for _, s := range statuses {
+		for _, a := range actions {
+			for _, r := range Roles {
+				count++
+				t.Run(fmt.Sprintf("%s/%s/%s", statusName(s), a, r), func(t *testing.T) {
+					want, wantErr := expected(a, s, r)
+					got, err := Next(s, a, r)
+					if !errors.Is(err, wantErr) || (wantErr == nil && err != nil) {
+						t.Fatalf("err = %v, want %v", err, wantErr)
+					}
+					if got != want {
+						t.Fatalf("status = %q, want %q", got, want)
+					}
+				})
+			}
+		}
+	}
+	if count != 7*12*9 {
+		t.Fatalf("covered %d combinations", count)
+	}
+}
+
+func TestContractLoop(t *testing.T) {
+	// The contract's paths, step by step.
+	paths := [][]struct {
+		a  Action
+		r  Role
+		to Status
+	}{
+		{{ActRegister, RoleAgent, StatusRegistered}, {ActDispatch, RoleAgent, StatusDispatched}, {ActAccept, RoleHandler, StatusAccepted},
+			{ActResolve, RoleHandler, StatusResolved}, {ActClose, RoleSystem, StatusClosed}, {ActReopen, RoleCitizen, StatusDispatched}},
+		{{ActRegister, RoleCitizen, StatusRegistered}, {ActDispatch, RoleSystem, StatusDispatched}, {ActReturn, RoleHead, StatusReturned},
+			{ActDispatch, RoleDispatcher, StatusDispatched}},
+		{{ActRegister, RoleAgent, StatusRegistered}, {ActAnswer, RoleAgent, StatusClosed}},
+	}
+	for i, p := range paths {
+		s := StatusNone
+		for _, step := range p {
+			next, err := Next(s, step.a, step.r)
+			if err != nil || next != step.to {
+				t.Fatalf("path %d: %s by %s from %q = %q, %v; want %q", i, step.a, step.r, s, next, err, step.to)
+			}
+			s = next
+		}
+	}
+}
+
+func TestAllowed(t *testing.T) {
+	got := Allowed(StatusAccepted, RoleHandler)
+	want := []Action{ActReturn, ActFeedback, ActNote, ActCoReply, ActResolve}
+	if !slices.Equal(got, want) {
+		t.Fatalf("Allowed = %v, want %v", got, want)
+	}
+}

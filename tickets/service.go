@@ -1,0 +1,568 @@
+package tickets
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/uptrace/bun"
+
+	"github.com/hotline-city/hotline/internal/clock"
+	"github.com/hotline-city/hotline/internal/org"
+)
+
+// Calendar is the working-day arithmetic deadlines need (package workcal provides it).
+type Calendar interface {
+	AddWorkdays(t time.Time, n int) time.Time
+	AddWorkingHours(t time.Time, d time.Duration) time.Time
+}
+
+// Service carries out every action on tickets. Each method writes the ticket's change and its
+// timeline event in one transaction, and refuses when the ticket changed since it was read.
+type Service struct {
+	db     *bun.DB
+	clock  clock.Clock
+	cal    Calendar
+	loc    *time.Location
+	log    *slog.Logger
+	seqMu  sync.Mutex
+	seqDay map[string]bool // days whose number sequence is known to exist
+}
+
+// NewService wires the service.
+func NewService(db *bun.DB, clk clock.Clock, cal Calendar, loc *time.Location, log *slog.Logger) *Service {
+	return &Service{db: db, clock: clk, cal: cal, loc: loc, log: log, seqDay: map[string]bool{}}
+}
+
+// DB is the pool, for domains that extend a ticket transaction with their own rows.
+func (s *Service) DB() *bun.DB { return s.db }
+
+// FieldError is an invalid input, naming the field.
+type FieldError struct {
+	Field string
+	Msg   string
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
+func (e *FieldError) Unwrap() error { return ErrInvalid }
+
+func invalid(field, msg string) error { return &FieldError{Field: field, Msg: msg} }
+
+// MaxDescription is the longest description in characters.
+const MaxDescription = 10000
+
+// RegisterInput is a new contact to register as a ticket (受理).
+type RegisterInput struct {
+	Type        string // empty: the category's default type
+	Channel     string
+	Category    string // category code
+	Title       string
+	Description string
+	Address     string
+	District    string
+	Street      string
+	Lat, Lon    *float64
+	CallerName  string
+	CallerPhone string
+	CallerEmail string
+	Priority    string // empty: normal
+	Data        map[string]any
+}
+
+// Register creates a ticket with a new number and its first timeline event.
+func (s *Service) Register(ctx context.Context, actor Actor, in RegisterInput) (*Ticket, error) {
+	return s.RegisterTx(ctx, actor, in, nil)
+}
+
+// RegisterTx is Register with a hook that runs inside the creating transaction, so other
+// domains (intake, routing, telephony) write their own rows atomically with the ticket.
+func (s *Service) RegisterTx(ctx context.Context, actor Actor, in RegisterInput, hook func(ctx context.Context, tx bun.Tx, t *Ticket) error) (*Ticket, error) {
+	if _, err := Next(StatusNone, ActRegister, actor.Role); err != nil {
+		return nil, err
+	}
+	in.Description = strings.TrimSpace(in.Description)
+	switch {
+	case in.Description == "":
+		return nil, invalid("description", "is required")
+	case utf8.RuneCountInString(in.Description) > MaxDescription:
+		return nil, invalid("description", fmt.Sprintf("is longer than %d characters", MaxDescription))
+	case !utf8.ValidString(in.Description + in.Title + in.Address + in.CallerName):
+		return nil, invalid("description", "is not valid UTF-8")
+	case !oneOf(in.Channel, Channels):
+		return nil, invalid("channel", fmt.Sprintf("unknown channel %q", in.Channel))
+	case in.Priority != "" && in.Priority != "normal" && in.Priority != "urgent":
+		return nil, invalid("priority", "must be normal or urgent")
+	case (in.Lat == nil) != (in.Lon == nil):
+		return nil, invalid("lat", "lat and long go together")
+	case in.Lat != nil && (*in.Lat < -90 || *in.Lat > 90):
+		return nil, invalid("lat", "out of range")
+	case in.Lon != nil && (*in.Lon < -180 || *in.Lon > 180):
+		return nil, invalid("long", "out of range")
+	}
+	if in.Priority == "" {
+		in.Priority = "normal"
+	}
+	now := s.clock.Now()
+	day := now.In(s.loc).Format("20060102")
+	if err := s.ensureSequence(ctx, day); err != nil {
+		return nil, err
+	}
+	t := &Ticket{
+		Type: in.Type, Channel: in.Channel, Status: StatusRegistered, Version: 1,
+		Title: strings.TrimSpace(in.Title), Description: in.Description,
+		Address: strings.TrimSpace(in.Address), District: in.District, Street: in.Street, Lat: in.Lat, Lon: in.Lon,
+		CallerName: strings.TrimSpace(in.CallerName), CallerPhone: strings.TrimSpace(in.CallerPhone), CallerEmail: strings.TrimSpace(in.CallerEmail),
+		Priority: in.Priority, RegisteredBy: actor.idPtr(), CreatedAt: now, UpdatedAt: now,
+	}
+	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		cats := org.NewStore(tx)
+		profile := "standard"
+		if in.Category != "" {
+			c, err := cats.Category(ctx, in.Category)
+			if errors.Is(err, org.ErrNotFound) {
+				return invalid("category", fmt.Sprintf("unknown category %q", in.Category))
+			} else if err != nil {
+				return err
+			}
+			t.CategoryID, profile = &c.ID, c.ProfileCode
+			if t.Type == "" {
+				t.Type = c.TicketType
+			}
+		}
+		if t.Type == "" {
+			t.Type = "complaint"
+		}
+		if !oneOf(t.Type, Types) {
+			return invalid("type", fmt.Sprintf("unknown ticket type %q", t.Type))
+		}
+		p, err := cats.Profile(ctx, profile)
+		if err != nil {
+			return err
+		}
+		t.ProfileCode = p.Code
+		t.FeedbackDue = ptr(now.Add(time.Duration(p.FeedbackHours) * time.Hour))
+		var n int64
+		if err := tx.QueryRowContext(ctx, "SELECT nextval(?::regclass)", seqName(day)).Scan(&n); err != nil {
+			return fmt.Errorf("next ticket number: %w", err)
+		}
+		t.Number = fmt.Sprintf("%s-%06d", day, n)
+		if _, err := tx.NewInsert().Model(t).Returning("id").Exec(ctx); err != nil {
+			return fmt.Errorf("insert ticket: %w", err)
+		}
+		data := map[string]any{"channel": t.Channel, "feedback_due": t.FeedbackDue}
+		for k, v := range in.Data {
+			data[k] = v
+		}
+		if err := s.addEvent(ctx, tx, t, actor, ActRegister, StatusNone, "", data); err != nil {
+			return err
+		}
+		if hook != nil {
+			return hook(ctx, tx, t)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("register ticket: %w", err)
+	}
+	s.log.InfoContext(ctx, "ticket registered", "ticket_no", t.Number, "channel", t.Channel, "phone", MaskPhone(t.CallerPhone))
+	return t, nil
+}
+
+func seqName(day string) string { return "ticket_no_" + day }
+
+// ensureSequence creates the day's number sequence once. Sequences never hand out a number
+// twice, even when the creating transaction rolls back, and do not serialise writers the way
+// a counter row would; the price is an occasional gap, which a ticket number may have.
+func (s *Service) ensureSequence(ctx context.Context, day string) error {
+	s.seqMu.Lock()
+	defer s.seqMu.Unlock()
+	if s.seqDay[day] {
+		return nil
+	}
+	for attempt := 0; ; attempt++ {
+		_, err := s.db.ExecContext(ctx, "CREATE SEQUENCE IF NOT EXISTS ?", bun.Ident(seqName(day)))
+		var pgErr *pgconn.PgError
+		// Two processes creating the same sequence at once: one wins, the other retries and sees it.
+		if err != nil && errors.As(err, &pgErr) && pgErr.Code == "23505" && attempt < 3 {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("ticket number sequence: %w", err)
+		}
+		break
+	}
+	if len(s.seqDay) > 8 {
+		clear(s.seqDay)
+	}
+	s.seqDay[day] = true
+	return nil
+}
+
+// ActInput carries the common parts of an action on an existing ticket.
+type ActInput struct {
+	Version int    // the version the actor saw; 0 skips the check against what they saw
+	Text    string // the note, reason, feedback or result
+	Data    map[string]any
+}
+
+// DispatchInput says where a ticket goes (派单).
+type DispatchInput struct {
+	ActInput
+	Department   string   // lead department code (主办)
+	CoHandlers   []string // co-handling department codes (协办)
+	Profile      string   // deadline profile code; empty keeps the ticket's
+	Priority     string   // empty keeps the ticket's
+	RuleID       int64    // the routing rule that chose the department, 0 for a person
+	RuleVersion  int
+	DecisionNote string
+}
+
+// Dispatch sends a registered or returned ticket to its lead department and sets its
+// acceptance and resolution deadlines.
+func (s *Service) Dispatch(ctx context.Context, actor Actor, number string, in DispatchInput) (*Ticket, error) {
+	var t *Ticket
+	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		t, err = s.DispatchTx(ctx, tx, actor, number, in)
+		return err
+	})
+	return t, err
+}
+
+// DispatchTx is Dispatch inside the caller's transaction.
+func (s *Service) DispatchTx(ctx context.Context, tx bun.Tx, actor Actor, number string, in DispatchInput) (*Ticket, error) {
+	dirs := org.NewStore(tx)
+	lead, err := dirs.Department(ctx, in.Department)
+	if errors.Is(err, org.ErrNotFound) {
+		return nil, invalid("department", fmt.Sprintf("unknown department %q", in.Department))
+	} else if err != nil {
+		return nil, err
+	}
+	var cos []*org.Department
+	for _, code := range in.CoHandlers {
+		d, err := dirs.Department(ctx, code)
+		if errors.Is(err, org.ErrNotFound) {
+			return nil, invalid("co_handlers", fmt.Sprintf("unknown department %q", code))
+		} else if err != nil {
+			return nil, err
+		}
+		if d.ID != lead.ID {
+			cos = append(cos, d)
+		}
+	}
+	if in.Priority != "" && in.Priority != "normal" && in.Priority != "urgent" {
+		return nil, invalid("priority", "must be normal or urgent")
+	}
+	return s.actTx(ctx, tx, actor, number, ActDispatch, in.ActInput, func(t *Ticket, ev map[string]any) error {
+		if in.Profile != "" {
+			t.ProfileCode = in.Profile
+		}
+		if in.Priority != "" {
+			t.Priority = in.Priority
+		}
+		p, err := dirs.Profile(ctx, t.ProfileCode)
+		if errors.Is(err, org.ErrNotFound) {
+			return invalid("profile", fmt.Sprintf("unknown deadline profile %q", t.ProfileCode))
+		} else if err != nil {
+			return err
+		}
+		now := s.clock.Now()
+		t.DepartmentID, t.Department = &lead.ID, lead
+		t.DispatchedAt = &now
+		t.AcceptedAt = nil
+		t.AcceptDue = ptr(s.cal.AddWorkingHours(now, time.Duration(p.AcceptHours)*time.Hour))
+		t.ResolveDue = ptr(s.cal.AddWorkdays(now, p.ResolveWorkdays))
+		if _, err := tx.NewDelete().Model((*CoHandler)(nil)).Where("ticket_id = ?", t.ID).Exec(ctx); err != nil {
+			return fmt.Errorf("reset co-handlers: %w", err)
+		}
+		var coCodes []string
+		for _, d := range cos {
+			if _, err := tx.NewInsert().Model(&CoHandler{TicketID: t.ID, DepartmentID: d.ID}).Exec(ctx); err != nil {
+				return fmt.Errorf("add co-handler: %w", err)
+			}
+			coCodes = append(coCodes, d.Code)
+		}
+		ev["department"], ev["department_name"] = lead.Code, lead.NameZh
+		ev["co_handlers"] = coCodes
+		ev["profile"], ev["priority"] = t.ProfileCode, t.Priority
+		ev["accept_due"], ev["resolve_due"] = t.AcceptDue, t.ResolveDue
+		if in.RuleID != 0 {
+			ev["rule_id"], ev["rule_version"] = in.RuleID, in.RuleVersion
+		}
+		if in.DecisionNote != "" {
+			ev["decision"] = in.DecisionNote
+		}
+		return nil
+	})
+}
+
+// Accept signs for a ticket (签收).
+func (s *Service) Accept(ctx context.Context, actor Actor, number string, in ActInput) (*Ticket, error) {
+	return s.act(ctx, actor, number, ActAccept, in, func(t *Ticket, _ map[string]any) error {
+		t.AcceptedAt = ptr(s.clock.Now())
+		return nil
+	})
+}
+
+// Return sends a ticket back to the centre with a reason (退单); the centre reviews it.
+func (s *Service) Return(ctx context.Context, actor Actor, number string, in ActInput) (*Ticket, error) {
+	if strings.TrimSpace(in.Text) == "" {
+		return nil, invalid("text", "a return needs a reason")
+	}
+	return s.act(ctx, actor, number, ActReturn, in, func(t *Ticket, ev map[string]any) error {
+		if t.DepartmentID != nil {
+			ev["returned_by_department"] = *t.DepartmentID
+		}
+		t.AcceptDue, t.AcceptedAt = nil, nil
+		return nil
+	})
+}
+
+// Feedback records that the department contacted the citizen, and what was said (反馈).
+func (s *Service) Feedback(ctx context.Context, actor Actor, number string, in ActInput) (*Ticket, error) {
+	if strings.TrimSpace(in.Text) == "" {
+		return nil, invalid("text", "say what the citizen was told")
+	}
+	return s.act(ctx, actor, number, ActFeedback, in, func(t *Ticket, ev map[string]any) error {
+		if t.FeedbackAt == nil {
+			t.FeedbackAt = ptr(s.clock.Now())
+			ev["first"] = true
+		}
+		return nil
+	})
+}
+
+// Note adds an internal note, seen only by staff.
+func (s *Service) Note(ctx context.Context, actor Actor, number string, in ActInput) (*Ticket, error) {
+	if strings.TrimSpace(in.Text) == "" {
+		return nil, invalid("text", "a note needs text")
+	}
+	return s.act(ctx, actor, number, ActNote, in, nil)
+}
+
+// CoReply records a co-handling department's reply (协办意见).
+func (s *Service) CoReply(ctx context.Context, actor Actor, number string, in ActInput) (*Ticket, error) {
+	if strings.TrimSpace(in.Text) == "" {
+		return nil, invalid("text", "a reply needs text")
+	}
+	var t *Ticket
+	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		t, err = s.actTx(ctx, tx, actor, number, ActCoReply, in, func(t *Ticket, _ map[string]any) error {
+			res, err := tx.NewUpdate().Model((*CoHandler)(nil)).
+				Set("reply = ?, replied_at = ?", in.Text, s.clock.Now()).
+				Where("ticket_id = ? AND department_id = ?", t.ID, actor.DepartmentID).Exec(ctx)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return fmt.Errorf("your department is not a co-handler of %s: %w", number, ErrForbidden)
+			}
+			return nil
+		})
+		return err
+	})
+	return t, err
+}
+
+// Resolve reports the result (办结); the return visit is due after it.
+func (s *Service) Resolve(ctx context.Context, actor Actor, number string, in ActInput) (*Ticket, error) {
+	if strings.TrimSpace(in.Text) == "" {
+		return nil, invalid("text", "say how it was resolved")
+	}
+	return s.act(ctx, actor, number, ActResolve, in, func(t *Ticket, ev map[string]any) error {
+		now := s.clock.Now()
+		p, err := org.NewStore(s.db).Profile(ctx, t.ProfileCode)
+		if err != nil {
+			return err
+		}
+		t.ResolvedAt, t.Resolution = &now, in.Text
+		t.CallbackDue = ptr(s.cal.AddWorkdays(now, p.CallbackWorkdays))
+		ev["callback_due"] = t.CallbackDue
+		return nil
+	})
+}
+
+// Close closes a resolved ticket (结案), after the return visit.
+func (s *Service) Close(ctx context.Context, actor Actor, number string, in ActInput) (*Ticket, error) {
+	return s.act(ctx, actor, number, ActClose, in, func(t *Ticket, _ map[string]any) error {
+		t.ClosedAt = ptr(s.clock.Now())
+		return nil
+	})
+}
+
+// Reopen sends a resolved or closed ticket back to its department (重办), with fresh deadlines.
+func (s *Service) Reopen(ctx context.Context, actor Actor, number string, in ActInput) (*Ticket, error) {
+	var t *Ticket
+	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		t, err = s.ReopenTx(ctx, tx, actor, number, in)
+		return err
+	})
+	return t, err
+}
+
+// ReopenTx is Reopen inside the caller's transaction.
+func (s *Service) ReopenTx(ctx context.Context, tx bun.Tx, actor Actor, number string, in ActInput) (*Ticket, error) {
+	if strings.TrimSpace(in.Text) == "" {
+		return nil, invalid("text", "a reopening needs a reason")
+	}
+	return s.actTx(ctx, tx, actor, number, ActReopen, in, func(t *Ticket, ev map[string]any) error {
+		if t.DepartmentID == nil {
+			return fmt.Errorf("ticket %s was never dispatched: %w", number, ErrTransition)
+		}
+		p, err := org.NewStore(tx).Profile(ctx, t.ProfileCode)
+		if err != nil {
+			return err
+		}
+		now := s.clock.Now()
+		t.ReopenCount++
+		t.DispatchedAt = &now
+		t.AcceptedAt, t.ResolvedAt, t.ClosedAt, t.FeedbackAt, t.CallbackDue = nil, nil, nil, nil, nil
+		t.AcceptDue = ptr(s.cal.AddWorkingHours(now, time.Duration(p.AcceptHours)*time.Hour))
+		t.FeedbackDue = ptr(now.Add(time.Duration(p.FeedbackHours) * time.Hour))
+		t.ResolveDue = ptr(s.cal.AddWorkdays(now, p.ResolveWorkdays))
+		ev["reopen_count"] = t.ReopenCount
+		ev["accept_due"], ev["feedback_due"], ev["resolve_due"] = t.AcceptDue, t.FeedbackDue, t.ResolveDue
+		return nil
+	})
+}
+
+// Answer closes a consultation at once with the agent's answer (直接答复).
+func (s *Service) Answer(ctx context.Context, actor Actor, number string, in ActInput) (*Ticket, error) {
+	if strings.TrimSpace(in.Text) == "" {
+		return nil, invalid("text", "an answer needs text")
+	}
+	return s.act(ctx, actor, number, ActAnswer, in, func(t *Ticket, _ map[string]any) error {
+		now := s.clock.Now()
+		t.Resolution, t.ResolvedAt, t.ClosedAt = in.Text, &now, &now
+		return nil
+	})
+}
+
+func (s *Service) act(ctx context.Context, actor Actor, number string, a Action, in ActInput, apply func(*Ticket, map[string]any) error) (*Ticket, error) {
+	var t *Ticket
+	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		t, err = s.actTx(ctx, tx, actor, number, a, in, apply)
+		return err
+	})
+	return t, err
+}
+
+// actTx runs one action: read, check the machine and the actor's scope, apply, write with the
+// version check, and append the event.
+func (s *Service) actTx(ctx context.Context, tx bun.Tx, actor Actor, number string, a Action, in ActInput, apply func(*Ticket, map[string]any) error) (*Ticket, error) {
+	t := new(Ticket)
+	if err := tx.NewSelect().Model(t).Where("t.number = ?", number).Scan(ctx); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, fmt.Errorf("%s %s: %w", a, number, ErrNotFound)
+		}
+		return nil, fmt.Errorf("%s %s: %w", a, number, err)
+	}
+	if in.Version != 0 && in.Version != t.Version {
+		return nil, fmt.Errorf("%s %s: you saw version %d, it is now %d: %w", a, number, in.Version, t.Version, ErrConflict)
+	}
+	if err := s.inScope(ctx, tx, actor, t, a); err != nil {
+		return nil, err
+	}
+	from := t.Status
+	to, err := Next(from, a, actor.Role)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", a, number, err)
+	}
+	data := map[string]any{}
+	for k, v := range in.Data {
+		data[k] = v
+	}
+	if apply != nil {
+		if err := apply(t, data); err != nil {
+			return nil, fmt.Errorf("%s %s: %w", a, number, err)
+		}
+	}
+	seen := t.Version
+	t.Status, t.Version, t.UpdatedAt = to, t.Version+1, s.clock.Now()
+	res, err := tx.NewUpdate().Model(t).
+		ExcludeColumn("id", "number", "created_at", "registered_by").
+		Where("id = ? AND version = ?", t.ID, seen).Exec(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", a, number, err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return nil, fmt.Errorf("%s %s: %w", a, number, ErrConflict)
+	}
+	if err := s.addEventText(ctx, tx, t, actor, a, from, in.Text, data); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// inScope keeps department staff to their own department's tickets: the lead department may
+// do everything its role allows; a co-handling department only reply and note.
+func (s *Service) inScope(ctx context.Context, db bun.IDB, actor Actor, t *Ticket, a Action) error {
+	if centreRole(actor.Role) || actor.Role == RoleCitizen {
+		return nil
+	}
+	if t.DepartmentID != nil && *t.DepartmentID == actor.DepartmentID && a != ActCoReply {
+		return nil
+	}
+	if a == ActCoReply || a == ActNote {
+		ok, err := db.NewSelect().Model((*CoHandler)(nil)).
+			Where("ticket_id = ? AND department_id = ?", t.ID, actor.DepartmentID).Exists(ctx)
+		if err != nil {
+			return err
+		}
+		if ok {
+			return nil
+		}
+	}
+	return fmt.Errorf("%s %s: ticket belongs to another department: %w", a, t.Number, ErrForbidden)
+}
+
+func (s *Service) addEvent(ctx context.Context, db bun.IDB, t *Ticket, actor Actor, a Action, from Status, body string, data map[string]any) error {
+	return s.addEventText(ctx, db, t, actor, a, from, body, data)
+}
+
+func (s *Service) addEventText(ctx context.Context, db bun.IDB, t *Ticket, actor Actor, a Action, from Status, body string, data map[string]any) error {
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return fmt.Errorf("event data: %w", err)
+	}
+	ev := &Event{
+		TicketID: t.ID, Kind: string(a), ActorID: actor.idPtr(), ActorName: actor.Name, ActorRole: string(actor.Role),
+		DepartmentID: actor.deptPtr(), At: s.clock.Now(), Public: Public(a),
+		FromStatus: string(from), ToStatus: string(t.Status), Body: strings.TrimSpace(body), Data: raw,
+	}
+	return AppendEvent(ctx, db, ev)
+}
+
+// AppendEvent writes one timeline event. Other domains call it inside their own transaction so
+// that what they do to a ticket (an escalation, a rating, a transfer) is on its timeline.
+func AppendEvent(ctx context.Context, db bun.IDB, ev *Event) error {
+	if len(ev.Data) == 0 {
+		ev.Data = json.RawMessage("{}")
+	}
+	if _, err := db.NewInsert().Model(ev).Returning("id").Exec(ctx); err != nil {
+		return fmt.Errorf("append %s event: %w", ev.Kind, err)
+	}
+	return nil
+}
+
+func oneOf(v string, set []string) bool {
+	for _, s := range set {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -1,0 +1,127 @@
+package tickets
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Get reads a ticket with its department, category and co-handlers, whoever asks.
+func (s *Service) Get(ctx context.Context, number string) (*Ticket, error) {
+	t := new(Ticket)
+	err := s.db.NewSelect().Model(t).
+		Relation("Department").Relation("Category").Relation("CoHandlers").Relation("CoHandlers.Department").
+		Where("t.number = ?", number).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("ticket %s: %w", number, ErrNotFound)
+	} else if err != nil {
+		return nil, fmt.Errorf("ticket %s: %w", number, err)
+	}
+	return t, nil
+}
+
+// GetFor reads a ticket the actor may see: department staff only their department's, as lead
+// or co-handler (ErrForbidden otherwise).
+func (s *Service) GetFor(ctx context.Context, actor Actor, number string) (*Ticket, error) {
+	t, err := s.Get(ctx, number)
+	if err != nil {
+		return nil, err
+	}
+	if !CanSee(actor, t) {
+		return nil, fmt.Errorf("ticket %s: %w", number, ErrForbidden)
+	}
+	return t, nil
+}
+
+// CanSee reports whether actor may see ticket t (loaded with its co-handlers).
+func CanSee(actor Actor, t *Ticket) bool {
+	if centreRole(actor.Role) {
+		return true
+	}
+	if actor.Role != RoleHandler && actor.Role != RoleHead {
+		return false
+	}
+	if t.DepartmentID != nil && *t.DepartmentID == actor.DepartmentID {
+		return true
+	}
+	for _, c := range t.CoHandlers {
+		if c.DepartmentID == actor.DepartmentID {
+			return true
+		}
+	}
+	return false
+}
+
+// Events returns a ticket's timeline, oldest first; internal entries only when asked for.
+func (s *Service) Events(ctx context.Context, ticketID int64, withInternal bool) ([]Event, error) {
+	var evs []Event
+	q := s.db.NewSelect().Model(&evs).Relation("Department").Where("e.ticket_id = ?", ticketID).Order("e.id")
+	if !withInternal {
+		q = q.Where("e.public")
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, fmt.Errorf("timeline: %w", err)
+	}
+	return evs, nil
+}
+
+// Filter selects tickets for a list.
+type Filter struct {
+	Statuses     []Status
+	DepartmentID int64
+	Phone        string
+	Since        time.Time
+	Limit        int
+	Offset       int
+	OrderBy      string // "due" (nearest resolution deadline first) or "" (newest first)
+}
+
+// List returns the tickets the actor may see that match f. Department staff are limited to
+// their department in the query itself, not only in the page.
+func (s *Service) List(ctx context.Context, actor Actor, f Filter) ([]Ticket, error) {
+	var ts []Ticket
+	q := s.db.NewSelect().Model(&ts).Relation("Department").Relation("Category")
+	q = scope(q, actor)
+	if q == nil {
+		return nil, fmt.Errorf("list tickets: %w", ErrForbidden)
+	}
+	if len(f.Statuses) > 0 {
+		q = q.Where("t.status IN (?)", bun.In(f.Statuses))
+	}
+	if f.DepartmentID != 0 {
+		q = q.Where("t.department_id = ?", f.DepartmentID)
+	}
+	if f.Phone != "" {
+		q = q.Where("t.caller_phone = ?", f.Phone)
+	}
+	if !f.Since.IsZero() {
+		q = q.Where("t.created_at >= ?", f.Since)
+	}
+	if f.Limit <= 0 || f.Limit > 1000 {
+		f.Limit = 100
+	}
+	if f.OrderBy == "due" {
+		q = q.OrderExpr("t.resolve_due ASC NULLS LAST, t.id")
+	} else {
+		q = q.OrderExpr("t.id DESC")
+	}
+	if err := q.Limit(int64(f.Limit)).Offset(int64(f.Offset)).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("list tickets: %w", err)
+	}
+	return ts, nil
+}
+
+func scope(q *bun.SelectQuery, actor Actor) *bun.SelectQuery {
+	switch {
+	case centreRole(actor.Role):
+		return q
+	case actor.Role == RoleHandler || actor.Role == RoleHead:
+		return q.Where("(t.department_id = ? OR EXISTS (SELECT 1 FROM ticket_co_departments co WHERE co.ticket_id = t.id AND co.department_id = ?))",
+			actor.DepartmentID, actor.DepartmentID)
+	}
+	return nil
+}
