@@ -133,7 +133,9 @@ func TestEveryTransitionWritesExactlyOneEvent(t *testing.T) {
 		{"resolve", func() (*tickets.Ticket, error) {
 			return f.svc.Resolve(ctx, f.handler, tk.Number, tickets.ActInput{Text: "企业已足额支付工资"})
 		}, tickets.StatusResolved},
-		{"close", func() (*tickets.Ticket, error) { return f.svc.Close(ctx, tickets.System, tk.Number, tickets.ActInput{}) }, tickets.StatusClosed},
+		{"close", func() (*tickets.Ticket, error) {
+			return f.svc.Close(ctx, tickets.System, tk.Number, tickets.ActInput{})
+		}, tickets.StatusClosed},
 		{"reopen", func() (*tickets.Ticket, error) {
 			return f.svc.Reopen(ctx, tickets.Citizen("张三"), tk.Number, tickets.ActInput{Text: "不满意：只付了一半"})
 		}, tickets.StatusDispatched},

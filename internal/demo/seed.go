@@ -110,3 +110,11 @@ func SeedStaff(ctx context.Context, db bun.IDB) error {
 	}
 	return nil
 }
+
+// Seed loads the whole demo city: the directory, then the accounts.
+func Seed(ctx context.Context, db bun.IDB) error {
+	if err := SeedDirectory(ctx, db); err != nil {
+		return err
+	}
+	return SeedStaff(ctx, db)
+}

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hotline-city/hotline/internal/clock"
+	"github.com/hotline-city/hotline/internal/org"
+	"github.com/hotline-city/hotline/internal/workcal"
+	"github.com/hotline-city/hotline/tickets"
+	"github.com/hotline-city/hotline/web"
+)
+
+// app is everything one process wires together: main builds it by hand, pool → stores →
+// services → web, and each domain adds its part in its own wire_*.go file.
+type app struct {
+	*env
+	clock   clock.Clock
+	cal     *workcal.Calendar
+	org     *org.Store
+	tickets *tickets.Service
+	web     web.Deps
+	// background are the long-running parts of `serve` (SIP, scheduler, delivery workers).
+	// Each runs until ctx ends; an error from one stops the process.
+	background []func(ctx context.Context) error
+}
+
+// newApp builds the services on an open database.
+func newApp(ctx context.Context, e *env) (*app, error) {
+	days, err := workcal.NewStore(e.db).Load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(days) == 0 {
+		// A fresh database before seeding still counts working days on the national calendar.
+		if days, err = workcal.Seed(); err != nil {
+			return nil, err
+		}
+	}
+	a := &app{env: e, clock: clock.System{}, org: org.NewStore(e.db)}
+	a.cal = workcal.New(days, e.cfg.Location, workcal.DefaultHours)
+	if year := a.clock.Now().In(e.cfg.Location).Year() + 1; !a.cal.Covers(year) {
+		e.log.Warn("the working-day calendar has no entries for next year: add the State Council's holidays", "year", year)
+	}
+	a.tickets = tickets.NewService(e.db, a.clock, a.cal, e.cfg.Location, e.log)
+	a.web = web.Deps{DB: e.db, Log: e.log, Version: buildVersion(), Config: e.cfg, Clock: a.clock,
+		Calendar: a.cal, Org: a.org, Tickets: a.tickets}
+	for _, wire := range []struct {
+		name string
+		fn   func(context.Context, *app) error
+	}{
+		{"routing", wireRouting},
+		{"escalation", wireEscalation},
+		{"intake", wireIntake},
+		{"telephony", wireTelephony},
+		{"staff web", wireStaff},
+	} {
+		if err := wire.fn(ctx, a); err != nil {
+			return nil, fmt.Errorf("%s: %w", wire.name, err)
+		}
+	}
+	return a, nil
+}

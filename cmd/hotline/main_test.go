@@ -1,0 +1,174 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hotline-city/hotline/internal/database"
+	"github.com/hotline-city/hotline/internal/testdb"
+)
+
+func runCmd(t *testing.T, env map[string]string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), args, func(k string) string { return env[k] }, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return lines[len(lines)-1]
+}
+
+func TestCLIErrorsAreOneLine(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"unknown command", nil, []string{"frobnicate"}, `hotline: unknown command "frobnicate"`},
+		{"bad flag", nil, []string{"seed", "--demo", "--colour"}, "hotline: seed: flag provided but not defined: -colour"},
+		{"seed without --demo", nil, []string{"seed"}, "hotline: seed: only the demo data"},
+		{"stray argument", nil, []string{"migrate", "now"}, `hotline: migrate: unexpected argument "now"`},
+		{"bad variable", map[string]string{"HOTLINE_TIMEZONE": "Nowhere/Land"}, []string{"migrate"}, "hotline: HOTLINE_TIMEZONE:"},
+		{"dead database", map[string]string{"HOTLINE_DATABASE_URL": "postgres://nobody@127.0.0.1:1/none?connect_timeout=2"}, []string{"migrate"},
+			"hotline: database unreachable at postgres://nobody@127.0.0.1:1/none"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, stderr := runCmd(t, tc.env, tc.args...)
+			if code == 0 {
+				t.Fatal("exit 0")
+			}
+			if strings.Count(strings.TrimRight(stderr, "\n"), "\n") != 0 || !strings.HasPrefix(stderr, tc.want) {
+				t.Fatalf("stderr = %q, want one line starting %q", stderr, tc.want)
+			}
+		})
+	}
+}
+
+func TestVersion(t *testing.T) {
+	code, out, _ := runCmd(t, nil, "version")
+	if code != 0 || !strings.HasPrefix(out, "hotline ") {
+		t.Fatalf("version: %d %q", code, out)
+	}
+}
+
+// snapshot counts the rows of every demo table, to show a second run changes nothing.
+func snapshot(t *testing.T, url string) string {
+	t.Helper()
+	db, err := database.Open(context.Background(), url, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var b strings.Builder
+	for _, q := range []string{
+		"SELECT count(*) FROM departments", "SELECT count(*) FROM staff", "SELECT count(*) FROM categories",
+		"SELECT count(*) FROM deadline_profiles", "SELECT count(*) FROM workcal_days",
+		"SELECT coalesce(string_agg(password_hash, ',' ORDER BY id), '') FROM staff",
+		"SELECT count(*) FROM bun_migrations",
+	} {
+		var v string
+		if err := db.QueryRowContext(context.Background(), q).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&b, "%s=%s\n", q, v)
+	}
+	return b.String()
+}
+
+func TestMigrateAndSeedTwiceChangeNothing(t *testing.T) {
+	url := testdb.NewURL(t)
+	env := map[string]string{"HOTLINE_DATABASE_URL": url}
+	if code, out, stderr := runCmd(t, env, "migrate"); code != 0 || !strings.Contains(out, "up to date") {
+		t.Fatalf("migrate on a migrated database: %d %q %q", code, out, stderr)
+	}
+	if code, _, stderr := runCmd(t, env, "seed", "--demo"); code != 0 {
+		t.Fatalf("seed: %s", stderr)
+	}
+	first := snapshot(t, url)
+	if !strings.Contains(first, "FROM staff=") || strings.Contains(first, "FROM staff=0\n") {
+		t.Fatalf("seed loaded no staff: %s", first)
+	}
+	if code, _, stderr := runCmd(t, env, "seed", "--demo"); code != 0 {
+		t.Fatalf("second seed: %s", stderr)
+	}
+	if code, _, stderr := runCmd(t, env, "migrate"); code != 0 {
+		t.Fatalf("second migrate: %s", stderr)
+	}
+	if second := snapshot(t, url); second != first {
+		t.Fatalf("second run changed the data:\n%s\nvs\n%s", first, second)
+	}
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+func TestServeHealthReadyAndCleanShutdown(t *testing.T) {
+	url := testdb.NewURL(t)
+	addr := freePort(t)
+	env := map[string]string{"HOTLINE_DATABASE_URL": url, "HOTLINE_HTTP_ADDR": addr, "HOTLINE_SIP_ADDR": freePort(t), "HOTLINE_LOG_LEVEL": "warn"}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	var stderr bytes.Buffer
+	go func() {
+		done <- run(ctx, []string{"serve"}, func(k string) string { return env[k] }, &bytes.Buffer{}, &stderr)
+	}()
+	var resp *http.Response
+	var err error
+	for i := 0; i < 100; i++ {
+		if resp, err = http.Get("http://" + addr + "/readyz"); err == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("serve never answered: %v (%s)", err, stderr.String())
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("readyz = %d", resp.StatusCode)
+	}
+	// A second server on the same port fails with one clear line.
+	code, _, errText := runCmd(t, env, "serve")
+	if code == 0 || lastLine(errText) != "hotline: HOTLINE_HTTP_ADDR "+addr+": address already in use" {
+		t.Fatalf("port in use: %d %q", code, errText)
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("serve exited %d: %s", code, stderr.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+}
+
+func TestReadyzNotReadyBeforeMigration(t *testing.T) {
+	admin := testdb.AdminURL(t)
+	db, err := database.Open(context.Background(), admin, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	pending, err := database.Pending(context.Background(), db)
+	if err == nil && len(pending) == 0 {
+		t.Fatal("an unmigrated database reports nothing pending")
+	}
+}

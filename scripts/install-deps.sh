@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs what `make run` (install-deps.sh run) or `make test` (install-deps.sh test) needs and
+# is missing, on Debian 12 / Ubuntu: PostgreSQL's server programs unless a database is configured,
+# and for tests SIPp, Chromium with CJK fonts, and the browser driver from npm.
+set -euo pipefail
+mode=${1:-run}
+cd "$(dirname "$0")/.."
+
+need=()
+have_pg() {
+  command -v pg_ctl >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1
+}
+if [ -z "${HOTLINE_DATABASE_URL:-}" ] || [ "$mode" = test ]; then
+  have_pg || need+=(postgresql)
+fi
+if [ "$mode" = test ]; then
+  command -v sipp >/dev/null 2>&1 || need+=(sip-tester)
+  command -v chromium >/dev/null 2>&1 || need+=(chromium)
+  [ -d /usr/share/fonts/opentype/noto ] && ls /usr/share/fonts/opentype/noto/NotoSansCJK* >/dev/null 2>&1 || need+=(fonts-noto-cjk)
+  command -v node >/dev/null 2>&1 || need+=(nodejs npm)
+fi
+
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "missing Debian packages: ${need[*]} — install them (sudo apt-get install ${need[*]}) and run again" >&2
+    exit 1
+  fi
+  echo "installing ${need[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  # Debian starts a system cluster on install; hotline runs its own, so leave the port free.
+  if printf '%s\n' "${need[@]}" | grep -qx postgresql; then
+    (command -v pg_ctlcluster >/dev/null && for c in /etc/postgresql/*/main; do [ -d "$c" ] && pg_ctlcluster "$(basename "$(dirname "$c")")" main stop || true; done) >/dev/null 2>&1 || true
+  fi
+fi
+
+go mod download
+
+if [ "$mode" = test ] && [ -f web/e2e/package.json ]; then
+  (cd web/e2e && { [ -d node_modules/playwright-core ] || npm install --no-audit --no-fund --loglevel=error; })
+fi

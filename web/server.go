@@ -1,0 +1,89 @@
+// Package web serves staff, citizens and the API over HTTP.
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/hotline-city/hotline/internal/clock"
+	"github.com/hotline-city/hotline/internal/config"
+	"github.com/hotline-city/hotline/internal/database"
+	"github.com/hotline-city/hotline/internal/org"
+	"github.com/hotline-city/hotline/internal/workcal"
+	"github.com/hotline-city/hotline/tickets"
+)
+
+// Server holds what the handlers need. Dependencies arrive through New; nothing is global.
+type Server struct {
+	Deps
+	db      *bun.DB
+	log     *slog.Logger
+	version string
+	mux     *http.ServeMux
+	handler http.Handler
+}
+
+// Deps are the server's dependencies. Each area of the site has its own part, declared in
+// that area's file.
+type Deps struct {
+	DB       *bun.DB
+	Log      *slog.Logger
+	Version  string
+	Config   *config.Config
+	Clock    clock.Clock
+	Calendar *workcal.Calendar
+	Org      *org.Store
+	Tickets  *tickets.Service
+
+	Intake     IntakeDeps
+	Staff      StaffDeps
+	Calls      CallsDeps
+	Escalation EscalationDeps
+	Routing    RoutingDeps
+}
+
+// New builds the server and its routes.
+func New(d Deps) *Server {
+	s := &Server{Deps: d, db: d.DB, log: d.Log, version: d.Version, mux: http.NewServeMux()}
+	s.routes()
+	s.handler = s.mux
+	for _, mw := range s.middleware() {
+		s.handler = mw(s.handler)
+	}
+	return s
+}
+
+// ServeHTTP serves one request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "version": s.version})
+}
+
+// readyz answers 200 only when the database answers and every migration is applied, so a load
+// balancer sends no traffic to a process that cannot serve it.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.db.PingContext(ctx); err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "reason": "database unreachable"})
+		return
+	}
+	pending, err := database.Pending(ctx, s.db)
+	if err != nil || len(pending) > 0 {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "reason": "migrations not applied", "pending": pending})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ready"})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
