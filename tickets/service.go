@@ -35,7 +35,16 @@ type Service struct {
 	log    *slog.Logger
 	seqMu  sync.Mutex
 	seqDay map[string]bool // days whose number sequence is known to exist
+	hooks  []RegisterHook
 }
+
+// RegisterHook runs inside the transaction that creates a ticket, after its first event; routing
+// uses it to dispatch at registration, so a ticket is never left un-routed by a crash between.
+type RegisterHook func(ctx context.Context, tx bun.Tx, t *Ticket) error
+
+// OnRegister adds a hook run for every new ticket, in the order added. Call it while wiring,
+// before the service is used.
+func (s *Service) OnRegister(h RegisterHook) { s.hooks = append(s.hooks, h) }
 
 // NewService wires the service.
 func NewService(db *bun.DB, clk clock.Clock, cal Calendar, loc *time.Location, log *slog.Logger) *Service {
@@ -165,7 +174,14 @@ func (s *Service) RegisterTx(ctx context.Context, actor Actor, in RegisterInput,
 			return err
 		}
 		if hook != nil {
-			return hook(ctx, tx, t)
+			if err := hook(ctx, tx, t); err != nil {
+				return err
+			}
+		}
+		for _, h := range s.hooks {
+			if err := h(ctx, tx, t); err != nil {
+				return err
+			}
 		}
 		return nil
 	})

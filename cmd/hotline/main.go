@@ -30,6 +30,7 @@ commands:
   serve              web, API, SIP front end and escalation scheduler
   migrate            apply database migrations
   seed --demo        load the demo city (never for production)
+  sweep [--at T]     run one escalation sweep as if the time were T (RFC 3339)
   version            print the version
 `
 
@@ -50,6 +51,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = cmdMigrate(ctx, rest, getenv, stdout, stderr)
 	case "seed":
 		err = cmdSeed(ctx, rest, getenv, stdout, stderr)
+	case "sweep":
+		err = cmdSweep(ctx, rest, getenv, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "hotline", buildVersion())
 		return 0
@@ -57,7 +60,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprint(stdout, usage)
 		return 0
 	default:
-		err = fmt.Errorf("unknown command %q (try: serve, migrate, seed --demo, version)", cmd)
+		err = fmt.Errorf("unknown command %q (try: serve, migrate, seed --demo, sweep, version)", cmd)
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "hotline:", oneLine(err.Error()))

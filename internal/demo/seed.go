@@ -111,10 +111,14 @@ func SeedStaff(ctx context.Context, db bun.IDB) error {
 	return nil
 }
 
-// Seed loads the whole demo city: the directory, then the accounts.
+// Seed loads the whole demo city: the directory, the accounts, then each domain's demo rows.
 func Seed(ctx context.Context, db bun.IDB) error {
-	if err := SeedDirectory(ctx, db); err != nil {
-		return err
+	for _, step := range []func(context.Context, bun.IDB) error{
+		SeedDirectory, SeedStaff, seedRouting, seedIntake, seedEscalation, seedTelephony, seedStaffWeb,
+	} {
+		if err := step(ctx, db); err != nil {
+			return err
+		}
 	}
-	return SeedStaff(ctx, db)
+	return nil
 }
