@@ -132,19 +132,28 @@ func (s *Service) RegisterTx(ctx context.Context, actor Actor, in RegisterInput,
 		Priority: in.Priority, RegisteredBy: actor.idPtr(), CreatedAt: now, UpdatedAt: now,
 	}
 	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		cats := org.NewStore(tx)
-		profile := "standard"
+		// One round trip for the category, its default type and its deadline profile.
+		var row struct {
+			CategoryID *int64
+			TicketType string
+			org.Profile
+		}
+		q := tx.NewSelect().TableExpr("deadline_profiles AS p").
+			ColumnExpr("p.code, p.name_zh, p.accept_hours, p.feedback_hours, p.resolve_workdays, p.callback_workdays")
 		if in.Category != "" {
-			c, err := cats.Category(ctx, in.Category)
-			if errors.Is(err, org.ErrNotFound) {
-				return invalid("category", fmt.Sprintf("unknown category %q", in.Category))
-			} else if err != nil {
-				return err
-			}
-			t.CategoryID, profile = &c.ID, c.ProfileCode
-			if t.Type == "" {
-				t.Type = c.TicketType
-			}
+			q = q.Join("JOIN categories AS c ON c.profile_code = p.code").
+				ColumnExpr("c.id AS category_id, c.ticket_type").Where("c.code = ?", in.Category)
+		} else {
+			q = q.ColumnExpr("NULL AS category_id, '' AS ticket_type").Where("p.code = 'standard'")
+		}
+		if err := q.Scan(ctx, &row); errors.Is(err, sql.ErrNoRows) && in.Category != "" {
+			return invalid("category", fmt.Sprintf("unknown category %q", in.Category))
+		} else if err != nil {
+			return fmt.Errorf("category and deadline profile: %w", err)
+		}
+		t.CategoryID = row.CategoryID
+		if t.Type == "" {
+			t.Type = row.TicketType
 		}
 		if t.Type == "" {
 			t.Type = "complaint"
@@ -152,10 +161,7 @@ func (s *Service) RegisterTx(ctx context.Context, actor Actor, in RegisterInput,
 		if !oneOf(t.Type, Types) {
 			return invalid("type", fmt.Sprintf("unknown ticket type %q", t.Type))
 		}
-		p, err := cats.Profile(ctx, profile)
-		if err != nil {
-			return err
-		}
+		p := &row.Profile
 		t.ProfileCode = p.Code
 		t.FeedbackDue = ptr(now.Add(time.Duration(p.FeedbackHours) * time.Hour))
 		var n int64
