@@ -31,6 +31,9 @@ type Cluster struct {
 	bin       string
 	runAs     *user.User // set when running as root: PostgreSQL refuses to run as root
 	started   bool       // this process started it, so it stops it
+	// Settings are written into a new cluster's configuration right after initdb, under the
+	// same lock, so no other process ever sees the cluster without them.
+	Settings map[string]string
 }
 
 // FindBinDir returns the directory holding initdb and pg_ctl: PATH first, then the newest
@@ -161,6 +164,9 @@ func (c *Cluster) Start(ctx context.Context) error {
 		if err := c.run(ctx, "initdb", "-D", c.Dir, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"); err != nil {
 			return fmt.Errorf("managed postgres: %w", err)
 		}
+		if err := c.writeSettings(); err != nil {
+			return err
+		}
 	}
 	if c.SocketDir != c.Dir {
 		if err := os.MkdirAll(c.SocketDir, 0o700); err != nil {
@@ -181,19 +187,21 @@ func (c *Cluster) Start(ctx context.Context) error {
 	return nil
 }
 
-// Tune applies settings for throwaway test clusters, where durability does not matter.
-func (c *Cluster) Tune(ctx context.Context, settings map[string]string) error {
+func (c *Cluster) writeSettings() error {
+	if len(c.Settings) == 0 {
+		return nil
+	}
 	f, err := os.OpenFile(filepath.Join(c.Dir, "postgresql.auto.conf"), os.O_APPEND|os.O_WRONLY, 0o600)
 	if err != nil {
-		return fmt.Errorf("tune managed postgres: %w", err)
+		return fmt.Errorf("configure managed postgres: %w", err)
 	}
-	keys := make([]string, 0, len(settings))
-	for k := range settings {
+	keys := make([]string, 0, len(c.Settings))
+	for k := range c.Settings {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		fmt.Fprintf(f, "%s = '%s'\n", k, settings[k])
+		fmt.Fprintf(f, "%s = '%s'\n", k, c.Settings[k])
 	}
 	return f.Close()
 }

@@ -109,18 +109,8 @@ func setup() error {
 		if err != nil {
 			return err
 		}
-		if _, err := os.Stat(filepath.Join(c.Dir, "PG_VERSION")); errors.Is(err, os.ErrNotExist) {
-			if err := c.Start(ctx); err != nil {
-				return err
-			}
-			// Throwaway data: trade durability for speed, then restart to apply it.
-			if err := c.Tune(ctx, map[string]string{"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}); err != nil {
-				return err
-			}
-			if err := c.StopAlways(); err != nil {
-				return err
-			}
-		}
+		// Throwaway data: trade durability for speed.
+		c.Settings = map[string]string{"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
 		if err := c.Start(ctx); err != nil {
 			return err
 		}
