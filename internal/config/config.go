@@ -5,8 +5,10 @@ package config
 import (
 	"fmt"
 	"net"
+	"net/mail"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,6 +29,15 @@ type Config struct {
 	ACDWrapUp     time.Duration
 	SweepSchedule string
 	LogLevel      string
+
+	// Escalation: warnings at WarnShare of each clock, one more level per EscalationPeriod
+	// overdue; e-mail through SMTP when SMTPHost is set, SMS when SMSGateway is set.
+	WarnShare        float64
+	EscalationPeriod time.Duration
+	SMTPHost         string
+	SMTPPort         int
+	SMTPFrom         string
+	SMSGateway       string
 }
 
 // Getenv looks up one variable; os.Getenv in production, a map in tests.
@@ -86,6 +97,9 @@ func Load(getenv Getenv) (*Config, error) {
 		}
 		*d.dst = v
 	}
+	if err := loadEscalation(c, get); err != nil {
+		return nil, err
+	}
 	if _, err := cron.ParseStandard(c.SweepSchedule); err != nil {
 		return nil, fmt.Errorf("HOTLINE_SWEEP_SCHEDULE: %v", err)
 	}
@@ -95,6 +109,37 @@ func Load(getenv Getenv) (*Config, error) {
 		return nil, fmt.Errorf("HOTLINE_LOG_LEVEL: want debug, info, warn or error")
 	}
 	return c, nil
+}
+
+func loadEscalation(c *Config, get func(name, def string) string) error {
+	share, err := strconv.ParseFloat(get("HOTLINE_WARN_SHARE", "0.75"), 64)
+	if err != nil || !(share > 0 && share < 1) {
+		return fmt.Errorf("HOTLINE_WARN_SHARE: want a share between 0 and 1 such as 0.75")
+	}
+	c.WarnShare = share
+	period, err := time.ParseDuration(get("HOTLINE_ESCALATION_PERIOD", "24h"))
+	if err != nil || period < time.Minute {
+		return fmt.Errorf("HOTLINE_ESCALATION_PERIOD: want a duration of at least 1m such as 24h")
+	}
+	c.EscalationPeriod = period
+	c.SMTPHost = get("HOTLINE_SMTP_HOST", "")
+	port, err := strconv.Atoi(get("HOTLINE_SMTP_PORT", "25"))
+	if err != nil || port < 1 || port > 65535 {
+		return fmt.Errorf("HOTLINE_SMTP_PORT: want a port number such as 25")
+	}
+	c.SMTPPort = port
+	c.SMTPFrom = get("HOTLINE_SMTP_FROM", "12345@localhost")
+	if a, err := mail.ParseAddress(c.SMTPFrom); err != nil || a.Name != "" {
+		return fmt.Errorf("HOTLINE_SMTP_FROM: want an e-mail address such as 12345@example.gov.cn")
+	}
+	c.SMSGateway = get("HOTLINE_SMS_GATEWAY", "")
+	if c.SMSGateway != "" {
+		u, err := url.Parse(c.SMSGateway)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("HOTLINE_SMS_GATEWAY: want an http:// or https:// URL")
+		}
+	}
+	return nil
 }
 
 func checkHostPort(v string) error {

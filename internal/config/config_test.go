@@ -61,3 +61,46 @@ func TestLoadValues(t *testing.T) {
 		t.Fatalf("got %+v", c)
 	}
 }
+
+func TestLoadEscalation(t *testing.T) {
+	c, err := Load(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.WarnShare != 0.75 || c.EscalationPeriod != 24*time.Hour || c.SMTPHost != "" || c.SMTPPort != 25 ||
+		c.SMTPFrom != "12345@localhost" || c.SMSGateway != "" {
+		t.Fatalf("escalation defaults: %+v", c)
+	}
+	env := map[string]string{"HOTLINE_WARN_SHARE": "0.5", "HOTLINE_ESCALATION_PERIOD": "8h", "HOTLINE_SMTP_HOST": "mail.example.org",
+		"HOTLINE_SMTP_PORT": "2525", "HOTLINE_SMTP_FROM": "noreply@example.org", "HOTLINE_SMS_GATEWAY": "https://sms.example.org/send"}
+	if c, err = Load(func(k string) string { return env[k] }); err != nil {
+		t.Fatal(err)
+	}
+	if c.WarnShare != 0.5 || c.EscalationPeriod != 8*time.Hour || c.SMTPHost != "mail.example.org" || c.SMTPPort != 2525 ||
+		c.SMTPFrom != "noreply@example.org" || c.SMSGateway != "https://sms.example.org/send" {
+		t.Fatalf("escalation values: %+v", c)
+	}
+	for _, tc := range []struct{ name, value string }{
+		{"HOTLINE_WARN_SHARE", "75%"},
+		{"HOTLINE_WARN_SHARE", "1"},
+		{"HOTLINE_WARN_SHARE", "0"},
+		{"HOTLINE_ESCALATION_PERIOD", "a day"},
+		{"HOTLINE_ESCALATION_PERIOD", "10s"},
+		{"HOTLINE_SMTP_PORT", "smtp"},
+		{"HOTLINE_SMTP_PORT", "70000"},
+		{"HOTLINE_SMTP_FROM", "not an address"},
+		{"HOTLINE_SMS_GATEWAY", "ftp://sms.example.org"},
+	} {
+		t.Run(tc.name+"="+tc.value, func(t *testing.T) {
+			_, err := Load(func(k string) string {
+				if k == tc.name {
+					return tc.value
+				}
+				return ""
+			})
+			if err == nil || !strings.HasPrefix(err.Error(), tc.name+":") {
+				t.Fatalf("err = %v, want one naming %s", err, tc.name)
+			}
+		})
+	}
+}
