@@ -1,0 +1,441 @@
+package escalation
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+
+	"github.com/hotline-city/hotline/internal/org"
+	"github.com/hotline-city/hotline/tickets"
+)
+
+// Action is one thing a sweep did, as `hotline sweep` prints it.
+type Action struct {
+	Ticket     string    `json:"ticket"`
+	Clock      string    `json:"clock"`
+	Action     string    `json:"action"`
+	Level      int       `json:"level"`
+	Due        time.Time `json:"due"`
+	At         time.Time `json:"at"`
+	Notice     string    `json:"notice,omitempty"`
+	Department string    `json:"department,omitempty"`
+	Recipients []string  `json:"recipients"`
+}
+
+// clockRow is one live clock and how far it has gone.
+type clockRow struct {
+	bun.BaseModel `bun:"table:escalation_clocks,alias:c"`
+
+	TicketID      int64      `bun:"ticket_id,pk"`
+	Clock         string     `bun:"clock,pk"`
+	NoticeID      int64      `bun:"notice_id,pk"`
+	DepartmentID  *int64     `bun:"department_id"`
+	StartedAt     time.Time  `bun:"started_at"`
+	Due           time.Time  `bun:"due"`
+	Stage         int        `bun:"stage"`
+	NextAt        *time.Time `bun:"next_at"`
+	TicketVersion int        `bun:"ticket_version"`
+}
+
+// actionRow is one action taken; its unique key is what makes it happen once.
+type actionRow struct {
+	bun.BaseModel `bun:"table:escalation_actions,alias:a"`
+
+	ID           int64     `bun:"id,pk,autoincrement"`
+	TicketID     int64     `bun:"ticket_id"`
+	Clock        string    `bun:"clock"`
+	NoticeID     int64     `bun:"notice_id"`
+	Due          time.Time `bun:"due"`
+	Level        int       `bun:"level"`
+	Action       string    `bun:"action"`
+	DepartmentID *int64    `bun:"department_id"`
+	At           time.Time `bun:"at"`
+}
+
+type actionKey struct {
+	ticket int64
+	clock  string
+	notice int64
+	due    int64
+	level  int
+}
+
+func (a *actionRow) key() actionKey {
+	return actionKey{a.TicketID, a.Clock, a.NoticeID, a.Due.UnixMicro(), a.Level}
+}
+
+// Sweep runs one sweep as if the time were now: it first brings the clocks of every ticket
+// changed since the last sweep up to date, then applies every warning and escalation due at
+// now. Each batch of actions commits with its timeline events and outbox rows; emit is called
+// for each action after its batch committed, so what is emitted has happened.
+func (s *Service) Sweep(ctx context.Context, now time.Time, emit func(Action)) (int, error) {
+	if _, err := s.Plan(ctx); err != nil {
+		return 0, err
+	}
+	dir, err := loadDirectory(ctx, s.db)
+	if err != nil {
+		return 0, err
+	}
+	total := 0
+	for {
+		var done []Action
+		var n int
+		err := s.retry(ctx, func() error {
+			done = nil
+			var err error
+			n, err = s.actBatch(ctx, now, dir, &done)
+			return err
+		})
+		if err != nil {
+			return total, fmt.Errorf("sweep: %w", err)
+		}
+		for _, a := range done {
+			if emit != nil {
+				emit(a)
+			}
+		}
+		total += len(done)
+		if len(done) > 0 {
+			s.hub.Queued()
+		}
+		if n == 0 {
+			return total, nil
+		}
+	}
+}
+
+// retry runs fn again when PostgreSQL aborted it for a deadlock or a serialization failure,
+// which concurrent sweeps planning the same ticket can cause.
+func (s *Service) retry(ctx context.Context, fn func() error) error {
+	for attempt := 0; ; attempt++ {
+		err := fn()
+		var pgErr *pgconn.PgError
+		if err != nil && errors.As(err, &pgErr) && (pgErr.Code == "40P01" || pgErr.Code == "40001") && attempt < 5 {
+			s.log.WarnContext(ctx, "sweep batch retried", "reason", pgErr.Code)
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(time.Duration(attempt+1) * 20 * time.Millisecond):
+			}
+			continue
+		}
+		return err
+	}
+}
+
+// Plan brings the clock rows of every ticket changed since the last plan up to date: which
+// clocks run, their deadlines and when each must be looked at next. It returns the number of
+// tickets looked at. Concurrent planners share the work (SKIP LOCKED) and a clock row only
+// ever moves to a newer version of its ticket.
+func (s *Service) Plan(ctx context.Context) (int, error) {
+	dir, err := loadDirectory(ctx, s.db)
+	if err != nil {
+		return 0, err
+	}
+	total := 0
+	for {
+		var n int
+		err := s.retry(ctx, func() error {
+			var err error
+			n, err = s.planBatch(ctx, dir, max(s.opt.Batch, 2000))
+			return err
+		})
+		if err != nil {
+			return total, fmt.Errorf("plan clocks: %w", err)
+		}
+		total += n
+		if n == 0 {
+			return total, nil
+		}
+	}
+}
+
+func (s *Service) planBatch(ctx context.Context, dir *directory, batch int) (int, error) {
+	n := 0
+	err := s.runTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var dirty []struct {
+			ID       int64 `bun:"id"`
+			TicketID int64 `bun:"ticket_id"`
+		}
+		err := tx.NewSelect().Table("escalation_dirty").Column("id", "ticket_id").Order("id").Limit(int64(batch)).
+			For("UPDATE SKIP LOCKED").Scan(ctx, &dirty)
+		if err != nil {
+			return wrap("claim changed tickets", err)
+		}
+		if len(dirty) == 0 {
+			return nil
+		}
+		ids := make([]int64, 0, len(dirty))
+		seen := map[int64]bool{}
+		dirtyIDs := make([]int64, 0, len(dirty))
+		for _, d := range dirty {
+			dirtyIDs = append(dirtyIDs, d.ID)
+			if !seen[d.TicketID] {
+				seen[d.TicketID] = true
+				ids = append(ids, d.TicketID)
+			}
+		}
+		slices.Sort(ids)
+		n = len(ids)
+		var ts []ticketClocks
+		err = tx.NewSelect().TableExpr("tickets AS t").ColumnExpr(ticketClockColumns).
+			ColumnExpr("coalesce(p.feedback_hours, 0) AS feedback_hours").
+			Join("LEFT JOIN deadline_profiles AS p ON p.code = t.profile_code").
+			Where("t.id IN (?)", bun.In(ids)).Scan(ctx, &ts)
+		if err != nil {
+			return wrap("read tickets", err)
+		}
+		var existing []clockRow
+		err = tx.NewSelect().Model(&existing).Where("ticket_id IN (?) AND notice_id = 0", bun.In(ids)).
+			Order("ticket_id", "clock").For("UPDATE").Scan(ctx)
+		if err != nil {
+			return wrap("read clocks", err)
+		}
+		have := map[[2]any]clockRow{}
+		for _, c := range existing {
+			have[[2]any{c.TicketID, c.Clock}] = c
+		}
+		var upserts []clockRow
+		keep := map[[2]any]bool{}
+		for i := range ts {
+			t := &ts[i]
+			for _, l := range liveClocks(t, dir.centreID) {
+				k := [2]any{t.ID, l.clock}
+				keep[k] = true
+				stage := -1
+				if old, ok := have[k]; ok && old.Due.Equal(l.due) {
+					stage = old.Stage
+				}
+				upserts = append(upserts, clockRow{TicketID: t.ID, Clock: l.clock, DepartmentID: l.deptID, StartedAt: l.start,
+					Due: l.due, Stage: stage, NextAt: s.nextAt(l.start, l.due, l.clock, stage, dir.top(l.deptID)), TicketVersion: t.Version})
+			}
+		}
+		version := map[int64]int{}
+		for _, t := range ts {
+			version[t.ID] = t.Version
+		}
+		for _, c := range existing {
+			if keep[[2]any{c.TicketID, c.Clock}] {
+				continue
+			}
+			_, err := tx.NewDelete().Model((*clockRow)(nil)).
+				Where("ticket_id = ? AND clock = ? AND notice_id = 0 AND ticket_version <= ?", c.TicketID, c.Clock, version[c.TicketID]).Exec(ctx)
+			if err != nil {
+				return wrap("drop stopped clock", err)
+			}
+		}
+		for len(upserts) > 0 {
+			part := upserts[:min(len(upserts), 2000)]
+			upserts = upserts[len(part):]
+			_, err := tx.NewInsert().Model(&part).
+				On("CONFLICT (ticket_id, clock, notice_id) DO UPDATE").
+				Set("department_id = EXCLUDED.department_id, started_at = EXCLUDED.started_at, due = EXCLUDED.due").
+				Set("stage = EXCLUDED.stage, next_at = EXCLUDED.next_at, ticket_version = EXCLUDED.ticket_version").
+				Where("c.ticket_version <= EXCLUDED.ticket_version").Exec(ctx)
+			if err != nil {
+				return wrap("save clocks", err)
+			}
+		}
+		_, err = tx.NewDelete().Table("escalation_dirty").Where("id IN (?)", bun.In(dirtyIDs)).Exec(ctx)
+		return wrap("clear changed tickets", err)
+	})
+	return n, err
+}
+
+// actBatch claims up to one batch of clocks due at now, applies their actions with events and
+// outbox rows, and advances them, in one transaction. It returns how many clocks it claimed.
+func (s *Service) actBatch(ctx context.Context, now time.Time, dir *directory, out *[]Action) (int, error) {
+	claimed := 0
+	err := s.runTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var rows []struct {
+			TicketID     int64      `bun:"ticket_id"`
+			Clock        string     `bun:"clock"`
+			NoticeID     int64      `bun:"notice_id"`
+			DeptID       *int64     `bun:"clock_department_id"`
+			StartedAt    time.Time  `bun:"started_at"`
+			Due          time.Time  `bun:"due"`
+			Stage        int        `bun:"stage"`
+			NoticeNumber *string    `bun:"notice_number"`
+			NoticeStatus *string    `bun:"notice_status"`
+			NoticeDue    *time.Time `bun:"notice_due"`
+			ticketClocks
+		}
+		err := tx.NewSelect().TableExpr("escalation_clocks AS c").
+			ColumnExpr("c.ticket_id, c.clock, c.notice_id, c.department_id AS clock_department_id, c.started_at, c.due, c.stage").
+			ColumnExpr(ticketClockColumns).
+			ColumnExpr("n.number AS notice_number, n.status AS notice_status, n.due AS notice_due").
+			Join("JOIN tickets AS t ON t.id = c.ticket_id").
+			Join("LEFT JOIN supervision_notices AS n ON n.id = c.notice_id").
+			Where("c.next_at <= ?", now).OrderExpr("c.next_at").Limit(int64(s.opt.Batch)).
+			For("UPDATE OF c SKIP LOCKED").Scan(ctx, &rows)
+		if err != nil {
+			return wrap("claim due clocks", err)
+		}
+		claimed = len(rows)
+		if claimed == 0 {
+			return nil
+		}
+		var (
+			updates  []clockRow
+			stale    []int64
+			drops    []clockRow
+			actions  []*actionRow
+			contexts = map[actionKey]int{} // action key → row index
+		)
+		for i := range rows {
+			r := &rows[i]
+			c := clockRow{TicketID: r.TicketID, Clock: r.Clock, NoticeID: r.NoticeID, DepartmentID: r.DeptID, StartedAt: r.StartedAt, Due: r.Due, Stage: r.Stage}
+			// The clock row may be older than the ticket: a change committed after the last
+			// plan. Act only on a clock that still runs with the same deadline.
+			if r.NoticeID != 0 {
+				if r.NoticeStatus == nil || *r.NoticeStatus != "open" || r.NoticeDue == nil || !r.NoticeDue.Equal(r.Due) {
+					drops = append(drops, c)
+					continue
+				}
+			} else {
+				ok := false
+				for _, l := range liveClocks(&r.ticketClocks, dir.centreID) {
+					if l.clock == r.Clock && l.due.Equal(r.Due) && sameDept(l.deptID, r.DeptID) {
+						ok = true
+					}
+				}
+				if !ok {
+					stale = append(stale, r.TicketID)
+					c.NextAt = nil
+					updates = append(updates, c)
+					continue
+				}
+			}
+			top := dir.top(r.DeptID)
+			target := s.reached(now, r.StartedAt, r.Due, r.Clock, top)
+			for _, level := range steps(r.Stage, target) {
+				a := &actionRow{TicketID: r.TicketID, Clock: r.Clock, NoticeID: r.NoticeID, Due: r.Due, Level: level,
+					Action: ActionEscalated, DepartmentID: r.DeptID, At: now}
+				if level == 0 {
+					a.Action = ActionWarned
+				}
+				actions = append(actions, a)
+				contexts[a.key()] = i
+			}
+			c.Stage = max(r.Stage, target)
+			c.NextAt = s.nextAt(r.StartedAt, r.Due, r.Clock, c.Stage, top)
+			updates = append(updates, c)
+		}
+		// Only the actions the unique key lets in are told about; a conflict means another
+		// sweep already did it, whatever the state of this one's clock row.
+		var inserted []actionRow
+		for len(actions) > 0 {
+			part := actions[:min(len(actions), 2000)]
+			actions = actions[len(part):]
+			var got []actionRow
+			err := tx.NewInsert().Model(&part).On("CONFLICT (ticket_id, clock, notice_id, due, level) DO NOTHING").
+				Returning("id, ticket_id, clock, notice_id, due, level, action, department_id, at").Scan(ctx, &got)
+			if err != nil {
+				return wrap("record actions", err)
+			}
+			inserted = append(inserted, got...)
+		}
+		var events []*tickets.Event
+		var notes []*Notification
+		for i := range inserted {
+			a := &inserted[i]
+			r := &rows[contexts[a.key()]]
+			notice := ""
+			if r.NoticeNumber != nil {
+				notice = *r.NoticeNumber
+			}
+			to := dir.recipients(a.DepartmentID, a.Level)
+			names := make([]string, 0, len(to))
+			for _, u := range to {
+				names = append(names, u.Username)
+			}
+			subject, body := s.describe(a, r.Number, notice, dir, to)
+			data, err := json.Marshal(map[string]any{"clock": a.Clock, "action": a.Action, "level": a.Level, "due": a.Due,
+				"notice": notice, "recipients": names})
+			if err != nil {
+				return err
+			}
+			events = append(events, &tickets.Event{TicketID: a.TicketID, Kind: "escalation", ActorName: tickets.System.Name,
+				ActorRole: string(tickets.RoleSystem), At: now, Body: body, Data: data,
+				FromStatus: r.Status, ToStatus: r.Status})
+			id := a.ID
+			notes = append(notes, s.rowsFor(message{kind: a.Action, subject: subject, body: body, ticketID: a.TicketID,
+				actionID: &id, urgent: a.Level >= 1}, to, now)...)
+			*out = append(*out, Action{Ticket: r.Number, Clock: a.Clock, Action: a.Action, Level: a.Level, Due: a.Due.In(s.loc),
+				At: now.In(s.loc), Notice: notice, Department: dir.deptCode(a.DepartmentID), Recipients: names})
+		}
+		if err := tickets.AppendEvents(ctx, tx, events); err != nil {
+			return err
+		}
+		if err := insertNotifications(ctx, tx, notes); err != nil {
+			return err
+		}
+		for len(updates) > 0 {
+			part := updates[:min(len(updates), 2000)]
+			updates = updates[len(part):]
+			if _, err := tx.NewUpdate().Model(&part).Column("stage", "next_at").Bulk().Exec(ctx); err != nil {
+				return wrap("advance clocks", err)
+			}
+		}
+		for _, c := range drops {
+			if _, err := tx.NewDelete().Model(&c).WherePK().Exec(ctx); err != nil {
+				return wrap("drop answered notice clock", err)
+			}
+		}
+		if len(stale) > 0 {
+			// The planner looks at these tickets again, with their current deadlines.
+			if _, err := tx.ExecContext(ctx, "INSERT INTO escalation_dirty (ticket_id) SELECT unnest(?::bigint[])", pgdialect.Array(stale)); err != nil {
+				return wrap("replan stale clocks", err)
+			}
+		}
+		slices.SortFunc(*out, func(a, b Action) int {
+			return cmp.Or(strings.Compare(a.Ticket, b.Ticket), strings.Compare(a.Clock, b.Clock),
+				strings.Compare(a.Notice, b.Notice), cmp.Compare(a.Level, b.Level))
+		})
+		return nil
+	})
+	if err != nil {
+		*out = nil
+	}
+	return claimed, err
+}
+
+func sameDept(a, b *int64) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return *a == *b
+}
+
+// describe words an action for the timeline and the notifications.
+func (s *Service) describe(a *actionRow, number, notice string, dir *directory, to []org.Staff) (subject, body string) {
+	what := clockZh(a.Clock) + "时限"
+	if notice != "" {
+		what = "督办单 " + notice + " 的答复时限"
+	}
+	names := make([]string, 0, len(to))
+	for _, u := range to {
+		names = append(names, u.DisplayName)
+	}
+	who := strings.Join(names, "、")
+	if who == "" {
+		who = "（无人）"
+	}
+	if a.Level == 0 {
+		subject = fmt.Sprintf("[12345] 工单 %s %s预警", number, what)
+		body = fmt.Sprintf("工单 %s 的%s将于 %s 到期（%s），已提醒：%s。", number, what, s.fmtTime(a.Due), dir.deptName(a.DepartmentID), who)
+		return subject, body
+	}
+	subject = fmt.Sprintf("[12345] 工单 %s %s已超期（第 %d 级）", number, what, a.Level)
+	body = fmt.Sprintf("工单 %s 的%s已于 %s 超期（%s），升级至第 %d 级，已通知：%s。", number, what, s.fmtTime(a.Due), dir.deptName(a.DepartmentID), a.Level, who)
+	return subject, body
+}
