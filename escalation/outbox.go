@@ -105,9 +105,9 @@ func insertNotifications(ctx context.Context, db bun.IDB, ns []*Notification) er
 // staff member learns it has something new. Processes also poll, so a notification queued by
 // another process (a `hotline sweep`, a second server) arrives within a poll interval.
 type Hub struct {
-	mu    sync.Mutex
-	wake  chan struct{}
-	subs  map[int64]map[chan struct{}]bool
+	mu   sync.Mutex
+	wake chan struct{}
+	subs map[int64]map[chan struct{}]bool
 }
 
 // NewHub returns an empty hub.
