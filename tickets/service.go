@@ -463,7 +463,22 @@ func (s *Service) Answer(ctx context.Context, actor Actor, number string, in Act
 	if strings.TrimSpace(in.Text) == "" {
 		return nil, invalid("text", "an answer needs text")
 	}
-	return s.act(ctx, actor, number, ActAnswer, in, func(t *Ticket, _ map[string]any) error {
+	var t *Ticket
+	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		t, err = s.AnswerTx(ctx, tx, actor, number, in)
+		return err
+	})
+	return t, err
+}
+
+// AnswerTx is Answer inside the caller's transaction, so a consultation can be registered and
+// answered at once (from RegisterTx's hook) and is never seen unanswered.
+func (s *Service) AnswerTx(ctx context.Context, tx bun.Tx, actor Actor, number string, in ActInput) (*Ticket, error) {
+	if strings.TrimSpace(in.Text) == "" {
+		return nil, invalid("text", "an answer needs text")
+	}
+	return s.actTx(ctx, tx, actor, number, ActAnswer, in, func(t *Ticket, _ map[string]any) error {
 		now := s.clock.Now()
 		t.Resolution, t.ResolvedAt, t.ClosedAt = in.Text, &now, &now
 		return nil

@@ -1,12 +1,202 @@
 package web
 
-import "net/http"
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"slices"
+	"time"
 
-// StaffDeps are what the staff area needs.
-type StaffDeps struct{}
+	"github.com/alexedwards/scs/v2"
+	"github.com/uptrace/bun"
 
-// routesStaff lists the staff area's routes.
-func (s *Server) routesStaff() {}
+	"github.com/hotline-city/hotline/internal/org"
+)
 
-// staffMiddleware are the staff area's wrappers (sessions, cross-origin protection).
-func (s *Server) staffMiddleware() []func(http.Handler) http.Handler { return nil }
+// StaffDeps are what the staff area needs. The zero value is usable: every setting has a
+// default. The unexported part is filled while the routes are built.
+type StaffDeps struct {
+	// SessionLifetime is the longest a login lasts (default 12 hours, a long shift).
+	SessionLifetime time.Duration
+	// IdleTimeout ends a session nobody used for that long (default 2 hours).
+	IdleTimeout time.Duration
+	// MaxFailedLogins wrong passwords in a row lock an account for LockoutDuration
+	// (defaults 5 and 15 minutes).
+	MaxFailedLogins int
+	LockoutDuration time.Duration
+	// SecureCookies marks the session cookie Secure; set it when the site is served over HTTPS.
+	SecureCookies bool
+
+	st *staffState
+}
+
+func (d StaffDeps) maxFailedLogins() int {
+	if d.MaxFailedLogins > 0 {
+		return d.MaxFailedLogins
+	}
+	return 5
+}
+
+func (d StaffDeps) lockoutDuration() time.Duration {
+	if d.LockoutDuration > 0 {
+		return d.LockoutDuration
+	}
+	return 15 * time.Minute
+}
+
+// staffState is what the staff area builds once per server: sessions, cross-origin
+// protection, the parsed templates, and the registries other areas add to (navigation,
+// protected routes, API documentation).
+type staffState struct {
+	sessions  *scs.SessionManager
+	store     *sessionStore
+	cop       *http.CrossOriginProtection
+	pages     map[string]*pageTemplate
+	nav       []navEntry
+	routes    []staffRoute
+	apiDocs   []apiOp
+	dummyHash string
+	live      *liveHub
+}
+
+// staff returns the staff area's state, creating it on first use: other areas' routes methods
+// may register nav entries and API documentation before routesStaff runs.
+func (s *Server) staff() *staffState {
+	if s.Staff.st == nil {
+		s.Staff.st = &staffState{live: newLiveHub()}
+	}
+	return s.Staff.st
+}
+
+// staffRoute is a route registered through handleStaff, with the roles it admits; the
+// authorisation matrix test is generated from these.
+type staffRoute struct {
+	Pattern string
+	Roles   []string
+}
+
+// handleStaff registers pattern for signed-in staff of roles (nil: any staff role) and records
+// it for the authorisation matrix test. Other areas call it in their routes methods:
+//
+//	s.handleStaff("GET /calls", []string{org.RoleAgent, org.RoleSupervisor}, s.getCallsPage)
+func (s *Server) handleStaff(pattern string, roles []string, h http.HandlerFunc) {
+	st := s.staff()
+	st.routes = append(st.routes, staffRoute{Pattern: pattern, Roles: roles})
+	s.mux.Handle(pattern, s.requireStaff(roles, h))
+}
+
+// Role groups the staff routes admit.
+var (
+	rolesCentre   = []string{org.RoleAgent, org.RoleDispatcher, org.RoleSupervisor, org.RoleAdmin}
+	rolesDispatch = []string{org.RoleAgent, org.RoleDispatcher, org.RoleSupervisor, org.RoleAdmin}
+	rolesDept     = []string{org.RoleHandler, org.RoleHead}
+	rolesBoard    = []string{org.RoleSupervisor, org.RoleAdmin, org.RoleLeader, org.RoleHead}
+	rolesAdmin    = []string{org.RoleAdmin}
+	// rolesSeePhone are the roles that need citizens' phone numbers for their work (calling
+	// back); everyone else sees them masked unless they reveal one with a reason.
+	rolesSeePhone = []string{org.RoleAgent, org.RoleDispatcher, org.RoleSupervisor, org.RoleAdmin}
+)
+
+func seesPhone(role string) bool { return slices.Contains(rolesSeePhone, role) }
+
+// routesStaff lists the staff area's routes: login and sessions, the staff pages, and the
+// staff API under /api/v1.
+func (s *Server) routesStaff() {
+	st := s.staff()
+	st.store = &sessionStore{db: s.db, codec: scs.GobCodec{}}
+	sm := scs.New()
+	sm.Store = st.store
+	sm.Lifetime = orDefault(s.Staff.SessionLifetime, 12*time.Hour)
+	sm.IdleTimeout = orDefault(s.Staff.IdleTimeout, 2*time.Hour)
+	sm.Cookie.Name = "hotline_session"
+	sm.Cookie.HttpOnly = true
+	sm.Cookie.SameSite = http.SameSiteLaxMode
+	sm.Cookie.Secure = s.Staff.SecureCookies
+	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) { s.serverError(w, r, err) }
+	st.sessions = sm
+
+	st.cop = http.NewCrossOriginProtection()
+	// Open311 clients are other sites' apps by design and authenticate with an api_key, not a
+	// cookie, so a cross-site request there forges nothing.
+	st.cop.AddInsecureBypassPattern("/open311/")
+	st.cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.refuse(w, r, http.StatusForbidden, "cross-origin request refused")
+	}))
+	// A hash to check unknown usernames against, so they cost as much as known ones.
+	st.dummyHash, _ = org.HashPassword("no such account")
+
+	s.parseTemplates()
+	s.mux.Handle("GET /static/", staticHandler())
+
+	s.mux.HandleFunc("GET /login", s.getLogin)
+	s.mux.HandleFunc("POST /login", s.postLogin)
+	s.mux.HandleFunc("GET /lang/{lang}", s.getLang)
+	s.handleStaff("POST /logout", nil, s.postLogout)
+	s.handleStaff("POST /logout/everywhere", nil, s.postLogoutEverywhere)
+	s.mux.HandleFunc("GET /{$}", s.getHome)
+
+	s.routesAPI()
+	s.routesPages()
+	s.routesAdmin()
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return def
+}
+
+// staffMiddleware are the staff area's wrappers: sessions outside, cross-origin protection
+// inside (it needs no session, and refuses before any handler runs).
+func (s *Server) staffMiddleware() []func(http.Handler) http.Handler {
+	st := s.staff()
+	return []func(http.Handler) http.Handler{s.crossOrigin, st.sessions.LoadAndSave, withRemoteAddr}
+}
+
+// crossOrigin refuses state-changing requests from other sites (Go's CrossOriginProtection,
+// which reads Sec-Fetch-Site and Origin). Requests with a bearer token skip it: a browser never
+// attaches one by itself, and scripts send neither header anyway.
+func (s *Server) crossOrigin(next http.Handler) http.Handler {
+	protected := s.staff().cop.Handler(next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, ok := bearerToken(r); ok {
+			next.ServeHTTP(w, r)
+			return
+		}
+		protected.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) getHome(w http.ResponseWriter, r *http.Request) {
+	st, _, err := s.authenticate(r)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if st == nil {
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return
+	}
+	http.Redirect(w, r, homeFor(st.Role), http.StatusSeeOther)
+}
+
+// SweepSessions returns a background runner that removes expired sessions every hour until
+// its context ends; serve runs it.
+func SweepSessions(db bun.IDB, log *slog.Logger) func(ctx context.Context) error {
+	store := &sessionStore{db: db, codec: scs.GobCodec{}}
+	return func(ctx context.Context) error {
+		t := time.NewTicker(time.Hour)
+		defer t.Stop()
+		for {
+			if err := store.deleteExpired(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("delete expired sessions", "err", err)
+			}
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-t.C:
+			}
+		}
+	}
+}

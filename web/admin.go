@@ -1,0 +1,4 @@
+package web
+
+// routesAdmin lists the administration pages.
+func (s *Server) routesAdmin() {}

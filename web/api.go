@@ -1,0 +1,536 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/hotline-city/hotline/internal/org"
+	"github.com/hotline-city/hotline/tickets"
+)
+
+// routesAPI lists the staff API's own routes (tickets, tokens, directory, knowledge base).
+func (s *Server) routesAPI() {
+	s.apiDocPublic("GET", "/api/v1/openapi.json", "This OpenAPI document")
+	s.mux.HandleFunc("GET /api/v1/openapi.json", s.getOpenAPI)
+	s.apiDocPublic("POST", "/api/v1/tokens", "Log in a script: username and password in, a bearer token out (401 for a wrong password)", "username*", "password*", "name")
+	s.mux.HandleFunc("POST /api/v1/tokens", s.postTokens)
+	s.handleAPI("GET /api/v1/tokens", nil, "Your API tokens", s.getTokens)
+	s.handleAPI("DELETE /api/v1/tokens/{id}", nil, "Revoke one of your tokens (an administrator: anyone's)", s.deleteToken)
+	s.handleAPI("GET /api/v1/me", nil, "The signed-in account", s.getMe)
+	s.handleAPI("POST /api/v1/logout-everywhere", nil, "End every session of your account", s.postLogoutEverywhere, "revoke_tokens")
+
+	s.handleAPI("GET /api/v1/tickets", nil, "List tickets you may see (status, department, phone, order=due, limit, offset)", s.getTickets)
+	s.handleAPI("POST /api/v1/tickets", rolesCentre, "Register a ticket (受理); with article, answer a consultation at once from the knowledge base",
+		s.postTicket, "description*", "type", "category", "channel", "title", "address", "district", "street",
+		"caller_name", "caller_phone", "caller_email", "priority", "lat", "lon", "department", "co_handlers", "article", "answer")
+	s.handleAPI("GET /api/v1/tickets/{number}", nil, "Read a ticket with its timeline (403 or 404 for one you may not see)", s.getTicket)
+	s.handleAPI("POST /api/v1/tickets/{number}/dispatch", rolesDispatch, "Dispatch (派单) to a lead department", s.ticketAction(tickets.ActDispatch),
+		"department*", "co_handlers", "profile", "priority", "text", "version")
+	s.handleAPI("POST /api/v1/tickets/{number}/accept", rolesDept, "Accept (签收)", s.ticketAction(tickets.ActAccept), "text", "version")
+	s.handleAPI("POST /api/v1/tickets/{number}/return", rolesDept, "Return (退单) with a reason", s.ticketAction(tickets.ActReturn), "text*", "version")
+	s.handleAPI("POST /api/v1/tickets/{number}/feedback", rolesDept, "Record feedback to the citizen (反馈)", s.ticketAction(tickets.ActFeedback), "text*", "version")
+	s.handleAPI("POST /api/v1/tickets/{number}/notes", nil, "Add an internal note", s.ticketAction(tickets.ActNote), "text*", "version")
+	s.handleAPI("POST /api/v1/tickets/{number}/co-reply", rolesDept, "A co-handling department's reply (协办意见)", s.ticketAction(tickets.ActCoReply), "text*", "version")
+	s.handleAPI("POST /api/v1/tickets/{number}/resolve", rolesDept, "Resolve (办结) with the result", s.ticketAction(tickets.ActResolve), "text*", "attachments", "version")
+	s.handleAPI("POST /api/v1/tickets/{number}/close", rolesCentre, "Close (结案) a resolved ticket", s.ticketAction(tickets.ActClose), "text", "version")
+	s.handleAPI("POST /api/v1/tickets/{number}/reopen", rolesCentre, "Reopen (重办) with a reason", s.ticketAction(tickets.ActReopen), "text*", "version")
+	s.handleAPI("POST /api/v1/tickets/{number}/answer", rolesCentre, "Answer a consultation directly (直接答复), optionally from a knowledge article", s.ticketAction(tickets.ActAnswer), "text", "article", "version")
+	s.handleAPI("POST /api/v1/tickets/{number}/reveal-phone", nil, "Reveal the caller's full number, with a reason written to the timeline", s.postRevealPhone, "reason*")
+
+	s.handleAPI("GET /api/v1/callers/{phone}/tickets", rolesCentre, "The caller's earlier tickets", s.getCallerTickets)
+	s.handleAPI("GET /api/v1/duplicates", rolesCentre, "Open tickets that may be about the same matter (phone, category, address, description)", s.getDuplicates)
+	s.handleAPI("GET /api/v1/departments", nil, "Departments", s.getDepartments)
+	s.handleAPI("GET /api/v1/categories", nil, "The category tree", s.getCategories)
+	s.handleAPI("GET /api/v1/kb", nil, "Search the knowledge base (q); only articles valid today", s.getKB)
+	s.handleAPI("GET /api/v1/stats/departments", rolesBoard, "Live counts per department: open, overdue, due soon, returned, resolved today", s.getDeptStats)
+}
+
+// apiError maps an error to the staff API's HTTP answer: the ticket domain's sentinels at the
+// edge, a field named for bad input.
+func (s *Server) apiError(w http.ResponseWriter, r *http.Request, err error) {
+	status, body := errorStatus(err)
+	if status == http.StatusInternalServerError {
+		s.serverError(w, r, err)
+		return
+	}
+	writeJSON(w, status, body)
+}
+
+func errorStatus(err error) (int, map[string]string) {
+	var fe *tickets.FieldError
+	var bf *badField
+	switch {
+	case errors.As(err, &fe):
+		return http.StatusBadRequest, map[string]string{"error": fe.Error(), "field": fe.Field}
+	case errors.As(err, &bf):
+		return http.StatusBadRequest, map[string]string{"error": bf.Error(), "field": bf.field}
+	case errors.Is(err, tickets.ErrNotFound), errors.Is(err, org.ErrNotFound):
+		return http.StatusNotFound, map[string]string{"error": err.Error()}
+	case errors.Is(err, tickets.ErrForbidden):
+		return http.StatusForbidden, map[string]string{"error": err.Error()}
+	case errors.Is(err, tickets.ErrTransition), errors.Is(err, tickets.ErrConflict):
+		return http.StatusConflict, map[string]string{"error": err.Error()}
+	case errors.Is(err, tickets.ErrInvalid):
+		return http.StatusBadRequest, map[string]string{"error": err.Error()}
+	}
+	return http.StatusInternalServerError, map[string]string{"error": "internal error"}
+}
+
+// ticketView is a ticket as the staff API and pages show it: the phone masked for roles that do
+// not need it, the clock state, and what the viewer may do next.
+type ticketView struct {
+	*tickets.Ticket
+	PhoneMasked bool             `json:"phone_masked"`
+	Clock       string           `json:"clock"`
+	DueKind     string           `json:"due_kind,omitempty"`
+	Due         *time.Time       `json:"due,omitempty"`
+	Actions     []tickets.Action `json:"actions"`
+	Events      []tickets.Event  `json:"events,omitempty"`
+}
+
+// viewTicket prepares t for st.
+func (s *Server) viewTicket(st *org.Staff, t *tickets.Ticket) *ticketView {
+	c := *t
+	v := &ticketView{Ticket: &c, Clock: clockState(t, s.Clock.Now())}
+	v.DueKind, v.Due = dueOf(t)
+	if !seesPhone(st.Role) && c.CallerPhone != "" {
+		c.CallerPhone, v.PhoneMasked = tickets.MaskPhone(c.CallerPhone), true
+	}
+	v.Actions = actionsFor(st, t)
+	return v
+}
+
+// actionsFor is what st may do to t now: the status machine's answer, narrowed to what a
+// co-handling department may do when st's department is not the lead.
+func actionsFor(st *org.Staff, t *tickets.Ticket) []tickets.Action {
+	acts := tickets.Allowed(t.Status, tickets.Role(st.Role))
+	if st.Role != org.RoleHandler && st.Role != org.RoleHead {
+		return acts
+	}
+	lead := t.DepartmentID != nil && *t.DepartmentID == st.DepartmentID
+	co := false
+	for _, c := range t.CoHandlers {
+		co = co || c.DepartmentID == st.DepartmentID
+	}
+	var out []tickets.Action
+	for _, a := range acts {
+		switch {
+		case a == tickets.ActCoReply && co:
+			out = append(out, a)
+		case a == tickets.ActNote && (lead || co):
+			out = append(out, a)
+		case lead && a != tickets.ActCoReply:
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func (s *Server) getMe(w http.ResponseWriter, r *http.Request) {
+	st := staffFrom(r.Context())
+	d, _ := s.Org.DepartmentByID(r.Context(), st.DepartmentID)
+	writeJSON(w, http.StatusOK, map[string]any{"staff": st, "department": d})
+}
+
+func (s *Server) getTokens(w http.ResponseWriter, r *http.Request) {
+	var rows []apiToken
+	if err := s.db.NewSelect().Model(&rows).Where("staff_id = ?", staffFrom(r.Context()).ID).Order("id").Scan(r.Context()); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"tokens": rows})
+}
+
+func (s *Server) deleteToken(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "id: must be a whole number", "field": "id"})
+		return
+	}
+	st := staffFrom(r.Context())
+	if err := s.revokeToken(r.Context(), st, id); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	s.audit(r.Context(), s.db, st, "token_revoked", "api_token", fmt.Sprint(id), nil)
+	writeJSON(w, http.StatusOK, map[string]any{"revoked": id})
+}
+
+// ticketFilter reads a list's filter from the query. Department staff never filter beyond their
+// own department: the tickets service adds that to the query whatever is asked.
+func (s *Server) ticketFilter(ctx context.Context, st *org.Staff, q fields) (tickets.Filter, error) {
+	var f tickets.Filter
+	for _, v := range q.list("status") {
+		if !slices.Contains(tickets.Statuses, tickets.Status(v)) {
+			return f, &badField{"status", fmt.Sprintf("unknown status %q", v)}
+		}
+		f.Statuses = append(f.Statuses, tickets.Status(v))
+	}
+	if code := q.get("department"); code != "" {
+		d, err := s.Org.Department(ctx, code)
+		if err != nil {
+			return f, &badField{"department", fmt.Sprintf("unknown department %q", code)}
+		}
+		f.DepartmentID = d.ID
+	}
+	if p := q.get("phone"); p != "" {
+		// Looking tickets up by phone number is for the roles that see numbers anyway.
+		if !seesPhone(st.Role) {
+			return f, fmt.Errorf("searching by phone number: %w", tickets.ErrForbidden)
+		}
+		f.Phone = p
+	}
+	var err error
+	if f.Limit, err = q.int("limit"); err != nil {
+		return f, err
+	}
+	if f.Offset, err = q.int("offset"); err != nil {
+		return f, err
+	}
+	if f.Limit < 0 || f.Offset < 0 {
+		return f, &badField{"limit", "must not be negative"}
+	}
+	switch o := q.get("order"); o {
+	case "", "new":
+	case "due":
+		f.OrderBy = "due"
+	default:
+		return f, &badField{"order", "must be due or new"}
+	}
+	return f, nil
+}
+
+func (s *Server) getTickets(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	st := staffFrom(ctx)
+	f, err := s.ticketFilter(ctx, st, fields(r.URL.Query()))
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	ts, err := s.Tickets.List(ctx, actorFrom(ctx), f)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	out := make([]*ticketView, len(ts))
+	for i := range ts {
+		out[i] = s.viewTicket(st, &ts[i])
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"tickets": out})
+}
+
+// registerInput reads a new ticket from fields.
+func registerInput(f fields) (tickets.RegisterInput, error) {
+	in := tickets.RegisterInput{
+		Type: f.get("type"), Channel: f.get("channel"), Category: f.get("category"), Title: f.get("title"),
+		Description: f.get("description"), Address: f.get("address"), District: f.get("district"), Street: f.get("street"),
+		CallerName: f.get("caller_name"), CallerPhone: f.get("caller_phone"), CallerEmail: f.get("caller_email"),
+		Priority: f.get("priority"),
+	}
+	if in.Channel == "" {
+		in.Channel = "phone"
+	}
+	var err error
+	if in.Lat, err = f.float("lat"); err != nil {
+		return in, err
+	}
+	if in.Lon, err = f.float("lon"); err != nil {
+		return in, err
+	}
+	return in, nil
+}
+
+// registerTicket registers a ticket from fields. With an article (or an answer) it answers the
+// consultation in the same transaction (直接答复); with a department it dispatches by hand.
+func (s *Server) registerTicket(ctx context.Context, st *org.Staff, f fields) (*tickets.Ticket, error) {
+	in, err := registerInput(f)
+	if err != nil {
+		return nil, err
+	}
+	actor := tickets.ActorFor(st)
+	var answer *tickets.ActInput
+	if code, text := f.get("article"), f.get("answer"); code != "" || text != "" {
+		a, err := s.answerInput(ctx, code, text)
+		if err != nil {
+			return nil, err
+		}
+		answer = &a
+	}
+	dept := f.get("department")
+	if answer != nil && dept != "" {
+		return nil, &badField{"department", "a ticket answered at once is not dispatched"}
+	}
+	var final *tickets.Ticket
+	t, err := s.Tickets.RegisterTx(ctx, actor, in, func(ctx context.Context, tx bun.Tx, t *tickets.Ticket) error {
+		var err error
+		switch {
+		case answer != nil:
+			final, err = s.Tickets.AnswerTx(ctx, tx, actor, t.Number, *answer)
+		case dept != "":
+			final, err = s.Tickets.DispatchTx(ctx, tx, actor, t.Number, tickets.DispatchInput{Department: dept, CoHandlers: f.list("co_handlers")})
+		}
+		if err != nil {
+			return err
+		}
+		if final != nil {
+			// Later hooks (routing) see the ticket as it now is, already answered or dispatched.
+			*t = *final
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Tickets.Get(ctx, t.Number)
+}
+
+func (s *Server) postTicket(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	f, err := readFields(w, r)
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+		return
+	}
+	st := staffFrom(ctx)
+	t, err := s.registerTicket(ctx, st, f)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	s.staff().live.publish("tickets")
+	writeJSON(w, http.StatusCreated, s.viewTicket(st, t))
+}
+
+// loadTicket reads a ticket the signed-in account may see.
+func (s *Server) loadTicket(ctx context.Context, number string) (*tickets.Ticket, error) {
+	return s.Tickets.GetFor(ctx, actorFrom(ctx), number)
+}
+
+func (s *Server) getTicket(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	t, err := s.loadTicket(ctx, r.PathValue("number"))
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	v := s.viewTicket(staffFrom(ctx), t)
+	if v.Events, err = s.Tickets.Events(ctx, t.ID, true); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+// actInput reads the common part of an action. The text may come as text, or under the name
+// the action gives it (reason, result, answer, reply, note).
+func actInput(f fields) (tickets.ActInput, error) {
+	var in tickets.ActInput
+	var err error
+	if in.Version, err = f.int("version"); err != nil {
+		return in, err
+	}
+	for _, k := range []string{"text", "reason", "result", "answer", "reply", "note"} {
+		if v := f.get(k); v != "" {
+			in.Text = v
+			break
+		}
+	}
+	if atts := f.list("attachments"); len(atts) > 0 {
+		in.Data = map[string]any{"attachments": atts}
+	}
+	return in, nil
+}
+
+// doAction runs action a on ticket number for the signed-in account.
+func (s *Server) doAction(ctx context.Context, a tickets.Action, number string, f fields) (*tickets.Ticket, error) {
+	in, err := actInput(f)
+	if err != nil {
+		return nil, err
+	}
+	actor := actorFrom(ctx)
+	svc := s.Tickets
+	switch a {
+	case tickets.ActDispatch:
+		if f.get("department") == "" {
+			return nil, &badField{"department", "is required"}
+		}
+		return svc.Dispatch(ctx, actor, number, tickets.DispatchInput{ActInput: in, Department: f.get("department"),
+			CoHandlers: f.list("co_handlers"), Profile: f.get("profile"), Priority: f.get("priority")})
+	case tickets.ActAccept:
+		return svc.Accept(ctx, actor, number, in)
+	case tickets.ActReturn:
+		return svc.Return(ctx, actor, number, in)
+	case tickets.ActFeedback:
+		return svc.Feedback(ctx, actor, number, in)
+	case tickets.ActNote:
+		return svc.Note(ctx, actor, number, in)
+	case tickets.ActCoReply:
+		return svc.CoReply(ctx, actor, number, in)
+	case tickets.ActResolve:
+		return svc.Resolve(ctx, actor, number, in)
+	case tickets.ActClose:
+		return svc.Close(ctx, actor, number, in)
+	case tickets.ActReopen:
+		return svc.Reopen(ctx, actor, number, in)
+	case tickets.ActAnswer:
+		ans, err := s.answerInput(ctx, f.get("article"), in.Text)
+		if err != nil {
+			return nil, err
+		}
+		ans.Version = in.Version
+		return svc.Answer(ctx, actor, number, ans)
+	}
+	return nil, fmt.Errorf("unknown action %q: %w", a, tickets.ErrTransition)
+}
+
+// ticketAction is the API handler of one action on a ticket.
+func (s *Server) ticketAction(a tickets.Action) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		f, err := readFields(w, r)
+		if err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+			return
+		}
+		number := r.PathValue("number")
+		// Department staff learn nothing about another department's ticket, not even its status.
+		if _, err := s.loadTicket(ctx, number); err != nil {
+			s.apiError(w, r, err)
+			return
+		}
+		if _, err := s.doAction(ctx, a, number, f); err != nil {
+			s.apiError(w, r, err)
+			return
+		}
+		s.staff().live.publish("tickets")
+		t, err := s.Tickets.Get(ctx, number)
+		if err != nil {
+			s.apiError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, s.viewTicket(staffFrom(ctx), t))
+	}
+}
+
+// revealPhone shows st the caller's full number of ticket number and writes why on the
+// ticket's internal timeline, in one transaction: no number is shown without its entry.
+func (s *Server) revealPhone(ctx context.Context, number, reason string) (string, error) {
+	st := staffFrom(ctx)
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return "", &badField{"reason", "say why you need the full number"}
+	}
+	t, err := s.loadTicket(ctx, number)
+	if err != nil {
+		return "", err
+	}
+	actor := tickets.ActorFor(st)
+	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		ev := &tickets.Event{TicketID: t.ID, Kind: "phone_revealed", ActorID: &st.ID, ActorName: actor.Name,
+			ActorRole: st.Role, DepartmentID: &st.DepartmentID, At: s.Clock.Now(), Public: false, Body: reason}
+		return tickets.AppendEvent(ctx, tx, ev)
+	})
+	if err != nil {
+		return "", err
+	}
+	s.log.InfoContext(ctx, "phone number revealed", "ticket_no", t.Number, "username", st.Username)
+	return t.CallerPhone, nil
+}
+
+func (s *Server) postRevealPhone(w http.ResponseWriter, r *http.Request) {
+	f, err := readFields(w, r)
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+		return
+	}
+	reason := f.get("reason")
+	if reason == "" {
+		reason = f.get("text")
+	}
+	phone, err := s.revealPhone(r.Context(), r.PathValue("number"), reason)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"caller_phone": phone})
+}
+
+func (s *Server) getCallerTickets(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	ts, err := s.callerTickets(ctx, r.PathValue("phone"))
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	st := staffFrom(ctx)
+	out := make([]*ticketView, len(ts))
+	for i := range ts {
+		out[i] = s.viewTicket(st, &ts[i])
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"tickets": out})
+}
+
+// callerTickets are the caller's earlier tickets, newest first.
+func (s *Server) callerTickets(ctx context.Context, phone string) ([]tickets.Ticket, error) {
+	phone = strings.TrimSpace(phone)
+	if phone == "" {
+		return nil, nil
+	}
+	return s.Tickets.List(ctx, actorFrom(ctx), tickets.Filter{Phone: phone, Limit: 20})
+}
+
+func (s *Server) getDuplicates(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	q := fields(r.URL.Query())
+	ds, err := s.duplicates(ctx, q.get("phone"), q.get("category"), q.get("address"), q.get("description"))
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"candidates": ds})
+}
+
+func (s *Server) getDepartments(w http.ResponseWriter, r *http.Request) {
+	ds, err := s.Org.Departments(r.Context())
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"departments": ds})
+}
+
+func (s *Server) getCategories(w http.ResponseWriter, r *http.Request) {
+	cs, err := s.Org.Categories(r.Context())
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"categories": cs})
+}
+
+func (s *Server) getKB(w http.ResponseWriter, r *http.Request) {
+	as, err := s.searchKB(r.Context(), r.URL.Query().Get("q"), r.URL.Query().Get("category"))
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"articles": as})
+}
+
+func (s *Server) getDeptStats(w http.ResponseWriter, r *http.Request) {
+	rows, err := s.deptStats(r.Context(), staffFrom(r.Context()))
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"departments": rows, "at": s.Clock.Now()})
+}

@@ -1,0 +1,335 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hotline-city/hotline/internal/org"
+	"github.com/hotline-city/hotline/tickets"
+)
+
+// templateFS holds the templates of every area and the static files.
+//
+// Templates: each area drops its files into templates/<area>/ and they are all parsed at
+// start-up, so a broken one fails the boot rather than a user's click. A file whose name
+// starts with "_" or is layout.html is shared: it is parsed into every page, so its {{define}}
+// names must be unique across areas (prefix them with the area). Every other file is a page,
+// named "<area>/<file>.html", parsed on top of the shared files; a staff page defines "title"
+// and "content" (and optionally "head" and "scripts") and is rendered inside the staff layout
+// with s.renderStaff(w, r, "<area>/<file>.html", data). In the page, .Data is data, .Staff the
+// signed-in account, .T "key" a translated string (i18n.go), .Lang "zh" or "en".
+// A page with a layout of its own (the citizens' pages) defines a template of its own name and
+// is rendered with s.renderTemplate(w, r, status, "<area>/<file>.html", "<entry>", data).
+//
+//go:embed templates static
+var templateFS embed.FS
+
+// pageTemplate is one page parsed on top of the shared templates.
+type pageTemplate struct {
+	t *template.Template
+}
+
+// navEntry is a link of the staff navigation bar.
+type navEntry struct {
+	Path   string
+	Zh, En string
+	Roles  []string // nil: every staff role
+	Order  int
+}
+
+// addNav adds a link to the staff navigation bar, shown to roles (nil: every staff role);
+// entries are sorted by order, then as added. Other areas call it in their routes methods:
+//
+//	s.addNav("/calls", "通话记录", "Calls", 40, org.RoleAgent, org.RoleSupervisor)
+func (s *Server) addNav(path, zh, en string, order int, roles ...string) {
+	st := s.staff()
+	st.nav = append(st.nav, navEntry{Path: path, Zh: zh, En: en, Roles: roles, Order: order})
+	slices.SortStableFunc(st.nav, func(a, b navEntry) int { return a.Order - b.Order })
+}
+
+// page is what every staff template sees.
+type page struct {
+	Data  any
+	Staff *org.Staff
+	Lang  string
+	Nav   []navLink
+	Path  string
+	Now   time.Time
+	srv   *Server
+}
+
+type navLink struct {
+	Path, Label string
+	Active      bool
+}
+
+// T translates key into the page's language.
+func (p *page) T(key string) string { return tr(p.Lang, key) }
+
+// Role is the signed-in role's name in the page's language.
+func (p *page) Role() string {
+	if p.Staff == nil {
+		return ""
+	}
+	return tr(p.Lang, "role."+p.Staff.Role)
+}
+
+func (s *Server) templateFuncs() template.FuncMap {
+	loc := s.location()
+	return template.FuncMap{
+		"time": func(t any) string {
+			switch v := t.(type) {
+			case time.Time:
+				if v.IsZero() {
+					return ""
+				}
+				return v.In(loc).Format("2006-01-02 15:04")
+			case *time.Time:
+				if v == nil {
+					return ""
+				}
+				return v.In(loc).Format("2006-01-02 15:04")
+			}
+			return ""
+		},
+		"isoTime": func(t *time.Time) string {
+			if t == nil {
+				return ""
+			}
+			return t.Format(time.RFC3339)
+		},
+		"statusZh":  func(st tickets.Status) string { return tickets.StatusZh(st) },
+		"statusTr":  func(lang string, st tickets.Status) string { return tr(lang, "status."+string(st)) },
+		"typeTr":    func(lang, typ string) string { return tr(lang, "type."+typ) },
+		"actionTr":  func(lang, a string) string { return tr(lang, "action."+a) },
+		"tr":        tr,
+		"mask":      tickets.MaskPhone,
+		"hasRole":   func(st *org.Staff, roles ...string) bool { return st != nil && slices.Contains(roles, st.Role) },
+		"join":      strings.Join,
+		"add":       func(a, b int) int { return a + b },
+		"deptName":  deptName,
+		"catName":   catName,
+		"clockOf":   func(t *tickets.Ticket) string { return clockState(t, s.Clock.Now()) },
+		"dueKind":   func(t *tickets.Ticket) string { k, _ := dueOf(t); return k },
+		"dueAt":     func(t *tickets.Ticket) *time.Time { _, d := dueOf(t); return d },
+		"eventKind": func(lang, kind string) string { return trOr(lang, "event."+kind, kind) },
+		"contains":  func(list []tickets.Action, a string) bool { return slices.Contains(list, tickets.Action(a)) },
+	}
+}
+
+func (s *Server) location() *time.Location {
+	if s.Config != nil && s.Config.Location != nil {
+		return s.Config.Location
+	}
+	if s.Calendar != nil {
+		return s.Calendar.Location()
+	}
+	return time.Local
+}
+
+// parseTemplates parses every template at start-up; a template that does not parse stops the
+// server from being built at all.
+func (s *Server) parseTemplates() {
+	st := s.staff()
+	files, err := fs.Glob(templateFS, "templates/*/*.html")
+	if err != nil {
+		panic(err)
+	}
+	base := template.New("").Funcs(s.templateFuncs())
+	var pages []string
+	for _, f := range files {
+		name := path.Base(f)
+		if strings.HasPrefix(name, "_") || name == "layout.html" {
+			if _, err := base.ParseFS(templateFS, f); err != nil {
+				panic(fmt.Sprintf("web: template %s: %v", f, err))
+			}
+			continue
+		}
+		pages = append(pages, f)
+	}
+	st.pages = map[string]*pageTemplate{}
+	for _, f := range pages {
+		t := template.Must(base.Clone())
+		b, err := fs.ReadFile(templateFS, f)
+		if err != nil {
+			panic(err)
+		}
+		name := strings.TrimPrefix(f, "templates/")
+		if _, err := t.New(name).Parse(string(b)); err != nil {
+			panic(fmt.Sprintf("web: template %s: %v", f, err))
+		}
+		st.pages[name] = &pageTemplate{t: t}
+	}
+}
+
+// renderStaff renders the page template name ("<area>/<file>.html") inside the staff layout
+// with status 200; see templateFS for what the template sees.
+func (s *Server) renderStaff(w http.ResponseWriter, r *http.Request, name string, data any) {
+	s.renderStaffStatus(w, r, http.StatusOK, name, data)
+}
+
+// renderStaffStatus is renderStaff with another status.
+func (s *Server) renderStaffStatus(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
+	entry := "staff-layout"
+	// htmx asks for a fragment: the page's content only, no layout.
+	if r.Header.Get("HX-Request") != "" && r.Header.Get("HX-Boosted") == "" {
+		entry = "content"
+	}
+	s.renderTemplate(w, r, status, name, entry, data)
+}
+
+// renderTemplate executes template entry of page name with the page data around data. It
+// renders into a buffer first, so a failing template gives a clean 500, not half a page.
+func (s *Server) renderTemplate(w http.ResponseWriter, r *http.Request, status int, name, entry string, data any) {
+	pt, ok := s.staff().pages[name]
+	if !ok {
+		s.log.ErrorContext(r.Context(), "no such template", "template", name)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	p := s.newPage(r, data)
+	var buf bytes.Buffer
+	if err := pt.t.ExecuteTemplate(&buf, entry, p); err != nil {
+		s.log.ErrorContext(r.Context(), "render template", "template", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+func (s *Server) newPage(r *http.Request, data any) *page {
+	st := staffFrom(r.Context())
+	p := &page{Data: data, Staff: st, Lang: langOf(r), Path: r.URL.Path, Now: s.Clock.Now(), srv: s}
+	if st != nil {
+		for _, n := range s.staff().nav {
+			if n.Roles != nil && !slices.Contains(n.Roles, st.Role) {
+				continue
+			}
+			label := n.Zh
+			if p.Lang == "en" && n.En != "" {
+				label = n.En
+			}
+			p.Nav = append(p.Nav, navLink{Path: n.Path, Label: label,
+				Active: r.URL.Path == n.Path || strings.HasPrefix(r.URL.Path, n.Path+"/")})
+		}
+	}
+	return p
+}
+
+type errorPage struct {
+	Status  int
+	Message string
+}
+
+// renderError renders a short error page.
+func (s *Server) renderError(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	if _, ok := s.staff().pages["staff/error.html"]; !ok {
+		http.Error(w, msg, status)
+		return
+	}
+	s.renderStaffStatus(w, r, status, "staff/error.html", errorPage{Status: status, Message: msg})
+}
+
+// staticHandler serves the embedded static files; vendored files carry their version in their
+// name, so they may be cached for long.
+func staticHandler() http.Handler {
+	sub, err := fs.Sub(templateFS, "static")
+	if err != nil {
+		panic(err)
+	}
+	files := http.StripPrefix("/static/", http.FileServerFS(sub))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/static/vendor/") {
+			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+		} else {
+			w.Header().Set("Cache-Control", "no-cache")
+		}
+		files.ServeHTTP(w, r)
+	})
+}
+
+// deptName is a department's name in lang, or "" for none.
+func deptName(lang string, d *org.Department) string {
+	if d == nil {
+		return ""
+	}
+	if lang == "en" && d.NameEn != "" {
+		return d.NameEn
+	}
+	return d.NameZh
+}
+
+// catName is a category's name in lang, or "" for none.
+func catName(lang string, c *org.Category) string {
+	if c == nil {
+		return ""
+	}
+	if lang == "en" && c.NameEn != "" {
+		return c.NameEn
+	}
+	return c.NameZh
+}
+
+// Clock states of a ticket's nearest open deadline, as the workbench colours them.
+const (
+	clockNone    = "none"    // nothing is due
+	clockGreen   = "green"   // more than a quarter of the time is left
+	clockYellow  = "yellow"  // less than a quarter left
+	clockRed     = "red"     // less than four hours left
+	clockOverdue = "overdue" // past the deadline
+)
+
+// dueOf is the ticket's nearest open deadline and which one it is.
+func dueOf(t *tickets.Ticket) (string, *time.Time) {
+	switch t.Status {
+	case tickets.StatusDispatched:
+		if t.AcceptDue != nil {
+			return "accept", t.AcceptDue
+		}
+	case tickets.StatusAccepted:
+		if t.FeedbackAt == nil && t.FeedbackDue != nil && (t.ResolveDue == nil || t.FeedbackDue.Before(*t.ResolveDue)) {
+			return "feedback", t.FeedbackDue
+		}
+		return "resolve", t.ResolveDue
+	case tickets.StatusRegistered, tickets.StatusReturned:
+		return "feedback", t.FeedbackDue
+	case tickets.StatusResolved:
+		return "callback", t.CallbackDue
+	}
+	return "", nil
+}
+
+// clockState colours a ticket's nearest deadline against now: overdue when past, red inside
+// four hours, yellow inside the last quarter of the time from dispatch (or registration).
+func clockState(t *tickets.Ticket, now time.Time) string {
+	_, due := dueOf(t)
+	if due == nil {
+		return clockNone
+	}
+	left := due.Sub(now)
+	if left <= 0 {
+		return clockOverdue
+	}
+	if left < 4*time.Hour {
+		return clockRed
+	}
+	start := t.CreatedAt
+	if t.DispatchedAt != nil {
+		start = *t.DispatchedAt
+	}
+	if total := due.Sub(start); total > 0 && left*4 < total {
+		return clockYellow
+	}
+	return clockGreen
+}

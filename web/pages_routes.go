@@ -1,0 +1,4 @@
+package web
+
+// routesPages lists the staff pages.
+func (s *Server) routesPages() {}
