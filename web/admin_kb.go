@@ -47,7 +47,7 @@ func likeEscape(s string) string {
 // searchKB finds the articles valid today whose title, keywords or text contain every word of
 // q (Chinese needs no word splitting for a substring match), titles first.
 func (s *Server) searchKB(ctx context.Context, q, category string) ([]kbArticle, error) {
-	var as []kbArticle
+	as := []kbArticle{}
 	sel := s.db.NewSelect().Model(&as).
 		Where("kb.active AND kb.valid_from <= ?::date AND (kb.valid_until IS NULL OR kb.valid_until >= ?::date)", s.today(), s.today())
 	words := strings.Fields(q)

@@ -26,8 +26,9 @@ import (
 // and "content" (and optionally "head" and "scripts") and is rendered inside the staff layout
 // with s.renderStaff(w, r, "<area>/<file>.html", data). In the page, .Data is data, .Staff the
 // signed-in account, .T "key" a translated string (i18n.go), .Lang "zh" or "en".
-// A page with a layout of its own (the citizens' pages) defines a template of its own name and
-// is rendered with s.renderTemplate(w, r, status, "<area>/<file>.html", "<entry>", data).
+// A page with a layout of its own defines a template of its own name and is rendered with
+// s.renderTemplate(w, r, status, "<area>/<file>.html", "<entry>", data). templates/public/
+// (the citizens' pages) is parsed by the intake area itself, with its own functions.
 //
 //go:embed templates static
 var templateFS embed.FS
@@ -146,6 +147,9 @@ func (s *Server) parseTemplates() {
 	base := template.New("").Funcs(s.templateFuncs())
 	var pages []string
 	for _, f := range files {
+		if strings.HasPrefix(f, "templates/public/") {
+			continue // the citizens' pages: their own layout and functions (intake.go)
+		}
 		name := path.Base(f)
 		if strings.HasPrefix(name, "_") || name == "layout.html" {
 			if _, err := base.ParseFS(templateFS, f); err != nil {
