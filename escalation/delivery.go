@@ -109,6 +109,7 @@ func (d *Delivery) deliverBatch(ctx context.Context, limit int) (int, error) {
 			return fmt.Errorf("claim notifications: %w", err)
 		}
 		var mc *mail.Client
+		var dialErr error // one failed connection fails the batch's other e-mails too, without waiting again
 		defer func() {
 			if mc != nil {
 				mc.Close()
@@ -124,9 +125,10 @@ func (d *Delivery) deliverBatch(ctx context.Context, limit int) (int, error) {
 					inapp = append(inapp, *n.StaffID)
 				}
 			case ChannelEmail:
-				if mc == nil {
-					mc, err = d.dialSMTP(ctx)
+				if mc == nil && dialErr == nil {
+					mc, dialErr = d.dialSMTP(ctx)
 				}
+				err = dialErr
 				if err == nil {
 					err = d.sendEmail(mc, n)
 					if err != nil {
