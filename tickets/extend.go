@@ -53,7 +53,7 @@ func (s *Service) ExtendTx(ctx context.Context, tx bun.Tx, actor Actor, number s
 	if n, _ := res.RowsAffected(); n != 1 {
 		return nil, fmt.Errorf("extend %s: %w", number, ErrConflict)
 	}
-	raw, err := json.Marshal(map[string]any{"old_resolve_due": old, "resolve_due": newDue})
+	raw, err := json.Marshal(map[string]any{"resolve_due": newDue, "extended_from": old})
 	if err != nil {
 		return nil, fmt.Errorf("event data: %w", err)
 	}
