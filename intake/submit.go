@@ -1,0 +1,275 @@
+package intake
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/uptrace/bun"
+
+	"github.com/hotline-city/hotline/tickets"
+)
+
+// Submission is one complaint sent online, through the form or Open311.
+type Submission struct {
+	Channel     string // "web" or "open311"
+	ServiceCode string // a leaf category code
+	Description string
+	Address     string
+	AddressID   string
+	Lat, Lon    *float64
+	FirstName   string
+	LastName    string
+	Name        string // the whole name, when not given as first and last
+	Phone       string
+	Email       string
+	DeviceID    string
+	AccountID   string
+	MediaURL    string
+	Attributes  map[string][]string
+	Photos      []Photo
+	// IdempotencyKey makes a repeated submission find the first ticket instead of making another.
+	IdempotencyKey string
+	Key            *Key   // the API key an Open311 request came with
+	ClientAddr     string // the sender's network address, for the record
+
+	decodeErrs FieldErrors // what DecodeRequest could not read
+}
+
+// Photo is an attached image.
+type Photo struct {
+	ContentType string
+	Data        []byte
+}
+
+// Receipt is what a submission got.
+type Receipt struct {
+	TicketID  int64
+	Number    string
+	Notice    string // the service's notice (Open311 service_notice)
+	Duplicate bool   // an earlier submission with the same idempotency key made this ticket
+}
+
+// SniffPhoto returns the image type of data from its first bytes, whatever the sender said.
+func SniffPhoto(data []byte) (string, bool) {
+	switch {
+	case bytes.HasPrefix(data, []byte{0xFF, 0xD8, 0xFF}):
+		return "image/jpeg", true
+	case bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")):
+		return "image/png", true
+	case len(data) >= 12 && bytes.Equal(data[:4], []byte("RIFF")) && bytes.Equal(data[8:12], []byte("WEBP")):
+		return "image/webp", true
+	}
+	return "", false
+}
+
+// PersonName joins a given and a family name the way the name is written: family name first
+// and no space for Chinese, "first last" otherwise.
+func PersonName(first, last string) string {
+	first, last = strings.TrimSpace(first), strings.TrimSpace(last)
+	switch {
+	case first == "":
+		return last
+	case last == "":
+		return first
+	}
+	for _, r := range last + first {
+		if unicode.Is(unicode.Han, r) {
+			return last + first
+		}
+	}
+	return first + " " + last
+}
+
+// Validate checks a submission against the catalogue, normalises its phone and e-mail, and
+// returns its service. Every bad field is reported, each by name.
+func (s *Service) Validate(ctx context.Context, sub *Submission) (*ServiceInfo, map[string]any, error) {
+	errs := append(FieldErrors(nil), sub.decodeErrs...)
+	sub.ServiceCode = strings.TrimSpace(sub.ServiceCode)
+	sub.Description = strings.TrimSpace(sub.Description)
+	sub.Address = strings.TrimSpace(sub.Address)
+	checkText(&errs, "description", sub.Description, MaxDescription, true)
+	checkText(&errs, "address_string", sub.Address, MaxAddress, false)
+	checkText(&errs, "address_id", sub.AddressID, 200, false)
+	checkText(&errs, "first_name", sub.FirstName, MaxName, false)
+	checkText(&errs, "last_name", sub.LastName, MaxName, false)
+	checkText(&errs, "name", sub.Name, MaxName, false)
+	checkText(&errs, "device_id", sub.DeviceID, 200, false)
+	checkText(&errs, "account_id", sub.AccountID, 200, false)
+	if !errs.Has("lat") && !errs.Has("long") {
+		checkCoordinates(&errs, sub.Lat, sub.Lon)
+	}
+	checkMediaURL(&errs, sub.MediaURL)
+	if p, err := NormalizePhone(sub.Phone); err != nil {
+		errs.add("phone", "%v", err)
+	} else {
+		sub.Phone = p
+	}
+	if e, err := NormalizeEmail(sub.Email); err != nil {
+		errs.add("email", "%v", err)
+	} else {
+		sub.Email = e
+	}
+	if len(sub.Photos) > MaxPhotos {
+		errs.add("photos", "at most %d photos may be attached", MaxPhotos)
+	}
+	for i, p := range sub.Photos {
+		ct, ok := SniffPhoto(p.Data)
+		switch {
+		case len(p.Data) > MaxPhotoBytes:
+			errs.add("photos", "photo %d is larger than 5 MB", i+1)
+		case !ok:
+			errs.add("photos", "photo %d is not a JPEG, PNG or WebP image", i+1)
+		default:
+			sub.Photos[i].ContentType = ct
+		}
+	}
+	var si *ServiceInfo
+	var attrs map[string]any
+	if sub.ServiceCode == "" {
+		errs.add("service_code", "is required")
+	} else {
+		cat, err := s.Catalogue(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		if si = cat.Service(sub.ServiceCode); si == nil {
+			errs.add("service_code", "unknown service_code %q: GET services.json lists them", sub.ServiceCode)
+		}
+	}
+	if si != nil {
+		if si.LocationRequired && sub.Lat == nil && sub.Address == "" && strings.TrimSpace(sub.AddressID) == "" {
+			errs.add("address_string", "a location is required for service %s: send lat and long, address_string or address_id", si.Code)
+		}
+		attrs = checkAttributes(&errs, si, sub.Attributes)
+		if sub.Description == "" && sub.Channel == "open311" {
+			// Open311 makes the description optional; a ticket needs one, so the service says what.
+			sub.Description = si.NameZh
+		}
+	}
+	if sub.Description == "" && !errs.Has("description") {
+		errs.add("description", "is required")
+	}
+	if len(errs) > 0 {
+		return nil, nil, errs
+	}
+	return si, attrs, nil
+}
+
+// Submit validates a submission and registers it as a ticket with its own rows (submission,
+// photos) in the one transaction that creates the ticket and its first event.
+func (s *Service) Submit(ctx context.Context, sub Submission) (*Receipt, error) {
+	if sub.Channel != "web" && sub.Channel != "open311" {
+		return nil, fmt.Errorf("submit: unknown channel %q", sub.Channel)
+	}
+	si, attrs, err := s.Validate(ctx, &sub)
+	if err != nil {
+		return nil, err
+	}
+	if sub.IdempotencyKey != "" {
+		if r, err := s.byIdempotencyKey(ctx, sub.IdempotencyKey); err == nil {
+			r.Notice = si.Notice
+			return r, nil
+		} else if !errors.Is(err, ErrNotFound) {
+			return nil, err
+		}
+	}
+	if sub.Channel == "web" {
+		// The public form needs no login, so each address and each phone number gets only so
+		// many new tickets; a repeat of the same submission above costs nothing.
+		now := s.clock.Now()
+		if ok, wait := s.formAddr.allow(sub.ClientAddr, s.cfg.FormPerAddress, now); !ok {
+			return nil, fmt.Errorf("submissions from %s: retry in %s: %w", sub.ClientAddr, wait.Round(time.Second), ErrRateLimited)
+		}
+		if sub.Phone != "" {
+			if ok, wait := s.formPhone.allow(sub.Phone, s.cfg.FormPerPhone, now); !ok {
+				return nil, fmt.Errorf("submissions for %s: retry in %s: %w", tickets.MaskPhone(sub.Phone), wait.Round(time.Second), ErrRateLimited)
+			}
+		}
+	}
+	name := sub.Name
+	if name == "" {
+		name = PersonName(sub.FirstName, sub.LastName)
+	}
+	data := map[string]any{"service_code": si.Code}
+	if len(attrs) > 0 {
+		data["attributes"] = attrs
+	}
+	if sub.Key != nil {
+		data["organisation"] = sub.Key.Organisation
+	}
+	if len(sub.Photos) > 0 {
+		data["photos"] = len(sub.Photos)
+	}
+	in := tickets.RegisterInput{
+		Channel: sub.Channel, Category: si.Code, Title: si.NameZh, Description: sub.Description,
+		Address: sub.Address, Lat: sub.Lat, Lon: sub.Lon,
+		CallerName: name, CallerPhone: sub.Phone, CallerEmail: sub.Email, Data: data,
+	}
+	if t, ok := attrs["ticket_type"].(string); ok {
+		in.Type = t
+	}
+	attrJSON, err := json.Marshal(attrs)
+	if err != nil {
+		return nil, fmt.Errorf("submit: attributes: %w", err)
+	}
+	var keyID, orgID *int64
+	if sub.Key != nil {
+		keyID, orgID = &sub.Key.ID, &sub.Key.OrganisationID
+	}
+	var idem *string
+	if sub.IdempotencyKey != "" {
+		idem = &sub.IdempotencyKey
+	}
+	now := s.clock.Now()
+	t, err := s.tickets.RegisterTx(ctx, tickets.Citizen(name), in, func(ctx context.Context, tx bun.Tx, t *tickets.Ticket) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO intake_submissions (ticket_id, channel, idempotency_key, api_key_id, organisation_id,
+			address_id, device_id, account_id, media_url, attributes, client_addr, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			t.ID, sub.Channel, idem, keyID, orgID, strings.TrimSpace(sub.AddressID), sub.DeviceID, sub.AccountID, sub.MediaURL,
+			string(attrJSON), sub.ClientAddr, now); err != nil {
+			return fmt.Errorf("record submission: %w", err)
+		}
+		for _, p := range sub.Photos {
+			sum := sha256.Sum256(p.Data)
+			// Straight to the driver: photos travel as binary parameters, not as SQL text.
+			if _, err := tx.Tx.ExecContext(ctx, `INSERT INTO intake_photos (ticket_id, content_type, size, sha256, data, created_at)
+				VALUES ($1, $2, $3, $4, $5, $6)`, t.ID, p.ContentType, len(p.Data), sum[:], p.Data, now); err != nil {
+				return fmt.Errorf("store photo: %w", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		var pgErr *pgconn.PgError
+		if idem != nil && errors.As(err, &pgErr) && pgErr.Code == "23505" && strings.Contains(pgErr.ConstraintName, "idempotency") {
+			// The same submission raced us and won: answer with its ticket.
+			r, lerr := s.byIdempotencyKey(ctx, *idem)
+			if lerr == nil {
+				r.Notice = si.Notice
+				return r, nil
+			}
+		}
+		return nil, fmt.Errorf("submit: %w", err)
+	}
+	return &Receipt{TicketID: t.ID, Number: t.Number, Notice: si.Notice}, nil
+}
+
+func (s *Service) byIdempotencyKey(ctx context.Context, key string) (*Receipt, error) {
+	r := &Receipt{Duplicate: true}
+	err := s.db.QueryRowContext(ctx, `SELECT t.id, t.number FROM intake_submissions s JOIN tickets t ON t.id = s.ticket_id
+		WHERE s.idempotency_key = ?`, key).Scan(&r.TicketID, &r.Number)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	} else if err != nil {
+		return nil, fmt.Errorf("idempotency key: %w", err)
+	}
+	return r, nil
+}

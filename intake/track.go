@@ -1,0 +1,210 @@
+package intake
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/hotline-city/hotline/tickets"
+)
+
+// Ratings (评价) a citizen gives a resolution.
+const (
+	Satisfied          = "satisfied"           // 满意
+	BasicallySatisfied = "basically_satisfied" // 基本满意
+	Dissatisfied       = "dissatisfied"        // 不满意: reopens the ticket (重办)
+)
+
+// Ratings lists the ratings, best first.
+var Ratings = []string{Satisfied, BasicallySatisfied, Dissatisfied}
+
+// RatingZh is the Chinese name of a rating.
+func RatingZh(r string) string {
+	switch r {
+	case Satisfied:
+		return "满意"
+	case BasicallySatisfied:
+		return "基本满意"
+	case Dissatisfied:
+		return "不满意"
+	}
+	return r
+}
+
+// Rating is one rating of one resolution.
+type Rating struct {
+	ID         int64
+	Resolution int
+	Rating     string
+	Comment    string
+	CreatedAt  time.Time
+}
+
+// TrackView is what a citizen sees of their ticket.
+type TrackView struct {
+	Ticket  *tickets.Ticket
+	Events  []tickets.Event // public entries only
+	Ratings []Rating
+	CanRate bool   // resolved and this resolution not rated yet
+	Access  string // token that lets the holder rate without giving the phone again
+}
+
+// Track looks a ticket up by its number and the phone number it was made with. A wrong pair
+// answers ErrNotFound exactly like a missing ticket, and every look-up from addr counts
+// against its limit, so numbers cannot be enumerated.
+func (s *Service) Track(ctx context.Context, addr, number, phone string) (*TrackView, error) {
+	var errs FieldErrors
+	number, phone = strings.TrimSpace(number), strings.TrimSpace(phone)
+	if number == "" {
+		errs.add("number", "is required")
+	}
+	if phone == "" {
+		errs.add("phone", "is required")
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	if err := s.allowTrack(addr); err != nil {
+		return nil, err
+	}
+	norm, err := NormalizePhone(phone)
+	if err != nil || len(number) > 40 {
+		return nil, fmt.Errorf("track %s: %w", number, ErrNotFound)
+	}
+	var ok bool
+	err = s.db.QueryRowContext(ctx, "SELECT true FROM tickets WHERE number = ? AND caller_phone = ? AND caller_phone <> ''", number, norm).Scan(&ok)
+	if errors.Is(err, sql.ErrNoRows) {
+		s.log.InfoContext(ctx, "tracking look-up failed", "client_addr", addr, "phone", tickets.MaskPhone(norm))
+		return nil, fmt.Errorf("track %s: %w", number, ErrNotFound)
+	} else if err != nil {
+		return nil, fmt.Errorf("track %s: %w", number, err)
+	}
+	return s.view(ctx, number)
+}
+
+// TrackWithAccess shows the ticket an access token from Track was issued for.
+func (s *Service) TrackWithAccess(ctx context.Context, access string) (*TrackView, error) {
+	number, ok := s.verify("track", access)
+	if !ok {
+		return nil, fmt.Errorf("tracking access expired or invalid: %w", ErrNotFound)
+	}
+	return s.view(ctx, number)
+}
+
+func (s *Service) allowTrack(addr string) error {
+	if ok, wait := s.trackAddr.allow(addr, s.cfg.TrackPerAddress, s.clock.Now()); !ok {
+		return fmt.Errorf("too many look-ups, try again in %s: %w", wait.Round(time.Second), ErrRateLimited)
+	}
+	return nil
+}
+
+func (s *Service) view(ctx context.Context, number string) (*TrackView, error) {
+	t, err := s.tickets.Get(ctx, number)
+	if errors.Is(err, tickets.ErrNotFound) {
+		return nil, fmt.Errorf("track %s: %w", number, ErrNotFound)
+	} else if err != nil {
+		return nil, err
+	}
+	v := &TrackView{Ticket: t, Access: s.accessToken(number)}
+	if v.Events, err = s.tickets.Events(ctx, t.ID, false); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, "SELECT id, resolution, rating, comment, created_at FROM intake_ratings WHERE ticket_id = ? ORDER BY id", t.ID)
+	if err != nil {
+		return nil, fmt.Errorf("ratings of %s: %w", number, err)
+	}
+	defer rows.Close()
+	rated := false
+	for rows.Next() {
+		var r Rating
+		if err := rows.Scan(&r.ID, &r.Resolution, &r.Rating, &r.Comment, &r.CreatedAt); err != nil {
+			return nil, fmt.Errorf("ratings of %s: %w", number, err)
+		}
+		rated = rated || r.Resolution == t.ReopenCount
+		v.Ratings = append(v.Ratings, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	v.CanRate = rateable(t) && !rated
+	return v, nil
+}
+
+func rateable(t *tickets.Ticket) bool {
+	return t.ResolvedAt != nil && (t.Status == tickets.StatusResolved || t.Status == tickets.StatusClosed)
+}
+
+// Rate records the citizen's rating of the ticket's current resolution, once, on its timeline;
+// 不满意 (dissatisfied) reopens the ticket (重办) in the same transaction, with the comment as
+// the reason.
+func (s *Service) Rate(ctx context.Context, addr, access, rating, comment string) (*TrackView, error) {
+	number, ok := s.verify("track", access)
+	if !ok {
+		return nil, fmt.Errorf("tracking access expired or invalid: %w", ErrNotFound)
+	}
+	if err := s.allowTrack(addr); err != nil {
+		return nil, err
+	}
+	var errs FieldErrors
+	comment = strings.TrimSpace(comment)
+	if RatingZh(rating) == rating {
+		errs.add("rating", "choose 满意, 基本满意 or 不满意")
+	}
+	checkText(&errs, "comment", comment, MaxComment, true)
+	if rating == Dissatisfied && comment == "" && !errs.Has("comment") {
+		errs.add("comment", "say what is still wrong, so the department can redo it")
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		t := new(tickets.Ticket)
+		if err := tx.NewSelect().Model(t).Where("t.number = ?", number).For("UPDATE").Scan(ctx); err != nil {
+			return fmt.Errorf("rate %s: %w", number, err)
+		}
+		if !rateable(t) {
+			return fmt.Errorf("rate %s: %w", number, ErrNotRateable)
+		}
+		now := s.clock.Now()
+		var id int64
+		err := tx.QueryRowContext(ctx, `INSERT INTO intake_ratings (ticket_id, resolution, rating, comment, created_at)
+			VALUES (?, ?, ?, ?, ?) ON CONFLICT (ticket_id, resolution) DO NOTHING RETURNING id`,
+			t.ID, t.ReopenCount, rating, comment, now).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("rate %s: %w", number, ErrAlreadyRated)
+		} else if err != nil {
+			return fmt.Errorf("rate %s: %w", number, err)
+		}
+		actor := tickets.Citizen(t.CallerName)
+		body := RatingZh(rating)
+		if comment != "" {
+			body += "：" + comment
+		}
+		raw := fmt.Appendf(nil, `{"rating":%q,"rating_id":%d,"resolution":%d}`, rating, id, t.ReopenCount)
+		if err := tickets.AppendEvent(ctx, tx, &tickets.Event{TicketID: t.ID, Kind: "rated", ActorName: actor.Name,
+			ActorRole: string(actor.Role), At: now, Public: true, FromStatus: string(t.Status), ToStatus: string(t.Status),
+			Body: body, Data: raw}); err != nil {
+			return err
+		}
+		if rating != Dissatisfied || t.DepartmentID == nil {
+			// A consultation answered at once was never dispatched: there is no department to
+			// redo it, so the rating stays on the timeline for the centre to follow up.
+			return nil
+		}
+		_, err = s.tickets.ReopenTx(ctx, tx, actor, number, tickets.ActInput{
+			Text: "市民评价不满意，申请重办：" + comment,
+			Data: map[string]any{"reason": "dissatisfied_rating", "rating_id": id},
+		})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.log.InfoContext(ctx, "ticket rated", "ticket_no", number, "rating", rating)
+	return s.view(ctx, number)
+}
