@@ -3,10 +3,10 @@ package intake
 import (
 	"fmt"
 	"maps"
-	"slices"
 	"math"
 	"net/mail"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
