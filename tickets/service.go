@@ -539,6 +539,9 @@ func (s *Service) actTx(ctx context.Context, tx bun.Tx, actor Actor, number stri
 	if err := s.addEventText(ctx, tx, t, actor, a, from, in.Text, data); err != nil {
 		return nil, err
 	}
+	if err := s.followMaster(ctx, tx, t); err != nil { // merged tickets (并单) follow their master
+		return nil, err
+	}
 	return t, nil
 }
 

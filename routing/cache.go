@@ -1,0 +1,196 @@
+package routing
+
+import (
+	"bufio"
+	"bytes"
+	_ "embed"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/uptrace/bun"
+)
+
+// priorCorpus is the bundled labelled corpus of citizen requests: the
+// classifier's prior knowledge before the city has a history of its own.
+//
+//go:embed testdata/corpus.tsv
+var priorCorpus []byte
+
+// PriorExamples returns the bundled corpus as training examples.
+func PriorExamples() []Example {
+	var out []Example
+	sc := bufio.NewScanner(bytes.NewReader(priorCorpus))
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		parts := strings.SplitN(line, "\t", 3)
+		if len(parts) != 3 {
+			continue
+		}
+		out = append(out, Example{Text: parts[2], Department: parts[1]})
+	}
+	return out
+}
+
+// Cache holds the compiled rules and the classifier of one process, so that
+// dispatching a ticket evaluates rules in memory. Run keeps it current: it
+// listens on NotifyChannel over a dedicated connection (reconnecting when
+// it drops) and reloads on every notification, and it also reloads
+// periodically as a safety net against a missed notification.
+type Cache struct {
+	db  *bun.DB
+	url string
+	log *slog.Logger
+
+	// ReloadEvery is the period of the safety-net reload (default 30s).
+	ReloadEvery time.Duration
+
+	mu          sync.Mutex // serialises loads
+	fingerprint string
+	engine      atomic.Pointer[Engine]
+	model       atomic.Pointer[Classifier]
+	modelInfo   atomic.Pointer[ModelInfo]
+	loads       atomic.Int64
+	listening   atomic.Bool
+}
+
+// NewCache returns an empty cache of the rules in db; url is the same
+// database's connection URL, for the LISTEN connection. Call Load before
+// use.
+func NewCache(db *bun.DB, url string, log *slog.Logger) *Cache {
+	c := &Cache{db: db, url: url, log: log, ReloadEvery: 30 * time.Second}
+	empty, _ := NewEngine(nil)
+	c.engine.Store(empty)
+	prior := PriorExamples()
+	c.model.Store(Train(prior))
+	c.modelInfo.Store(&ModelInfo{Examples: len(prior)})
+	return c
+}
+
+// Engine returns the current compiled rule set.
+func (c *Cache) Engine() *Engine { return c.engine.Load() }
+
+// Classifier returns the current classifier: the newest stored one, or one
+// trained on the bundled corpus alone while none is stored.
+func (c *Cache) Classifier() *Classifier { return c.model.Load() }
+
+// ModelInfo describes the current classifier (ID 0: the bundled corpus).
+func (c *Cache) ModelInfo() ModelInfo { return *c.modelInfo.Load() }
+
+// Loads counts the loads that found a change, for tests and metrics.
+func (c *Cache) Loads() int64 { return c.loads.Load() }
+
+// Listening reports whether the LISTEN connection is up.
+func (c *Cache) Listening() bool { return c.listening.Load() }
+
+// Load reads the rules and the newest classifier when they changed since the
+// last load. Invalid stored rules (which the service never writes) keep the
+// previous rule set and are reported.
+func (c *Cache) Load(ctx context.Context) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	st := NewStore(c.db)
+	fp, err := st.Fingerprint(ctx)
+	if err != nil {
+		return err
+	}
+	if fp == c.fingerprint {
+		return nil
+	}
+	rules, err := st.Rules(ctx)
+	if err != nil {
+		return err
+	}
+	e, err := NewEngine(rules)
+	if err != nil {
+		return fmt.Errorf("compile routing rules: %w", err)
+	}
+	model, info, err := st.LatestModel(ctx)
+	switch {
+	case errors.Is(err, ErrNoModel):
+	case err != nil:
+		return err
+	default:
+		c.model.Store(model)
+		c.modelInfo.Store(&info)
+	}
+	c.engine.Store(e)
+	c.fingerprint = fp
+	c.loads.Add(1)
+	c.log.DebugContext(ctx, "routing rules loaded", "rules", len(rules), "fingerprint", fp)
+	return nil
+}
+
+// Run keeps the cache current until ctx ends. It never gives up on the
+// database: a lost connection is retried with a growing pause.
+func (c *Cache) Run(ctx context.Context) error {
+	backoff := 100 * time.Millisecond
+	for ctx.Err() == nil {
+		err := c.listen(ctx)
+		c.listening.Store(false)
+		if ctx.Err() != nil {
+			return nil
+		}
+		c.log.WarnContext(ctx, "routing listener lost its connection; reconnecting", "err", err, "retry_in", backoff)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 5*time.Second)
+		if err == nil {
+			backoff = 100 * time.Millisecond
+		}
+	}
+	return nil
+}
+
+// listen holds one LISTEN connection until it fails or ctx ends.
+func (c *Cache) listen(ctx context.Context) error {
+	conn, err := pgx.Connect(ctx, c.url)
+	if err != nil {
+		return fmt.Errorf("connect: %w", err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	if _, err := conn.Exec(ctx, "LISTEN "+NotifyChannel); err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	c.listening.Store(true)
+	// Whatever changed while we were not listening.
+	if err := c.Load(ctx); err != nil {
+		c.log.WarnContext(ctx, "reload routing rules", "err", err)
+	}
+	period := c.ReloadEvery
+	if period <= 0 {
+		period = 30 * time.Second
+	}
+	next := time.Now().Add(period)
+	for {
+		wctx, cancel := context.WithDeadline(ctx, next)
+		_, err := conn.WaitForNotification(wctx)
+		cancel()
+		switch {
+		case ctx.Err() != nil:
+			return nil
+		case err == nil:
+			// Several changes committed together arrive as several
+			// notifications; one load covers them all.
+		case errors.Is(err, context.DeadlineExceeded) && !conn.IsClosed():
+			next = time.Now().Add(period)
+		default:
+			return err
+		}
+		if err := c.Load(ctx); err != nil && ctx.Err() == nil {
+			c.log.WarnContext(ctx, "reload routing rules", "err", err)
+		}
+	}
+}

@@ -1,0 +1,424 @@
+package routing
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/paulmach/orb"
+	"github.com/uptrace/bun"
+
+	clk "github.com/hotline-city/hotline/internal/clock"
+	"github.com/hotline-city/hotline/internal/org"
+	"github.com/hotline-city/hotline/tickets"
+)
+
+// DayTyper tells the day type (DayWorkday, DayWeekend, DayHoliday) of a
+// moment; package workcal's Calendar is one.
+type DayTyper interface {
+	DayType(t time.Time) string
+}
+
+// Config wires a Service.
+type Config struct {
+	DB       *bun.DB
+	Tickets  *tickets.Service
+	Calendar DayTyper
+	Clock    clk.Clock
+	Location *time.Location
+	Log      *slog.Logger
+	Cache    *Cache
+	// HistoryDays is how far back dispatched tickets train the classifier
+	// (default 180).
+	HistoryDays int
+	// DuplicateDays is how far back duplicate candidates are looked for
+	// (default 30).
+	DuplicateDays int
+}
+
+// Service is routing's side of the ticket loop: it keeps the rules
+// (administration, versions, dry runs), dispatches new tickets by them,
+// handles returns (退单) and their review, finds duplicates (并单) and trains
+// the department classifier.
+type Service struct {
+	db      *bun.DB
+	tickets *tickets.Service
+	cal     DayTyper
+	clock   clk.Clock
+	loc     *time.Location
+	log     *slog.Logger
+	cache   *Cache
+	histDay int
+	dupDays int
+}
+
+// NewService wires the service.
+func NewService(c Config) *Service {
+	s := &Service{db: c.DB, tickets: c.Tickets, cal: c.Calendar, clock: c.Clock, loc: c.Location, log: c.Log,
+		cache: c.Cache, histDay: c.HistoryDays, dupDays: c.DuplicateDays}
+	if s.loc == nil {
+		s.loc = time.Local
+	}
+	if s.histDay <= 0 {
+		s.histDay = 180
+	}
+	if s.dupDays <= 0 {
+		s.dupDays = 30
+	}
+	return s
+}
+
+// Cache returns the service's rule cache.
+func (s *Service) Cache() *Cache { return s.cache }
+
+// FieldError is bad input to the service, naming the field.
+type FieldError struct {
+	Field string `json:"field"`
+	Msg   string `json:"error"`
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
+
+func fieldErr(field, format string, args ...any) error {
+	return &FieldError{Field: field, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Rules returns the live rules in precedence order.
+func (s *Service) Rules(ctx context.Context) ([]Rule, error) { return NewStore(s.db).Rules(ctx) }
+
+// Rule returns the live rule id.
+func (s *Service) Rule(ctx context.Context, id int64) (Rule, error) { return NewStore(s.db).Rule(ctx, id) }
+
+// Versions returns every version of rule id, oldest first.
+func (s *Service) Versions(ctx context.Context, id int64) ([]RuleVersion, error) {
+	return NewStore(s.db).Versions(ctx, id)
+}
+
+// catalogue reads the codes rules may name from the directory.
+func catalogue(ctx context.Context, db bun.IDB) (*Catalogue, error) {
+	c := &Catalogue{Categories: map[string]bool{}, Departments: map[string]bool{}, Profiles: map[string]bool{}}
+	for _, q := range []struct {
+		sql string
+		m   map[string]bool
+	}{
+		{"SELECT code FROM categories", c.Categories},
+		{"SELECT code FROM departments WHERE active", c.Departments},
+		{"SELECT code FROM deadline_profiles", c.Profiles},
+	} {
+		var codes []string
+		if err := db.NewRaw(q.sql).Scan(ctx, &codes); err != nil {
+			return nil, fmt.Errorf("routing catalogue: %w", err)
+		}
+		for _, code := range codes {
+			q.m[code] = true
+		}
+	}
+	return c, nil
+}
+
+func (s *Service) validate(ctx context.Context, db bun.IDB, r Rule) error {
+	cat, err := catalogue(ctx, db)
+	if err != nil {
+		return err
+	}
+	if ps := r.ValidateWith(cat); len(ps) > 0 {
+		return &ValidationError{Problems: ps}
+	}
+	return nil
+}
+
+// CreateRule validates r against the directory and stores it as version 1 of
+// a new rule. r.ID may name a free id; 0 takes the next one.
+func (s *Service) CreateRule(ctx context.Context, by Editor, r Rule) (Rule, error) {
+	if r.ID < 0 {
+		return Rule{}, &ValidationError{Problems: []Problem{{RuleID: r.ID, Rule: r.Name, Field: "id", Message: "negative id"}}}
+	}
+	r.Version = 0
+	var out Rule
+	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if err := s.validate(ctx, tx, r); err != nil {
+			return err
+		}
+		if r.ID != 0 {
+			exists, err := tx.NewSelect().Model((*ruleRow)(nil)).Where("id = ?", r.ID).Exists(ctx)
+			if err != nil {
+				return err
+			}
+			if exists {
+				return &ValidationError{Problems: []Problem{{RuleID: r.ID, Rule: r.Name, Field: "id", Message: fmt.Sprintf("rule %d exists already", r.ID)}}}
+			}
+		}
+		var err error
+		out, err = NewStore(tx).Create(ctx, r, by, s.clock.Now())
+		return err
+	})
+	if err != nil {
+		return Rule{}, err
+	}
+	s.changed(ctx, "rule created", out)
+	return out, nil
+}
+
+// UpdateRule validates r and stores it as the next version of rule r.ID.
+// r.Version, when not zero, must be the version the editor saw.
+func (s *Service) UpdateRule(ctx context.Context, by Editor, r Rule) (Rule, error) {
+	var out Rule
+	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if err := s.validate(ctx, tx, r); err != nil {
+			return err
+		}
+		var err error
+		out, err = NewStore(tx).Update(ctx, r, by, s.clock.Now())
+		return err
+	})
+	if err != nil {
+		return Rule{}, err
+	}
+	s.changed(ctx, "rule updated", out)
+	return out, nil
+}
+
+// DeleteRule deletes rule id as a new version; its history stays.
+func (s *Service) DeleteRule(ctx context.Context, by Editor, id int64) (Rule, error) {
+	var out Rule
+	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		out, err = NewStore(tx).Delete(ctx, id, by, s.clock.Now())
+		return err
+	})
+	if err != nil {
+		return Rule{}, err
+	}
+	s.changed(ctx, "rule deleted", out)
+	return out, nil
+}
+
+// changed reloads this process's cache at once; the others follow through
+// the notification.
+func (s *Service) changed(ctx context.Context, msg string, r Rule) {
+	s.log.InfoContext(ctx, msg, "rule_id", r.ID, "rule_version", r.Version)
+	if err := s.cache.Load(ctx); err != nil {
+		s.log.WarnContext(ctx, "reload routing rules", "err", err)
+	}
+}
+
+// Request is what is known of a ticket to route: by the dry run, or taken
+// from a registered ticket.
+type Request struct {
+	Text     string    `json:"text"`
+	Category string    `json:"category"` // category code
+	Address  string    `json:"address"`
+	District string    `json:"district"`
+	Street   string    `json:"street"`
+	Channel  string    `json:"channel"`
+	Type     string    `json:"type"`
+	Phone    string    `json:"phone"`
+	At       time.Time `json:"at"` // zero: now
+	Lat      *float64  `json:"lat,omitempty"`
+	Lon      *float64  `json:"lon,omitempty"`
+}
+
+// RepeatWindow is how far back a caller's earlier tickets count for
+// Input.RecentByPhone.
+const RepeatWindow = 30 * 24 * time.Hour
+
+// input builds the engine's input: the category's path through the
+// directory, the day type from the calendar, and the caller's tickets of
+// the last 30 days before this one (excluding ticket id exclude).
+func (s *Service) input(ctx context.Context, db bun.IDB, req Request, categoryID *int64, exclude int64) (Input, error) {
+	at := req.At
+	if at.IsZero() {
+		at = s.clock.Now()
+	}
+	in := Input{Type: req.Type, Channel: req.Channel, Description: req.Text, Address: req.Address,
+		District: req.District, Street: req.Street, At: at.In(s.loc)}
+	if s.cal != nil {
+		in.DayType = s.cal.DayType(at)
+	}
+	if req.Lat != nil && req.Lon != nil {
+		in.Point = &orb.Point{*req.Lon, *req.Lat}
+	}
+	dirs := org.NewStore(db)
+	if categoryID == nil && req.Category != "" {
+		c, err := dirs.Category(ctx, req.Category)
+		if errors.Is(err, org.ErrNotFound) {
+			return Input{}, fieldErr("category", "unknown category %q", req.Category)
+		} else if err != nil {
+			return Input{}, err
+		}
+		categoryID = &c.ID
+		if in.Type == "" {
+			in.Type = c.TicketType
+		}
+	}
+	if categoryID != nil {
+		path, err := dirs.CategoryPath(ctx, *categoryID)
+		if err != nil {
+			return Input{}, fmt.Errorf("category path: %w", err)
+		}
+		in.CategoryPath = path
+	}
+	if phone := strings.TrimSpace(req.Phone); phone != "" {
+		n, err := db.NewSelect().TableExpr("tickets").
+			Where("caller_phone = ? AND created_at >= ? AND created_at <= ? AND id <> ?", phone, at.Add(-RepeatWindow), at, exclude).
+			Count(ctx)
+		if err != nil {
+			return Input{}, fmt.Errorf("repeat calls: %w", err)
+		}
+		in.RecentByPhone = int(n)
+	}
+	return in, nil
+}
+
+// DryRunResult is what a dry run shows: the input as the engine saw it,
+// every rule's verdict, the decision, and the classifier's suggestions.
+type DryRunResult struct {
+	Input       Input        `json:"input"`
+	Explanation Explanation  `json:"explanation"`
+	Suggestions []Suggestion `json:"suggestions"`
+}
+
+// DryRun evaluates the current rules against req without registering
+// anything.
+func (s *Service) DryRun(ctx context.Context, req Request) (*DryRunResult, error) {
+	if strings.TrimSpace(req.Text) == "" && req.Category == "" {
+		return nil, fieldErr("text", "give a text or a category")
+	}
+	if !utf8.ValidString(req.Text + req.Address + req.District + req.Street) {
+		return nil, fieldErr("text", "is not valid UTF-8")
+	}
+	if req.Channel != "" && !oneOf(req.Channel, channels) && !oneOf(req.Channel, tickets.Channels) {
+		return nil, fieldErr("channel", "unknown channel %q", req.Channel)
+	}
+	if req.Type != "" && !oneOf(req.Type, ticketTypes) {
+		return nil, fieldErr("type", "unknown ticket type %q", req.Type)
+	}
+	if (req.Lat == nil) != (req.Lon == nil) {
+		return nil, fieldErr("lat", "lat and lon go together")
+	}
+	in, err := s.input(ctx, s.db, req, nil, 0)
+	if err != nil {
+		return nil, err
+	}
+	x := s.cache.Engine().Explain(in)
+	return &DryRunResult{Input: in, Explanation: x, Suggestions: s.Suggest(req.Text, 3)}, nil
+}
+
+// Suggest returns the classifier's top k departments for text.
+func (s *Service) Suggest(text string, k int) []Suggestion {
+	return s.cache.Classifier().Suggest(text, k)
+}
+
+// KindRouting is the timeline event kind routing writes when it leaves a
+// ticket at the centre: held for a dispatcher, or matched by no rule.
+const KindRouting = "routing"
+
+// OnRegister routes a ticket inside the transaction that creates it (a
+// tickets.RegisterHook): a rule that dispatches sends it to its lead unit
+// with the rule and version on the dispatch event; a rule that holds it, or
+// no rule at all, leaves it registered in the centre's dispatch queue with a
+// routing event saying why — and, when no rule matched, the classifier's
+// three best departments.
+func (s *Service) OnRegister(ctx context.Context, tx bun.Tx, t *tickets.Ticket) error {
+	// An earlier hook may have settled the ticket already (a consultation
+	// answered at once); only a registered ticket is routed.
+	var status string
+	if err := tx.NewSelect().TableExpr("tickets").Column("status").Where("id = ?", t.ID).Scan(ctx, &status); err != nil {
+		return fmt.Errorf("route %s: %w", t.Number, err)
+	}
+	if status != string(tickets.StatusRegistered) {
+		return nil
+	}
+	text := strings.TrimSpace(t.Title + " " + t.Description)
+	req := Request{Text: t.Description, Address: t.Address, District: t.District, Street: t.Street,
+		Channel: t.Channel, Type: t.Type, Phone: t.CallerPhone, At: t.CreatedAt, Lat: t.Lat, Lon: t.Lon}
+	in, err := s.input(ctx, tx, req, t.CategoryID, t.ID)
+	if err != nil {
+		return fmt.Errorf("route %s: %w", t.Number, err)
+	}
+	d := s.cache.Engine().Decide(in)
+	if d.Dispatched() {
+		err := s.dispatch(ctx, tx, t, d)
+		if err == nil {
+			s.log.InfoContext(ctx, "ticket dispatched by rule", "ticket_no", t.Number, "rule_id", d.RuleID,
+				"rule_version", d.RuleVersion, "department", d.Action.Lead)
+			return nil
+		}
+		// A rule naming a department that no longer takes tickets must
+		// not lose the ticket: it waits for a dispatcher instead.
+		s.log.WarnContext(ctx, "rule could not dispatch; queued", "ticket_no", t.Number, "rule_id", d.RuleID, "err", err)
+		d.Why = append(d.Why, "规则派单失败，转人工 the rule could not dispatch: "+err.Error())
+	}
+	data := map[string]any{"decision": d}
+	body := "留中心派单队列 left in the centre's dispatch queue: " + strings.Join(d.Why, "；")
+	if d.Queue {
+		sug := s.Suggest(text, 3)
+		data["suggestions"] = sug
+		data["model_id"] = s.cache.ModelInfo().ID
+		if len(sug) > 0 {
+			var parts []string
+			for _, g := range sug {
+				parts = append(parts, fmt.Sprintf("%s %.0f%%", g.Department, g.Confidence*100))
+			}
+			body += "；建议 suggested: " + strings.Join(parts, ", ")
+		}
+	}
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return fmt.Errorf("route %s: %w", t.Number, err)
+	}
+	ev := &tickets.Event{TicketID: t.ID, Kind: KindRouting, ActorName: tickets.System.Name, ActorRole: string(tickets.System.Role),
+		At: s.clock.Now(), FromStatus: status, ToStatus: status, Body: body, Data: raw}
+	if err := tickets.AppendEvent(ctx, tx, ev); err != nil {
+		return fmt.Errorf("route %s: %w", t.Number, err)
+	}
+	return nil
+}
+
+// dispatch carries out a dispatching decision under a savepoint, so that a
+// failure leaves the registering transaction usable.
+func (s *Service) dispatch(ctx context.Context, tx bun.Tx, t *tickets.Ticket, d Decision) error {
+	if _, err := tx.ExecContext(ctx, "SAVEPOINT routing_dispatch"); err != nil {
+		return err
+	}
+	priority := "" // a normal rule keeps the priority the agent gave
+	if d.Urgent {
+		priority = PriorityUrgent
+	}
+	_, err := s.tickets.DispatchTx(ctx, tx, tickets.System, t.Number, tickets.DispatchInput{
+		ActInput:     tickets.ActInput{Data: map[string]any{"rule_name": d.RuleName, "why": d.Why, "urgent": d.Urgent}},
+		Department:   d.Action.Lead,
+		CoHandlers:   d.Action.CoHandlers,
+		Profile:      d.Action.Profile,
+		Priority:     priority,
+		RuleID:       d.RuleID,
+		RuleVersion:  d.RuleVersion,
+		DecisionNote: strings.Join(d.Why, "；"),
+	})
+	if err != nil {
+		if _, rerr := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT routing_dispatch"); rerr != nil {
+			return errors.Join(err, rerr)
+		}
+		return err
+	}
+	_, err = tx.ExecContext(ctx, "RELEASE SAVEPOINT routing_dispatch")
+	return err
+}
+
+func oneOf(v string, set []string) bool {
+	for _, x := range set {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// noRows reports whether err is sql.ErrNoRows.
+func noRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
