@@ -3,8 +3,8 @@ package routing
 import (
 	"bufio"
 	"bytes"
-	_ "embed"
 	"context"
+	_ "embed"
 	"errors"
 	"fmt"
 	"log/slog"

@@ -93,7 +93,9 @@ func fieldErr(field, format string, args ...any) error {
 func (s *Service) Rules(ctx context.Context) ([]Rule, error) { return NewStore(s.db).Rules(ctx) }
 
 // Rule returns the live rule id.
-func (s *Service) Rule(ctx context.Context, id int64) (Rule, error) { return NewStore(s.db).Rule(ctx, id) }
+func (s *Service) Rule(ctx context.Context, id int64) (Rule, error) {
+	return NewStore(s.db).Rule(ctx, id)
+}
 
 // Versions returns every version of rule id, oldest first.
 func (s *Service) Versions(ctx context.Context, id int64) ([]RuleVersion, error) {
