@@ -1,7 +1,140 @@
 package web
 
-// IntakeDeps are what the intake area needs.
-type IntakeDeps struct{}
+import (
+	"embed"
+	"html/template"
+	"io/fs"
+	"net"
+	"net/http"
+	"strings"
+	"time"
 
-// routesIntake lists the intake area's routes.
-func (s *Server) routesIntake() {}
+	"github.com/hotline-city/hotline/intake"
+	"github.com/hotline-city/hotline/tickets"
+)
+
+// IntakeDeps are what the intake area needs: the Open311 API, the public complaint form and
+// citizens' tracking. Without a Service the area serves nothing.
+type IntakeDeps struct {
+	Service *intake.Service
+}
+
+//go:embed templates/public/*.html
+var intakeTemplateFS embed.FS
+
+//go:embed static/public
+var intakeStaticFS embed.FS
+
+// intakePages are the citizens' pages, each parsed with the public layout at start-up so a
+// broken template stops the boot instead of a citizen's click. Parsed once, never changed.
+var intakePages = mustParseIntakePages()
+
+func mustParseIntakePages() map[string]*template.Template {
+	funcs := template.FuncMap{
+		"t":        intakeT,
+		"statusZh": func(lang string, s tickets.Status) string { return intakeStatus(lang, s) },
+		"ratingName": func(lang, r string) string {
+			if lang == "en" {
+				return strings.ReplaceAll(r, "_", " ")
+			}
+			return intake.RatingZh(r)
+		},
+		"when": func(loc *time.Location, t *time.Time) string {
+			if t == nil {
+				return "—"
+			}
+			return t.In(loc).Format("2006-01-02 15:04")
+		},
+		"at":        func(loc *time.Location, t time.Time) string { return t.In(loc).Format("2006-01-02 15:04") },
+		"eventText": intakeEventText,
+	}
+	pages := map[string]*template.Template{}
+	for _, name := range []string{"complain", "complain_done", "track", "track_view", "public_error"} {
+		t := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(intakeTemplateFS,
+			"templates/public/layout.html", "templates/public/"+name+".html"))
+		pages[name] = t
+	}
+	return pages
+}
+
+// routesIntake lists the intake area's routes: Open311, the public form, tracking, and the
+// staff-only photo download.
+func (s *Server) routesIntake() {
+	if s.Intake.Service == nil {
+		return
+	}
+	s.routesOpen311()
+	static, _ := fs.Sub(intakeStaticFS, "static/public")
+	s.mux.Handle("GET /public/static/", http.StripPrefix("/public/static/", intakeStaticHandler(http.FileServerFS(static))))
+	s.mux.HandleFunc("GET /complain", s.getComplain)
+	s.mux.HandleFunc("POST /complain", s.postComplain)
+	s.mux.HandleFunc("GET /track", s.getTrack)
+	s.mux.HandleFunc("POST /track", s.postTrack)
+	s.mux.HandleFunc("POST /track/rate", s.postTrackRate)
+	s.handleStaff("GET /tickets/{number}/photos/{id}", nil, s.getTicketPhoto)
+}
+
+func intakeStaticHandler(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		h.ServeHTTP(w, r)
+	})
+}
+
+// clientAddr is the address limits count against: the connection's peer. A proxy in front
+// should be trusted explicitly before its X-Forwarded-For is believed, so it is not read here.
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// intakeLang is the citizen's language: ?lang=en or ?lang=zh switches it and remembers the
+// choice in the same "lang" cookie the staff pages use; Chinese otherwise.
+func intakeLang(w http.ResponseWriter, r *http.Request) string {
+	if l := r.URL.Query().Get("lang"); l == "en" || l == "zh" {
+		http.SetCookie(w, &http.Cookie{Name: "lang", Value: l, Path: "/", MaxAge: 365 * 24 * 3600, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+		return l
+	}
+	if c, err := r.Cookie("lang"); err == nil && c.Value == "en" {
+		return "en"
+	}
+	return "zh"
+}
+
+// intakePage is what every public page gets.
+type intakePage struct {
+	Lang     string
+	Path     string
+	Loc      *time.Location
+	Errors   map[string]string
+	Message  string
+	Values   map[string]string
+	Groups   [][]*intake.ServiceInfo
+	Token    string
+	Number   string
+	View     *intake.TrackView
+	Ratings  []string
+	Status   int
+	MaxPhoto int
+}
+
+func (p *intakePage) Err(field string) string { return p.Errors[field] }
+
+func (s *Server) newIntakePage(w http.ResponseWriter, r *http.Request) *intakePage {
+	return &intakePage{Lang: intakeLang(w, r), Path: r.URL.Path, Loc: s.Intake.Service.Location(),
+		Errors: map[string]string{}, Values: map[string]string{}, Ratings: intake.Ratings, MaxPhoto: intake.MaxPhotos}
+}
+
+func (s *Server) renderIntake(w http.ResponseWriter, r *http.Request, name string, status int, p *intakePage) {
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'")
+	w.WriteHeader(status)
+	if err := intakePages[name].Execute(w, p); err != nil {
+		s.log.ErrorContext(r.Context(), "render public page", "page", name, "err", err)
+	}
+}

@@ -1,8 +1,18 @@
 package main
 
-import "context"
+import (
+	"context"
 
-// wireIntake adds the intake part to the app.
+	"github.com/hotline-city/hotline/intake"
+	"github.com/hotline-city/hotline/web"
+)
+
+// wireIntake adds online intake: Open311, the public complaint form and citizens' tracking.
 func wireIntake(ctx context.Context, a *app) error {
+	svc, err := intake.New(ctx, a.db, a.tickets, a.clock, a.cfg.Location, a.log, intake.DefaultConfig)
+	if err != nil {
+		return err
+	}
+	a.web.Intake = web.IntakeDeps{Service: svc}
 	return nil
 }

@@ -1,0 +1,117 @@
+package web_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/hotline-city/hotline/intake"
+	"github.com/hotline-city/hotline/internal/clock"
+	"github.com/hotline-city/hotline/internal/demo"
+	"github.com/hotline-city/hotline/internal/org"
+	"github.com/hotline-city/hotline/internal/testdb"
+	"github.com/hotline-city/hotline/internal/workcal"
+	"github.com/hotline-city/hotline/tickets"
+	"github.com/hotline-city/hotline/web"
+)
+
+var intakeZone, _ = time.LoadLocation("Asia/Shanghai")
+
+// intakeEnv is the web server with the demo directory and intake demo data on its own
+// database, a fixed clock (Monday 2026-11-16 10:00 in Shanghai) and a real loopback listener.
+type intakeEnv struct {
+	t       *testing.T
+	db      *bun.DB
+	clk     *clock.Fixed
+	tickets *tickets.Service
+	svc     *intake.Service
+	ts      *httptest.Server
+	agent   tickets.Actor
+}
+
+func newIntakeEnv(t *testing.T, cfg intake.Config) *intakeEnv {
+	t.Helper()
+	ctx := context.Background()
+	db := testdb.New(t)
+	if err := demo.SeedDirectory(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	if err := demo.SeedIntake(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	days, err := workcal.Seed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cal := workcal.New(days, intakeZone, workcal.DefaultHours)
+	clk := clock.NewFixed(time.Date(2026, 11, 16, 10, 0, 0, 0, intakeZone))
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	tk := tickets.NewService(db, clk, cal, intakeZone, log)
+	svc, err := intake.New(ctx, db, tk, clk, intakeZone, log, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := web.New(web.Deps{DB: db, Log: log, Version: "test", Clock: clk, Calendar: cal, Org: org.NewStore(db),
+		Tickets: tk, Intake: web.IntakeDeps{Service: svc}})
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	centre, err := org.NewStore(db).Department(ctx, "centre")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &intakeEnv{t: t, db: db, clk: clk, tickets: tk, svc: svc, ts: ts,
+		agent: tickets.Actor{Name: "agent", Role: tickets.RoleAgent, DepartmentID: centre.ID}}
+}
+
+// noLimits are limits tests that are not about limits cannot reach.
+var noLimits = intake.Config{CatalogueTTL: time.Minute}
+
+func (e *intakeEnv) get(path string) (int, http.Header, string) {
+	e.t.Helper()
+	resp, err := http.Get(e.ts.URL + path)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, string(b)
+}
+
+func (e *intakeEnv) postForm(path string, form url.Values) (int, http.Header, string) {
+	e.t.Helper()
+	resp, err := http.Post(e.ts.URL+path, "application/x-www-form-urlencoded; charset=utf-8", strings.NewReader(form.Encode()))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, string(b)
+}
+
+// handle moves a ticket through the loop as the city would: dispatch to dept, accept, resolve.
+func (e *intakeEnv) resolve(number, dept string) {
+	e.t.Helper()
+	ctx := context.Background()
+	if _, err := e.tickets.Dispatch(ctx, e.agent, number, tickets.DispatchInput{Department: dept}); err != nil {
+		e.t.Fatal(err)
+	}
+	d, err := org.NewStore(e.db).Department(ctx, dept)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	handler := tickets.Actor{Name: "handler", Role: tickets.RoleHandler, DepartmentID: d.ID}
+	if _, err := e.tickets.Accept(ctx, handler, number, tickets.ActInput{}); err != nil {
+		e.t.Fatal(err)
+	}
+	if _, err := e.tickets.Resolve(ctx, handler, number, tickets.ActInput{Text: "已修复路面"}); err != nil {
+		e.t.Fatal(err)
+	}
+}
