@@ -30,7 +30,7 @@ import (
 // s.renderTemplate(w, r, status, "<area>/<file>.html", "<entry>", data). templates/public/
 // (the citizens' pages) is parsed by the intake area itself, with its own functions.
 //
-//go:embed templates static
+//go:embed all:templates static
 var templateFS embed.FS
 
 // pageTemplate is one page parsed on top of the shared templates.
@@ -107,7 +107,7 @@ func (s *Server) templateFuncs() template.FuncMap {
 			}
 			return t.Format(time.RFC3339)
 		},
-		"statusZh":  func(st tickets.Status) string { return tickets.StatusZh(st) },
+		"statusZh":  statusZhAny,
 		"statusTr":  func(lang string, st tickets.Status) string { return tr(lang, "status."+string(st)) },
 		"typeTr":    func(lang, typ string) string { return tr(lang, "type."+typ) },
 		"actionTr":  func(lang, a string) string { return tr(lang, "action."+a) },
@@ -122,6 +122,8 @@ func (s *Server) templateFuncs() template.FuncMap {
 		"dueKind":   func(t *tickets.Ticket) string { k, _ := dueOf(t); return k },
 		"dueAt":     func(t *tickets.Ticket) *time.Time { _, d := dueOf(t); return d },
 		"eventKind": func(lang, kind string) string { return trOr(lang, "event."+kind, kind) },
+		"list":      func(v ...string) []string { return v },
+		"dict3":     func(a, b, c, d any) struct{ A, B, C, D any } { return struct{ A, B, C, D any }{a, b, c, d} },
 		"contains":  func(list []tickets.Action, a string) bool { return slices.Contains(list, tickets.Action(a)) },
 	}
 }
@@ -336,4 +338,15 @@ func clockState(t *tickets.Ticket, now time.Time) string {
 		return clockYellow
 	}
 	return clockGreen
+}
+
+// statusZhAny names a status in Chinese, whether it comes as a Status or as an event's string.
+func statusZhAny(v any) string {
+	switch x := v.(type) {
+	case tickets.Status:
+		return tickets.StatusZh(x)
+	case string:
+		return tickets.StatusZh(tickets.Status(x))
+	}
+	return fmt.Sprint(v)
 }

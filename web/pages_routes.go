@@ -1,4 +1,378 @@
 package web
 
-// routesPages lists the staff pages.
-func (s *Server) routesPages() {}
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+
+	"github.com/hotline-city/hotline/internal/org"
+	"github.com/hotline-city/hotline/tickets"
+)
+
+// routesPages lists the staff pages: the agent console, the handler workbench, the supervisor
+// board, ticket search and the ticket page.
+func (s *Server) routesPages() {
+	s.addNav("/console", "受理台", "Agent console", 10, rolesCentre...)
+	s.addNav("/workbench", "承办工作台", "Workbench", 20, rolesDept...)
+	s.addNav("/board", "督办看板", "Supervisor board", 30, rolesBoard...)
+	s.addNav("/tickets", "工单查询", "Tickets", 50)
+	s.addNav("/admin", "系统管理", "Administration", 90, rolesAdmin...)
+
+	s.handleStaff("GET /console", rolesCentre, s.getConsole)
+	s.handleStaff("POST /console/tickets", rolesCentre, s.postConsoleTicket)
+	s.handleStaff("GET /console/side", rolesCentre, s.getConsoleSide)
+	s.handleStaff("GET /console/kb", rolesCentre, s.getConsoleKB)
+	s.handleStaff("GET /workbench", rolesDept, s.getWorkbench)
+	s.handleStaff("GET /board", rolesBoard, s.getBoard)
+	s.handleStaff("GET /board/counts", rolesBoard, s.getBoardCounts)
+	s.handleStaff("GET /board/events", rolesBoard, s.getLiveEvents)
+	s.handleStaff("GET /tickets", nil, s.getTicketsPage)
+	s.handleStaff("GET /tickets/{number}", nil, s.getTicketPage)
+	s.handleStaff("POST /tickets/{number}/reveal-phone", nil, s.postTicketReveal)
+	s.handleStaff("POST /tickets/{number}/{action}", nil, s.postTicketPageAction)
+	s.handleStaff("GET /export/{list}", nil, s.getExport)
+}
+
+// consolePage is the agent console: the form being filled in, and what goes beside it.
+type consolePage struct {
+	Form        url.Values
+	Error       string
+	ErrorField  string
+	Categories  []org.Category
+	Departments []org.Department
+	Types       []string
+	Recent      []tickets.Ticket
+}
+
+func (s *Server) consoleData(ctx context.Context, form url.Values) (*consolePage, error) {
+	cats, err := s.Org.Categories(ctx)
+	if err != nil {
+		return nil, err
+	}
+	deps, err := s.Org.Departments(ctx)
+	if err != nil {
+		return nil, err
+	}
+	recent, err := s.Tickets.List(ctx, actorFrom(ctx), tickets.Filter{Limit: 8})
+	if err != nil {
+		return nil, err
+	}
+	if form == nil {
+		form = url.Values{}
+	}
+	return &consolePage{Form: form, Categories: cats, Departments: activeDepartments(deps), Types: tickets.Types, Recent: recent}, nil
+}
+
+func activeDepartments(ds []org.Department) []org.Department {
+	out := ds[:0:0]
+	for _, d := range ds {
+		if d.Active && d.Kind != "centre" && d.Kind != "leadership" {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+func (s *Server) getConsole(w http.ResponseWriter, r *http.Request) {
+	form := url.Values{}
+	// A screen pop (calls area) opens the console with the caller's number filled in.
+	for _, k := range []string{"caller_phone", "caller_name", "call_id"} {
+		if v := r.URL.Query().Get(k); v != "" {
+			form.Set(k, v)
+		}
+	}
+	data, err := s.consoleData(r.Context(), form)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.renderStaff(w, r, "staff/console.html", data)
+}
+
+func (s *Server) postConsoleTicket(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	f, err := readFields(w, r)
+	if err != nil {
+		s.refuse(w, r, http.StatusBadRequest, err.Error())
+		return
+	}
+	if f.get("mode") != "answer" {
+		delete(f, "article")
+		delete(f, "answer")
+	}
+	if f.get("mode") != "dispatch" {
+		delete(f, "department")
+	}
+	t, err := s.registerTicket(ctx, staffFrom(ctx), f)
+	if err != nil {
+		status, body := errorStatus(err)
+		if status == http.StatusInternalServerError {
+			s.serverError(w, r, err)
+			return
+		}
+		// Everything typed stays in the form: nothing the caller said is lost.
+		data, derr := s.consoleData(ctx, url.Values(f))
+		if derr != nil {
+			s.serverError(w, r, derr)
+			return
+		}
+		data.Error, data.ErrorField = body["error"], body["field"]
+		s.renderStaffStatus(w, r, status, "staff/console.html", data)
+		return
+	}
+	s.staff().live.publish("tickets")
+	http.Redirect(w, r, "/tickets/"+t.Number+"?done=register", http.StatusSeeOther)
+}
+
+// consoleSide is what the console shows beside the form: the caller's earlier tickets and
+// tickets that may be the same matter.
+type consoleSide struct {
+	History    []tickets.Ticket
+	Duplicates []dupCandidate
+	Phone      string
+}
+
+func (s *Server) getConsoleSide(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	q := fields(r.URL.Query())
+	hist, err := s.callerTickets(ctx, q.get("caller_phone"))
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	dups, err := s.duplicates(ctx, q.get("caller_phone"), q.get("category"), q.get("address"), q.get("description"))
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.renderTemplate(w, r, http.StatusOK, "staff/console_side.html", "content", consoleSide{History: hist, Duplicates: dups, Phone: q.get("caller_phone")})
+}
+
+func (s *Server) getConsoleKB(w http.ResponseWriter, r *http.Request) {
+	as, err := s.searchKB(r.Context(), r.URL.Query().Get("q"), "")
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.renderTemplate(w, r, http.StatusOK, "staff/console_kb.html", "content", as)
+}
+
+// workbenchPage is a department's queue, nearest deadline first.
+type workbenchPage struct {
+	Queue      []*ticketView
+	Department *org.Department
+}
+
+func (s *Server) getWorkbench(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	st := staffFrom(ctx)
+	ts, err := s.Tickets.List(ctx, actorFrom(ctx), tickets.Filter{
+		Statuses: []tickets.Status{tickets.StatusDispatched, tickets.StatusAccepted}, OrderBy: "due", Limit: 500})
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	data := workbenchPage{}
+	data.Department, _ = s.Org.DepartmentByID(ctx, st.DepartmentID)
+	for i := range ts {
+		data.Queue = append(data.Queue, s.viewTicket(st, &ts[i]))
+	}
+	s.renderStaff(w, r, "staff/workbench.html", data)
+}
+
+// boardPage is the supervisor board.
+type boardPage struct {
+	Stats    []deptStat
+	Overdue  []tickets.Ticket
+	DueSoon  []tickets.Ticket
+	Returned []tickets.Ticket
+	Lists    []boardList
+}
+
+func (s *Server) getBoard(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	st := staffFrom(ctx)
+	var data boardPage
+	var err error
+	if data.Stats, err = s.deptStats(ctx, st); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	for _, l := range []struct {
+		list boardList
+		dst  *[]tickets.Ticket
+	}{{listOverdue, &data.Overdue}, {listDueSoon, &data.DueSoon}, {listReturned, &data.Returned}} {
+		if *l.dst, err = s.boardTickets(ctx, st, l.list, 50); err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+	}
+	data.Lists = boardLists
+	s.renderStaff(w, r, "staff/board.html", data)
+}
+
+func (s *Server) getBoardCounts(w http.ResponseWriter, r *http.Request) {
+	stats, err := s.deptStats(r.Context(), staffFrom(r.Context()))
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.renderTemplate(w, r, http.StatusOK, "staff/board_counts.html", "content", boardPage{Stats: stats})
+}
+
+// ticketsPage is the ticket search.
+type ticketsPage struct {
+	Tickets []*ticketView
+	Status  string
+	Query   string
+}
+
+func (s *Server) getTicketsPage(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	st := staffFrom(ctx)
+	q := fields(r.URL.Query())
+	if n := q.get("number"); n != "" {
+		http.Redirect(w, r, "/tickets/"+url.PathEscape(n), http.StatusSeeOther)
+		return
+	}
+	f, err := s.ticketFilter(ctx, st, q)
+	if err != nil {
+		status, body := errorStatus(err)
+		s.refuse(w, r, status, body["error"])
+		return
+	}
+	ts, err := s.Tickets.List(ctx, actorFrom(ctx), f)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	data := ticketsPage{Status: q.get("status"), Query: r.URL.RawQuery}
+	for i := range ts {
+		data.Tickets = append(data.Tickets, s.viewTicket(st, &ts[i]))
+	}
+	s.renderStaff(w, r, "staff/tickets.html", data)
+}
+
+// ticketPage is everything about one ticket.
+type ticketPage struct {
+	T           *ticketView
+	Events      []tickets.Event
+	Deadlines   []deadlineChange
+	Departments []org.Department
+	Profiles    []org.Profile
+	Error       string
+	Done        string
+	Revealed    string
+}
+
+func (s *Server) ticketPageData(ctx context.Context, number string) (*ticketPage, error) {
+	t, err := s.loadTicket(ctx, number)
+	if err != nil {
+		return nil, err
+	}
+	st := staffFrom(ctx)
+	p := &ticketPage{T: s.viewTicket(st, t)}
+	if p.Events, err = s.Tickets.Events(ctx, t.ID, true); err != nil {
+		return nil, err
+	}
+	p.Deadlines = deadlineHistory(p.Events)
+	if slices.Contains(p.T.Actions, tickets.ActDispatch) || slices.Contains(p.T.Actions, tickets.ActReopen) {
+		deps, err := s.Org.Departments(ctx)
+		if err != nil {
+			return nil, err
+		}
+		p.Departments = activeDepartments(deps)
+		if p.Profiles, err = s.Org.Profiles(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+func (s *Server) getTicketPage(w http.ResponseWriter, r *http.Request) {
+	p, err := s.ticketPageData(r.Context(), r.PathValue("number"))
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	p.Done = r.URL.Query().Get("done")
+	s.renderStaff(w, r, "staff/ticket.html", p)
+}
+
+// pageError shows a ticket error as a page with the matching status.
+func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
+	status, body := errorStatus(err)
+	if status == http.StatusInternalServerError {
+		s.serverError(w, r, err)
+		return
+	}
+	s.renderError(w, r, status, body["error"])
+}
+
+// pageActions are the actions the ticket page's forms post, by the last part of their path.
+var pageActions = map[string]tickets.Action{
+	"dispatch": tickets.ActDispatch, "accept": tickets.ActAccept, "return": tickets.ActReturn,
+	"feedback": tickets.ActFeedback, "notes": tickets.ActNote, "co-reply": tickets.ActCoReply,
+	"resolve": tickets.ActResolve, "close": tickets.ActClose, "reopen": tickets.ActReopen, "answer": tickets.ActAnswer,
+}
+
+func (s *Server) postTicketPageAction(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	number := r.PathValue("number")
+	a, ok := pageActions[r.PathValue("action")]
+	if !ok {
+		s.renderError(w, r, http.StatusNotFound, "no such action")
+		return
+	}
+	f, err := readFields(w, r)
+	if err != nil {
+		s.refuse(w, r, http.StatusBadRequest, err.Error())
+		return
+	}
+	if _, err := s.loadTicket(ctx, number); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	if _, err := s.doAction(ctx, a, number, f); err != nil {
+		status, body := errorStatus(err)
+		if status == http.StatusInternalServerError {
+			s.serverError(w, r, err)
+			return
+		}
+		p, perr := s.ticketPageData(ctx, number)
+		if perr != nil {
+			s.pageError(w, r, perr)
+			return
+		}
+		p.Error = body["error"]
+		s.renderStaffStatus(w, r, status, "staff/ticket.html", p)
+		return
+	}
+	s.staff().live.publish("tickets")
+	http.Redirect(w, r, "/tickets/"+url.PathEscape(number)+"?done="+string(a), http.StatusSeeOther)
+}
+
+func (s *Server) postTicketReveal(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	number := r.PathValue("number")
+	phone, err := s.revealPhone(ctx, number, r.PostFormValue("reason"))
+	var bf *badField
+	if err != nil && !errors.As(err, &bf) {
+		s.pageError(w, r, err)
+		return
+	}
+	p, perr := s.ticketPageData(ctx, number)
+	if perr != nil {
+		s.pageError(w, r, perr)
+		return
+	}
+	if err != nil {
+		p.Error = err.Error()
+		s.renderStaffStatus(w, r, http.StatusBadRequest, "staff/ticket.html", p)
+		return
+	}
+	p.Revealed = phone
+	s.renderStaff(w, r, "staff/ticket.html", p)
+}

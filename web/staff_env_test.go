@@ -10,6 +10,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -98,7 +99,7 @@ func newStaffEnv(t *testing.T) *staffEnv {
 	}
 	cal := workcal.New(days, loc, workcal.DefaultHours)
 	clk := clock.NewFixed(testNow)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := slog.New(slog.NewTextHandler(testLogOut, nil))
 	svc := tickets.NewService(db, clk, cal, loc, log)
 	srv := New(Deps{DB: db, Log: log, Version: "test", Config: &config.Config{Location: loc}, Clock: clk,
 		Calendar: cal, Org: st, Tickets: svc})
@@ -221,4 +222,13 @@ func (e *staffEnv) register(desc, category, phone, dept string) *tickets.Ticket 
 		}
 	}
 	return t
+}
+
+// testLogOut is where test servers log; set STAFF_TEST_LOG=1 to see it.
+var testLogOut io.Writer = io.Discard
+
+func init() {
+	if os.Getenv("STAFF_TEST_LOG") != "" {
+		testLogOut = os.Stderr
+	}
 }
