@@ -1,4 +1,408 @@
 package web
 
-// routesAdmin lists the administration pages.
-func (s *Server) routesAdmin() {}
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/hotline-city/hotline/internal/org"
+	"github.com/hotline-city/hotline/internal/workcal"
+	"github.com/hotline-city/hotline/tickets"
+)
+
+// routesAdmin lists the administration pages. Every change is written with its entry on the
+// audit trail in one transaction.
+func (s *Server) routesAdmin() {
+	for _, tab := range adminTabs {
+		s.handleStaff("GET /admin"+tab.Path, rolesAdmin, s.getAdmin(tab.Name))
+	}
+	s.handleStaff("POST /admin/departments", rolesAdmin, s.adminPost("departments", s.saveDepartment))
+	s.handleStaff("POST /admin/staff", rolesAdmin, s.adminPost("staff", s.saveStaff))
+	s.handleStaff("POST /admin/categories", rolesAdmin, s.adminPost("catalogue", s.saveCategory))
+	s.handleStaff("POST /admin/profiles", rolesAdmin, s.adminPost("catalogue", s.saveProfile))
+	s.handleStaff("POST /admin/calendar", rolesAdmin, s.adminPost("calendar", s.saveCalendarDay))
+	s.handleStaff("POST /admin/calendar/delete", rolesAdmin, s.adminPost("calendar", s.deleteCalendarDay))
+	s.handleStaff("POST /admin/tokens/{id}/revoke", rolesAdmin, s.adminPost("tokens", s.adminRevokeToken))
+	s.handleStaff("POST /admin/kb", rolesAdmin, s.adminPost("kb", s.saveArticle))
+	s.handleAPI("GET /api/v1/admin/audit", rolesAdmin, "The audit trail, newest first (limit)", s.getAuditAPI)
+}
+
+var adminTabs = []struct{ Name, Path, Zh string }{
+	{"departments", "", "部门"}, {"staff", "/staff", "人员"}, {"catalogue", "/catalogue", "分类与时限"},
+	{"calendar", "/calendar", "工作日历"}, {"tokens", "/tokens", "API 密钥"}, {"kb", "/kb", "知识库"}, {"audit", "/audit", "审计日志"},
+}
+
+// adminPage is what the administration template sees.
+type adminPage struct {
+	Tab         string
+	Tabs        any
+	Error       string
+	Saved       string
+	Departments []org.Department
+	Staff       []org.Staff
+	Categories  []org.Category
+	Profiles    []org.Profile
+	Days        []workcal.Day
+	Tokens      []apiToken
+	Articles    []kbArticle
+	Audit       []auditEntry
+	Roles       []string
+	Types       []string
+}
+
+func (s *Server) adminData(ctx context.Context, tab string) (*adminPage, error) {
+	p := &adminPage{Tab: tab, Tabs: adminTabs, Types: tickets.Types,
+		Roles: []string{org.RoleAgent, org.RoleDispatcher, org.RoleHandler, org.RoleHead, org.RoleSupervisor, org.RoleAdmin, org.RoleLeader}}
+	var err error
+	if p.Departments, err = s.Org.Departments(ctx); err != nil {
+		return nil, err
+	}
+	switch tab {
+	case "staff":
+		err = s.db.NewSelect().Model(&p.Staff).Order("username").Scan(ctx)
+	case "catalogue":
+		if p.Categories, err = s.Org.Categories(ctx); err == nil {
+			p.Profiles, err = s.Org.Profiles(ctx)
+		}
+	case "calendar":
+		p.Days, err = workcal.NewStore(s.db).Load(ctx)
+	case "tokens":
+		err = s.db.NewSelect().Model(&p.Tokens).ColumnExpr("tok.*, u.username").
+			Join("JOIN staff AS u ON u.id = tok.staff_id").Order("tok.id").Scan(ctx)
+	case "kb":
+		err = s.db.NewSelect().Model(&p.Articles).Order("code").Scan(ctx)
+	case "audit":
+		err = s.db.NewSelect().Model(&p.Audit).Order("id DESC").Limit(200).Scan(ctx)
+	}
+	return p, err
+}
+
+func (s *Server) getAdmin(tab string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, err := s.adminData(r.Context(), tab)
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		p.Saved = r.URL.Query().Get("saved")
+		s.renderStaff(w, r, "staff/admin.html", p)
+	}
+}
+
+// adminChange is one administrative change: it runs in tx and returns what the audit trail
+// records about it (action, object type, key, detail).
+type adminChange func(ctx context.Context, tx bun.Tx, by *org.Staff, f fields, r *http.Request) (auditRecord, error)
+
+type auditRecord struct {
+	action, objType, key string
+	detail               any
+}
+
+// adminPost runs a change and its audit entry in one transaction; bad input re-renders the tab
+// with the error and a 400.
+func (s *Server) adminPost(tab string, change adminChange) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		by := staffFrom(ctx)
+		f, err := readFields(w, r)
+		if err == nil {
+			err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+				rec, err := change(ctx, tx, by, f, r)
+				if err != nil {
+					return err
+				}
+				return s.audit(ctx, tx, by, rec.action, rec.objType, rec.key, rec.detail)
+			})
+		}
+		if err != nil {
+			var bf *badField
+			if !errors.As(err, &bf) && !errors.Is(err, org.ErrNotFound) {
+				s.serverError(w, r, err)
+				return
+			}
+			p, derr := s.adminData(ctx, tab)
+			if derr != nil {
+				s.serverError(w, r, derr)
+				return
+			}
+			p.Error = err.Error()
+			s.renderStaffStatus(w, r, http.StatusBadRequest, "staff/admin.html", p)
+			return
+		}
+		path := "/admin"
+		for _, t := range adminTabs {
+			if t.Name == tab {
+				path += t.Path
+			}
+		}
+		http.Redirect(w, r, path+"?saved=1", http.StatusSeeOther)
+	}
+}
+
+var codeRe = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
+
+func needCode(f fields, k string) (string, error) {
+	v := strings.ToLower(f.get(k))
+	if !codeRe.MatchString(v) {
+		return "", &badField{k, "lower-case letters, digits and dashes, starting with a letter or digit"}
+	}
+	return v, nil
+}
+
+func needText(f fields, k string) (string, error) {
+	v := f.get(k)
+	if v == "" {
+		return "", &badField{k, "is required"}
+	}
+	return v, nil
+}
+
+func positive(f fields, k string) (int, error) {
+	n, err := f.int(k)
+	if err != nil {
+		return 0, err
+	}
+	if n <= 0 {
+		return 0, &badField{k, "must be more than 0"}
+	}
+	return n, nil
+}
+
+func (s *Server) saveDepartment(ctx context.Context, tx bun.Tx, by *org.Staff, f fields, r *http.Request) (auditRecord, error) {
+	code, err := needCode(f, "code")
+	if err != nil {
+		return auditRecord{}, err
+	}
+	name, err := needText(f, "name_zh")
+	if err != nil {
+		return auditRecord{}, err
+	}
+	kind := f.get("kind")
+	if !slices.Contains([]string{"centre", "leadership", "bureau", "enterprise", "district", "street"}, kind) {
+		return auditRecord{}, &badField{"kind", fmt.Sprintf("unknown kind %q", kind)}
+	}
+	d := &org.Department{Code: code, NameZh: name, NameEn: f.get("name_en"), Kind: kind, Active: f.get("active") != ""}
+	if p := f.get("parent"); p != "" {
+		pd, err := org.NewStore(tx).Department(ctx, p)
+		if err != nil {
+			return auditRecord{}, &badField{"parent", fmt.Sprintf("unknown department %q", p)}
+		}
+		d.ParentID = &pd.ID
+	}
+	if err := org.NewStore(tx).UpsertDepartment(ctx, d); err != nil {
+		return auditRecord{}, err
+	}
+	return auditRecord{"department_saved", "department", code, d}, nil
+}
+
+func (s *Server) saveStaff(ctx context.Context, tx bun.Tx, by *org.Staff, f fields, r *http.Request) (auditRecord, error) {
+	username := strings.ToLower(f.get("username"))
+	if !regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`).MatchString(username) {
+		return auditRecord{}, &badField{"username", "lower-case letters, digits, dots, dashes and underscores"}
+	}
+	name, err := needText(f, "display_name")
+	if err != nil {
+		return auditRecord{}, err
+	}
+	role := f.get("role")
+	if !slices.Contains([]string{org.RoleAgent, org.RoleDispatcher, org.RoleHandler, org.RoleHead, org.RoleSupervisor, org.RoleAdmin, org.RoleLeader}, role) {
+		return auditRecord{}, &badField{"role", fmt.Sprintf("unknown role %q", role)}
+	}
+	st := org.NewStore(tx)
+	d, err := st.Department(ctx, f.get("department"))
+	if err != nil {
+		return auditRecord{}, &badField{"department", fmt.Sprintf("unknown department %q", f.get("department"))}
+	}
+	u := &org.Staff{Username: username, DisplayName: name, Role: role, DepartmentID: d.ID, Active: f.get("active") != "", Email: f.get("email")}
+	existing, err := st.Staff(ctx, username)
+	isNew := errors.Is(err, org.ErrNotFound)
+	if err != nil && !isNew {
+		return auditRecord{}, err
+	}
+	if !isNew {
+		u.SIPExtension, u.Phone = existing.SIPExtension, existing.Phone
+	}
+	pw := f.get("password")
+	if isNew && pw == "" {
+		return auditRecord{}, &badField{"password", "a new account needs a password"}
+	}
+	if pw != "" {
+		if len([]rune(pw)) < 10 {
+			return auditRecord{}, &badField{"password", "at least 10 characters"}
+		}
+		if u.PasswordHash, err = org.HashPassword(pw); err != nil {
+			return auditRecord{}, err
+		}
+	}
+	if err := st.UpsertStaff(ctx, u); err != nil {
+		return auditRecord{}, err
+	}
+	detail := map[string]any{"role": role, "department": d.Code, "active": u.Active, "password_changed": pw != "", "new": isNew}
+	// A disabled account or a new password ends every session of the account at once.
+	if !u.Active || pw != "" {
+		if _, err := (&sessionStore{db: tx}).deleteForStaff(ctx, u.ID); err != nil {
+			return auditRecord{}, err
+		}
+	}
+	return auditRecord{"staff_saved", "staff", username, detail}, nil
+}
+
+func (s *Server) saveCategory(ctx context.Context, tx bun.Tx, by *org.Staff, f fields, r *http.Request) (auditRecord, error) {
+	code, err := needCode(f, "code")
+	if err != nil {
+		return auditRecord{}, err
+	}
+	name, err := needText(f, "name_zh")
+	if err != nil {
+		return auditRecord{}, err
+	}
+	typ := f.get("ticket_type")
+	if !slices.Contains(tickets.Types, typ) {
+		return auditRecord{}, &badField{"ticket_type", fmt.Sprintf("unknown ticket type %q", typ)}
+	}
+	st := org.NewStore(tx)
+	if _, err := st.Profile(ctx, f.get("profile")); err != nil {
+		return auditRecord{}, &badField{"profile", fmt.Sprintf("unknown deadline profile %q", f.get("profile"))}
+	}
+	c := &org.Category{Code: code, NameZh: name, NameEn: f.get("name_en"), TicketType: typ, ProfileCode: f.get("profile"), Active: f.get("active") != ""}
+	if p := f.get("parent"); p != "" {
+		pc, err := st.Category(ctx, p)
+		if err != nil || pc.Code == code {
+			return auditRecord{}, &badField{"parent", fmt.Sprintf("unknown parent category %q", p)}
+		}
+		c.ParentID = &pc.ID
+	}
+	if err := st.UpsertCategory(ctx, c); err != nil {
+		return auditRecord{}, err
+	}
+	return auditRecord{"category_saved", "category", code, c}, nil
+}
+
+func (s *Server) saveProfile(ctx context.Context, tx bun.Tx, by *org.Staff, f fields, r *http.Request) (auditRecord, error) {
+	code, err := needCode(f, "code")
+	if err != nil {
+		return auditRecord{}, err
+	}
+	p := &org.Profile{Code: code}
+	if p.NameZh, err = needText(f, "name_zh"); err != nil {
+		return auditRecord{}, err
+	}
+	for _, x := range []struct {
+		k   string
+		dst *int
+	}{{"accept_hours", &p.AcceptHours}, {"feedback_hours", &p.FeedbackHours}, {"resolve_workdays", &p.ResolveWorkdays}, {"callback_workdays", &p.CallbackWorkdays}} {
+		if *x.dst, err = positive(f, x.k); err != nil {
+			return auditRecord{}, err
+		}
+	}
+	if err := org.NewStore(tx).UpsertProfile(ctx, p); err != nil {
+		return auditRecord{}, err
+	}
+	return auditRecord{"profile_saved", "deadline_profile", code, p}, nil
+}
+
+func (s *Server) saveCalendarDay(ctx context.Context, tx bun.Tx, by *org.Staff, f fields, r *http.Request) (auditRecord, error) {
+	d, err := workcal.ParseDate(f.get("date"))
+	if err != nil {
+		return auditRecord{}, &badField{"date", "must be a date like 2027-01-01"}
+	}
+	k, err := workcal.ParseKind(f.get("kind"))
+	if err != nil {
+		return auditRecord{}, &badField{"kind", err.Error()}
+	}
+	day := workcal.Day{Date: d, Kind: k, Name: f.get("name")}
+	if err := workcal.NewStore(tx).Put(ctx, day, by.Username); err != nil {
+		return auditRecord{}, &badField{"date", err.Error()}
+	}
+	return auditRecord{"calendar_day_saved", "workcal_day", d.String(), map[string]any{"kind": k, "name": day.Name}}, nil
+}
+
+func (s *Server) deleteCalendarDay(ctx context.Context, tx bun.Tx, by *org.Staff, f fields, r *http.Request) (auditRecord, error) {
+	d, err := workcal.ParseDate(f.get("date"))
+	if err != nil {
+		return auditRecord{}, &badField{"date", "must be a date like 2027-01-01"}
+	}
+	if err := workcal.NewStore(tx).Delete(ctx, d); errors.Is(err, workcal.ErrNotFound) {
+		return auditRecord{}, &badField{"date", "no calendar entry for that date"}
+	} else if err != nil {
+		return auditRecord{}, err
+	}
+	return auditRecord{"calendar_day_deleted", "workcal_day", d.String(), nil}, nil
+}
+
+func (s *Server) adminRevokeToken(ctx context.Context, tx bun.Tx, by *org.Staff, f fields, r *http.Request) (auditRecord, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return auditRecord{}, &badField{"id", "must be a whole number"}
+	}
+	res, err := tx.NewUpdate().Model((*apiToken)(nil)).Set("revoked_at = ?", s.Clock.Now()).Where("id = ? AND revoked_at IS NULL", id).Exec(ctx)
+	if err != nil {
+		return auditRecord{}, err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return auditRecord{}, &badField{"id", "no such active token"}
+	}
+	return auditRecord{"token_revoked", "api_token", fmt.Sprint(id), nil}, nil
+}
+
+func (s *Server) saveArticle(ctx context.Context, tx bun.Tx, by *org.Staff, f fields, r *http.Request) (auditRecord, error) {
+	code, err := needCode(f, "code")
+	if err != nil {
+		return auditRecord{}, err
+	}
+	a := &kbArticle{Code: code, Keywords: f.get("keywords"), CategoryCode: f.get("category"), Active: f.get("active") != "",
+		UpdatedAt: s.Clock.Now(), UpdatedBy: by.Username}
+	for _, x := range []struct {
+		k   string
+		dst *string
+	}{{"title", &a.Title}, {"body", &a.Body}, {"source", &a.Source}} {
+		if *x.dst, err = needText(f, x.k); err != nil {
+			return auditRecord{}, err
+		}
+	}
+	if a.ValidFrom, err = time.Parse("2006-01-02", f.get("valid_from")); err != nil {
+		return auditRecord{}, &badField{"valid_from", "must be a date like 2027-01-01"}
+	}
+	if v := f.get("valid_until"); v != "" {
+		u, err := time.Parse("2006-01-02", v)
+		if err != nil {
+			return auditRecord{}, &badField{"valid_until", "must be a date like 2027-01-01"}
+		}
+		if u.Before(a.ValidFrom) {
+			return auditRecord{}, &badField{"valid_until", "must not be before valid_from"}
+		}
+		a.ValidUntil = &u
+	}
+	_, err = tx.NewInsert().Model(a).On("CONFLICT (code) DO UPDATE").
+		Set("title = EXCLUDED.title, body = EXCLUDED.body, keywords = EXCLUDED.keywords, category_code = EXCLUDED.category_code, source = EXCLUDED.source, valid_from = EXCLUDED.valid_from, valid_until = EXCLUDED.valid_until, active = EXCLUDED.active, updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by").
+		Exec(ctx)
+	if err != nil {
+		return auditRecord{}, fmt.Errorf("save knowledge article %s: %w", code, err)
+	}
+	return auditRecord{"article_saved", "kb_article", code, map[string]any{"title": a.Title, "source": a.Source, "valid_from": f.get("valid_from"), "valid_until": f.get("valid_until")}}, nil
+}
+
+func (s *Server) getAuditAPI(w http.ResponseWriter, r *http.Request) {
+	limit, err := fields(r.URL.Query()).int("limit")
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	var es []auditEntry
+	if err := s.db.NewSelect().Model(&es).Order("id DESC").Limit(int64(limit)).Scan(r.Context()); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"entries": es})
+}
