@@ -124,7 +124,11 @@ type intakePage struct {
 func (p *intakePage) Err(field string) string { return p.Errors[field] }
 
 func (s *Server) newIntakePage(w http.ResponseWriter, r *http.Request) *intakePage {
-	return &intakePage{Lang: intakeLang(w, r), Path: r.URL.Path, Loc: s.Intake.Service.Location(),
+	path := r.URL.Path
+	if path == "/track/rate" {
+		path = "/track" // the language switch is a GET, which only the look-up page answers
+	}
+	return &intakePage{Lang: intakeLang(w, r), Path: path, Loc: s.Intake.Service.Location(),
 		Errors: map[string]string{}, Values: map[string]string{}, Ratings: intake.Ratings, MaxPhoto: intake.MaxPhotos}
 }
 

@@ -1,0 +1,105 @@
+// The citizen's journey through the public pages in a real browser, on a phone-sized screen:
+// complain with a photo → see the ticket number → track it → (the Go test resolves it) →
+// rate it 不满意 → see it reopened (重办). Usage: node intake_journey.js <base URL>
+// It prints "NUMBER <ticket number>" and waits for a line on stdin once the ticket is resolved.
+'use strict';
+const { chromium } = require('playwright-core');
+const readline = require('readline');
+
+const base = process.argv[2];
+if (!base) {
+  console.error('usage: node intake_journey.js <base URL>');
+  process.exit(2);
+}
+
+function check(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+
+const lines = readline.createInterface({ input: process.stdin });
+const nextLine = () => new Promise((resolve) => lines.once('line', resolve));
+
+// A valid 1×1 PNG.
+const png = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+  'base64');
+
+(async () => {
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic',
+      '--no-first-run', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN', hasTouch: true });
+    const page = await context.newPage();
+    page.setDefaultTimeout(15000);
+
+    // The form, Chinese first, large type, and nothing wider than the phone.
+    await page.goto(base + '/complain');
+    check((await page.textContent('h1')).includes('网上诉求'), 'the form is not in Chinese');
+    const fontPx = await page.evaluate(() => parseFloat(getComputedStyle(document.body).fontSize));
+    check(fontPx >= 20, `body text is ${fontPx}px, want at least 20px for older readers`);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    check(overflow <= 0, `the form is ${overflow}px wider than the phone`);
+
+    await page.selectOption('#category', 'road-damage');
+    await page.fill('#description', '安定门大街人行道塌陷 <深坑> 😡 "危险"');
+    await page.fill('#address', '东城区安定门大街1号');
+    await page.fill('#name', '赵六');
+    await page.fill('#phone', '138 0013 8000');
+    await page.setInputFiles('#photos', [{ name: 'hole.png', mimeType: 'image/png', buffer: png }]);
+    await page.check('#consent');
+    await Promise.all([page.waitForNavigation(), page.click('#submit')]);
+
+    const number = (await page.textContent('#ticket-number')).trim();
+    check(/^\d{8}-\d{6}$/.test(number), `no ticket number after submitting: ${number}`);
+
+    // Track it with the number and phone.
+    await Promise.all([page.waitForNavigation(), page.click('#track-link')]);
+    check((await page.inputValue('#number')) === number, 'the tracking link does not carry the number');
+    await page.fill('#phone', '13800138000');
+    await Promise.all([page.waitForNavigation(), page.click('#track-submit')]);
+    check((await page.getAttribute('#ticket-status', 'data-status')) === 'registered', 'tracking does not show the ticket');
+    check(await page.isVisible('#timeline li'), 'no timeline');
+    check((await page.$('#rate-form')) === null, 'a rating form before the ticket is resolved');
+
+    // The city handles it; the Go test says when.
+    console.log('NUMBER ' + number);
+    await nextLine();
+
+    await page.goto(base + '/track?number=' + encodeURIComponent(number));
+    await page.fill('#phone', '13800138000');
+    await Promise.all([page.waitForNavigation(), page.click('#track-submit')]);
+    check((await page.getAttribute('#ticket-status', 'data-status')) === 'resolved', 'the ticket is not shown resolved');
+    check((await page.textContent('#resolution')).includes('已填补'), 'the result is not shown');
+
+    // 不满意 without a reason is refused with the choice kept; with one, the ticket reopens.
+    await page.check('#rating-dissatisfied');
+    await page.evaluate(() => document.querySelector('#comment').removeAttribute('required'));
+    await Promise.all([page.waitForNavigation(), page.click('#rate-submit')]);
+    check(await page.isVisible('#comment-error'), 'no reason asked for 不满意');
+    check(await page.isChecked('#rating-dissatisfied'), 'the rating chosen was lost');
+    await page.fill('#comment', '只铺了一块铁板，坑还在');
+    await Promise.all([page.waitForNavigation(), page.click('#rate-submit')]);
+    check((await page.textContent('#message')).includes('重办'), 'no word that it was reopened');
+    check((await page.getAttribute('#ticket-status', 'data-status')) === 'dispatched', 'the ticket was not reopened');
+    const timeline = await page.textContent('#timeline');
+    check(timeline.includes('不满意：只铺了一块铁板，坑还在') && timeline.includes('重办'), 'the rating and the reopening are not on the timeline');
+    check((await page.$('#rate-form')) === null, 'a second rating is offered for the same resolution');
+
+    // English on request, remembered.
+    await Promise.all([page.waitForNavigation(), page.click('#lang-switch')]);
+    check((await page.textContent('h1')).includes('Track your complaint'), 'no English');
+    await page.goto(base + '/complain');
+    check((await page.textContent('h1')).includes('Online complaint'), 'English is not remembered');
+
+    console.log('DONE');
+  } finally {
+    await browser.close();
+    lines.close();
+  }
+})().catch((err) => {
+  console.error('journey failed:', err.message);
+  process.exit(1);
+});
