@@ -1,0 +1,3 @@
+DROP TABLE IF EXISTS callback_attempts;
+DROP TABLE IF EXISTS callback_tasks;
+DROP TABLE IF EXISTS call_records;

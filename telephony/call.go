@@ -1,0 +1,635 @@
+package telephony
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+	"github.com/google/uuid"
+
+	"github.com/hotline-city/hotline/telephony/acd"
+	"github.com/hotline-city/hotline/tickets"
+)
+
+// sipTimeout bounds one in-dialog request (BYE, re-INVITE, NOTIFY).
+const sipTimeout = 32 * time.Second
+
+// call is one citizen's call through the B2BUA: the caller's leg, which we answer as a
+// user agent server, and the leg to the agent (later perhaps to 110), which we place as a
+// user agent client. The queue knows the call by the caller leg's Call-ID.
+type call struct {
+	callID string // the caller leg's Call-ID, the queue's key
+	in     *leg
+
+	answered  chan []byte      // the agent's SDP, once the queue accepted the answer
+	abandoned chan acd.Outcome // the queue gave up on the call
+
+	mu          sync.Mutex
+	rec         Record
+	ringing     map[string]context.CancelFunc // offers in flight, by extension
+	out         *leg                          // the bridged leg: agent, or the transfer target
+	agent       *leg                          // the agent's leg while the agent is on the call
+	callerGone  bool                          // the caller cancelled or the answer to them failed
+	talking     bool                          // both legs up
+	ended       bool                          // hung up; only records are left to write
+	finished    bool                          // the queue has reported the call
+	transferred bool
+	transfering bool
+}
+
+// leg is one dialog of a call. Exactly one of uas and uac is set.
+type leg struct {
+	c   *call
+	id  string
+	ext string // the agent's extension on an agent leg
+	uas *sipgo.DialogServerSession
+	uac *sipgo.DialogClientSession
+}
+
+func (l *leg) do(ctx context.Context, req *sip.Request) (*sip.Response, error) {
+	if l.uas != nil {
+		return l.uas.Do(ctx, req)
+	}
+	return l.uac.Do(ctx, req)
+}
+
+func (l *leg) bye(ctx context.Context) error {
+	if l.uas != nil {
+		return l.uas.Bye(ctx)
+	}
+	return l.uac.Bye(ctx)
+}
+
+// remoteTarget is where in-dialog requests of the leg go: the peer's Contact.
+func (l *leg) remoteTarget() sip.Uri {
+	if l.uas != nil {
+		return *l.uas.InviteRequest.Contact().Address.Clone()
+	}
+	if c := l.uac.InviteResponse.Contact(); c != nil {
+		return *c.Address.Clone()
+	}
+	return *l.uac.InviteRequest.Recipient.Clone()
+}
+
+// snapshot returns a copy of the call's record. Runs with c.mu held.
+func (c *call) snapshot() Record { return c.rec }
+
+// onInvite handles a new call, or a re-INVITE within a call's dialog.
+func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
+	if _, ok := req.To().Params.Get("tag"); ok {
+		s.onReinvite(req, tx)
+		return
+	}
+	user := req.Recipient.User
+	if user != s.cfg.Hotline {
+		s.respond(tx, req, 404, "Not Found")
+		return
+	}
+	src := sourceAddr(req)
+	if !s.guard.isTrunk(src) {
+		s.guard.warn(src, "not_trunk", "sip call to the hotline refused: source is not a trunk")
+		s.respond(tx, req, 403, "Forbidden")
+		return
+	}
+	s.incoming(req, tx)
+}
+
+// incoming answers a citizen's call to the hotline through the queue. The handler stays
+// with the INVITE transaction until the caller has an answer, as sipgo requires.
+func (s *Server) incoming(req *sip.Request, tx sip.ServerTransaction) {
+	dlg, err := s.dialogUA(req.Transport()).ReadInvite(req, tx)
+	if err != nil {
+		s.respond(tx, req, 400, "Bad Request")
+		return
+	}
+	now := s.clock.Now()
+	c := &call{
+		callID:    req.CallID().Value(),
+		answered:  make(chan []byte, 1),
+		abandoned: make(chan acd.Outcome, 1),
+		ringing:   make(map[string]context.CancelFunc),
+		rec: Record{
+			ID: uuid.NewString(), Caller: callerNumber(req), Dialled: req.Recipient.User,
+			Outcome: OutcomeInProgress, StartedAt: now, CallerCallID: req.CallID().Value(),
+		},
+	}
+	c.in = &leg{c: c, id: dlg.ID, uas: dlg}
+	s.mu.Lock()
+	if !s.serving {
+		s.mu.Unlock()
+		s.respond(tx, req, 503, "Service Unavailable")
+		return
+	}
+	if _, dup := s.calls[c.callID]; dup {
+		s.mu.Unlock()
+		s.respond(tx, req, 482, "Loop Detected")
+		return
+	}
+	s.calls[c.callID] = c
+	s.byRecord[c.rec.ID] = c
+	s.legs[dlg.ID] = c.in
+	s.mu.Unlock()
+	s.writer.put(c.rec)
+
+	res, err := s.queue.Enqueue(c.callID, c.rec.Caller)
+	if err != nil {
+		s.log.Error("enqueue call", "call_id", c.callID, "err", err)
+		dlg.Respond(500, "Server Internal Error", nil)
+		s.forgetLegs(c)
+		return
+	}
+	if res == acd.Refused {
+		s.log.Info("call refused: no agent signed in", "call_id", c.callID, "caller", tickets.MaskPhone(c.rec.Caller))
+		dlg.Respond(480, "No Agent Available", nil)
+		s.forgetLegs(c)
+		return
+	}
+	select {
+	case sdp := <-c.answered:
+		var err error
+		if len(sdp) > 0 {
+			err = dlg.RespondSDP(sdp)
+		} else {
+			err = dlg.Respond(200, "OK", nil)
+		}
+		if err != nil {
+			// The caller cancelled as the agent answered, or never acknowledged.
+			s.log.Info("answer to caller failed", "call_id", c.callID, "err", err)
+			s.hangup(c, nil)
+			return
+		}
+		c.mu.Lock()
+		c.talking = true
+		ended := c.ended
+		c.mu.Unlock()
+		if ended {
+			s.hangup(c, nil)
+		}
+	case reason := <-c.abandoned:
+		c.mu.Lock()
+		c.callerGone = true
+		c.mu.Unlock()
+		code, phrase := 480, "No Agent Available"
+		if reason == acd.OutcomeMaxWait {
+			code, phrase = 480, "Queue Wait Exceeded"
+		}
+		dlg.Respond(code, phrase, nil)
+		s.forgetLegs(c)
+	case <-dlg.Context().Done():
+		// CANCEL (sipgo has answered 487) or the transaction died.
+		c.mu.Lock()
+		c.callerGone = true
+		agent := c.agent
+		c.mu.Unlock()
+		if err := s.queue.Hangup(c.callID); err != nil && !errors.Is(err, acd.ErrUnknownCall) {
+			s.log.Warn("queue hangup", "call_id", c.callID, "err", err)
+		}
+		if agent != nil {
+			// The agent answered just as the caller gave up.
+			ctx, cancel := context.WithTimeout(context.Background(), sipTimeout)
+			agent.bye(ctx)
+			cancel()
+		}
+		s.forgetLegs(c)
+	}
+}
+
+// callerNumber is the citizen's number as the trunk presents it: the From user part.
+func callerNumber(req *sip.Request) string {
+	if u := req.From().Address.User; u != "" {
+		return u
+	}
+	return "anonymous"
+}
+
+// ring offers the call to ext: an INVITE to the agent's phone carrying the caller's SDP.
+// It runs in its own goroutine per offer.
+func (s *Server) ring(c *call, ext string) {
+	b, ok := s.reg.lookup(ext)
+	if !ok {
+		s.queue.AgentRejected(c.callID, ext)
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	c.mu.Lock()
+	if c.callerGone {
+		c.mu.Unlock()
+		s.queue.AgentRejected(c.callID, ext)
+		return
+	}
+	c.ringing[ext] = cancel
+	caller := c.rec.Caller
+	recID := c.rec.ID
+	offer := c.in.uas.InviteRequest.Body()
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		delete(c.ringing, ext)
+		c.mu.Unlock()
+	}()
+
+	req := s.newInvite(b.contact, b.transport, caller, ext, offer)
+	req.SetDestination(b.dest)
+	req.AppendHeader(sip.NewHeader("X-Hotline-Call", recID))
+	dc, err := s.dialogUA(b.transport).WriteInvite(ctx, req)
+	if err != nil {
+		s.log.Warn("invite agent", "ext", ext, "err", err)
+		s.queue.AgentRejected(c.callID, ext)
+		return
+	}
+	err = dc.WaitAnswer(ctx, sipgo.AnswerOptions{OnResponse: func(r *sip.Response) error {
+		if r.StatusCode == 180 || r.StatusCode == 183 {
+			s.relayProgress(c, r)
+		}
+		return nil
+	}})
+	if err != nil {
+		if ctx.Err() != nil {
+			// The queue withdrew the offer; WaitAnswer has sent CANCEL. If the phone
+			// answered across the CANCEL, hang that answer up.
+			if dc.InviteResponse != nil && dc.InviteResponse.IsSuccess() {
+				s.ackAndBye(dc)
+			}
+			return
+		}
+		if qerr := s.queue.AgentRejected(c.callID, ext); qerr != nil {
+			s.log.Debug("agent rejected", "ext", ext, "err", qerr)
+		}
+		return
+	}
+	if err := s.queue.Answered(c.callID, ext); err != nil {
+		// The ring timed out or the caller left just before the answer.
+		s.ackAndBye(dc)
+		return
+	}
+	actx, acancel := context.WithTimeout(context.Background(), sipTimeout)
+	dc.Ack(actx)
+	acancel()
+	l := &leg{c: c, id: dc.ID, ext: ext, uac: dc}
+	now := s.clock.Now()
+	c.mu.Lock()
+	gone := c.callerGone
+	c.out, c.agent = l, l
+	c.rec.Extension = ext
+	c.rec.AgentCallID = dc.InviteRequest.CallID().Value()
+	c.rec.AnsweredAt = &now
+	rec := c.snapshot()
+	c.mu.Unlock()
+	s.mu.Lock()
+	s.legs[l.id] = l
+	s.mu.Unlock()
+	if gone {
+		s.hangup(c, nil)
+		return
+	}
+	s.writer.put(rec)
+	c.answered <- dc.InviteResponse.Body()
+	s.hub.publish(ext, Event{Type: "screenpop", CallID: rec.ID, Caller: rec.Caller, Extension: ext, At: now})
+}
+
+// newInvite builds an INVITE to target presenting the citizen's number as the caller.
+func (s *Server) newInvite(target sip.Uri, transport, callerNum, toUser string, sdp []byte) *sip.Request {
+	req := sip.NewRequest(sip.INVITE, *target.Clone())
+	req.SetTransport(sip.NetworkToUpper(transport))
+	from := &sip.FromHeader{Address: sip.Uri{Scheme: "sip", User: callerNum, Host: s.host}, Params: sip.NewParams()}
+	from.Params.Add("tag", sip.GenerateTagN(16))
+	to := &sip.ToHeader{Address: sip.Uri{Scheme: "sip", User: toUser, Host: target.Host, Port: target.Port}, Params: sip.NewParams()}
+	req.AppendHeader(from)
+	req.AppendHeader(to)
+	if len(sdp) > 0 {
+		req.SetBody(sdp)
+		req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	}
+	return req
+}
+
+// ackAndBye ends a dialog that was answered when nobody wants it any more.
+func (s *Server) ackAndBye(dc *sipgo.DialogClientSession) {
+	ctx, cancel := context.WithTimeout(context.Background(), sipTimeout)
+	defer cancel()
+	dc.Ack(ctx)
+	dc.Bye(ctx)
+}
+
+// relayProgress passes the agent's 180 Ringing or 183 Session Progress on to the caller.
+func (s *Server) relayProgress(c *call, r *sip.Response) {
+	c.mu.Lock()
+	gone := c.callerGone || c.out != nil
+	c.mu.Unlock()
+	if gone {
+		return
+	}
+	var hs []sip.Header
+	if len(r.Body()) > 0 {
+		hs = append(hs, sip.NewHeader("Content-Type", "application/sdp"))
+	}
+	c.in.uas.Respond(r.StatusCode, r.Reason, r.Body(), hs...)
+}
+
+// onAck confirms the caller's dialog; ACKs for other dialogs need nothing from us.
+func (s *Server) onAck(req *sip.Request, tx sip.ServerTransaction) {
+	id, err := sip.DialogIDFromRequestUAS(req)
+	if err != nil {
+		return
+	}
+	s.mu.Lock()
+	l := s.legs[id]
+	s.mu.Unlock()
+	if l != nil && l.uas != nil {
+		l.uas.ReadAck(req, tx)
+	}
+}
+
+// findLeg returns the leg an in-dialog request belongs to.
+func (s *Server) findLeg(req *sip.Request) *leg {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if id, err := sip.DialogIDFromRequestUAS(req); err == nil {
+		if l := s.legs[id]; l != nil && l.uas != nil {
+			return l
+		}
+	}
+	if id, err := sip.DialogIDFromRequestUAC(req); err == nil {
+		if l := s.legs[id]; l != nil && l.uac != nil {
+			return l
+		}
+	}
+	return nil
+}
+
+// onBye ends a call from either side and hangs up the other.
+func (s *Server) onBye(req *sip.Request, tx sip.ServerTransaction) {
+	l := s.findLeg(req)
+	if l == nil {
+		s.respond(tx, req, 481, "Call/Transaction Does Not Exist")
+		return
+	}
+	var err error
+	if l.uas != nil {
+		err = l.uas.ReadBye(req, tx)
+	} else {
+		err = l.uac.ReadBye(req, tx)
+	}
+	if err != nil {
+		s.respond(tx, req, 400, "Bad Request")
+		return
+	}
+	s.hangup(l.c, l)
+}
+
+// hangup ends a bridged call: every leg but from (which hung up itself) gets a BYE, and
+// the queue learns the call is over. It runs once per call.
+func (s *Server) hangup(c *call, from *leg) {
+	c.mu.Lock()
+	if c.ended {
+		c.mu.Unlock()
+		return
+	}
+	c.ended = true
+	talking := c.talking
+	legs := []*leg{c.in, c.out}
+	if c.agent != nil && c.agent != c.out {
+		legs = append(legs, c.agent)
+	}
+	transferred := c.transferred
+	if transferred {
+		now := s.clock.Now()
+		c.rec.EndedAt = &now
+	}
+	rec := c.snapshot()
+	c.mu.Unlock()
+	if !talking && from == nil {
+		// The answer to the caller failed: only the agent's leg is up.
+		legs = []*leg{c.out}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), sipTimeout)
+	defer cancel()
+	var wg sync.WaitGroup
+	for _, l := range legs {
+		if l == nil || l == from {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := l.bye(ctx); err != nil {
+				s.log.Debug("bye", "call_id", c.callID, "err", err)
+			}
+		}()
+	}
+	if transferred {
+		s.writer.put(rec)
+	} else if err := s.queue.CallEnded(c.callID); err != nil && !errors.Is(err, acd.ErrUnknownCall) {
+		s.queue.Hangup(c.callID)
+	}
+	wg.Wait()
+	s.forgetLegs(c)
+}
+
+// forgetLegs drops the call's dialogs from the lookup tables once it is over.
+func (s *Server) forgetLegs(c *call) {
+	c.mu.Lock()
+	legs := []*leg{c.in, c.out, c.agent}
+	c.mu.Unlock()
+	s.mu.Lock()
+	for _, l := range legs {
+		if l != nil {
+			delete(s.legs, l.id)
+		}
+	}
+	delete(s.byRecord, c.rec.ID)
+	s.mu.Unlock()
+}
+
+// onCancel answers a CANCEL that matched no INVITE transaction (sipgo answers the ones
+// that match and ends their dialog, which incoming sees).
+func (s *Server) onCancel(req *sip.Request, tx sip.ServerTransaction) {
+	s.respond(tx, req, 481, "Call/Transaction Does Not Exist")
+}
+
+// onReinvite passes a re-INVITE (hold, codec change) on to the other leg and its answer back.
+func (s *Server) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
+	l := s.findLeg(req)
+	if l == nil {
+		s.respond(tx, req, 481, "Call/Transaction Does Not Exist")
+		return
+	}
+	c := l.c
+	c.mu.Lock()
+	other := c.out
+	if l != c.in {
+		other = c.in
+	}
+	busy := c.transfering || !c.talking
+	c.mu.Unlock()
+	if other == nil || busy {
+		s.respond(tx, req, 491, "Request Pending")
+		return
+	}
+	if l.uas != nil {
+		l.uas.ReadRequest(req, tx)
+	}
+	fwd := sip.NewRequest(sip.INVITE, other.remoteTarget())
+	if body := req.Body(); len(body) > 0 {
+		fwd.SetBody(body)
+		fwd.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), sipTimeout)
+	defer cancel()
+	res, err := other.do(ctx, fwd)
+	if err != nil {
+		s.respond(tx, req, 500, "Re-INVITE Failed")
+		return
+	}
+	if res.IsSuccess() {
+		s.ackLeg(other, nil)
+	}
+	out := sip.NewResponseFromRequest(req, res.StatusCode, res.Reason, res.Body())
+	if len(res.Body()) > 0 {
+		out.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	}
+	out.AppendHeader(&s.dialogUA(req.Transport()).ContactHDR)
+	if err := tx.Respond(out); err != nil {
+		s.log.Debug("respond re-invite", "err", err)
+	}
+}
+
+// ackLeg acknowledges a 2xx to a re-INVITE we sent on l.
+func (s *Server) ackLeg(l *leg, body []byte) {
+	ack := sip.NewRequest(sip.ACK, l.remoteTarget())
+	if len(body) > 0 {
+		ack.SetBody(body)
+		ack.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	}
+	if l.uas != nil {
+		l.uas.WriteRequest(ack)
+		return
+	}
+	l.uac.WriteRequest(ack)
+}
+
+// onNotify accepts NOTIFYs within a call's dialogs (phones report on subscriptions we
+// never made) and refuses the rest.
+func (s *Server) onNotify(req *sip.Request, tx sip.ServerTransaction) {
+	if s.findLeg(req) == nil {
+		s.respond(tx, req, 481, "Call/Transaction Does Not Exist")
+		return
+	}
+	s.respond(tx, req, 200, "OK")
+}
+
+// finishAll ends every live call at shutdown so that each gets its record.
+func (s *Server) finishAll() {
+	s.mu.Lock()
+	s.serving = false
+	ids := make([]string, 0, len(s.calls))
+	for id := range s.calls {
+		ids = append(ids, id)
+	}
+	s.mu.Unlock()
+	for _, id := range ids {
+		s.queue.Hangup(id)
+	}
+}
+
+// switchboard is the Server seen by the queue: the acd.Switch implementation.
+type switchboard Server
+
+func (sb *switchboard) server() *Server { return (*Server)(sb) }
+
+func (sb *switchboard) lookup(callID string) *call {
+	s := sb.server()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.calls[callID]
+}
+
+// Ring rings an agent's phone in the background: the queue must not wait for SIP.
+func (sb *switchboard) Ring(callID, ext string) {
+	c := sb.lookup(callID)
+	if c == nil {
+		return
+	}
+	go sb.server().ring(c, ext)
+}
+
+// CancelRing cancels the INVITE to ext.
+func (sb *switchboard) CancelRing(callID, ext string) {
+	c := sb.lookup(callID)
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	cancel := c.ringing[ext]
+	c.mu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
+}
+
+// Abandon ends a call that waited too long or that nobody is left to answer.
+func (sb *switchboard) Abandon(callID string, reason acd.Outcome) {
+	c := sb.lookup(callID)
+	if c == nil {
+		return
+	}
+	select {
+	case c.abandoned <- reason:
+	default:
+	}
+}
+
+// AgentPaused tells the agent's console that the queue put them on break.
+func (sb *switchboard) AgentPaused(ext string) {
+	s := sb.server()
+	s.mu.Lock()
+	s.statuses[ext] = acd.StatusBreak
+	s.mu.Unlock()
+	s.log.Info("agent paused after missed calls", "ext", ext)
+	s.hub.publish(ext, Event{Type: "status", Extension: ext, Status: acd.StatusBreak.String(), At: s.clock.Now()})
+}
+
+// Finished writes the call's record.
+func (sb *switchboard) Finished(r acd.CallRecord) {
+	s := sb.server()
+	s.mu.Lock()
+	c := s.calls[r.CallID]
+	delete(s.calls, r.CallID)
+	s.mu.Unlock()
+	if c == nil {
+		s.log.Error("finished call unknown to the switch", "call_id", r.CallID)
+		return
+	}
+	c.mu.Lock()
+	c.finished = true
+	rec := &c.rec
+	rec.Outcome = string(r.Outcome)
+	if c.transferred {
+		rec.Outcome = OutcomeTransferred
+	}
+	rec.Extension = r.Agent
+	rec.QueueWaitMS = r.Wait.Milliseconds()
+	rec.RingMS = r.Ring.Milliseconds()
+	if !r.TalkStart.IsZero() {
+		t := r.TalkStart
+		rec.AnsweredAt = &t
+		if !r.TalkEnd.IsZero() {
+			rec.TalkMS = r.TalkEnd.Sub(r.TalkStart).Milliseconds()
+		}
+	}
+	if rec.EndedAt == nil || !c.transferred {
+		e := r.Ended
+		rec.EndedAt = &e
+	}
+	rec.Offers = offersJSON(r.Offers)
+	out := c.snapshot()
+	c.mu.Unlock()
+	s.writer.put(out)
+	if out.Outcome != string(acd.OutcomeAnswered) && out.Outcome != OutcomeTransferred {
+		s.log.Info("missed call", "call_id", r.CallID, "caller", tickets.MaskPhone(out.Caller), "outcome", out.Outcome)
+	}
+}

@@ -1,0 +1,222 @@
+package telephony
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/hotline-city/hotline/telephony/acd"
+)
+
+// Outcomes of a call beyond the queue's own (acd.Outcome).
+const (
+	OutcomeInProgress  = "in_progress"
+	OutcomeTransferred = "transferred"
+	OutcomeFailed      = "failed"
+)
+
+// Record is one call to the hotline as stored in call_records.
+type Record struct {
+	bun.BaseModel `bun:"table:call_records,alias:cr"`
+
+	ID             string          `bun:"id,pk,type:uuid" json:"id"`
+	Caller         string          `bun:"caller" json:"caller"`
+	Dialled        string          `bun:"dialled" json:"dialled"`
+	Extension      string          `bun:"extension" json:"extension"`
+	Outcome        string          `bun:"outcome" json:"outcome"`
+	StartedAt      time.Time       `bun:"started_at" json:"started_at"`
+	AnsweredAt     *time.Time      `bun:"answered_at" json:"answered_at"`
+	EndedAt        *time.Time      `bun:"ended_at" json:"ended_at"`
+	QueueWaitMS    int64           `bun:"queue_wait_ms" json:"queue_wait_ms"`
+	RingMS         int64           `bun:"ring_ms" json:"ring_ms"`
+	TalkMS         int64           `bun:"talk_ms" json:"talk_ms"`
+	CallerCallID   string          `bun:"caller_call_id" json:"caller_call_id"`
+	AgentCallID    string          `bun:"agent_call_id" json:"agent_call_id"`
+	TransferTarget string          `bun:"transfer_target" json:"transfer_target,omitempty"`
+	TicketID       *int64          `bun:"ticket_id" json:"-"`
+	Offers         json.RawMessage `bun:"offers,type:jsonb" json:"offers"`
+
+	// Ticket is the linked ticket's number, read by a join.
+	Ticket string `bun:"ticket,scanonly" json:"ticket"`
+}
+
+// missed reports whether the call never reached an agent, so the centre owes a callback.
+func (r *Record) missed() bool {
+	switch r.Outcome {
+	case string(acd.OutcomeAbandonedQueue), string(acd.OutcomeAbandonedRinging),
+		string(acd.OutcomeNoAgent), string(acd.OutcomeMaxWait), OutcomeFailed:
+		return true
+	}
+	return false
+}
+
+// CallbackTask is a missed call to phone back (漏接回拨).
+type CallbackTask struct {
+	bun.BaseModel `bun:"table:callback_tasks,alias:cb"`
+
+	ID            int64      `bun:"id,pk,autoincrement" json:"id"`
+	CallID        string     `bun:"call_id,type:uuid" json:"call_id"`
+	Phone         string     `bun:"phone" json:"phone"`
+	Status        string     `bun:"status" json:"status"`
+	Attempts      int        `bun:"attempts" json:"attempts"`
+	LastResult    string     `bun:"last_result" json:"last_result"`
+	LastAttemptAt *time.Time `bun:"last_attempt_at" json:"last_attempt_at"`
+	CreatedAt     time.Time  `bun:"created_at" json:"created_at"`
+	UpdatedAt     time.Time  `bun:"updated_at" json:"updated_at"`
+}
+
+// recordWriter writes call records in batches from one goroutine: at a thousand calls a
+// second a transaction per call would make PostgreSQL the bottleneck, while one multi-row
+// upsert every few milliseconds costs little. Each call is sent twice, when it arrives and
+// when it ends; a batch keeps only the newest state of a call.
+type recordWriter struct {
+	db  bun.IDB
+	log *slog.Logger
+	in  chan *Record
+
+	mu     sync.RWMutex
+	closed bool
+	done   chan struct{}
+}
+
+func newRecordWriter(db bun.IDB, log *slog.Logger) *recordWriter {
+	return &recordWriter{db: db, log: log, in: make(chan *Record, 1<<16), done: make(chan struct{})}
+}
+
+// put queues a copy of r for writing. It blocks only when the database falls far behind.
+func (w *recordWriter) put(r Record) {
+	w.mu.RLock()
+	defer w.mu.RUnlock()
+	if w.closed {
+		w.log.Error("call record after shutdown", "call_id", r.CallerCallID, "outcome", r.Outcome)
+		return
+	}
+	w.in <- &r
+}
+
+// run writes batches until in is closed and drained.
+func (w *recordWriter) run() {
+	defer close(w.done)
+	const maxBatch = 1000
+	for {
+		r, ok := <-w.in
+		if !ok {
+			return
+		}
+		batch := map[string]*Record{r.ID: r}
+		order := []string{r.ID}
+	fill:
+		for len(order) < maxBatch {
+			select {
+			case r, ok := <-w.in:
+				if !ok {
+					break fill
+				}
+				if _, seen := batch[r.ID]; !seen {
+					order = append(order, r.ID)
+				}
+				batch[r.ID] = r
+			default:
+				break fill
+			}
+		}
+		rows := make([]*Record, 0, len(order))
+		for _, id := range order {
+			rows = append(rows, batch[id])
+		}
+		w.write(rows)
+	}
+}
+
+// write stores one batch, retrying for a few seconds so that no call goes unrecorded
+// through a database restart or failover.
+func (w *recordWriter) write(rows []*Record) {
+	backoff := 50 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		err := writeRecords(ctx, w.db, rows)
+		cancel()
+		if err == nil {
+			return
+		}
+		if attempt == 6 {
+			w.log.Error("call records lost", "count", len(rows), "err", err)
+			return
+		}
+		w.log.Warn("write call records; retrying", "count", len(rows), "attempt", attempt, "err", err)
+		time.Sleep(backoff)
+		backoff = min(2*backoff, 5*time.Second)
+	}
+}
+
+// close flushes what is queued and stops the writer.
+func (w *recordWriter) close() {
+	w.mu.Lock()
+	w.closed = true
+	close(w.in)
+	w.mu.Unlock()
+	<-w.done
+}
+
+func writeRecords(ctx context.Context, db bun.IDB, rows []*Record) error {
+	for _, r := range rows {
+		if len(r.Offers) == 0 {
+			r.Offers = json.RawMessage("[]")
+		}
+	}
+	var tasks []*CallbackTask
+	for _, r := range rows {
+		if r.missed() {
+			at := r.StartedAt
+			if r.EndedAt != nil {
+				at = *r.EndedAt
+			}
+			tasks = append(tasks, &CallbackTask{CallID: r.ID, Phone: r.Caller, Status: "open", CreatedAt: at, UpdatedAt: at})
+		}
+	}
+	return runInTx(ctx, db, func(ctx context.Context, tx bun.IDB) error {
+		_, err := tx.NewInsert().Model(&rows).
+			On("CONFLICT (id) DO UPDATE").
+			Set("extension = EXCLUDED.extension, outcome = EXCLUDED.outcome, answered_at = EXCLUDED.answered_at, " +
+				"ended_at = EXCLUDED.ended_at, queue_wait_ms = EXCLUDED.queue_wait_ms, ring_ms = EXCLUDED.ring_ms, " +
+				"talk_ms = EXCLUDED.talk_ms, agent_call_id = EXCLUDED.agent_call_id, " +
+				"transfer_target = EXCLUDED.transfer_target, offers = EXCLUDED.offers, " +
+				"ticket_id = COALESCE(EXCLUDED.ticket_id, cr.ticket_id)").
+			Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("upsert %d call records: %w", len(rows), err)
+		}
+		if len(tasks) > 0 {
+			if _, err := tx.NewInsert().Model(&tasks).On("CONFLICT (call_id) DO NOTHING").Exec(ctx); err != nil {
+				return fmt.Errorf("insert %d callback tasks: %w", len(tasks), err)
+			}
+		}
+		return nil
+	})
+}
+
+// runInTx runs fn in a transaction of db, or in db itself when it already is one.
+func runInTx(ctx context.Context, db bun.IDB, fn func(ctx context.Context, tx bun.IDB) error) error {
+	return db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error { return fn(ctx, tx) })
+}
+
+// offersJSON encodes the queue's offers of a call for the record.
+func offersJSON(offers []acd.Offer) json.RawMessage {
+	type offer struct {
+		Ext    string    `json:"extension"`
+		At     time.Time `json:"at"`
+		Until  time.Time `json:"until"`
+		Result string    `json:"result"`
+	}
+	out := make([]offer, len(offers))
+	for i, o := range offers {
+		out[i] = offer{o.Ext, o.At, o.Until, string(o.Result)}
+	}
+	b, _ := json.Marshal(out)
+	return b
+}
