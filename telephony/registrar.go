@@ -28,8 +28,8 @@ const (
 // binding is where an agent's phone can be reached, keyed by the extension of the To
 // header's address of record.
 type binding struct {
-	ext       string
-	contact   sip.Uri
+	ext     string
+	contact sip.Uri
 	// dest is the host:port calls are sent to: the Contact's, or the REGISTER's source when
 	// the phone asked for symmetric routing (rport) or registered over TCP, as phones
 	// behind NAT do.
