@@ -1,7 +1,441 @@
 package web
 
-// RoutingDeps are what the routing area needs.
-type RoutingDeps struct{}
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
 
-// routesRouting lists the routing area's routes.
-func (s *Server) routesRouting() {}
+	"github.com/hotline-city/hotline/internal/org"
+	"github.com/hotline-city/hotline/routing"
+	"github.com/hotline-city/hotline/tickets"
+)
+
+// RoutingDeps are what the routing area needs.
+type RoutingDeps struct {
+	// Service keeps the dispatch rules, reviews returns, finds duplicates
+	// and suggests departments. Without it the routing routes answer 503.
+	Service *routing.Service
+}
+
+// routesRouting lists the routing area's routes: rule administration with versions and dry
+// runs, department suggestions, the review queue of returned tickets (退单审核), return
+// statistics, duplicate candidates and merging (并单).
+func (s *Server) routesRouting() {
+	s.handleAPI("GET /api/v1/routing/rules", rolesCentre, "Dispatch rules (派单规则) in precedence order", s.getRoutingRules)
+	s.handleAPI("POST /api/v1/routing/rules", rolesAdmin, "Create a dispatch rule: a JSON rule object (name, priority, enabled, conditions, action)", s.postRoutingRule,
+		"name*", "priority", "enabled", "conditions", "action")
+	s.handleAPI("GET /api/v1/routing/rules/{id}", rolesCentre, "One dispatch rule", s.getRoutingRule)
+	s.handleAPI("PUT /api/v1/routing/rules/{id}", rolesAdmin, "Replace a dispatch rule as its next version; version, when given, must be the current one (409 otherwise)", s.putRoutingRule,
+		"name*", "priority", "enabled", "conditions", "action", "version")
+	s.handleAPI("DELETE /api/v1/routing/rules/{id}", rolesAdmin, "Delete a dispatch rule (kept in its history as a last version)", s.deleteRoutingRule)
+	s.handleAPI("GET /api/v1/routing/rules/{id}/versions", rolesCentre, "Every version of a dispatch rule, who changed it and when", s.getRoutingVersions)
+	s.handleAPI("POST /api/v1/routing/dry-run", rolesCentre, "Dry run: which rule would dispatch this request and why, every rule's verdict, and the classifier's suggestions", s.postRoutingDryRun,
+		"text", "category", "address", "district", "street", "channel", "type", "at", "phone", "lat", "lon")
+	s.handleAPI("GET /api/v1/routing/suggest", rolesCentre, "The classifier's three most likely departments for text, with confidence and the bigrams that speak for each", s.getRoutingSuggest)
+	s.handleAPI("POST /api/v1/routing/retrain", rolesAdmin, "Retrain the department classifier now (it also retrains nightly)", s.postRoutingRetrain)
+	s.handleAPI("GET /api/v1/routing/returns", rolesDispatch, "The review queue: tickets returned by departments (退单), longest waiting first", s.getRoutingReturns)
+	s.handleAPI("POST /api/v1/routing/returns/{number}/review", rolesDispatch, "Review a returned ticket: redispatch (改派) to another department, or send_back with a note", s.postRoutingReview,
+		"decision*", "department", "co_handlers", "note", "version")
+	s.handleAPI("GET /api/v1/routing/return-stats", rolesBoard, "Returns and re-dispatches per department over the last days (default 30)", s.getRoutingReturnStats)
+	s.handleAPI("GET /api/v1/routing/duplicates", rolesCentre, "Duplicate candidates (并单) for a request being registered: same phone, same address and category, or similar text (phone, address, category, text, exclude)", s.getRoutingDuplicates)
+	s.handleAPI("POST /api/v1/tickets/{number}/merge", rolesCentre, "Merge (并单) this ticket into the master ticket; it then follows the master to resolved and closed", s.postTicketMerge,
+		"master*", "note")
+
+	s.addNav("/admin/routing", "派单规则", "Dispatch rules", 85, rolesAdmin...)
+	s.addNav("/routing/returns", "退单审核", "Returns review", 25, org.RoleDispatcher, org.RoleSupervisor, org.RoleAdmin)
+	s.handleStaff("GET /admin/routing", rolesAdmin, s.getRoutingAdmin)
+	s.handleStaff("POST /admin/routing/rules", rolesAdmin, s.postRoutingAdminCreate)
+	s.handleStaff("GET /admin/routing/rules/{id}", rolesAdmin, s.getRoutingAdminRule)
+	s.handleStaff("POST /admin/routing/rules/{id}", rolesAdmin, s.postRoutingAdminUpdate)
+	s.handleStaff("POST /admin/routing/rules/{id}/delete", rolesAdmin, s.postRoutingAdminDelete)
+	s.handleStaff("GET /routing/returns", rolesDispatch, s.getRoutingReturnsPage)
+	s.handleStaff("POST /routing/returns/{number}/review", rolesDispatch, s.postRoutingReturnsPage)
+}
+
+// routing returns the routing service, or answers 503 and nil when it is not wired.
+func (s *Server) routing(w http.ResponseWriter, r *http.Request) *routing.Service {
+	if s.Routing.Service == nil {
+		s.refuse(w, r, http.StatusServiceUnavailable, "routing is not configured")
+		return nil
+	}
+	return s.Routing.Service
+}
+
+// routingStatus maps an error of the routing or ticket domain to an HTTP status and the
+// response body, naming the field (and the rule) of bad input.
+func routingStatus(err error) (int, map[string]any) {
+	var verr *routing.ValidationError
+	var rfe *routing.FieldError
+	var tfe *tickets.FieldError
+	var bf *badField
+	switch {
+	case errors.As(err, &verr) && len(verr.Problems) > 0:
+		p := verr.Problems[0]
+		return http.StatusBadRequest, map[string]any{"error": p.Error(), "field": p.Field, "rule": p.Rule, "problems": verr.Problems}
+	case errors.As(err, &rfe):
+		return http.StatusBadRequest, map[string]any{"error": rfe.Error(), "field": rfe.Field}
+	case errors.As(err, &tfe):
+		return http.StatusBadRequest, map[string]any{"error": tfe.Error(), "field": tfe.Field}
+	case errors.As(err, &bf):
+		return http.StatusBadRequest, map[string]any{"error": bf.Error(), "field": bf.field}
+	case errors.Is(err, routing.ErrNotFound), errors.Is(err, tickets.ErrNotFound), errors.Is(err, org.ErrNotFound):
+		return http.StatusNotFound, map[string]any{"error": err.Error()}
+	case errors.Is(err, tickets.ErrForbidden):
+		return http.StatusForbidden, map[string]any{"error": err.Error()}
+	case errors.Is(err, routing.ErrConflict), errors.Is(err, tickets.ErrConflict), errors.Is(err, tickets.ErrTransition):
+		return http.StatusConflict, map[string]any{"error": err.Error()}
+	case errors.Is(err, tickets.ErrInvalid):
+		return http.StatusBadRequest, map[string]any{"error": err.Error()}
+	}
+	return http.StatusInternalServerError, nil
+}
+
+func (s *Server) routingError(w http.ResponseWriter, r *http.Request, err error) {
+	status, body := routingStatus(err)
+	if status == http.StatusInternalServerError {
+		s.serverError(w, r, err)
+		return
+	}
+	writeJSON(w, status, body)
+}
+
+func editorOf(r *http.Request) routing.Editor {
+	st := staffFrom(r.Context())
+	if st == nil {
+		return routing.Editor{}
+	}
+	return routing.Editor{ID: st.ID, Name: st.Username}
+}
+
+// ruleID reads the {id} path parameter.
+func ruleID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, &badField{"id", "must be a positive whole number"}
+	}
+	return id, nil
+}
+
+// decodeRule reads a rule as a JSON object. Unknown fields are refused, so a misspelt
+// condition is not silently ignored.
+func decodeRule(w http.ResponseWriter, r *http.Request) (routing.Rule, error) {
+	var rule routing.Rule
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		return rule, &badField{"body", "unreadable or too large"}
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&rule); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field != "" {
+			return rule, &badField{te.Field, fmt.Sprintf("must be %s", te.Type)}
+		}
+		if msg := err.Error(); strings.HasPrefix(msg, "json: unknown field ") {
+			return rule, &badField{strings.Trim(strings.TrimPrefix(msg, "json: unknown field "), `"`), "unknown field"}
+		}
+		return rule, &badField{"body", "is not a JSON rule object: " + err.Error()}
+	}
+	return rule, nil
+}
+
+func (s *Server) getRoutingRules(w http.ResponseWriter, r *http.Request) {
+	svc := s.routing(w, r)
+	if svc == nil {
+		return
+	}
+	rules, err := svc.Rules(r.Context())
+	if err != nil {
+		s.routingError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"rules": rules})
+}
+
+func (s *Server) getRoutingRule(w http.ResponseWriter, r *http.Request) {
+	svc := s.routing(w, r)
+	if svc == nil {
+		return
+	}
+	id, err := ruleID(r)
+	if err != nil {
+		s.routingError(w, r, err)
+		return
+	}
+	rule, err := svc.Rule(r.Context(), id)
+	if err != nil {
+		s.routingError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, rule)
+}
+
+func (s *Server) postRoutingRule(w http.ResponseWriter, r *http.Request) {
+	svc := s.routing(w, r)
+	if svc == nil {
+		return
+	}
+	rule, err := decodeRule(w, r)
+	if err != nil {
+		s.routingError(w, r, err)
+		return
+	}
+	out, err := svc.CreateRule(r.Context(), editorOf(r), rule)
+	if err != nil {
+		s.routingError(w, r, err)
+		return
+	}
+	s.audit(r.Context(), s.db, staffFrom(r.Context()), "routing_rule_created", "routing_rule", strconv.FormatInt(out.ID, 10), map[string]any{"version": out.Version})
+	writeJSON(w, http.StatusCreated, out)
+}
+
+func (s *Server) putRoutingRule(w http.ResponseWriter, r *http.Request) {
+	svc := s.routing(w, r)
+	if svc == nil {
+		return
+	}
+	id, err := ruleID(r)
+	if err != nil {
+		s.routingError(w, r, err)
+		return
+	}
+	rule, err := decodeRule(w, r)
+	if err != nil {
+		s.routingError(w, r, err)
+		return
+	}
+	if rule.ID != 0 && rule.ID != id {
+		s.routingError(w, r, &badField{"id", fmt.Sprintf("the body's id %d is not the path's %d", rule.ID, id)})
+		return
+	}
+	rule.ID = id
+	out, err := svc.UpdateRule(r.Context(), editorOf(r), rule)
+	if err != nil {
+		s.routingError(w, r, err)
+		return
+	}
+	s.audit(r.Context(), s.db, staffFrom(r.Context()), "routing_rule_updated", "routing_rule", strconv.FormatInt(out.ID, 10), map[string]any{"version": out.Version})
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) deleteRoutingRule(w http.ResponseWriter, r *http.Request) {
+	svc := s.routing(w, r)
+	if svc == nil {
+		return
+	}
+	id, err := ruleID(r)
+	if err != nil {
+		s.routingError(w, r, err)
+		return
+	}
+	out, err := svc.DeleteRule(r.Context(), editorOf(r), id)
+	if err != nil {
+		s.routingError(w, r, err)
+		return
+	}
+	s.audit(r.Context(), s.db, staffFrom(r.Context()), "routing_rule_deleted", "routing_rule", strconv.FormatInt(out.ID, 10), map[string]any{"version": out.Version})
+	writeJSON(w, http.StatusOK, map[string]any{"deleted": out.ID, "version": out.Version})
+}
+
+func (s *Server) getRoutingVersions(w http.ResponseWriter, r *http.Request) {
+	svc := s.routing(w, r)
+	if svc == nil {
+		return
+	}
+	id, err := ruleID(r)
+	if err != nil {
+		s.routingError(w, r, err)
+		return
+	}
+	vs, err := svc.Versions(r.Context(), id)
+	if err != nil {
+		s.routingError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"versions": vs})
+}
+
+// routingRequest reads a dry run's fields. at is RFC 3339 or local "2006-01-02T15:04".
+func (s *Server) routingRequest(f fields) (routing.Request, error) {
+	req := routing.Request{Text: f.get("text"), Category: f.get("category"), Address: f.get("address"),
+		District: f.get("district"), Street: f.get("street"), Channel: f.get("channel"), Type: f.get("type"), Phone: f.get("phone")}
+	if at := f.get("at"); at != "" {
+		t, err := time.Parse(time.RFC3339, at)
+		if err != nil {
+			t, err = time.ParseInLocation("2006-01-02T15:04", at, s.location())
+		}
+		if err != nil {
+			return req, &badField{"at", "must be a time like 2026-11-23T22:30 or RFC 3339"}
+		}
+		req.At = t
+	}
+	var err error
+	if req.Lat, err = f.float("lat"); err != nil {
+		return req, err
+	}
+	if req.Lon, err = f.float("lon"); err != nil {
+		return req, err
+	}
+	return req, nil
+}
+
+func (s *Server) postRoutingDryRun(w http.ResponseWriter, r *http.Request) {
+	svc := s.routing(w, r)
+	if svc == nil {
+		return
+	}
+	f, err := readFields(w, r)
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error(), "field": "body"})
+		return
+	}
+	req, err := s.routingRequest(f)
+	if err != nil {
+		s.routingError(w, r, err)
+		return
+	}
+	res, err := svc.DryRun(r.Context(), req)
+	if err != nil {
+		s.routingError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+func (s *Server) getRoutingSuggest(w http.ResponseWriter, r *http.Request) {
+	svc := s.routing(w, r)
+	if svc == nil {
+		return
+	}
+	text := strings.TrimSpace(r.URL.Query().Get("text"))
+	if text == "" {
+		s.routingError(w, r, &badField{"text", "is required"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"suggestions": svc.Suggest(text, 3), "model": svc.Cache().ModelInfo()})
+}
+
+func (s *Server) postRoutingRetrain(w http.ResponseWriter, r *http.Request) {
+	svc := s.routing(w, r)
+	if svc == nil {
+		return
+	}
+	info, err := svc.Retrain(r.Context())
+	if err != nil {
+		s.routingError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, info)
+}
+
+func (s *Server) getRoutingReturns(w http.ResponseWriter, r *http.Request) {
+	svc := s.routing(w, r)
+	if svc == nil {
+		return
+	}
+	q, err := svc.ReturnQueue(r.Context())
+	if err != nil {
+		s.routingError(w, r, err)
+		return
+	}
+	if q == nil {
+		q = []routing.ReturnedTicket{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"returns": q})
+}
+
+func reviewInput(f fields) (routing.ReviewInput, error) {
+	v, err := f.int("version")
+	if err != nil {
+		return routing.ReviewInput{}, err
+	}
+	return routing.ReviewInput{Decision: f.get("decision"), Department: f.get("department"),
+		CoHandlers: f.list("co_handlers"), Note: f.get("note"), Version: v}, nil
+}
+
+func (s *Server) postRoutingReview(w http.ResponseWriter, r *http.Request) {
+	svc := s.routing(w, r)
+	if svc == nil {
+		return
+	}
+	f, err := readFields(w, r)
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error(), "field": "body"})
+		return
+	}
+	in, err := reviewInput(f)
+	if err != nil {
+		s.routingError(w, r, err)
+		return
+	}
+	t, err := svc.Review(r.Context(), actorFrom(r.Context()), r.PathValue("number"), in)
+	if err != nil {
+		s.routingError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, t)
+}
+
+func (s *Server) getRoutingReturnStats(w http.ResponseWriter, r *http.Request) {
+	svc := s.routing(w, r)
+	if svc == nil {
+		return
+	}
+	days := 30
+	if v := r.URL.Query().Get("days"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 || n > 3660 {
+			s.routingError(w, r, &badField{"days", "must be a whole number of days from 1 to 3660"})
+			return
+		}
+		days = n
+	}
+	since := s.Clock.Now().AddDate(0, 0, -days)
+	stats, err := svc.ReturnStats(r.Context(), since)
+	if err != nil {
+		s.routingError(w, r, err)
+		return
+	}
+	if stats == nil {
+		stats = []routing.DepartmentReturns{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"since": since, "days": days, "departments": stats})
+}
+
+func (s *Server) getRoutingDuplicates(w http.ResponseWriter, r *http.Request) {
+	svc := s.routing(w, r)
+	if svc == nil {
+		return
+	}
+	q := r.URL.Query()
+	cands, err := svc.Duplicates(r.Context(), routing.DuplicateQuery{Phone: q.Get("phone"), Address: q.Get("address"),
+		Category: q.Get("category"), Text: q.Get("text"), Exclude: q.Get("exclude")})
+	if err != nil {
+		s.routingError(w, r, err)
+		return
+	}
+	if cands == nil {
+		cands = []routing.Candidate{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"candidates": cands})
+}
+
+func (s *Server) postTicketMerge(w http.ResponseWriter, r *http.Request) {
+	f, err := readFields(w, r)
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error(), "field": "body"})
+		return
+	}
+	t, err := s.Tickets.Merge(r.Context(), actorFrom(r.Context()), r.PathValue("number"), f.get("master"), f.get("note"))
+	if err != nil {
+		s.routingError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"number": t.Number, "master": f.get("master"), "status": t.Status})
+}

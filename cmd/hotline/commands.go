@@ -20,6 +20,7 @@ import (
 	"github.com/hotline-city/hotline/internal/database"
 	"github.com/hotline-city/hotline/internal/demo"
 	"github.com/hotline-city/hotline/internal/pgmanaged"
+	"github.com/hotline-city/hotline/routing"
 	"github.com/hotline-city/hotline/web"
 )
 
@@ -121,7 +122,10 @@ func cmdSeed(ctx context.Context, args []string, getenv func(string) string, std
 		return errors.New("seed: the database is not migrated: run hotline migrate first")
 	}
 	err = e.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		return demo.Seed(ctx, tx)
+		if err := demo.Seed(ctx, tx); err != nil {
+			return err
+		}
+		return routing.SeedDemo(ctx, tx, time.Now()) // the demo's dispatch rules (routing imports demo)
 	})
 	if err != nil {
 		return fmt.Errorf("seed: %w", err)

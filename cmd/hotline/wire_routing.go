@@ -1,8 +1,27 @@
 package main
 
-import "context"
+import (
+	"context"
 
-// wireRouting adds the routing part to the app.
+	"github.com/hotline-city/hotline/routing"
+	"github.com/hotline-city/hotline/web"
+)
+
+// wireRouting adds the routing part to the app: the rule cache (kept current by LISTEN/NOTIFY
+// while serving), dispatch at registration, and the nightly retraining of the classifier.
 func wireRouting(ctx context.Context, a *app) error {
+	url := a.cfg.DatabaseURL
+	if url == "" && a.cluster != nil {
+		url = a.cluster.URL("hotline")
+	}
+	cache := routing.NewCache(a.db, url, a.log)
+	if err := cache.Load(ctx); err != nil {
+		return err
+	}
+	svc := routing.NewService(routing.Config{DB: a.db, Tickets: a.tickets, Calendar: a.cal, Clock: a.clock,
+		Location: a.cfg.Location, Log: a.log, Cache: cache})
+	a.tickets.OnRegister(svc.OnRegister)
+	a.web.Routing = web.RoutingDeps{Service: svc}
+	a.background = append(a.background, cache.Run, svc.RunNightly)
 	return nil
 }

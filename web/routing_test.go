@@ -1,0 +1,382 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/hotline-city/hotline/internal/clock"
+	"github.com/hotline-city/hotline/internal/config"
+	"github.com/hotline-city/hotline/internal/database"
+	"github.com/hotline-city/hotline/internal/demo"
+	"github.com/hotline-city/hotline/internal/org"
+	"github.com/hotline-city/hotline/internal/testdb"
+	"github.com/hotline-city/hotline/internal/workcal"
+	"github.com/hotline-city/hotline/routing"
+	"github.com/hotline-city/hotline/tickets"
+)
+
+// routingEnv is a web server with routing wired as serve wires it, on its own database with
+// the demo directory, rules and a few accounts.
+type routingEnv struct {
+	t       *testing.T
+	db      *bun.DB
+	ts      *httptest.Server
+	tickets *tickets.Service
+	svc     *routing.Service
+	agent   tickets.Actor
+	tokens  map[string]string
+}
+
+var (
+	rtHashOnce sync.Once
+	rtHashes   = map[string]string{}
+)
+
+func newRoutingEnv(t *testing.T) *routingEnv {
+	t.Helper()
+	ctx := context.Background()
+	dbURL := testdb.NewURL(t)
+	db, err := database.Open(ctx, dbURL, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := demo.SeedDirectory(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	rtHashOnce.Do(func() {
+		for _, pw := range []string{"demo-admin", "demo-dispatcher", "demo-handler"} {
+			rtHashes[pw], _ = org.HashPassword(pw)
+		}
+	})
+	st := org.NewStore(db)
+	for _, a := range demo.Accounts() {
+		if a.Username != "admin" && a.Username != "dispatcher" && a.Username != "handler-hrss" {
+			continue
+		}
+		d, err := st.Department(ctx, a.Department)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.UpsertStaff(ctx, &org.Staff{Username: a.Username, DisplayName: a.Name, Role: a.Role, DepartmentID: d.ID,
+			Active: true, PasswordHash: rtHashes[a.Password]}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	loc := mustZone("Asia/Shanghai")
+	clk := clock.NewFixed(time.Date(2026, 11, 23, 10, 0, 0, 0, loc))
+	if err := routing.SeedDemo(ctx, db, clk.Now()); err != nil {
+		t.Fatal(err)
+	}
+	days, err := workcal.Seed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cal := workcal.New(days, loc, workcal.DefaultHours)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ts := tickets.NewService(db, clk, cal, loc, log)
+	cache := routing.NewCache(db, dbURL, log)
+	if err := cache.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	svc := routing.NewService(routing.Config{DB: db, Tickets: ts, Calendar: cal, Clock: clk, Location: loc, Log: log, Cache: cache})
+	ts.OnRegister(svc.OnRegister)
+	srv := New(Deps{DB: db, Log: log, Version: "test", Config: &config.Config{Location: loc}, Clock: clk,
+		Calendar: cal, Org: st, Tickets: ts, Routing: RoutingDeps{Service: svc}})
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	centre, _ := st.Department(ctx, "centre")
+	return &routingEnv{t: t, db: db, ts: hs, tickets: ts, svc: svc, tokens: map[string]string{},
+		agent: tickets.Actor{Name: "agent", Role: tickets.RoleAgent, DepartmentID: centre.ID}}
+}
+
+// call sends a request as user (logging in once through the API) and decodes a JSON answer;
+// body is nil, url.Values (a form), a string (raw JSON) or a value to encode.
+func (e *routingEnv) call(user, method, path string, body any) (int, map[string]any, string) {
+	e.t.Helper()
+	tok, ok := e.tokens[user]
+	if !ok && user != "" {
+		pw := map[string]string{"admin": "demo-admin", "dispatcher": "demo-dispatcher", "handler-hrss": "demo-handler"}[user]
+		_, m, raw := e.call("", "POST", "/api/v1/tokens", map[string]string{"username": user, "password": pw})
+		if m["token"] == nil {
+			e.t.Fatalf("login %s: %s", user, raw)
+		}
+		tok = m["token"].(string)
+		e.tokens[user] = tok
+	}
+	var rd io.Reader
+	ct := ""
+	switch b := body.(type) {
+	case nil:
+	case url.Values:
+		rd, ct = strings.NewReader(b.Encode()), "application/x-www-form-urlencoded"
+	case string:
+		rd, ct = strings.NewReader(b), "application/json"
+	default:
+		raw, _ := json.Marshal(b)
+		rd, ct = bytes.NewReader(raw), "application/json"
+	}
+	req, err := http.NewRequest(method, e.ts.URL+path, rd)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if ct != "" {
+		req.Header.Set("Content-Type", ct)
+	}
+	if tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := c.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	var m map[string]any
+	json.Unmarshal(raw, &m)
+	return res.StatusCode, m, string(raw)
+}
+
+func (e *routingEnv) register(in tickets.RegisterInput) *tickets.Ticket {
+	e.t.Helper()
+	in.Channel = "phone"
+	tk, err := e.tickets.Register(context.Background(), e.agent, in)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	tk, err = e.tickets.Get(context.Background(), tk.Number)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return tk
+}
+
+func TestRoutingAPIRules(t *testing.T) {
+	t.Parallel()
+	e := newRoutingEnv(t)
+	st, m, raw := e.call("admin", "POST", "/api/v1/routing/rules", `{"name":"共享单车","priority":50,"enabled":true,
+		"conditions":{"keywords":["共享单车"]},"action":{"lead":"urban"}}`)
+	if st != http.StatusCreated || m["version"] != float64(1) {
+		t.Fatalf("create: %d %s", st, raw)
+	}
+	id := int64(m["id"].(float64))
+	path := "/api/v1/routing/rules/" + jsonNum(id)
+	if st, m, raw = e.call("dispatcher", "GET", path, nil); st != http.StatusOK || m["name"] != "共享单车" {
+		t.Fatalf("read: %d %s", st, raw)
+	}
+	if st, m, raw = e.call("admin", "PUT", path, `{"name":"共享单车","priority":50,"enabled":true,"version":1,
+		"conditions":{"keywords":["共享单车","单车"]},"action":{"lead":"transport"}}`); st != http.StatusOK || m["version"] != float64(2) {
+		t.Fatalf("update: %d %s", st, raw)
+	}
+	tk := e.register(tickets.RegisterInput{Description: "共享单车堆满了人行道"})
+	if tk.Department == nil || tk.Department.Code != "transport" {
+		t.Fatalf("after the update the ticket went to %v", tk.Department)
+	}
+	if st, m, raw = e.call("dispatcher", "GET", path+"/versions", nil); st != http.StatusOK || len(m["versions"].([]any)) != 2 {
+		t.Fatalf("versions: %d %s", st, raw)
+	}
+	if st, _, raw = e.call("admin", "DELETE", path, nil); st != http.StatusOK {
+		t.Fatalf("delete: %d %s", st, raw)
+	}
+	if st, _, _ = e.call("admin", "GET", path, nil); st != http.StatusNotFound {
+		t.Fatalf("read deleted: %d, want 404", st)
+	}
+	if st, m, _ = e.call("admin", "GET", path+"/versions", nil); st != http.StatusOK || len(m["versions"].([]any)) != 3 {
+		t.Fatalf("versions after delete: %d %v", st, m)
+	}
+	if st, m, _ = e.call("dispatcher", "GET", "/api/v1/routing/rules", nil); st != http.StatusOK || len(m["rules"].([]any)) != len(routing.DemoRules()) {
+		t.Fatalf("list: %d, %d rules", st, len(m["rules"].([]any)))
+	}
+}
+
+func jsonNum(id int64) string { b, _ := json.Marshal(id); return string(b) }
+
+func TestRoutingAPIBadInput(t *testing.T) {
+	t.Parallel()
+	e := newRoutingEnv(t)
+	for _, tc := range []struct {
+		name, user, method, path string
+		body                     any
+		status                   int
+		field                    string
+	}{
+		{"dispatcher may not write", "dispatcher", "POST", "/api/v1/routing/rules", `{"name":"x","action":{"hold":true}}`, 403, ""},
+		{"handler may not read", "handler-hrss", "GET", "/api/v1/routing/rules", nil, 403, ""},
+		{"not logged in", "", "GET", "/api/v1/routing/rules", nil, 401, ""},
+		{"not JSON", "admin", "POST", "/api/v1/routing/rules", `name=x`, 400, "body"},
+		{"misspelt field", "admin", "POST", "/api/v1/routing/rules", `{"name":"x","conditoins":{},"action":{"hold":true}}`, 400, "conditoins"},
+		{"wrong type", "admin", "POST", "/api/v1/routing/rules", `{"name":"x","priority":"high","action":{"hold":true}}`, 400, "priority"},
+		{"empty name", "admin", "POST", "/api/v1/routing/rules", `{"name":"","action":{"hold":true}}`, 400, "name"},
+		{"unknown department", "admin", "POST", "/api/v1/routing/rules", `{"name":"x","action":{"lead":"nasa"}}`, 400, "action.lead"},
+		{"unknown category", "admin", "POST", "/api/v1/routing/rules", `{"name":"x","conditions":{"categories":["ufo"]},"action":{"lead":"urban"}}`, 400, "conditions.categories[0]"},
+		{"bad regexp", "admin", "POST", "/api/v1/routing/rules", `{"name":"x","conditions":{"regexps":["("]},"action":{"lead":"urban"}}`, 400, "conditions.regexps[0]"},
+		{"bad time window", "admin", "POST", "/api/v1/routing/rules", `{"name":"x","conditions":{"time_window":{"from":"25:00","to":"06:00"}},"action":{"lead":"urban"}}`, 400, "conditions.time_window"},
+		{"taken id", "admin", "POST", "/api/v1/routing/rules", `{"id":30,"name":"x","action":{"lead":"urban"}}`, 400, "id"},
+		{"stale version", "admin", "PUT", "/api/v1/routing/rules/30", `{"name":"x","version":7,"action":{"lead":"hrss"}}`, 409, ""},
+		{"id mismatch", "admin", "PUT", "/api/v1/routing/rules/30", `{"id":31,"name":"x","action":{"lead":"hrss"}}`, 400, "id"},
+		{"bad id", "admin", "GET", "/api/v1/routing/rules/abc", nil, 400, "id"},
+		{"no such rule", "admin", "DELETE", "/api/v1/routing/rules/99999", nil, 404, ""},
+		{"dry run without text", "dispatcher", "POST", "/api/v1/routing/dry-run", map[string]string{}, 400, "text"},
+		{"dry run bad channel", "dispatcher", "POST", "/api/v1/routing/dry-run", map[string]string{"text": "x", "channel": "pigeon"}, 400, "channel"},
+		{"dry run bad time", "dispatcher", "POST", "/api/v1/routing/dry-run", map[string]string{"text": "x", "at": "tonight"}, 400, "at"},
+		{"dry run bad lat", "dispatcher", "POST", "/api/v1/routing/dry-run", map[string]string{"text": "x", "lat": "north"}, 400, "lat"},
+		{"dry run unknown category", "dispatcher", "POST", "/api/v1/routing/dry-run", map[string]string{"text": "x", "category": "ufo"}, 400, "category"},
+		{"suggest without text", "dispatcher", "GET", "/api/v1/routing/suggest", nil, 400, "text"},
+		{"review bad decision", "dispatcher", "POST", "/api/v1/routing/returns/20261123-000001/review", map[string]string{"decision": "maybe"}, 400, "decision"},
+		{"review unknown ticket", "dispatcher", "POST", "/api/v1/routing/returns/20000101-000001/review", map[string]string{"decision": "send_back", "note": "n"}, 404, ""},
+		{"review bad version", "dispatcher", "POST", "/api/v1/routing/returns/20000101-000001/review", map[string]string{"decision": "send_back", "version": "v1"}, 400, "version"},
+		{"stats bad days", "admin", "GET", "/api/v1/routing/return-stats?days=-3", nil, 400, "days"},
+		{"duplicates of nothing", "dispatcher", "GET", "/api/v1/routing/duplicates", nil, 400, "text"},
+		{"merge without master", "dispatcher", "POST", "/api/v1/tickets/20261123-000001/merge", map[string]string{}, 400, "master"},
+		{"merge by a department", "handler-hrss", "POST", "/api/v1/tickets/20261123-000001/merge", map[string]string{"master": "x"}, 403, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st, m, raw := e.call(tc.user, tc.method, tc.path, tc.body)
+			if st != tc.status {
+				t.Fatalf("%d %s, want %d", st, raw, tc.status)
+			}
+			if m["error"] == nil || m["error"] == "" {
+				t.Errorf("no error message: %s", raw)
+			}
+			if tc.field != "" && m["field"] != tc.field {
+				t.Errorf("field %v, want %s: %s", m["field"], tc.field, raw)
+			}
+		})
+	}
+	// A rule's problem names the rule too.
+	_, m, _ := e.call("admin", "POST", "/api/v1/routing/rules", `{"name":"坏规则","action":{"lead":"nasa"}}`)
+	if m["rule"] != "坏规则" || !strings.Contains(m["error"].(string), "坏规则") {
+		t.Errorf("validation error %v does not name the rule", m)
+	}
+}
+
+func TestRoutingAPIDryRunReviewAndMerge(t *testing.T) {
+	t.Parallel()
+	e := newRoutingEnv(t)
+	ctx := context.Background()
+	st, m, raw := e.call("dispatcher", "POST", "/api/v1/routing/dry-run", map[string]string{
+		"text": "工地拖欠农民工工资", "category": "food-safety", "address": "东城区安定门大街", "at": "2026-11-23T22:30"})
+	if st != http.StatusOK {
+		t.Fatalf("dry run: %d %s", st, raw)
+	}
+	dec := m["explanation"].(map[string]any)["decision"].(map[string]any)
+	if dec["rule_id"] != float64(30) || dec["action"].(map[string]any)["lead"] != "hrss" || len(m["suggestions"].([]any)) != 3 {
+		t.Fatalf("dry run decision %v", dec)
+	}
+	if st, m, raw = e.call("dispatcher", "GET", "/api/v1/routing/suggest?text="+url.QueryEscape("餐馆卖过期食品"), nil); st != 200 ||
+		m["suggestions"].([]any)[0].(map[string]any)["department"] != "market" {
+		t.Fatalf("suggest: %d %s", st, raw)
+	}
+
+	tk := e.register(tickets.RegisterInput{Category: "wage-arrears", Description: "公司拖欠工资三个月", CallerPhone: "13600000001", Address: "东城区安定门大街1号"})
+	if tk.Department == nil || tk.Department.Code != "hrss" {
+		t.Fatalf("wage arrears went to %v", tk.Department)
+	}
+	hrss, _ := org.NewStore(e.db).Department(ctx, "hrss")
+	if _, err := e.tickets.Return(ctx, tickets.Actor{Name: "h", Role: tickets.RoleHandler, DepartmentID: hrss.ID}, tk.Number, tickets.ActInput{Text: "不归我局"}); err != nil {
+		t.Fatal(err)
+	}
+	if st, m, raw = e.call("dispatcher", "GET", "/api/v1/routing/returns", nil); st != 200 || len(m["returns"].([]any)) != 1 {
+		t.Fatalf("returns: %d %s", st, raw)
+	}
+	review := "/api/v1/routing/returns/" + tk.Number + "/review"
+	if st, m, _ = e.call("dispatcher", "POST", review, map[string]string{"decision": "redispatch", "department": "hrss"}); st != 400 || m["field"] != "department" {
+		t.Fatalf("re-dispatch to the returning department: %d %v", st, m)
+	}
+	if st, m, raw = e.call("dispatcher", "POST", review, url.Values{"decision": {"redispatch"}, "department": {"housing"}, "note": {"工地欠薪由住建局督促"}}); st != 200 || m["status"] != "dispatched" {
+		t.Fatalf("re-dispatch: %d %s", st, raw)
+	}
+	if st, _, _ = e.call("dispatcher", "POST", review, map[string]string{"decision": "send_back", "note": "n"}); st != http.StatusConflict {
+		t.Fatalf("reviewing a dispatched ticket: %d, want 409", st)
+	}
+	if st, m, raw = e.call("admin", "GET", "/api/v1/routing/return-stats?days=7", nil); st != 200 || len(m["departments"].([]any)) != 2 {
+		t.Fatalf("stats: %d %s", st, raw)
+	}
+
+	dup := e.register(tickets.RegisterInput{Category: "wage-arrears", Description: "公司拖欠工资三个月了", CallerPhone: "13600000002", Address: "东城区安定门大街1号"})
+	q := url.Values{"phone": {"13600000002"}, "address": {"东城区安定门大街1号"}, "category": {"wage-arrears"}, "text": {"公司拖欠工资三个月了"}, "exclude": {dup.Number}}
+	if st, m, raw = e.call("dispatcher", "GET", "/api/v1/routing/duplicates?"+q.Encode(), nil); st != 200 ||
+		len(m["candidates"].([]any)) != 1 || m["candidates"].([]any)[0].(map[string]any)["number"] != tk.Number {
+		t.Fatalf("duplicates: %d %s", st, raw)
+	}
+	merge := "/api/v1/tickets/" + dup.Number + "/merge"
+	if st, m, raw = e.call("dispatcher", "POST", merge, map[string]string{"master": tk.Number}); st != 200 {
+		t.Fatalf("merge: %d %s", st, raw)
+	}
+	if st, _, _ = e.call("dispatcher", "POST", merge, map[string]string{"master": tk.Number}); st != http.StatusConflict {
+		t.Fatalf("merging twice: %d, want 409", st)
+	}
+	if st, m, _ = e.call("dispatcher", "POST", "/api/v1/tickets/"+tk.Number+"/merge", map[string]string{"master": "20000101-000009"}); st != 400 || m["field"] != "master" {
+		t.Fatalf("merge into an unknown ticket: %d %v", st, m)
+	}
+}
+
+func TestRoutingAdminPages(t *testing.T) {
+	t.Parallel()
+	e := newRoutingEnv(t)
+	st, _, body := e.call("admin", "GET", "/admin/routing", nil)
+	if st != 200 || !strings.Contains(body, "欠薪关键词") || !strings.Contains(body, `id="routing-rules"`) {
+		t.Fatalf("admin page: %d", st)
+	}
+	q := url.Values{"dry": {"1"}, "text": {"<script>alert(1)</script>老板拖欠工资"}, "category": {"wage-arrears"}}
+	st, _, body = e.call("admin", "GET", "/admin/routing?"+q.Encode(), nil)
+	if st != 200 || !strings.Contains(body, "dispatch to hrss") || strings.Contains(body, "<script>alert(1)") {
+		t.Fatalf("dry run page: %d, escaped and decided? %v", st, strings.Contains(body, "dispatch to hrss"))
+	}
+	if st, _, _ = e.call("admin", "GET", "/admin/routing?dry=1&text=x&channel=pigeon", nil); st != 400 {
+		t.Fatalf("dry run page with a bad channel: %d, want 400", st)
+	}
+	st, _, body = e.call("admin", "POST", "/admin/routing/rules", url.Values{"mode": {"json"}, "json": {`{"name":"x","action":{"lead":"nasa"}}`}})
+	if st != 400 || !strings.Contains(body, "unknown department") {
+		t.Fatalf("create a bad rule from the page: %d", st)
+	}
+	st, _, _ = e.call("admin", "POST", "/admin/routing/rules", url.Values{"mode": {"json"}, "json": {`{"name":"页面规则","enabled":true,"conditions":{"keywords":["页面"]},"action":{"lead":"urban"}}`}})
+	if st != http.StatusSeeOther {
+		t.Fatalf("create from the page: %d", st)
+	}
+	rules, _ := e.svc.Rules(context.Background())
+	var id int64
+	for _, r := range rules {
+		if r.Name == "页面规则" {
+			id = r.ID
+		}
+	}
+	path := "/admin/routing/rules/" + jsonNum(id)
+	if st, _, body = e.call("admin", "GET", path, nil); st != 200 || !strings.Contains(body, `id="rule-versions"`) {
+		t.Fatalf("rule page: %d", st)
+	}
+	form := url.Values{"mode": {"form"}, "version": {"1"}, "name": {"页面规则"}, "priority": {"40"}, "enabled": {"1"},
+		"keywords": {"页面,网页"}, "lead": {"market"}, "co_handlers": {"urban"}}
+	if st, _, _ = e.call("admin", "POST", path, form); st != http.StatusSeeOther {
+		t.Fatalf("update from the form: %d", st)
+	}
+	r, _ := e.svc.Rule(context.Background(), id)
+	if r.Version != 2 || r.Priority != 40 || r.Action.Lead != "market" || len(r.Conditions.Keywords) != 2 {
+		t.Fatalf("after the form: %+v", r)
+	}
+	if st, _, _ = e.call("admin", "POST", path, form); st != http.StatusConflict {
+		t.Fatalf("stale form: %d, want 409", st)
+	}
+	if st, _, _ = e.call("admin", "POST", path+"/delete", nil); st != http.StatusSeeOther {
+		t.Fatalf("delete from the page: %d", st)
+	}
+	if st, _, _ = e.call("dispatcher", "GET", "/admin/routing", nil); st != http.StatusForbidden {
+		t.Fatalf("dispatcher on the admin page: %d, want 403", st)
+	}
+	if st, _, body = e.call("dispatcher", "GET", "/routing/returns", nil); st != 200 || !strings.Contains(body, `id="returns"`) {
+		t.Fatalf("returns page: %d", st)
+	}
+}
