@@ -121,7 +121,7 @@ func (s *Server) templateFuncs() template.FuncMap {
 		"clockOf":   func(t *tickets.Ticket) string { return clockState(t, s.Clock.Now()) },
 		"dueKind":   func(t *tickets.Ticket) string { k, _ := dueOf(t); return k },
 		"dueAt":     func(t *tickets.Ticket) *time.Time { _, d := dueOf(t); return d },
-		"eventKind": func(lang, kind string) string { return trOr(lang, "event."+kind, kind) },
+		"eventKind": func(lang, kind string) string { return trOr(lang, "event."+kind, trOr(lang, "action."+kind, kind)) },
 		"list":      func(v ...string) []string { return v },
 		"dict3":     func(a, b, c, d any) struct{ A, B, C, D any } { return struct{ A, B, C, D any }{a, b, c, d} },
 		"contains":  func(list []tickets.Action, a string) bool { return slices.Contains(list, tickets.Action(a)) },

@@ -12,8 +12,8 @@
     chart.setOption({
       animation: false,
       tooltip: { trigger: "axis" },
-      legend: { data: zh ? ["在办", "超期", "今日办结"] : ["Open", "Overdue", "Resolved today"] },
-      grid: { left: 40, right: 10, bottom: 60, top: 30 },
+      legend: { top: 0, data: zh ? ["在办", "超期", "今日办结"] : ["Open", "Overdue", "Resolved today"] },
+      grid: { left: 40, right: 10, bottom: 80, top: 36 },
       xAxis: { type: "category", data: rows.map(function (r) { return zh ? r.name_zh : (r.name_en || r.name_zh); }), axisLabel: { rotate: 30, fontSize: 11 } },
       yAxis: { type: "value", minInterval: 1 },
       series: [

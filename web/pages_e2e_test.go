@@ -1,0 +1,54 @@
+package web
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestStaffBrowserJourney runs the staff journey (agent → handler → supervisor) in Debian's
+// chromium driven by playwright-core, and keeps screenshots of the main pages under
+// var/screenshots for people to look at. `make test` installs chromium, the CJK fonts and the
+// driver.
+func TestStaffBrowserJourney(t *testing.T) {
+	if _, err := os.Stat("/usr/bin/chromium"); err != nil {
+		t.Fatal("chromium is missing: apt-get install -y chromium fonts-noto-cjk (make test does it)")
+	}
+	if _, err := os.Stat("e2e/node_modules/playwright-core"); err != nil {
+		t.Fatal("playwright-core is missing: run npm install in web/e2e (make test does it)")
+	}
+	e := newStaffEnv(t)
+	shots, err := filepath.Abs(filepath.Join("..", "var", "screenshots"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "node", "e2e/staff_journey.js", e.ts.URL, shots)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("journey failed: %v\n%s", err, out)
+	}
+	var number string
+	for _, line := range strings.Split(string(out), "\n") {
+		if n, ok := strings.CutPrefix(line, "NUMBER "); ok {
+			number = n
+		}
+	}
+	tk, err := e.tickets.Get(context.Background(), number)
+	if err != nil {
+		t.Fatalf("ticket %q of the journey: %v\n%s", number, err, out)
+	}
+	if tk.Status != "resolved" || tk.FeedbackAt == nil || tk.Department == nil || tk.Department.Code != "hrss" {
+		t.Fatalf("ticket after the journey: %s %v", tk.Status, tk.Department)
+	}
+	for _, name := range []string{"login", "console", "workbench", "ticket-resolved", "board", "ticket-timeline", "admin-staff"} {
+		if fi, err := os.Stat(filepath.Join(shots, name+".png")); err != nil || fi.Size() < 5000 {
+			t.Errorf("screenshot %s missing or empty: %v", name, err)
+		}
+	}
+}
