@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -250,4 +251,59 @@ func TestTwoSweepProcessesShareTheWork(t *testing.T) {
 	if got := countsOf(t, url); got != want {
 		t.Fatalf("%+v, want %+v", got, want)
 	}
+}
+
+// TestTwoServersScheduleSweeps runs two servers on one database with a sweep every second:
+// together they escalate every overdue ticket once, and their delivery workers send each
+// notification once.
+func TestTwoServersScheduleSweeps(t *testing.T) {
+	url := testdb.NewURL(t)
+	// Overdue by an hour now, so the scheduled sweeps (at the real time) act on them.
+	const n = 200
+	dueTickets(t, url, n, time.Now())
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for range 2 {
+		env := map[string]string{"HOTLINE_DATABASE_URL": url, "HOTLINE_HTTP_ADDR": freePort(t), "HOTLINE_SIP_ADDR": freePort(t),
+			"HOTLINE_LOG_LEVEL": "error", "HOTLINE_SWEEP_SCHEDULE": "@every 1s"}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var stderr strings.Builder
+			if code := run(ctx, []string{"serve"}, func(k string) string { return env[k] }, io.Discard, &stderr); code != 0 {
+				t.Errorf("serve exited %d: %s", code, stderr.String())
+			}
+		}()
+	}
+	defer func() {
+		cancel()
+		wg.Wait()
+	}()
+	want := dbCounts{actions: n, distinct: n, events: n, notifications: 2 * n}
+	var got dbCounts
+	var sent int
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		got = countsOf(t, url)
+		sent = countSent(t, url)
+		if got == want && sent == 2*n {
+			break
+		}
+	}
+	if got != want || sent != 2*n {
+		t.Fatalf("after the scheduled sweeps: %+v with %d sent, want %+v with %d sent", got, sent, want, 2*n)
+	}
+}
+
+func countSent(t *testing.T, url string) int {
+	t.Helper()
+	db, err := database.Open(context.Background(), url, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRowContext(context.Background(), "SELECT count(*) FROM notifications WHERE status = 'sent'").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
