@@ -1,0 +1,300 @@
+// Command open311 measures Open311 POST requests.json over loopback HTTP against a real
+// `hotline serve` with the demo city, with concurrent clients: tickets/s, p50/p99 latency and
+// the server's peak resident memory. In the same run, on the same database, it measures the
+// bare SQL transaction of the same inserts (ticket row + event row) for the ratio.
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/hotline-city/hotline/internal/database"
+	"github.com/hotline-city/hotline/internal/demo"
+	"github.com/hotline-city/hotline/internal/pgmanaged"
+)
+
+func main() {
+	clients := flag.Int("clients", 32, "concurrent HTTP clients (and SQL workers)")
+	dur := flag.Duration("duration", 20*time.Second, "how long each phase runs")
+	binary := flag.String("binary", "bin/hotline", "the hotline binary to serve")
+	dir := flag.String("dir", "var/bench", "where the private cluster lives")
+	flag.Parse()
+	if err := run(*clients, *dur, *binary, *dir); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(clients int, dur time.Duration, binary, dir string) error {
+	ctx := context.Background()
+	adminURL := os.Getenv("HOTLINE_DATABASE_URL")
+	if adminURL == "" {
+		c, err := pgmanaged.New(filepath.Join(dir, "pg"))
+		if err != nil {
+			return err
+		}
+		if err := c.Start(ctx); err != nil {
+			return err
+		}
+		defer c.Stop()
+		adminURL = c.URL("postgres")
+	}
+	name := fmt.Sprintf("bench_open311_%d", time.Now().Unix())
+	if err := database.EnsureDatabase(ctx, adminURL, name); err != nil {
+		return err
+	}
+	url := withDB(adminURL, name)
+	db, err := database.Open(ctx, url, clients+4)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		db.Close()
+		if admin, err := database.Open(ctx, adminURL, 1); err == nil {
+			admin.ExecContext(ctx, "DROP DATABASE IF EXISTS ? WITH (FORCE)", bun.Ident(name))
+			admin.Close()
+		}
+	}()
+	if _, err := database.Migrate(ctx, db); err != nil {
+		return err
+	}
+	if err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error { return demo.Seed(ctx, tx) }); err != nil {
+		return err
+	}
+	var sc string
+	db.QueryRowContext(ctx, "SHOW synchronous_commit").Scan(&sc)
+	fmt.Printf("database: PostgreSQL, synchronous_commit=%s; %d clients, %s per phase\n", sc, clients, dur)
+
+	srv, base, err := serve(binary, url)
+	if err != nil {
+		return err
+	}
+	httpRes, err := drive(base, clients, dur)
+	pid := srv.Process.Pid
+	hwm, rssErr := vmHWM(pid)
+	srv.Process.Signal(os.Interrupt)
+	srv.Wait()
+	if err != nil {
+		return err
+	}
+	if rssErr != nil {
+		return rssErr
+	}
+
+	var catID int64
+	db.QueryRowContext(ctx, "SELECT id FROM categories WHERE code = 'road-damage'").Scan(&catID)
+	db.ExecContext(ctx, "CREATE SEQUENCE IF NOT EXISTS bench_bare_seq")
+	bareRate, err := bare(ctx, db, clients, dur, catID)
+	if err != nil {
+		return err
+	}
+
+	fmt.Printf("Open311 POST requests.json: %.0f tickets/s (%d tickets, %d errors)\n", httpRes.rate, httpRes.ok, httpRes.failed)
+	fmt.Printf("latency:                    p50 %.1f ms, p99 %.1f ms\n", ms(httpRes.p50), ms(httpRes.p99))
+	fmt.Printf("server peak RSS (VmHWM):    %.1f MB\n", float64(hwm)/1024)
+	fmt.Printf("bare SQL tx (same inserts): %.0f tickets/s\n", bareRate)
+	fmt.Printf("ratio Open311 / bare SQL:   %.2f\n", httpRes.rate/bareRate)
+	return nil
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// serve starts `hotline serve` on free ports and waits until it is ready.
+func serve(binary, url string) (*exec.Cmd, string, error) {
+	httpAddr, sipAddr := freeAddr(), freeAddr()
+	cmd := exec.Command(binary, "serve")
+	cmd.Env = append(os.Environ(), "HOTLINE_DATABASE_URL="+url, "HOTLINE_HTTP_ADDR="+httpAddr,
+		"HOTLINE_SIP_ADDR="+sipAddr, "HOTLINE_LOG_LEVEL=warn")
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return nil, "", err
+	}
+	base := "http://" + httpAddr
+	for i := 0; i < 150; i++ {
+		time.Sleep(200 * time.Millisecond)
+		if resp, err := http.Get(base + "/readyz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return cmd, base, nil
+			}
+		}
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	return nil, "", fmt.Errorf("hotline serve never became ready")
+}
+
+func freeAddr() string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+type result struct {
+	ok, failed int64
+	rate       float64
+	p50, p99   time.Duration
+}
+
+// drive posts requests from clients goroutines for dur, each on kept-alive connections.
+func drive(base string, clients int, dur time.Duration) (result, error) {
+	tr := &http.Transport{MaxIdleConns: clients * 2, MaxIdleConnsPerHost: clients * 2, IdleConnTimeout: time.Minute}
+	hc := &http.Client{Transport: tr, Timeout: 30 * time.Second}
+	endpoint := base + "/open311/v2/requests.json"
+	var ok, failed atomic.Int64
+	var firstErr atomic.Value
+	lat := make([][]time.Duration, clients)
+	deadline := time.Now().Add(dur)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for c := 0; c < clients; c++ {
+		wg.Add(1)
+		go func(c int) {
+			defer wg.Done()
+			for i := 0; time.Now().Before(deadline); i++ {
+				form := url.Values{"api_key": {demo.Open311Key}, "service_code": {"road-damage"},
+					"lat": {"39.9489"}, "long": {"116.4074"}, "address_string": {"东城区安定门大街1号"},
+					"description": {fmt.Sprintf("路面塌陷 %d-%d", c, i)}, "phone": {"13800138000"},
+					"attribute[damage_size]": {"large"}}
+				t0 := time.Now()
+				resp, err := hc.Post(endpoint, "application/x-www-form-urlencoded; charset=utf-8", strings.NewReader(form.Encode()))
+				if err != nil {
+					failed.Add(1)
+					firstErr.CompareAndSwap(nil, err)
+					continue
+				}
+				var out []struct {
+					ID string `json:"service_request_id"`
+				}
+				derr := json.NewDecoder(resp.Body).Decode(&out)
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != 200 || derr != nil || len(out) != 1 || out[0].ID == "" {
+					failed.Add(1)
+					firstErr.CompareAndSwap(nil, fmt.Errorf("status %d", resp.StatusCode))
+					continue
+				}
+				lat[c] = append(lat[c], time.Since(t0))
+				ok.Add(1)
+			}
+		}(c)
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	var all []time.Duration
+	for _, l := range lat {
+		all = append(all, l...)
+	}
+	if len(all) == 0 {
+		err, _ := firstErr.Load().(error)
+		return result{}, fmt.Errorf("no request succeeded: %v", err)
+	}
+	if err, _ := firstErr.Load().(error); err != nil {
+		fmt.Fprintln(os.Stderr, "first error:", err)
+	}
+	slices.Sort(all)
+	return result{ok: ok.Load(), failed: failed.Load(), rate: float64(ok.Load()) / elapsed.Seconds(),
+		p50: all[len(all)/2], p99: all[len(all)*99/100]}, nil
+}
+
+// bare runs the same two inserts as a registration (ticket row + event row) in one transaction
+// per ticket, from workers goroutines, and returns tickets/s.
+func bare(ctx context.Context, db *bun.DB, workers int, dur time.Duration, catID int64) (float64, error) {
+	var done atomic.Int64
+	var firstErr atomic.Value
+	deadline := time.Now().Add(dur)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; time.Now().Before(deadline); i++ {
+				err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+					var n, id int64
+					if err := tx.QueryRowContext(ctx, "SELECT nextval('bench_bare_seq')").Scan(&n); err != nil {
+						return err
+					}
+					now := time.Now()
+					if err := tx.QueryRowContext(ctx, `INSERT INTO tickets (number, type, channel, status, category_id, description, address,
+						lat, lon, caller_phone, priority, profile_code, created_at, updated_at, feedback_due)
+						VALUES (?, 'complaint', 'open311', 'registered', ?, ?, '东城区安定门大街1号', 39.9489, 116.4074, '13800138000', 'normal', 'standard', ?, ?, ?) RETURNING id`,
+						fmt.Sprintf("B-%d", n), catID, fmt.Sprintf("路面塌陷 %d-%d", w, i), now, now, now.Add(24*time.Hour)).Scan(&id); err != nil {
+						return err
+					}
+					_, err := tx.ExecContext(ctx, `INSERT INTO ticket_events (ticket_id, kind, actor_name, actor_role, at, public, to_status, data)
+						VALUES (?, 'register', 'citizen', 'citizen', ?, true, 'registered', '{"channel":"open311"}')`, id, now)
+					return err
+				})
+				if err != nil {
+					firstErr.CompareAndSwap(nil, err)
+					return
+				}
+				done.Add(1)
+			}
+		}(w)
+	}
+	wg.Wait()
+	if err, _ := firstErr.Load().(error); err != nil {
+		return 0, err
+	}
+	return float64(done.Load()) / time.Since(start).Seconds(), nil
+}
+
+// vmHWM reads a process's peak resident memory in KiB.
+func vmHWM(pid int) (int64, error) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+			var kb int64
+			fmt.Sscanf(strings.TrimSpace(v), "%d", &kb)
+			return kb, nil
+		}
+	}
+	return 0, fmt.Errorf("no VmHWM for pid %d", pid)
+}
+
+func withDB(raw, name string) string {
+	i := strings.Index(raw, "://")
+	if i < 0 {
+		return raw
+	}
+	rest := raw[i+3:]
+	slash := strings.Index(rest, "/")
+	q := ""
+	if j := strings.Index(rest, "?"); j >= 0 {
+		q = rest[j:]
+		if slash < 0 || slash > j {
+			return raw[:i+3] + rest[:j] + "/" + name + q
+		}
+	}
+	if slash < 0 {
+		return raw + "/" + name
+	}
+	return raw[:i+3] + rest[:slash] + "/" + name + q
+}
