@@ -450,8 +450,13 @@ func TestCacheFollowsChangesAcrossProcesses(t *testing.T) {
 	waitFor(t, "the other process sees the rule disabled", func() bool { return b.Engine().Decide(in).Queue })
 
 	// A dropped LISTEN connection is re-established and catches up.
-	if _, err := f.db.ExecContext(ctx, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN%' AND pid <> pg_backend_pid()"); err != nil {
+	var killed int
+	if err := f.db.QueryRowContext(ctx, `SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity
+		WHERE datname = current_database() AND query LIKE 'LISTEN%' AND pid <> pg_backend_pid()`).Scan(&killed); err != nil {
 		t.Fatal(err)
+	}
+	if killed != 2 {
+		t.Fatalf("terminated %d LISTEN connections, want both", killed)
 	}
 	r.Enabled = true
 	r.Version = 0
