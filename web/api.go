@@ -30,7 +30,7 @@ func (s *Server) routesAPI() {
 	s.handleAPI("GET /api/v1/tickets", nil, "List tickets you may see (status, department, phone, order=due, limit, offset)", s.getTickets)
 	s.handleAPI("POST /api/v1/tickets", rolesCentre, "Register a ticket (受理); with article, answer a consultation at once from the knowledge base",
 		s.postTicket, "description*", "type", "category", "channel", "title", "address", "district", "street",
-		"caller_name", "caller_phone", "caller_email", "priority", "lat", "lon", "department", "co_handlers", "article", "answer")
+		"caller_name", "caller_phone", "caller_email", "priority", "lat", "lon", "department", "co_handlers", "article", "answer", "call_id")
 	s.handleAPI("GET /api/v1/tickets/{number}", nil, "Read a ticket with its timeline (403 or 404 for one you may not see)", s.getTicket)
 	s.handleAPI("POST /api/v1/tickets/{number}/dispatch", rolesDispatch, "Dispatch (派单) to a lead department", s.ticketAction(tickets.ActDispatch),
 		"department*", "co_handlers", "profile", "priority", "text", "version")
@@ -238,6 +238,10 @@ func registerInput(f fields) (tickets.RegisterInput, error) {
 	}
 	if in.Channel == "" {
 		in.Channel = "phone"
+	}
+	// The call the ticket was registered during (screen pop), kept on its first timeline entry.
+	if id := f.get("call_id"); id != "" {
+		in.Data = map[string]any{"call_id": id}
 	}
 	var err error
 	if in.Lat, err = f.float("lat"); err != nil {

@@ -49,3 +49,27 @@
     if (t && !t.value) t.value = "consultation";
   });
 })();
+
+// Screen pop: when the calls area streams a "screenpop" event for this agent, the caller's
+// number is put into the console form. The event's data is read as JSON and only ever set as
+// text or a field's value: a caller id comes from outside and must not become markup.
+(function () {
+  "use strict";
+  var box = document.getElementById("screenpop");
+  var form = document.getElementById("register-form");
+  if (!box || !form || !window.EventSource) return;
+  var es = new EventSource(box.dataset.events);
+  es.onerror = function () { if (es.readyState === EventSource.CLOSED) es.close(); };
+  es.addEventListener("screenpop", function (e) {
+    var d;
+    try { d = JSON.parse(e.data); } catch (_) { return; }
+    var phone = d.caller_phone || d.caller || d.phone || "";
+    var callID = d.call_id || d.id || "";
+    var f = form.querySelector("input[name=caller_phone]");
+    if (f && phone) { f.value = phone; f.dispatchEvent(new Event("input", { bubbles: true })); }
+    var c = form.querySelector("input[name=call_id]");
+    if (c && callID) c.value = String(callID);
+    box.hidden = false;
+    document.getElementById("screenpop-text").textContent = "来电 " + phone + (callID ? "（通话 " + callID + "）" : "");
+  });
+})();
