@@ -1,7 +1,345 @@
 package web
 
-// CallsDeps are what the calls area needs.
-type CallsDeps struct{}
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/hotline-city/hotline/internal/org"
+	"github.com/hotline-city/hotline/telephony"
+	"github.com/hotline-city/hotline/tickets"
+)
+
+// CallsDeps are what the calls area needs: the SIP front end (nil when telephony is not
+// wired, as in tests of other areas; the call list then still reads the database).
+type CallsDeps struct {
+	Telephony *telephony.Server
+}
+
+// rolesAgent are the roles that take calls on a SIP phone.
+var rolesAgent = []string{org.RoleAgent, org.RoleDispatcher, org.RoleSupervisor}
 
 // routesCalls lists the calls area's routes.
-func (s *Server) routesCalls() {}
+func (s *Server) routesCalls() {
+	s.handleAPI("GET /api/v1/calls", rolesCentre, "Calls to 12345, newest first (caller, before, limit)", s.getCalls)
+	s.handleAPI("GET /api/v1/calls/{id}", rolesCentre, "One call record", s.getCall)
+	s.handleAPI("POST /api/v1/calls/{id}/transfer", rolesAgent, "One-key transfer (一键转接) of your caller to 110 or another configured hotline", s.postCallTransfer, "target*")
+	s.handleAPI("POST /api/v1/calls/{id}/ticket", rolesCentre, "Link the ticket registered during the call to its record", s.postCallTicket, "ticket*")
+	s.handleAPI("GET /api/v1/agent/status", rolesAgent, "Your extension's status in the call queue", s.getAgentStatus)
+	s.handleAPI("POST /api/v1/agent/status", rolesAgent, "Set your agent status: available, break (小休) or signed_out", s.postAgentStatus, "status*")
+	s.handleAPI("GET /api/v1/agent/events", rolesAgent, "Your console's live events (SSE): screenpop with the caller's number and earlier tickets when you answer", s.getAgentEvents)
+	s.handleAPI("GET /api/v1/callbacks", rolesCentre, "Missed calls to call back (漏接回拨): open ones, or status=done|failed|open|calling", s.getCallbacks)
+	s.handleAPI("POST /api/v1/callbacks/{id}/call", rolesAgent, "Call the citizen back: your phone rings first, then the citizen's", s.postCallback)
+}
+
+// callView is a call in the API: the contract's fields first.
+type callView struct {
+	ID             string     `json:"id"`
+	Caller         string     `json:"caller"`
+	Dialled        string     `json:"dialled"`
+	Extension      string     `json:"extension"`
+	StartedAt      time.Time  `json:"started_at"`
+	AnsweredAt     *time.Time `json:"answered_at"`
+	EndedAt        *time.Time `json:"ended_at"`
+	Outcome        string     `json:"outcome"`
+	Ticket         *string    `json:"ticket"`
+	QueueWaitMS    int64      `json:"queue_wait_ms"`
+	RingMS         int64      `json:"ring_ms"`
+	TalkMS         int64      `json:"talk_ms"`
+	CallerCallID   string     `json:"caller_call_id"`
+	AgentCallID    string     `json:"agent_call_id"`
+	TransferTarget string     `json:"transfer_target,omitempty"`
+}
+
+func viewCall(r *telephony.Record) callView {
+	v := callView{ID: r.ID, Caller: r.Caller, Dialled: r.Dialled, Extension: r.Extension, StartedAt: r.StartedAt,
+		AnsweredAt: r.AnsweredAt, EndedAt: r.EndedAt, Outcome: r.Outcome, QueueWaitMS: r.QueueWaitMS, RingMS: r.RingMS,
+		TalkMS: r.TalkMS, CallerCallID: r.CallerCallID, AgentCallID: r.AgentCallID, TransferTarget: r.TransferTarget}
+	if r.Ticket != "" {
+		t := r.Ticket
+		v.Ticket = &t
+	}
+	return v
+}
+
+func (s *Server) getCalls(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := telephony.CallFilter{Caller: q.Get("caller")}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			s.apiError(w, r, &badField{"limit", "must be a number from 1 to 1000"})
+			return
+		}
+		f.Limit = n
+	}
+	if v := q.Get("before"); v != "" {
+		t, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
+			s.apiError(w, r, &badField{"before", "must be an RFC 3339 time"})
+			return
+		}
+		f.Before = t
+	}
+	rs, err := telephony.ListCalls(r.Context(), s.db, f)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	out := make([]callView, len(rs))
+	for i := range rs {
+		out[i] = viewCall(&rs[i])
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"calls": out})
+}
+
+func (s *Server) getCall(w http.ResponseWriter, r *http.Request) {
+	tel, ok := s.telephony(w, r)
+	if !ok {
+		return
+	}
+	rec, err := tel.Call(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.callsError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, viewCall(rec))
+}
+
+// telephony returns the SIP front end, or answers 503 when this process runs without one.
+func (s *Server) telephony(w http.ResponseWriter, r *http.Request) (*telephony.Server, bool) {
+	if s.Calls.Telephony == nil {
+		s.refuse(w, r, http.StatusServiceUnavailable, "telephony is not running in this process")
+		return nil, false
+	}
+	return s.Calls.Telephony, true
+}
+
+// extension returns the signed-in agent's SIP extension, or answers 409 without one.
+func (s *Server) extension(w http.ResponseWriter, r *http.Request) (string, bool) {
+	st := staffFrom(r.Context())
+	if st.SIPExtension == nil || *st.SIPExtension == "" {
+		s.refuse(w, r, http.StatusConflict, "your account has no SIP extension")
+		return "", false
+	}
+	return *st.SIPExtension, true
+}
+
+// callsError maps telephony's errors to HTTP.
+func (s *Server) callsError(w http.ResponseWriter, r *http.Request, err error) {
+	switch {
+	case errors.Is(err, telephony.ErrNotFound):
+		s.refuse(w, r, http.StatusNotFound, err.Error())
+	case errors.Is(err, telephony.ErrUnknownTarget), errors.Is(err, telephony.ErrBadStatus):
+		s.refuse(w, r, http.StatusBadRequest, err.Error())
+	case errors.Is(err, telephony.ErrNotTransferable), errors.Is(err, telephony.ErrCallbackBusy),
+		errors.Is(err, telephony.ErrAgentUnavailable):
+		s.refuse(w, r, http.StatusConflict, err.Error())
+	case errors.Is(err, telephony.ErrTransferFailed):
+		s.refuse(w, r, http.StatusBadGateway, err.Error())
+	default:
+		s.apiError(w, r, err)
+	}
+}
+
+func (s *Server) postCallTransfer(w http.ResponseWriter, r *http.Request) {
+	tel, ok := s.telephony(w, r)
+	if !ok {
+		return
+	}
+	ext, ok := s.extension(w, r)
+	if !ok {
+		return
+	}
+	f, err := readFields(w, r)
+	if err != nil {
+		s.refuse(w, r, http.StatusBadRequest, err.Error())
+		return
+	}
+	target := f.get("target")
+	if target == "" {
+		s.apiError(w, r, &badField{"target", "required: 110 or another configured hotline"})
+		return
+	}
+	if err := tel.Transfer(r.Context(), r.PathValue("id"), ext, target, actorFrom(r.Context())); err != nil {
+		s.callsError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"transferred": true, "target": target})
+}
+
+func (s *Server) postCallTicket(w http.ResponseWriter, r *http.Request) {
+	tel, ok := s.telephony(w, r)
+	if !ok {
+		return
+	}
+	f, err := readFields(w, r)
+	if err != nil {
+		s.refuse(w, r, http.StatusBadRequest, err.Error())
+		return
+	}
+	number := f.get("ticket")
+	if number == "" {
+		s.apiError(w, r, &badField{"ticket", "required: the ticket number"})
+		return
+	}
+	if _, err := s.Tickets.GetFor(r.Context(), actorFrom(r.Context()), number); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	if err := tel.LinkTicket(r.Context(), r.PathValue("id"), number); err != nil {
+		s.callsError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"call": r.PathValue("id"), "ticket": number})
+}
+
+func (s *Server) getAgentStatus(w http.ResponseWriter, r *http.Request) {
+	tel, ok := s.telephony(w, r)
+	if !ok {
+		return
+	}
+	ext, ok := s.extension(w, r)
+	if !ok {
+		return
+	}
+	writeJSON(w, http.StatusOK, tel.Agent(ext))
+}
+
+func (s *Server) postAgentStatus(w http.ResponseWriter, r *http.Request) {
+	tel, ok := s.telephony(w, r)
+	if !ok {
+		return
+	}
+	ext, ok := s.extension(w, r)
+	if !ok {
+		return
+	}
+	f, err := readFields(w, r)
+	if err != nil {
+		s.refuse(w, r, http.StatusBadRequest, err.Error())
+		return
+	}
+	st, err := telephony.ParseStatus(f.get("status"))
+	if err != nil {
+		s.apiError(w, r, &badField{"status", "must be available, break or signed_out"})
+		return
+	}
+	if err := tel.SetAgentStatus(ext, st); err != nil {
+		s.callsError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, tel.Agent(ext))
+}
+
+// ticketBrief is an earlier ticket of the caller in a screen-pop.
+type ticketBrief struct {
+	Number    string         `json:"number"`
+	Title     string         `json:"title"`
+	Status    tickets.Status `json:"status"`
+	CreatedAt time.Time      `json:"created_at"`
+}
+
+// getAgentEvents streams the agent's console events as server-sent events. A screenpop
+// carries the caller's number and earlier tickets, looked up with the agent's own rights.
+func (s *Server) getAgentEvents(w http.ResponseWriter, r *http.Request) {
+	tel, ok := s.telephony(w, r)
+	if !ok {
+		return
+	}
+	ext, ok := s.extension(w, r)
+	if !ok {
+		return
+	}
+	ctx := r.Context()
+	events, stop := tel.Subscribe(ext)
+	defer stop()
+	rc := http.NewResponseController(w)
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	fmt.Fprintf(w, "retry: 3000\n\n")
+	if err := rc.Flush(); err != nil {
+		return
+	}
+	keepalive := time.NewTicker(25 * time.Second)
+	defer keepalive.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-keepalive.C:
+			if _, err := fmt.Fprint(w, ": keepalive\n\n"); err != nil || rc.Flush() != nil {
+				return
+			}
+		case e := <-events:
+			payload := map[string]any{"type": e.Type, "call_id": e.CallID, "caller": e.Caller, "extension": e.Extension,
+				"status": e.Status, "result": e.Result, "at": e.At}
+			if e.Type == "screenpop" && e.Caller != "" {
+				ts, err := s.Tickets.List(ctx, actorFrom(ctx), tickets.Filter{Phone: e.Caller, Limit: 20})
+				if err != nil && ctx.Err() == nil {
+					s.log.ErrorContext(ctx, "screen-pop tickets", "err", err)
+				}
+				briefs := make([]ticketBrief, len(ts))
+				for i, t := range ts {
+					briefs[i] = ticketBrief{t.Number, t.Title, t.Status, t.CreatedAt}
+				}
+				payload["tickets"] = briefs
+			}
+			raw, err := json.Marshal(payload)
+			if err != nil {
+				return
+			}
+			if _, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", e.Type, raw); err != nil || rc.Flush() != nil {
+				return
+			}
+		}
+	}
+}
+
+func (s *Server) getCallbacks(w http.ResponseWriter, r *http.Request) {
+	tel, ok := s.telephony(w, r)
+	if !ok {
+		return
+	}
+	status := r.URL.Query().Get("status")
+	switch status {
+	case "", "open", "calling", "done", "failed":
+	default:
+		s.apiError(w, r, &badField{"status", "must be open, calling, done or failed"})
+		return
+	}
+	ts, err := tel.Callbacks(r.Context(), status, 200)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"callbacks": ts})
+}
+
+func (s *Server) postCallback(w http.ResponseWriter, r *http.Request) {
+	tel, ok := s.telephony(w, r)
+	if !ok {
+		return
+	}
+	ext, ok := s.extension(w, r)
+	if !ok {
+		return
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.refuse(w, r, http.StatusNotFound, "no such callback task")
+		return
+	}
+	t, err := tel.CallBack(r.Context(), id, ext, staffFrom(r.Context()).ID)
+	if err != nil {
+		s.callsError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, t)
+}

@@ -1,8 +1,42 @@
 package main
 
-import "context"
+import (
+	"context"
+	"fmt"
+	"time"
 
-// wireTelephony adds the telephony part to the app.
+	"github.com/hotline-city/hotline/telephony"
+	"github.com/hotline-city/hotline/telephony/acd"
+)
+
+// wireTelephony adds the SIP front end to the app. Its UDP and TCP sockets are bound here,
+// before serve starts anything, so that a port in use ends serve at once with one line
+// naming HOTLINE_SIP_ADDR; the server itself runs as a background part of serve.
 func wireTelephony(ctx context.Context, a *app) error {
+	cfg := a.cfg
+	tel, err := telephony.New(telephony.Config{
+		Addr:      cfg.SIPAddr,
+		Trunks:    cfg.SIPTrunks,
+		Realm:     cfg.SIPRealm,
+		Transfers: map[string]string{"110": cfg.Transfer110},
+		ACD:       acd.Config{MaxWait: noneIfZero(cfg.ACDMaxWait), WrapUp: noneIfZero(cfg.ACDWrapUp)},
+	}, telephony.Deps{DB: a.db, Org: a.org, Tickets: a.tickets, Log: a.log})
+	if err != nil {
+		return err
+	}
+	if err := tel.Listen(); err != nil {
+		return fmt.Errorf("HOTLINE_SIP_ADDR %s: %s", cfg.SIPAddr, listenReason(err))
+	}
+	a.web.Calls.Telephony = tel
+	a.background = append(a.background, tel.Serve)
 	return nil
+}
+
+// noneIfZero maps a configured 0s to the queue's "none" (a negative duration): the queue
+// reads zero as "use the default", but an operator writing 0s means no wrap-up or no limit.
+func noneIfZero(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
 }

@@ -1,0 +1,194 @@
+package telephony
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+	"github.com/uptrace/bun"
+
+	"github.com/hotline-city/hotline/tickets"
+)
+
+// Errors of callbacks.
+var (
+	ErrCallbackBusy     = errors.New("callback task is being called or done")
+	ErrAgentUnavailable = errors.New("your phone is not registered")
+)
+
+// Callbacks lists callback tasks, open ones oldest first (the citizen who waited longest
+// is called first), then the rest newest first. status "" lists open and calling tasks.
+func (s *Server) Callbacks(ctx context.Context, status string, limit int) ([]CallbackTask, error) {
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	var ts []CallbackTask
+	q := s.db.NewSelect().Model(&ts).Limit(int64(limit))
+	if status == "" {
+		q = q.Where("cb.status IN ('open', 'calling')").OrderExpr("cb.created_at, cb.id")
+	} else {
+		q = q.Where("cb.status = ?", status).OrderExpr("cb.created_at DESC, cb.id DESC")
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, fmt.Errorf("list callbacks: %w", err)
+	}
+	return ts, nil
+}
+
+// CallBack starts calling the citizen of task id back for the agent at ext: the agent's
+// phone rings first and, once the agent answers, the citizen's. The attempt and its result
+// are kept; a task goes back to open when the attempt fails and to done when the citizen
+// answers.
+func (s *Server) CallBack(ctx context.Context, id int64, ext string, staffID int64) (*CallbackTask, error) {
+	b, ok := s.reg.lookup(ext)
+	if !ok {
+		return nil, ErrAgentUnavailable
+	}
+	t := new(CallbackTask)
+	var attemptID int64
+	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if err := tx.NewSelect().Model(t).Where("cb.id = ?", id).For("UPDATE").Scan(ctx); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("callback %d: %w", id, ErrNotFound)
+			}
+			return err
+		}
+		if t.Status != "open" {
+			return fmt.Errorf("callback %d is %s: %w", id, t.Status, ErrCallbackBusy)
+		}
+		now := s.clock.Now()
+		t.Status, t.Attempts, t.LastAttemptAt, t.UpdatedAt = "calling", t.Attempts+1, &now, now
+		if _, err := tx.NewUpdate().Model(t).Column("status", "attempts", "last_attempt_at", "updated_at").WherePK().Exec(ctx); err != nil {
+			return err
+		}
+		var sid *int64
+		if staffID != 0 {
+			sid = &staffID
+		}
+		return tx.NewRaw("INSERT INTO callback_attempts (task_id, extension, staff_id, started_at) VALUES (?, ?, ?, ?) RETURNING id",
+			t.ID, ext, sid, now).Scan(ctx, &attemptID)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("call back: %w", err)
+	}
+	s.log.Info("callback started", "callback_id", t.ID, "ext", ext, "phone", tickets.MaskPhone(t.Phone))
+	go s.runCallback(*t, attemptID, b)
+	return t, nil
+}
+
+// runCallback places the two legs of a callback and bridges them.
+func (s *Server) runCallback(t CallbackTask, attemptID int64, b binding) {
+	result := s.dialCallback(t, b)
+	now := s.clock.Now()
+	status := "open"
+	if result == "answered" {
+		status = "done"
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.NewRaw("UPDATE callback_attempts SET ended_at = ?, result = ? WHERE id = ?", now, result, attemptID).Exec(ctx); err != nil {
+			return err
+		}
+		_, err := tx.NewRaw("UPDATE callback_tasks SET status = ?, last_result = ?, updated_at = ? WHERE id = ?", status, result, now, t.ID).Exec(ctx)
+		return err
+	})
+	if err != nil {
+		s.log.Error("record callback attempt", "callback_id", t.ID, "err", err)
+	}
+	s.log.Info("callback attempt", "callback_id", t.ID, "result", result)
+	s.hub.publish(b.ext, Event{Type: "callback", Extension: b.ext, Result: result, At: now})
+}
+
+// dialCallback rings the agent, then the citizen, and returns the attempt's result.
+func (s *Server) dialCallback(t CallbackTask, b binding) string {
+	ring := s.cfg.ACD.RingTimeout
+	if ring <= 0 {
+		ring = 15 * time.Second
+	}
+	// The agent's phone: no SDP, so its answer carries the offer we pass to the citizen.
+	actx, acancel := context.WithTimeout(context.Background(), ring)
+	defer acancel()
+	req := s.newInvite(b.contact, b.transport, t.Phone, b.ext, nil)
+	req.SetDestination(b.dest)
+	req.AppendHeader(sip.NewHeader("X-Hotline-Callback", fmt.Sprint(t.ID)))
+	agent, err := s.dialogUA(b.transport).WriteInvite(actx, req)
+	if err != nil {
+		return "agent_unreachable"
+	}
+	if err := agent.WaitAnswer(actx, sipgo.AnswerOptions{}); err != nil {
+		if agent.InviteResponse != nil && agent.InviteResponse.IsSuccess() {
+			s.ackAndBye(agent)
+		}
+		return "agent_unreachable"
+	}
+	target, ok := s.outbound(t.Phone)
+	if !ok {
+		s.ackAndBye(agent)
+		return "failed"
+	}
+	cctx, ccancel := context.WithTimeout(context.Background(), 45*time.Second)
+	defer ccancel()
+	creq := s.newInvite(target, "udp", s.cfg.Hotline, t.Phone, agent.InviteResponse.Body())
+	citizen, err := s.dialogUA("udp").WriteInvite(cctx, creq)
+	if err == nil {
+		err = citizen.WaitAnswer(cctx, sipgo.AnswerOptions{})
+	}
+	if err != nil {
+		if citizen != nil && citizen.InviteResponse != nil && citizen.InviteResponse.IsSuccess() {
+			s.ackAndBye(citizen)
+		}
+		s.ackAndBye(agent)
+		var re *sipgo.ErrDialogResponse
+		if errors.As(err, &re) && (re.Res.StatusCode == 486 || re.Res.StatusCode == 600) {
+			return "busy"
+		}
+		return "no_answer"
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), sipTimeout)
+	defer cancel()
+	citizen.Ack(ctx)
+	// The agent's late offer is answered in the ACK with the citizen's SDP.
+	ack := sip.NewRequest(sip.ACK, *agent.InviteResponse.Contact().Address.Clone())
+	if body := citizen.InviteResponse.Body(); len(body) > 0 {
+		ack.SetBody(body)
+		ack.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	}
+	agent.WriteAck(ctx, ack)
+	c := &call{callID: "callback-" + agent.InviteRequest.CallID().Value(), talking: true,
+		ringing: map[string]context.CancelFunc{}}
+	c.agent = &leg{c: c, id: agent.ID, ext: b.ext, uac: agent}
+	c.out = &leg{c: c, id: citizen.ID, uac: citizen}
+	c.rec.ID = ""
+	s.mu.Lock()
+	s.legs[c.agent.id] = c.agent
+	s.legs[c.out.id] = c.out
+	s.mu.Unlock()
+	return "answered"
+}
+
+// outbound returns the URI that reaches phone through the gateway.
+func (s *Server) outbound(phone string) (sip.Uri, bool) {
+	gw := s.cfg.Outbound
+	if gw == "" {
+		var u sip.Uri
+		if err := sip.ParseUri(s.cfg.Transfers["110"], &u); err != nil {
+			return sip.Uri{}, false
+		}
+		gw = u.HostPort()
+	}
+	host, port, err := net.SplitHostPort(gw)
+	if err != nil {
+		host, port = gw, "5060"
+	}
+	var u sip.Uri
+	if err := sip.ParseUri("sip:"+phone+"@"+net.JoinHostPort(host, port), &u); err != nil {
+		return sip.Uri{}, false
+	}
+	return u, true
+}
