@@ -144,8 +144,14 @@ func TestServeHealthReadyAndCleanShutdown(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("readyz = %d", resp.StatusCode)
 	}
-	// A second server on the same port fails with one clear line.
-	code, _, errText := runCmd(t, env, "serve")
+	// A second server on the same port fails with one clear line. It gets its own SIP port,
+	// because SIP binds first and would otherwise be the port reported.
+	env2 := map[string]string{}
+	for k, v := range env {
+		env2[k] = v
+	}
+	env2["HOTLINE_SIP_ADDR"] = freePort(t)
+	code, _, errText := runCmd(t, env2, "serve")
 	if code == 0 || lastLine(errText) != "hotline: HOTLINE_HTTP_ADDR "+addr+": address already in use" {
 		t.Fatalf("port in use: %d %q", code, errText)
 	}
