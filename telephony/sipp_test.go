@@ -2,6 +2,8 @@ package telephony
 
 import (
 	"context"
+	"net/netip"
+	"strconv"
 	"testing"
 )
 
@@ -45,5 +47,90 @@ func TestSIPpCallAnsweredAndRecorded(t *testing.T) {
 	var n int
 	if err := ts.db.NewSelect().Table("callback_tasks").ColumnExpr("count(*)").Scan(context.Background(), &n); err != nil || n != 0 {
 		t.Fatalf("an answered call made %d callback tasks (%v)", n, err)
+	}
+}
+
+// countCallbacks returns the open callback tasks for phone.
+func (ts *testServer) countCallbacks(t testing.TB, phone string) int {
+	t.Helper()
+	n, err := ts.db.NewSelect().Table("callback_tasks").Where("phone = ? AND status = 'open'", phone).Count(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return int(n)
+}
+
+func TestSIPpNoAgentIsMissedWithCallback(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ts.runSipp(t, "caller_no_agent.xml", "caller", "13700137000")
+	ts.waitCalls(t, "a no_agent call", func(rs []Record) bool {
+		return len(rs) == 1 && rs[0].Outcome == "no_agent" && rs[0].Extension == "" && rs[0].AnsweredAt == nil && rs[0].EndedAt != nil
+	})
+	if n := ts.countCallbacks(t, "13700137000"); n != 1 {
+		t.Fatalf("callback tasks = %d, want 1", n)
+	}
+	cbs, err := ts.Callbacks(context.Background(), "", 10)
+	if err != nil || len(cbs) != 1 || cbs[0].Phone != "13700137000" {
+		t.Fatalf("callbacks: %+v %v", cbs, err)
+	}
+}
+
+func TestSIPpOutsideTrunkRefused(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, func(c *Config) { c.Trunks = []netip.Prefix{netip.MustParsePrefix("10.9.9.0/24")} })
+	ts.runSipp(t, "caller_forbidden.xml", "caller", "13700137001")
+	// A refused call is not a call to the hotline: no record. OPTIONS still works.
+	ts.runSipp(t, "options.xml")
+	if rs, _ := ListCalls(context.Background(), ts.db, CallFilter{}); len(rs) != 0 {
+		t.Fatalf("a call from outside the trunks was recorded: %s", describe(rs))
+	}
+}
+
+func TestSIPpCancelWhileRinging(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	aport := freePort(t)
+	agent := startSipp(t, "agent_ring.xml", aport, "")
+	ts.register(t, "1001", "demo-sip", aport, 200)
+	ts.runSipp(t, "caller_cancel.xml", "caller", "13600136000")
+	agent.wait(t)
+	ts.waitCalls(t, "an abandoned_ringing call", func(rs []Record) bool {
+		return len(rs) == 1 && rs[0].Outcome == "abandoned_ringing" && rs[0].EndedAt != nil
+	})
+	if n := ts.countCallbacks(t, "13600136000"); n != 1 {
+		t.Fatalf("callback tasks = %d, want 1", n)
+	}
+}
+
+func TestSIPpAgentHangsUp(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	aport := freePort(t)
+	agent := startSipp(t, "agent_bye.xml", aport, "", "-d", "300")
+	ts.register(t, "1002", "demo-sip", aport, 200)
+	ts.runSipp(t, "caller_wait_bye.xml", "caller", "13500135000")
+	agent.wait(t)
+	ts.waitCalls(t, "an answered call", func(rs []Record) bool {
+		return len(rs) == 1 && rs[0].Outcome == "answered" && rs[0].Extension == "1002" && rs[0].TalkMS > 0
+	})
+}
+
+func TestSIPpReferTransferTo110(t *testing.T) {
+	t.Parallel()
+	pport := freePort(t)
+	ts := newTestServer(t, func(c *Config) { c.Transfers = map[string]string{"110": "sip:110@127.0.0.1:" + strconv.Itoa(pport)} })
+	police := startSipp(t, "police.xml", pport, "")
+	aport := freePort(t)
+	agent := startSipp(t, "agent_refer.xml", aport, "", "-d", "300")
+	ts.register(t, "1001", "demo-sip", aport, 200)
+	ts.runSipp(t, "caller_transfer.xml", "caller", "13800138000", "-d", "500")
+	agent.wait(t)
+	police.wait(t)
+	ts.waitCalls(t, "a transferred call", func(rs []Record) bool {
+		return len(rs) == 1 && rs[0].Outcome == "transferred" && rs[0].TransferTarget == "110" && rs[0].Extension == "1001"
+	})
+	if a := ts.Agent("1001"); a.State == "talking" {
+		t.Fatalf("agent not released after the transfer: %+v", a)
 	}
 }
