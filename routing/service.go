@@ -328,21 +328,37 @@ const KindRouting = "routing"
 // routing event saying why — and, when no rule matched, the classifier's
 // three best departments.
 func (s *Service) OnRegister(ctx context.Context, tx bun.Tx, t *tickets.Ticket) error {
-	// An earlier hook may have settled the ticket already (a consultation
-	// answered at once); only a registered ticket is routed.
-	var status string
-	if err := tx.NewSelect().TableExpr("tickets").Column("status").Where("id = ?", t.ID).Scan(ctx, &status); err != nil {
+	// One round trip for what routing needs from the database: the ticket's status (an earlier
+	// hook may have settled it already, e.g. a consultation answered at once), its category's
+	// path to the root, and how often the same phone called in the repeat window.
+	var facts struct {
+		Status string   `bun:"status"`
+		Path   []string `bun:"path,array"`
+		Recent int      `bun:"recent"`
+	}
+	at := t.CreatedAt
+	if err := tx.NewRaw(`SELECT t.status,
+		COALESCE((WITH RECURSIVE up AS (
+			SELECT id, parent_id, code, 0 AS depth FROM categories WHERE id = t.category_id
+			UNION ALL SELECT c.id, c.parent_id, c.code, up.depth + 1 FROM categories c JOIN up ON c.id = up.parent_id)
+			SELECT array_agg(code ORDER BY depth) FROM up), '{}') AS path,
+		CASE WHEN t.caller_phone = '' THEN 0 ELSE (SELECT count(*) FROM tickets o
+			WHERE o.caller_phone = t.caller_phone AND o.created_at >= ? AND o.created_at <= ? AND o.id <> t.id) END AS recent
+		FROM tickets t WHERE t.id = ?`, at.Add(-RepeatWindow), at, t.ID).Scan(ctx, &facts); err != nil {
 		return fmt.Errorf("route %s: %w", t.Number, err)
 	}
+	status := facts.Status
 	if status != string(tickets.StatusRegistered) {
 		return nil
 	}
 	text := strings.TrimSpace(t.Title + " " + t.Description)
-	req := Request{Text: t.Description, Address: t.Address, District: t.District, Street: t.Street,
-		Channel: t.Channel, Type: t.Type, Phone: t.CallerPhone, At: t.CreatedAt, Lat: t.Lat, Lon: t.Lon}
-	in, err := s.input(ctx, tx, req, t.CategoryID, t.ID)
-	if err != nil {
-		return fmt.Errorf("route %s: %w", t.Number, err)
+	in := Input{Type: t.Type, Channel: t.Channel, Description: t.Description, Address: t.Address,
+		District: t.District, Street: t.Street, At: at.In(s.loc), CategoryPath: facts.Path, RecentByPhone: facts.Recent}
+	if s.cal != nil {
+		in.DayType = s.cal.DayType(at)
+	}
+	if t.Lat != nil && t.Lon != nil {
+		in.Point = &orb.Point{*t.Lon, *t.Lat}
 	}
 	d := s.cache.Engine().Decide(in)
 	if d.Dispatched() {

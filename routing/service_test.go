@@ -711,3 +711,27 @@ func TestDuplicatesAndMerge(t *testing.T) {
 	}
 	_ = samePhone
 }
+
+func TestRepeatCallerIsHeldAfterFiveTicketsIn30Days(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	in := tickets.RegisterInput{Category: "wage-arrears", Description: "公司拖欠我两个月工资", CallerPhone: "13877776666"}
+	for i := 0; i < 5; i++ {
+		if tk := f.register(t, in); tk.Status != tickets.StatusDispatched {
+			t.Fatalf("ticket %d of the caller: %s, want dispatched", i+1, tk.Status)
+		}
+	}
+	tk := f.register(t, in)
+	if tk.Status != tickets.StatusRegistered {
+		t.Fatalf("sixth ticket: %s, want held for the centre", tk.Status)
+	}
+	evs := f.events(t, tk, routing.KindRouting)
+	if len(evs) != 1 || !strings.Contains(evs[0].Body, "5") {
+		t.Fatalf("routing event: %+v", evs)
+	}
+	// Another phone is not affected.
+	in.CallerPhone = "13877775555"
+	if tk := f.register(t, in); tk.Status != tickets.StatusDispatched {
+		t.Fatalf("another caller: %s", tk.Status)
+	}
+}

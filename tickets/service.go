@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -262,21 +263,28 @@ func (s *Service) Dispatch(ctx context.Context, actor Actor, number string, in D
 // DispatchTx is Dispatch inside the caller's transaction.
 func (s *Service) DispatchTx(ctx context.Context, tx bun.Tx, actor Actor, number string, in DispatchInput) (*Ticket, error) {
 	dirs := org.NewStore(tx)
-	lead, err := dirs.Department(ctx, in.Department)
-	if errors.Is(err, org.ErrNotFound) {
+	// The lead and co-handling departments in one round trip: dispatch is on the hot path of
+	// every registration that a routing rule dispatches.
+	var found []*org.Department
+	codes := append([]string{in.Department}, in.CoHandlers...)
+	if err := tx.NewSelect().Model(&found).Where("code IN (?)", bun.In(codes)).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("dispatch %s: departments: %w", number, err)
+	}
+	byCode := make(map[string]*org.Department, len(found))
+	for _, d := range found {
+		byCode[d.Code] = d
+	}
+	lead := byCode[in.Department]
+	if lead == nil {
 		return nil, invalid("department", fmt.Sprintf("unknown department %q", in.Department))
-	} else if err != nil {
-		return nil, err
 	}
 	var cos []*org.Department
 	for _, code := range in.CoHandlers {
-		d, err := dirs.Department(ctx, code)
-		if errors.Is(err, org.ErrNotFound) {
+		d := byCode[code]
+		if d == nil {
 			return nil, invalid("co_handlers", fmt.Sprintf("unknown department %q", code))
-		} else if err != nil {
-			return nil, err
 		}
-		if d.ID != lead.ID {
+		if d.ID != lead.ID && !slices.Contains(cos, d) {
 			cos = append(cos, d)
 		}
 	}
@@ -290,20 +298,28 @@ func (s *Service) DispatchTx(ctx context.Context, tx bun.Tx, actor Actor, number
 		if in.Priority != "" {
 			t.Priority = in.Priority
 		}
-		p, err := dirs.Profile(ctx, t.ProfileCode)
-		if errors.Is(err, org.ErrNotFound) {
-			return invalid("profile", fmt.Sprintf("unknown deadline profile %q", t.ProfileCode))
-		} else if err != nil {
-			return err
+		p := t.Profile
+		if p == nil || p.Code != t.ProfileCode {
+			var err error
+			p, err = dirs.Profile(ctx, t.ProfileCode)
+			if errors.Is(err, org.ErrNotFound) {
+				return invalid("profile", fmt.Sprintf("unknown deadline profile %q", t.ProfileCode))
+			} else if err != nil {
+				return err
+			}
 		}
 		now := s.clock.Now()
+		redispatch := t.DispatchedAt != nil
 		t.DepartmentID, t.Department = &lead.ID, lead
 		t.DispatchedAt = &now
 		t.AcceptedAt = nil
 		t.AcceptDue = ptr(s.cal.AddWorkingHours(now, time.Duration(p.AcceptHours)*time.Hour))
 		t.ResolveDue = ptr(s.cal.AddWorkdays(now, p.ResolveWorkdays))
-		if _, err := tx.NewDelete().Model((*CoHandler)(nil)).Where("ticket_id = ?", t.ID).Exec(ctx); err != nil {
-			return fmt.Errorf("reset co-handlers: %w", err)
+		// Co-handlers exist only after a dispatch, so a first dispatch has none to reset.
+		if redispatch {
+			if _, err := tx.NewDelete().Model((*CoHandler)(nil)).Where("ticket_id = ?", t.ID).Exec(ctx); err != nil {
+				return fmt.Errorf("reset co-handlers: %w", err)
+			}
 		}
 		var coCodes []string
 		for _, d := range cos {
@@ -402,9 +418,9 @@ func (s *Service) Resolve(ctx context.Context, actor Actor, number string, in Ac
 	}
 	return s.act(ctx, actor, number, ActResolve, in, func(t *Ticket, ev map[string]any) error {
 		now := s.clock.Now()
-		p, err := org.NewStore(s.db).Profile(ctx, t.ProfileCode)
-		if err != nil {
-			return err
+		p := t.Profile
+		if p == nil {
+			return fmt.Errorf("deadline profile %q missing", t.ProfileCode)
 		}
 		t.ResolvedAt, t.Resolution = &now, in.Text
 		t.CallbackDue = ptr(s.cal.AddWorkdays(now, p.CallbackWorkdays))
@@ -441,9 +457,9 @@ func (s *Service) ReopenTx(ctx context.Context, tx bun.Tx, actor Actor, number s
 		if t.DepartmentID == nil {
 			return fmt.Errorf("ticket %s was never dispatched: %w", number, ErrTransition)
 		}
-		p, err := org.NewStore(tx).Profile(ctx, t.ProfileCode)
-		if err != nil {
-			return err
+		p := t.Profile
+		if p == nil {
+			return fmt.Errorf("deadline profile %q missing", t.ProfileCode)
 		}
 		now := s.clock.Now()
 		t.ReopenCount++
@@ -499,7 +515,7 @@ func (s *Service) act(ctx context.Context, actor Actor, number string, a Action,
 // version check, and append the event.
 func (s *Service) actTx(ctx context.Context, tx bun.Tx, actor Actor, number string, a Action, in ActInput, apply func(*Ticket, map[string]any) error) (*Ticket, error) {
 	t := new(Ticket)
-	if err := tx.NewSelect().Model(t).Where("t.number = ?", number).Scan(ctx); err != nil {
+	if err := tx.NewSelect().Model(t).Relation("Profile").Where("t.number = ?", number).Scan(ctx); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, fmt.Errorf("%s %s: %w", a, number, ErrNotFound)
 		}

@@ -58,6 +58,7 @@ type Ticket struct {
 
 	Department *org.Department `bun:"rel:belongs-to,join:department_id=id" json:"department,omitempty"`
 	Category   *org.Category   `bun:"rel:belongs-to,join:category_id=id" json:"category,omitempty"`
+	Profile    *org.Profile    `bun:"rel:belongs-to,join:profile_code=code" json:"-"`
 	CoHandlers []CoHandler     `bun:"rel:has-many,join:id=ticket_id" json:"co_handlers,omitempty"`
 }
 
