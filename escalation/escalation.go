@@ -30,7 +30,7 @@ type Calendar interface {
 type Options struct {
 	WarnShare float64       // share of a clock after which the department is warned; default 0.75
 	Period    time.Duration // each further period overdue is one more level; default 24h
-	Batch     int           // clocks handled per transaction; default 500
+	Batch     int           // clocks handled per transaction; default 2000
 	Email     bool          // write e-mail rows to the outbox (an SMTP server is configured)
 	SMS       bool          // write SMS rows to the outbox (an SMS gateway is configured)
 }
@@ -57,7 +57,7 @@ func New(db *bun.DB, clk clock.Clock, cal Calendar, loc *time.Location, log *slo
 		opt.Period = 24 * time.Hour
 	}
 	if opt.Batch <= 0 {
-		opt.Batch = 500
+		opt.Batch = 2000
 	}
 	if hub == nil {
 		hub = NewHub()

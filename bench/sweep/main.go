@@ -30,14 +30,15 @@ func main() {
 	n := flag.Int("tickets", 1_000_000, "open tickets")
 	due := flag.Int("due", 10_000, "of which overdue at the sweep's time")
 	dir := flag.String("dir", "var/bench", "where the private cluster lives")
+	batch := flag.Int("batch", 0, "clocks per sweep transaction (0: the service's default)")
 	flag.Parse()
-	if err := run(*n, *due, *dir); err != nil {
+	if err := run(*n, *due, *batch, *dir); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(n, due int, dir string) error {
+func run(n, due, batch int, dir string) error {
 	ctx := context.Background()
 	adminURL := os.Getenv("HOTLINE_DATABASE_URL")
 	if adminURL == "" {
@@ -82,7 +83,7 @@ func run(n, due int, dir string) error {
 	clk := clock.NewFixed(at)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	ts := tickets.NewService(db, clk, cal, loc, log)
-	esc := escalation.New(db, clk, cal, loc, log, ts, nil, escalation.Options{})
+	esc := escalation.New(db, clk, cal, loc, log, ts, nil, escalation.Options{Batch: batch})
 
 	fmt.Printf("escalation sweep bench: %d open tickets, %d overdue at %s\n", n, due, at.Format(time.RFC3339))
 	start := time.Now()
