@@ -3,8 +3,8 @@ package telephony
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -264,4 +264,7 @@ func (ts *testServer) waitRegistered(t testing.TB, ext string) {
 	}
 }
 
-var errNoRows = errors.New("no rows")
+
+func mustPrefix(s string) netip.Prefix { return netip.MustParsePrefix(s) }
+
+func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

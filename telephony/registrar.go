@@ -73,11 +73,6 @@ func (s *Server) Registered() []string {
 // onRegister authenticates a phone and records, refreshes or removes its binding.
 func (s *Server) onRegister(req *sip.Request, tx sip.ServerTransaction) {
 	src := sourceAddr(req)
-	if s.guard.blocked(src) {
-		s.guard.warn(src, "auth_blocked", "sip register refused: too many failed attempts")
-		s.respond(tx, req, 403, "Too Many Failed Attempts")
-		return
-	}
 	ext := req.To().Address.User
 	if ext == "" {
 		s.respond(tx, req, 404, "Not Found")
@@ -86,6 +81,12 @@ func (s *Server) onRegister(req *sip.Request, tx sip.ServerTransaction) {
 	auth := req.GetHeader("Authorization")
 	if auth == nil {
 		s.challenge(tx, req, false)
+		return
+	}
+	// Only credential checks are throttled: a challenge costs nothing and phones need one.
+	if s.guard.blocked(src) {
+		s.guard.warn(src, "auth_blocked", "sip register refused: too many failed attempts")
+		s.respond(tx, req, 403, "Too Many Failed Attempts")
 		return
 	}
 	creds, err := digest.ParseCredentials(auth.Value())

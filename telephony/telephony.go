@@ -293,7 +293,7 @@ func (s *Server) checked(h sipgo.RequestHandler) sipgo.RequestHandler {
 		if bad := validate(req); bad != nil {
 			s.guard.warn(sourceAddr(req), "malformed", "sip request refused",
 				"method", req.Method.String(), "code", bad.code, "reason", bad.reason)
-			if !req.IsAck() {
+			if !req.IsAck() && bad.code != 0 {
 				s.respond(tx, req, bad.code, bad.reason, bad.headers...)
 			}
 			return
@@ -305,6 +305,7 @@ func (s *Server) checked(h sipgo.RequestHandler) sipgo.RequestHandler {
 // respond answers req statelessly within tx.
 func (s *Server) respond(tx sip.ServerTransaction, req *sip.Request, code int, reason string, hs ...sip.Header) {
 	res := sip.NewResponseFromRequest(req, code, reason, nil)
+	res.SipVersion = "SIP/2.0" // even to a request of another version (505)
 	for _, h := range hs {
 		res.AppendHeader(h)
 	}

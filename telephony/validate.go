@@ -8,7 +8,7 @@ import (
 )
 
 // badRequest is a request refused before any handler sees it: the status code and reason
-// phrase to answer with, and headers the response needs.
+// phrase to answer with (code 0: drop without an answer), and headers the response needs.
 type badRequest struct {
 	code    int
 	reason  string
@@ -23,6 +23,11 @@ var singleHeaders = []string{"From", "To", "Call-ID", "CSeq", "Max-Forwards", "C
 // handler works on a well-formed request. It returns nil for a request to process.
 // ACK gets no response whatever it carries; the caller drops a bad one.
 func validate(req *sip.Request) *badRequest {
+	// Without a usable top Via no answer can be routed: drop (code 0).
+	v := req.Via()
+	if v == nil || v.ProtocolName != "SIP" || v.ProtocolVersion != "2.0" || v.Transport == "" || v.Host == "" {
+		return &badRequest{reason: "Unusable Via"}
+	}
 	if req.SipVersion != "SIP/2.0" {
 		return &badRequest{code: 505, reason: "Version Not Supported"}
 	}
