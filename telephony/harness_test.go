@@ -264,7 +264,6 @@ func (ts *testServer) waitRegistered(t testing.TB, ext string) {
 	}
 }
 
-
 func mustPrefix(s string) netip.Prefix { return netip.MustParsePrefix(s) }
 
 func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
