@@ -46,7 +46,7 @@ func (s *Server) routesAPI() {
 	s.handleAPI("POST /api/v1/tickets/{number}/reveal-phone", nil, "Reveal the caller's full number, with a reason written to the timeline", s.postRevealPhone, "reason*")
 
 	s.handleAPI("GET /api/v1/callers/{phone}/tickets", rolesCentre, "The caller's earlier tickets", s.getCallerTickets)
-	s.handleAPI("GET /api/v1/duplicates", rolesCentre, "Open tickets that may be about the same matter (phone, category, address, description)", s.getDuplicates)
+	s.handleAPI("GET /api/v1/duplicates", rolesCentre, "Duplicate candidates (并单) for a request being registered: open, unmerged tickets with the same phone, the same address and category, or similar text; query phone, address, category, text (or description), exclude", s.getDuplicates)
 	s.handleAPI("GET /api/v1/departments", nil, "Departments", s.getDepartments)
 	s.handleAPI("GET /api/v1/categories", nil, "The category tree", s.getCategories)
 	s.handleAPI("GET /api/v1/kb", nil, "Search the knowledge base (q); only articles valid today", s.getKB)
@@ -490,17 +490,6 @@ func (s *Server) callerTickets(ctx context.Context, phone string) ([]tickets.Tic
 		return nil, nil
 	}
 	return s.Tickets.List(ctx, actorFrom(ctx), tickets.Filter{Phone: phone, Limit: 20})
-}
-
-func (s *Server) getDuplicates(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	q := fields(r.URL.Query())
-	ds, err := s.duplicates(ctx, q.get("phone"), q.get("category"), q.get("address"), q.get("description"))
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"candidates": ds})
 }
 
 func (s *Server) getDepartments(w http.ResponseWriter, r *http.Request) {

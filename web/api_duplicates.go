@@ -2,102 +2,58 @@ package web
 
 import (
 	"context"
-	"sort"
-	"strings"
-	"time"
-	"unicode"
+	"errors"
+	"net/http"
 
-	"github.com/hotline-city/hotline/tickets"
+	"github.com/hotline-city/hotline/routing"
 )
 
-// dupCandidate is an open ticket that may be about the same matter as the one being
-// registered (并单 candidates).
-type dupCandidate struct {
-	Number      string         `json:"number"`
-	Status      tickets.Status `json:"status"`
-	Description string         `json:"description"`
-	Address     string         `json:"address"`
-	CreatedAt   time.Time      `json:"created_at"`
-	Score       float64        `json:"score"`
-	Reasons     []string       `json:"reasons"`
+// duplicateQuery reads a duplicate search (并单候选) from the query string. description is
+// accepted for text because the agent console's form, and scripts written against the first
+// version of /api/v1/duplicates, name the field so.
+func duplicateQuery(q fields) routing.DuplicateQuery {
+	text := q.get("text")
+	if text == "" {
+		text = q.get("description")
+	}
+	return routing.DuplicateQuery{Phone: q.get("phone"), Address: q.get("address"), Category: q.get("category"),
+		Text: text, Exclude: q.get("exclude")}
 }
 
-// dupWindow is how far back duplicates are looked for.
-const dupWindow = 30 * 24 * time.Hour
-
-// duplicates scores the open tickets of the last month against what is being registered: the
-// same caller, the same category, a similar address, a similar description (character bigrams,
-// which suit short Chinese texts without a dictionary). The best five above a threshold are
-// returned.
-func (s *Server) duplicates(ctx context.Context, phone, category, address, description string) ([]dupCandidate, error) {
-	if phone == "" && address == "" && description == "" {
-		return []dupCandidate{}, nil
+// getDuplicates answers GET /api/v1/duplicates and its alias /api/v1/routing/duplicates with
+// routing's candidates: one implementation of duplicate detection for the API and the console.
+func (s *Server) getDuplicates(w http.ResponseWriter, r *http.Request) {
+	svc := s.routing(w, r)
+	if svc == nil {
+		return
 	}
-	ts, err := s.Tickets.List(ctx, actorFrom(ctx), tickets.Filter{
-		Statuses: []tickets.Status{tickets.StatusRegistered, tickets.StatusDispatched, tickets.StatusAccepted, tickets.StatusReturned, tickets.StatusResolved},
-		Since:    s.Clock.Now().Add(-dupWindow), Limit: 1000,
-	})
+	cands, err := svc.Duplicates(r.Context(), duplicateQuery(fields(r.URL.Query())))
 	if err != nil {
-		return nil, err
+		s.routingError(w, r, err)
+		return
 	}
-	addrB, descB := bigrams(address), bigrams(description)
-	out := []dupCandidate{}
-	for _, t := range ts {
-		var score float64
-		var why []string
-		if phone != "" && t.CallerPhone == phone {
-			score += 0.4
-			why = append(why, "phone")
-		}
-		if category != "" && t.Category != nil && t.Category.Code == category {
-			score += 0.15
-			why = append(why, "category")
-		}
-		if sim := dice(addrB, bigrams(t.Address)); sim > 0.5 {
-			score += 0.3 * sim
-			why = append(why, "address")
-		}
-		if sim := dice(descB, bigrams(t.Description)); sim > 0.3 {
-			score += 0.5 * sim
-			why = append(why, "description")
-		}
-		if score >= 0.35 {
-			out = append(out, dupCandidate{Number: t.Number, Status: t.Status, Description: t.Description,
-				Address: t.Address, CreatedAt: t.CreatedAt, Score: float64(int(score*100)) / 100, Reasons: why})
-		}
+	if cands == nil {
+		cands = []routing.Candidate{}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Score > out[j].Score })
-	if len(out) > 5 {
-		out = out[:5]
-	}
-	return out, nil
+	writeJSON(w, http.StatusOK, map[string]any{"candidates": cands})
 }
 
-// bigrams is the set of adjacent letter pairs of s, ignoring spaces and punctuation.
-func bigrams(s string) map[string]bool {
-	var rs []rune
-	for _, r := range strings.ToLower(s) {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			rs = append(rs, r)
-		}
+// consoleDuplicates are the candidates the console shows beside the registration form, from
+// the form's own field names. Nothing typed yet, an unknown category or routing not wired
+// give an empty list: the panel is a hint while the agent types, not a form to validate.
+func (s *Server) consoleDuplicates(ctx context.Context, f fields) ([]routing.Candidate, error) {
+	if s.Routing.Service == nil {
+		return []routing.Candidate{}, nil
 	}
-	set := map[string]bool{}
-	for i := 0; i+1 < len(rs); i++ {
-		set[string(rs[i:i+2])] = true
+	q := routing.DuplicateQuery{Phone: f.get("caller_phone"), Address: f.get("address"), Category: f.get("category"),
+		Text: f.get("description")}
+	if q.Phone == "" && q.Address == "" && q.Text == "" {
+		return []routing.Candidate{}, nil
 	}
-	return set
-}
-
-// dice is the Sørensen–Dice similarity of two bigram sets, 0 when either is empty.
-func dice(a, b map[string]bool) float64 {
-	if len(a) == 0 || len(b) == 0 {
-		return 0
+	cands, err := s.Routing.Service.Duplicates(ctx, q)
+	var fe *routing.FieldError
+	if errors.As(err, &fe) {
+		return []routing.Candidate{}, nil
 	}
-	n := 0
-	for k := range a {
-		if b[k] {
-			n++
-		}
-	}
-	return 2 * float64(n) / float64(len(a)+len(b))
+	return cands, err
 }

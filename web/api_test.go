@@ -186,14 +186,32 @@ func TestRegisterBadInput(t *testing.T) {
 }
 
 func TestDuplicatesAndCallerHistory(t *testing.T) {
-	e := newStaffEnv(t)
-	e.register("建筑工地夜间施工噪音扰民，凌晨两点还在打桩", "noise", "13600001234", "environment")
-	e.register("公司拖欠工资", "wage-arrears", "13500005678", "hrss")
+	e := newStaffEnvWith(t, withRouting)
+	noise := e.register("建筑工地夜间施工噪音扰民，凌晨两点还在打桩", "noise", "13600001234", "")
+	e.register("公司拖欠工资", "wage-arrears", "13500005678", "")
 	agent := e.token("agent1")
-	r := e.do(nil, "GET", "/api/v1/duplicates?"+url.Values{"description": {"工地夜间施工噪音很大，凌晨还在打桩"}, "category": {"noise"}}.Encode(), nil, agent)
-	c := r.json(t)["candidates"].([]any)
-	if len(c) != 1 || !strings.Contains(c[0].(map[string]any)["description"].(string), "打桩") {
-		t.Fatalf("duplicates: %s", r.Body)
+	// description is the field's first name, text routing's; both reach the same search.
+	for _, field := range []string{"description", "text"} {
+		r := e.do(nil, "GET", "/api/v1/duplicates?"+url.Values{field: {"工地夜间施工噪音很大，凌晨还在打桩"}, "category": {"noise"}}.Encode(), nil, agent)
+		c := r.json(t)["candidates"].([]any)
+		if r.Status != 200 || len(c) != 1 || c[0].(map[string]any)["number"] != noise.Number ||
+			!strings.Contains(c[0].(map[string]any)["description"].(string), "打桩") || c[0].(map[string]any)["same_category"] != true {
+			t.Fatalf("duplicates by %s: %d %s", field, r.Status, r.Body)
+		}
+	}
+	// The routing path is an alias of the same handler: the same answer.
+	q := "?" + url.Values{"phone": {"13500005678"}}.Encode()
+	a, b := e.do(nil, "GET", "/api/v1/duplicates"+q, nil, agent), e.do(nil, "GET", "/api/v1/routing/duplicates"+q, nil, agent)
+	if a.Status != 200 || a.Body != b.Body || !strings.Contains(a.Body, "same phone") {
+		t.Fatalf("alias: %d %s / %d %s", a.Status, a.Body, b.Status, b.Body)
+	}
+	for _, tc := range []struct{ query, field string }{{"", "text"}, {"?text=x&category=no-such-category", "category"}} {
+		if r := e.do(nil, "GET", "/api/v1/duplicates"+tc.query, nil, agent); r.Status != 400 || r.json(t)["field"] != tc.field {
+			t.Fatalf("duplicates%s: %d %s, want 400 naming %s", tc.query, r.Status, r.Body, tc.field)
+		}
+	}
+	if r := e.do(nil, "GET", "/api/v1/duplicates"+q, nil, e.token("handler-hrss")); r.Status != 403 {
+		t.Fatalf("handler asks for duplicates: %d", r.Status)
 	}
 	h := e.do(nil, "GET", "/api/v1/callers/13500005678/tickets", nil, agent).json(t)["tickets"].([]any)
 	if len(h) != 1 {

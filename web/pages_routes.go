@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/hotline-city/hotline/internal/org"
+	"github.com/hotline-city/hotline/routing"
 	"github.com/hotline-city/hotline/tickets"
 )
 
@@ -105,7 +106,14 @@ func (s *Server) postConsoleTicket(w http.ResponseWriter, r *http.Request) {
 	if f.get("mode") != "dispatch" {
 		delete(f, "department")
 	}
-	t, err := s.registerTicket(ctx, staffFrom(ctx), f)
+	master := f.get("merge_into")
+	if master != "" && f.get("mode") == "answer" {
+		err = &badField{"merge_into", "a consultation answered at once is closed and cannot be merged into another ticket"}
+	}
+	var t *tickets.Ticket
+	if err == nil {
+		t, err = s.registerTicket(ctx, staffFrom(ctx), f)
+	}
 	if err != nil {
 		status, body := errorStatus(err)
 		if status == http.StatusInternalServerError {
@@ -123,16 +131,48 @@ func (s *Server) postConsoleTicket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.staff().live.publish("tickets")
+	if master != "" {
+		// The agent picked a duplicate candidate: the new ticket is merged (并单) into it through
+		// the same service call as POST /api/v1/tickets/{number}/merge. The ticket is registered
+		// whatever happens here, so a refused merge is shown on its page, not lost in the form.
+		if _, err := s.Tickets.Merge(ctx, actorFrom(ctx), t.Number, master, "受理时并单 merged at registration"); err != nil {
+			status, body := errorStatus(err)
+			if status == http.StatusInternalServerError {
+				s.serverError(w, r, err)
+				return
+			}
+			p, perr := s.ticketPageData(ctx, t.Number)
+			if perr != nil {
+				s.pageError(w, r, perr)
+				return
+			}
+			p.Error = "工单已受理，但未能并入 " + master + "：" + body["error"]
+			s.renderStaffStatus(w, r, status, "staff/ticket.html", p)
+			return
+		}
+	}
 	http.Redirect(w, r, "/tickets/"+t.Number+"?done=register", http.StatusSeeOther)
 }
 
-// consoleSide is what the console shows beside the form: the caller's earlier tickets and
-// tickets that may be the same matter.
+// consoleSide is what the console shows beside the form: the caller's earlier tickets, tickets
+// that may be the same matter (each can be chosen to merge the new ticket into), and the
+// classifier's departments for the text, shown next to manual dispatch.
 type consoleSide struct {
-	History    []tickets.Ticket
-	Duplicates []dupCandidate
-	Phone      string
+	History     []tickets.Ticket
+	Duplicates  []routing.Candidate
+	Suggestions []deptSuggestion
+	MergeInto   string
+	Phone       string
 }
+
+// deptSuggestion is one of the classifier's departments with its name for the page.
+type deptSuggestion struct {
+	routing.Suggestion
+	Dept *org.Department
+}
+
+// Percent is the confidence as a percentage, for the page.
+func (d deptSuggestion) Percent() float64 { return d.Confidence * 100 }
 
 func (s *Server) getConsoleSide(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
@@ -142,12 +182,45 @@ func (s *Server) getConsoleSide(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	dups, err := s.duplicates(ctx, q.get("caller_phone"), q.get("category"), q.get("address"), q.get("description"))
+	dups, err := s.consoleDuplicates(ctx, q)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	s.renderTemplate(w, r, http.StatusOK, "staff/console_side.html", "content", consoleSide{History: hist, Duplicates: dups, Phone: q.get("caller_phone")})
+	sugs, err := s.consoleSuggestions(ctx, q.get("description"))
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.renderTemplate(w, r, http.StatusOK, "staff/console_side.html", "content", consoleSide{History: hist, Duplicates: dups,
+		Suggestions: sugs, MergeInto: q.get("merge_into"), Phone: q.get("caller_phone")})
+}
+
+// consoleSuggestions are the classifier's three most likely departments for text, named;
+// none without text or without routing.
+func (s *Server) consoleSuggestions(ctx context.Context, text string) ([]deptSuggestion, error) {
+	if s.Routing.Service == nil || text == "" {
+		return nil, nil
+	}
+	sugs := s.Routing.Service.Suggest(text, 3)
+	if len(sugs) == 0 {
+		return nil, nil
+	}
+	deps, err := s.Org.Departments(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]deptSuggestion, 0, len(sugs))
+	for _, g := range sugs {
+		ds := deptSuggestion{Suggestion: g}
+		for i := range deps {
+			if deps[i].Code == g.Department {
+				ds.Dept = &deps[i]
+			}
+		}
+		out = append(out, ds)
+	}
+	return out, nil
 }
 
 func (s *Server) getConsoleKB(w http.ResponseWriter, r *http.Request) {

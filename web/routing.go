@@ -43,7 +43,7 @@ func (s *Server) routesRouting() {
 	s.handleAPI("POST /api/v1/routing/returns/{number}/review", rolesDispatch, "Review a returned ticket: redispatch (改派) to another department, or send_back with a note", s.postRoutingReview,
 		"decision*", "department", "co_handlers", "note", "version")
 	s.handleAPI("GET /api/v1/routing/return-stats", rolesBoard, "Returns and re-dispatches per department over the last days (default 30)", s.getRoutingReturnStats)
-	s.handleAPI("GET /api/v1/routing/duplicates", rolesCentre, "Duplicate candidates (并单) for a request being registered: same phone, same address and category, or similar text (phone, address, category, text, exclude)", s.getRoutingDuplicates)
+	s.handleAPI("GET /api/v1/routing/duplicates", rolesCentre, "Alias of GET /api/v1/duplicates: the same candidates, kept for scripts written against the routing API", s.getDuplicates)
 	s.handleAPI("POST /api/v1/tickets/{number}/merge", rolesCentre, "Merge (并单) this ticket into the master ticket; it then follows the master to resolved and closed", s.postTicketMerge,
 		"master*", "note")
 
@@ -406,24 +406,6 @@ func (s *Server) getRoutingReturnStats(w http.ResponseWriter, r *http.Request) {
 		stats = []routing.DepartmentReturns{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"since": since, "days": days, "departments": stats})
-}
-
-func (s *Server) getRoutingDuplicates(w http.ResponseWriter, r *http.Request) {
-	svc := s.routing(w, r)
-	if svc == nil {
-		return
-	}
-	q := r.URL.Query()
-	cands, err := svc.Duplicates(r.Context(), routing.DuplicateQuery{Phone: q.Get("phone"), Address: q.Get("address"),
-		Category: q.Get("category"), Text: q.Get("text"), Exclude: q.Get("exclude")})
-	if err != nil {
-		s.routingError(w, r, err)
-		return
-	}
-	if cands == nil {
-		cands = []routing.Candidate{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"candidates": cands})
 }
 
 func (s *Server) postTicketMerge(w http.ResponseWriter, r *http.Request) {

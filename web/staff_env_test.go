@@ -20,6 +20,7 @@ import (
 
 	"github.com/hotline-city/hotline/internal/clock"
 	"github.com/hotline-city/hotline/internal/config"
+	"github.com/hotline-city/hotline/internal/database"
 	"github.com/hotline-city/hotline/internal/demo"
 	"github.com/hotline-city/hotline/internal/org"
 	"github.com/hotline-city/hotline/internal/testdb"
@@ -32,6 +33,8 @@ import (
 type staffEnv struct {
 	t       *testing.T
 	db      *bun.DB
+	url     string // the database's URL, for LISTEN connections
+	log     *slog.Logger
 	srv     *Server
 	ts      *httptest.Server
 	clock   *clock.Fixed
@@ -70,10 +73,19 @@ func mustZone(name string) *time.Location {
 	return loc
 }
 
-func newStaffEnv(t *testing.T) *staffEnv {
+func newStaffEnv(t *testing.T) *staffEnv { return newStaffEnvWith(t, nil) }
+
+// newStaffEnvWith is newStaffEnv with more areas: wire adds them to the server's dependencies
+// before the server is built (see withRouting, withIntake).
+func newStaffEnvWith(t *testing.T, wire func(e *staffEnv, d *Deps)) *staffEnv {
 	t.Helper()
 	ctx := context.Background()
-	db := testdb.New(t)
+	dbURL := testdb.NewURL(t)
+	db, err := database.Open(ctx, dbURL, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
 	if err := demo.SeedDirectory(ctx, db); err != nil {
 		t.Fatal(err)
 	}
@@ -101,11 +113,16 @@ func newStaffEnv(t *testing.T) *staffEnv {
 	clk := clock.NewFixed(testNow)
 	log := slog.New(slog.NewTextHandler(testLogOut, nil))
 	svc := tickets.NewService(db, clk, cal, loc, log)
-	srv := New(Deps{DB: db, Log: log, Version: "test", Config: &config.Config{Location: loc}, Clock: clk,
-		Calendar: cal, Org: st, Tickets: svc})
-	ts := httptest.NewServer(srv)
-	t.Cleanup(ts.Close)
-	return &staffEnv{t: t, db: db, srv: srv, ts: ts, clock: clk, tickets: svc, org: st}
+	e := &staffEnv{t: t, db: db, url: dbURL, log: log, clock: clk, tickets: svc, org: st}
+	deps := Deps{DB: db, Log: log, Version: "test", Config: &config.Config{Location: loc}, Clock: clk,
+		Calendar: cal, Org: st, Tickets: svc}
+	if wire != nil {
+		wire(e, &deps)
+	}
+	e.srv = New(deps)
+	e.ts = httptest.NewServer(e.srv)
+	t.Cleanup(e.ts.Close)
+	return e
 }
 
 // seedStaffWebForTest loads the staff web's demo rows (knowledge articles).

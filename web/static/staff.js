@@ -48,6 +48,19 @@
     var t = form.querySelector('select[name=type]');
     if (t && !t.value) t.value = "consultation";
   });
+
+  // A classifier suggestion next to manual dispatch chooses that department.
+  document.addEventListener("click", function (e) {
+    var b = e.target.closest(".suggest-dept");
+    if (!b) return;
+    var form = document.getElementById("register-form");
+    if (!form) return;
+    var sel = form.querySelector("select[name=department]");
+    if (!sel || !sel.querySelector('option[value="' + CSS.escape(b.dataset.dept) + '"]')) return;
+    sel.value = b.dataset.dept;
+    form.querySelector("input[name=mode][value=dispatch]").checked = true;
+    syncMode(form);
+  });
 })();
 
 // Screen pop: when the calls area streams a "screenpop" event for this agent, the caller's
