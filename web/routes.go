@@ -6,11 +6,12 @@ import "net/http"
 func (s *Server) routes() {
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /readyz", s.readyz)
-	s.routesIntake()     // Open311, /complain, /track (intake.go)
-	s.routesStaff()      // login, sessions, staff pages, /api/v1 (staff.go)
-	s.routesCalls()      // /api/v1/calls and the console's call views (calls.go)
-	s.routesEscalation() // supervision, extensions, notifications (escalation.go)
-	s.routesRouting()    // routing rules administration and dry run (routing.go)
+	s.routesIntake()      // Open311, /complain, /track (intake.go)
+	s.routesStaff()       // login, sessions, staff pages, /api/v1 (staff.go)
+	s.routesCalls()       // /api/v1/calls and the console's call views (calls.go)
+	s.routesEscalation()  // supervision, extensions, notifications (escalation.go)
+	s.routesRouting()     // routing rules administration and dry run (routing.go)
+	s.routesOpen311Keys() // Open311 API keys administration (admin_open311_keys.go)
 }
 
 // middleware wraps every request, outermost last.

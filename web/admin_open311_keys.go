@@ -1,0 +1,154 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/uptrace/bun"
+
+	"github.com/hotline-city/hotline/intake"
+)
+
+// routesOpen311Keys lists the administration of Open311 API keys: the organisations that
+// submit requests by API, each key's limit, issuing a key (its text is shown once) and
+// revoking one. Every change is on the audit trail. Without intake there are no keys.
+func (s *Server) routesOpen311Keys() {
+	if s.Intake.Service == nil {
+		return
+	}
+	s.addNav("/admin/open311-keys", "Open311 密钥", "Open311 keys", 88, rolesAdmin...)
+	s.handleStaff("GET /admin/open311-keys", rolesAdmin, s.getOpen311Keys)
+	s.handleStaff("POST /admin/open311-keys", rolesAdmin, s.postOpen311Key)
+	s.handleStaff("POST /admin/open311-keys/{id}/revoke", rolesAdmin, s.postOpen311KeyRevoke)
+}
+
+// open311KeysPage is the keys page; Issued is the text of a key just issued, shown only in
+// the answer to the request that issued it.
+type open311KeysPage struct {
+	Keys   []intake.Key
+	Form   url.Values
+	Issued string
+	Key    *intake.Key
+	Error  string
+	Field  string
+	Saved  bool
+}
+
+// Limits of the key form: the rate is requests a minute, and a limit above a thousand a
+// second is no limit at all in practice but still a typo worth catching.
+const (
+	maxKeyRate        = 60000
+	maxOrganisationLn = 200
+)
+
+func (s *Server) renderOpen311Keys(w http.ResponseWriter, r *http.Request, status int, p *open311KeysPage) {
+	keys, err := s.Intake.Service.Keys(r.Context())
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	p.Keys = keys
+	if p.Form == nil {
+		p.Form = url.Values{}
+	}
+	s.renderStaffStatus(w, r, status, "admin/open311_keys.html", p)
+}
+
+func (s *Server) getOpen311Keys(w http.ResponseWriter, r *http.Request) {
+	s.renderOpen311Keys(w, r, http.StatusOK, &open311KeysPage{Saved: r.URL.Query().Get("saved") != ""})
+}
+
+// keyLimit reads a non-negative whole number of requests; empty is 0, no limit.
+func keyLimit(f fields, k string) (int, error) {
+	if f.get(k) == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(f.get(k))
+	if err != nil || n < 0 || n > maxKeyRate {
+		return 0, &badField{k, "must be a whole number from 0 (no limit) to " + strconv.Itoa(maxKeyRate)}
+	}
+	return n, nil
+}
+
+func (s *Server) postOpen311Key(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	f, err := readFields(w, r)
+	if err != nil {
+		s.refuse(w, r, http.StatusBadRequest, err.Error())
+		return
+	}
+	var rate, burst int
+	organisation, label := f.get("organisation"), f.get("label")
+	switch {
+	case organisation == "":
+		err = &badField{"organisation", "is required"}
+	case utf8.RuneCountInString(organisation) > maxOrganisationLn || utf8.RuneCountInString(label) > maxOrganisationLn:
+		err = &badField{"organisation", "at most " + strconv.Itoa(maxOrganisationLn) + " characters (the label too)"}
+	}
+	if err == nil {
+		rate, err = keyLimit(f, "rate_per_minute")
+	}
+	if err == nil {
+		burst, err = keyLimit(f, "burst")
+	}
+	if err == nil && burst > 0 && rate == 0 {
+		err = &badField{"burst", "a burst needs a rate limit"}
+	}
+	var text string
+	var key *intake.Key
+	if err == nil {
+		by := staffFrom(ctx)
+		err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+			var err error
+			if text, key, err = s.Intake.Service.IssueKeyTx(ctx, tx, organisation, label, rate, burst); err != nil {
+				return err
+			}
+			// The key's text never reaches the audit trail: whoever reads the trail must not
+			// be able to submit as the organisation.
+			return s.audit(ctx, tx, by, "open311_key_issued", "open311_key", strconv.FormatInt(key.ID, 10),
+				map[string]any{"organisation": organisation, "label": label, "rate_per_minute": rate, "burst": burst})
+		})
+	}
+	var bf *badField
+	switch {
+	case errors.As(err, &bf):
+		s.renderOpen311Keys(w, r, http.StatusBadRequest, &open311KeysPage{Form: url.Values(f), Error: bf.Error(), Field: bf.field})
+		return
+	case err != nil:
+		s.serverError(w, r, err)
+		return
+	}
+	// The text is shown in this answer only: no redirect, and nothing may keep a copy.
+	w.Header().Set("Cache-Control", "no-store")
+	s.renderOpen311Keys(w, r, http.StatusOK, &open311KeysPage{Issued: text, Key: key})
+}
+
+func (s *Server) postOpen311KeyRevoke(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		s.renderOpen311Keys(w, r, http.StatusBadRequest, &open311KeysPage{Error: "id: must be a positive whole number", Field: "id"})
+		return
+	}
+	by := staffFrom(ctx)
+	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if err := s.Intake.Service.RevokeKeyTx(ctx, tx, id); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, by, "open311_key_revoked", "open311_key", strconv.FormatInt(id, 10), nil)
+	})
+	switch {
+	case errors.Is(err, intake.ErrNotFound):
+		s.renderOpen311Keys(w, r, http.StatusNotFound, &open311KeysPage{Error: "id: no live key " + strconv.FormatInt(id, 10) + " (unknown or revoked already)", Field: "id"})
+		return
+	case err != nil:
+		s.serverError(w, r, err)
+		return
+	}
+	s.Intake.Service.ForgetKeys()
+	http.Redirect(w, r, "/admin/open311-keys?saved=1", http.StatusSeeOther)
+}
