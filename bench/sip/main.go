@@ -1,0 +1,314 @@
+// Command sip measures calls through the SIP front end: SIPp callers → hotline serve → SIPp
+// agents (60 registered extensions by default) at a rising call rate, reporting the highest
+// rate with no failed call and every call recorded as answered; in the same run the same
+// rates through a bare sipgo B2BUA without queue or database; and the peak RSS of hotline serve.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+	"github.com/uptrace/bun"
+
+	"github.com/hotline-city/hotline/internal/database"
+	"github.com/hotline-city/hotline/internal/demo"
+	"github.com/hotline-city/hotline/internal/org"
+	"github.com/hotline-city/hotline/internal/pgmanaged"
+)
+
+func main() {
+	rates := flag.String("rates", "100,200,400,600,800,1000,1200,1500,2000", "call rates to try, calls/s, rising")
+	secs := flag.Int("seconds", 5, "seconds of calls per rate")
+	agents := flag.Int("agents", 60, "registered agents")
+	binary := flag.String("binary", "bin/hotline", "hotline binary")
+	dir := flag.String("dir", "var/bench", "where the private cluster lives")
+	flag.Parse()
+	var rs []int
+	for _, r := range strings.Split(*rates, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(r))
+		if err != nil || n <= 0 {
+			fmt.Fprintln(os.Stderr, "bench: -rates: want numbers such as 100,200")
+			os.Exit(2)
+		}
+		rs = append(rs, n)
+	}
+	if err := run(rs, *secs, *agents, *binary, *dir); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func freePort() int {
+	c, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	defer c.Close()
+	return c.LocalAddr().(*net.UDPAddr).Port
+}
+
+func run(rates []int, secs, agents int, binary, dir string) error {
+	ctx := context.Background()
+	if _, err := exec.LookPath("sipp"); err != nil {
+		return errors.New("sipp is not installed: apt-get install -y sip-tester")
+	}
+	adminURL := os.Getenv("HOTLINE_DATABASE_URL")
+	if adminURL == "" {
+		c, err := pgmanaged.New(filepath.Join(dir, "pg"))
+		if err != nil {
+			return err
+		}
+		if err := c.Start(ctx); err != nil {
+			return err
+		}
+		defer c.Stop()
+		adminURL = c.URL("postgres")
+	}
+	name := fmt.Sprintf("bench_sip_%d", time.Now().Unix())
+	if err := database.EnsureDatabase(ctx, adminURL, name); err != nil {
+		return err
+	}
+	dbURL := withDB(adminURL, name)
+	db, err := database.Open(ctx, dbURL, 4)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		db.Close()
+		if admin, err := database.Open(ctx, adminURL, 1); err == nil {
+			admin.ExecContext(ctx, "DROP DATABASE IF EXISTS ? WITH (FORCE)", bun.Ident(name))
+			admin.Close()
+		}
+	}()
+	if _, err := database.Migrate(ctx, db); err != nil {
+		return err
+	}
+	if err := demo.SeedDirectory(ctx, db); err != nil {
+		return err
+	}
+	st := org.NewStore(db)
+	centre, err := st.Department(ctx, "centre")
+	if err != nil {
+		return err
+	}
+	exts := make([]string, agents)
+	for i := range exts {
+		ext := strconv.Itoa(2001 + i)
+		exts[i] = ext
+		if err := st.UpsertStaff(ctx, &org.Staff{Username: "bench" + ext, DisplayName: "bench " + ext, Role: org.RoleAgent,
+			DepartmentID: centre.ID, PasswordHash: "!", SIPExtension: &ext, SIPHA1: org.DigestHA1(ext, "hotline", "bench-sip"), Active: true}); err != nil {
+			return err
+		}
+	}
+	var sc string
+	db.QueryRowContext(ctx, "SHOW synchronous_commit").Scan(&sc)
+
+	tmp, err := os.MkdirTemp("", "hotline-bench-sip")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	scen, _ := filepath.Abs("telephony/testdata")
+
+	// One SIPp plays every agent's phone: all extensions register it as their contact.
+	aport := freePort()
+	agentSipp := exec.Command("sipp", "-sf", filepath.Join(scen, "agent_answer.xml"), "-p", strconv.Itoa(aport),
+		"-i", "127.0.0.1", "-nostdin", "-mp", strconv.Itoa(freePort()), "-max_recv_loops", "10000", "-max_sched_loops", "10000")
+	agentSipp.Dir = tmp
+	if err := agentSipp.Start(); err != nil {
+		return err
+	}
+	defer agentSipp.Process.Kill()
+
+	sipAddr := fmt.Sprintf("127.0.0.1:%d", freePort())
+	httpAddr := fmt.Sprintf("127.0.0.1:%d", freePort())
+	srv := exec.Command(binary, "serve")
+	srv.Env = append(os.Environ(), "HOTLINE_DATABASE_URL="+dbURL, "HOTLINE_SIP_ADDR="+sipAddr, "HOTLINE_HTTP_ADDR="+httpAddr,
+		"HOTLINE_ACD_WRAPUP=0s", "HOTLINE_LOG_LEVEL=warn")
+	srv.Stderr = os.Stderr
+	if err := srv.Start(); err != nil {
+		return err
+	}
+	defer func() { srv.Process.Signal(os.Interrupt); srv.Wait() }()
+	if err := waitReady(httpAddr); err != nil {
+		return err
+	}
+	if err := registerAgents(ctx, sipAddr, exts, aport); err != nil {
+		return err
+	}
+	fmt.Printf("database: PostgreSQL, synchronous_commit=%s; %d agents registered; %d s of calls per rate; calls hang up right after the answer\n", sc, agents, secs)
+
+	full, total := 0, 0
+	fmt.Println("full path (SIPp callers → hotline serve: trunk check, queue, B2BUA, call records → SIPp agents):")
+	for _, r := range rates {
+		n := r * secs
+		ok, msg := callers(tmp, scen, sipAddr, r, n)
+		total += n
+		recorded, answered := waitRecorded(ctx, db, total)
+		pass := ok && recorded == total && answered == total
+		fmt.Printf("  %5d calls/s: %6d calls, sipp %s, recorded %d, answered %d → %s\n", r, n, msg, recorded, answered, verdict(pass))
+		if !pass {
+			break
+		}
+		full = r
+	}
+	rss := peakRSS(srv.Process.Pid)
+
+	bareAddr := fmt.Sprintf("127.0.0.1:%d", freePort())
+	bctx, stop := context.WithCancel(ctx)
+	defer stop()
+	if _, err := startBare(bctx, bareAddr, fmt.Sprintf("sip:agent@127.0.0.1:%d", aport)); err != nil {
+		return err
+	}
+	bareBest := 0
+	fmt.Println("bare sipgo B2BUA (no queue, no registrar, no database), same SIPp callers and agents:")
+	for _, r := range rates {
+		ok, msg := callers(tmp, scen, bareAddr, r, r*secs)
+		fmt.Printf("  %5d calls/s: %6d calls, sipp %s → %s\n", r, r*secs, msg, verdict(ok))
+		if !ok {
+			break
+		}
+		bareBest = r
+	}
+	fmt.Printf("highest rate with 0 failed calls and every call recorded: %d calls/s\n", full)
+	fmt.Printf("bare B2BUA:                                                %d calls/s\n", bareBest)
+	if bareBest > 0 {
+		fmt.Printf("ratio:                                                     %.2f\n", float64(full)/float64(bareBest))
+	}
+	fmt.Printf("peak RSS of hotline serve: %.1f MB\n", float64(rss)/1024)
+	return nil
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return "ok"
+	}
+	return "FAILED"
+}
+
+// callers runs one SIPp caller at rate calls/s for n calls and reports whether all succeeded.
+func callers(dir, scen, target string, rate, n int) (bool, string) {
+	cmd := exec.Command("sipp", "-sf", filepath.Join(scen, "caller.xml"), "-key", "caller", "13800138000", "-d", "0",
+		"-r", strconv.Itoa(rate), "-m", strconv.Itoa(n), "-l", "20000", "-i", "127.0.0.1", "-p", strconv.Itoa(freePort()),
+		"-mp", strconv.Itoa(freePort()), "-nostdin", "-timeout", strconv.Itoa(n/rate+60)+"s", "-timeout_error",
+		"-max_recv_loops", "10000", "-max_sched_loops", "10000", target)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		failed := "?"
+		for _, line := range strings.Split(string(out), "\n") {
+			if strings.Contains(line, "Failed call") {
+				f := strings.Fields(line)
+				failed = f[len(f)-1]
+			}
+		}
+		return false, fmt.Sprintf("exit %v, failed calls %s", err, failed)
+	}
+	return true, "0 failed"
+}
+
+// waitRecorded waits until total calls have a finished record, or the records stop growing.
+func waitRecorded(ctx context.Context, db *bun.DB, total int) (recorded, answered int) {
+	last, since := -1, time.Now()
+	for {
+		db.QueryRowContext(ctx, "SELECT count(*) FILTER (WHERE outcome <> 'in_progress'), count(*) FILTER (WHERE outcome = 'answered') FROM call_records").
+			Scan(&recorded, &answered)
+		if recorded >= total {
+			return recorded, answered
+		}
+		if recorded != last {
+			last, since = recorded, time.Now()
+		} else if time.Since(since) > 20*time.Second {
+			return recorded, answered
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func registerAgents(ctx context.Context, sipAddr string, exts []string, aport int) error {
+	ua, err := sipgo.NewUA()
+	if err != nil {
+		return err
+	}
+	defer ua.Close()
+	cli, err := sipgo.NewClient(ua, sipgo.WithClientHostname("127.0.0.1"))
+	if err != nil {
+		return err
+	}
+	host, port, _ := net.SplitHostPort(sipAddr)
+	p, _ := strconv.Atoi(port)
+	for _, ext := range exts {
+		req := sip.NewRequest(sip.REGISTER, sip.Uri{Scheme: "sip", Host: host, Port: p})
+		aor := sip.Uri{Scheme: "sip", User: ext, Host: host}
+		from := &sip.FromHeader{Address: aor, Params: sip.NewParams()}
+		from.Params.Add("tag", sip.GenerateTagN(8))
+		req.AppendHeader(from)
+		req.AppendHeader(&sip.ToHeader{Address: aor})
+		req.AppendHeader(&sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: ext, Host: "127.0.0.1", Port: aport}})
+		req.AppendHeader(sip.NewHeader("Expires", "3600"))
+		rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		res, err := cli.Do(rctx, req)
+		if err == nil && res.StatusCode == 401 {
+			res, err = cli.DoDigestAuth(rctx, req, res, sipgo.DigestAuth{Username: ext, Password: "bench-sip"})
+		}
+		cancel()
+		if err != nil {
+			return fmt.Errorf("register %s: %w", ext, err)
+		}
+		if res.StatusCode != 200 {
+			return fmt.Errorf("register %s: %d %s", ext, res.StatusCode, res.Reason)
+		}
+	}
+	return nil
+}
+
+func waitReady(addr string) error {
+	for i := 0; i < 300; i++ {
+		if res, err := http.Get("http://" + addr + "/readyz"); err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				return nil
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return errors.New("hotline serve never became ready")
+}
+
+// peakRSS reads the peak resident set (VmHWM, kB) of a process.
+func peakRSS(pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			f := strings.Fields(line)
+			n, _ := strconv.ParseInt(f[1], 10, 64)
+			return n
+		}
+	}
+	return 0
+}
+
+func withDB(raw, name string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	u.Path = "/" + name
+	return u.String()
+}
