@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"slices"
 
+	"github.com/hotline-city/hotline/intake"
 	"github.com/hotline-city/hotline/internal/org"
 	"github.com/hotline-city/hotline/routing"
 	"github.com/hotline-city/hotline/tickets"
@@ -338,6 +339,11 @@ type ticketPage struct {
 	Error       string
 	Done        string
 	Revealed    string
+	// Photos are the pictures the citizen sent with the request (intake), served at
+	// /tickets/{number}/photos/{id}.
+	Photos []intake.PhotoMeta
+	// Routing is what routing recorded on the timeline, by event id.
+	Routing map[int64]*routingNote
 }
 
 func (s *Server) ticketPageData(ctx context.Context, number string) (*ticketPage, error) {
@@ -351,11 +357,17 @@ func (s *Server) ticketPageData(ctx context.Context, number string) (*ticketPage
 		return nil, err
 	}
 	p.Deadlines = deadlineHistory(p.Events)
-	if slices.Contains(p.T.Actions, tickets.ActDispatch) || slices.Contains(p.T.Actions, tickets.ActReopen) {
-		deps, err := s.Org.Departments(ctx)
-		if err != nil {
+	if s.Intake.Service != nil {
+		if p.Photos, err = s.Intake.Service.Photos(ctx, t.ID); err != nil {
 			return nil, err
 		}
+	}
+	deps, err := s.Org.Departments(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p.Routing = routingNotes(p.Events, deps)
+	if slices.Contains(p.T.Actions, tickets.ActDispatch) || slices.Contains(p.T.Actions, tickets.ActReopen) {
 		p.Departments = activeDepartments(deps)
 		if p.Profiles, err = s.Org.Profiles(ctx); err != nil {
 			return nil, err
