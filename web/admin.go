@@ -137,6 +137,9 @@ func (s *Server) adminPost(tab string, change adminChange) http.HandlerFunc {
 			s.renderStaffStatus(w, r, http.StatusBadRequest, "staff/admin.html", p)
 			return
 		}
+		if tab == "calendar" {
+			s.reloadCalendar(ctx)
+		}
 		path := "/admin"
 		for _, t := range adminTabs {
 			if t.Name == tab {
@@ -144,6 +147,17 @@ func (s *Server) adminPost(tab string, change adminChange) http.HandlerFunc {
 			}
 		}
 		http.Redirect(w, r, path+"?saved=1", http.StatusSeeOther)
+	}
+}
+
+// reloadCalendar swaps the edited calendar into this process. The edit is committed either
+// way: a failure is logged, and the periodic reload catches up.
+func (s *Server) reloadCalendar(ctx context.Context) {
+	if s.LiveCalendar == nil {
+		return
+	}
+	if err := s.LiveCalendar.Reload(ctx, workcal.NewStore(s.db)); err != nil {
+		s.log.ErrorContext(ctx, "reload working-day calendar", "err", err)
 	}
 }
 

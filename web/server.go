@@ -37,8 +37,11 @@ type Deps struct {
 	Config   *config.Config
 	Clock    clock.Clock
 	Calendar *workcal.Calendar
-	Org      *org.Store
-	Tickets  *tickets.Service
+	// LiveCalendar, when set, is reloaded after an administrator edits the calendar, so this
+	// process counts deadlines on the edit at once (the others hear of it by NOTIFY).
+	LiveCalendar *workcal.Live
+	Org          *org.Store
+	Tickets      *tickets.Service
 
 	Intake     IntakeDeps
 	Staff      StaffDeps

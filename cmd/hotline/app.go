@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/hotline-city/hotline/internal/clock"
 	"github.com/hotline-city/hotline/internal/org"
@@ -15,8 +16,10 @@ import (
 // services → web, and each domain adds its part in its own wire_*.go file.
 type app struct {
 	*env
-	clock   clock.Clock
-	cal     *workcal.Calendar
+	clock clock.Clock
+	// cal is the working-day calendar every service counts deadlines on; administrators'
+	// edits swap in a new one while the process runs (workcal.Live).
+	cal     *workcal.Live
 	org     *org.Store
 	tickets *tickets.Service
 	web     web.Deps
@@ -38,13 +41,21 @@ func newApp(ctx context.Context, e *env) (*app, error) {
 		}
 	}
 	a := &app{env: e, clock: clock.System{}, org: org.NewStore(e.db)}
-	a.cal = workcal.New(days, e.cfg.Location, workcal.DefaultHours)
-	if year := a.clock.Now().In(e.cfg.Location).Year() + 1; !a.cal.Covers(year) {
+	a.cal = workcal.NewLive(workcal.New(days, e.cfg.Location, workcal.DefaultHours))
+	if year := a.clock.Now().In(e.cfg.Location).Year() + 1; !a.cal.Get().Covers(year) {
 		e.log.Warn("the working-day calendar has no entries for next year: add the State Council's holidays", "year", year)
 	}
 	a.tickets = tickets.NewService(e.db, a.clock, a.cal, e.cfg.Location, e.log)
 	a.web = web.Deps{DB: e.db, Log: e.log, Version: buildVersion(), Config: e.cfg, Clock: a.clock,
-		Calendar: a.cal, Org: a.org, Tickets: a.tickets}
+		Calendar: a.cal.Get(), LiveCalendar: a.cal, Org: a.org, Tickets: a.tickets}
+	// Other processes' calendar edits arrive by NOTIFY, with a reload every minute besides.
+	calURL := e.cfg.DatabaseURL
+	if calURL == "" && e.cluster != nil {
+		calURL = e.cluster.URL("hotline")
+	}
+	a.background = append(a.background, func(ctx context.Context) error {
+		return a.cal.Run(ctx, e.db, calURL, time.Minute, e.log)
+	})
 	for _, wire := range []struct {
 		name string
 		fn   func(context.Context, *app) error

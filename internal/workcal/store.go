@@ -73,6 +73,15 @@ func (s *Store) Put(ctx context.Context, d Day, by string) error {
 	if err != nil {
 		return fmt.Errorf("workcal: put %s: %w", d.Date, err)
 	}
+	return s.notify(ctx)
+}
+
+// notify tells every process listening on NotifyChannel that the calendar changed. Inside a
+// transaction PostgreSQL delivers it at the commit, and not at all on a rollback.
+func (s *Store) notify(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, "SELECT pg_notify(?, '')", NotifyChannel); err != nil {
+		return fmt.Errorf("workcal: notify: %w", err)
+	}
 	return nil
 }
 
@@ -96,7 +105,7 @@ func (s *Store) Delete(ctx context.Context, date Date) error {
 	if n == 0 {
 		return fmt.Errorf("workcal: delete %s: %w", date, ErrNotFound)
 	}
-	return nil
+	return s.notify(ctx)
 }
 
 // SeedDefaults inserts the embedded calendar (see Seed) and returns how many
@@ -125,6 +134,11 @@ func (s *Store) SeedDefaults(ctx context.Context) (int, error) {
 	n, err := res.RowsAffected()
 	if err != nil {
 		return 0, fmt.Errorf("workcal: seed calendar: %w", err)
+	}
+	if n > 0 {
+		if err := s.notify(ctx); err != nil {
+			return 0, err
+		}
 	}
 	return int(n), nil
 }
