@@ -12,7 +12,14 @@ import (
 
 func TestStartReuseStop(t *testing.T) {
 	ctx := context.Background()
-	dir := filepath.Join(t.TempDir(), "pg")
+	// A directory every user can enter, so the cluster lives where the test says and is removed.
+	base, err := os.MkdirTemp("", "pgmanaged")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(base, 0o755)
+	t.Cleanup(func() { os.RemoveAll(base) })
+	dir := filepath.Join(base, "pg")
 	c, err := New(dir)
 	if err != nil {
 		t.Fatal(err)

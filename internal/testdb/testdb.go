@@ -35,6 +35,8 @@ var (
 	adminURL string
 	template string
 	setupErr error
+	cluster  *pgmanaged.Cluster // the private cluster, when no server was configured
+	restart  sync.Mutex
 )
 
 // New returns a new migrated database, dropped when the test ends.
@@ -59,6 +61,15 @@ func NewURL(t testing.TB) string {
 	name := "t_" + randomHex(8)
 	ctx := context.Background()
 	admin, err := database.Open(ctx, adminURL, 2)
+	if err != nil && cluster != nil {
+		// The private cluster went away under us (stopped by hand or by a crash): start it
+		// again rather than failing every test that follows.
+		restart.Lock()
+		if err = cluster.Start(ctx); err == nil {
+			admin, err = database.Open(ctx, adminURL, 2)
+		}
+		restart.Unlock()
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,6 +120,7 @@ func setup() error {
 		if err != nil {
 			return err
 		}
+		cluster = c
 		// Throwaway data: trade durability for speed.
 		c.Settings = map[string]string{"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
 		if err := c.Start(ctx); err != nil {
