@@ -8,23 +8,31 @@ import (
 	"net/mail"
 	"net/netip"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/emiago/sipgo/sip"
 	"github.com/robfig/cron/v3"
 )
 
 // Config is the validated configuration of one hotline process.
 type Config struct {
-	DatabaseURL   string // empty: a managed private cluster under DataDir/pg
-	DataDir       string
-	HTTPAddr      string
-	SIPAddr       string
-	SIPTrunks     []netip.Prefix
-	SIPRealm      string
-	Location      *time.Location
-	Transfer110   string
+	DatabaseURL string // empty: a managed private cluster under DataDir/pg
+	DataDir     string
+	HTTPAddr    string
+	SIPAddr     string
+	SIPTrunks   []netip.Prefix
+	SIPRealm    string
+	Location    *time.Location
+	Transfer110 string
+	// TransferTargets maps every one-key transfer target's short number to its SIP URI:
+	// "110" from Transfer110 and the others from HOTLINE_TRANSFER_TARGETS.
+	TransferTargets map[string]string
+	// SIPOutbound is the host:port of the gateway through which citizens are called back;
+	// empty: none, and callbacks are refused.
+	SIPOutbound   string
 	ACDMaxWait    time.Duration
 	ACDWrapUp     time.Duration
 	SweepSchedule string
@@ -86,6 +94,18 @@ func Load(getenv Getenv) (*Config, error) {
 	c.Location = loc
 	if !strings.HasPrefix(c.Transfer110, "sip:") || !strings.Contains(c.Transfer110, "@") {
 		return nil, fmt.Errorf("HOTLINE_TRANSFER_110: want a SIP URI such as sip:110@10.1.1.1:5060")
+	}
+	targets, err := parseTransferTargets(get("HOTLINE_TRANSFER_TARGETS", ""))
+	if err != nil {
+		return nil, fmt.Errorf("HOTLINE_TRANSFER_TARGETS: %v", err)
+	}
+	targets["110"] = c.Transfer110
+	c.TransferTargets = targets
+	c.SIPOutbound = get("HOTLINE_SIP_OUTBOUND", "")
+	if c.SIPOutbound != "" {
+		if err := checkGateway(c.SIPOutbound); err != nil {
+			return nil, fmt.Errorf("HOTLINE_SIP_OUTBOUND: %v", err)
+		}
 	}
 	for _, d := range []struct {
 		name, def string
@@ -155,3 +175,56 @@ func checkHostPort(v string) error {
 	}
 	return nil
 }
+
+// shortNumber matches the short numbers of public hotlines and emergency services, such as
+// 110, 119 or 12315.
+var shortNumber = regexp.MustCompile(`^[0-9]{3,6}$`)
+
+// parseTransferTargets reads a list such as "12315=sip:12315@10.1.1.1:5060,119=sip:119@10.1.1.2".
+// 110 is left to HOTLINE_TRANSFER_110 so that the police target has one source only.
+func parseTransferTargets(v string) (map[string]string, error) {
+	out := make(map[string]string)
+	if v == "" {
+		return out, nil
+	}
+	for _, item := range strings.Split(v, ",") {
+		name, uri, ok := strings.Cut(strings.TrimSpace(item), "=")
+		name, uri = strings.TrimSpace(name), strings.TrimSpace(uri)
+		switch {
+		case !ok:
+			return nil, fmt.Errorf("want name=sip-uri pairs such as 12315=sip:12315@10.1.1.1:5060, got %q", item)
+		case !shortNumber.MatchString(name):
+			return nil, fmt.Errorf("target name %q is not a short number such as 12315", name)
+		case name == "110":
+			return nil, fmt.Errorf("110 is set by HOTLINE_TRANSFER_110")
+		case name == "12345":
+			return nil, fmt.Errorf("12345 is the hotline itself")
+		}
+		if _, dup := out[name]; dup {
+			return nil, fmt.Errorf("target %s given twice", name)
+		}
+		var u sip.Uri
+		if err := sip.ParseUri(uri, &u); err != nil || u.Scheme != "sip" || u.User == "" || u.Host == "" {
+			return nil, fmt.Errorf("target %s: want a SIP URI such as sip:%s@10.1.1.1:5060, got %q", name, name, uri)
+		}
+		out[name] = uri
+	}
+	return out, nil
+}
+
+// checkGateway accepts host:port where host is an IP address or a DNS name.
+func checkGateway(v string) error {
+	host, port, err := net.SplitHostPort(v)
+	if err != nil || host == "" {
+		return fmt.Errorf("want host:port of the SIP gateway, such as 10.1.1.1:5060, got %q", v)
+	}
+	if net.ParseIP(host) == nil && !dnsName.MatchString(host) {
+		return fmt.Errorf("host %q is neither an IP address nor a DNS name", host)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return fmt.Errorf("bad port %q", port)
+	}
+	return nil
+}
+
+var dnsName = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$`)

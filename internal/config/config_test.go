@@ -104,3 +104,55 @@ func TestLoadEscalation(t *testing.T) {
 		})
 	}
 }
+
+func TestLoadTransferTargetsAndOutbound(t *testing.T) {
+	c, err := Load(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.TransferTargets) != 1 || c.TransferTargets["110"] != "sip:110@127.0.0.1:5070" || c.SIPOutbound != "" {
+		t.Fatalf("defaults: targets %v, outbound %q", c.TransferTargets, c.SIPOutbound)
+	}
+	env := map[string]string{
+		"HOTLINE_TRANSFER_110":     "sip:110@10.0.0.9:5060",
+		"HOTLINE_TRANSFER_TARGETS": "12315=sip:12315@127.0.0.1:5071, 119=sip:119@127.0.0.1:5072;transport=tcp",
+		"HOTLINE_SIP_OUTBOUND":     "gw.example.org:5080",
+	}
+	if c, err = Load(func(k string) string { return env[k] }); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"110": "sip:110@10.0.0.9:5060", "12315": "sip:12315@127.0.0.1:5071",
+		"119": "sip:119@127.0.0.1:5072;transport=tcp"}
+	if len(c.TransferTargets) != len(want) || c.SIPOutbound != "gw.example.org:5080" {
+		t.Fatalf("targets %v, outbound %q", c.TransferTargets, c.SIPOutbound)
+	}
+	for k, v := range want {
+		if c.TransferTargets[k] != v {
+			t.Fatalf("target %s = %q, want %q", k, c.TransferTargets[k], v)
+		}
+	}
+	for _, tc := range []struct{ name, value string }{
+		{"HOTLINE_TRANSFER_TARGETS", "12315"},
+		{"HOTLINE_TRANSFER_TARGETS", "consumer=sip:12315@127.0.0.1:5071"},
+		{"HOTLINE_TRANSFER_TARGETS", "12315=http://127.0.0.1:5071"},
+		{"HOTLINE_TRANSFER_TARGETS", "12315=sip:127.0.0.1:5071"},
+		{"HOTLINE_TRANSFER_TARGETS", "110=sip:110@127.0.0.1:5070"},
+		{"HOTLINE_TRANSFER_TARGETS", "12345=sip:12345@127.0.0.1:5060"},
+		{"HOTLINE_TRANSFER_TARGETS", "119=sip:119@127.0.0.1,119=sip:119@127.0.0.2"},
+		{"HOTLINE_SIP_OUTBOUND", "127.0.0.1"},
+		{"HOTLINE_SIP_OUTBOUND", "gw_1:5060"},
+		{"HOTLINE_SIP_OUTBOUND", "127.0.0.1:99999"},
+	} {
+		t.Run(tc.name+"="+tc.value, func(t *testing.T) {
+			_, err := Load(func(k string) string {
+				if k == tc.name {
+					return tc.value
+				}
+				return ""
+			})
+			if err == nil || !strings.HasPrefix(err.Error(), tc.name+":") {
+				t.Fatalf("err = %v, want one naming %s", err, tc.name)
+			}
+		})
+	}
+}
