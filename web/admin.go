@@ -106,21 +106,37 @@ type auditRecord struct {
 	detail               any
 }
 
-// adminPost runs a change and its audit entry in one transaction; bad input re-renders the tab
-// with the error and a 400.
+// applyAdminChange writes one administrative change and its entry on the audit trail in one
+// transaction. It is the one code path of the administration pages and of /api/v1/admin, so
+// both check input and record the change alike. A calendar edit is swapped into this process
+// once committed.
+func (s *Server) applyAdminChange(ctx context.Context, tab string, f fields, r *http.Request, change adminChange) (auditRecord, error) {
+	by := staffFrom(ctx)
+	var rec auditRecord
+	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		if rec, err = change(ctx, tx, by, f, r); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, by, rec.action, rec.objType, rec.key, rec.detail)
+	})
+	if err != nil {
+		return auditRecord{}, err
+	}
+	if tab == "calendar" {
+		s.reloadCalendar(ctx)
+	}
+	return rec, nil
+}
+
+// adminPost is the page handler of a change: bad input re-renders the tab with the error and a
+// 400, success redirects to the tab.
 func (s *Server) adminPost(tab string, change adminChange) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
-		by := staffFrom(ctx)
 		f, err := readFields(w, r)
 		if err == nil {
-			err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-				rec, err := change(ctx, tx, by, f, r)
-				if err != nil {
-					return err
-				}
-				return s.audit(ctx, tx, by, rec.action, rec.objType, rec.key, rec.detail)
-			})
+			_, err = s.applyAdminChange(ctx, tab, f, r, change)
 		}
 		if err != nil {
 			var bf *badField
@@ -136,9 +152,6 @@ func (s *Server) adminPost(tab string, change adminChange) http.HandlerFunc {
 			p.Error = err.Error()
 			s.renderStaffStatus(w, r, http.StatusBadRequest, "staff/admin.html", p)
 			return
-		}
-		if tab == "calendar" {
-			s.reloadCalendar(ctx)
 		}
 		path := "/admin"
 		for _, t := range adminTabs {
@@ -179,6 +192,16 @@ func needText(f fields, k string) (string, error) {
 	return v, nil
 }
 
+// checked reads a check box or a JSON boolean: absent, empty, "0", "false", "off" and "no" are
+// unchecked, so a script's {"active": false} means what it says.
+func checked(f fields, k string) bool {
+	switch strings.ToLower(f.get(k)) {
+	case "", "0", "false", "off", "no":
+		return false
+	}
+	return true
+}
+
 func positive(f fields, k string) (int, error) {
 	n, err := f.int(k)
 	if err != nil {
@@ -203,7 +226,7 @@ func (s *Server) saveDepartment(ctx context.Context, tx bun.Tx, by *org.Staff, f
 	if !slices.Contains([]string{"centre", "leadership", "bureau", "enterprise", "district", "street"}, kind) {
 		return auditRecord{}, &badField{"kind", fmt.Sprintf("unknown kind %q", kind)}
 	}
-	d := &org.Department{Code: code, NameZh: name, NameEn: f.get("name_en"), Kind: kind, Active: f.get("active") != ""}
+	d := &org.Department{Code: code, NameZh: name, NameEn: f.get("name_en"), Kind: kind, Active: checked(f, "active")}
 	if p := f.get("parent"); p != "" {
 		pd, err := org.NewStore(tx).Department(ctx, p)
 		if err != nil {
@@ -235,7 +258,7 @@ func (s *Server) saveStaff(ctx context.Context, tx bun.Tx, by *org.Staff, f fiel
 	if err != nil {
 		return auditRecord{}, &badField{"department", fmt.Sprintf("unknown department %q", f.get("department"))}
 	}
-	u := &org.Staff{Username: username, DisplayName: name, Role: role, DepartmentID: d.ID, Active: f.get("active") != "", Email: f.get("email")}
+	u := &org.Staff{Username: username, DisplayName: name, Role: role, DepartmentID: d.ID, Active: checked(f, "active"), Email: f.get("email")}
 	existing, err := st.Staff(ctx, username)
 	isNew := errors.Is(err, org.ErrNotFound)
 	if err != nil && !isNew {
@@ -286,7 +309,7 @@ func (s *Server) saveCategory(ctx context.Context, tx bun.Tx, by *org.Staff, f f
 	if _, err := st.Profile(ctx, f.get("profile")); err != nil {
 		return auditRecord{}, &badField{"profile", fmt.Sprintf("unknown deadline profile %q", f.get("profile"))}
 	}
-	c := &org.Category{Code: code, NameZh: name, NameEn: f.get("name_en"), TicketType: typ, ProfileCode: f.get("profile"), Active: f.get("active") != ""}
+	c := &org.Category{Code: code, NameZh: name, NameEn: f.get("name_en"), TicketType: typ, ProfileCode: f.get("profile"), Active: checked(f, "active")}
 	if p := f.get("parent"); p != "" {
 		pc, err := st.Category(ctx, p)
 		if err != nil || pc.Code == code {
@@ -372,7 +395,7 @@ func (s *Server) saveArticle(ctx context.Context, tx bun.Tx, by *org.Staff, f fi
 	if err != nil {
 		return auditRecord{}, err
 	}
-	a := &kbArticle{Code: code, Keywords: f.get("keywords"), CategoryCode: f.get("category"), Active: f.get("active") != "",
+	a := &kbArticle{Code: code, Keywords: f.get("keywords"), CategoryCode: f.get("category"), Active: checked(f, "active"),
 		UpdatedAt: s.Clock.Now(), UpdatedBy: by.Username}
 	for _, x := range []struct {
 		k   string

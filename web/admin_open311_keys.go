@@ -74,45 +74,71 @@ func keyLimit(f fields, k string) (int, error) {
 	return n, nil
 }
 
+// issueOpen311Key checks the key form and issues a key with its audit entry in one
+// transaction; the pages and the API both call it. It returns the key's text, which is shown
+// once and never stored.
+func (s *Server) issueOpen311Key(ctx context.Context, f fields) (string, *intake.Key, error) {
+	var rate, burst int
+	var err error
+	organisation, label := f.get("organisation"), f.get("label")
+	switch {
+	case organisation == "":
+		return "", nil, &badField{"organisation", "is required"}
+	case utf8.RuneCountInString(organisation) > maxOrganisationLn || utf8.RuneCountInString(label) > maxOrganisationLn:
+		return "", nil, &badField{"organisation", "at most " + strconv.Itoa(maxOrganisationLn) + " characters (the label too)"}
+	}
+	if rate, err = keyLimit(f, "rate_per_minute"); err != nil {
+		return "", nil, err
+	}
+	if burst, err = keyLimit(f, "burst"); err != nil {
+		return "", nil, err
+	}
+	if burst > 0 && rate == 0 {
+		return "", nil, &badField{"burst", "a burst needs a rate limit"}
+	}
+	var text string
+	var key *intake.Key
+	by := staffFrom(ctx)
+	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		if text, key, err = s.Intake.Service.IssueKeyTx(ctx, tx, organisation, label, rate, burst); err != nil {
+			return err
+		}
+		// The key's text never reaches the audit trail: whoever reads the trail must not
+		// be able to submit as the organisation.
+		return s.audit(ctx, tx, by, "open311_key_issued", "open311_key", strconv.FormatInt(key.ID, 10),
+			map[string]any{"organisation": organisation, "label": label, "rate_per_minute": rate, "burst": burst})
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	return text, key, nil
+}
+
+// revokeOpen311Key revokes key id with its audit entry in one transaction, and at once in this
+// process; intake.ErrNotFound when no live key has that id.
+func (s *Server) revokeOpen311Key(ctx context.Context, id int64) error {
+	by := staffFrom(ctx)
+	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if err := s.Intake.Service.RevokeKeyTx(ctx, tx, id); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, by, "open311_key_revoked", "open311_key", strconv.FormatInt(id, 10), nil)
+	})
+	if err != nil {
+		return err
+	}
+	s.Intake.Service.ForgetKeys()
+	return nil
+}
+
 func (s *Server) postOpen311Key(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
 	f, err := readFields(w, r)
 	if err != nil {
 		s.refuse(w, r, http.StatusBadRequest, err.Error())
 		return
 	}
-	var rate, burst int
-	organisation, label := f.get("organisation"), f.get("label")
-	switch {
-	case organisation == "":
-		err = &badField{"organisation", "is required"}
-	case utf8.RuneCountInString(organisation) > maxOrganisationLn || utf8.RuneCountInString(label) > maxOrganisationLn:
-		err = &badField{"organisation", "at most " + strconv.Itoa(maxOrganisationLn) + " characters (the label too)"}
-	}
-	if err == nil {
-		rate, err = keyLimit(f, "rate_per_minute")
-	}
-	if err == nil {
-		burst, err = keyLimit(f, "burst")
-	}
-	if err == nil && burst > 0 && rate == 0 {
-		err = &badField{"burst", "a burst needs a rate limit"}
-	}
-	var text string
-	var key *intake.Key
-	if err == nil {
-		by := staffFrom(ctx)
-		err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-			var err error
-			if text, key, err = s.Intake.Service.IssueKeyTx(ctx, tx, organisation, label, rate, burst); err != nil {
-				return err
-			}
-			// The key's text never reaches the audit trail: whoever reads the trail must not
-			// be able to submit as the organisation.
-			return s.audit(ctx, tx, by, "open311_key_issued", "open311_key", strconv.FormatInt(key.ID, 10),
-				map[string]any{"organisation": organisation, "label": label, "rate_per_minute": rate, "burst": burst})
-		})
-	}
+	text, key, err := s.issueOpen311Key(r.Context(), f)
 	var bf *badField
 	switch {
 	case errors.As(err, &bf):
@@ -128,19 +154,12 @@ func (s *Server) postOpen311Key(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) postOpen311KeyRevoke(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
 		s.renderOpen311Keys(w, r, http.StatusBadRequest, &open311KeysPage{Error: "id: must be a positive whole number", Field: "id"})
 		return
 	}
-	by := staffFrom(ctx)
-	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		if err := s.Intake.Service.RevokeKeyTx(ctx, tx, id); err != nil {
-			return err
-		}
-		return s.audit(ctx, tx, by, "open311_key_revoked", "open311_key", strconv.FormatInt(id, 10), nil)
-	})
+	err = s.revokeOpen311Key(r.Context(), id)
 	switch {
 	case errors.Is(err, intake.ErrNotFound):
 		s.renderOpen311Keys(w, r, http.StatusNotFound, &open311KeysPage{Error: "id: no live key " + strconv.FormatInt(id, 10) + " (unknown or revoked already)", Field: "id"})
@@ -149,6 +168,5 @@ func (s *Server) postOpen311KeyRevoke(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	s.Intake.Service.ForgetKeys()
 	http.Redirect(w, r, "/admin/open311-keys?saved=1", http.StatusSeeOther)
 }
