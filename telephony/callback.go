@@ -19,6 +19,7 @@ import (
 var (
 	ErrCallbackBusy     = errors.New("callback task is being called or done")
 	ErrAgentUnavailable = errors.New("your phone is not registered")
+	ErrNoOutbound       = errors.New("no outbound gateway is configured for calls to citizens")
 )
 
 // Callbacks lists callback tasks, open ones oldest first (the citizen who waited longest
@@ -45,6 +46,9 @@ func (s *Server) Callbacks(ctx context.Context, status string, limit int) ([]Cal
 // are kept; a task goes back to open when the attempt fails and to done when the citizen
 // answers.
 func (s *Server) CallBack(ctx context.Context, id int64, ext string, staffID int64) (*CallbackTask, error) {
+	if s.cfg.Outbound == "" {
+		return nil, fmt.Errorf("call back %d: %w", id, ErrNoOutbound)
+	}
 	b, ok := s.reg.lookup(ext)
 	if !ok {
 		return nil, ErrAgentUnavailable
@@ -176,11 +180,7 @@ func (s *Server) dialCallback(t CallbackTask, b binding) string {
 func (s *Server) outbound(phone string) (sip.Uri, bool) {
 	gw := s.cfg.Outbound
 	if gw == "" {
-		var u sip.Uri
-		if err := sip.ParseUri(s.cfg.Transfers["110"], &u); err != nil {
-			return sip.Uri{}, false
-		}
-		gw = u.HostPort()
+		return sip.Uri{}, false
 	}
 	host, port, err := net.SplitHostPort(gw)
 	if err != nil {

@@ -45,8 +45,8 @@ type Config struct {
 	Hotline string
 	// Transfers maps a transfer target's name, such as "110" or "12315", to its SIP URI.
 	Transfers map[string]string
-	// Outbound is the SIP URI host:port through which citizens are called back; empty:
-	// the host of the "110" transfer target, which in the default setup is the trunk gateway.
+	// Outbound is the host:port of the gateway through which citizens are called back.
+	// Empty means none: callbacks are refused rather than sent to a guessed host.
 	Outbound string
 	// ACD tunes the call queue.
 	ACD acd.Config

@@ -135,6 +135,8 @@ func (s *Server) callsError(w http.ResponseWriter, r *http.Request, err error) {
 		s.refuse(w, r, http.StatusNotFound, err.Error())
 	case errors.Is(err, telephony.ErrUnknownTarget), errors.Is(err, telephony.ErrBadStatus):
 		s.refuse(w, r, http.StatusBadRequest, err.Error())
+	case errors.Is(err, telephony.ErrNoOutbound):
+		s.refuse(w, r, http.StatusConflict, "no outbound SIP gateway is configured (HOTLINE_SIP_OUTBOUND): citizens cannot be called back")
 	case errors.Is(err, telephony.ErrNotTransferable), errors.Is(err, telephony.ErrCallbackBusy),
 		errors.Is(err, telephony.ErrAgentUnavailable):
 		s.refuse(w, r, http.StatusConflict, err.Error())

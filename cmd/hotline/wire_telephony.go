@@ -18,7 +18,8 @@ func wireTelephony(ctx context.Context, a *app) error {
 		Addr:      cfg.SIPAddr,
 		Trunks:    cfg.SIPTrunks,
 		Realm:     cfg.SIPRealm,
-		Transfers: map[string]string{"110": cfg.Transfer110},
+		Transfers: cfg.TransferTargets,
+		Outbound:  cfg.SIPOutbound,
 		ACD:       acd.Config{MaxWait: noneIfZero(cfg.ACDMaxWait), WrapUp: noneIfZero(cfg.ACDWrapUp)},
 	}, telephony.Deps{DB: a.db, Org: a.org, Tickets: a.tickets, Log: a.log})
 	if err != nil {
