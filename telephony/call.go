@@ -138,6 +138,7 @@ func (s *Server) incoming(req *sip.Request, tx sip.ServerTransaction) {
 	if err != nil {
 		s.log.Error("enqueue call", "call_id", c.callID, "err", err)
 		dlg.Respond(500, "Server Internal Error", nil)
+		s.failed(c)
 		s.forgetLegs(c)
 		return
 	}
@@ -278,6 +279,10 @@ func (s *Server) ring(c *call, ext string) {
 	c.rec.AgentCallID = dc.InviteRequest.CallID().Value()
 	c.rec.AnsweredAt = &now
 	rec := c.snapshot()
+	if !gone && !c.finished {
+		// Put under c.mu, so that it is queued before the final record Finished puts.
+		s.writer.put(rec)
+	}
 	c.mu.Unlock()
 	s.mu.Lock()
 	s.legs[l.id] = l
@@ -286,7 +291,6 @@ func (s *Server) ring(c *call, ext string) {
 		s.hangup(c, nil)
 		return
 	}
-	s.writer.put(rec)
 	c.answered <- dc.InviteResponse.Body()
 	s.hub.publish(ext, Event{Type: "screenpop", CallID: rec.ID, Caller: rec.Caller, Extension: ext, At: now})
 }
@@ -534,6 +538,35 @@ func (s *Server) finishAll() {
 	for _, id := range ids {
 		s.queue.Hangup(id)
 	}
+	// A call the queue never knew, because its INVITE arrived as the server stopped, or
+	// whose end the queue is still reporting, gets its final record here all the same.
+	s.mu.Lock()
+	left := make([]*call, 0, len(s.calls))
+	for _, c := range s.calls {
+		left = append(left, c)
+	}
+	s.mu.Unlock()
+	for _, c := range left {
+		s.failed(c)
+	}
+}
+
+// failed writes the final record of a call that ended outside the queue: it could not be
+// queued, or the server stopped first.
+func (s *Server) failed(c *call) {
+	s.mu.Lock()
+	delete(s.calls, c.callID)
+	s.mu.Unlock()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.finished {
+		return
+	}
+	c.finished = true
+	now := s.clock.Now()
+	c.rec.Outcome = OutcomeFailed
+	c.rec.EndedAt = &now
+	s.writer.put(c.snapshot())
 }
 
 // switchboard is the Server seen by the queue: the acd.Switch implementation.
@@ -627,8 +660,8 @@ func (sb *switchboard) Finished(r acd.CallRecord) {
 	}
 	rec.Offers = offersJSON(r.Offers)
 	out := c.snapshot()
-	c.mu.Unlock()
 	s.writer.put(out)
+	c.mu.Unlock()
 	if out.Outcome != string(acd.OutcomeAnswered) && out.Outcome != OutcomeTransferred {
 		s.log.Info("missed call", "call_id", r.CallID, "caller", tickets.MaskPhone(out.Caller), "outcome", out.Outcome)
 	}

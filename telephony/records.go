@@ -182,11 +182,14 @@ func writeRecords(ctx context.Context, db bun.IDB, rows []*Record) error {
 	return runInTx(ctx, db, func(ctx context.Context, tx bun.IDB) error {
 		_, err := tx.NewInsert().Model(&rows).
 			On("CONFLICT (id) DO UPDATE").
-			Set("extension = EXCLUDED.extension, outcome = EXCLUDED.outcome, answered_at = EXCLUDED.answered_at, " +
-				"ended_at = EXCLUDED.ended_at, queue_wait_ms = EXCLUDED.queue_wait_ms, ring_ms = EXCLUDED.ring_ms, " +
-				"talk_ms = EXCLUDED.talk_ms, agent_call_id = EXCLUDED.agent_call_id, " +
-				"transfer_target = EXCLUDED.transfer_target, offers = EXCLUDED.offers, " +
+			Set("extension = EXCLUDED.extension, outcome = EXCLUDED.outcome, answered_at = EXCLUDED.answered_at, "+
+				"ended_at = EXCLUDED.ended_at, queue_wait_ms = EXCLUDED.queue_wait_ms, ring_ms = EXCLUDED.ring_ms, "+
+				"talk_ms = EXCLUDED.talk_ms, agent_call_id = EXCLUDED.agent_call_id, "+
+				"transfer_target = EXCLUDED.transfer_target, offers = EXCLUDED.offers, "+
 				"ticket_id = COALESCE(EXCLUDED.ticket_id, cr.ticket_id)").
+			// Snapshots of a call are put from several goroutines; one taken while the call
+			// was in progress must never replace the call's final record.
+			Where("cr.outcome = ? OR EXCLUDED.outcome <> ?", OutcomeInProgress, OutcomeInProgress).
 			Exec(ctx)
 		if err != nil {
 			return fmt.Errorf("upsert %d call records: %w", len(rows), err)
