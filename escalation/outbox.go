@@ -2,6 +2,7 @@ package escalation
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"sync"
 	"time"
@@ -88,14 +89,69 @@ func (s *Service) citizenSMS(phone, kind, text string, ticketID int64, now time.
 		CreatedAt: now, Status: "pending", NextAttemptAt: now}}
 }
 
+// insertNotificationsSQL writes outbox rows sent as one array per column: one statement text
+// for any number of rows, values in binary, so a sweep's thousands of rows cost little more
+// than the inserts themselves.
+const insertNotificationsSQL = `
+INSERT INTO notifications (channel, staff_id, address, ticket_id, action_id, kind, subject, body, created_at,
+                           status, next_attempt_at)
+SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::text[],
+                     $8::text[], $9::timestamptz[], $10::text[], $11::timestamptz[])`
+
+// insertNotifications queues outbox rows in db's transaction. It does not fill in their IDs:
+// nobody reads them back, the worker claims rows from the table.
 func insertNotifications(ctx context.Context, db bun.IDB, ns []*Notification) error {
-	for len(ns) > 0 {
-		n := min(len(ns), 2000)
-		part := ns[:n]
-		if _, err := db.NewInsert().Model(&part).Returning("id").Exec(ctx); err != nil {
-			return fmt.Errorf("queue notifications: %w", err)
-		}
-		ns = ns[n:]
+	if len(ns) == 0 {
+		return nil
+	}
+	n := len(ns)
+	var (
+		channel = make([]string, n)
+		staff   = make([]*int64, n)
+		addr    = make([]string, n)
+		ticket  = make([]*int64, n)
+		action  = make([]*int64, n)
+		kind    = make([]string, n)
+		subject = make([]string, n)
+		body    = make([]string, n)
+		created = make([]time.Time, n)
+		status  = make([]string, n)
+		next    = make([]time.Time, n)
+	)
+	for i, x := range ns {
+		channel[i], staff[i], addr[i], ticket[i], action[i] = x.Channel, x.StaffID, x.Address, x.TicketID, x.ActionID
+		kind[i], subject[i], body[i], created[i], status[i], next[i] = x.Kind, x.Subject, x.Body, x.CreatedAt, x.Status, x.NextAttemptAt
+	}
+	raw := rawSQL(db)
+	if raw == nil {
+		return fmt.Errorf("queue notifications: no database/sql handle in %T", db)
+	}
+	if _, err := raw.ExecContext(ctx, insertNotificationsSQL, channel, staff, addr, ticket, action, kind, subject, body,
+		created, status, next); err != nil {
+		return fmt.Errorf("queue %d notifications: %w", n, err)
+	}
+	return nil
+}
+
+// sqlRunner is what database/sql's DB, Conn and Tx share.
+type sqlRunner interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// rawSQL is db's database/sql handle (nil for an unknown bun.IDB), for statements with real $n
+// parameters: bun would spell the arguments out in the SQL text, while the pgx driver sends Go
+// slices as binary arrays.
+func rawSQL(db bun.IDB) sqlRunner {
+	switch v := db.(type) {
+	case bun.Tx:
+		return v.Tx
+	case *bun.Tx:
+		return v.Tx
+	case bun.Conn:
+		return v.Conn
+	case *bun.DB:
+		return v.DB
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -76,7 +77,9 @@ func (a *actionRow) key() actionKey {
 // Sweep runs one sweep as if the time were now: it first brings the clocks of every ticket
 // changed since the last sweep up to date, then applies every warning and escalation due at
 // now. Each batch of actions commits with its timeline events and outbox rows; emit is called
-// for each action after its batch committed, so what is emitted has happened.
+// for each action after its batch committed, so what is emitted has happened. Once a batch
+// comes back full, further batches run side by side on their own connections (Workers): the
+// claims skip each other's locked clocks, so they share the work without waiting.
 func (s *Service) Sweep(ctx context.Context, now time.Time, emit func(Action)) (int, error) {
 	if _, err := s.Plan(ctx); err != nil {
 		return 0, err
@@ -85,32 +88,59 @@ func (s *Service) Sweep(ctx context.Context, now time.Time, emit func(Action)) (
 	if err != nil {
 		return 0, err
 	}
-	total := 0
-	for {
-		var done []Action
-		var n int
-		err := s.retry(ctx, func() error {
-			done = nil
-			var err error
-			n, err = s.actBatch(ctx, now, dir, &done)
-			return err
-		})
-		if err != nil {
-			return total, fmt.Errorf("sweep: %w", err)
-		}
-		for _, a := range done {
+	var (
+		mu    sync.Mutex // serialises emit and total
+		total int
+	)
+	// batches runs batches until one claims nothing; full reports the first full batch.
+	batches := func(full func()) error {
+		for {
+			var done []Action
+			var n int
+			err := s.retry(ctx, func() error {
+				done = nil
+				var err error
+				n, err = s.actBatch(ctx, now, dir, &done)
+				return err
+			})
+			if err != nil {
+				return fmt.Errorf("sweep: %w", err)
+			}
+			mu.Lock()
 			if emit != nil {
-				emit(a)
+				for _, a := range done {
+					emit(a)
+				}
+			}
+			total += len(done)
+			mu.Unlock()
+			if len(done) > 0 {
+				s.hub.Queued()
+			}
+			if n == 0 {
+				return nil
+			}
+			if n >= s.opt.Batch && full != nil {
+				full()
+				full = nil
 			}
 		}
-		total += len(done)
-		if len(done) > 0 {
-			s.hub.Queued()
-		}
-		if n == 0 {
-			return total, nil
-		}
 	}
+	// A sweep with little to do stays on one connection; helpers join once there is more
+	// than a batch.
+	var wg sync.WaitGroup
+	errs := make(chan error, s.opt.Workers)
+	err = batches(func() {
+		for range s.opt.Workers - 1 {
+			wg.Go(func() { errs <- batches(nil) })
+		}
+	})
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		err = cmp.Or(err, e)
+	}
+	return total, err
 }
 
 // retry runs fn again when PostgreSQL aborted it for a deadlock or a serialization failure,
@@ -255,7 +285,11 @@ func (s *Service) planBatch(ctx context.Context, dir *directory, batch int) (int
 // outbox rows, and advances them, in one transaction. It returns how many clocks it claimed.
 func (s *Service) actBatch(ctx context.Context, now time.Time, dir *directory, out *[]Action) (int, error) {
 	claimed := 0
+	var tm batchTimes
+	begin := time.Now()
 	err := s.runTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		tm = batchTimes{}
+		mark := time.Now()
 		var rows []struct {
 			TicketID     int64      `bun:"ticket_id"`
 			Clock        string     `bun:"clock"`
@@ -281,6 +315,8 @@ func (s *Service) actBatch(ctx context.Context, now time.Time, dir *directory, o
 			return wrap("claim due clocks", err)
 		}
 		claimed = len(rows)
+		tm.claim = time.Since(mark)
+		mark = time.Now()
 		if claimed == 0 {
 			return nil
 		}
@@ -289,7 +325,7 @@ func (s *Service) actBatch(ctx context.Context, now time.Time, dir *directory, o
 			stale    []int64
 			drops    []clockRow
 			actions  []*actionRow
-			contexts = map[actionKey]int{} // action key → row index
+			contexts = make(map[actionKey]int, len(rows)) // action key → row index
 		)
 		for i := range rows {
 			r := &rows[i]
@@ -330,24 +366,19 @@ func (s *Service) actBatch(ctx context.Context, now time.Time, dir *directory, o
 			c.NextAt = s.nextAt(r.StartedAt, r.Due, r.Clock, c.Stage, top)
 			updates = append(updates, c)
 		}
+		tm.decide = time.Since(mark)
+		mark = time.Now()
 		// Only the actions the unique key lets in are told about; a conflict means another
 		// sweep already did it, whatever the state of this one's clock row.
-		var inserted []actionRow
-		for len(actions) > 0 {
-			part := actions[:min(len(actions), 2000)]
-			actions = actions[len(part):]
-			var got []actionRow
-			err := tx.NewInsert().Model(&part).On("CONFLICT (ticket_id, clock, notice_id, due, level) DO NOTHING").
-				Returning("id, ticket_id, clock, notice_id, due, level, action, department_id, at").Scan(ctx, &got)
-			if err != nil {
-				return wrap("record actions", err)
-			}
-			inserted = append(inserted, got...)
+		inserted, err := insertActions(ctx, tx, actions, now)
+		if err != nil {
+			return err
 		}
-		var events []*tickets.Event
+		tm.actions = time.Since(mark)
+		mark = time.Now()
+		events := make([]*tickets.Event, 0, len(inserted))
 		var notes []*Notification
-		for i := range inserted {
-			a := &inserted[i]
+		for _, a := range inserted {
 			r := &rows[contexts[a.key()]]
 			notice := ""
 			if r.NoticeNumber != nil {
@@ -373,19 +404,23 @@ func (s *Service) actBatch(ctx context.Context, now time.Time, dir *directory, o
 			*out = append(*out, Action{Ticket: r.Number, Clock: a.Clock, Action: a.Action, Level: a.Level, Due: a.Due.In(s.loc),
 				At: now.In(s.loc), Notice: notice, Department: dir.deptCode(a.DepartmentID), Recipients: names})
 		}
-		if err := tickets.AppendEvents(ctx, tx, events); err != nil {
+		tm.describe = time.Since(mark)
+		mark = time.Now()
+		if err := tickets.AppendEventsTx(ctx, tx, events); err != nil {
 			return err
 		}
+		tm.events = time.Since(mark)
+		mark = time.Now()
 		if err := insertNotifications(ctx, tx, notes); err != nil {
 			return err
 		}
-		for len(updates) > 0 {
-			part := updates[:min(len(updates), 2000)]
-			updates = updates[len(part):]
-			if _, err := tx.NewUpdate().Model(&part).Column("stage", "next_at").Bulk().Exec(ctx); err != nil {
-				return wrap("advance clocks", err)
-			}
+		tm.notes = time.Since(mark)
+		mark = time.Now()
+		if err := advanceClocks(ctx, tx, updates); err != nil {
+			return err
 		}
+		tm.clocks = time.Since(mark)
+		mark = time.Now()
 		for _, c := range drops {
 			if _, err := tx.NewDelete().Model(&c).WherePK().Exec(ctx); err != nil {
 				return wrap("drop answered notice clock", err)
@@ -401,13 +436,111 @@ func (s *Service) actBatch(ctx context.Context, now time.Time, dir *directory, o
 			return cmp.Or(strings.Compare(a.Ticket, b.Ticket), strings.Compare(a.Clock, b.Clock),
 				strings.Compare(a.Notice, b.Notice), cmp.Compare(a.Level, b.Level))
 		})
+		tm.rest = time.Since(mark)
+		mark = time.Now()
 		return nil
 	})
 	if err != nil {
 		*out = nil
+		return claimed, err
 	}
-	return claimed, err
+	if claimed > 0 {
+		total := time.Since(begin)
+		s.log.DebugContext(ctx, "sweep batch", "clocks", claimed, "actions", len(*out), "total_ms", msOf(total),
+			"claim_ms", msOf(tm.claim), "decide_ms", msOf(tm.decide), "actions_ms", msOf(tm.actions),
+			"describe_ms", msOf(tm.describe), "events_ms", msOf(tm.events), "notifications_ms", msOf(tm.notes),
+			"clocks_ms", msOf(tm.clocks), "rest_ms", msOf(tm.rest),
+			"commit_ms", msOf(total-tm.claim-tm.decide-tm.actions-tm.describe-tm.events-tm.notes-tm.clocks-tm.rest))
+	}
+	return claimed, nil
 }
+
+// batchTimes is where a sweep batch's time went, logged at debug level so that a slow sweep
+// can be read without a profiler. commit is what is left: BEGIN, COMMIT and the WAL flush.
+type batchTimes struct {
+	claim, decide, actions, describe, events, notes, clocks, rest time.Duration
+}
+
+func msOf(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// insertActionsSQL records actions sent as one array per column; the unique key lets each
+// (ticket, clock, notice, deadline, level) in once, and RETURNING names those that got in.
+const insertActionsSQL = `
+INSERT INTO escalation_actions (ticket_id, clock, notice_id, due, level, action, department_id, at)
+SELECT u.ticket_id, u.clock, u.notice_id, u.due, u.level, u.action, u.department_id, $8
+FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::timestamptz[], $5::int[], $6::text[], $7::bigint[])
+     WITH ORDINALITY AS u(ticket_id, clock, notice_id, due, level, action, department_id, ord)
+ORDER BY u.ord
+ON CONFLICT (ticket_id, clock, notice_id, due, level) DO NOTHING
+RETURNING id, ticket_id, clock, notice_id, due, level`
+
+// insertActions records actions and returns those the unique key let in, with their IDs.
+func insertActions(ctx context.Context, tx bun.Tx, actions []*actionRow, now time.Time) ([]*actionRow, error) {
+	if len(actions) == 0 {
+		return nil, nil
+	}
+	n := len(actions)
+	var (
+		ticket = make([]int64, n)
+		clock  = make([]string, n)
+		notice = make([]int64, n)
+		due    = make([]time.Time, n)
+		level  = make([]int32, n)
+		action = make([]string, n)
+		dept   = make([]*int64, n)
+		byKey  = make(map[actionKey]*actionRow, n)
+	)
+	for i, a := range actions {
+		ticket[i], clock[i], notice[i], due[i], level[i], action[i], dept[i] = a.TicketID, a.Clock, a.NoticeID, a.Due, int32(a.Level), a.Action, a.DepartmentID
+		byKey[a.key()] = a
+	}
+	rows, err := tx.Tx.QueryContext(ctx, insertActionsSQL, ticket, clock, notice, due, level, action, dept, now)
+	if err != nil {
+		return nil, wrap("record actions", err)
+	}
+	defer rows.Close()
+	in := make([]*actionRow, 0, n)
+	for rows.Next() {
+		var k actionRow
+		if err := rows.Scan(&k.ID, &k.TicketID, &k.Clock, &k.NoticeID, &k.Due, &k.Level); err != nil {
+			return nil, wrap("record actions", err)
+		}
+		a, ok := byKey[k.key()]
+		if !ok {
+			return nil, fmt.Errorf("record actions: %d/%s/%d/%d returned but not asked for", k.TicketID, k.Clock, k.NoticeID, k.Level)
+		}
+		a.ID = k.ID
+		in = append(in, a)
+	}
+	return in, wrap("record actions", rows.Err())
+}
+
+// advanceClocksSQL sets the stage and next look of many clocks at once, sent as arrays.
+const advanceClocksSQL = `
+UPDATE escalation_clocks AS c SET stage = u.stage, next_at = u.next_at
+FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::int[], $5::timestamptz[])
+     AS u(ticket_id, clock, notice_id, stage, next_at)
+WHERE c.ticket_id = u.ticket_id AND c.clock = u.clock AND c.notice_id = u.notice_id`
+
+func advanceClocks(ctx context.Context, tx bun.Tx, cs []clockRow) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	n := len(cs)
+	var (
+		ticket = make([]int64, n)
+		clock  = make([]string, n)
+		notice = make([]int64, n)
+		stage  = make([]int32, n)
+		next   = make([]*time.Time, n)
+	)
+	for i, c := range cs {
+		ticket[i], clock[i], notice[i], stage[i], next[i] = c.TicketID, c.Clock, c.NoticeID, int32(c.Stage), c.NextAt
+	}
+	_, err := tx.Tx.ExecContext(ctx, advanceClocksSQL, ticket, clock, notice, stage, next)
+	return wrap("advance clocks", err)
+}
+
 
 func sameDept(a, b *int64) bool {
 	if a == nil || b == nil {
