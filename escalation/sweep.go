@@ -541,7 +541,6 @@ func advanceClocks(ctx context.Context, tx bun.Tx, cs []clockRow) error {
 	return wrap("advance clocks", err)
 }
 
-
 func sameDept(a, b *int64) bool {
 	if a == nil || b == nil {
 		return a == nil && b == nil
