@@ -16,16 +16,20 @@ import (
 )
 
 // withTelephony gives the staff env a SIP front end on a free loopback port, with agent1
-// on extension 1001.
-func withTelephony(t *testing.T, e *staffEnv) *telephony.Server {
+// on extension 1001; opts adjust its configuration.
+func withTelephony(t *testing.T, e *staffEnv, opts ...func(*telephony.Config)) *telephony.Server {
 	t.Helper()
 	ctx := context.Background()
 	if _, err := e.db.NewUpdate().Table("staff").Set("sip_extension = '1001', sip_ha1 = ?", org.DigestHA1("1001", "hotline", "demo-sip")).
 		Where("username = 'agent1'").Exec(ctx); err != nil {
 		t.Fatal(err)
 	}
-	tel, err := telephony.New(telephony.Config{Addr: "127.0.0.1:0", Realm: "hotline",
-		Trunks: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, Transfers: map[string]string{"110": "sip:110@127.0.0.1:9"}},
+	cfg := telephony.Config{Addr: "127.0.0.1:0", Realm: "hotline",
+		Trunks: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, Transfers: map[string]string{"110": "sip:110@127.0.0.1:9"}}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	tel, err := telephony.New(cfg,
 		telephony.Deps{DB: e.db, Org: e.org, Tickets: e.tickets, Log: slog.New(slog.NewTextHandler(testLogOut, nil))})
 	if err != nil {
 		t.Fatal(err)
