@@ -122,7 +122,7 @@ func TestSIPpReferTransferTo110(t *testing.T) {
 	ts := newTestServer(t, func(c *Config) { c.Transfers = map[string]string{"110": "sip:110@127.0.0.1:" + strconv.Itoa(pport)} })
 	police := startSipp(t, "police.xml", pport, "")
 	aport := freePort(t)
-	agent := startSipp(t, "agent_refer.xml", aport, "", "-d", "300")
+	agent := startSipp(t, "agent_refer.xml", aport, "", "-d", "300", "target", "110")
 	ts.register(t, "1001", "demo-sip", aport, 200)
 	ts.runSipp(t, "caller_transfer.xml", "caller", "13800138000", "-d", "500")
 	agent.wait(t)
@@ -133,4 +133,23 @@ func TestSIPpReferTransferTo110(t *testing.T) {
 	if a := ts.Agent("1001"); a.State == "talking" {
 		t.Fatalf("agent not released after the transfer: %+v", a)
 	}
+}
+
+// REFER works for any configured hotline, here the market regulator's 12315, as it does for 110.
+func TestSIPpReferTransferToConfiguredHotline(t *testing.T) {
+	t.Parallel()
+	port := freePort(t)
+	ts := newTestServer(t, func(c *Config) {
+		c.Transfers = map[string]string{"110": "sip:110@127.0.0.1:9", "12315": "sip:12315@127.0.0.1:" + strconv.Itoa(port)}
+	})
+	consumer := startSipp(t, "police.xml", port, "")
+	aport := freePort(t)
+	agent := startSipp(t, "agent_refer.xml", aport, "", "-d", "300", "target", "12315")
+	ts.register(t, "1001", "demo-sip", aport, 200)
+	ts.runSipp(t, "caller_transfer.xml", "caller", "13800138000", "-d", "500")
+	agent.wait(t)
+	consumer.wait(t)
+	ts.waitCalls(t, "a transferred call", func(rs []Record) bool {
+		return len(rs) == 1 && rs[0].Outcome == "transferred" && rs[0].TransferTarget == "12315" && rs[0].Extension == "1001"
+	})
 }
