@@ -263,22 +263,48 @@ func (s *Service) planBatch(ctx context.Context, dir *directory, batch int) (int
 				return wrap("drop stopped clock", err)
 			}
 		}
-		for len(upserts) > 0 {
-			part := upserts[:min(len(upserts), 2000)]
-			upserts = upserts[len(part):]
-			_, err := tx.NewInsert().Model(&part).
-				On("CONFLICT (ticket_id, clock, notice_id) DO UPDATE").
-				Set("department_id = EXCLUDED.department_id, started_at = EXCLUDED.started_at, due = EXCLUDED.due").
-				Set("stage = EXCLUDED.stage, next_at = EXCLUDED.next_at, ticket_version = EXCLUDED.ticket_version").
-				Where("c.ticket_version <= EXCLUDED.ticket_version").Exec(ctx)
-			if err != nil {
-				return wrap("save clocks", err)
-			}
+		if err := saveClocks(ctx, tx, upserts); err != nil {
+			return err
 		}
-		_, err = tx.NewDelete().Table("escalation_dirty").Where("id IN (?)", bun.In(dirtyIDs)).Exec(ctx)
+		_, err = tx.Tx.ExecContext(ctx, "DELETE FROM escalation_dirty WHERE id = ANY($1::bigint[])", dirtyIDs)
 		return wrap("clear changed tickets", err)
 	})
 	return n, err
+}
+
+// saveClocksSQL upserts clock rows sent as one array per column; a row only ever moves to a
+// newer version of its ticket, so a slower planner holding an older read cannot undo a newer one.
+const saveClocksSQL = `
+INSERT INTO escalation_clocks AS c (ticket_id, clock, notice_id, department_id, started_at, due, stage, next_at, ticket_version)
+SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::timestamptz[], $6::timestamptz[],
+                     $7::int[], $8::timestamptz[], $9::int[])
+ON CONFLICT (ticket_id, clock, notice_id) DO UPDATE
+SET department_id = EXCLUDED.department_id, started_at = EXCLUDED.started_at, due = EXCLUDED.due,
+    stage = EXCLUDED.stage, next_at = EXCLUDED.next_at, ticket_version = EXCLUDED.ticket_version
+WHERE c.ticket_version <= EXCLUDED.ticket_version`
+
+func saveClocks(ctx context.Context, tx bun.Tx, cs []clockRow) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	n := len(cs)
+	var (
+		ticket  = make([]int64, n)
+		clock   = make([]string, n)
+		notice  = make([]int64, n)
+		dept    = make([]*int64, n)
+		started = make([]time.Time, n)
+		due     = make([]time.Time, n)
+		stage   = make([]int32, n)
+		next    = make([]*time.Time, n)
+		version = make([]int32, n)
+	)
+	for i, c := range cs {
+		ticket[i], clock[i], notice[i], dept[i], started[i] = c.TicketID, c.Clock, c.NoticeID, c.DepartmentID, c.StartedAt
+		due[i], stage[i], next[i], version[i] = c.Due, int32(c.Stage), c.NextAt, int32(c.TicketVersion)
+	}
+	_, err := tx.Tx.ExecContext(ctx, saveClocksSQL, ticket, clock, notice, dept, started, due, stage, next, version)
+	return wrap("save clocks", err)
 }
 
 // actBatch claims up to one batch of clocks due at now, applies their actions with events and
