@@ -153,3 +153,17 @@ func TestSIPpReferTransferToConfiguredHotline(t *testing.T) {
 		return len(rs) == 1 && rs[0].Outcome == "transferred" && rs[0].TransferTarget == "12315" && rs[0].Extension == "1001"
 	})
 }
+
+// REFER to a number that is not a configured target is refused 403 and the call goes on.
+func TestSIPpReferToUnknownTargetRefused(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	aport := freePort(t)
+	agent := startSipp(t, "agent_refer_refused.xml", aport, "", "-d", "100", "target", "12315")
+	ts.register(t, "1001", "demo-sip", aport, 200)
+	ts.runSipp(t, "caller_wait_bye.xml", "caller", "13800138000")
+	agent.wait(t)
+	ts.waitCalls(t, "an answered call", func(rs []Record) bool {
+		return len(rs) == 1 && rs[0].Outcome == "answered" && rs[0].TransferTarget == "" && rs[0].EndedAt != nil
+	})
+}
