@@ -364,3 +364,51 @@ func TestCallsCallbackWithoutOutbound(t *testing.T) {
 		t.Fatalf("callback without outbound: %d %s", r.Status, r.Body)
 	}
 }
+
+// A callback whose citizen is busy keeps the attempt and its result, and the task goes back
+// to open for another try.
+func TestCallsSIPpCallbackBusy(t *testing.T) {
+	e := newStaffEnv(t)
+	citizen := udpPort(t)
+	tel := withTelephony(t, e, func(c *telephony.Config) { c.Outbound = fmt.Sprintf("127.0.0.1:%d", citizen) })
+	agent := e.token("agent1")
+	ctx := context.Background()
+	var id int64
+	if err := e.db.NewRaw(`WITH c AS (INSERT INTO call_records (id, caller, dialled, extension, outcome, started_at, ended_at, caller_call_id)
+		VALUES (gen_random_uuid(), '13700137002', '12345', '', 'max_wait', now(), now(), 'cid-busy') RETURNING id)
+		INSERT INTO callback_tasks (call_id, phone, status, created_at, updated_at)
+		SELECT id, '13700137002', 'open', now(), now() FROM c RETURNING id`).Scan(ctx, &id); err != nil {
+		t.Fatal(err)
+	}
+	citizenPhone := sipp(t, "citizen_busy.xml", citizen, "")
+	phone := udpPort(t)
+	agentPhone := sipp(t, "agent_answer.xml", phone, "")
+	registerPhone(t, tel, "1001", phone)
+	events := e.agentEvents(t, agent)
+
+	if r := e.do(nil, "POST", fmt.Sprintf("/api/v1/callbacks/%d/call", id), nil, agent); r.Status != http.StatusAccepted {
+		t.Fatalf("call back: %d %s", r.Status, r.Body)
+	}
+	if ev := nextEvent(t, events, "callback"); ev.Data["result"] != "busy" {
+		t.Fatalf("callback event: %v", ev.Data)
+	}
+	citizenPhone.wait(t)
+	agentPhone.wait(t)
+	var task struct {
+		Status     string `bun:"status"`
+		Attempts   int    `bun:"attempts"`
+		LastResult string `bun:"last_result"`
+	}
+	if err := e.db.NewSelect().Table("callback_tasks").Column("status", "attempts", "last_result").
+		Where("id = ?", id).Scan(ctx, &task); err != nil {
+		t.Fatal(err)
+	}
+	if task.Status != "open" || task.Attempts != 1 || task.LastResult != "busy" {
+		t.Fatalf("task after a busy callback: %+v", task)
+	}
+	var results []string
+	if err := e.db.NewSelect().Table("callback_attempts").Column("result").Where("task_id = ?", id).Scan(ctx, &results); err != nil ||
+		len(results) != 1 || results[0] != "busy" {
+		t.Fatalf("attempts: %v %v", results, err)
+	}
+}
