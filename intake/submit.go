@@ -1,7 +1,6 @@
 package intake
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -15,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/uptrace/bun"
 
+	"github.com/hotline-city/hotline/internal/filetype"
 	"github.com/hotline-city/hotline/tickets"
 )
 
@@ -59,17 +59,7 @@ type Receipt struct {
 }
 
 // SniffPhoto returns the image type of data from its first bytes, whatever the sender said.
-func SniffPhoto(data []byte) (string, bool) {
-	switch {
-	case bytes.HasPrefix(data, []byte{0xFF, 0xD8, 0xFF}):
-		return "image/jpeg", true
-	case bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")):
-		return "image/png", true
-	case len(data) >= 12 && bytes.Equal(data[:4], []byte("RIFF")) && bytes.Equal(data[8:12], []byte("WEBP")):
-		return "image/webp", true
-	}
-	return "", false
-}
+func SniffPhoto(data []byte) (string, bool) { return filetype.Image(data) }
 
 // PersonName joins a given and a family name the way the name is written: family name first
 // and no space for Chinese, "first last" otherwise.

@@ -36,10 +36,10 @@ func (s *Server) routesAPI() {
 		"department*", "co_handlers", "profile", "priority", "text", "version")
 	s.handleAPI("POST /api/v1/tickets/{number}/accept", rolesDept, "Accept (签收)", s.ticketAction(tickets.ActAccept), "text", "version")
 	s.handleAPI("POST /api/v1/tickets/{number}/return", rolesDept, "Return (退单) with a reason", s.ticketAction(tickets.ActReturn), "text*", "version")
-	s.handleAPI("POST /api/v1/tickets/{number}/feedback", rolesDept, "Record feedback to the citizen (反馈)", s.ticketAction(tickets.ActFeedback), "text*", "version")
+	s.handleAPI("POST /api/v1/tickets/{number}/feedback", rolesDept, "Record feedback to the citizen (反馈); multipart/form-data may carry files as attachments, as for resolve", s.ticketAction(tickets.ActFeedback), "text*", "attachments", "version")
 	s.handleAPI("POST /api/v1/tickets/{number}/notes", nil, "Add an internal note", s.ticketAction(tickets.ActNote), "text*", "version")
 	s.handleAPI("POST /api/v1/tickets/{number}/co-reply", rolesDept, "A co-handling department's reply (协办意见)", s.ticketAction(tickets.ActCoReply), "text*", "version")
-	s.handleAPI("POST /api/v1/tickets/{number}/resolve", rolesDept, "Resolve (办结) with the result", s.ticketAction(tickets.ActResolve), "text*", "attachments", "version")
+	s.handleAPI("POST /api/v1/tickets/{number}/resolve", rolesDept, "Resolve (办结) with the result; multipart/form-data may carry up to 3 files (PDF, JPEG, PNG, WebP, DOCX; 10 MB each) as attachments", s.ticketAction(tickets.ActResolve), "text*", "attachments", "version")
 	s.handleAPI("POST /api/v1/tickets/{number}/close", rolesCentre, "Close (结案) a resolved ticket", s.ticketAction(tickets.ActClose), "text", "version")
 	s.handleAPI("POST /api/v1/tickets/{number}/reopen", rolesCentre, "Reopen (重办) with a reason", s.ticketAction(tickets.ActReopen), "text*", "version")
 	s.handleAPI("POST /api/v1/tickets/{number}/answer", rolesCentre, "Answer a consultation directly (直接答复), optionally from a knowledge article", s.ticketAction(tickets.ActAnswer), "text", "article", "version")
@@ -94,6 +94,8 @@ type ticketView struct {
 	Due         *time.Time       `json:"due,omitempty"`
 	Actions     []tickets.Action `json:"actions"`
 	Events      []tickets.Event  `json:"events,omitempty"`
+	// Attachments are the files departments sent with their results and feedback.
+	Attachments []attachmentMeta `json:"attachments,omitempty"`
 }
 
 // viewTicket prepares t for st.
@@ -331,6 +333,10 @@ func (s *Server) getTicket(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
+	if v.Attachments, err = s.attachments(ctx, t.ID); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
 	writeJSON(w, http.StatusOK, v)
 }
 
@@ -348,17 +354,27 @@ func actInput(f fields) (tickets.ActInput, error) {
 			break
 		}
 	}
-	if atts := f.list("attachments"); len(atts) > 0 {
-		in.Data = map[string]any{"attachments": atts}
+	// Attachments are files, sent as multipart/form-data; a list of names would record files
+	// nobody can open. (A browser sends an empty value when no file was chosen.)
+	if len(f.list("attachments")) > 0 {
+		return in, &badField{"attachments", "send the files themselves as multipart/form-data"}
 	}
 	return in, nil
 }
 
 // doAction runs action a on ticket number for the signed-in account.
 func (s *Server) doAction(ctx context.Context, a tickets.Action, number string, f fields) (*tickets.Ticket, error) {
+	return s.doActionFiles(ctx, a, number, f, nil)
+}
+
+// doActionFiles is doAction with the files sent with a resolve or a feedback.
+func (s *Server) doActionFiles(ctx context.Context, a tickets.Action, number string, f fields, files []upload) (*tickets.Ticket, error) {
 	in, err := actInput(f)
 	if err != nil {
 		return nil, err
+	}
+	if len(files) > 0 {
+		return s.actWithAttachments(ctx, a, number, in, files)
 	}
 	actor := actorFrom(ctx)
 	svc := s.Tickets
@@ -400,9 +416,9 @@ func (s *Server) doAction(ctx context.Context, a tickets.Action, number string, 
 func (s *Server) ticketAction(a tickets.Action) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
-		f, err := readFields(w, r)
+		f, files, err := readActionFields(w, r, a)
 		if err != nil {
-			writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+			s.apiError(w, r, err)
 			return
 		}
 		number := r.PathValue("number")
@@ -411,7 +427,7 @@ func (s *Server) ticketAction(a tickets.Action) http.HandlerFunc {
 			s.apiError(w, r, err)
 			return
 		}
-		if _, err := s.doAction(ctx, a, number, f); err != nil {
+		if _, err := s.doActionFiles(ctx, a, number, f, files); err != nil {
 			s.apiError(w, r, err)
 			return
 		}
@@ -423,6 +439,24 @@ func (s *Server) ticketAction(a tickets.Action) http.HandlerFunc {
 		}
 		writeJSON(w, http.StatusOK, s.viewTicket(staffFrom(ctx), t))
 	}
+}
+
+// readActionFields reads an action's fields and, for resolve and feedback, the files sent with
+// it (multipart field "attachments").
+func readActionFields(w http.ResponseWriter, r *http.Request, a tickets.Action) (fields, []upload, error) {
+	limit := int64(maxBody)
+	if attachable(a) {
+		limit = maxAttachBody
+	}
+	f, err := readFieldsLimit(w, r, limit)
+	if err != nil {
+		if attachable(a) {
+			return nil, nil, &badField{"attachments", err.Error()}
+		}
+		return nil, nil, &badField{"body", err.Error()}
+	}
+	files, err := readUploads(r, a)
+	return f, files, err
 }
 
 // revealPhone shows st the caller's full number of ticket number and writes why on the

@@ -21,7 +21,13 @@ type fields url.Values
 // readFields reads a form-encoded, multipart or JSON body (and the query string). A JSON body
 // must be one object of strings, numbers, booleans, nulls or arrays of those.
 func readFields(w http.ResponseWriter, r *http.Request) (fields, error) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	return readFieldsLimit(w, r, maxBody)
+}
+
+// readFieldsLimit is readFields for a body of up to limit bytes: actions that take files read
+// more. Files stay in r.MultipartForm (in memory up to maxBody, on disk beyond).
+func readFieldsLimit(w http.ResponseWriter, r *http.Request, limit int64) (fields, error) {
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if ct == "application/json" {
 		var obj map[string]any

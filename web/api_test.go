@@ -55,7 +55,8 @@ func TestTicketAPIJourney(t *testing.T) {
 		{"notes", url.Values{"text": {"企业负责人下午到场"}}, 200, ""},
 		{"notes", map[string]any{"text": "version too old", "version": 1}, 409, "version"},
 		{"notes", map[string]any{"text": "x", "version": "abc"}, 400, `"field":"version"`},
-		{"resolve", map[string]any{"text": "企业已补发工资", "attachments": []string{"receipt.pdf"}}, 200, `"resolved"`},
+		{"resolve", map[string]any{"text": "企业已补发工资", "attachments": []string{"receipt.pdf"}}, 400, `"field":"attachments"`},
+		{"resolve", map[string]any{"text": "企业已补发工资"}, 200, `"resolved"`},
 	}
 	for _, s := range steps {
 		r := e.do(nil, "POST", "/api/v1/tickets/"+no+"/"+s.action, s.body, handler)

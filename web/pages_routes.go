@@ -357,6 +357,9 @@ func (s *Server) ticketPageData(ctx context.Context, number string) (*ticketPage
 		return nil, err
 	}
 	p.Deadlines = deadlineHistory(p.Events)
+	if p.T.Attachments, err = s.attachments(ctx, t.ID); err != nil {
+		return nil, err
+	}
 	if s.Intake.Service != nil {
 		if p.Photos, err = s.Intake.Service.Photos(ctx, t.ID); err != nil {
 			return nil, err
@@ -411,8 +414,9 @@ func (s *Server) postTicketPageAction(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusNotFound, "no such action")
 		return
 	}
-	f, err := readFields(w, r)
-	if err != nil {
+	// A file refused is shown on the ticket page like any other bad input.
+	f, files, err := readActionFields(w, r, a)
+	if f == nil {
 		s.refuse(w, r, http.StatusBadRequest, err.Error())
 		return
 	}
@@ -420,7 +424,10 @@ func (s *Server) postTicketPageAction(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	if _, err := s.doAction(ctx, a, number, f); err != nil {
+	if err == nil {
+		_, err = s.doActionFiles(ctx, a, number, f, files)
+	}
+	if err != nil {
 		status, body := errorStatus(err)
 		if status == http.StatusInternalServerError {
 			s.serverError(w, r, err)

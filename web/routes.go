@@ -13,6 +13,7 @@ func (s *Server) routes() {
 	s.routesRouting()     // routing rules administration and dry run (routing.go)
 	s.routesOpen311Keys() // Open311 API keys administration (admin_open311_keys.go)
 	s.routesAdminAPI()    // administration under /api/v1/admin (api_admin.go)
+	s.routesAttachments() // files sent with results and feedback (attachments.go)
 }
 
 // middleware wraps every request, outermost last.
