@@ -309,6 +309,12 @@ func saveClocks(ctx context.Context, tx bun.Tx, cs []clockRow) error {
 
 // actBatch claims up to one batch of clocks due at now, applies their actions with events and
 // outbox rows, and advances them, in one transaction. It returns how many clocks it claimed.
+//
+// The transaction commits synchronously. Committing with synchronous_commit off would keep
+// exactly-once (a batch lost in a server crash is lost whole, actions and clock advances
+// together, and the next sweep redoes it as catch-up), but what emit printed and what the
+// delivery worker already sent for that batch would then be printed and sent a second time;
+// and the WAL flush it would save is 2 to 8 ms of a batch's several hundred (commit_ms below).
 func (s *Service) actBatch(ctx context.Context, now time.Time, dir *directory, out *[]Action) (int, error) {
 	claimed := 0
 	var tm batchTimes
