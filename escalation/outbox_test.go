@@ -51,3 +51,42 @@ func TestOutboxRefusesMissingReferences(t *testing.T) {
 		})
 	}
 }
+
+// TestActionsRefuseMissingReferences: escalation actions name an existing ticket and
+// department, checked once per statement; a missing one takes its statement down.
+func TestActionsRefuseMissingReferences(t *testing.T) {
+	f := newFixture(t, escalation.Options{})
+	ctx := context.Background()
+	tk := f.dispatch(t, at("2026-11-16 10:00"), "hrss")
+	dept := f.staff["head-hrss"].DepartmentID
+	const insert = `INSERT INTO escalation_actions (ticket_id, clock, due, level, action, department_id, at)
+		VALUES (?, 'accept', now(), 1, 'escalated', ?, now()), (?, 'accept', now(), 2, 'escalated', NULL, now())`
+	for _, tc := range []struct {
+		name         string
+		ticket, dept int64
+		ok           bool
+	}{
+		{"all there", tk.ID, dept, true},
+		{"no such ticket", -1, dept, false},
+		{"no such department", tk.ID, -1, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := f.count(t, "SELECT count(*) FROM escalation_actions")
+			_, err := f.db.ExecContext(ctx, insert, tc.ticket, tc.dept, tk.ID)
+			var pgErr *pgconn.PgError
+			switch {
+			case tc.ok && err != nil:
+				t.Fatal(err)
+			case !tc.ok && (!errors.As(err, &pgErr) || pgErr.Code != "23503"):
+				t.Fatalf("err = %v, want a foreign-key violation", err)
+			}
+			want := before
+			if tc.ok {
+				want += 2
+			}
+			if got := f.count(t, "SELECT count(*) FROM escalation_actions"); got != want {
+				t.Fatalf("%d actions, want %d", got, want)
+			}
+		})
+	}
+}
