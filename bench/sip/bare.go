@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"net"
 	"strconv"
 	"sync"
@@ -28,13 +30,21 @@ type bareCall struct {
 }
 
 func startBare(ctx context.Context, addr string, agent string) (*bare, error) {
-	ua, err := sipgo.NewUA(sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerUnhandledResponseHandler(func(*sip.Response) {})))
+	// Quiet like hotline serve's own sipgo logging: at overload sipgo logs every failed
+	// transaction in full, and writing that to the terminal would make the reference slower
+	// than what it is compared with.
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ua, err := sipgo.NewUA(
+		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(quiet)),
+		sipgo.WithUserAgentTransactionLayerOptions(
+			sip.WithTransactionLayerLogger(quiet),
+			sip.WithTransactionLayerUnhandledResponseHandler(func(*sip.Response) {})))
 	if err != nil {
 		return nil, err
 	}
-	srv, _ := sipgo.NewServer(ua)
+	srv, _ := sipgo.NewServer(ua, sipgo.WithServerLogger(quiet))
 	host, port, _ := net.SplitHostPort(addr)
-	cli, _ := sipgo.NewClient(ua, sipgo.WithClientHostname(host))
+	cli, _ := sipgo.NewClient(ua, sipgo.WithClientHostname(host), sipgo.WithClientLogger(quiet))
 	p, _ := strconv.Atoi(port)
 	b := &bare{ua: ua, srv: srv, in: map[string]*bareCall{}, out: map[string]*bareCall{},
 		dua: &sipgo.DialogUA{Client: cli, ContactHDR: sip.ContactHeader{Address: sip.Uri{Scheme: "sip", Host: host, Port: p}}}}

@@ -34,6 +34,7 @@ func main() {
 	secs := flag.Int("seconds", 5, "seconds of calls per rate")
 	agents := flag.Int("agents", 60, "registered agents")
 	binary := flag.String("binary", "bin/hotline", "hotline binary")
+	serverLog := flag.String("server-log", "", "write hotline serve's log here at level info (default: warnings on stderr)")
 	dir := flag.String("dir", "var/bench", "where the private cluster lives")
 	flag.Parse()
 	var rs []int
@@ -45,7 +46,7 @@ func main() {
 		}
 		rs = append(rs, n)
 	}
-	if err := run(rs, *secs, *agents, *binary, *dir); err != nil {
+	if err := run(rs, *secs, *agents, *binary, *dir, *serverLog); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -60,7 +61,18 @@ func freePort() int {
 	return c.LocalAddr().(*net.UDPAddr).Port
 }
 
-func run(rates []int, secs, agents int, binary, dir string) error {
+// freeTCPAddr returns a loopback TCP address that was free a moment ago: a free UDP port
+// may be taken for TCP.
+func freeTCPAddr() string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func run(rates []int, secs, agents int, binary, dir, serverLog string) error {
 	ctx := context.Background()
 	if _, err := exec.LookPath("sipp"); err != nil {
 		return errors.New("sipp is not installed: apt-get install -y sip-tester")
@@ -124,25 +136,39 @@ func run(rates []int, secs, agents int, binary, dir string) error {
 	scen, _ := filepath.Abs("telephony/testdata")
 
 	// One SIPp plays every agent's phone: all extensions register it as their contact.
-	aport := freePort()
-	agentSipp := exec.Command("sipp", "-sf", filepath.Join(scen, "agent_answer.xml"), "-p", strconv.Itoa(aport),
-		"-i", "127.0.0.1", "-nostdin", "-mp", strconv.Itoa(freePort()), "-max_recv_loops", "10000", "-max_sched_loops", "10000")
-	agentSipp.Dir = tmp
-	if err := agentSipp.Start(); err != nil {
+	aport, stopAgents, err := startAgents(tmp, scen)
+	if err != nil {
 		return err
 	}
-	defer agentSipp.Process.Kill()
+	defer stopAgents()
 
 	sipAddr := fmt.Sprintf("127.0.0.1:%d", freePort())
-	httpAddr := fmt.Sprintf("127.0.0.1:%d", freePort())
+	httpAddr := freeTCPAddr()
 	srv := exec.Command(binary, "serve")
 	srv.Env = append(os.Environ(), "HOTLINE_DATABASE_URL="+dbURL, "HOTLINE_SIP_ADDR="+sipAddr, "HOTLINE_HTTP_ADDR="+httpAddr,
 		"HOTLINE_ACD_WRAPUP=0s", "HOTLINE_LOG_LEVEL=warn")
 	srv.Stderr = os.Stderr
+	if serverLog != "" {
+		f, err := os.Create(serverLog)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		srv.Env = append(srv.Env, "HOTLINE_LOG_LEVEL=info")
+		srv.Stderr = f
+	}
 	if err := srv.Start(); err != nil {
 		return err
 	}
-	defer func() { srv.Process.Signal(os.Interrupt); srv.Wait() }()
+	stopped := false
+	stopServer := func() {
+		if !stopped {
+			stopped = true
+			srv.Process.Signal(os.Interrupt)
+			srv.Wait()
+		}
+	}
+	defer stopServer()
 	if err := waitReady(httpAddr); err != nil {
 		return err
 	}
@@ -161,6 +187,7 @@ func run(rates []int, secs, agents int, binary, dir string) error {
 		pass := ok && recorded == total && answered == total
 		fmt.Printf("  %5d calls/s: %6d calls, sipp %s, recorded %d, answered %d → %s\n", r, n, msg, recorded, answered, verdict(pass))
 		if !pass {
+			unfinished(ctx, db)
 			break
 		}
 		full = r
@@ -170,7 +197,15 @@ func run(rates []int, secs, agents int, binary, dir string) error {
 	bareAddr := fmt.Sprintf("127.0.0.1:%d", freePort())
 	bctx, stop := context.WithCancel(ctx)
 	defer stop()
-	if _, err := startBare(bctx, bareAddr, fmt.Sprintf("sip:agent@127.0.0.1:%d", aport)); err != nil {
+	// The bare B2BUA gets agents of its own: the first SIPp still holds the full path's
+	// finished calls, and hotline serve is stopped so that both runs have the machine alone.
+	stopServer()
+	bport, stopBareAgents, err := startAgents(tmp, scen)
+	if err != nil {
+		return err
+	}
+	defer stopBareAgents()
+	if _, err := startBare(bctx, bareAddr, fmt.Sprintf("sip:agent@127.0.0.1:%d", bport)); err != nil {
 		return err
 	}
 	bareBest := 0
@@ -190,6 +225,19 @@ func run(rates []int, secs, agents int, binary, dir string) error {
 	}
 	fmt.Printf("peak RSS of hotline serve: %.1f MB\n", float64(rss)/1024)
 	return nil
+}
+
+// startAgents starts one SIPp that plays every agent's phone and returns its port and a
+// function that stops it.
+func startAgents(dir, scen string) (int, func(), error) {
+	port := freePort()
+	cmd := exec.Command("sipp", "-sf", filepath.Join(scen, "agent_answer.xml"), "-p", strconv.Itoa(port),
+		"-i", "127.0.0.1", "-nostdin", "-mp", strconv.Itoa(freePort()), "-max_recv_loops", "10000", "-max_sched_loops", "10000")
+	cmd.Dir = dir
+	if err := cmd.Start(); err != nil {
+		return 0, nil, err
+	}
+	return port, func() { cmd.Process.Kill(); cmd.Wait() }, nil
 }
 
 func verdict(ok bool) string {
@@ -215,12 +263,46 @@ func callers(dir, scen, target string, rate, n int) (bool, string) {
 				failed = f[len(f)-1]
 			}
 		}
-		return false, fmt.Sprintf("exit %v, failed calls %s", err, failed)
+		// SIPp's last screen: which message of the scenario timed out or came unexpected.
+		var msgs []string
+		for _, line := range strings.Split(string(out), "\n") {
+			if strings.Contains(line, "---------->") || strings.Contains(line, "<----------") {
+				msgs = append(msgs, strings.Join(strings.Fields(line), " "))
+			}
+		}
+		if len(msgs) > 0 {
+			msgs = msgs[max(0, len(msgs)-6):] // the last screen's rows
+		}
+		return false, fmt.Sprintf("exit %v, failed calls %s [%s]", err, failed, strings.Join(msgs, "; "))
 	}
 	return true, "0 failed"
 }
 
-// waitRecorded waits until total calls have a finished record, or the records stop growing.
+// unfinished prints the calls that have no final record or did not end as answered, so that
+// a failed rate shows where those calls stopped.
+func unfinished(ctx context.Context, db *bun.DB) {
+	rows, err := db.QueryContext(ctx, `SELECT caller_call_id, outcome, extension, answered_at IS NOT NULL, ended_at IS NOT NULL,
+		queue_wait_ms, ring_ms, offers::text FROM call_records WHERE outcome <> 'answered' ORDER BY started_at LIMIT 20`)
+	if err != nil {
+		fmt.Println("    unfinished calls:", err)
+		return
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var cid, outcome, ext, offers string
+		var answered, ended bool
+		var wait, ring int64
+		if err := rows.Scan(&cid, &outcome, &ext, &answered, &ended, &wait, &ring, &offers); err != nil {
+			fmt.Println("    unfinished calls:", err)
+			return
+		}
+		fmt.Printf("    %s outcome=%s ext=%q answered=%v ended=%v wait=%dms ring=%dms offers=%s\n", cid, outcome, ext, answered, ended, wait, ring, offers)
+	}
+}
+
+// waitRecorded waits until total calls have a finished record, or the records stop growing
+// for longer than a SIP transaction may last (64×T1 = 32 s): a call whose ACK was lost ends
+// only when that time is up, and is still recorded.
 func waitRecorded(ctx context.Context, db *bun.DB, total int) (recorded, answered int) {
 	last, since := -1, time.Now()
 	for {
@@ -231,7 +313,7 @@ func waitRecorded(ctx context.Context, db *bun.DB, total int) (recorded, answere
 		}
 		if recorded != last {
 			last, since = recorded, time.Now()
-		} else if time.Since(since) > 20*time.Second {
+		} else if time.Since(since) > 40*time.Second {
 			return recorded, answered
 		}
 		time.Sleep(200 * time.Millisecond)
