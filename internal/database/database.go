@@ -3,15 +3,15 @@ package database
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"net/url"
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 	"github.com/uptrace/bun/migrate"
@@ -23,11 +23,20 @@ import (
 const migrateLockID = 0x686f746c696e65 // "hotline"
 
 // Open connects to url and checks the connection.
+//
+// Queries run in pgx's exec mode (one round trip each, with an unnamed statement) unless the URL
+// sets default_query_exec_mode: bun writes the arguments into the SQL text, so nearly every
+// statement is new to the driver, and the default mode would prepare each one in a round trip
+// of its own and keep hundreds of one-off prepared statements per connection on the server.
 func Open(ctx context.Context, url string, maxConns int) (*bun.DB, error) {
-	sqldb, err := sql.Open("pgx", url)
+	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
-		return nil, fmt.Errorf("open database: %w", err)
+		return nil, fmt.Errorf("database URL %s: %s", Redact(url), shortErr(err))
 	}
+	if !strings.Contains(url, "default_query_exec_mode") {
+		cfg.DefaultQueryExecMode = pgx.QueryExecModeExec
+	}
+	sqldb := stdlib.OpenDB(*cfg)
 	if maxConns > 0 {
 		sqldb.SetMaxOpenConns(maxConns)
 		sqldb.SetMaxIdleConns(maxConns)
