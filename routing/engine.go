@@ -101,6 +101,9 @@ type Engine struct {
 	byDistrict [][]int32
 	byStreet   [][]int32
 	always     bitset
+	// repeats says whether an enabled rule looks at Input.RecentByPhone; while none does,
+	// registration need not count the caller's earlier tickets.
+	repeats bool
 
 	pool sync.Pool // *scratch
 }
@@ -204,6 +207,9 @@ func NewEngine(rules []Rule) (*Engine, error) {
 			r.window = true
 			r.from, r.to, _ = c.TimeWindow.minutes()
 		}
+		if r.rule.Enabled && c.MinRecentByPhone > 0 {
+			e.repeats = true
+		}
 		r.catchAll = len(r.cats) == 0 && r.types == 0 && r.channels == 0 && r.days == 0 &&
 			len(r.keywords) == 0 && len(r.urgent) == 0 && len(r.districts) == 0 && len(r.streets) == 0 &&
 			len(r.res) == 0 && len(r.areas) == 0 && !r.window && c.MinRecentByPhone <= 0
@@ -280,6 +286,10 @@ func appendUnique(s []int32, id int32) []int32 {
 	}
 	return append(s, id)
 }
+
+// UsesRecentByPhone reports whether Decide may look at Input.RecentByPhone: some enabled rule
+// has a repeat-caller condition. Decide gives the same decision whatever the count otherwise.
+func (e *Engine) UsesRecentByPhone() bool { return e.repeats }
 
 // Rules returns the engine's rules in precedence order.
 func (e *Engine) Rules() []Rule {

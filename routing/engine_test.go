@@ -259,6 +259,28 @@ func TestNoMatchQueues(t *testing.T) {
 	}
 }
 
+func TestUsesRecentByPhone(t *testing.T) {
+	repeat := testRule(2, Conditions{MinRecentByPhone: 5})
+	off := repeat
+	off.Enabled = false
+	for _, c := range []struct {
+		name  string
+		rules []Rule
+		want  bool
+	}{
+		{"no rules", nil, false},
+		{"no repeat condition", []Rule{testRule(1, Conditions{Keywords: []string{"停电"}})}, false},
+		{"an enabled repeat rule", []Rule{testRule(1, Conditions{Keywords: []string{"停电"}}), repeat}, true},
+		{"a disabled repeat rule", []Rule{off}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := mustEngine(t, c.rules...).UsesRecentByPhone(); got != c.want {
+				t.Errorf("UsesRecentByPhone = %v, want %v", got, c.want)
+			}
+		})
+	}
+}
+
 func TestDecisionActions(t *testing.T) {
 	rules := []Rule{
 		{ID: 1, Version: 2, Name: "gas leak", Priority: 1, Enabled: true,

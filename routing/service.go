@@ -337,14 +337,18 @@ func (s *Service) OnRegister(ctx context.Context, tx bun.Tx, t *tickets.Ticket) 
 		Recent int      `bun:"recent"`
 	}
 	at := t.CreatedAt
+	// The rules this ticket is decided by: taken once, so that the count below is made exactly
+	// when these rules look at it. Counting a caller's tickets costs a scan of all of them, which
+	// grows with every call of a busy number, so it is skipped while no rule asks.
+	engine := s.cache.Engine()
 	if err := tx.NewRaw(`SELECT t.status,
 		COALESCE((WITH RECURSIVE up AS (
 			SELECT id, parent_id, code, 0 AS depth FROM categories WHERE id = t.category_id
 			UNION ALL SELECT c.id, c.parent_id, c.code, up.depth + 1 FROM categories c JOIN up ON c.id = up.parent_id)
 			SELECT array_agg(code ORDER BY depth) FROM up), '{}') AS path,
-		CASE WHEN t.caller_phone = '' THEN 0 ELSE (SELECT count(*) FROM tickets o
+		CASE WHEN t.caller_phone = '' OR NOT ? THEN 0 ELSE (SELECT count(*) FROM tickets o
 			WHERE o.caller_phone = t.caller_phone AND o.created_at >= ? AND o.created_at <= ? AND o.id <> t.id) END AS recent
-		FROM tickets t WHERE t.id = ?`, at.Add(-RepeatWindow), at, t.ID).Scan(ctx, &facts); err != nil {
+		FROM tickets t WHERE t.id = ?`, engine.UsesRecentByPhone(), at.Add(-RepeatWindow), at, t.ID).Scan(ctx, &facts); err != nil {
 		return fmt.Errorf("route %s: %w", t.Number, err)
 	}
 	status := facts.Status
@@ -360,7 +364,7 @@ func (s *Service) OnRegister(ctx context.Context, tx bun.Tx, t *tickets.Ticket) 
 	if t.Lat != nil && t.Lon != nil {
 		in.Point = &orb.Point{*t.Lon, *t.Lat}
 	}
-	d := s.cache.Engine().Decide(in)
+	d := engine.Decide(in)
 	if d.Dispatched() {
 		err := s.dispatch(ctx, tx, t, d)
 		if err == nil {
