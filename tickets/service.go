@@ -165,12 +165,11 @@ func (s *Service) RegisterTx(ctx context.Context, actor Actor, in RegisterInput,
 		p := &row.Profile
 		t.ProfileCode = p.Code
 		t.FeedbackDue = ptr(now.Add(time.Duration(p.FeedbackHours) * time.Hour))
-		var n int64
-		if err := tx.QueryRowContext(ctx, "SELECT nextval(?::regclass)", seqName(day)).Scan(&n); err != nil {
-			return fmt.Errorf("next ticket number: %w", err)
-		}
-		t.Number = fmt.Sprintf("%s-%06d", day, n)
-		if _, err := tx.NewInsert().Model(t).Returning("id").Exec(ctx); err != nil {
+		// The number is drawn from the day's sequence by the insert itself, one round trip
+		// fewer on every registration; at least six digits, as fmt's %06d would write it.
+		if _, err := tx.NewInsert().Model(t).
+			Value("number", "(SELECT ? || '-' || lpad(n::text, greatest(6, length(n::text)), '0') FROM nextval(?::regclass) AS n)", day, seqName(day)).
+			Returning("id, number").Exec(ctx); err != nil {
 			return fmt.Errorf("insert ticket: %w", err)
 		}
 		data := map[string]any{"channel": t.Channel, "feedback_due": t.FeedbackDue}

@@ -102,6 +102,23 @@ func TestRegisterNumbersAndDeadlines(t *testing.T) {
 	}
 }
 
+func TestNumberPastAMillionKeepsEveryDigit(t *testing.T) {
+	f := newFixture(t)
+	f.register(t) // creates the day's sequence
+	if _, err := f.db.ExecContext(context.Background(), "SELECT setval('ticket_no_20261116', 999998)"); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"20261116-999999", "20261116-1000000"} {
+		if tk := f.register(t); tk.Number != want {
+			t.Fatalf("number = %s, want %s", tk.Number, want)
+		}
+	}
+	var stored string
+	if err := f.db.QueryRowContext(context.Background(), "SELECT number FROM tickets ORDER BY id DESC LIMIT 1").Scan(&stored); err != nil || stored != "20261116-1000000" {
+		t.Fatalf("stored number = %q, %v", stored, err)
+	}
+}
+
 func TestEveryTransitionWritesExactlyOneEvent(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
