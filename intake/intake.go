@@ -101,6 +101,7 @@ type Service struct {
 	formPhone *limiterSet
 	trackAddr *limiterSet
 	cat       *catalogueCache
+	phones    *phoneCache
 }
 
 // New builds the service, loading (or creating, once for all processes) the secret that signs
@@ -121,6 +122,7 @@ func New(ctx context.Context, db *bun.DB, tk *tickets.Service, clk clock.Clock, 
 	s.formPhone = newLimiterSet()
 	s.trackAddr = newLimiterSet()
 	s.cat = &catalogueCache{ttl: cfg.CatalogueTTL}
+	s.phones = newPhoneCache(4096)
 	return s, nil
 }
 

@@ -98,7 +98,7 @@ func (s *Service) Validate(ctx context.Context, sub *Submission) (*ServiceInfo, 
 		checkCoordinates(&errs, sub.Lat, sub.Lon)
 	}
 	checkMediaURL(&errs, sub.MediaURL)
-	if p, err := NormalizePhone(sub.Phone); err != nil {
+	if p, err := s.phones.normalize(sub.Phone); err != nil {
 		errs.add("phone", "%v", err)
 	} else {
 		sub.Phone = p
