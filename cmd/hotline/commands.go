@@ -150,6 +150,13 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
+	if addr := getenv("HOTLINE_PPROF_ADDR"); addr != "" {
+		run, err := servePprof(addr, e.log)
+		if err != nil {
+			return err
+		}
+		a.background = append(a.background, run)
+	}
 	ln, err := net.Listen("tcp", e.cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("HOTLINE_HTTP_ADDR %s: %s", e.cfg.HTTPAddr, listenReason(err))
