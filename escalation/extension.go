@@ -32,8 +32,19 @@ type Extension struct {
 	DecidedAt    *time.Time `bun:"decided_at" json:"decided_at,omitempty"`
 	DecisionNote string     `bun:"decision_note" json:"decision_note"`
 
-	TicketNumber string `bun:"ticket_number,scanonly" json:"ticket"`
-	DepartmentID *int64 `bun:"department_id,scanonly" json:"-"`
+	TicketNumber  string `bun:"ticket_number,scanonly" json:"ticket"`
+	DepartmentID  *int64 `bun:"department_id,scanonly" json:"-"`
+	RequesterName string `bun:"requester_name,scanonly" json:"-"`
+	DeciderName   string `bun:"decider_name,scanonly" json:"-"`
+}
+
+// selectExtensions selects extension requests into dst with their ticket's number and
+// department and the names of who asked and who decided.
+func selectExtensions(db bun.IDB, dst any) *bun.SelectQuery {
+	return db.NewSelect().Model(dst).ColumnExpr("x.*").ColumnExpr("t.number AS ticket_number, t.department_id").
+		ColumnExpr("rq.display_name AS requester_name, dc.display_name AS decider_name").
+		Join("JOIN tickets AS t ON t.id = x.ticket_id").
+		Join("LEFT JOIN staff AS rq ON rq.id = x.requested_by").Join("LEFT JOIN staff AS dc ON dc.id = x.decided_by")
 }
 
 // ExtensionInput is a request for more time: a new deadline, or a number of working days
@@ -131,8 +142,7 @@ func (s *Service) DecideExtension(ctx context.Context, actor tickets.Actor, id i
 	}
 	x := new(Extension)
 	err := s.runTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		err := tx.NewSelect().Model(x).ColumnExpr("x.*").ColumnExpr("t.number AS ticket_number, t.department_id").
-			Join("JOIN tickets AS t ON t.id = x.ticket_id").Where("x.id = ?", id).For("UPDATE OF x").Scan(ctx)
+		err := selectExtensions(tx, x).Where("x.id = ?", id).For("UPDATE OF x").Scan(ctx)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("extension request %d: %w", id, ErrNotFound)
 		} else if err != nil {
@@ -196,8 +206,7 @@ func (s *Service) DecideExtension(ctx context.Context, actor tickets.Actor, id i
 // Extensions lists extension requests the actor may see (status "" for all), newest first.
 func (s *Service) Extensions(ctx context.Context, actor tickets.Actor, status string, limit int) ([]Extension, error) {
 	var xs []Extension
-	q := s.db.NewSelect().Model(&xs).ColumnExpr("x.*").ColumnExpr("t.number AS ticket_number, t.department_id").
-		Join("JOIN tickets AS t ON t.id = x.ticket_id").OrderExpr("x.id DESC").Limit(int64(clampLimit(limit)))
+	q := selectExtensions(s.db, &xs).OrderExpr("x.id DESC").Limit(int64(clampLimit(limit)))
 	if status != "" {
 		q = q.Where("x.status = ?", status)
 	}

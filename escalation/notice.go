@@ -35,6 +35,17 @@ type Notice struct {
 
 	TicketNumber string `bun:"ticket_number,scanonly" json:"ticket"`
 	Department   string `bun:"department_code,scanonly" json:"department"`
+	IssuerName   string `bun:"issuer_name,scanonly" json:"-"`
+	ReplierName  string `bun:"replier_name,scanonly" json:"-"`
+}
+
+// selectNotices selects notices into dst with their ticket's number, the department's code and
+// the names of who issued and who replied.
+func selectNotices(db bun.IDB, dst any) *bun.SelectQuery {
+	return db.NewSelect().Model(dst).ColumnExpr("sn.*").ColumnExpr("t.number AS ticket_number, d.code AS department_code").
+		ColumnExpr("iss.display_name AS issuer_name, rp.display_name AS replier_name").
+		Join("JOIN tickets AS t ON t.id = sn.ticket_id").Join("JOIN departments AS d ON d.id = sn.department_id").
+		Join("LEFT JOIN staff AS iss ON iss.id = sn.issued_by").Join("LEFT JOIN staff AS rp ON rp.id = sn.replied_by")
 }
 
 // NoticeInput is a new supervision notice: what is demanded and by when (a time, or a number
@@ -169,9 +180,7 @@ func (s *Service) ReplyNotice(ctx context.Context, actor tickets.Actor, number, 
 
 func (s *Service) notice(ctx context.Context, db bun.IDB, number string, lock bool) (*Notice, error) {
 	n := new(Notice)
-	q := db.NewSelect().Model(n).ColumnExpr("sn.*").ColumnExpr("t.number AS ticket_number, d.code AS department_code").
-		Join("JOIN tickets AS t ON t.id = sn.ticket_id").Join("JOIN departments AS d ON d.id = sn.department_id").
-		Where("sn.number = ?", number)
+	q := selectNotices(db, n).Where("sn.number = ?", number)
 	if lock {
 		q = q.For("UPDATE OF sn")
 	}
@@ -198,9 +207,7 @@ func (s *Service) Notice(ctx context.Context, actor tickets.Actor, number string
 // Notices lists the notices the actor may see (status "" for all), newest first.
 func (s *Service) Notices(ctx context.Context, actor tickets.Actor, status string, limit int) ([]Notice, error) {
 	var ns []Notice
-	q := s.db.NewSelect().Model(&ns).ColumnExpr("sn.*").ColumnExpr("t.number AS ticket_number, d.code AS department_code").
-		Join("JOIN tickets AS t ON t.id = sn.ticket_id").Join("JOIN departments AS d ON d.id = sn.department_id").
-		OrderExpr("sn.id DESC").Limit(int64(clampLimit(limit)))
+	q := selectNotices(s.db, &ns).OrderExpr("sn.id DESC").Limit(int64(clampLimit(limit)))
 	if status != "" {
 		q = q.Where("sn.status = ?", status)
 	}

@@ -258,3 +258,23 @@ func (s *Service) MarkRead(ctx context.Context, staffID, id int64) error {
 	}
 	return nil
 }
+
+// Unread counts a staff member's in-app notifications not yet marked read.
+func (s *Service) Unread(ctx context.Context, staffID int64) (int, error) {
+	n, err := s.db.NewSelect().Model((*Notification)(nil)).
+		Where("n.staff_id = ? AND n.channel = 'inapp' AND n.read_at IS NULL", staffID).Count(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("count unread notifications: %w", err)
+	}
+	return int(n), nil
+}
+
+// MarkAllRead marks every in-app notification of a staff member read.
+func (s *Service) MarkAllRead(ctx context.Context, staffID int64) error {
+	_, err := s.db.NewUpdate().Model((*Notification)(nil)).Set("read_at = ?", s.clock.Now()).
+		Where("staff_id = ? AND channel = 'inapp' AND read_at IS NULL", staffID).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("mark notifications read: %w", err)
+	}
+	return nil
+}

@@ -45,6 +45,7 @@ func (s *Server) routesEscalation() {
 	s.handleAPI("POST /api/v1/notifications/{id}/read", nil, "Mark one of your notifications read", s.postNotificationRead)
 	s.handleAPI("GET /api/v1/notifications/stream", nil,
 		"Your in-app notifications live, as server-sent events (event: notification); resumes after Last-Event-ID or after", s.getNotificationStream)
+	s.routesEscalationPages()
 }
 
 // escalation returns the service, or answers 503 when this server runs without it.

@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -14,27 +13,18 @@ import (
 	"time"
 
 	"github.com/hotline-city/hotline/escalation"
-	"github.com/hotline-city/hotline/internal/workcal"
 )
 
 // newEscalationEnv is the staff env with the escalation service wired in.
 func newEscalationEnv(t *testing.T) (*staffEnv, *escalation.Service) {
 	t.Helper()
-	e := newStaffEnv(t)
-	cal := e.srv.Calendar
-	if cal == nil {
-		days, _ := workcal.Seed()
-		cal = workcal.New(days, testNow.Location(), workcal.DefaultHours)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	esc := escalation.New(e.db, e.clock, cal, testNow.Location(), log, e.tickets, nil, escalation.Options{})
-	d := e.srv.Deps
-	d.Escalation = EscalationDeps{Service: esc, Poll: 50 * time.Millisecond}
-	e2 := *e
-	e2.srv = New(d)
-	e2.ts = httptest.NewServer(e2.srv)
-	t.Cleanup(e2.ts.Close)
-	return &e2, esc
+	var esc *escalation.Service
+	e := newStaffEnvWith(t, func(e *staffEnv, d *Deps) {
+		log := slog.New(slog.NewTextHandler(io.Discard, nil))
+		esc = escalation.New(e.db, e.clock, d.Calendar, testNow.Location(), log, e.tickets, nil, escalation.Options{})
+		d.Escalation = EscalationDeps{Service: esc, Poll: 50 * time.Millisecond}
+	})
+	return e, esc
 }
 
 func TestExtensionAPI(t *testing.T) {

@@ -237,21 +237,36 @@ func (s *Server) getConsoleKB(w http.ResponseWriter, r *http.Request) {
 type workbenchPage struct {
 	Queue      []*ticketView
 	Department *org.Department
+	// Esc is what the escalation area adds (escalation_pages.go): extensions and notices.
+	Esc *workbenchEscalation
 }
 
-func (s *Server) getWorkbench(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
+func (s *Server) workbenchData(ctx context.Context) (*workbenchPage, error) {
 	st := staffFrom(ctx)
 	ts, err := s.Tickets.List(ctx, actorFrom(ctx), tickets.Filter{
 		Statuses: []tickets.Status{tickets.StatusDispatched, tickets.StatusAccepted}, OrderBy: "due", Limit: 500})
 	if err != nil {
-		s.serverError(w, r, err)
-		return
+		return nil, err
 	}
-	data := workbenchPage{}
+	data := &workbenchPage{}
 	data.Department, _ = s.Org.DepartmentByID(ctx, st.DepartmentID)
 	for i := range ts {
 		data.Queue = append(data.Queue, s.viewTicket(st, &ts[i]))
+	}
+	if data.Esc, err = s.workbenchEscalation(ctx, data.Queue); err != nil {
+		return nil, err
+	}
+	return data, nil
+}
+
+func (s *Server) getWorkbench(w http.ResponseWriter, r *http.Request) {
+	data, err := s.workbenchData(r.Context())
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if data.Esc != nil {
+		data.Esc.Done = r.URL.Query().Get("done")
 	}
 	s.renderStaff(w, r, "staff/workbench.html", data)
 }
@@ -263,27 +278,42 @@ type boardPage struct {
 	DueSoon  []tickets.Ticket
 	Returned []tickets.Ticket
 	Lists    []boardList
+	// Esc is what the escalation area adds (escalation_pages.go): escalations, extension
+	// approvals and supervision notices.
+	Esc *boardEscalation
 }
 
-func (s *Server) getBoard(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
+func (s *Server) boardData(ctx context.Context) (*boardPage, error) {
 	st := staffFrom(ctx)
-	var data boardPage
+	data := &boardPage{}
 	var err error
 	if data.Stats, err = s.deptStats(ctx, st); err != nil {
-		s.serverError(w, r, err)
-		return
+		return nil, err
 	}
 	for _, l := range []struct {
 		list boardList
 		dst  *[]tickets.Ticket
 	}{{listOverdue, &data.Overdue}, {listDueSoon, &data.DueSoon}, {listReturned, &data.Returned}} {
 		if *l.dst, err = s.boardTickets(ctx, st, l.list, 50); err != nil {
-			s.serverError(w, r, err)
-			return
+			return nil, err
 		}
 	}
 	data.Lists = boardLists
+	if data.Esc, err = s.boardEscalation(ctx); err != nil {
+		return nil, err
+	}
+	return data, nil
+}
+
+func (s *Server) getBoard(w http.ResponseWriter, r *http.Request) {
+	data, err := s.boardData(r.Context())
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if data.Esc != nil {
+		data.Esc.Done = r.URL.Query().Get("done")
+	}
 	s.renderStaff(w, r, "staff/board.html", data)
 }
 
@@ -344,6 +374,8 @@ type ticketPage struct {
 	Photos []intake.PhotoMeta
 	// Routing is what routing recorded on the timeline, by event id.
 	Routing map[int64]*routingNote
+	// Esc is the ticket's extension requests and supervision notices (escalation_pages.go).
+	Esc *ticketEscalation
 }
 
 func (s *Server) ticketPageData(ctx context.Context, number string) (*ticketPage, error) {
@@ -370,6 +402,9 @@ func (s *Server) ticketPageData(ctx context.Context, number string) (*ticketPage
 		return nil, err
 	}
 	p.Routing = routingNotes(p.Events, deps)
+	if p.Esc, err = s.ticketEscalation(ctx, t); err != nil {
+		return nil, err
+	}
 	if slices.Contains(p.T.Actions, tickets.ActDispatch) || slices.Contains(p.T.Actions, tickets.ActReopen) {
 		p.Departments = activeDepartments(deps)
 		if p.Profiles, err = s.Org.Profiles(ctx); err != nil {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -17,9 +18,14 @@ type deadlineChange struct {
 	At    time.Time
 	Kind  string // accept, feedback, resolve, callback
 	Due   time.Time
+	From  *time.Time // the deadline an extension moved
 	Event string
 	Actor string
 }
+
+// deadlineKinds are the ticket's clocks, whose "<kind>_due" an event records when it sets
+// them; other "_due" keys (the deadline an extension request proposes) set nothing.
+var deadlineKinds = []string{"accept", "feedback", "resolve", "callback"}
 
 // deadlineHistory reads every "<kind>_due" an event recorded, oldest first.
 func deadlineHistory(evs []tickets.Event) []deadlineChange {
@@ -31,24 +37,34 @@ func deadlineHistory(evs []tickets.Event) []deadlineChange {
 		}
 		var keys []string
 		for k := range data {
-			if strings.HasSuffix(k, "_due") {
+			if kind, ok := strings.CutSuffix(k, "_due"); ok && slices.Contains(deadlineKinds, kind) {
 				keys = append(keys, k)
 			}
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
-			v, ok := data[k].(string)
+			due, ok := timeField(data, k)
 			if !ok {
 				continue
 			}
-			due, err := time.Parse(time.RFC3339Nano, v)
-			if err != nil {
-				continue
+			c := deadlineChange{At: ev.At, Kind: strings.TrimSuffix(k, "_due"), Due: due, Event: ev.Kind, Actor: ev.ActorName}
+			if from, ok := timeField(data, "extended_from"); ok && k == "resolve_due" {
+				c.From = &from
 			}
-			out = append(out, deadlineChange{At: ev.At, Kind: strings.TrimSuffix(k, "_due"), Due: due, Event: ev.Kind, Actor: ev.ActorName})
+			out = append(out, c)
 		}
 	}
 	return out
+}
+
+// timeField reads an RFC 3339 time an event's data holds under k.
+func timeField(data map[string]any, k string) (time.Time, bool) {
+	v, ok := data[k].(string)
+	if !ok {
+		return time.Time{}, false
+	}
+	t, err := time.Parse(time.RFC3339Nano, v)
+	return t, err == nil
 }
 
 // routingNote is what routing recorded on a timeline event, made readable: the rule that
