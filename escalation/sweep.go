@@ -410,20 +410,31 @@ func (s *Service) actBatch(ctx context.Context, now time.Time, dir *directory, o
 		mark = time.Now()
 		events := make([]*tickets.Event, 0, len(inserted))
 		var notes []*Notification
+		// A batch's thousands of actions share a few dozen (department, level) audiences.
+		heard := map[audienceKey]audience{}
 		for _, a := range inserted {
 			r := &rows[contexts[a.key()]]
 			notice := ""
 			if r.NoticeNumber != nil {
 				notice = *r.NoticeNumber
 			}
-			to := dir.recipients(a.DepartmentID, a.Level)
-			names := make([]string, 0, len(to))
-			for _, u := range to {
-				names = append(names, u.Username)
+			k := audienceKey{level: a.Level}
+			if a.DepartmentID != nil {
+				k.dept = *a.DepartmentID
 			}
+			aud, ok := heard[k]
+			if !ok {
+				aud.to = dir.recipients(a.DepartmentID, a.Level)
+				aud.names = make([]string, 0, len(aud.to))
+				for _, u := range aud.to {
+					aud.names = append(aud.names, u.Username)
+				}
+				heard[k] = aud
+			}
+			to, names := aud.to, aud.names
 			subject, body := s.describe(a, r.Number, notice, dir, to)
-			data, err := json.Marshal(map[string]any{"clock": a.Clock, "action": a.Action, "level": a.Level, "due": a.Due,
-				"notice": notice, "recipients": names})
+			data, err := json.Marshal(escalationData{Clock: a.Clock, Action: a.Action, Level: a.Level, Due: a.Due,
+				Notice: notice, Recipients: names})
 			if err != nil {
 				return err
 			}
@@ -485,6 +496,28 @@ func (s *Service) actBatch(ctx context.Context, now time.Time, dir *directory, o
 			"commit_ms", msOf(total-tm.claim-tm.decide-tm.actions-tm.describe-tm.events-tm.notes-tm.clocks-tm.rest))
 	}
 	return claimed, nil
+}
+
+// audienceKey is who hears of an action: a department (0 for none) at a level.
+type audienceKey struct {
+	dept  int64
+	level int
+}
+
+// audience is the staff an audienceKey names, and their usernames.
+type audience struct {
+	to    []org.Staff
+	names []string
+}
+
+// escalationData is the data of an escalation's timeline event.
+type escalationData struct {
+	Clock      string    `json:"clock"`
+	Action     string    `json:"action"`
+	Level      int       `json:"level"`
+	Due        time.Time `json:"due"`
+	Notice     string    `json:"notice"`
+	Recipients []string  `json:"recipients"`
 }
 
 // batchTimes is where a sweep batch's time went, logged at debug level so that a slow sweep
