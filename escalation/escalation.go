@@ -31,7 +31,7 @@ type Options struct {
 	WarnShare float64       // share of a clock after which the department is warned; default 0.75
 	Period    time.Duration // each further period overdue is one more level; default 24h
 	Batch     int           // clocks handled per transaction; default 2000
-	Workers   int           // sweep batches run at once, each on its own connection; default 2
+	Workers   int           // plan and sweep batches run at once, each on its own connection; default 2
 	Email     bool          // write e-mail rows to the outbox (an SMTP server is configured)
 	SMS       bool          // write SMS rows to the outbox (an SMS gateway is configured)
 }

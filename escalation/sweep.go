@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -92,54 +93,31 @@ func (s *Service) Sweep(ctx context.Context, now time.Time, emit func(Action)) (
 		mu    sync.Mutex // serialises emit and total
 		total int
 	)
-	// batches runs batches until one claims nothing; full reports the first full batch.
-	batches := func(full func()) error {
-		for {
-			var done []Action
-			var n int
-			err := s.retry(ctx, func() error {
-				done = nil
-				var err error
-				n, err = s.actBatch(ctx, now, dir, &done)
-				return err
-			})
-			if err != nil {
-				return fmt.Errorf("sweep: %w", err)
-			}
-			mu.Lock()
-			if emit != nil {
-				for _, a := range done {
-					emit(a)
-				}
-			}
-			total += len(done)
-			mu.Unlock()
-			if len(done) > 0 {
-				s.hub.Queued()
-			}
-			if n == 0 {
-				return nil
-			}
-			if n >= s.opt.Batch && full != nil {
-				full()
-				full = nil
+	err = s.fanOut(func() (int, bool, error) {
+		var done []Action
+		var n int
+		err := s.retry(ctx, func() error {
+			done = nil
+			var err error
+			n, err = s.actBatch(ctx, now, dir, &done)
+			return err
+		})
+		if err != nil {
+			return 0, false, fmt.Errorf("sweep: %w", err)
+		}
+		mu.Lock()
+		if emit != nil {
+			for _, a := range done {
+				emit(a)
 			}
 		}
-	}
-	// A sweep with little to do stays on one connection; helpers join once there is more
-	// than a batch.
-	var wg sync.WaitGroup
-	errs := make(chan error, s.opt.Workers)
-	err = batches(func() {
-		for range s.opt.Workers - 1 {
-			wg.Go(func() { errs <- batches(nil) })
+		total += len(done)
+		mu.Unlock()
+		if len(done) > 0 {
+			s.hub.Queued()
 		}
+		return n, n >= s.opt.Batch, nil
 	})
-	wg.Wait()
-	close(errs)
-	for e := range errs {
-		err = cmp.Or(err, e)
-	}
 	return total, err
 }
 
@@ -164,33 +142,67 @@ func (s *Service) retry(ctx context.Context, fn func() error) error {
 
 // Plan brings the clock rows of every ticket changed since the last plan up to date: which
 // clocks run, their deadlines and when each must be looked at next. It returns the number of
-// tickets looked at. Concurrent planners share the work (SKIP LOCKED) and a clock row only
-// ever moves to a newer version of its ticket.
+// tickets looked at. Concurrent planners share the work (SKIP LOCKED), and a plan with more
+// than a batch to do runs Workers of them; a clock row only ever moves to a newer version of
+// its ticket.
 func (s *Service) Plan(ctx context.Context) (int, error) {
 	dir, err := loadDirectory(ctx, s.db)
 	if err != nil {
 		return 0, err
 	}
-	total := 0
-	for {
-		var n int
+	batch := max(s.opt.Batch, 2000)
+	var total atomic.Int64
+	err = s.fanOut(func() (int, bool, error) {
+		var n, claimed int
 		err := s.retry(ctx, func() error {
 			var err error
-			n, err = s.planBatch(ctx, dir, max(s.opt.Batch, 2000))
+			n, claimed, err = s.planBatch(ctx, dir, batch)
 			return err
 		})
 		if err != nil {
-			return total, fmt.Errorf("plan clocks: %w", err)
+			return 0, false, fmt.Errorf("plan clocks: %w", err)
 		}
-		total += n
-		if n == 0 {
-			return total, nil
-		}
-	}
+		total.Add(int64(n))
+		return claimed, claimed >= batch, nil
+	})
+	return int(total.Load()), err
 }
 
-func (s *Service) planBatch(ctx context.Context, dir *directory, batch int) (int, error) {
-	n := 0
+// fanOut calls batch until it claims nothing. Once a batch comes back full, Workers-1 more
+// loops run beside this one, each on its own connection: the claims skip each other's locked
+// rows, so they share the work without waiting, and a sweep with little to do stays on one
+// connection.
+func (s *Service) fanOut(batch func() (claimed int, full bool, err error)) error {
+	var wg sync.WaitGroup
+	errs := make(chan error, s.opt.Workers)
+	var loop func(spawn bool) error
+	loop = func(spawn bool) error {
+		for {
+			n, full, err := batch()
+			if err != nil || n == 0 {
+				return err
+			}
+			if full && spawn {
+				spawn = false
+				for range s.opt.Workers - 1 {
+					wg.Go(func() { errs <- loop(false) })
+				}
+			}
+		}
+	}
+	err := loop(true)
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		err = cmp.Or(err, e)
+	}
+	return err
+}
+
+// planBatch plans the tickets of one batch of changes; it returns how many tickets it looked
+// at and how many change rows it claimed.
+func (s *Service) planBatch(ctx context.Context, dir *directory, batch int) (int, int, error) {
+	n, claimed := 0, 0
 	err := s.runTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var dirty []struct {
 			ID       int64 `bun:"id"`
@@ -201,6 +213,7 @@ func (s *Service) planBatch(ctx context.Context, dir *directory, batch int) (int
 		if err != nil {
 			return wrap("claim changed tickets", err)
 		}
+		claimed = len(dirty)
 		if len(dirty) == 0 {
 			return nil
 		}
@@ -269,7 +282,7 @@ func (s *Service) planBatch(ctx context.Context, dir *directory, batch int) (int
 		_, err = tx.Tx.ExecContext(ctx, "DELETE FROM escalation_dirty WHERE id = ANY($1::bigint[])", dirtyIDs)
 		return wrap("clear changed tickets", err)
 	})
-	return n, err
+	return n, claimed, err
 }
 
 // saveClocksSQL upserts clock rows sent as one array per column; a row only ever moves to a

@@ -259,3 +259,62 @@ func TestConcurrentSweepsNeverDouble(t *testing.T) {
 		t.Fatalf("%d notifications, want %d", got, 2*n)
 	}
 }
+
+// TestBulkImportPlannedAndSweptInParallel loads more tickets than a batch straight into the
+// table, as an import would, so that planning and sweeping each fan out to a second
+// connection: every ticket gets its clock once and every due clock acts once.
+func TestBulkImportPlannedAndSweptInParallel(t *testing.T) {
+	f := newFixture(t, escalation.Options{Batch: 500, Workers: 2})
+	ctx := context.Background()
+	const n, due = 4500, 1200
+	when := at("2026-11-23 10:00")
+	_, err := f.db.ExecContext(ctx, `
+INSERT INTO tickets (number, type, channel, status, description, department_id, profile_code,
+                     created_at, updated_at, dispatched_at, accepted_at, feedback_at,
+                     accept_due, feedback_due, resolve_due)
+SELECT 'T' || lpad(g::text, 6, '0'), 'complaint', 'phone', 'accepted', 'imported',
+       (SELECT id FROM departments WHERE code = 'hrss'), 'standard', t0, t0, t0, t0, t0,
+       t0 + interval '2 hours', t0 + interval '24 hours',
+       CASE WHEN g <= ? THEN ?::timestamptz - interval '1 hour' ELSE ?::timestamptz + interval '20 days' END
+FROM generate_series(1, ?) AS g, (SELECT ?::timestamptz - interval '1 day' AS t0) AS t`, due, when, when, n, when)
+	if err != nil {
+		t.Fatal(err)
+	}
+	planned, err := f.esc.Plan(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if planned != n {
+		t.Fatalf("planned %d tickets, want %d", planned, n)
+	}
+	if got := f.count(t, "SELECT count(*) FROM escalation_clocks WHERE clock = 'resolve' AND stage = -1 AND next_at IS NOT NULL"); got != n {
+		t.Fatalf("%d resolution clocks, want %d", got, n)
+	}
+	if got := f.count(t, "SELECT count(*) FROM escalation_dirty"); got != 0 {
+		t.Fatalf("%d changed tickets left unplanned", got)
+	}
+	var mu sync.Mutex
+	seen := map[string]int{}
+	acted, err := f.esc.Sweep(ctx, when, func(a escalation.Action) {
+		mu.Lock()
+		seen[a.Ticket]++
+		mu.Unlock()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if acted != due || len(seen) != due {
+		t.Fatalf("%d actions on %d tickets, want %d", acted, len(seen), due)
+	}
+	for no, c := range seen {
+		if c != 1 {
+			t.Fatalf("ticket %s acted on %d times", no, c)
+		}
+	}
+	if got := f.count(t, "SELECT count(*) FROM ticket_events WHERE kind = 'escalation'"); got != due {
+		t.Fatalf("%d events, want %d", got, due)
+	}
+	if got := f.count(t, "SELECT count(*) FROM notifications"); got != 2*due {
+		t.Fatalf("%d notifications, want %d", got, 2*due)
+	}
+}
