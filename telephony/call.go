@@ -21,8 +21,9 @@ const sipTimeout = 32 * time.Second
 // user agent server, and the leg to the agent (later perhaps to 110), which we place as a
 // user agent client. The queue knows the call by the caller leg's Call-ID.
 type call struct {
-	callID string // the caller leg's Call-ID, the queue's key
-	in     *leg
+	callID    string // the caller leg's Call-ID, the queue's key
+	inviteKey string // the caller's INVITE, remembered when the call ends (inviteKey)
+	in        *leg
 
 	answered  chan []byte      // the agent's SDP, once the queue accepted the answer
 	abandoned chan acd.Outcome // the queue gave up on the call
@@ -94,7 +95,58 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		s.respond(tx, req, 403, "Forbidden")
 		return
 	}
+	if s.endedLately(req) {
+		// A retransmission of the INVITE of a call that is already over, delayed past the
+		// end of its transaction (sipgo ends it at the BYE). Taken as a new call it would
+		// ring an agent for nobody and leave a second record for one call. RFC 3261
+		// 8.2.2.2 answers such merged requests 482; the caller's transaction is complete
+		// and ignores it.
+		s.respond(tx, req, 482, "Loop Detected")
+		return
+	}
 	s.incoming(req, tx)
+}
+
+// recentCalls remembers the callers' INVITEs (Call-ID and From tag) of calls that ended
+// within the last 64×T1, the longest a retransmission of them can arrive.
+type recentCalls struct {
+	keys  map[string]struct{}
+	order []recentCall // oldest first
+}
+
+type recentCall struct {
+	key string
+	at  time.Time
+}
+
+// inviteKey identifies the caller's INVITE of a call.
+func inviteKey(req *sip.Request) string {
+	tag, _ := req.From().Params.Get("tag")
+	return req.CallID().Value() + "\x00" + tag
+}
+
+// endedLately reports whether req repeats the INVITE of a call that ended lately.
+func (s *Server) endedLately(req *sip.Request) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.ended.keys[inviteKey(req)]
+	return ok
+}
+
+// remember notes the end of the call whose caller sent the INVITE with key, and forgets
+// the calls that ended too long ago to be retransmitted. Runs with s.mu held.
+func (r *recentCalls) remember(key string, now time.Time) {
+	if r.keys == nil {
+		r.keys = make(map[string]struct{})
+	}
+	limit := now.Add(-64 * sip.T1)
+	n := 0
+	for n < len(r.order) && r.order[n].at.Before(limit) {
+		delete(r.keys, r.order[n].key)
+		n++
+	}
+	r.order = append(r.order[n:], recentCall{key, now})
+	r.keys[key] = struct{}{}
 }
 
 // incoming answers a citizen's call to the hotline through the queue. The handler stays
@@ -108,6 +160,7 @@ func (s *Server) incoming(req *sip.Request, tx sip.ServerTransaction) {
 	now := s.clock.Now()
 	c := &call{
 		callID:    req.CallID().Value(),
+		inviteKey: inviteKey(req),
 		answered:  make(chan []byte, 1),
 		abandoned: make(chan acd.Outcome, 1),
 		ringing:   make(map[string]context.CancelFunc),
@@ -556,6 +609,7 @@ func (s *Server) finishAll() {
 func (s *Server) failed(c *call) {
 	s.mu.Lock()
 	delete(s.calls, c.callID)
+	s.ended.remember(c.inviteKey, s.clock.Now())
 	s.mu.Unlock()
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -632,6 +686,9 @@ func (sb *switchboard) Finished(r acd.CallRecord) {
 	s.mu.Lock()
 	c := s.calls[r.CallID]
 	delete(s.calls, r.CallID)
+	if c != nil {
+		s.ended.remember(c.inviteKey, s.clock.Now())
+	}
 	s.mu.Unlock()
 	if c == nil {
 		s.log.Error("finished call unknown to the switch", "call_id", r.CallID)

@@ -167,3 +167,22 @@ func TestSIPpReferToUnknownTargetRefused(t *testing.T) {
 		return len(rs) == 1 && rs[0].Outcome == "answered" && rs[0].TransferTarget == "" && rs[0].EndedAt != nil
 	})
 }
+
+// The INVITE of a call that is over, arriving again after its transaction ended (a delayed
+// retransmission), is refused 482 instead of ringing an agent as a second call: one call,
+// one record.
+func TestSIPpLateInviteRetransmissionIsNotANewCall(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	aport := freePort(t)
+	agent := startSipp(t, "agent_answer.xml", aport, "")
+	ts.register(t, "1001", "demo-sip", aport, 200)
+	ts.runSipp(t, "caller_late_invite.xml", "caller", "13800138002", "-d", "0")
+	agent.wait(t)
+	rs := ts.waitCalls(t, "one answered call", func(rs []Record) bool {
+		return len(rs) >= 1 && rs[0].Outcome == "answered" && rs[0].EndedAt != nil
+	})
+	if len(rs) != 1 {
+		t.Fatalf("one call made %d records: %s", len(rs), describe(rs))
+	}
+}

@@ -93,6 +93,7 @@ type Server struct {
 	legs     map[string]*leg  // dialogs of live calls by dialog ID
 	statuses map[string]acd.Status
 	serving  bool
+	ended    recentCalls // callers' INVITEs of calls that ended lately
 }
 
 // New builds a server; nothing is bound until Listen.
