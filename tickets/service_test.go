@@ -2,6 +2,7 @@ package tickets_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -99,6 +100,34 @@ func TestRegisterNumbersAndDeadlines(t *testing.T) {
 	got, err := f.svc.Get(context.Background(), tk.Number)
 	if err != nil || got.Description != tk.Description || got.Category.Code != "wage-arrears" {
 		t.Fatalf("Get = %+v, %v", got, err)
+	}
+}
+
+func TestRegisterWritesItsFirstEvent(t *testing.T) {
+	f := newFixture(t)
+	tk, err := f.svc.Register(context.Background(), f.agent, tickets.RegisterInput{
+		Channel: "phone", Category: "wage-arrears", Description: "拖欠工资", Data: map[string]any{"call_id": "c-1"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs, err := f.svc.Events(context.Background(), tk.ID, true)
+	if err != nil || len(evs) != 1 {
+		t.Fatalf("events = %+v, %v", evs, err)
+	}
+	ev := evs[0]
+	if ev.TicketID != tk.ID || ev.ID == 0 || ev.Kind != "register" || ev.ActorName != "agent" || ev.ActorRole != "agent" ||
+		ev.DepartmentID == nil || *ev.DepartmentID != f.agent.DepartmentID || !ev.At.Equal(f.clk.Now()) || !ev.Public ||
+		ev.FromStatus != "" || ev.ToStatus != "registered" || ev.Body != "" {
+		t.Fatalf("event = %+v", ev)
+	}
+	var data map[string]any
+	if err := json.Unmarshal(ev.Data, &data); err != nil {
+		t.Fatal(err)
+	}
+	due, _ := json.Marshal(tk.FeedbackDue)
+	if data["channel"] != "phone" || data["call_id"] != "c-1" || `"`+fmt.Sprint(data["feedback_due"])+`"` != string(due) {
+		t.Fatalf("event data = %s", ev.Data)
 	}
 }
 
