@@ -126,7 +126,7 @@ func insertNotifications(ctx context.Context, db bun.IDB, ns []*Notification) er
 	if raw == nil {
 		return fmt.Errorf("queue notifications: no database/sql handle in %T", db)
 	}
-	if _, err := raw.ExecContext(ctx, insertNotificationsSQL, channel, staff, addr, ticket, action, kind, subject, body,
+	if _, err := raw.ExecContext(ctx, insertNotificationsSQL, prepared, channel, staff, addr, ticket, action, kind, subject, body,
 		created, status, next); err != nil {
 		return fmt.Errorf("queue %d notifications: %w", n, err)
 	}

@@ -6,13 +6,15 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/uptrace/bun"
 )
 
 // appendEventsArraysSQL inserts events sent as one array per column. The statement text is the
 // same whatever the number of events, so it is parsed and planned once per connection, and the
 // values travel in PostgreSQL's binary format instead of being spelled out in the SQL.
-// WITH ORDINALITY keeps the ids in the order given, which is the timeline's order.
+// WITH ORDINALITY keeps the ids in the order given, which is the timeline's order. It runs as a
+// prepared statement whatever the pool's default mode, for the plan and the binary arrays.
 const appendEventsArraysSQL = `
 INSERT INTO ticket_events (ticket_id, kind, actor_id, actor_name, actor_role, department_id, at, public,
                            from_status, to_status, body, data)
@@ -54,7 +56,7 @@ func AppendEventsTx(ctx context.Context, tx bun.Tx, evs []*Event) error {
 		dept[i], at[i], public[i], from[i], to[i] = ev.DepartmentID, ev.At, ev.Public, ev.FromStatus, ev.ToStatus
 		body[i], data[i] = ev.Body, string(ev.Data)
 	}
-	_, err := tx.Tx.ExecContext(ctx, appendEventsArraysSQL, ticket, kind, actor, name, role, dept, at, public, from, to, body, data)
+	_, err := tx.Tx.ExecContext(ctx, appendEventsArraysSQL, pgx.QueryExecModeCacheStatement, ticket, kind, actor, name, role, dept, at, public, from, to, body, data)
 	if err != nil {
 		return fmt.Errorf("append %d events: %w", n, err)
 	}
