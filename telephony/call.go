@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/emiago/sipgo"
@@ -203,14 +204,24 @@ func (s *Server) incoming(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	select {
 	case sdp := <-c.answered:
+		// sipgo retransmits the answer until an ACK or BYE comes, and past 64×T1 for ever:
+		// a caller whose ACK and BYE were both lost would hold the agent and leave the call
+		// without a final record. After AckWait the dialog counts as confirmed (RFC 3261
+		// 13.3.1.4) and the call is hung up.
+		var noAck atomic.Bool
+		watchdog := time.AfterFunc(s.cfg.AckWait, func() {
+			noAck.Store(true)
+			dlg.ReadAck(confirmingAck(dlg.InviteRequest), nil)
+		})
 		var err error
 		if len(sdp) > 0 {
 			err = dlg.RespondSDP(sdp)
 		} else {
 			err = dlg.Respond(200, "OK", nil)
 		}
+		watchdog.Stop()
 		if err != nil {
-			// The caller cancelled as the agent answered, or never acknowledged.
+			// The caller cancelled as the agent answered, or hung up before acknowledging.
 			s.log.Info("answer to caller failed", "call_id", c.callID, "err", err)
 			s.hangup(c, nil)
 			return
@@ -219,7 +230,10 @@ func (s *Server) incoming(req *sip.Request, tx sip.ServerTransaction) {
 		c.talking = true
 		ended := c.ended
 		c.mu.Unlock()
-		if ended {
+		if noAck.Load() {
+			s.log.Info("no ack from the caller; hanging up", "call_id", c.callID, "caller", tickets.MaskPhone(c.rec.Caller))
+		}
+		if ended || noAck.Load() {
 			s.hangup(c, nil)
 		}
 	case reason := <-c.abandoned:
@@ -249,6 +263,14 @@ func (s *Server) incoming(req *sip.Request, tx sip.ServerTransaction) {
 		}
 		s.forgetLegs(c)
 	}
+}
+
+// confirmingAck stands in for the ACK that never came to our answer to invite: the dialog
+// takes it as confirmed and stops retransmitting the answer.
+func confirmingAck(invite *sip.Request) *sip.Request {
+	ack := sip.NewRequest(sip.ACK, invite.Recipient)
+	ack.AppendHeader(&sip.CSeqHeader{SeqNo: invite.CSeq().SeqNo, MethodName: sip.ACK})
+	return ack
 }
 
 // callerNumber is the citizen's number as the trunk presents it: the From user part.

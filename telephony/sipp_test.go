@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"strconv"
 	"testing"
+	"time"
 )
 
 func TestSIPpOptions(t *testing.T) {
@@ -184,5 +185,23 @@ func TestSIPpLateInviteRetransmissionIsNotANewCall(t *testing.T) {
 	})
 	if len(rs) != 1 {
 		t.Fatalf("one call made %d records: %s", len(rs), describe(rs))
+	}
+}
+
+// A caller whose ACK never arrives is hung up after the ACK wait, the agent is freed and the
+// call gets its final record (sipgo alone would retransmit the answer for ever).
+func TestSIPpNoAckHangsUp(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, func(c *Config) { c.AckWait = time.Second })
+	aport := freePort(t)
+	agent := startSipp(t, "agent_answer.xml", aport, "")
+	ts.register(t, "1001", "demo-sip", aport, 200)
+	ts.runSipp(t, "caller_no_ack.xml", "caller", "13800138003")
+	agent.wait(t)
+	ts.waitCalls(t, "an ended call", func(rs []Record) bool {
+		return len(rs) == 1 && rs[0].Outcome == "answered" && rs[0].EndedAt != nil
+	})
+	if a := ts.Agent("1001"); a.State == "talking" {
+		t.Fatalf("agent still talking: %+v", a)
 	}
 }

@@ -48,6 +48,9 @@ type Config struct {
 	// Outbound is the host:port of the gateway through which citizens are called back.
 	// Empty means none: callbacks are refused rather than sent to a guessed host.
 	Outbound string
+	// AckWait is how long the caller's ACK to our answer is awaited before the call is
+	// hung up; zero means 64×T1 (32 s), as RFC 3261 section 13.3.1.4 has it.
+	AckWait time.Duration
 	// ACD tunes the call queue.
 	ACD acd.Config
 }
@@ -100,6 +103,9 @@ type Server struct {
 func New(cfg Config, d Deps) (*Server, error) {
 	if cfg.Hotline == "" {
 		cfg.Hotline = DefaultHotline
+	}
+	if cfg.AckWait <= 0 {
+		cfg.AckWait = 64 * sip.T1
 	}
 	if cfg.Realm == "" {
 		return nil, errors.New("telephony: empty digest realm")
