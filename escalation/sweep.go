@@ -349,14 +349,18 @@ func (s *Service) actBatch(ctx context.Context, now time.Time, dir *directory, o
 			NoticeDue    *time.Time `bun:"notice_due"`
 			ticketClocks
 		}
-		err := tx.NewSelect().TableExpr("escalation_clocks AS c").
+		// The clocks are locked before the join, so that a sweep running beside this one
+		// skips the clocks it holds without first reading their tickets.
+		claim := tx.NewSelect().Table("escalation_clocks").
+			Column("ticket_id", "clock", "notice_id", "department_id", "started_at", "due", "stage", "next_at").
+			Where("next_at <= ?", now).Order("next_at").Limit(int64(s.opt.Batch)).For("UPDATE SKIP LOCKED")
+		err := tx.NewSelect().With("c", claim).TableExpr("c").
 			ColumnExpr("c.ticket_id, c.clock, c.notice_id, c.department_id AS clock_department_id, c.started_at, c.due, c.stage").
 			ColumnExpr(ticketClockColumns).
 			ColumnExpr("n.number AS notice_number, n.status AS notice_status, n.due AS notice_due").
 			Join("JOIN tickets AS t ON t.id = c.ticket_id").
 			Join("LEFT JOIN supervision_notices AS n ON n.id = c.notice_id").
-			Where("c.next_at <= ?", now).OrderExpr("c.next_at").Limit(int64(s.opt.Batch)).
-			For("UPDATE OF c SKIP LOCKED").Scan(ctx, &rows)
+			OrderExpr("c.next_at").Scan(ctx, &rows)
 		if err != nil {
 			return wrap("claim due clocks", err)
 		}
