@@ -259,13 +259,7 @@ type DispatchInput struct {
 // Dispatch sends a registered or returned ticket to its lead department and sets its
 // acceptance and resolution deadlines.
 func (s *Service) Dispatch(ctx context.Context, actor Actor, number string, in DispatchInput) (*Ticket, error) {
-	var t *Ticket
-	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		var err error
-		t, err = s.DispatchTx(ctx, tx, actor, number, in)
-		return err
-	})
-	return t, err
+	return s.inTx(ctx, func(ctx context.Context, tx bun.Tx) (*Ticket, error) { return s.DispatchTx(ctx, tx, actor, number, in) })
 }
 
 // DispatchTx is Dispatch inside the caller's transaction.
@@ -374,10 +368,15 @@ func (s *Service) Return(ctx context.Context, actor Actor, number string, in Act
 
 // Feedback records that the department contacted the citizen, and what was said (反馈).
 func (s *Service) Feedback(ctx context.Context, actor Actor, number string, in ActInput) (*Ticket, error) {
+	return s.inTx(ctx, func(ctx context.Context, tx bun.Tx) (*Ticket, error) { return s.FeedbackTx(ctx, tx, actor, number, in) })
+}
+
+// FeedbackTx is Feedback inside the caller's transaction, for feedback with attachments.
+func (s *Service) FeedbackTx(ctx context.Context, tx bun.Tx, actor Actor, number string, in ActInput) (*Ticket, error) {
 	if strings.TrimSpace(in.Text) == "" {
 		return nil, invalid("text", "say what the citizen was told")
 	}
-	return s.act(ctx, actor, number, ActFeedback, in, func(t *Ticket, ev map[string]any) error {
+	return s.actTx(ctx, tx, actor, number, ActFeedback, in, func(t *Ticket, ev map[string]any) error {
 		if t.FeedbackAt == nil {
 			t.FeedbackAt = ptr(s.clock.Now())
 			ev["first"] = true
@@ -421,10 +420,16 @@ func (s *Service) CoReply(ctx context.Context, actor Actor, number string, in Ac
 
 // Resolve reports the result (办结); the return visit is due after it.
 func (s *Service) Resolve(ctx context.Context, actor Actor, number string, in ActInput) (*Ticket, error) {
+	return s.inTx(ctx, func(ctx context.Context, tx bun.Tx) (*Ticket, error) { return s.ResolveTx(ctx, tx, actor, number, in) })
+}
+
+// ResolveTx is Resolve inside the caller's transaction, so what the department attaches to its
+// result is stored in the transaction that records the result and its event.
+func (s *Service) ResolveTx(ctx context.Context, tx bun.Tx, actor Actor, number string, in ActInput) (*Ticket, error) {
 	if strings.TrimSpace(in.Text) == "" {
 		return nil, invalid("text", "say how it was resolved")
 	}
-	return s.act(ctx, actor, number, ActResolve, in, func(t *Ticket, ev map[string]any) error {
+	return s.actTx(ctx, tx, actor, number, ActResolve, in, func(t *Ticket, ev map[string]any) error {
 		now := s.clock.Now()
 		p := t.Profile
 		if p == nil {
@@ -437,6 +442,17 @@ func (s *Service) Resolve(ctx context.Context, actor Actor, number string, in Ac
 	})
 }
 
+// inTx runs one Tx variant of an action in a transaction of its own.
+func (s *Service) inTx(ctx context.Context, fn func(context.Context, bun.Tx) (*Ticket, error)) (*Ticket, error) {
+	var t *Ticket
+	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		t, err = fn(ctx, tx)
+		return err
+	})
+	return t, err
+}
+
 // Close closes a resolved ticket (结案), after the return visit.
 func (s *Service) Close(ctx context.Context, actor Actor, number string, in ActInput) (*Ticket, error) {
 	return s.act(ctx, actor, number, ActClose, in, func(t *Ticket, _ map[string]any) error {
@@ -447,13 +463,7 @@ func (s *Service) Close(ctx context.Context, actor Actor, number string, in ActI
 
 // Reopen sends a resolved or closed ticket back to its department (重办), with fresh deadlines.
 func (s *Service) Reopen(ctx context.Context, actor Actor, number string, in ActInput) (*Ticket, error) {
-	var t *Ticket
-	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		var err error
-		t, err = s.ReopenTx(ctx, tx, actor, number, in)
-		return err
-	})
-	return t, err
+	return s.inTx(ctx, func(ctx context.Context, tx bun.Tx) (*Ticket, error) { return s.ReopenTx(ctx, tx, actor, number, in) })
 }
 
 // ReopenTx is Reopen inside the caller's transaction.
@@ -487,13 +497,7 @@ func (s *Service) Answer(ctx context.Context, actor Actor, number string, in Act
 	if strings.TrimSpace(in.Text) == "" {
 		return nil, invalid("text", "an answer needs text")
 	}
-	var t *Ticket
-	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		var err error
-		t, err = s.AnswerTx(ctx, tx, actor, number, in)
-		return err
-	})
-	return t, err
+	return s.inTx(ctx, func(ctx context.Context, tx bun.Tx) (*Ticket, error) { return s.AnswerTx(ctx, tx, actor, number, in) })
 }
 
 // AnswerTx is Answer inside the caller's transaction, so a consultation can be registered and
@@ -510,13 +514,7 @@ func (s *Service) AnswerTx(ctx context.Context, tx bun.Tx, actor Actor, number s
 }
 
 func (s *Service) act(ctx context.Context, actor Actor, number string, a Action, in ActInput, apply func(*Ticket, map[string]any) error) (*Ticket, error) {
-	var t *Ticket
-	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		var err error
-		t, err = s.actTx(ctx, tx, actor, number, a, in, apply)
-		return err
-	})
-	return t, err
+	return s.inTx(ctx, func(ctx context.Context, tx bun.Tx) (*Ticket, error) { return s.actTx(ctx, tx, actor, number, a, in, apply) })
 }
 
 // actTx runs one action: read, check the machine and the actor's scope, apply, write with the
