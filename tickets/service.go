@@ -514,7 +514,9 @@ func (s *Service) AnswerTx(ctx context.Context, tx bun.Tx, actor Actor, number s
 }
 
 func (s *Service) act(ctx context.Context, actor Actor, number string, a Action, in ActInput, apply func(*Ticket, map[string]any) error) (*Ticket, error) {
-	return s.inTx(ctx, func(ctx context.Context, tx bun.Tx) (*Ticket, error) { return s.actTx(ctx, tx, actor, number, a, in, apply) })
+	return s.inTx(ctx, func(ctx context.Context, tx bun.Tx) (*Ticket, error) {
+		return s.actTx(ctx, tx, actor, number, a, in, apply)
+	})
 }
 
 // actTx runs one action: read, check the machine and the actor's scope, apply, write with the
