@@ -25,9 +25,11 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/hotline-city/hotline/bench/internal/firsterr"
 	"github.com/hotline-city/hotline/internal/database"
 	"github.com/hotline-city/hotline/internal/demo"
 	"github.com/hotline-city/hotline/internal/pgmanaged"
+	"github.com/hotline-city/hotline/routing"
 )
 
 func main() {
@@ -75,7 +77,14 @@ func run(clients int, dur time.Duration, binary, dir string) error {
 	if _, err := database.Migrate(ctx, db); err != nil {
 		return err
 	}
-	if err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error { return demo.Seed(ctx, tx) }); err != nil {
+	// The demo city with its routing rules, so tickets take the real path: routed and
+	// dispatched inside the registering transaction.
+	if err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if err := demo.Seed(ctx, tx); err != nil {
+			return err
+		}
+		return routing.SeedDemo(ctx, tx, time.Now())
+	}); err != nil {
 		return err
 	}
 	var sc string
@@ -162,7 +171,7 @@ func drive(base string, clients int, dur time.Duration) (result, error) {
 	hc := &http.Client{Transport: tr, Timeout: 30 * time.Second}
 	endpoint := base + "/open311/v2/requests.json"
 	var ok, failed atomic.Int64
-	var firstErr atomic.Value
+	var firstErr firsterr.Slot
 	lat := make([][]time.Duration, clients)
 	deadline := time.Now().Add(dur)
 	start := time.Now()
@@ -180,7 +189,7 @@ func drive(base string, clients int, dur time.Duration) (result, error) {
 				resp, err := hc.Post(endpoint, "application/x-www-form-urlencoded; charset=utf-8", strings.NewReader(form.Encode()))
 				if err != nil {
 					failed.Add(1)
-					firstErr.CompareAndSwap(nil, err)
+					firstErr.Set(err)
 					continue
 				}
 				var out []struct {
@@ -191,7 +200,7 @@ func drive(base string, clients int, dur time.Duration) (result, error) {
 				resp.Body.Close()
 				if resp.StatusCode != 200 || derr != nil || len(out) != 1 || out[0].ID == "" {
 					failed.Add(1)
-					firstErr.CompareAndSwap(nil, fmt.Errorf("status %d", resp.StatusCode))
+					firstErr.Set(fmt.Errorf("status %d", resp.StatusCode))
 					continue
 				}
 				lat[c] = append(lat[c], time.Since(t0))
@@ -206,10 +215,10 @@ func drive(base string, clients int, dur time.Duration) (result, error) {
 		all = append(all, l...)
 	}
 	if len(all) == 0 {
-		err, _ := firstErr.Load().(error)
+		err := firstErr.Err()
 		return result{}, fmt.Errorf("no request succeeded: %v", err)
 	}
-	if err, _ := firstErr.Load().(error); err != nil {
+	if err := firstErr.Err(); err != nil {
 		fmt.Fprintln(os.Stderr, "first error:", err)
 	}
 	slices.Sort(all)
@@ -221,7 +230,7 @@ func drive(base string, clients int, dur time.Duration) (result, error) {
 // per ticket, from workers goroutines, and returns tickets/s.
 func bare(ctx context.Context, db *bun.DB, workers int, dur time.Duration, catID int64) (float64, error) {
 	var done atomic.Int64
-	var firstErr atomic.Value
+	var firstErr firsterr.Slot
 	deadline := time.Now().Add(dur)
 	start := time.Now()
 	var wg sync.WaitGroup
@@ -247,7 +256,7 @@ func bare(ctx context.Context, db *bun.DB, workers int, dur time.Duration, catID
 					return err
 				})
 				if err != nil {
-					firstErr.CompareAndSwap(nil, err)
+					firstErr.Set(err)
 					return
 				}
 				done.Add(1)
@@ -255,7 +264,7 @@ func bare(ctx context.Context, db *bun.DB, workers int, dur time.Duration, catID
 		}(w)
 	}
 	wg.Wait()
-	if err, _ := firstErr.Load().(error); err != nil {
+	if err := firstErr.Err(); err != nil {
 		return 0, err
 	}
 	return float64(done.Load()) / time.Since(start).Seconds(), nil

@@ -21,6 +21,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/hotline-city/hotline/bench/internal/firsterr"
 	"github.com/hotline-city/hotline/internal/clock"
 	"github.com/hotline-city/hotline/internal/database"
 	"github.com/hotline-city/hotline/internal/demo"
@@ -132,7 +133,7 @@ func run(writers int, dur time.Duration, binary, dir string) error {
 
 func phase(writers int, dur time.Duration, op func(i int) error) (float64, error) {
 	var done atomic.Int64
-	var firstErr atomic.Value
+	var firstErr firsterr.Slot
 	deadline := time.Now().Add(dur)
 	start := time.Now()
 	var wg sync.WaitGroup
@@ -142,7 +143,7 @@ func phase(writers int, dur time.Duration, op func(i int) error) (float64, error
 			defer wg.Done()
 			for i := 0; time.Now().Before(deadline); i++ {
 				if err := op(w*1_000_000 + i); err != nil {
-					firstErr.CompareAndSwap(nil, err)
+					firstErr.Set(err)
 					return
 				}
 				done.Add(1)
@@ -150,7 +151,7 @@ func phase(writers int, dur time.Duration, op func(i int) error) (float64, error
 		}(w)
 	}
 	wg.Wait()
-	if err, _ := firstErr.Load().(error); err != nil {
+	if err := firstErr.Err(); err != nil {
 		return 0, err
 	}
 	return float64(done.Load()) / time.Since(start).Seconds(), nil
