@@ -5,7 +5,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"flag"
@@ -16,7 +15,6 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -25,11 +23,9 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/hotline-city/hotline/bench/internal/benchdb"
 	"github.com/hotline-city/hotline/bench/internal/firsterr"
-	"github.com/hotline-city/hotline/internal/database"
 	"github.com/hotline-city/hotline/internal/demo"
-	"github.com/hotline-city/hotline/internal/pgmanaged"
-	"github.com/hotline-city/hotline/routing"
 )
 
 func main() {
@@ -46,58 +42,20 @@ func main() {
 
 func run(clients int, dur time.Duration, binary, dir string) error {
 	ctx := context.Background()
-	adminURL := os.Getenv("HOTLINE_DATABASE_URL")
-	if adminURL == "" {
-		c, err := pgmanaged.New(filepath.Join(dir, "pg"))
-		if err != nil {
-			return err
-		}
-		if err := c.Start(ctx); err != nil {
-			return err
-		}
-		defer c.Stop()
-		adminURL = c.URL("postgres")
-	}
-	name := fmt.Sprintf("bench_open311_%d", time.Now().Unix())
-	if err := database.EnsureDatabase(ctx, adminURL, name); err != nil {
-		return err
-	}
-	url := withDB(adminURL, name)
-	db, err := database.Open(ctx, url, clients+4)
+	db, err := benchdb.Fresh(ctx, dir, "bench_open311", clients+4)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		db.Close()
-		if admin, err := database.Open(ctx, adminURL, 1); err == nil {
-			admin.ExecContext(ctx, "DROP DATABASE IF EXISTS ? WITH (FORCE)", bun.Ident(name))
-			admin.Close()
-		}
-	}()
-	if _, err := database.Migrate(ctx, db); err != nil {
-		return err
-	}
-	// The demo city with its routing rules, so tickets take the real path: routed and
-	// dispatched inside the registering transaction.
-	if err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		if err := demo.Seed(ctx, tx); err != nil {
-			return err
-		}
-		return routing.SeedDemo(ctx, tx, time.Now())
-	}); err != nil {
-		return err
-	}
-	var sc string
-	db.QueryRowContext(ctx, "SHOW synchronous_commit").Scan(&sc)
-	fmt.Printf("database: PostgreSQL, synchronous_commit=%s; %d clients, %s per phase\n", sc, clients, dur)
+	defer db.Close()
+	fmt.Printf("database: PostgreSQL, synchronous_commit=%s; %d clients, %s per phase\n", db.SynchronousCommit(ctx), clients, dur)
 
-	srv, base, err := serve(binary, url)
+	srv, base, err := serve(binary, db.URL)
 	if err != nil {
 		return err
 	}
 	httpRes, err := drive(base, clients, dur)
 	pid := srv.Process.Pid
-	hwm, rssErr := vmHWM(pid)
+	hwm, rssErr := benchdb.ProcStatus(pid, "VmHWM")
 	srv.Process.Signal(os.Interrupt)
 	srv.Wait()
 	if err != nil {
@@ -110,7 +68,7 @@ func run(clients int, dur time.Duration, binary, dir string) error {
 	var catID int64
 	db.QueryRowContext(ctx, "SELECT id FROM categories WHERE code = 'road-damage'").Scan(&catID)
 	db.ExecContext(ctx, "CREATE SEQUENCE IF NOT EXISTS bench_bare_seq")
-	bareRate, err := bare(ctx, db, clients, dur, catID)
+	bareRate, err := bare(ctx, db.DB, clients, dur, catID)
 	if err != nil {
 		return err
 	}
@@ -268,42 +226,4 @@ func bare(ctx context.Context, db *bun.DB, workers int, dur time.Duration, catID
 		return 0, err
 	}
 	return float64(done.Load()) / time.Since(start).Seconds(), nil
-}
-
-// vmHWM reads a process's peak resident memory in KiB.
-func vmHWM(pid int) (int64, error) {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
-			var kb int64
-			fmt.Sscanf(strings.TrimSpace(v), "%d", &kb)
-			return kb, nil
-		}
-	}
-	return 0, fmt.Errorf("no VmHWM for pid %d", pid)
-}
-
-func withDB(raw, name string) string {
-	i := strings.Index(raw, "://")
-	if i < 0 {
-		return raw
-	}
-	rest := raw[i+3:]
-	slash := strings.Index(rest, "/")
-	q := ""
-	if j := strings.Index(rest, "?"); j >= 0 {
-		q = rest[j:]
-		if slash < 0 || slash > j {
-			return raw[:i+3] + rest[:j] + "/" + name + q
-		}
-	}
-	if slash < 0 {
-		return raw + "/" + name
-	}
-	return raw[:i+3] + rest[:slash] + "/" + name + q
 }

@@ -4,7 +4,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"flag"
 	"fmt"
@@ -13,19 +12,15 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/uptrace/bun"
 
+	"github.com/hotline-city/hotline/bench/internal/benchdb"
 	"github.com/hotline-city/hotline/bench/internal/firsterr"
 	"github.com/hotline-city/hotline/internal/clock"
-	"github.com/hotline-city/hotline/internal/database"
-	"github.com/hotline-city/hotline/internal/demo"
-	"github.com/hotline-city/hotline/internal/pgmanaged"
 	"github.com/hotline-city/hotline/internal/workcal"
 	"github.com/hotline-city/hotline/tickets"
 )
@@ -44,44 +39,13 @@ func main() {
 
 func run(writers int, dur time.Duration, binary, dir string) error {
 	ctx := context.Background()
-	url := os.Getenv("HOTLINE_DATABASE_URL")
-	adminURL := url
-	if url == "" {
-		c, err := pgmanaged.New(filepath.Join(dir, "pg"))
-		if err != nil {
-			return err
-		}
-		if err := c.Start(ctx); err != nil {
-			return err
-		}
-		defer c.Stop()
-		adminURL = c.URL("postgres")
-	}
-	name := fmt.Sprintf("bench_register_%d", time.Now().Unix())
-	if err := database.EnsureDatabase(ctx, adminURL, name); err != nil {
-		return err
-	}
-	url = withDB(adminURL, name)
-	db, err := database.Open(ctx, url, writers+4)
+	bdb, err := benchdb.Fresh(ctx, dir, "bench_register", writers+4)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		db.Close()
-		if admin, err := database.Open(ctx, adminURL, 1); err == nil {
-			admin.ExecContext(ctx, "DROP DATABASE IF EXISTS ? WITH (FORCE)", bun.Ident(name))
-			admin.Close()
-		}
-	}()
-	if _, err := database.Migrate(ctx, db); err != nil {
-		return err
-	}
-	if err := demo.Seed(ctx, db); err != nil {
-		return err
-	}
-	var sc string
-	db.QueryRowContext(ctx, "SHOW synchronous_commit").Scan(&sc)
-	fmt.Printf("database: PostgreSQL, synchronous_commit=%s, %d writers, %s per phase\n", sc, writers, dur)
+	defer bdb.Close()
+	db := bdb.DB
+	fmt.Printf("database: PostgreSQL, synchronous_commit=%s, %d writers, %s per phase\n", bdb.SynchronousCommit(ctx), writers, dur)
 
 	loc, _ := time.LoadLocation("Asia/Shanghai")
 	days, _ := workcal.Seed()
@@ -123,7 +87,7 @@ func run(writers int, dur time.Duration, binary, dir string) error {
 	fmt.Printf("bare SQL tx:     %.0f tickets/s\n", bareRate)
 	fmt.Printf("ratio:           %.2f\n", svcRate/bareRate)
 
-	rss, err := idleRSS(binary, url)
+	rss, err := idleRSS(binary, bdb.URL)
 	if err != nil {
 		return fmt.Errorf("idle rss: %w", err)
 	}
@@ -183,38 +147,5 @@ func idleRSS(binary, url string) (int64, error) {
 		return 0, fmt.Errorf("server never became ready")
 	}
 	time.Sleep(5 * time.Second)
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", cmd.Process.Pid))
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if strings.HasPrefix(sc.Text(), "VmRSS:") {
-			var kb int64
-			fmt.Sscanf(strings.TrimSpace(strings.TrimPrefix(sc.Text(), "VmRSS:")), "%d", &kb)
-			return kb, nil
-		}
-	}
-	return 0, fmt.Errorf("no VmRSS")
-}
-
-func withDB(raw, name string) string {
-	i := strings.Index(raw, "://")
-	if i < 0 {
-		return raw
-	}
-	rest := raw[i+3:]
-	slash := strings.Index(rest, "/")
-	q := ""
-	if j := strings.Index(rest, "?"); j >= 0 {
-		q = rest[j:]
-		if slash < 0 || slash > j {
-			return raw[:i+3] + rest[:j] + "/" + name + q
-		}
-	}
-	if slash < 0 {
-		return raw + "/" + name
-	}
-	return raw[:i+3] + rest[:slash] + "/" + name + q
+	return benchdb.ProcStatus(cmd.Process.Pid, "VmRSS")
 }

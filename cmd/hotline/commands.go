@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"syscall"
@@ -180,6 +181,9 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 			}
 		}()
 	}
+	// Start-up (templates, rules, the classifier, the login timing hash) leaves garbage the
+	// process would otherwise keep resident while it idles; hand it back once.
+	debug.FreeOSMemory()
 	e.log.Info("hotline serving", "http", "http://"+ln.Addr().String(), "version", buildVersion())
 	select {
 	case err := <-errc:
