@@ -13,6 +13,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/hotline-city/hotline/internal/org"
+	"github.com/hotline-city/hotline/routing"
 	"github.com/hotline-city/hotline/tickets"
 )
 
@@ -64,19 +65,27 @@ func (s *Server) apiError(w http.ResponseWriter, r *http.Request, err error) {
 	writeJSON(w, status, body)
 }
 
+// errorStatus is the one mapping of domain errors to HTTP for the staff API and pages.
 func errorStatus(err error) (int, map[string]string) {
 	var fe *tickets.FieldError
+	var rfe *routing.FieldError
+	var verr *routing.ValidationError
 	var bf *badField
 	switch {
+	case errors.As(err, &verr) && len(verr.Problems) > 0:
+		p := verr.Problems[0]
+		return http.StatusBadRequest, map[string]string{"error": p.Error(), "field": p.Field, "rule": p.Rule}
 	case errors.As(err, &fe):
 		return http.StatusBadRequest, map[string]string{"error": fe.Error(), "field": fe.Field}
+	case errors.As(err, &rfe):
+		return http.StatusBadRequest, map[string]string{"error": rfe.Error(), "field": rfe.Field}
 	case errors.As(err, &bf):
 		return http.StatusBadRequest, map[string]string{"error": bf.Error(), "field": bf.field}
-	case errors.Is(err, tickets.ErrNotFound), errors.Is(err, org.ErrNotFound):
+	case errors.Is(err, tickets.ErrNotFound), errors.Is(err, org.ErrNotFound), errors.Is(err, routing.ErrNotFound):
 		return http.StatusNotFound, map[string]string{"error": err.Error()}
 	case errors.Is(err, tickets.ErrForbidden):
 		return http.StatusForbidden, map[string]string{"error": err.Error()}
-	case errors.Is(err, tickets.ErrTransition), errors.Is(err, tickets.ErrConflict):
+	case errors.Is(err, tickets.ErrTransition), errors.Is(err, tickets.ErrConflict), errors.Is(err, routing.ErrConflict):
 		return http.StatusConflict, map[string]string{"error": err.Error()}
 	case errors.Is(err, tickets.ErrInvalid):
 		return http.StatusBadRequest, map[string]string{"error": err.Error()}

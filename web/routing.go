@@ -13,7 +13,6 @@ import (
 
 	"github.com/hotline-city/hotline/internal/org"
 	"github.com/hotline-city/hotline/routing"
-	"github.com/hotline-city/hotline/tickets"
 )
 
 // RoutingDeps are what the routing area needs.
@@ -67,42 +66,20 @@ func (s *Server) routing(w http.ResponseWriter, r *http.Request) *routing.Servic
 	return s.Routing.Service
 }
 
-// routingStatus maps an error of the routing or ticket domain to an HTTP status and the
-// response body, naming the field (and the rule) of bad input.
-func routingStatus(err error) (int, map[string]any) {
-	var verr *routing.ValidationError
-	var rfe *routing.FieldError
-	var tfe *tickets.FieldError
-	var bf *badField
-	switch {
-	case errors.As(err, &verr) && len(verr.Problems) > 0:
-		p := verr.Problems[0]
-		return http.StatusBadRequest, map[string]any{"error": p.Error(), "field": p.Field, "rule": p.Rule, "problems": verr.Problems}
-	case errors.As(err, &rfe):
-		return http.StatusBadRequest, map[string]any{"error": rfe.Error(), "field": rfe.Field}
-	case errors.As(err, &tfe):
-		return http.StatusBadRequest, map[string]any{"error": tfe.Error(), "field": tfe.Field}
-	case errors.As(err, &bf):
-		return http.StatusBadRequest, map[string]any{"error": bf.Error(), "field": bf.field}
-	case errors.Is(err, routing.ErrNotFound), errors.Is(err, tickets.ErrNotFound), errors.Is(err, org.ErrNotFound):
-		return http.StatusNotFound, map[string]any{"error": err.Error()}
-	case errors.Is(err, tickets.ErrForbidden):
-		return http.StatusForbidden, map[string]any{"error": err.Error()}
-	case errors.Is(err, routing.ErrConflict), errors.Is(err, tickets.ErrConflict), errors.Is(err, tickets.ErrTransition):
-		return http.StatusConflict, map[string]any{"error": err.Error()}
-	case errors.Is(err, tickets.ErrInvalid):
-		return http.StatusBadRequest, map[string]any{"error": err.Error()}
-	}
-	return http.StatusInternalServerError, nil
-}
-
+// routingError answers like apiError and, for a rule set that does not validate, lists every
+// problem so an editor can fix them all at once.
 func (s *Server) routingError(w http.ResponseWriter, r *http.Request, err error) {
-	status, body := routingStatus(err)
-	if status == http.StatusInternalServerError {
-		s.serverError(w, r, err)
+	var verr *routing.ValidationError
+	status, body := errorStatus(err)
+	if status != http.StatusBadRequest || !errors.As(err, &verr) {
+		s.apiError(w, r, err)
 		return
 	}
-	writeJSON(w, status, body)
+	out := map[string]any{"problems": verr.Problems}
+	for k, v := range body {
+		out[k] = v
+	}
+	writeJSON(w, status, out)
 }
 
 func editorOf(r *http.Request) routing.Editor {

@@ -106,12 +106,12 @@ func (s *Server) renderRoutingAdmin(w http.ResponseWriter, r *http.Request, stat
 		}
 		p.DryReq = req
 		if err != nil {
-			st, body := routingStatus(err)
+			st, body := errorStatus(err)
 			if st == http.StatusInternalServerError {
 				s.serverError(w, r, err)
 				return
 			}
-			p.Error, status = fmt.Sprint(body["error"]), st
+			p.Error, status = body["error"], st
 		}
 	}
 	s.renderStaffStatus(w, r, status, "routing/admin.html", p)
@@ -186,8 +186,8 @@ func (s *Server) postRoutingAdminCreate(w http.ResponseWriter, r *http.Request) 
 		rule, err = svc.CreateRule(r.Context(), editorOf(r), rule)
 	}
 	if err != nil {
-		if st, body := routingStatus(err); st != http.StatusInternalServerError {
-			s.renderRoutingAdmin(w, r, st, fmt.Sprint(body["error"]), f.get("json"))
+		if st, body := errorStatus(err); st != http.StatusInternalServerError {
+			s.renderRoutingAdmin(w, r, st, body["error"], f.get("json"))
 			return
 		}
 		s.serverError(w, r, err)
@@ -252,7 +252,7 @@ func (s *Server) postRoutingAdminUpdate(w http.ResponseWriter, r *http.Request) 
 	}
 	base, err := svc.Rule(r.Context(), id)
 	if err != nil {
-		if st, _ := routingStatus(err); st == http.StatusNotFound {
+		if st, _ := errorStatus(err); st == http.StatusNotFound {
 			s.refuse(w, r, http.StatusNotFound, "no such rule")
 			return
 		}
@@ -264,8 +264,8 @@ func (s *Server) postRoutingAdminUpdate(w http.ResponseWriter, r *http.Request) 
 		rule, err = svc.UpdateRule(r.Context(), editorOf(r), rule)
 	}
 	if err != nil {
-		if st, body := routingStatus(err); st != http.StatusInternalServerError {
-			s.renderRoutingRule(w, r, st, fmt.Sprint(body["error"]), &rule)
+		if st, body := errorStatus(err); st != http.StatusInternalServerError {
+			s.renderRoutingRule(w, r, st, body["error"], &rule)
 			return
 		}
 		s.serverError(w, r, err)
@@ -287,8 +287,8 @@ func (s *Server) postRoutingAdminDelete(w http.ResponseWriter, r *http.Request) 
 	}
 	out, err := svc.DeleteRule(r.Context(), editorOf(r), id)
 	if err != nil {
-		if st, body := routingStatus(err); st != http.StatusInternalServerError {
-			s.refuse(w, r, st, fmt.Sprint(body["error"]))
+		if st, body := errorStatus(err); st != http.StatusInternalServerError {
+			s.refuse(w, r, st, body["error"])
 			return
 		}
 		s.serverError(w, r, err)
@@ -341,8 +341,8 @@ func (s *Server) postRoutingReturnsPage(w http.ResponseWriter, r *http.Request) 
 		_, err = svc.Review(r.Context(), actorFrom(r.Context()), r.PathValue("number"), in)
 	}
 	if err != nil {
-		if st, body := routingStatus(err); st != http.StatusInternalServerError {
-			s.renderRoutingReturns(w, r, st, r.PathValue("number")+": "+fmt.Sprint(body["error"]), "")
+		if st, body := errorStatus(err); st != http.StatusInternalServerError {
+			s.renderRoutingReturns(w, r, st, r.PathValue("number")+": "+body["error"], "")
 			return
 		}
 		s.serverError(w, r, err)
