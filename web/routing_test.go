@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -116,25 +115,7 @@ func (e *routingEnv) call(user, method, path string, body any) (int, map[string]
 		tok = m["token"].(string)
 		e.tokens[user] = tok
 	}
-	var rd io.Reader
-	ct := ""
-	switch b := body.(type) {
-	case nil:
-	case url.Values:
-		rd, ct = strings.NewReader(b.Encode()), "application/x-www-form-urlencoded"
-	case string:
-		rd, ct = strings.NewReader(b), "application/json"
-	default:
-		raw, _ := json.Marshal(b)
-		rd, ct = bytes.NewReader(raw), "application/json"
-	}
-	req, err := http.NewRequest(method, e.ts.URL+path, rd)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	if ct != "" {
-		req.Header.Set("Content-Type", ct)
-	}
+	req := newRequest(e.t, method, e.ts.URL+path, body)
 	if tok != "" {
 		req.Header.Set("Authorization", "Bearer "+tok)
 	}

@@ -147,25 +147,7 @@ func (r resp) json(t *testing.T) map[string]any {
 // do sends a request; body may be nil, url.Values (a form) or anything else (JSON).
 func (e *staffEnv) do(c *http.Client, method, path string, body any, hdr map[string]string) resp {
 	e.t.Helper()
-	var rd io.Reader
-	ct := ""
-	switch b := body.(type) {
-	case nil:
-	case url.Values:
-		rd, ct = strings.NewReader(b.Encode()), "application/x-www-form-urlencoded"
-	case string:
-		rd, ct = strings.NewReader(b), "application/json"
-	default:
-		raw, _ := json.Marshal(b)
-		rd, ct = bytes.NewReader(raw), "application/json"
-	}
-	req, err := http.NewRequest(method, e.ts.URL+path, rd)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	if ct != "" {
-		req.Header.Set("Content-Type", ct)
-	}
+	req := newRequest(e.t, method, e.ts.URL+path, body)
 	for k, v := range hdr {
 		req.Header.Set(k, v)
 	}
@@ -248,4 +230,30 @@ func init() {
 	if os.Getenv("STAFF_TEST_LOG") != "" {
 		testLogOut = os.Stderr
 	}
+}
+
+// newRequest builds a test request; body may be nil, url.Values (a form), a string (raw JSON)
+// or any other value, sent as JSON.
+func newRequest(t testing.TB, method, target string, body any) *http.Request {
+	t.Helper()
+	var rd io.Reader
+	ct := ""
+	switch b := body.(type) {
+	case nil:
+	case url.Values:
+		rd, ct = strings.NewReader(b.Encode()), "application/x-www-form-urlencoded"
+	case string:
+		rd, ct = strings.NewReader(b), "application/json"
+	default:
+		raw, _ := json.Marshal(b)
+		rd, ct = bytes.NewReader(raw), "application/json"
+	}
+	req, err := http.NewRequest(method, target, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ct != "" {
+		req.Header.Set("Content-Type", ct)
+	}
+	return req
 }
