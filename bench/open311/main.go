@@ -21,8 +21,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/uptrace/bun"
-
 	"github.com/hotline-city/hotline/bench/internal/benchdb"
 	"github.com/hotline-city/hotline/bench/internal/firsterr"
 	"github.com/hotline-city/hotline/internal/demo"
@@ -65,10 +63,7 @@ func run(clients int, dur time.Duration, binary, dir string) error {
 		return rssErr
 	}
 
-	var catID int64
-	db.QueryRowContext(ctx, "SELECT id FROM categories WHERE code = 'road-damage'").Scan(&catID)
-	db.ExecContext(ctx, "CREATE SEQUENCE IF NOT EXISTS bench_bare_seq")
-	bareRate, err := bare(ctx, db.DB, clients, dur, catID)
+	bareRate, err := db.BareRate(ctx, clients, dur, "road-damage", "open311", "路面塌陷")
 	if err != nil {
 		return err
 	}
@@ -182,48 +177,4 @@ func drive(base string, clients int, dur time.Duration) (result, error) {
 	slices.Sort(all)
 	return result{ok: ok.Load(), failed: failed.Load(), rate: float64(ok.Load()) / elapsed.Seconds(),
 		p50: all[len(all)/2], p99: all[len(all)*99/100]}, nil
-}
-
-// bare runs the same two inserts as a registration (ticket row + event row) in one transaction
-// per ticket, from workers goroutines, and returns tickets/s.
-func bare(ctx context.Context, db *bun.DB, workers int, dur time.Duration, catID int64) (float64, error) {
-	var done atomic.Int64
-	var firstErr firsterr.Slot
-	deadline := time.Now().Add(dur)
-	start := time.Now()
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for i := 0; time.Now().Before(deadline); i++ {
-				err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-					var n, id int64
-					if err := tx.QueryRowContext(ctx, "SELECT nextval('bench_bare_seq')").Scan(&n); err != nil {
-						return err
-					}
-					now := time.Now()
-					if err := tx.QueryRowContext(ctx, `INSERT INTO tickets (number, type, channel, status, category_id, description, address,
-						lat, lon, caller_phone, priority, profile_code, created_at, updated_at, feedback_due)
-						VALUES (?, 'complaint', 'open311', 'registered', ?, ?, '东城区安定门大街1号', 39.9489, 116.4074, '13800138000', 'normal', 'standard', ?, ?, ?) RETURNING id`,
-						fmt.Sprintf("B-%d", n), catID, fmt.Sprintf("路面塌陷 %d-%d", w, i), now, now, now.Add(24*time.Hour)).Scan(&id); err != nil {
-						return err
-					}
-					_, err := tx.ExecContext(ctx, `INSERT INTO ticket_events (ticket_id, kind, actor_name, actor_role, at, public, to_status, data)
-						VALUES (?, 'register', 'citizen', 'citizen', ?, true, 'registered', '{"channel":"open311"}')`, id, now)
-					return err
-				})
-				if err != nil {
-					firstErr.Set(err)
-					return
-				}
-				done.Add(1)
-			}
-		}(w)
-	}
-	wg.Wait()
-	if err := firstErr.Err(); err != nil {
-		return 0, err
-	}
-	return float64(done.Load()) / time.Since(start).Seconds(), nil
 }

@@ -12,14 +12,9 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"sync"
-	"sync/atomic"
 	"time"
 
-	"github.com/uptrace/bun"
-
 	"github.com/hotline-city/hotline/bench/internal/benchdb"
-	"github.com/hotline-city/hotline/bench/internal/firsterr"
 	"github.com/hotline-city/hotline/internal/clock"
 	"github.com/hotline-city/hotline/internal/workcal"
 	"github.com/hotline-city/hotline/tickets"
@@ -51,7 +46,7 @@ func run(writers int, dur time.Duration, binary, dir string) error {
 	days, _ := workcal.Seed()
 	svc := tickets.NewService(db, clock.System{}, workcal.New(days, loc, workcal.DefaultHours), loc, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	agent := tickets.Actor{Name: "bench", Role: tickets.RoleAgent}
-	svcRate, err := phase(writers, dur, func(i int) error {
+	svcRate, err := benchdb.Phase(writers, dur, func(i int) error {
 		_, err := svc.Register(ctx, agent, tickets.RegisterInput{Channel: "phone", Category: "noise",
 			Description: fmt.Sprintf("夜间施工噪声扰民 %d", i), Address: "东城区安定门大街1号", CallerPhone: "13800138000"})
 		return err
@@ -59,27 +54,7 @@ func run(writers int, dur time.Duration, binary, dir string) error {
 	if err != nil {
 		return err
 	}
-	var catID int64
-	db.QueryRowContext(ctx, "SELECT id FROM categories WHERE code = 'noise'").Scan(&catID)
-	db.ExecContext(ctx, "CREATE SEQUENCE IF NOT EXISTS bench_bare_seq")
-	bareRate, err := phase(writers, dur, func(i int) error {
-		return db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-			var n, id int64
-			if err := tx.QueryRowContext(ctx, "SELECT nextval('bench_bare_seq')").Scan(&n); err != nil {
-				return err
-			}
-			now := time.Now()
-			if err := tx.QueryRowContext(ctx, `INSERT INTO tickets (number, type, channel, status, category_id, description, address,
-				caller_phone, priority, profile_code, created_at, updated_at, feedback_due)
-				VALUES (?, 'complaint', 'phone', 'registered', ?, ?, '东城区安定门大街1号', '13800138000', 'normal', 'standard', ?, ?, ?) RETURNING id`,
-				fmt.Sprintf("B-%d", n), catID, fmt.Sprintf("夜间施工噪声扰民 %d", i), now, now, now.Add(24*time.Hour)).Scan(&id); err != nil {
-				return err
-			}
-			_, err := tx.ExecContext(ctx, `INSERT INTO ticket_events (ticket_id, kind, actor_name, actor_role, at, public, to_status, data)
-				VALUES (?, 'register', 'bench', 'agent', ?, true, 'registered', '{"channel":"phone"}')`, id, now)
-			return err
-		})
-	})
+	bareRate, err := bdb.BareRate(ctx, writers, dur, "noise", "phone", "夜间施工噪声扰民")
 	if err != nil {
 		return err
 	}
@@ -93,32 +68,6 @@ func run(writers int, dur time.Duration, binary, dir string) error {
 	}
 	fmt.Printf("idle RSS of hotline serve with the demo loaded: %.1f MB\n", float64(rss)/1024)
 	return nil
-}
-
-func phase(writers int, dur time.Duration, op func(i int) error) (float64, error) {
-	var done atomic.Int64
-	var firstErr firsterr.Slot
-	deadline := time.Now().Add(dur)
-	start := time.Now()
-	var wg sync.WaitGroup
-	for w := 0; w < writers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for i := 0; time.Now().Before(deadline); i++ {
-				if err := op(w*1_000_000 + i); err != nil {
-					firstErr.Set(err)
-					return
-				}
-				done.Add(1)
-			}
-		}(w)
-	}
-	wg.Wait()
-	if err := firstErr.Err(); err != nil {
-		return 0, err
-	}
-	return float64(done.Load()) / time.Since(start).Seconds(), nil
 }
 
 // idleRSS starts `hotline serve` on the database, waits until it is ready and idle, and reads its

@@ -11,10 +11,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/uptrace/bun"
 
+	"github.com/hotline-city/hotline/bench/internal/firsterr"
 	"github.com/hotline-city/hotline/internal/database"
 	"github.com/hotline-city/hotline/internal/demo"
 	"github.com/hotline-city/hotline/internal/pgmanaged"
@@ -122,4 +125,62 @@ func ProcStatus(pid int, field string) (int64, error) {
 		}
 	}
 	return 0, fmt.Errorf("no %s for pid %d", field, pid)
+}
+
+// Phase runs op from workers goroutines until dur has passed and returns operations per second;
+// the first error stops its worker and is returned.
+func Phase(workers int, dur time.Duration, op func(i int) error) (float64, error) {
+	var done atomic.Int64
+	var firstErr firsterr.Slot
+	deadline := time.Now().Add(dur)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; time.Now().Before(deadline); i++ {
+				if err := op(w*1_000_000 + i); err != nil {
+					firstErr.Set(err)
+					return
+				}
+				done.Add(1)
+			}
+		}(w)
+	}
+	wg.Wait()
+	if err := firstErr.Err(); err != nil {
+		return 0, err
+	}
+	return float64(done.Load()) / time.Since(start).Seconds(), nil
+}
+
+// BareRate is the yardstick the benches compare against: the same two inserts as a registration
+// (the ticket row and its first event) as one bare SQL transaction each, from workers goroutines
+// for dur, in tickets per second.
+func (d *DB) BareRate(ctx context.Context, workers int, dur time.Duration, category, channel, text string) (float64, error) {
+	var catID int64
+	if err := d.QueryRowContext(ctx, "SELECT id FROM categories WHERE code = ?", category).Scan(&catID); err != nil {
+		return 0, fmt.Errorf("bare: category %s: %w", category, err)
+	}
+	if _, err := d.ExecContext(ctx, "CREATE SEQUENCE IF NOT EXISTS bench_bare_seq"); err != nil {
+		return 0, err
+	}
+	data := fmt.Sprintf(`{"channel":%q}`, channel)
+	return Phase(workers, dur, func(i int) error {
+		return d.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+			now := time.Now()
+			var id int64
+			if err := tx.QueryRowContext(ctx, `INSERT INTO tickets (number, type, channel, status, category_id, description, address,
+				caller_phone, priority, profile_code, created_at, updated_at, feedback_due)
+				VALUES ('B-' || nextval('bench_bare_seq'), 'complaint', ?, 'registered', ?, ?, '东城区安定门大街1号', '13800138000',
+				'normal', 'standard', ?, ?, ?) RETURNING id`,
+				channel, catID, fmt.Sprintf("%s %d", text, i), now, now, now.Add(24*time.Hour)).Scan(&id); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, `INSERT INTO ticket_events (ticket_id, kind, actor_name, actor_role, at, public, to_status, data)
+				VALUES (?, 'register', 'bench', 'agent', ?, true, 'registered', ?)`, id, now, data)
+			return err
+		})
+	})
 }
