@@ -40,7 +40,7 @@ func main() {
 
 func run(clients int, dur time.Duration, binary, dir string) error {
 	ctx := context.Background()
-	db, err := benchdb.Fresh(ctx, dir, "bench_open311", clients+4)
+	db, err := benchdb.Fresh(ctx, dir, "bench_open311", clients+4, benchdb.DemoCity)
 	if err != nil {
 		return err
 	}

@@ -34,7 +34,7 @@ func main() {
 
 func run(writers int, dur time.Duration, binary, dir string) error {
 	ctx := context.Background()
-	bdb, err := benchdb.Fresh(ctx, dir, "bench_register", writers+4)
+	bdb, err := benchdb.Fresh(ctx, dir, "bench_register", writers+4, benchdb.DemoCity)
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,10 +22,9 @@ import (
 	"github.com/emiago/sipgo/sip"
 	"github.com/uptrace/bun"
 
-	"github.com/hotline-city/hotline/internal/database"
+	"github.com/hotline-city/hotline/bench/internal/benchdb"
 	"github.com/hotline-city/hotline/internal/demo"
 	"github.com/hotline-city/hotline/internal/org"
-	"github.com/hotline-city/hotline/internal/pgmanaged"
 )
 
 func main() {
@@ -77,40 +75,12 @@ func run(rates []int, secs, agents int, binary, dir, serverLog string) error {
 	if _, err := exec.LookPath("sipp"); err != nil {
 		return errors.New("sipp is not installed: apt-get install -y sip-tester")
 	}
-	adminURL := os.Getenv("HOTLINE_DATABASE_URL")
-	if adminURL == "" {
-		c, err := pgmanaged.New(filepath.Join(dir, "pg"))
-		if err != nil {
-			return err
-		}
-		if err := c.Start(ctx); err != nil {
-			return err
-		}
-		defer c.Stop()
-		adminURL = c.URL("postgres")
-	}
-	name := fmt.Sprintf("bench_sip_%d", time.Now().Unix())
-	if err := database.EnsureDatabase(ctx, adminURL, name); err != nil {
-		return err
-	}
-	dbURL := withDB(adminURL, name)
-	db, err := database.Open(ctx, dbURL, 4)
+	bdb, err := benchdb.Fresh(ctx, dir, "bench_sip", 4, demo.SeedDirectory)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		db.Close()
-		if admin, err := database.Open(ctx, adminURL, 1); err == nil {
-			admin.ExecContext(ctx, "DROP DATABASE IF EXISTS ? WITH (FORCE)", bun.Ident(name))
-			admin.Close()
-		}
-	}()
-	if _, err := database.Migrate(ctx, db); err != nil {
-		return err
-	}
-	if err := demo.SeedDirectory(ctx, db); err != nil {
-		return err
-	}
+	defer bdb.Close()
+	db, dbURL := bdb.DB, bdb.URL
 	st := org.NewStore(db)
 	centre, err := st.Department(ctx, "centre")
 	if err != nil {
@@ -125,8 +95,7 @@ func run(rates []int, secs, agents int, binary, dir, serverLog string) error {
 			return err
 		}
 	}
-	var sc string
-	db.QueryRowContext(ctx, "SHOW synchronous_commit").Scan(&sc)
+	sc := bdb.SynchronousCommit(ctx)
 
 	tmp, err := os.MkdirTemp("", "hotline-bench-sip")
 	if err != nil {
@@ -192,7 +161,7 @@ func run(rates []int, secs, agents int, binary, dir, serverLog string) error {
 		}
 		full = r
 	}
-	rss := peakRSS(srv.Process.Pid)
+	rss, _ := benchdb.ProcStatus(srv.Process.Pid, "VmHWM")
 
 	bareAddr := fmt.Sprintf("127.0.0.1:%d", freePort())
 	bctx, stop := context.WithCancel(ctx)
@@ -368,29 +337,4 @@ func waitReady(addr string) error {
 		time.Sleep(100 * time.Millisecond)
 	}
 	return errors.New("hotline serve never became ready")
-}
-
-// peakRSS reads the peak resident set (VmHWM, kB) of a process.
-func peakRSS(pid int) int64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "VmHWM:") {
-			f := strings.Fields(line)
-			n, _ := strconv.ParseInt(f[1], 10, 64)
-			return n
-		}
-	}
-	return 0
-}
-
-func withDB(raw, name string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return raw
-	}
-	u.Path = "/" + name
-	return u.String()
 }

@@ -33,9 +33,18 @@ type DB struct {
 	cluster  *pgmanaged.Cluster
 }
 
-// Fresh creates database prefix_<time> with maxConns connections, migrated and seeded. Without
-// HOTLINE_DATABASE_URL the private cluster lives under dir/pg.
-func Fresh(ctx context.Context, dir, prefix string, maxConns int) (*DB, error) {
+// DemoCity seeds the demo city with its routing rules, so tickets take the real path: routed and
+// dispatched inside the registering transaction.
+func DemoCity(ctx context.Context, db bun.IDB) error {
+	if err := demo.Seed(ctx, db); err != nil {
+		return err
+	}
+	return routing.SeedDemo(ctx, db, time.Now())
+}
+
+// Fresh creates database prefix_<time> with maxConns connections, migrated and loaded by seed
+// in one transaction. Without HOTLINE_DATABASE_URL the private cluster lives under dir/pg.
+func Fresh(ctx context.Context, dir, prefix string, maxConns int, seed func(context.Context, bun.IDB) error) (*DB, error) {
 	d := &DB{adminURL: os.Getenv("HOTLINE_DATABASE_URL"), name: fmt.Sprintf("%s_%d", prefix, time.Now().Unix())}
 	if d.adminURL == "" {
 		c, err := pgmanaged.New(filepath.Join(dir, "pg"))
@@ -62,14 +71,7 @@ func Fresh(ctx context.Context, dir, prefix string, maxConns int) (*DB, error) {
 		d.Close()
 		return nil, err
 	}
-	// The demo city with its routing rules, so tickets take the real path: routed and
-	// dispatched inside the registering transaction.
-	err = db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		if err := demo.Seed(ctx, tx); err != nil {
-			return err
-		}
-		return routing.SeedDemo(ctx, tx, time.Now())
-	})
+	err = db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error { return seed(ctx, tx) })
 	if err != nil {
 		d.Close()
 		return nil, err
