@@ -151,7 +151,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	if addr := getenv("HOTLINE_PPROF_ADDR"); addr != "" {
+	if addr := e.cfg.PprofAddr; addr != "" {
 		run, err := servePprof(addr, e.log)
 		if err != nil {
 			return err

@@ -37,6 +37,7 @@ type Config struct {
 	ACDWrapUp     time.Duration
 	SweepSchedule string
 	LogLevel      string
+	PprofAddr     string // empty: no profiler listener
 
 	// Escalation: warnings at WarnShare of each clock, one more level per EscalationPeriod
 	// overdue; e-mail through SMTP when SMTPHost is set, SMS when SMSGateway is set.
@@ -75,7 +76,11 @@ func Load(getenv Getenv) (*Config, error) {
 			return nil, fmt.Errorf("HOTLINE_DATABASE_URL: want a postgres:// URL")
 		}
 	}
-	for _, a := range []struct{ name, v string }{{"HOTLINE_HTTP_ADDR", c.HTTPAddr}, {"HOTLINE_SIP_ADDR", c.SIPAddr}} {
+	c.PprofAddr = get("HOTLINE_PPROF_ADDR", "")
+	for _, a := range []struct{ name, v string }{{"HOTLINE_HTTP_ADDR", c.HTTPAddr}, {"HOTLINE_SIP_ADDR", c.SIPAddr}, {"HOTLINE_PPROF_ADDR", c.PprofAddr}} {
+		if a.v == "" && a.name == "HOTLINE_PPROF_ADDR" {
+			continue
+		}
 		if err := checkHostPort(a.v); err != nil {
 			return nil, fmt.Errorf("%s: %v", a.name, err)
 		}

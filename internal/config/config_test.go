@@ -24,6 +24,7 @@ func TestLoadBadValuesNameTheVariable(t *testing.T) {
 		{"HOTLINE_HTTP_ADDR", "8080"},
 		{"HOTLINE_HTTP_ADDR", "127.0.0.1:http-ish"},
 		{"HOTLINE_SIP_ADDR", "example:5060"},
+		{"HOTLINE_PPROF_ADDR", "6060"},
 		{"HOTLINE_SIP_TRUNKS", "10.0.0.0/8,banana"},
 		{"HOTLINE_TIMEZONE", "Mars/Olympus"},
 		{"HOTLINE_TRANSFER_110", "110"},
