@@ -21,9 +21,18 @@ var version = ""
 // says otherwise: under a burst of calls the heap would otherwise grow to twice the live data.
 const defaultMemoryLimit = 400 << 20
 
+// memoryLimit is the soft memory limit to set, unless the operator chose one with GOMEMLIMIT
+// (which the runtime reads itself).
+func memoryLimit(getenv func(string) string) (int64, bool) {
+	if getenv("GOMEMLIMIT") != "" {
+		return 0, false
+	}
+	return defaultMemoryLimit, true
+}
+
 func main() {
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(defaultMemoryLimit)
+	if limit, ok := memoryLimit(os.Getenv); ok {
+		debug.SetMemoryLimit(limit)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)

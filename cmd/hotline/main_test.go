@@ -178,3 +178,12 @@ func TestReadyzNotReadyBeforeMigration(t *testing.T) {
 		t.Fatal("an unmigrated database reports nothing pending")
 	}
 }
+
+func TestMemoryLimitYieldsToGOMEMLIMIT(t *testing.T) {
+	if limit, ok := memoryLimit(func(string) string { return "" }); !ok || limit != 400<<20 {
+		t.Fatalf("default limit = %d, %v", limit, ok)
+	}
+	if _, ok := memoryLimit(func(k string) string { return map[string]string{"GOMEMLIMIT": "1GiB"}[k] }); ok {
+		t.Fatal("a limit was set over the operator's GOMEMLIMIT")
+	}
+}
