@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -86,7 +85,7 @@ func run(o options) error {
 	var db *bun.DB
 	var esc *escalation.Service
 	connect := func() error {
-		if db, err = database.Open(ctx, withDB(adminURL, name), 8); err != nil {
+		if db, err = database.Open(ctx, database.WithName(adminURL, name), 8); err != nil {
 			return err
 		}
 		if _, err := database.Migrate(ctx, db); err != nil {
@@ -330,22 +329,4 @@ FROM generate_series(?::int, ?::int) AS g,
 		}
 	}
 	return nil
-}
-
-func withDB(raw, name string) string {
-	i := strings.Index(raw, "://")
-	if i < 0 {
-		return raw
-	}
-	rest := raw[i+3:]
-	slash := strings.Index(rest, "/")
-	q := ""
-	if j := strings.Index(rest, "?"); j >= 0 {
-		q = rest[j:]
-		rest = rest[:j]
-	}
-	if slash >= 0 && slash < len(rest) {
-		rest = rest[:slash]
-	}
-	return raw[:i+3] + rest + "/" + name + q
 }

@@ -52,6 +52,17 @@ func Open(ctx context.Context, url string, maxConns int) (*bun.DB, error) {
 	return db, nil
 }
 
+// WithName returns the connection URL raw pointed at database name (the same server, user and
+// options); a URL it cannot parse is returned unchanged.
+func WithName(raw, name string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	u.Path = "/" + name
+	return u.String()
+}
+
 // Redact hides the password of a connection URL for messages and logs.
 func Redact(raw string) string {
 	u, err := url.Parse(raw)

@@ -14,7 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -95,7 +94,7 @@ func NewURL(t testing.TB) string {
 		defer admin.Close()
 		admin.ExecContext(context.Background(), "DROP DATABASE IF EXISTS ? WITH (FORCE)", bun.Ident(name))
 	})
-	return withDB(adminURL, name)
+	return database.WithName(adminURL, name)
 }
 
 // AdminURL is the URL of the maintenance database of the test server.
@@ -160,7 +159,7 @@ func setup() error {
 	if _, err := conn.ExecContext(ctx, "CREATE DATABASE ?", bun.Ident(build)); err != nil {
 		return fmt.Errorf("create template: %w", err)
 	}
-	db, err := database.Open(ctx, withDB(adminURL, build), 2)
+	db, err := database.Open(ctx, database.WithName(adminURL, build), 2)
 	if err != nil {
 		return err
 	}
@@ -176,15 +175,6 @@ func setup() error {
 		return fmt.Errorf("mark template: %w", err)
 	}
 	return nil
-}
-
-func withDB(raw, name string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return raw
-	}
-	u.Path = "/" + name
-	return u.String()
 }
 
 func migrationsHash() (string, error) {

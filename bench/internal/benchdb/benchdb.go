@@ -7,7 +7,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -60,7 +59,7 @@ func Fresh(ctx context.Context, dir, prefix string, maxConns int, seed func(cont
 		d.Close()
 		return nil, err
 	}
-	d.URL = WithDB(d.adminURL, d.name)
+	d.URL = database.WithName(d.adminURL, d.name)
 	db, err := database.Open(ctx, d.URL, maxConns)
 	if err != nil {
 		d.Close()
@@ -99,16 +98,6 @@ func (d *DB) Close() {
 	if d.cluster != nil {
 		d.cluster.Stop()
 	}
-}
-
-// WithDB returns the connection URL raw pointed at database name.
-func WithDB(raw, name string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return raw
-	}
-	u.Path = "/" + name
-	return u.String()
 }
 
 // ProcStatus reads one figure in KiB (e.g. "VmHWM", "VmRSS") from a process's status.
