@@ -6,7 +6,7 @@ func TestWithName(t *testing.T) {
 	for raw, want := range map[string]string{
 		"postgres://postgres@/postgres?host=/srv/pg&sslmode=disable": "postgres://postgres@/t_1?host=/srv/pg&sslmode=disable",
 		"postgres://u:p@db.example:5432/hotline":                     "postgres://u:p@db.example:5432/t_1",
-		"postgres://u@db":                                             "postgres://u@db/t_1",
+		"postgres://u@db":                                            "postgres://u@db/t_1",
 	} {
 		if got := WithName(raw, "t_1"); got != want {
 			t.Errorf("WithName(%q) = %q, want %q", raw, got, want)
