@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/uptrace/bun"
 
 	"github.com/hotline-city/hotline/escalation"
 	"github.com/hotline-city/hotline/tickets"
@@ -316,5 +317,35 @@ FROM generate_series(1, ?) AS g, (SELECT ?::timestamptz - interval '1 day' AS t0
 	}
 	if got := f.count(t, "SELECT count(*) FROM notifications"); got != 2*due {
 		t.Fatalf("%d notifications, want %d", got, 2*due)
+	}
+}
+
+// dispatchTo is a router that sends every new ticket to one department, as a routing rule does.
+type dispatchTo string
+
+func (d dispatchTo) Route(context.Context, bun.Tx, *tickets.Draft) (tickets.Routing, error) {
+	return tickets.Routing{Dispatch: &tickets.DispatchInput{Department: string(d)}}, nil
+}
+
+// TestDispatchedAtRegistrationIsSwept: a ticket a rule dispatches is written once, already
+// dispatched; its deadlines are watched from that first write.
+func TestDispatchedAtRegistrationIsSwept(t *testing.T) {
+	f := newFixture(t, escalation.Options{})
+	f.tk.Route(dispatchTo("hrss"))
+	f.clk.Set(at("2026-11-16 10:00"))
+	tk, err := f.tk.Register(context.Background(), f.agent, tickets.RegisterInput{Channel: "phone", Category: "wage-arrears",
+		Description: "工地拖欠工资", CallerPhone: "13800138000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tk.Status != tickets.StatusDispatched {
+		t.Fatalf("status %s, want dispatched at registration", tk.Status)
+	}
+	if got := f.sweep(t, at("2026-11-16 11:00")); len(got) != 0 {
+		t.Fatalf("sweep before the warning: %v", got)
+	}
+	want := []step{{tk.Number, "accept", "warned", 0}}
+	if d := cmp.Diff(want, f.sweep(t, at("2026-11-16 11:30"))); d != "" {
+		t.Fatalf("sweep at 11:30 (-want +got):\n%s", d)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/uptrace/bun"
 
@@ -221,8 +222,10 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (*Receipt, error) 
 	}
 	now := s.clock.Now()
 	t, err := s.tickets.RegisterTx(ctx, tickets.Citizen(name), in, func(ctx context.Context, tx bun.Tx, t *tickets.Ticket) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO intake_submissions (ticket_id, channel, idempotency_key, api_key_id, organisation_id,
-			address_id, device_id, account_id, media_url, attributes, client_addr, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		// Prepared once per connection (pgx's statement cache): it runs with every submission.
+		if _, err := tx.Tx.ExecContext(ctx, `INSERT INTO intake_submissions (ticket_id, channel, idempotency_key, api_key_id, organisation_id,
+			address_id, device_id, account_id, media_url, attributes, client_addr, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::text::jsonb, $11, $12)`, pgx.QueryExecModeCacheStatement,
 			t.ID, sub.Channel, idem, keyID, orgID, strings.TrimSpace(sub.AddressID), sub.DeviceID, sub.AccountID, sub.MediaURL,
 			string(attrJSON), sub.ClientAddr, now); err != nil {
 			return fmt.Errorf("record submission: %w", err)

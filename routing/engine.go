@@ -32,8 +32,9 @@ type Input struct {
 	// DayType is the day type (DayWorkday…) of At from the working calendar.
 	DayType string
 	// RecentByPhone is how many tickets the caller's phone made in the last
-	// 30 days.
+	// 30 days; with RecentAtLeast, counting stopped there (see RecentByPhoneCap).
 	RecentByPhone int
+	RecentAtLeast bool
 }
 
 // Decision is the outcome of dispatching one ticket: either a rule's action
@@ -101,9 +102,9 @@ type Engine struct {
 	byDistrict [][]int32
 	byStreet   [][]int32
 	always     bitset
-	// repeats says whether an enabled rule looks at Input.RecentByPhone; while none does,
-	// registration need not count the caller's earlier tickets.
-	repeats bool
+	// repeatCap is the largest repeat-caller count an enabled rule asks for (0: none asks);
+	// registration counts a caller's earlier tickets only up to it.
+	repeatCap int
 
 	pool sync.Pool // *scratch
 }
@@ -207,8 +208,8 @@ func NewEngine(rules []Rule) (*Engine, error) {
 			r.window = true
 			r.from, r.to, _ = c.TimeWindow.minutes()
 		}
-		if r.rule.Enabled && c.MinRecentByPhone > 0 {
-			e.repeats = true
+		if r.rule.Enabled {
+			e.repeatCap = max(e.repeatCap, c.MinRecentByPhone)
 		}
 		r.catchAll = len(r.cats) == 0 && r.types == 0 && r.channels == 0 && r.days == 0 &&
 			len(r.keywords) == 0 && len(r.urgent) == 0 && len(r.districts) == 0 && len(r.streets) == 0 &&
@@ -287,9 +288,10 @@ func appendUnique(s []int32, id int32) []int32 {
 	return append(s, id)
 }
 
-// UsesRecentByPhone reports whether Decide may look at Input.RecentByPhone: some enabled rule
-// has a repeat-caller condition. Decide gives the same decision whatever the count otherwise.
-func (e *Engine) UsesRecentByPhone() bool { return e.repeats }
+// RecentByPhoneCap is the largest Input.RecentByPhone an enabled rule's repeat-caller
+// condition asks for, 0 when no rule has one. Decide gives the same decision for every count
+// at or above it, so a caller's earlier tickets need only be counted up to the cap.
+func (e *Engine) RecentByPhoneCap() int { return e.repeatCap }
 
 // Rules returns the engine's rules in precedence order.
 func (e *Engine) Rules() []Rule {
@@ -637,9 +639,9 @@ func (e *Engine) eval(r *compiledRule, c *evalCtx, t *trace) bool {
 				return false
 			}
 			ok = false
-			t.not(repeatReason(in.RecentByPhone) + " < " + strconv.Itoa(n))
+			t.not(repeatReason(in) + " < " + strconv.Itoa(n))
 		} else if t != nil {
-			t.yes(repeatReason(in.RecentByPhone) + " ≥ " + strconv.Itoa(n))
+			t.yes(repeatReason(in) + " ≥ " + strconv.Itoa(n))
 		}
 	}
 	if t != nil && r.catchAll {
@@ -648,8 +650,12 @@ func (e *Engine) eval(r *compiledRule, c *evalCtx, t *trace) bool {
 	return ok
 }
 
-func repeatReason(n int) string {
-	return "重复来电 repeat caller: 30天内 " + strconv.Itoa(n) + " 次 calls in 30 days"
+func repeatReason(in *Input) string {
+	n := strconv.Itoa(in.RecentByPhone)
+	if in.RecentAtLeast {
+		return "重复来电 repeat caller: 30天内至少 " + n + " 次 at least " + n + " calls in 30 days"
+	}
+	return "重复来电 repeat caller: 30天内 " + n + " 次 calls in 30 days"
 }
 
 func (t *trace) yes(s string) { t.why = append(t.why, s) }

@@ -259,23 +259,26 @@ func TestNoMatchQueues(t *testing.T) {
 	}
 }
 
-func TestUsesRecentByPhone(t *testing.T) {
+func TestRecentByPhoneCap(t *testing.T) {
 	repeat := testRule(2, Conditions{MinRecentByPhone: 5})
-	off := repeat
+	higher := testRule(3, Conditions{MinRecentByPhone: 8, Keywords: []string{"噪音"}})
+	off := testRule(4, Conditions{MinRecentByPhone: 20})
 	off.Enabled = false
 	for _, c := range []struct {
 		name  string
 		rules []Rule
-		want  bool
+		want  int
 	}{
-		{"no rules", nil, false},
-		{"no repeat condition", []Rule{testRule(1, Conditions{Keywords: []string{"停电"}})}, false},
-		{"an enabled repeat rule", []Rule{testRule(1, Conditions{Keywords: []string{"停电"}}), repeat}, true},
-		{"a disabled repeat rule", []Rule{off}, false},
+		{"no rules", nil, 0},
+		{"no repeat condition", []Rule{testRule(1, Conditions{Keywords: []string{"停电"}})}, 0},
+		{"an enabled repeat rule", []Rule{testRule(1, Conditions{Keywords: []string{"停电"}}), repeat}, 5},
+		{"the largest of two", []Rule{repeat, higher}, 8},
+		{"a disabled repeat rule", []Rule{off}, 0},
+		{"a disabled rule asks for more", []Rule{repeat, off}, 5},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			if got := mustEngine(t, c.rules...).UsesRecentByPhone(); got != c.want {
-				t.Errorf("UsesRecentByPhone = %v, want %v", got, c.want)
+			if got := mustEngine(t, c.rules...).RecentByPhoneCap(); got != c.want {
+				t.Errorf("RecentByPhoneCap = %d, want %d", got, c.want)
 			}
 		})
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
 	"github.com/uptrace/bun"
 
@@ -268,7 +269,7 @@ func (s *Service) input(ctx context.Context, db bun.IDB, req Request, categoryID
 	}
 	if phone := strings.TrimSpace(req.Phone); phone != "" {
 		n, err := db.NewSelect().TableExpr("tickets").
-			Where("caller_phone = ? AND created_at >= ? AND created_at <= ? AND id <> ?", phone, at.Add(-RepeatWindow), at, exclude).
+			Where("caller_phone = ? AND caller_phone <> '' AND created_at >= ? AND created_at <= ? AND id <> ?", phone, at.Add(-RepeatWindow), at, exclude).
 			Count(ctx)
 		if err != nil {
 			return Input{}, fmt.Errorf("repeat calls: %w", err)
@@ -321,43 +322,25 @@ func (s *Service) Suggest(text string, k int) []Suggestion {
 // ticket at the centre: held for a dispatcher, or matched by no rule.
 const KindRouting = "routing"
 
-// OnRegister routes a ticket inside the transaction that creates it (a
-// tickets.RegisterHook): a rule that dispatches sends it to its lead unit
-// with the rule and version on the dispatch event; a rule that holds it, or
-// no rule at all, leaves it registered in the centre's dispatch queue with a
-// routing event saying why — and, when no rule matched, the classifier's
-// three best departments.
-func (s *Service) OnRegister(ctx context.Context, tx bun.Tx, t *tickets.Ticket) error {
-	// One round trip for what routing needs from the database: the ticket's status (an earlier
-	// hook may have settled it already, e.g. a consultation answered at once), its category's
-	// path to the root, and how often the same phone called in the repeat window.
-	var facts struct {
-		Status string   `bun:"status"`
-		Path   []string `bun:"path,array"`
-		Recent int      `bun:"recent"`
-	}
+// Route decides where a new ticket goes, inside the transaction that registers it and before
+// it is written (a tickets.Router): a rule that dispatches sends it to its lead unit, with the
+// rule and version on the dispatch event; a rule that holds it, or no rule at all, leaves it
+// registered in the centre's dispatch queue with a routing event saying why — and, when no rule
+// matched, the classifier's three best departments.
+func (s *Service) Route(ctx context.Context, tx bun.Tx, t *tickets.Draft) (tickets.Routing, error) {
 	at := t.CreatedAt
 	// The rules this ticket is decided by: taken once, so that the count below is made exactly
-	// when these rules look at it. Counting a caller's tickets costs a scan of all of them, which
-	// grows with every call of a busy number, so it is skipped while no rule asks.
+	// when these rules look at it.
 	engine := s.cache.Engine()
-	if err := tx.NewRaw(`SELECT t.status,
-		COALESCE((WITH RECURSIVE up AS (
-			SELECT id, parent_id, code, 0 AS depth FROM categories WHERE id = t.category_id
-			UNION ALL SELECT c.id, c.parent_id, c.code, up.depth + 1 FROM categories c JOIN up ON c.id = up.parent_id)
-			SELECT array_agg(code ORDER BY depth) FROM up), '{}') AS path,
-		CASE WHEN t.caller_phone = '' OR NOT ? THEN 0 ELSE (SELECT count(*) FROM tickets o
-			WHERE o.caller_phone = t.caller_phone AND o.created_at >= ? AND o.created_at <= ? AND o.id <> t.id) END AS recent
-		FROM tickets t WHERE t.id = ?`, engine.UsesRecentByPhone(), at.Add(-RepeatWindow), at, t.ID).Scan(ctx, &facts); err != nil {
-		return fmt.Errorf("route %s: %w", t.Number, err)
-	}
-	status := facts.Status
-	if status != string(tickets.StatusRegistered) {
-		return nil
-	}
-	text := strings.TrimSpace(t.Title + " " + t.Description)
 	in := Input{Type: t.Type, Channel: t.Channel, Description: t.Description, Address: t.Address,
-		District: t.District, Street: t.Street, At: at.In(s.loc), CategoryPath: facts.Path, RecentByPhone: facts.Recent}
+		District: t.District, Street: t.Street, At: at.In(s.loc), CategoryPath: t.CategoryPath}
+	if limit := engine.RecentByPhoneCap(); limit > 0 && t.CallerPhone != "" {
+		n, err := recentByPhone(ctx, tx, t.CallerPhone, at, limit)
+		if err != nil {
+			return tickets.Routing{}, err
+		}
+		in.RecentByPhone, in.RecentAtLeast = n, n == limit
+	}
 	if s.cal != nil {
 		in.DayType = s.cal.DayType(at)
 	}
@@ -365,22 +348,53 @@ func (s *Service) OnRegister(ctx context.Context, tx bun.Tx, t *tickets.Ticket) 
 		in.Point = &orb.Point{*t.Lon, *t.Lat}
 	}
 	d := engine.Decide(in)
+	r := tickets.Routing{Held: func(failed error) *tickets.Event { return s.held(t, d, failed) }}
 	if d.Dispatched() {
-		err := s.dispatch(ctx, tx, t, d)
-		if err == nil {
-			s.log.InfoContext(ctx, "ticket dispatched by rule", "ticket_no", t.Number, "rule_id", d.RuleID,
-				"rule_version", d.RuleVersion, "department", d.Action.Lead)
-			return nil
+		priority := "" // a normal rule keeps the priority the agent gave
+		if d.Urgent {
+			priority = PriorityUrgent
 		}
-		// A rule naming a department that no longer takes tickets must
-		// not lose the ticket: it waits for a dispatcher instead.
-		s.log.WarnContext(ctx, "rule could not dispatch; queued", "ticket_no", t.Number, "rule_id", d.RuleID, "err", err)
-		d.Why = append(d.Why, "规则派单失败，转人工 the rule could not dispatch: "+err.Error())
+		r.Dispatch = &tickets.DispatchInput{
+			ActInput:     tickets.ActInput{Data: map[string]any{"rule_name": d.RuleName, "why": d.Why, "urgent": d.Urgent}},
+			Department:   d.Action.Lead,
+			CoHandlers:   d.Action.CoHandlers,
+			Profile:      d.Action.Profile,
+			Priority:     priority,
+			RuleID:       d.RuleID,
+			RuleVersion:  d.RuleVersion,
+			DecisionNote: strings.Join(d.Why, "；"),
+		}
+	}
+	return r, nil
+}
+
+// recentBySQL counts a caller's tickets of the repeat window before at, up to limit: a number
+// that calls all day costs no more than one that called a few times. The term that the phone
+// is not empty lets the planner use the partial phone index rather than scan the month's tickets.
+const recentBySQL = `SELECT count(*) FROM (SELECT FROM tickets
+	WHERE caller_phone = $1 AND caller_phone <> '' AND created_at >= $2 AND created_at <= $3 LIMIT $4) AS earlier`
+
+func recentByPhone(ctx context.Context, tx bun.Tx, phone string, at time.Time, limit int) (int, error) {
+	var n int
+	if err := tx.Tx.QueryRowContext(ctx, recentBySQL, pgx.QueryExecModeCacheStatement, phone, at.Add(-RepeatWindow), at, limit).Scan(&n); err != nil {
+		return 0, fmt.Errorf("repeat calls: %w", err)
+	}
+	return n, nil
+}
+
+// held is the routing event of a ticket that stays in the centre's dispatch queue under
+// decision d; failed says why a dispatching rule could not dispatch it.
+func (s *Service) held(t *tickets.Draft, d Decision, failed error) *tickets.Event {
+	if failed != nil {
+		// A rule naming a department that no longer takes tickets must not lose the ticket: it
+		// waits for a dispatcher instead.
+		s.log.Warn("rule could not dispatch; queued", "rule_id", d.RuleID, "err", failed)
+		d.Why = append(d.Why, "规则派单失败，转人工 the rule could not dispatch: "+failed.Error())
 	}
 	data := map[string]any{"decision": d}
 	body := "留中心派单队列 left in the centre's dispatch queue: " + strings.Join(d.Why, "；")
 	if d.Queue {
-		sug := s.Suggest(text, 3)
+		sug := s.Suggest(strings.TrimSpace(t.Title+" "+t.Description), 3)
 		data["suggestions"] = sug
 		data["model_id"] = s.cache.ModelInfo().ID
 		if len(sug) > 0 {
@@ -392,45 +406,11 @@ func (s *Service) OnRegister(ctx context.Context, tx bun.Tx, t *tickets.Ticket) 
 		}
 	}
 	raw, err := json.Marshal(data)
-	if err != nil {
-		return fmt.Errorf("route %s: %w", t.Number, err)
+	if err != nil { // a decision is plain data; this cannot happen
+		raw = []byte("{}")
 	}
-	ev := &tickets.Event{TicketID: t.ID, Kind: KindRouting, ActorName: tickets.System.Name, ActorRole: string(tickets.System.Role),
-		At: s.clock.Now(), FromStatus: status, ToStatus: status, Body: body, Data: raw}
-	if err := tickets.AppendEvent(ctx, tx, ev); err != nil {
-		return fmt.Errorf("route %s: %w", t.Number, err)
-	}
-	return nil
-}
-
-// dispatch carries out a dispatching decision under a savepoint, so that a
-// failure leaves the registering transaction usable.
-func (s *Service) dispatch(ctx context.Context, tx bun.Tx, t *tickets.Ticket, d Decision) error {
-	if _, err := tx.ExecContext(ctx, "SAVEPOINT routing_dispatch"); err != nil {
-		return err
-	}
-	priority := "" // a normal rule keeps the priority the agent gave
-	if d.Urgent {
-		priority = PriorityUrgent
-	}
-	_, err := s.tickets.DispatchTx(ctx, tx, tickets.System, t.Number, tickets.DispatchInput{
-		ActInput:     tickets.ActInput{Data: map[string]any{"rule_name": d.RuleName, "why": d.Why, "urgent": d.Urgent}},
-		Department:   d.Action.Lead,
-		CoHandlers:   d.Action.CoHandlers,
-		Profile:      d.Action.Profile,
-		Priority:     priority,
-		RuleID:       d.RuleID,
-		RuleVersion:  d.RuleVersion,
-		DecisionNote: strings.Join(d.Why, "；"),
-	})
-	if err != nil {
-		if _, rerr := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT routing_dispatch"); rerr != nil {
-			return errors.Join(err, rerr)
-		}
-		return err
-	}
-	_, err = tx.ExecContext(ctx, "RELEASE SAVEPOINT routing_dispatch")
-	return err
+	return &tickets.Event{Kind: KindRouting, ActorName: tickets.System.Name, ActorRole: string(tickets.System.Role),
+		At: s.clock.Now(), FromStatus: string(t.Status), ToStatus: string(t.Status), Body: body, Data: raw}
 }
 
 func oneOf(v string, set []string) bool {

@@ -71,7 +71,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	svc := routing.NewService(routing.Config{DB: db, Tickets: ts, Calendar: cal, Clock: clk, Location: shanghai, Log: log, Cache: cache})
-	ts.OnRegister(svc.OnRegister)
+	ts.Route(svc)
 	f := &fixture{db: db, url: url, clk: clk, tickets: ts, svc: svc, cache: cache, log: log, depts: map[string]int64{}}
 	ds, err := org.NewStore(db).Departments(ctx)
 	if err != nil {
@@ -733,5 +733,32 @@ func TestRepeatCallerIsHeldAfterFiveTicketsIn30Days(t *testing.T) {
 	in.CallerPhone = "13877775555"
 	if tk := f.register(t, in); tk.Status != tickets.StatusDispatched {
 		t.Fatalf("another caller: %s", tk.Status)
+	}
+}
+
+// TestRepeatCallerCountedUpToTheCap registers seven tickets from one phone: the demo's repeat
+// caller rule (five earlier tickets in 30 days) holds the sixth and seventh, and their routing
+// event says the count stopped at the rule's figure, since registration counts no further.
+func TestRepeatCallerCountedUpToTheCap(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	if got := f.cache.Engine().RecentByPhoneCap(); got != 5 {
+		t.Fatalf("demo rules' repeat cap %d, want 5", got)
+	}
+	for i := range 7 {
+		tk := f.register(t, tickets.RegisterInput{Category: "garbage", Description: "垃圾又没清", CallerPhone: "13822223333"})
+		if i < 5 {
+			if tk.Status != tickets.StatusDispatched {
+				t.Fatalf("ticket %d from the phone: status %s, want dispatched", i+1, tk.Status)
+			}
+			continue
+		}
+		if tk.Status != tickets.StatusRegistered {
+			t.Fatalf("ticket %d from the phone: status %s, want held", i+1, tk.Status)
+		}
+		evs := f.events(t, tk, routing.KindRouting)
+		if len(evs) != 1 || !strings.Contains(evs[0].Body, "30天内至少 5 次") {
+			t.Fatalf("ticket %d: routing events %v, want one saying at least 5 calls", i+1, evs)
+		}
 	}
 }

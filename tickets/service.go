@@ -7,11 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/uptrace/bun"
@@ -36,16 +34,13 @@ type Service struct {
 	log    *slog.Logger
 	seqMu  sync.Mutex
 	seqDay map[string]bool // days whose number sequence is known to exist
-	hooks  []RegisterHook
+	router Router
 }
 
-// RegisterHook runs inside the transaction that creates a ticket, after its first event; routing
-// uses it to dispatch at registration, so a ticket is never left un-routed by a crash between.
-type RegisterHook func(ctx context.Context, tx bun.Tx, t *Ticket) error
-
-// OnRegister adds a hook run for every new ticket, in the order added. Call it while wiring,
-// before the service is used.
-func (s *Service) OnRegister(h RegisterHook) { s.hooks = append(s.hooks, h) }
+// Route makes r decide where every new ticket goes, inside the transaction that registers it,
+// so a ticket is never left un-routed by a crash between. Call it while wiring, before the
+// service is used.
+func (s *Service) Route(r Router) { s.router = r }
 
 // NewService wires the service.
 func NewService(db *bun.DB, clk clock.Clock, cal Calendar, loc *time.Location, log *slog.Logger) *Service {
@@ -85,126 +80,9 @@ type RegisterInput struct {
 	CallerEmail string
 	Priority    string // empty: normal
 	Data        map[string]any
-}
-
-// Register creates a ticket with a new number and its first timeline event.
-func (s *Service) Register(ctx context.Context, actor Actor, in RegisterInput) (*Ticket, error) {
-	return s.RegisterTx(ctx, actor, in, nil)
-}
-
-// RegisterTx is Register with a hook that runs inside the creating transaction, so other
-// domains (intake, routing, telephony) write their own rows atomically with the ticket.
-func (s *Service) RegisterTx(ctx context.Context, actor Actor, in RegisterInput, hook func(ctx context.Context, tx bun.Tx, t *Ticket) error) (*Ticket, error) {
-	if _, err := Next(StatusNone, ActRegister, actor.Role); err != nil {
-		return nil, err
-	}
-	in.Description = strings.TrimSpace(in.Description)
-	switch {
-	case in.Description == "":
-		return nil, invalid("description", "is required")
-	case utf8.RuneCountInString(in.Description) > MaxDescription:
-		return nil, invalid("description", fmt.Sprintf("is longer than %d characters", MaxDescription))
-	case !utf8.ValidString(in.Description + in.Title + in.Address + in.CallerName):
-		return nil, invalid("description", "is not valid UTF-8")
-	case !oneOf(in.Channel, Channels):
-		return nil, invalid("channel", fmt.Sprintf("unknown channel %q", in.Channel))
-	case in.Priority != "" && in.Priority != "normal" && in.Priority != "urgent":
-		return nil, invalid("priority", "must be normal or urgent")
-	case (in.Lat == nil) != (in.Lon == nil):
-		return nil, invalid("lat", "lat and long go together")
-	case in.Lat != nil && (*in.Lat < -90 || *in.Lat > 90):
-		return nil, invalid("lat", "out of range")
-	case in.Lon != nil && (*in.Lon < -180 || *in.Lon > 180):
-		return nil, invalid("long", "out of range")
-	}
-	if in.Priority == "" {
-		in.Priority = "normal"
-	}
-	now := s.clock.Now()
-	day := now.In(s.loc).Format("20060102")
-	if err := s.ensureSequence(ctx, day); err != nil {
-		return nil, err
-	}
-	t := &Ticket{
-		Type: in.Type, Channel: in.Channel, Status: StatusRegistered, Version: 1,
-		Title: strings.TrimSpace(in.Title), Description: in.Description,
-		Address: strings.TrimSpace(in.Address), District: in.District, Street: in.Street, Lat: in.Lat, Lon: in.Lon,
-		CallerName: strings.TrimSpace(in.CallerName), CallerPhone: strings.TrimSpace(in.CallerPhone), CallerEmail: strings.TrimSpace(in.CallerEmail),
-		Priority: in.Priority, RegisteredBy: actor.idPtr(), CreatedAt: now, UpdatedAt: now,
-	}
-	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		// One round trip for the category, its default type and its deadline profile.
-		var row struct {
-			CategoryID *int64
-			TicketType string
-			org.Profile
-		}
-		q := tx.NewSelect().TableExpr("deadline_profiles AS p").
-			ColumnExpr("p.code, p.name_zh, p.accept_hours, p.feedback_hours, p.resolve_workdays, p.callback_workdays")
-		if in.Category != "" {
-			q = q.Join("JOIN categories AS c ON c.profile_code = p.code").
-				ColumnExpr("c.id AS category_id, c.ticket_type").Where("c.code = ?", in.Category)
-		} else {
-			q = q.ColumnExpr("NULL AS category_id, '' AS ticket_type").Where("p.code = 'standard'")
-		}
-		if err := q.Scan(ctx, &row); errors.Is(err, sql.ErrNoRows) && in.Category != "" {
-			return invalid("category", fmt.Sprintf("unknown category %q", in.Category))
-		} else if err != nil {
-			return fmt.Errorf("category and deadline profile: %w", err)
-		}
-		t.CategoryID = row.CategoryID
-		if t.Type == "" {
-			t.Type = row.TicketType
-		}
-		if t.Type == "" {
-			t.Type = "complaint"
-		}
-		if !oneOf(t.Type, Types) {
-			return invalid("type", fmt.Sprintf("unknown ticket type %q", t.Type))
-		}
-		p := &row.Profile
-		t.ProfileCode = p.Code
-		t.FeedbackDue = ptr(now.Add(time.Duration(p.FeedbackHours) * time.Hour))
-		data := map[string]any{"channel": t.Channel, "feedback_due": t.FeedbackDue}
-		for k, v := range in.Data {
-			data[k] = v
-		}
-		raw, err := json.Marshal(data)
-		if err != nil {
-			return fmt.Errorf("event data: %w", err)
-		}
-		ev := &Event{Kind: string(ActRegister), ActorID: actor.idPtr(), ActorName: actor.Name, ActorRole: string(actor.Role),
-			DepartmentID: actor.deptPtr(), At: s.clock.Now(), Public: Public(ActRegister),
-			FromStatus: string(StatusNone), ToStatus: string(t.Status), Data: raw}
-		// The ticket and its first event in one statement, and its number drawn from the day's
-		// sequence inside it: registration is the hot path, and each round trip saved is one
-		// a citizen does not wait for. The number has at least six digits, as %06d writes it.
-		newTicket := tx.NewInsert().Model(t).
-			Value("number", "(SELECT ? || '-' || lpad(n::text, greatest(6, length(n::text)), '0') FROM nextval(?::regclass) AS n)", day, seqName(day)).
-			Returning("id, number")
-		if err := tx.NewInsert().With("new_ticket", newTicket).Model(ev).
-			Value("ticket_id", "(SELECT id FROM new_ticket)").
-			Returning("id, ticket_id, (SELECT number FROM new_ticket)").Scan(ctx, &ev.ID, &t.ID, &t.Number); err != nil {
-			return fmt.Errorf("insert ticket: %w", err)
-		}
-		ev.TicketID = t.ID
-		if hook != nil {
-			if err := hook(ctx, tx, t); err != nil {
-				return err
-			}
-		}
-		for _, h := range s.hooks {
-			if err := h(ctx, tx, t); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("register ticket: %w", err)
-	}
-	s.log.InfoContext(ctx, "ticket registered", "ticket_no", t.Number, "channel", t.Channel, "phone", MaskPhone(t.CallerPhone))
-	return t, nil
+	// Unrouted keeps the router out: the caller's hook settles the ticket itself (an agent who
+	// answers it at once or dispatches it by hand).
+	Unrouted bool
 }
 
 func seqName(day string) string { return "ticket_no_" + day }
@@ -264,82 +142,37 @@ func (s *Service) Dispatch(ctx context.Context, actor Actor, number string, in D
 
 // DispatchTx is Dispatch inside the caller's transaction.
 func (s *Service) DispatchTx(ctx context.Context, tx bun.Tx, actor Actor, number string, in DispatchInput) (*Ticket, error) {
-	dirs := org.NewStore(tx)
-	// The lead and co-handling departments in one round trip: dispatch is on the hot path of
-	// every registration that a routing rule dispatches.
-	var found []*org.Department
-	codes := append([]string{in.Department}, in.CoHandlers...)
-	if err := tx.NewSelect().Model(&found).Where("code IN (?)", bun.In(codes)).Scan(ctx); err != nil {
-		return nil, fmt.Errorf("dispatch %s: departments: %w", number, err)
-	}
-	byCode := make(map[string]*org.Department, len(found))
-	for _, d := range found {
-		byCode[d.Code] = d
-	}
-	lead := byCode[in.Department]
-	if lead == nil {
-		return nil, invalid("department", fmt.Sprintf("unknown department %q", in.Department))
-	}
-	var cos []*org.Department
-	for _, code := range in.CoHandlers {
-		d := byCode[code]
-		if d == nil {
-			return nil, invalid("co_handlers", fmt.Sprintf("unknown department %q", code))
-		}
-		if d.ID != lead.ID && !slices.Contains(cos, d) {
-			cos = append(cos, d)
-		}
-	}
-	if in.Priority != "" && in.Priority != "normal" && in.Priority != "urgent" {
-		return nil, invalid("priority", "must be normal or urgent")
+	lead, cos, err := dispatchTargets(ctx, tx, in)
+	if err != nil {
+		return nil, fmt.Errorf("dispatch %s: %w", number, err)
 	}
 	return s.actTx(ctx, tx, actor, number, ActDispatch, in.ActInput, func(t *Ticket, ev map[string]any) error {
+		code := t.ProfileCode
 		if in.Profile != "" {
-			t.ProfileCode = in.Profile
-		}
-		if in.Priority != "" {
-			t.Priority = in.Priority
+			code = in.Profile
 		}
 		p := t.Profile
-		if p == nil || p.Code != t.ProfileCode {
+		if p == nil || p.Code != code {
 			var err error
-			p, err = dirs.Profile(ctx, t.ProfileCode)
+			p, err = org.NewStore(tx).Profile(ctx, code)
 			if errors.Is(err, org.ErrNotFound) {
-				return invalid("profile", fmt.Sprintf("unknown deadline profile %q", t.ProfileCode))
+				return invalid("profile", fmt.Sprintf("unknown deadline profile %q", code))
 			} else if err != nil {
 				return err
 			}
 		}
-		now := s.clock.Now()
-		redispatch := t.DispatchedAt != nil
-		t.DepartmentID, t.Department = &lead.ID, lead
-		t.DispatchedAt = &now
-		t.AcceptedAt = nil
-		t.AcceptDue = ptr(s.cal.AddWorkingHours(now, time.Duration(p.AcceptHours)*time.Hour))
-		t.ResolveDue = ptr(s.cal.AddWorkdays(now, p.ResolveWorkdays))
 		// Co-handlers exist only after a dispatch, so a first dispatch has none to reset.
-		if redispatch {
+		if t.DispatchedAt != nil {
 			if _, err := tx.NewDelete().Model((*CoHandler)(nil)).Where("ticket_id = ?", t.ID).Exec(ctx); err != nil {
 				return fmt.Errorf("reset co-handlers: %w", err)
 			}
 		}
-		var coCodes []string
 		for _, d := range cos {
 			if _, err := tx.NewInsert().Model(&CoHandler{TicketID: t.ID, DepartmentID: d.ID}).Exec(ctx); err != nil {
 				return fmt.Errorf("add co-handler: %w", err)
 			}
-			coCodes = append(coCodes, d.Code)
 		}
-		ev["department"], ev["department_name"] = lead.Code, lead.NameZh
-		ev["co_handlers"] = coCodes
-		ev["profile"], ev["priority"] = t.ProfileCode, t.Priority
-		ev["accept_due"], ev["resolve_due"] = t.AcceptDue, t.ResolveDue
-		if in.RuleID != 0 {
-			ev["rule_id"], ev["rule_version"] = in.RuleID, in.RuleVersion
-		}
-		if in.DecisionNote != "" {
-			ev["decision"] = in.DecisionNote
-		}
+		s.setDispatch(t, p, lead, cos, in, ev)
 		return nil
 	})
 }
@@ -592,14 +425,9 @@ func (s *Service) inScope(ctx context.Context, db bun.IDB, actor Actor, t *Ticke
 }
 
 func (s *Service) addEventText(ctx context.Context, db bun.IDB, t *Ticket, actor Actor, a Action, from Status, body string, data map[string]any) error {
-	raw, err := json.Marshal(data)
+	ev, err := s.event(t, actor, a, from, body, data)
 	if err != nil {
-		return fmt.Errorf("event data: %w", err)
-	}
-	ev := &Event{
-		TicketID: t.ID, Kind: string(a), ActorID: actor.idPtr(), ActorName: actor.Name, ActorRole: string(actor.Role),
-		DepartmentID: actor.deptPtr(), At: s.clock.Now(), Public: Public(a),
-		FromStatus: string(from), ToStatus: string(t.Status), Body: strings.TrimSpace(body), Data: raw,
+		return err
 	}
 	return AppendEvent(ctx, db, ev)
 }

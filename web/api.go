@@ -284,23 +284,17 @@ func (s *Server) registerTicket(ctx context.Context, st *org.Staff, f fields) (*
 	if answer != nil && dept != "" {
 		return nil, &badField{"department", "a ticket answered at once is not dispatched"}
 	}
-	var final *tickets.Ticket
+	// An agent who answers the ticket or picks its department settles it: no rule routes it.
+	in.Unrouted = answer != nil || dept != ""
 	t, err := s.Tickets.RegisterTx(ctx, actor, in, func(ctx context.Context, tx bun.Tx, t *tickets.Ticket) error {
 		var err error
 		switch {
 		case answer != nil:
-			final, err = s.Tickets.AnswerTx(ctx, tx, actor, t.Number, *answer)
+			_, err = s.Tickets.AnswerTx(ctx, tx, actor, t.Number, *answer)
 		case dept != "":
-			final, err = s.Tickets.DispatchTx(ctx, tx, actor, t.Number, tickets.DispatchInput{Department: dept, CoHandlers: f.list("co_handlers")})
+			_, err = s.Tickets.DispatchTx(ctx, tx, actor, t.Number, tickets.DispatchInput{Department: dept, CoHandlers: f.list("co_handlers")})
 		}
-		if err != nil {
-			return err
-		}
-		if final != nil {
-			// Later hooks (routing) see the ticket as it now is, already answered or dispatched.
-			*t = *final
-		}
-		return nil
+		return err
 	})
 	if err != nil {
 		return nil, err

@@ -23,7 +23,7 @@ func withRouting(e *staffEnv, d *Deps) {
 	}
 	loc := testNow.Location()
 	svc := routing.NewService(routing.Config{DB: e.db, Tickets: e.tickets, Calendar: d.Calendar, Clock: e.clock, Location: loc, Log: e.log, Cache: cache})
-	e.tickets.OnRegister(svc.OnRegister)
+	e.tickets.Route(svc)
 	d.Routing = RoutingDeps{Service: svc}
 }
 

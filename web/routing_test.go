@@ -91,7 +91,7 @@ func newRoutingEnv(t *testing.T) *routingEnv {
 		t.Fatal(err)
 	}
 	svc := routing.NewService(routing.Config{DB: db, Tickets: ts, Calendar: cal, Clock: clk, Location: loc, Log: log, Cache: cache})
-	ts.OnRegister(svc.OnRegister)
+	ts.Route(svc)
 	srv := New(Deps{DB: db, Log: log, Version: "test", Config: &config.Config{Location: loc}, Clock: clk,
 		Calendar: cal, Org: st, Tickets: ts, Routing: RoutingDeps{Service: svc}})
 	hs := httptest.NewServer(srv)

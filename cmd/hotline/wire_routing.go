@@ -20,7 +20,7 @@ func wireRouting(ctx context.Context, a *app) error {
 	}
 	svc := routing.NewService(routing.Config{DB: a.db, Tickets: a.tickets, Calendar: a.cal, Clock: a.clock,
 		Location: a.cfg.Location, Log: a.log, Cache: cache})
-	a.tickets.OnRegister(svc.OnRegister)
+	a.tickets.Route(svc)
 	a.web.Routing = web.RoutingDeps{Service: svc}
 	a.background = append(a.background, cache.Run, svc.RunNightly)
 	return nil
