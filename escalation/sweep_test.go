@@ -323,8 +323,12 @@ FROM generate_series(1, ?) AS g, (SELECT ?::timestamptz - interval '1 day' AS t0
 // dispatchTo is a router that sends every new ticket to one department, as a routing rule does.
 type dispatchTo string
 
-func (d dispatchTo) Route(context.Context, bun.Tx, *tickets.Draft) (tickets.Routing, error) {
-	return tickets.Routing{Dispatch: &tickets.DispatchInput{Department: string(d)}}, nil
+func (d dispatchTo) Route(_ context.Context, _ bun.Tx, ds []*tickets.Draft) ([]tickets.Routing, error) {
+	out := make([]tickets.Routing, len(ds))
+	for i := range out {
+		out[i].Dispatch = &tickets.DispatchInput{Department: string(d)}
+	}
+	return out, nil
 }
 
 // TestDispatchedAtRegistrationIsSwept: a ticket a rule dispatches is written once, already

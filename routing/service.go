@@ -322,62 +322,104 @@ func (s *Service) Suggest(text string, k int) []Suggestion {
 // ticket at the centre: held for a dispatcher, or matched by no rule.
 const KindRouting = "routing"
 
-// Route decides where a new ticket goes, inside the transaction that registers it and before
-// it is written (a tickets.Router): a rule that dispatches sends it to its lead unit, with the
-// rule and version on the dispatch event; a rule that holds it, or no rule at all, leaves it
-// registered in the centre's dispatch queue with a routing event saying why — and, when no rule
-// matched, the classifier's three best departments.
-func (s *Service) Route(ctx context.Context, tx bun.Tx, t *tickets.Draft) (tickets.Routing, error) {
-	at := t.CreatedAt
-	// The rules this ticket is decided by: taken once, so that the count below is made exactly
-	// when these rules look at it.
+// Route decides where new tickets go, inside the transaction that registers them and before
+// they are written (a tickets.Router): a rule that dispatches sends a ticket to its lead unit,
+// with the rule and version on the dispatch event; a rule that holds it, or no rule at all,
+// leaves it registered in the centre's dispatch queue with a routing event saying why — and,
+// when no rule matched, the classifier's three best departments.
+func (s *Service) Route(ctx context.Context, tx bun.Tx, drafts []*tickets.Draft) ([]tickets.Routing, error) {
+	// The rules these tickets are decided by: taken once, so that the counts below are made
+	// exactly when these rules look at them.
 	engine := s.cache.Engine()
-	in := Input{Type: t.Type, Channel: t.Channel, Description: t.Description, Address: t.Address,
-		District: t.District, Street: t.Street, At: at.In(s.loc), CategoryPath: t.CategoryPath}
-	if limit := engine.RecentByPhoneCap(); limit > 0 && t.CallerPhone != "" {
-		n, err := recentByPhone(ctx, tx, t.CallerPhone, at, limit)
-		if err != nil {
-			return tickets.Routing{}, err
+	recent, err := recentByPhone(ctx, tx, drafts, engine.RecentByPhoneCap())
+	if err != nil {
+		return nil, err
+	}
+	out := make([]tickets.Routing, len(drafts))
+	for i, t := range drafts {
+		at := t.CreatedAt
+		in := Input{Type: t.Type, Channel: t.Channel, Description: t.Description, Address: t.Address,
+			District: t.District, Street: t.Street, At: at.In(s.loc), CategoryPath: t.CategoryPath}
+		if limit := engine.RecentByPhoneCap(); limit > 0 && t.CallerPhone != "" {
+			in.RecentByPhone, in.RecentAtLeast = recent[i], recent[i] == limit
 		}
-		in.RecentByPhone, in.RecentAtLeast = n, n == limit
-	}
-	if s.cal != nil {
-		in.DayType = s.cal.DayType(at)
-	}
-	if t.Lat != nil && t.Lon != nil {
-		in.Point = &orb.Point{*t.Lon, *t.Lat}
-	}
-	d := engine.Decide(in)
-	r := tickets.Routing{Held: func(failed error) *tickets.Event { return s.held(t, d, failed) }}
-	if d.Dispatched() {
-		priority := "" // a normal rule keeps the priority the agent gave
-		if d.Urgent {
-			priority = PriorityUrgent
+		if s.cal != nil {
+			in.DayType = s.cal.DayType(at)
 		}
-		r.Dispatch = &tickets.DispatchInput{
-			ActInput:     tickets.ActInput{Data: map[string]any{"rule_name": d.RuleName, "why": d.Why, "urgent": d.Urgent}},
-			Department:   d.Action.Lead,
-			CoHandlers:   d.Action.CoHandlers,
-			Profile:      d.Action.Profile,
-			Priority:     priority,
-			RuleID:       d.RuleID,
-			RuleVersion:  d.RuleVersion,
-			DecisionNote: strings.Join(d.Why, "；"),
+		if t.Lat != nil && t.Lon != nil {
+			in.Point = &orb.Point{*t.Lon, *t.Lat}
+		}
+		d := engine.Decide(in)
+		out[i].Held = func(failed error) *tickets.Event { return s.held(t, d, failed) }
+		if d.Dispatched() {
+			priority := "" // a normal rule keeps the priority the agent gave
+			if d.Urgent {
+				priority = PriorityUrgent
+			}
+			out[i].Dispatch = &tickets.DispatchInput{
+				ActInput:     tickets.ActInput{Data: map[string]any{"rule_name": d.RuleName, "why": d.Why, "urgent": d.Urgent}},
+				Department:   d.Action.Lead,
+				CoHandlers:   d.Action.CoHandlers,
+				Profile:      d.Action.Profile,
+				Priority:     priority,
+				RuleID:       d.RuleID,
+				RuleVersion:  d.RuleVersion,
+				DecisionNote: strings.Join(d.Why, "；"),
+			}
 		}
 	}
-	return r, nil
+	return out, nil
 }
 
-// recentBySQL counts a caller's tickets of the repeat window before at, up to limit: a number
-// that calls all day costs no more than one that called a few times. The term that the phone
-// is not empty lets the planner use the partial phone index rather than scan the month's tickets.
-const recentBySQL = `SELECT count(*) FROM (SELECT FROM tickets
-	WHERE caller_phone = $1 AND caller_phone <> '' AND created_at >= $2 AND created_at <= $3 LIMIT $4) AS earlier`
+// recentBySQL counts each caller's tickets of the repeat window before their new one, up to a
+// limit: a number that calls all day costs no more than one that called a few times. The term
+// that the phone is not empty lets the planner use the partial phone index rather than scan the
+// month's tickets.
+const recentBySQL = `SELECT (SELECT count(*) FROM (SELECT FROM tickets
+		WHERE caller_phone = q.phone AND caller_phone <> '' AND created_at >= q.since AND created_at <= q.at
+		LIMIT $4) AS earlier)
+	FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[]) WITH ORDINALITY AS q(phone, since, at, i) ORDER BY q.i`
 
-func recentByPhone(ctx context.Context, tx bun.Tx, phone string, at time.Time, limit int) (int, error) {
-	var n int
-	if err := tx.Tx.QueryRowContext(ctx, recentBySQL, pgx.QueryExecModeCacheStatement, phone, at.Add(-RepeatWindow), at, limit).Scan(&n); err != nil {
-		return 0, fmt.Errorf("repeat calls: %w", err)
+// recentByPhone counts, for each draft with a phone, its caller's tickets of the repeat window
+// up to limit: those already written, and those earlier in the same batch. Nothing is counted
+// while limit is 0 (no rule asks).
+func recentByPhone(ctx context.Context, tx bun.Tx, drafts []*tickets.Draft, limit int) ([]int, error) {
+	n := make([]int, len(drafts))
+	if limit == 0 {
+		return n, nil
+	}
+	var phones []string
+	var since, ats []time.Time
+	var idx []int
+	inBatch := map[string]int{}
+	for i, t := range drafts {
+		if t.CallerPhone == "" {
+			continue
+		}
+		n[i] = inBatch[t.CallerPhone]
+		inBatch[t.CallerPhone]++
+		phones, idx = append(phones, t.CallerPhone), append(idx, i)
+		since, ats = append(since, t.CreatedAt.Add(-RepeatWindow)), append(ats, t.CreatedAt)
+	}
+	if len(phones) == 0 {
+		return n, nil
+	}
+	rows, err := tx.Tx.QueryContext(ctx, recentBySQL, pgx.QueryExecModeCacheStatement, phones, since, ats, limit)
+	if err != nil {
+		return nil, fmt.Errorf("repeat calls: %w", err)
+	}
+	defer rows.Close()
+	for k := 0; rows.Next(); k++ {
+		var c int
+		if err := rows.Scan(&c); err != nil {
+			return nil, fmt.Errorf("repeat calls: %w", err)
+		}
+		if k < len(idx) {
+			n[idx[k]] = min(n[idx[k]]+c, limit)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("repeat calls: %w", err)
 	}
 	return n, nil
 }

@@ -762,3 +762,35 @@ func TestRepeatCallerCountedUpToTheCap(t *testing.T) {
 		}
 	}
 }
+
+// TestRepeatCallerWithinOneBatch: tickets from one phone registered together count each other,
+// as if they had come one after another.
+func TestRepeatCallerWithinOneBatch(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	first := f.register(t, tickets.RegisterInput{Category: "garbage", Description: "垃圾又没清", CallerPhone: "13833334444"})
+	if first.Status != tickets.StatusDispatched {
+		t.Fatalf("first ticket %s, want dispatched", first.Status)
+	}
+	var regs []tickets.Registration
+	for range 6 {
+		regs = append(regs, tickets.Registration{Actor: tickets.Citizen(""), Input: tickets.RegisterInput{Channel: "web",
+			Category: "garbage", Description: "垃圾又没清", CallerPhone: "13833334444"}})
+	}
+	ts, errs, err := f.tickets.RegisterBatch(context.Background(), regs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, tk := range ts {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		want := tickets.StatusDispatched // 1 + i earlier tickets from the phone
+		if 1+i >= 5 {
+			want = tickets.StatusRegistered
+		}
+		if tk.Status != want {
+			t.Errorf("batch ticket %d (%d earlier): %s, want %s", i, 1+i, tk.Status, want)
+		}
+	}
+}

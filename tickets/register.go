@@ -16,11 +16,12 @@ import (
 	"github.com/hotline-city/hotline/internal/org"
 )
 
-// A Router decides where a new ticket goes (派单 at registration). It runs inside the
-// registering transaction before the ticket is written, so that a ticket a rule dispatches is
-// written once, already with its department and deadlines, rather than written and rewritten.
+// A Router decides where new tickets go (派单 at registration). It runs inside the registering
+// transaction before the tickets are written, so that a ticket a rule dispatches is written once,
+// already with its department and deadlines, rather than written and rewritten. It is given
+// every ticket of a registration batch at once and answers with one Routing for each.
 type Router interface {
-	Route(ctx context.Context, tx bun.Tx, d *Draft) (Routing, error)
+	Route(ctx context.Context, tx bun.Tx, drafts []*Draft) ([]Routing, error)
 }
 
 // Draft is a ticket about to be registered, as a router sees it: every field is set but its
@@ -41,6 +42,12 @@ type Routing struct {
 	Held func(failed error) *Event
 }
 
+// Registration is one ticket of a batch to register, and who registers it.
+type Registration struct {
+	Actor Actor
+	Input RegisterInput
+}
+
 // Register creates a ticket with a new number and its first timeline event, routed by the
 // service's router.
 func (s *Service) Register(ctx context.Context, actor Actor, in RegisterInput) (*Ticket, error) {
@@ -51,86 +58,185 @@ func (s *Service) Register(ctx context.Context, actor Actor, in RegisterInput) (
 // ticket and its events are written, so other domains (intake, telephony, the agent console)
 // write their own rows atomically with the ticket.
 func (s *Service) RegisterTx(ctx context.Context, actor Actor, in RegisterInput, hook func(ctx context.Context, tx bun.Tx, t *Ticket) error) (*Ticket, error) {
-	if _, err := Next(StatusNone, ActRegister, actor.Role); err != nil {
+	var batchHook func(context.Context, bun.Tx, []*Ticket) error
+	if hook != nil {
+		batchHook = func(ctx context.Context, tx bun.Tx, ts []*Ticket) error { return hook(ctx, tx, ts[0]) }
+	}
+	ts, errs, err := s.RegisterBatch(ctx, []Registration{{Actor: actor, Input: in}}, batchHook)
+	if err != nil {
 		return nil, err
 	}
-	if err := checkRegister(&in); err != nil {
-		return nil, err
+	if errs[0] != nil {
+		return nil, errs[0]
 	}
+	return ts[0], nil
+}
+
+// RegisterBatch registers several tickets in one transaction, each as Register would: checked,
+// numbered, routed, written with its events. The batch costs a handful of statements whatever
+// its size, which is what lets online intake take a burst of complaints. A registration that
+// is invalid gets its error in errs and is not written; the others are. hook runs inside the
+// transaction after they are written, given the tickets with nil where one was refused. When
+// the transaction fails nothing is written and err says why.
+func (s *Service) RegisterBatch(ctx context.Context, regs []Registration, hook func(ctx context.Context, tx bun.Tx, ts []*Ticket) error) ([]*Ticket, []error, error) {
+	ts, errs := make([]*Ticket, len(regs)), make([]error, len(regs))
 	now := s.clock.Now()
 	day := now.In(s.loc).Format("20060102")
-	if err := s.ensureSequence(ctx, day); err != nil {
-		return nil, err
+	valid := false
+	for i := range regs {
+		r := &regs[i]
+		if _, err := Next(StatusNone, ActRegister, r.Actor.Role); err != nil {
+			errs[i] = err
+			continue
+		}
+		if err := checkRegister(&r.Input); err != nil {
+			errs[i] = err
+			continue
+		}
+		ts[i], valid = newTicket(r.Actor, r.Input, now), true
 	}
-	t := &Ticket{
+	if !valid {
+		return ts, errs, nil
+	}
+	if err := s.ensureSequence(ctx, day); err != nil {
+		return nil, nil, err
+	}
+	routed := make([]string, len(regs)) // how routing left each ticket, for the log
+	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		events := make([][]*Event, len(regs))
+		cos := make([][]*org.Department, len(regs))
+		var drafts []*Draft
+		var routedIdx []int
+		cats := map[string]facts{}
+		for i, t := range ts {
+			if t == nil {
+				continue
+			}
+			in := regs[i].Input
+			f, ok := cats[in.Category]
+			if !ok {
+				var err error
+				if f, err = categoryFacts(ctx, tx, in.Category); errors.Is(err, ErrInvalid) {
+					ts[i], errs[i] = nil, err
+					continue
+				} else if err != nil {
+					return err
+				}
+				cats[in.Category] = f
+			}
+			if err := s.settle(t, f, regs[i].Actor, in, &events[i]); err != nil {
+				ts[i], errs[i] = nil, err
+				continue
+			}
+			if s.router != nil && !in.Unrouted {
+				drafts, routedIdx = append(drafts, &Draft{Ticket: t, CategoryPath: f.path}), append(routedIdx, i)
+			}
+		}
+		if len(drafts) > 0 {
+			if err := s.route(ctx, tx, drafts, routedIdx, events, cos, routed); err != nil {
+				return err
+			}
+		}
+		if err := s.insertMany(ctx, tx, day, ts, events, cos); err != nil {
+			return err
+		}
+		if hook != nil {
+			return hook(ctx, tx, ts)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("register ticket: %w", err)
+	}
+	for i, t := range ts {
+		if t != nil {
+			s.log.InfoContext(ctx, "ticket registered", "ticket_no", t.Number, "channel", t.Channel, "phone", MaskPhone(t.CallerPhone), "routing", routed[i])
+		}
+	}
+	return ts, errs, nil
+}
+
+// newTicket is the ticket in checked registration in, before its category is read.
+func newTicket(actor Actor, in RegisterInput, now time.Time) *Ticket {
+	return &Ticket{
 		Type: in.Type, Channel: in.Channel, Status: StatusRegistered, Version: 1,
 		Title: strings.TrimSpace(in.Title), Description: in.Description,
 		Address: strings.TrimSpace(in.Address), District: in.District, Street: in.Street, Lat: in.Lat, Lon: in.Lon,
 		CallerName: strings.TrimSpace(in.CallerName), CallerPhone: strings.TrimSpace(in.CallerPhone), CallerEmail: strings.TrimSpace(in.CallerEmail),
 		Priority: in.Priority, RegisteredBy: actor.idPtr(), CreatedAt: now, UpdatedAt: now,
 	}
-	var routed string // how routing left the ticket, for the log
-	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		f, err := categoryFacts(ctx, tx, in.Category)
-		if err != nil {
-			return err
-		}
-		t.CategoryID = f.categoryID
-		if t.Type == "" {
-			t.Type = f.ticketType
-		}
-		if t.Type == "" {
-			t.Type = "complaint"
-		}
-		if !oneOf(t.Type, Types) {
-			return invalid("type", fmt.Sprintf("unknown ticket type %q", t.Type))
-		}
-		t.ProfileCode, t.Profile = f.profile.Code, &f.profile
-		t.FeedbackDue = ptr(now.Add(time.Duration(f.profile.FeedbackHours) * time.Hour))
-		data := map[string]any{"channel": t.Channel, "feedback_due": t.FeedbackDue}
-		for k, v := range in.Data {
-			data[k] = v
-		}
-		first, err := s.event(t, actor, ActRegister, StatusNone, "", data)
-		if err != nil {
-			return err
-		}
-		events := []*Event{first}
-		var cos []*org.Department
-		if s.router != nil && !in.Unrouted {
-			r, err := s.router.Route(ctx, tx, &Draft{Ticket: t, CategoryPath: f.path})
-			if err != nil {
-				return err
-			}
-			var failed error
-			if r.Dispatch != nil {
-				var ev *Event
-				ev, cos, failed = s.dispatchNew(ctx, tx, t, *r.Dispatch)
-				if failed == nil {
-					events, routed = append(events, ev), "dispatched"
-				} else if !errors.Is(failed, ErrInvalid) {
-					return failed
-				}
-			}
-			if routed == "" && r.Held != nil {
-				if ev := r.Held(failed); ev != nil {
-					events, routed = append(events, ev), "held"
-				}
-			}
-		}
-		if err := s.insertNew(ctx, tx, t, day, events, cos); err != nil {
-			return err
-		}
-		if hook != nil {
-			return hook(ctx, tx, t)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("register ticket: %w", err)
+}
+
+// settle gives t its category, type and deadline profile from f, and its registration event.
+func (s *Service) settle(t *Ticket, f facts, actor Actor, in RegisterInput, events *[]*Event) error {
+	t.CategoryID = f.categoryID
+	if t.Type == "" {
+		t.Type = f.ticketType
 	}
-	s.log.InfoContext(ctx, "ticket registered", "ticket_no", t.Number, "channel", t.Channel, "phone", MaskPhone(t.CallerPhone), "routing", routed)
-	return t, nil
+	if t.Type == "" {
+		t.Type = "complaint"
+	}
+	if !oneOf(t.Type, Types) {
+		return invalid("type", fmt.Sprintf("unknown ticket type %q", t.Type))
+	}
+	p := f.profile
+	t.ProfileCode, t.Profile = p.Code, &p
+	t.FeedbackDue = ptr(t.CreatedAt.Add(time.Duration(p.FeedbackHours) * time.Hour))
+	data := map[string]any{"channel": t.Channel, "feedback_due": t.FeedbackDue}
+	for k, v := range in.Data {
+		data[k] = v
+	}
+	first, err := s.event(t, actor, ActRegister, StatusNone, "", data)
+	if err != nil {
+		return err
+	}
+	*events = append(*events, first)
+	return nil
+}
+
+// route asks the router about drafts (the tickets at idx of the batch) and carries out its
+// verdicts: a dispatch is applied to the ticket before it is written, with its event and
+// co-handlers; a ticket that stays registered gets the router's held event.
+func (s *Service) route(ctx context.Context, tx bun.Tx, drafts []*Draft, idx []int, events [][]*Event, cos [][]*org.Department, routed []string) error {
+	rs, err := s.router.Route(ctx, tx, drafts)
+	if err != nil {
+		return err
+	}
+	if len(rs) != len(drafts) {
+		return fmt.Errorf("router gave %d verdicts for %d tickets", len(rs), len(drafts))
+	}
+	var codes []string
+	for _, r := range rs {
+		if r.Dispatch != nil {
+			codes = append(append(codes, r.Dispatch.Department), r.Dispatch.CoHandlers...)
+		}
+	}
+	depts, err := loadDepartments(ctx, tx, codes)
+	if err != nil {
+		return err
+	}
+	profiles := map[string]*org.Profile{}
+	for k, r := range rs {
+		i, t := idx[k], drafts[k].Ticket
+		var failed error
+		if r.Dispatch != nil {
+			var ev *Event
+			ev, cos[i], failed = s.dispatchNew(ctx, tx, t, *r.Dispatch, depts, profiles)
+			if failed == nil {
+				events[i], routed[i] = append(events[i], ev), "dispatched"
+				continue
+			}
+			if !errors.Is(failed, ErrInvalid) {
+				return failed
+			}
+		}
+		if r.Held != nil {
+			if ev := r.Held(failed); ev != nil {
+				events[i], routed[i] = append(events[i], ev), "held"
+			}
+		}
+	}
+	return nil
 }
 
 // checkRegister checks and normalises what a registration is given.
@@ -175,31 +281,48 @@ const (
 		p.resolve_workdays, p.callback_workdays, ''
 		FROM deadline_profiles p WHERE p.code = 'standard'`
 	departmentsSQL = `SELECT id, code, name_zh, name_en, kind, active FROM departments WHERE code = ANY($1::text[])`
-	// The ticket, its events and its co-handling departments in one statement, its number drawn
-	// from the day's sequence inside it. The number has at least six digits, as %06d writes it.
-	insertNewSQL = `WITH t AS (
+	// A batch's tickets, their events and their co-handling departments in one statement, each
+	// ticket's number drawn from the day's sequence (src is materialised, so once per ticket).
+	// The number has at least six digits, as %06d writes it.
+	insertManySQL = `WITH src AS MATERIALIZED (
+		SELECT u.*, nextval($2::text::regclass) AS n
+		FROM unnest($3::text[], $4::text[], $5::text[], $6::int[], $7::bigint[], $8::text[], $9::text[],
+			$10::text[], $11::text[], $12::text[], $13::float8[], $14::float8[], $15::text[], $16::text[], $17::text[], $18::bigint[],
+			$19::text[], $20::text[], $21::bigint[], $22::timestamptz[], $23::timestamptz[], $24::timestamptz[], $25::timestamptz[],
+			$26::timestamptz[], $27::timestamptz[]) WITH ORDINALITY
+			AS u(type, channel, status, version, category_id, title, description,
+			address, district, street, lat, lon, caller_name, caller_phone, caller_email, department_id,
+			priority, profile_code, registered_by, created_at, updated_at, dispatched_at, accept_due,
+			feedback_due, resolve_due, ord)),
+	numbered AS (
+		SELECT src.*, $1::text || '-' || lpad(n::text, greatest(6, length(n::text)), '0') AS number FROM src),
+	t AS (
 		INSERT INTO tickets (number, type, channel, status, version, category_id, title, description,
 			address, district, street, lat, lon, caller_name, caller_phone, caller_email, department_id,
 			priority, profile_code, registered_by, created_at, updated_at, dispatched_at, accept_due,
 			feedback_due, resolve_due)
-		SELECT $1::text || '-' || lpad(n::text, greatest(6, length(n::text)), '0'), $3, $4, $5, $6, $7, $8, $9,
-			$10, $11, $12, $13, $14, $15, $16, $17, $18,
-			$19, $20, $21, $22, $23, $24, $25,
-			$26, $27
-		FROM nextval($2::text::regclass) AS n
+		SELECT number, type, channel, status, version, category_id, title, description,
+			address, district, street, lat, lon, caller_name, caller_phone, caller_email, department_id,
+			priority, profile_code, registered_by, created_at, updated_at, dispatched_at, accept_due,
+			feedback_due, resolve_due
+		FROM numbered ORDER BY ord
 		RETURNING id, number),
+	k AS (
+		SELECT numbered.ord, t.id, t.number FROM numbered JOIN t USING (number)),
 	e AS (
 		INSERT INTO ticket_events (ticket_id, kind, actor_id, actor_name, actor_role, department_id, at, public,
 			from_status, to_status, body, data)
-		SELECT t.id, ev.kind, NULLIF(ev.actor_id, 0), ev.actor_name, ev.actor_role, NULLIF(ev.department_id, 0),
+		SELECT k.id, ev.kind, ev.actor_id, ev.actor_name, ev.actor_role, ev.department_id,
 			ev.at, ev.public, ev.from_status, ev.to_status, ev.body, ev.data::jsonb
-		FROM t, unnest($28::text[], $29::bigint[], $30::text[], $31::text[], $32::bigint[], $33::timestamptz[],
-			$34::bool[], $35::text[], $36::text[], $37::text[], $38::text[]) WITH ORDINALITY
-			AS ev(kind, actor_id, actor_name, actor_role, department_id, at, public, from_status, to_status, body, data, ord)
-		ORDER BY ev.ord),
+		FROM unnest($28::int[], $29::text[], $30::bigint[], $31::text[], $32::text[], $33::bigint[], $34::timestamptz[],
+			$35::bool[], $36::text[], $37::text[], $38::text[], $39::text[]) WITH ORDINALITY
+			AS ev(t, kind, actor_id, actor_name, actor_role, department_id, at, public, from_status, to_status, body, data, i)
+		JOIN k ON k.ord = ev.t
+		ORDER BY ev.i),
 	c AS (
-		INSERT INTO ticket_co_departments (ticket_id, department_id) SELECT t.id, unnest($39::bigint[]) FROM t)
-	SELECT id, number FROM t`
+		INSERT INTO ticket_co_departments (ticket_id, department_id)
+		SELECT k.id, co.department_id FROM unnest($40::int[], $41::bigint[]) AS co(t, department_id) JOIN k ON k.ord = co.t)
+	SELECT ord, id, number FROM k`
 )
 
 // cached makes a statement run prepared, from the connection's statement cache.
@@ -249,21 +372,25 @@ func (s *Service) event(t *Ticket, actor Actor, a Action, from Status, body stri
 }
 
 // dispatchNew dispatches the ticket being registered, as the system, before it is written: it
-// moves t to dispatched and returns the dispatch event and the co-handling departments.
-func (s *Service) dispatchNew(ctx context.Context, tx bun.Tx, t *Ticket, in DispatchInput) (*Event, []*org.Department, error) {
+// moves t to dispatched and returns the dispatch event and the co-handling departments. depts
+// holds the departments the batch's dispatches name; profiles remembers those read so far.
+func (s *Service) dispatchNew(ctx context.Context, tx bun.Tx, t *Ticket, in DispatchInput, depts map[string]*org.Department, profiles map[string]*org.Profile) (*Event, []*org.Department, error) {
 	if _, err := Next(t.Status, ActDispatch, System.Role); err != nil {
 		return nil, nil, err
 	}
-	lead, cos, err := dispatchTargets(ctx, tx, in)
+	lead, cos, err := pickTargets(depts, in)
 	if err != nil {
 		return nil, nil, err
 	}
 	p := t.Profile
 	if in.Profile != "" && in.Profile != p.Code {
-		if p, err = org.NewStore(tx).Profile(ctx, in.Profile); errors.Is(err, org.ErrNotFound) {
-			return nil, nil, invalid("profile", fmt.Sprintf("unknown deadline profile %q", in.Profile))
-		} else if err != nil {
-			return nil, nil, err
+		if p = profiles[in.Profile]; p == nil {
+			if p, err = org.NewStore(tx).Profile(ctx, in.Profile); errors.Is(err, org.ErrNotFound) {
+				return nil, nil, invalid("profile", fmt.Sprintf("unknown deadline profile %q", in.Profile))
+			} else if err != nil {
+				return nil, nil, err
+			}
+			profiles[in.Profile] = p
 		}
 	}
 	data := map[string]any{}
@@ -280,24 +407,42 @@ func (s *Service) dispatchNew(ctx context.Context, tx bun.Tx, t *Ticket, in Disp
 // dispatchTargets reads and checks a dispatch's lead and co-handling departments in one round
 // trip: each must exist and still take tickets.
 func dispatchTargets(ctx context.Context, tx bun.Tx, in DispatchInput) (*org.Department, []*org.Department, error) {
-	if in.Priority != "" && in.Priority != "normal" && in.Priority != "urgent" {
-		return nil, nil, invalid("priority", "must be normal or urgent")
-	}
-	rows, err := tx.Tx.QueryContext(ctx, departmentsSQL, cached, append([]string{in.Department}, in.CoHandlers...))
+	depts, err := loadDepartments(ctx, tx, append([]string{in.Department}, in.CoHandlers...))
 	if err != nil {
-		return nil, nil, fmt.Errorf("departments: %w", err)
+		return nil, nil, err
+	}
+	return pickTargets(depts, in)
+}
+
+// loadDepartments reads the departments of codes by code, in one round trip.
+func loadDepartments(ctx context.Context, tx bun.Tx, codes []string) (map[string]*org.Department, error) {
+	byCode := map[string]*org.Department{}
+	if len(codes) == 0 {
+		return byCode, nil
+	}
+	rows, err := tx.Tx.QueryContext(ctx, departmentsSQL, cached, codes)
+	if err != nil {
+		return nil, fmt.Errorf("departments: %w", err)
 	}
 	defer rows.Close()
-	byCode := map[string]*org.Department{}
 	for rows.Next() {
 		d := new(org.Department)
 		if err := rows.Scan(&d.ID, &d.Code, &d.NameZh, &d.NameEn, &d.Kind, &d.Active); err != nil {
-			return nil, nil, fmt.Errorf("departments: %w", err)
+			return nil, fmt.Errorf("departments: %w", err)
 		}
 		byCode[d.Code] = d
 	}
 	if err := rows.Err(); err != nil {
-		return nil, nil, fmt.Errorf("departments: %w", err)
+		return nil, fmt.Errorf("departments: %w", err)
+	}
+	return byCode, nil
+}
+
+// pickTargets checks a dispatch against the departments read: the lead and each co-handler
+// must exist and still take tickets.
+func pickTargets(byCode map[string]*org.Department, in DispatchInput) (*org.Department, []*org.Department, error) {
+	if in.Priority != "" && in.Priority != "normal" && in.Priority != "urgent" {
+		return nil, nil, invalid("priority", "must be normal or urgent")
 	}
 	pick := func(field, code string) (*org.Department, error) {
 		d := byCode[code]
@@ -364,45 +509,109 @@ func (s *Service) setDispatch(t *Ticket, p *org.Profile, lead *org.Department, c
 	}
 }
 
-// insertNew writes the new ticket t, its events and its co-handling departments in one
-// statement, and gives t its id and number.
-func (s *Service) insertNew(ctx context.Context, tx bun.Tx, t *Ticket, day string, events []*Event, cos []*org.Department) error {
-	n := len(events)
-	kinds, names, roles := make([]string, n), make([]string, n), make([]string, n)
-	actors, depts := make([]int64, n), make([]int64, n)
-	ats, public := make([]time.Time, n), make([]bool, n)
-	from, to, bodies, data := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-	for i, ev := range events {
-		kinds[i], names[i], roles[i] = ev.Kind, ev.ActorName, ev.ActorRole
-		if ev.ActorID != nil {
-			actors[i] = *ev.ActorID
+// insertMany writes the batch's new tickets (nil entries skipped), their events and their
+// co-handling departments in one statement, and gives each ticket its id and number.
+func (s *Service) insertMany(ctx context.Context, tx bun.Tx, day string, ts []*Ticket, events [][]*Event, cos [][]*org.Department) error {
+	var c columns
+	var written []*Ticket
+	for i, t := range ts {
+		if t == nil {
+			continue
 		}
-		if ev.DepartmentID != nil {
-			depts[i] = *ev.DepartmentID
+		written = append(written, t)
+		c.ticket(t)
+		for _, ev := range events[i] {
+			c.event(len(written), ev)
 		}
-		ats[i], public[i] = ev.At, ev.Public
-		from[i], to[i], bodies[i] = ev.FromStatus, ev.ToStatus, ev.Body
-		data[i] = "{}"
-		if len(ev.Data) > 0 {
-			data[i] = string(ev.Data)
+		for _, d := range cos[i] {
+			c.coT, c.coDept = append(c.coT, len(written)), append(c.coDept, d.ID)
 		}
 	}
-	coIDs := make([]int64, len(cos))
-	for i, d := range cos {
-		coIDs[i] = d.ID
+	if len(written) == 0 {
+		return nil
 	}
-	err := tx.Tx.QueryRowContext(ctx, insertNewSQL, cached,
-		day, seqName(day), t.Type, t.Channel, string(t.Status), t.Version, t.CategoryID, t.Title, t.Description,
-		t.Address, t.District, t.Street, t.Lat, t.Lon, t.CallerName, t.CallerPhone, t.CallerEmail, t.DepartmentID,
-		t.Priority, t.ProfileCode, t.RegisteredBy, t.CreatedAt, t.UpdatedAt, t.DispatchedAt, t.AcceptDue,
-		t.FeedbackDue, t.ResolveDue,
-		kinds, actors, names, roles, depts, ats, public, from, to, bodies, data,
-		coIDs).Scan(&t.ID, &t.Number)
+	rows, err := tx.Tx.QueryContext(ctx, insertManySQL, cached, day, seqName(day),
+		c.typ, c.channel, c.status, c.version, c.category, c.title, c.description,
+		c.address, c.district, c.street, c.lat, c.lon, c.callerName, c.callerPhone, c.callerEmail, c.department,
+		c.priority, c.profile, c.registeredBy, c.createdAt, c.updatedAt, c.dispatchedAt, c.acceptDue,
+		c.feedbackDue, c.resolveDue,
+		c.evT, c.kind, c.actor, c.actorName, c.actorRole, c.evDept, c.at, c.public, c.from, c.to, c.body, c.data,
+		c.coT, c.coDept)
 	if err != nil {
-		return fmt.Errorf("insert ticket: %w", err)
+		return fmt.Errorf("insert tickets: %w", err)
 	}
-	for _, ev := range events {
-		ev.TicketID = t.ID
+	defer rows.Close()
+	for rows.Next() {
+		var ord int
+		var id int64
+		var number string
+		if err := rows.Scan(&ord, &id, &number); err != nil {
+			return fmt.Errorf("insert tickets: %w", err)
+		}
+		if ord < 1 || ord > len(written) {
+			return fmt.Errorf("insert tickets: ordinal %d of %d", ord, len(written))
+		}
+		written[ord-1].ID, written[ord-1].Number = id, number
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("insert tickets: %w", err)
+	}
+	for i, t := range ts {
+		if t == nil {
+			continue
+		}
+		if t.ID == 0 {
+			return fmt.Errorf("insert tickets: no id for ticket %d", i+1)
+		}
+		for _, ev := range events[i] {
+			ev.TicketID = t.ID
+		}
 	}
 	return nil
+}
+
+// columns are a batch's rows as one array per column, as insertManySQL takes them; events and
+// co-handlers name their ticket by its ordinal in the batch, from 1.
+type columns struct {
+	typ, channel, status, title, description, address, district, street []string
+	callerName, callerPhone, callerEmail, priority, profile             []string
+	version                                                             []int
+	category, department, registeredBy                                  []*int64
+	lat, lon                                                            []*float64
+	createdAt, updatedAt                                                []time.Time
+	dispatchedAt, acceptDue, feedbackDue, resolveDue                    []*time.Time
+
+	evT                                  []int
+	kind, actorName, actorRole, from, to []string
+	body, data                           []string
+	actor, evDept                        []*int64
+	at                                   []time.Time
+	public                               []bool
+	coT                                  []int
+	coDept                               []int64
+}
+
+func (c *columns) ticket(t *Ticket) {
+	c.typ, c.channel, c.status = append(c.typ, t.Type), append(c.channel, t.Channel), append(c.status, string(t.Status))
+	c.version, c.category = append(c.version, t.Version), append(c.category, t.CategoryID)
+	c.title, c.description = append(c.title, t.Title), append(c.description, t.Description)
+	c.address, c.district, c.street = append(c.address, t.Address), append(c.district, t.District), append(c.street, t.Street)
+	c.lat, c.lon = append(c.lat, t.Lat), append(c.lon, t.Lon)
+	c.callerName, c.callerPhone, c.callerEmail = append(c.callerName, t.CallerName), append(c.callerPhone, t.CallerPhone), append(c.callerEmail, t.CallerEmail)
+	c.department, c.priority, c.profile = append(c.department, t.DepartmentID), append(c.priority, t.Priority), append(c.profile, t.ProfileCode)
+	c.registeredBy = append(c.registeredBy, t.RegisteredBy)
+	c.createdAt, c.updatedAt = append(c.createdAt, t.CreatedAt), append(c.updatedAt, t.UpdatedAt)
+	c.dispatchedAt, c.acceptDue = append(c.dispatchedAt, t.DispatchedAt), append(c.acceptDue, t.AcceptDue)
+	c.feedbackDue, c.resolveDue = append(c.feedbackDue, t.FeedbackDue), append(c.resolveDue, t.ResolveDue)
+}
+
+func (c *columns) event(ord int, ev *Event) {
+	data := "{}"
+	if len(ev.Data) > 0 {
+		data = string(ev.Data)
+	}
+	c.evT, c.kind, c.actor = append(c.evT, ord), append(c.kind, ev.Kind), append(c.actor, ev.ActorID)
+	c.actorName, c.actorRole, c.evDept = append(c.actorName, ev.ActorName), append(c.actorRole, ev.ActorRole), append(c.evDept, ev.DepartmentID)
+	c.at, c.public = append(c.at, ev.At), append(c.public, ev.Public)
+	c.from, c.to, c.body, c.data = append(c.from, ev.FromStatus), append(c.to, ev.ToStatus), append(c.body, ev.Body), append(c.data, data)
 }

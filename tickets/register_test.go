@@ -21,18 +21,22 @@ type router struct {
 	failed   []error
 }
 
-func (r *router) Route(_ context.Context, _ bun.Tx, d *tickets.Draft) (tickets.Routing, error) {
-	cp := *d.Ticket
-	r.seen = append(r.seen, &tickets.Draft{Ticket: &cp, CategoryPath: d.CategoryPath})
-	return tickets.Routing{Dispatch: r.dispatch, Held: func(failed error) *tickets.Event {
-		r.failed = append(r.failed, failed)
-		body := "held"
-		if failed != nil {
-			body += ": " + failed.Error()
-		}
-		return &tickets.Event{Kind: "routing", ActorName: "system", ActorRole: "system", At: time.Now(),
-			FromStatus: "registered", ToStatus: "registered", Body: body}
-	}}, nil
+func (r *router) Route(_ context.Context, _ bun.Tx, ds []*tickets.Draft) ([]tickets.Routing, error) {
+	out := make([]tickets.Routing, len(ds))
+	for i, d := range ds {
+		cp := *d.Ticket
+		r.seen = append(r.seen, &tickets.Draft{Ticket: &cp, CategoryPath: d.CategoryPath})
+		out[i] = tickets.Routing{Dispatch: r.dispatch, Held: func(failed error) *tickets.Event {
+			r.failed = append(r.failed, failed)
+			body := "held"
+			if failed != nil {
+				body += ": " + failed.Error()
+			}
+			return &tickets.Event{Kind: "routing", ActorName: "system", ActorRole: "system", At: time.Now(),
+				FromStatus: "registered", ToStatus: "registered", Body: body}
+		}}
+	}
+	return out, nil
 }
 
 func kinds(evs []tickets.Event) []string {
@@ -223,5 +227,139 @@ func TestDispatchRefusesADepartmentThatTakesNoTickets(t *testing.T) {
 	}
 	if got.Status != tickets.StatusRegistered || f.countEvents(t, got) != 1 {
 		t.Errorf("status %s with %d events, want registered with its one event", got.Status, f.countEvents(t, got))
+	}
+}
+
+// byDescription is a router that dispatches a ticket to the department its description names
+// ("to:hrss"), and holds the others.
+type byDescription struct{}
+
+func (byDescription) Route(_ context.Context, _ bun.Tx, ds []*tickets.Draft) ([]tickets.Routing, error) {
+	out := make([]tickets.Routing, len(ds))
+	for i, d := range ds {
+		out[i].Held = func(failed error) *tickets.Event {
+			return &tickets.Event{Kind: "routing", ActorName: "system", ActorRole: "system", At: time.Now(),
+				FromStatus: "registered", ToStatus: "registered", Body: "held"}
+		}
+		if dept, ok := strings.CutPrefix(d.Description, "to:"); ok {
+			lead, co, _ := strings.Cut(dept, "+")
+			out[i].Dispatch = &tickets.DispatchInput{Department: lead}
+			if co != "" {
+				out[i].Dispatch.CoHandlers = []string{co}
+			}
+		}
+	}
+	return out, nil
+}
+
+// TestRegisterBatch registers a batch mixing good and bad registrations: the bad ones get their
+// own error and are not written, the good ones are written with distinct numbers, each with its
+// own events and co-handlers, and the hook sees them in their places.
+func TestRegisterBatch(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t)
+	f.svc.Route(byDescription{})
+	reg := func(desc, category string) tickets.Registration {
+		return tickets.Registration{Actor: tickets.Citizen("市民"), Input: tickets.RegisterInput{Channel: "open311", Category: category, Description: desc}}
+	}
+	regs := []tickets.Registration{
+		reg("to:hrss", "wage-arrears"),
+		reg("", "wage-arrears"),               // no description
+		reg("to:market+hrss", "wage-arrears"), // lead and co-handler
+		reg("held for a dispatcher", ""),      // no category: the standard profile
+		reg("to:hrss", "no-such-category"),    // unknown category
+		reg("to:nowhere", "wage-arrears"),     // the rule's department is unknown: held
+		{Actor: tickets.Actor{Name: "h", Role: tickets.RoleHandler}, Input: tickets.RegisterInput{Channel: "open311", Description: "x"}}, // may not register
+	}
+	var hooked []*tickets.Ticket
+	ts, errs, err := f.svc.RegisterBatch(ctx, regs, func(_ context.Context, _ bun.Tx, ts []*tickets.Ticket) error {
+		hooked = slices.Clone(ts)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantBad := map[int]string{1: "description", 4: "category", 6: ""}
+	numbers := map[string]bool{}
+	for i := range regs {
+		if field, bad := wantBad[i]; bad {
+			var fe *tickets.FieldError
+			if ts[i] != nil || errs[i] == nil || (field != "" && (!errors.As(errs[i], &fe) || fe.Field != field)) {
+				t.Errorf("registration %d: ticket %v err %v, want refused on %q", i, ts[i], errs[i], field)
+			}
+			if hooked[i] != nil {
+				t.Errorf("registration %d: the hook saw a refused ticket", i)
+			}
+			continue
+		}
+		if errs[i] != nil || ts[i] == nil || ts[i].ID == 0 || numbers[ts[i].Number] {
+			t.Fatalf("registration %d: ticket %+v err %v, want a new ticket with its own number", i, ts[i], errs[i])
+		}
+		numbers[ts[i].Number] = true
+		if hooked[i] != ts[i] {
+			t.Errorf("registration %d: the hook saw %v, want the ticket", i, hooked[i])
+		}
+	}
+	for _, c := range []struct {
+		i      int
+		status tickets.Status
+		lead   string
+		co     []string
+		kinds  []string
+	}{
+		{0, tickets.StatusDispatched, "hrss", nil, []string{"register", "dispatch"}},
+		{2, tickets.StatusDispatched, "market", []string{"hrss"}, []string{"register", "dispatch"}},
+		{3, tickets.StatusRegistered, "", nil, []string{"register", "routing"}},
+		{5, tickets.StatusRegistered, "", nil, []string{"register", "routing"}},
+	} {
+		got, err := f.svc.Get(ctx, ts[c.i].Number)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lead := ""
+		if got.Department != nil {
+			lead = got.Department.Code
+		}
+		var co []string
+		for _, h := range got.CoHandlers {
+			co = append(co, h.Department.Code)
+		}
+		evs, err := f.svc.Events(ctx, got.ID, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != c.status || lead != c.lead || !slices.Equal(co, c.co) || !slices.Equal(kinds(evs), c.kinds) {
+			t.Errorf("registration %d: %s to %q with %v, timeline %v; want %s to %q with %v, timeline %v",
+				c.i, got.Status, lead, co, kinds(evs), c.status, c.lead, c.co, c.kinds)
+		}
+		if got.Channel != "open311" || got.CallerName != "" || evs[0].ActorName != "市民" {
+			t.Errorf("registration %d: channel %s, first event by %q", c.i, got.Channel, evs[0].ActorName)
+		}
+	}
+	if got, err := f.svc.Get(ctx, ts[3].Number); err != nil || got.ProfileCode != "standard" || got.CategoryID != nil {
+		t.Errorf("uncategorised ticket: %+v %v, want the standard profile", got, err)
+	}
+}
+
+// TestRegisterBatchFailsWhole: when the transaction fails (here the hook refuses), no ticket of
+// the batch is written.
+func TestRegisterBatchFailsWhole(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t)
+	f.svc.Route(byDescription{})
+	regs := []tickets.Registration{
+		{Actor: f.agent, Input: tickets.RegisterInput{Channel: "phone", Category: "wage-arrears", Description: "to:hrss"}},
+		{Actor: f.agent, Input: tickets.RegisterInput{Channel: "phone", Category: "wage-arrears", Description: "held"}},
+	}
+	refused := errors.New("refused")
+	ts, errs, err := f.svc.RegisterBatch(ctx, regs, func(context.Context, bun.Tx, []*tickets.Ticket) error { return refused })
+	if !errors.Is(err, refused) || ts != nil || errs != nil {
+		t.Fatalf("tickets %v errs %v err %v, want the hook's error and nothing else", ts, errs, err)
+	}
+	var n int
+	if err := f.db.QueryRowContext(ctx, "SELECT (SELECT count(*) FROM tickets) + (SELECT count(*) FROM ticket_events)").Scan(&n); err != nil || n != 0 {
+		t.Fatalf("%d tickets and events written (%v), want none", n, err)
 	}
 }
