@@ -102,6 +102,7 @@ type Service struct {
 	trackAddr *limiterSet
 	cat       *catalogueCache
 	phones    *phoneCache
+	batch     batcher
 }
 
 // New builds the service, loading (or creating, once for all processes) the secret that signs
@@ -123,6 +124,7 @@ func New(ctx context.Context, db *bun.DB, tk *tickets.Service, clk clock.Clock, 
 	s.trackAddr = newLimiterSet()
 	s.cat = &catalogueCache{ttl: cfg.CatalogueTTL}
 	s.phones = newPhoneCache(4096)
+	s.batch.queue = make(chan *pending, batchQueue)
 	return s, nil
 }
 

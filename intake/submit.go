@@ -212,29 +212,54 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (*Receipt, error) 
 	if err != nil {
 		return nil, fmt.Errorf("submit: attributes: %w", err)
 	}
-	var keyID, orgID *int64
-	if sub.Key != nil {
-		keyID, orgID = &sub.Key.ID, &sub.Key.OrganisationID
+	p := &pending{sub: &sub, actor: tickets.Citizen(name), in: in, attrs: string(attrJSON), at: s.clock.Now(),
+		notice: si.Notice, done: make(chan submitted, 1)}
+	// Submissions without photos go to the batch writers while they run (see Run); the others,
+	// and all of them when no writer runs, are registered here, one transaction each.
+	if len(sub.Photos) > 0 || !s.batch.offer(p) {
+		return s.registerOne(ctx, p)
 	}
-	var idem *string
-	if sub.IdempotencyKey != "" {
-		idem = &sub.IdempotencyKey
+	select {
+	case r := <-p.done:
+		return r.receipt, r.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("submit: %w", ctx.Err())
 	}
-	now := s.clock.Now()
-	t, err := s.tickets.RegisterTx(ctx, tickets.Citizen(name), in, func(ctx context.Context, tx bun.Tx, t *tickets.Ticket) error {
-		// Prepared once per connection (pgx's statement cache): it runs with every submission.
-		if _, err := tx.Tx.ExecContext(ctx, `INSERT INTO intake_submissions (ticket_id, channel, idempotency_key, api_key_id, organisation_id,
-			address_id, device_id, account_id, media_url, attributes, client_addr, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::text::jsonb, $11, $12)`, pgx.QueryExecModeCacheStatement,
-			t.ID, sub.Channel, idem, keyID, orgID, strings.TrimSpace(sub.AddressID), sub.DeviceID, sub.AccountID, sub.MediaURL,
-			string(attrJSON), sub.ClientAddr, now); err != nil {
-			return fmt.Errorf("record submission: %w", err)
+}
+
+// pending is a checked submission on its way to becoming a ticket.
+type pending struct {
+	sub    *Submission
+	actor  tickets.Actor
+	in     tickets.RegisterInput
+	attrs  string // the service's attributes as JSON
+	at     time.Time
+	notice string
+	done   chan submitted // what became of it, when a batch writer registered it
+}
+
+type submitted struct {
+	receipt *Receipt
+	err     error
+}
+
+func (p *pending) receipt(t *tickets.Ticket) *Receipt {
+	return &Receipt{TicketID: t.ID, Number: t.Number, Notice: p.notice}
+}
+
+// registerOne registers one submission in its own transaction: the ticket, its submission row
+// and its photos.
+func (s *Service) registerOne(ctx context.Context, p *pending) (*Receipt, error) {
+	sub := p.sub
+	t, err := s.tickets.RegisterTx(ctx, p.actor, p.in, func(ctx context.Context, tx bun.Tx, t *tickets.Ticket) error {
+		if err := recordSubmissions(ctx, tx, []*tickets.Ticket{t}, []*pending{p}); err != nil {
+			return err
 		}
-		for _, p := range sub.Photos {
-			sum := sha256.Sum256(p.Data)
+		for _, ph := range sub.Photos {
+			sum := sha256.Sum256(ph.Data)
 			// Straight to the driver: photos travel as binary parameters, not as SQL text.
 			if _, err := tx.Tx.ExecContext(ctx, `INSERT INTO intake_photos (ticket_id, content_type, size, sha256, data, created_at)
-				VALUES ($1, $2, $3, $4, $5, $6)`, t.ID, p.ContentType, len(p.Data), sum[:], p.Data, now); err != nil {
+				VALUES ($1, $2, $3, $4, $5, $6)`, t.ID, ph.ContentType, len(ph.Data), sum[:], ph.Data, p.at); err != nil {
 				return fmt.Errorf("store photo: %w", err)
 			}
 		}
@@ -242,17 +267,59 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (*Receipt, error) 
 	})
 	if err != nil {
 		var pgErr *pgconn.PgError
-		if idem != nil && errors.As(err, &pgErr) && pgErr.Code == "23505" && strings.Contains(pgErr.ConstraintName, "idempotency") {
+		if key := sub.IdempotencyKey; key != "" && errors.As(err, &pgErr) && pgErr.Code == "23505" && strings.Contains(pgErr.ConstraintName, "idempotency") {
 			// The same submission raced us and won: answer with its ticket.
-			r, lerr := s.byIdempotencyKey(ctx, *idem)
+			r, lerr := s.byIdempotencyKey(ctx, key)
 			if lerr == nil {
-				r.Notice = si.Notice
+				r.Notice = p.notice
 				return r, nil
 			}
 		}
 		return nil, fmt.Errorf("submit: %w", err)
 	}
-	return &Receipt{TicketID: t.ID, Number: t.Number, Notice: si.Notice}, nil
+	return p.receipt(t), nil
+}
+
+// recordSubmissionsSQL writes the submission rows of a batch in one statement, prepared once
+// per connection (pgx's statement cache).
+const recordSubmissionsSQL = `INSERT INTO intake_submissions (ticket_id, channel, idempotency_key, api_key_id,
+		organisation_id, address_id, device_id, account_id, media_url, attributes, client_addr, created_at)
+	SELECT ticket_id, channel, NULLIF(idempotency_key, ''), api_key_id, organisation_id, address_id, device_id,
+		account_id, media_url, attributes::jsonb, client_addr, created_at
+	FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::text[],
+		$9::text[], $10::text[], $11::text[], $12::timestamptz[])
+		AS u(ticket_id, channel, idempotency_key, api_key_id, organisation_id, address_id, device_id, account_id,
+		media_url, attributes, client_addr, created_at)`
+
+// recordSubmissions writes the submission row of each ticket registered for ps (nil tickets,
+// refused, are skipped): channel, idempotency key, API key and organisation, and the rest.
+func recordSubmissions(ctx context.Context, tx bun.Tx, ts []*tickets.Ticket, ps []*pending) error {
+	var ids, keyIDs, orgIDs []*int64
+	var channel, idem, addressID, deviceID, accountID, mediaURL, attrs, client []string
+	var at []time.Time
+	for i, t := range ts {
+		if t == nil {
+			continue
+		}
+		p, sub := ps[i], ps[i].sub
+		var keyID, orgID *int64
+		if sub.Key != nil {
+			keyID, orgID = &sub.Key.ID, &sub.Key.OrganisationID
+		}
+		ids, keyIDs, orgIDs = append(ids, &t.ID), append(keyIDs, keyID), append(orgIDs, orgID)
+		channel, idem = append(channel, sub.Channel), append(idem, sub.IdempotencyKey)
+		addressID, deviceID = append(addressID, strings.TrimSpace(sub.AddressID)), append(deviceID, sub.DeviceID)
+		accountID, mediaURL = append(accountID, sub.AccountID), append(mediaURL, sub.MediaURL)
+		attrs, client, at = append(attrs, p.attrs), append(client, sub.ClientAddr), append(at, p.at)
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	if _, err := tx.Tx.ExecContext(ctx, recordSubmissionsSQL, pgx.QueryExecModeCacheStatement,
+		ids, channel, idem, keyIDs, orgIDs, addressID, deviceID, accountID, mediaURL, attrs, client, at); err != nil {
+		return fmt.Errorf("record submission: %w", err)
+	}
+	return nil
 }
 
 func (s *Service) byIdempotencyKey(ctx context.Context, key string) (*Receipt, error) {

@@ -14,5 +14,7 @@ func wireIntake(ctx context.Context, a *app) error {
 		return err
 	}
 	a.web.Intake = web.IntakeDeps{Service: svc}
+	// Submissions are registered in batches while serve runs.
+	a.background = append(a.background, svc.Run)
 	return nil
 }
