@@ -158,19 +158,39 @@ func (s *Service) Validate(ctx context.Context, sub *Submission) (*ServiceInfo, 
 // Submit validates a submission and registers it as a ticket with its own rows (submission,
 // photos) in the one transaction that creates the ticket and its first event.
 func (s *Service) Submit(ctx context.Context, sub Submission) (*Receipt, error) {
+	p, r, err := s.prepare(ctx, sub)
+	if p == nil {
+		return r, err
+	}
+	// Submissions without photos go to the batch writers while they run (see Run); the others,
+	// and all of them when no writer runs, are registered here, one transaction each.
+	if len(p.sub.Photos) > 0 || !s.batch.offer(p) {
+		return s.registerOne(ctx, p)
+	}
+	select {
+	case r := <-p.done:
+		return r.receipt, r.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("submit: %w", ctx.Err())
+	}
+}
+
+// prepare checks a submission and makes it ready to register. A submission with an idempotency
+// key seen before gets the earlier ticket's receipt instead (and no pending).
+func (s *Service) prepare(ctx context.Context, sub Submission) (*pending, *Receipt, error) {
 	if sub.Channel != "web" && sub.Channel != "open311" {
-		return nil, fmt.Errorf("submit: unknown channel %q", sub.Channel)
+		return nil, nil, fmt.Errorf("submit: unknown channel %q", sub.Channel)
 	}
 	si, attrs, err := s.Validate(ctx, &sub)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if sub.IdempotencyKey != "" {
 		if r, err := s.byIdempotencyKey(ctx, sub.IdempotencyKey); err == nil {
 			r.Notice = si.Notice
-			return r, nil
+			return nil, r, nil
 		} else if !errors.Is(err, ErrNotFound) {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	if sub.Channel == "web" {
@@ -178,11 +198,11 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (*Receipt, error) 
 		// many new tickets; a repeat of the same submission above costs nothing.
 		now := s.clock.Now()
 		if ok, wait := s.formAddr.allow(sub.ClientAddr, s.cfg.FormPerAddress, now); !ok {
-			return nil, fmt.Errorf("submissions from %s: retry in %s: %w", sub.ClientAddr, wait.Round(time.Second), ErrRateLimited)
+			return nil, nil, fmt.Errorf("submissions from %s: retry in %s: %w", sub.ClientAddr, wait.Round(time.Second), ErrRateLimited)
 		}
 		if sub.Phone != "" {
 			if ok, wait := s.formPhone.allow(sub.Phone, s.cfg.FormPerPhone, now); !ok {
-				return nil, fmt.Errorf("submissions for %s: retry in %s: %w", tickets.MaskPhone(sub.Phone), wait.Round(time.Second), ErrRateLimited)
+				return nil, nil, fmt.Errorf("submissions for %s: retry in %s: %w", tickets.MaskPhone(sub.Phone), wait.Round(time.Second), ErrRateLimited)
 			}
 		}
 	}
@@ -210,21 +230,10 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (*Receipt, error) 
 	}
 	attrJSON, err := json.Marshal(attrs)
 	if err != nil {
-		return nil, fmt.Errorf("submit: attributes: %w", err)
+		return nil, nil, fmt.Errorf("submit: attributes: %w", err)
 	}
-	p := &pending{sub: &sub, actor: tickets.Citizen(name), in: in, attrs: string(attrJSON), at: s.clock.Now(),
-		notice: si.Notice, done: make(chan submitted, 1)}
-	// Submissions without photos go to the batch writers while they run (see Run); the others,
-	// and all of them when no writer runs, are registered here, one transaction each.
-	if len(sub.Photos) > 0 || !s.batch.offer(p) {
-		return s.registerOne(ctx, p)
-	}
-	select {
-	case r := <-p.done:
-		return r.receipt, r.err
-	case <-ctx.Done():
-		return nil, fmt.Errorf("submit: %w", ctx.Err())
-	}
+	return &pending{sub: &sub, actor: tickets.Citizen(name), in: in, attrs: string(attrJSON), at: s.clock.Now(),
+		notice: si.Notice, done: make(chan submitted, 1)}, nil, nil
 }
 
 // pending is a checked submission on its way to becoming a ticket.

@@ -59,6 +59,16 @@ func newIntakeEnv(t *testing.T, cfg intake.Config) *intakeEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Submissions are registered in batches, as under serve.
+	runCtx, stop := context.WithCancel(ctx)
+	ran := make(chan error, 1)
+	go func() { ran <- svc.Run(runCtx) }()
+	t.Cleanup(func() {
+		stop()
+		if err := <-ran; err != nil {
+			t.Errorf("intake batch writers: %v", err)
+		}
+	})
 	srv := web.New(web.Deps{DB: db, Log: log, Version: "test", Clock: clk, Calendar: cal, Org: org.NewStore(db),
 		Tickets: tk, Intake: web.IntakeDeps{Service: svc}})
 	ts := httptest.NewServer(srv)
