@@ -79,81 +79,76 @@ func (s *Service) RegisterTx(ctx context.Context, actor Actor, in RegisterInput,
 // transaction after they are written, given the tickets with nil where one was refused. When
 // the transaction fails nothing is written and err says why.
 func (s *Service) RegisterBatch(ctx context.Context, regs []Registration, hook func(ctx context.Context, tx bun.Tx, ts []*Ticket) error) ([]*Ticket, []error, error) {
-	ts, errs := make([]*Ticket, len(regs)), make([]error, len(regs))
 	now := s.clock.Now()
 	day := now.In(s.loc).Format("20060102")
+	es := make([]*entry, len(regs))
 	valid := false
 	for i := range regs {
-		r := &regs[i]
-		if _, err := Next(StatusNone, ActRegister, r.Actor.Role); err != nil {
-			errs[i] = err
+		e := &entry{Registration: regs[i]}
+		es[i] = e
+		if _, e.err = Next(StatusNone, ActRegister, e.Actor.Role); e.err != nil {
 			continue
 		}
-		if err := checkRegister(&r.Input); err != nil {
-			errs[i] = err
+		if e.err = checkRegister(&e.Input); e.err != nil {
 			continue
 		}
-		ts[i], valid = newTicket(r.Actor, r.Input, now), true
+		e.t, valid = newTicket(e.Actor, e.Input, now), true
 	}
-	if !valid {
-		return ts, errs, nil
-	}
-	if err := s.ensureSequence(ctx, day); err != nil {
-		return nil, nil, err
-	}
-	routed := make([]string, len(regs)) // how routing left each ticket, for the log
-	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		events := make([][]*Event, len(regs))
-		cos := make([][]*org.Department, len(regs))
-		var drafts []*Draft
-		var routedIdx []int
-		cats := map[string]facts{}
-		for i, t := range ts {
-			if t == nil {
-				continue
-			}
-			in := regs[i].Input
-			f, ok := cats[in.Category]
-			if !ok {
-				var err error
-				if f, err = categoryFacts(ctx, tx, in.Category); errors.Is(err, ErrInvalid) {
-					ts[i], errs[i] = nil, err
-					continue
-				} else if err != nil {
-					return err
-				}
-				cats[in.Category] = f
-			}
-			if err := s.settle(t, f, regs[i].Actor, in, &events[i]); err != nil {
-				ts[i], errs[i] = nil, err
-				continue
-			}
-			if s.router != nil && !in.Unrouted {
-				drafts, routedIdx = append(drafts, &Draft{Ticket: t, CategoryPath: f.path}), append(routedIdx, i)
-			}
+	if valid {
+		if err := s.ensureSequence(ctx, day); err != nil {
+			return nil, nil, err
 		}
-		if len(drafts) > 0 {
-			if err := s.route(ctx, tx, drafts, routedIdx, events, cos, routed); err != nil {
+		err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+			if err := s.settleAll(ctx, tx, es); err != nil {
 				return err
 			}
-		}
-		if err := s.insertMany(ctx, tx, day, ts, events, cos); err != nil {
-			return err
-		}
-		if hook != nil {
-			return hook(ctx, tx, ts)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, nil, fmt.Errorf("register ticket: %w", err)
-	}
-	for i, t := range ts {
-		if t != nil {
-			s.log.InfoContext(ctx, "ticket registered", "ticket_no", t.Number, "channel", t.Channel, "phone", MaskPhone(t.CallerPhone), "routing", routed[i])
+			if err := s.route(ctx, tx, es); err != nil {
+				return err
+			}
+			if err := s.insertMany(ctx, tx, day, es); err != nil {
+				return err
+			}
+			if hook != nil {
+				return hook(ctx, tx, tickets(es))
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, nil, fmt.Errorf("register ticket: %w", err)
 		}
 	}
-	return ts, errs, nil
+	errs := make([]error, len(es))
+	for i, e := range es {
+		errs[i] = e.err
+		if e.t != nil {
+			s.log.InfoContext(ctx, "ticket registered", "ticket_no", e.t.Number, "channel", e.t.Channel, "phone", MaskPhone(e.t.CallerPhone), "routing", e.routed)
+		}
+	}
+	return tickets(es), errs, nil
+}
+
+// entry is one registration of a batch on its way to the database: the ticket (nil once it is
+// refused, with err saying why), its category path, its events and co-handling departments.
+type entry struct {
+	Registration
+	t      *Ticket
+	err    error
+	path   []string
+	events []*Event
+	cos    []*org.Department
+	routed string // how routing left the ticket, for the log
+}
+
+// refuse drops e's ticket for err.
+func (e *entry) refuse(err error) { e.t, e.err = nil, err }
+
+// tickets are the batch's tickets, nil where one was refused.
+func tickets(es []*entry) []*Ticket {
+	ts := make([]*Ticket, len(es))
+	for i, e := range es {
+		ts[i] = e.t
+	}
+	return ts
 }
 
 // newTicket is the ticket in checked registration in, before its category is read.
@@ -167,8 +162,41 @@ func newTicket(actor Actor, in RegisterInput, now time.Time) *Ticket {
 	}
 }
 
-// settle gives t its category, type and deadline profile from f, and its registration event.
-func (s *Service) settle(t *Ticket, f facts, actor Actor, in RegisterInput, events *[]*Event) error {
+// settleAll gives each ticket its category, type and deadline profile, reading each category
+// of the batch once, and its registration event.
+func (s *Service) settleAll(ctx context.Context, tx bun.Tx, es []*entry) error {
+	type read struct {
+		f   facts
+		err error
+	}
+	cats := map[string]read{}
+	for _, e := range es {
+		if e.t == nil {
+			continue
+		}
+		r, ok := cats[e.Input.Category]
+		if !ok {
+			r.f, r.err = categoryFacts(ctx, tx, e.Input.Category)
+			if r.err != nil && !errors.Is(r.err, ErrInvalid) {
+				return r.err
+			}
+			cats[e.Input.Category] = r
+		}
+		if r.err != nil {
+			e.refuse(r.err)
+			continue
+		}
+		if err := s.settle(e, r.f); err != nil {
+			e.refuse(err)
+		}
+	}
+	return nil
+}
+
+// settle gives e's ticket its category, type and deadline profile from f, and its
+// registration event.
+func (s *Service) settle(e *entry, f facts) error {
+	t := e.t
 	t.CategoryID = f.categoryID
 	if t.Type == "" {
 		t.Type = f.ticketType
@@ -183,21 +211,34 @@ func (s *Service) settle(t *Ticket, f facts, actor Actor, in RegisterInput, even
 	t.ProfileCode, t.Profile = p.Code, &p
 	t.FeedbackDue = ptr(t.CreatedAt.Add(time.Duration(p.FeedbackHours) * time.Hour))
 	data := map[string]any{"channel": t.Channel, "feedback_due": t.FeedbackDue}
-	for k, v := range in.Data {
+	for k, v := range e.Input.Data {
 		data[k] = v
 	}
-	first, err := s.event(t, actor, ActRegister, StatusNone, "", data)
+	first, err := s.event(t, e.Actor, ActRegister, StatusNone, "", data)
 	if err != nil {
 		return err
 	}
-	*events = append(*events, first)
+	e.path, e.events = f.path, []*Event{first}
 	return nil
 }
 
-// route asks the router about drafts (the tickets at idx of the batch) and carries out its
-// verdicts: a dispatch is applied to the ticket before it is written, with its event and
-// co-handlers; a ticket that stays registered gets the router's held event.
-func (s *Service) route(ctx context.Context, tx bun.Tx, drafts []*Draft, idx []int, events [][]*Event, cos [][]*org.Department, routed []string) error {
+// route asks the router about the batch's routed tickets and carries out its verdicts: a
+// dispatch is applied to the ticket before it is written, with its event and co-handlers; a
+// ticket that stays registered gets the router's held event.
+func (s *Service) route(ctx context.Context, tx bun.Tx, es []*entry) error {
+	if s.router == nil {
+		return nil
+	}
+	var routed []*entry
+	var drafts []*Draft
+	for _, e := range es {
+		if e.t != nil && !e.Input.Unrouted {
+			routed, drafts = append(routed, e), append(drafts, &Draft{Ticket: e.t, CategoryPath: e.path})
+		}
+	}
+	if len(drafts) == 0 {
+		return nil
+	}
 	rs, err := s.router.Route(ctx, tx, drafts)
 	if err != nil {
 		return err
@@ -217,13 +258,13 @@ func (s *Service) route(ctx context.Context, tx bun.Tx, drafts []*Draft, idx []i
 	}
 	profiles := map[string]*org.Profile{}
 	for k, r := range rs {
-		i, t := idx[k], drafts[k].Ticket
+		e := routed[k]
 		var failed error
 		if r.Dispatch != nil {
 			var ev *Event
-			ev, cos[i], failed = s.dispatchNew(ctx, tx, t, *r.Dispatch, depts, profiles)
+			ev, e.cos, failed = s.dispatchNew(ctx, tx, e.t, *r.Dispatch, depts, profiles)
 			if failed == nil {
-				events[i], routed[i] = append(events[i], ev), "dispatched"
+				e.events, e.routed = append(e.events, ev), "dispatched"
 				continue
 			}
 			if !errors.Is(failed, ErrInvalid) {
@@ -232,7 +273,7 @@ func (s *Service) route(ctx context.Context, tx bun.Tx, drafts []*Draft, idx []i
 		}
 		if r.Held != nil {
 			if ev := r.Held(failed); ev != nil {
-				events[i], routed[i] = append(events[i], ev), "held"
+				e.events, e.routed = append(e.events, ev), "held"
 			}
 		}
 	}
@@ -385,9 +426,7 @@ func (s *Service) dispatchNew(ctx context.Context, tx bun.Tx, t *Ticket, in Disp
 	p := t.Profile
 	if in.Profile != "" && in.Profile != p.Code {
 		if p = profiles[in.Profile]; p == nil {
-			if p, err = org.NewStore(tx).Profile(ctx, in.Profile); errors.Is(err, org.ErrNotFound) {
-				return nil, nil, invalid("profile", fmt.Sprintf("unknown deadline profile %q", in.Profile))
-			} else if err != nil {
+			if p, err = profile(ctx, tx, in.Profile); err != nil {
 				return nil, nil, err
 			}
 			profiles[in.Profile] = p
@@ -402,6 +441,15 @@ func (s *Service) dispatchNew(ctx context.Context, tx bun.Tx, t *Ticket, in Disp
 	t.Status, t.Version = StatusDispatched, t.Version+1
 	ev, err := s.event(t, System, ActDispatch, from, in.Text, data)
 	return ev, cos, err
+}
+
+// profile reads deadline profile code; an unknown one is a field error.
+func profile(ctx context.Context, tx bun.Tx, code string) (*org.Profile, error) {
+	p, err := org.NewStore(tx).Profile(ctx, code)
+	if errors.Is(err, org.ErrNotFound) {
+		return nil, invalid("profile", fmt.Sprintf("unknown deadline profile %q", code))
+	}
+	return p, err
 }
 
 // dispatchTargets reads and checks a dispatch's lead and co-handling departments in one round
@@ -509,21 +557,21 @@ func (s *Service) setDispatch(t *Ticket, p *org.Profile, lead *org.Department, c
 	}
 }
 
-// insertMany writes the batch's new tickets (nil entries skipped), their events and their
+// insertMany writes the batch's new tickets (refused ones skipped), their events and their
 // co-handling departments in one statement, and gives each ticket its id and number.
-func (s *Service) insertMany(ctx context.Context, tx bun.Tx, day string, ts []*Ticket, events [][]*Event, cos [][]*org.Department) error {
+func (s *Service) insertMany(ctx context.Context, tx bun.Tx, day string, es []*entry) error {
 	var c columns
-	var written []*Ticket
-	for i, t := range ts {
-		if t == nil {
+	var written []*entry
+	for _, e := range es {
+		if e.t == nil {
 			continue
 		}
-		written = append(written, t)
-		c.ticket(t)
-		for _, ev := range events[i] {
+		written = append(written, e)
+		c.ticket(e.t)
+		for _, ev := range e.events {
 			c.event(len(written), ev)
 		}
-		for _, d := range cos[i] {
+		for _, d := range e.cos {
 			c.coT, c.coDept = append(c.coT, len(written)), append(c.coDept, d.ID)
 		}
 	}
@@ -551,20 +599,18 @@ func (s *Service) insertMany(ctx context.Context, tx bun.Tx, day string, ts []*T
 		if ord < 1 || ord > len(written) {
 			return fmt.Errorf("insert tickets: ordinal %d of %d", ord, len(written))
 		}
-		written[ord-1].ID, written[ord-1].Number = id, number
+		t := written[ord-1].t
+		t.ID, t.Number = id, number
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("insert tickets: %w", err)
 	}
-	for i, t := range ts {
-		if t == nil {
-			continue
-		}
-		if t.ID == 0 {
+	for i, e := range written {
+		if e.t.ID == 0 {
 			return fmt.Errorf("insert tickets: no id for ticket %d", i+1)
 		}
-		for _, ev := range events[i] {
-			ev.TicketID = t.ID
+		for _, ev := range e.events {
+			ev.TicketID = e.t.ID
 		}
 	}
 	return nil

@@ -15,7 +15,6 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/hotline-city/hotline/internal/clock"
-	"github.com/hotline-city/hotline/internal/org"
 )
 
 // Calendar is the working-day arithmetic deadlines need (package workcal provides it).
@@ -154,10 +153,7 @@ func (s *Service) DispatchTx(ctx context.Context, tx bun.Tx, actor Actor, number
 		p := t.Profile
 		if p == nil || p.Code != code {
 			var err error
-			p, err = org.NewStore(tx).Profile(ctx, code)
-			if errors.Is(err, org.ErrNotFound) {
-				return invalid("profile", fmt.Sprintf("unknown deadline profile %q", code))
-			} else if err != nil {
+			if p, err = profile(ctx, tx, code); err != nil {
 				return err
 			}
 		}
