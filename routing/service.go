@@ -231,10 +231,10 @@ type Request struct {
 // Input.RecentByPhone.
 const RepeatWindow = 30 * 24 * time.Hour
 
-// input builds the engine's input: the category's path through the
-// directory, the day type from the calendar, and the caller's tickets of
-// the last 30 days before this one (excluding ticket id exclude).
-func (s *Service) input(ctx context.Context, db bun.IDB, req Request, categoryID *int64, exclude int64) (Input, error) {
+// input builds the engine's input for a dry run: the category's path through the directory,
+// the day type from the calendar, and the caller's tickets of the repeat window, counted as
+// registration counts them.
+func (s *Service) input(ctx context.Context, req Request) (Input, error) {
 	at := req.At
 	if at.IsZero() {
 		at = s.clock.Now()
@@ -247,35 +247,27 @@ func (s *Service) input(ctx context.Context, db bun.IDB, req Request, categoryID
 	if req.Lat != nil && req.Lon != nil {
 		in.Point = &orb.Point{*req.Lon, *req.Lat}
 	}
-	dirs := org.NewStore(db)
-	if categoryID == nil && req.Category != "" {
+	if req.Category != "" {
+		dirs := org.NewStore(s.db)
 		c, err := dirs.Category(ctx, req.Category)
 		if errors.Is(err, org.ErrNotFound) {
 			return Input{}, fieldErr("category", "unknown category %q", req.Category)
 		} else if err != nil {
 			return Input{}, err
 		}
-		categoryID = &c.ID
 		if in.Type == "" {
 			in.Type = c.TicketType
 		}
-	}
-	if categoryID != nil {
-		path, err := dirs.CategoryPath(ctx, *categoryID)
-		if err != nil {
+		if in.CategoryPath, err = dirs.CategoryPath(ctx, c.ID); err != nil {
 			return Input{}, fmt.Errorf("category path: %w", err)
 		}
-		in.CategoryPath = path
 	}
-	if phone := strings.TrimSpace(req.Phone); phone != "" {
-		n, err := db.NewSelect().TableExpr("tickets").
-			Where("caller_phone = ? AND caller_phone <> '' AND created_at >= ? AND created_at <= ? AND id <> ?", phone, at.Add(-RepeatWindow), at, exclude).
-			Count(ctx)
-		if err != nil {
-			return Input{}, fmt.Errorf("repeat calls: %w", err)
-		}
-		in.RecentByPhone = int(n)
+	limit := s.cache.Engine().RecentByPhoneCap()
+	recent, err := recentByPhone(ctx, s.db.DB, []call{{strings.TrimSpace(req.Phone), at}}, limit)
+	if err != nil {
+		return Input{}, err
 	}
+	in.RecentByPhone, in.RecentAtLeast = recent[0], limit > 0 && recent[0] == limit
 	return in, nil
 }
 
@@ -305,7 +297,7 @@ func (s *Service) DryRun(ctx context.Context, req Request) (*DryRunResult, error
 	if (req.Lat == nil) != (req.Lon == nil) {
 		return nil, fieldErr("lat", "lat and lon go together")
 	}
-	in, err := s.input(ctx, s.db, req, nil, 0)
+	in, err := s.input(ctx, req)
 	if err != nil {
 		return nil, err
 	}
@@ -331,7 +323,12 @@ func (s *Service) Route(ctx context.Context, tx bun.Tx, drafts []*tickets.Draft)
 	// The rules these tickets are decided by: taken once, so that the counts below are made
 	// exactly when these rules look at them.
 	engine := s.cache.Engine()
-	recent, err := recentByPhone(ctx, tx, drafts, engine.RecentByPhoneCap())
+	limit := engine.RecentByPhoneCap()
+	calls := make([]call, len(drafts))
+	for i, t := range drafts {
+		calls[i] = call{t.CallerPhone, t.CreatedAt}
+	}
+	recent, err := recentByPhone(ctx, tx.Tx, calls, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -339,10 +336,8 @@ func (s *Service) Route(ctx context.Context, tx bun.Tx, drafts []*tickets.Draft)
 	for i, t := range drafts {
 		at := t.CreatedAt
 		in := Input{Type: t.Type, Channel: t.Channel, Description: t.Description, Address: t.Address,
-			District: t.District, Street: t.Street, At: at.In(s.loc), CategoryPath: t.CategoryPath}
-		if limit := engine.RecentByPhoneCap(); limit > 0 && t.CallerPhone != "" {
-			in.RecentByPhone, in.RecentAtLeast = recent[i], recent[i] == limit
-		}
+			District: t.District, Street: t.Street, At: at.In(s.loc), CategoryPath: t.CategoryPath,
+			RecentByPhone: recent[i], RecentAtLeast: limit > 0 && recent[i] == limit}
 		if s.cal != nil {
 			in.DayType = s.cal.DayType(at)
 		}
@@ -380,11 +375,19 @@ const recentBySQL = `SELECT (SELECT count(*) FROM (SELECT FROM tickets
 		LIMIT $4) AS earlier)
 	FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[]) WITH ORDINALITY AS q(phone, since, at, i) ORDER BY q.i`
 
-// recentByPhone counts, for each draft with a phone, its caller's tickets of the repeat window
-// up to limit: those already written, and those earlier in the same batch. Nothing is counted
-// while limit is 0 (no rule asks).
-func recentByPhone(ctx context.Context, tx bun.Tx, drafts []*tickets.Draft, limit int) ([]int, error) {
-	n := make([]int, len(drafts))
+// call is a contact to count a caller's earlier tickets for: the phone, and when it came.
+type call struct {
+	phone string
+	at    time.Time
+}
+
+// recentByPhone counts, for each call with a phone, its caller's tickets of the repeat window
+// up to limit: those already written, and those of earlier calls in the same list. Nothing is
+// counted while limit is 0 (no rule asks).
+func recentByPhone(ctx context.Context, db interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, calls []call, limit int) ([]int, error) {
+	n := make([]int, len(calls))
 	if limit == 0 {
 		return n, nil
 	}
@@ -392,19 +395,19 @@ func recentByPhone(ctx context.Context, tx bun.Tx, drafts []*tickets.Draft, limi
 	var since, ats []time.Time
 	var idx []int
 	inBatch := map[string]int{}
-	for i, t := range drafts {
-		if t.CallerPhone == "" {
+	for i, c := range calls {
+		if c.phone == "" {
 			continue
 		}
-		n[i] = inBatch[t.CallerPhone]
-		inBatch[t.CallerPhone]++
-		phones, idx = append(phones, t.CallerPhone), append(idx, i)
-		since, ats = append(since, t.CreatedAt.Add(-RepeatWindow)), append(ats, t.CreatedAt)
+		n[i] = inBatch[c.phone]
+		inBatch[c.phone]++
+		phones, idx = append(phones, c.phone), append(idx, i)
+		since, ats = append(since, c.at.Add(-RepeatWindow)), append(ats, c.at)
 	}
 	if len(phones) == 0 {
 		return n, nil
 	}
-	rows, err := tx.Tx.QueryContext(ctx, recentBySQL, pgx.QueryExecModeCacheStatement, phones, since, ats, limit)
+	rows, err := db.QueryContext(ctx, recentBySQL, pgx.QueryExecModeCacheStatement, phones, since, ats, limit)
 	if err != nil {
 		return nil, fmt.Errorf("repeat calls: %w", err)
 	}

@@ -794,3 +794,21 @@ func TestRepeatCallerWithinOneBatch(t *testing.T) {
 		}
 	}
 }
+
+// TestDryRunCountsRepeatCallsAsRegistrationDoes: a dry run with a phone that has called six
+// times sees the count stop at the rules' cap, and the repeat-caller rule hold the ticket.
+func TestDryRunCountsRepeatCallsAsRegistrationDoes(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	for range 6 {
+		f.register(t, tickets.RegisterInput{Category: "garbage", Description: "垃圾又没清", CallerPhone: "13844445555"})
+	}
+	res, err := f.svc.DryRun(context.Background(), routing.Request{Category: "garbage", Text: "垃圾又没清", Phone: "13844445555"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Input.RecentByPhone != 5 || !res.Input.RecentAtLeast || !res.Explanation.Decision.Action.Hold {
+		t.Fatalf("dry run saw %d earlier calls (at least: %v), decision %+v; want at least 5 and held",
+			res.Input.RecentByPhone, res.Input.RecentAtLeast, res.Explanation.Decision)
+	}
+}
