@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -140,9 +141,14 @@ func TestBadRequests(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
 	addr := ts.Addr()
+	// Each message its own branch and Call-ID: requests that shared them would be taken for
+	// retransmissions of one transaction and answered (or absorbed) as such.
+	n := 0
 	base := func(method, uri, extra string) string {
-		return method + " " + uri + " SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:5999;branch=z9hG4bK-" + method + strings.ReplaceAll(extra[:min(len(extra), 8)], "\r", "") +
-			"\r\nFrom: <sip:a@127.0.0.1>;tag=1\r\nTo: <sip:12345@" + addr + ">\r\nCall-ID: bad-" + method +
+		n++
+		id := method + "-" + strconv.Itoa(n)
+		return method + " " + uri + " SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:5999;branch=z9hG4bK-" + id +
+			"\r\nFrom: <sip:a@127.0.0.1>;tag=1\r\nTo: <sip:12345@" + addr + ">\r\nCall-ID: bad-" + id +
 			"\r\nCSeq: 1 " + method + "\r\nMax-Forwards: 70\r\n" + extra + "Content-Length: 0\r\n\r\n"
 	}
 	for _, tc := range []struct {
