@@ -13,6 +13,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/hotline-city/hotline/internal/account"
 	"github.com/hotline-city/hotline/internal/org"
 	"github.com/hotline-city/hotline/internal/workcal"
 	"github.com/hotline-city/hotline/tickets"
@@ -51,9 +52,9 @@ type adminPage struct {
 	Categories  []org.Category
 	Profiles    []org.Profile
 	Days        []workcal.Day
-	Tokens      []apiToken
+	Tokens      []account.Token
 	Articles    []kbArticle
-	Audit       []auditEntry
+	Audit       []account.Entry
 	Roles       []string
 	Types       []string
 }
@@ -75,12 +76,11 @@ func (s *Server) adminData(ctx context.Context, tab string) (*adminPage, error) 
 	case "calendar":
 		p.Days, err = workcal.NewStore(s.db).Load(ctx)
 	case "tokens":
-		err = s.db.NewSelect().Model(&p.Tokens).ColumnExpr("tok.*, u.username").
-			Join("JOIN staff AS u ON u.id = tok.staff_id").Order("tok.id").Scan(ctx)
+		p.Tokens, err = s.Accounts.Tokens(ctx, 0)
 	case "kb":
 		err = s.db.NewSelect().Model(&p.Articles).Order("code").Scan(ctx)
 	case "audit":
-		err = s.db.NewSelect().Model(&p.Audit).Order("id DESC").Limit(200).Scan(ctx)
+		p.Audit, err = s.Accounts.Entries(ctx, 200)
 	}
 	return p, err
 }
@@ -285,7 +285,7 @@ func (s *Server) saveStaff(ctx context.Context, tx bun.Tx, by *org.Staff, f fiel
 	detail := map[string]any{"role": role, "department": d.Code, "active": u.Active, "password_changed": pw != "", "new": isNew}
 	// A disabled account or a new password ends every session of the account at once.
 	if !u.Active || pw != "" {
-		if _, err := (&sessionStore{db: tx}).deleteForStaff(ctx, u.ID); err != nil {
+		if _, err := account.EndSessions(ctx, tx, u.ID); err != nil {
 			return auditRecord{}, err
 		}
 	}
@@ -380,12 +380,10 @@ func (s *Server) adminRevokeToken(ctx context.Context, tx bun.Tx, by *org.Staff,
 	if err != nil {
 		return auditRecord{}, &badField{"id", "must be a whole number"}
 	}
-	res, err := tx.NewUpdate().Model((*apiToken)(nil)).Set("revoked_at = ?", s.Clock.Now()).Where("id = ? AND revoked_at IS NULL", id).Exec(ctx)
-	if err != nil {
-		return auditRecord{}, err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if err := s.Accounts.RevokeToken(ctx, tx, 0, id); errors.Is(err, account.ErrNotFound) {
 		return auditRecord{}, &badField{"id", "no such active token"}
+	} else if err != nil {
+		return auditRecord{}, err
 	}
 	return auditRecord{"token_revoked", "api_token", fmt.Sprint(id), nil}, nil
 }
@@ -436,8 +434,8 @@ func (s *Server) getAuditAPI(w http.ResponseWriter, r *http.Request) {
 	if limit <= 0 || limit > 1000 {
 		limit = 100
 	}
-	var es []auditEntry
-	if err := s.db.NewSelect().Model(&es).Order("id DESC").Limit(int64(limit)).Scan(r.Context()); err != nil {
+	es, err := s.Accounts.Entries(r.Context(), limit)
+	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}

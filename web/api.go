@@ -12,6 +12,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/hotline-city/hotline/internal/account"
 	"github.com/hotline-city/hotline/internal/org"
 	"github.com/hotline-city/hotline/routing"
 	"github.com/hotline-city/hotline/tickets"
@@ -81,7 +82,7 @@ func errorStatus(err error) (int, map[string]string) {
 		return http.StatusBadRequest, map[string]string{"error": rfe.Error(), "field": rfe.Field}
 	case errors.As(err, &bf):
 		return http.StatusBadRequest, map[string]string{"error": bf.Error(), "field": bf.field}
-	case errors.Is(err, tickets.ErrNotFound), errors.Is(err, org.ErrNotFound), errors.Is(err, routing.ErrNotFound):
+	case errors.Is(err, tickets.ErrNotFound), errors.Is(err, org.ErrNotFound), errors.Is(err, routing.ErrNotFound), errors.Is(err, account.ErrNotFound):
 		return http.StatusNotFound, map[string]string{"error": err.Error()}
 	case errors.Is(err, tickets.ErrForbidden):
 		return http.StatusForbidden, map[string]string{"error": err.Error()}
@@ -152,8 +153,8 @@ func (s *Server) getMe(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getTokens(w http.ResponseWriter, r *http.Request) {
-	var rows []apiToken
-	if err := s.db.NewSelect().Model(&rows).Where("staff_id = ?", staffFrom(r.Context()).ID).Order("id").Scan(r.Context()); err != nil {
+	rows, err := s.Accounts.Tokens(r.Context(), staffFrom(r.Context()).ID)
+	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
@@ -167,11 +168,15 @@ func (s *Server) deleteToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	st := staffFrom(r.Context())
-	if err := s.revokeToken(r.Context(), st, id); err != nil {
+	owner := st.ID // an administrator may revoke anyone's token
+	if st.Role == org.RoleAdmin {
+		owner = 0
+	}
+	if err := s.Accounts.RevokeToken(r.Context(), nil, owner, id); err != nil {
 		s.apiError(w, r, err)
 		return
 	}
-	s.audit(r.Context(), s.db, st, "token_revoked", "api_token", fmt.Sprint(id), nil)
+	s.auditAfter(r.Context(), st, "token_revoked", "api_token", fmt.Sprint(id), nil)
 	writeJSON(w, http.StatusOK, map[string]any{"revoked": id})
 }
 

@@ -2,11 +2,6 @@ package web
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"database/sql"
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -15,8 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/uptrace/bun"
-
+	"github.com/hotline-city/hotline/internal/account"
 	"github.com/hotline-city/hotline/internal/org"
 	"github.com/hotline-city/hotline/tickets"
 )
@@ -87,29 +81,26 @@ func bearerToken(r *http.Request) (string, bool) {
 }
 
 // authenticate finds the account of a request: by bearer token when one is sent (and then
-// only by it), else by the session. viaToken reports that a bearer token was sent.
+// only by it), else by the session. viaToken reports that a bearer token was sent. Nobody
+// signed in is a nil account; a database failure is an error, never "not signed in".
 func (s *Server) authenticate(r *http.Request) (st *org.Staff, viaToken bool, err error) {
 	ctx := r.Context()
 	if tok, ok := bearerToken(r); ok {
-		st, err := s.staffByToken(ctx, tok)
+		st, err := s.Accounts.TokenStaff(ctx, tok)
+		if errors.Is(err, account.ErrNotFound) {
+			return nil, true, nil
+		}
 		return st, true, err
 	}
-	sm := s.staff().sessions
-	if sm == nil {
-		return nil, false, nil
-	}
-	id := sm.GetInt64(ctx, sessionStaffKey)
+	id := s.staff().sessions.GetInt64(ctx, account.SessionStaffKey)
 	if id == 0 {
 		return nil, false, nil
 	}
-	st, err = s.Org.StaffByID(ctx, id)
-	if errors.Is(err, org.ErrNotFound) {
+	st, err = s.Accounts.SessionStaff(ctx, id)
+	if errors.Is(err, account.ErrNotFound) {
 		return nil, false, nil
 	} else if err != nil {
 		return nil, false, err
-	}
-	if !st.Active {
-		return nil, false, nil
 	}
 	return st, false, nil
 }
@@ -149,137 +140,6 @@ func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) 
 	s.refuse(w, r, http.StatusInternalServerError, "internal error")
 }
 
-// Login results other than success.
-var (
-	errBadLogin = errors.New("wrong username or password")
-	errLocked   = errors.New("account locked after repeated failed logins")
-)
-
-// lockedError says until when an account is locked.
-type lockedError struct{ until time.Time }
-
-func (e *lockedError) Error() string { return errLocked.Error() }
-func (e *lockedError) Unwrap() error { return errLocked }
-
-// checkLogin checks a username and password. Unknown accounts cost the same argon2id work as
-// known ones, so timing does not tell which usernames exist. Repeated failures lock the
-// account for a while; a locked account is refused even with the right password.
-func (s *Server) checkLogin(ctx context.Context, username, password string) (*org.Staff, error) {
-	username = strings.ToLower(strings.TrimSpace(username))
-	st, err := s.Org.Staff(ctx, username)
-	if errors.Is(err, org.ErrNotFound) || (err == nil && !st.Active) {
-		org.CheckPassword(s.staff().dummyHash, password)
-		return nil, errBadLogin
-	} else if err != nil {
-		return nil, err
-	}
-	now := s.Clock.Now()
-	if st.LockedUntil != nil && st.LockedUntil.After(now) {
-		return nil, &lockedError{until: *st.LockedUntil}
-	}
-	ok, err := org.CheckPassword(st.PasswordHash, password)
-	if err != nil && !errors.Is(err, org.ErrBadHash) {
-		return nil, err
-	}
-	if !ok {
-		until, err := s.Org.RecordLoginFailure(ctx, st.ID, now, s.Staff.maxFailedLogins(), s.Staff.lockoutDuration())
-		if err != nil {
-			return nil, err
-		}
-		if until != nil {
-			s.log.WarnContext(ctx, "account locked after failed logins", "username", st.Username, "until", until)
-			s.audit(ctx, s.db, nil, "account_locked", "staff", st.Username, map[string]any{"until": until})
-		}
-		return nil, errBadLogin
-	}
-	if err := s.Org.RecordLoginSuccess(ctx, st.ID); err != nil {
-		return nil, err
-	}
-	return st, nil
-}
-
-// apiToken is a row of api_tokens.
-type apiToken struct {
-	bun.BaseModel `bun:"table:api_tokens,alias:tok"`
-
-	ID         int64      `bun:"id,pk,autoincrement" json:"id"`
-	StaffID    int64      `bun:"staff_id" json:"staff_id"`
-	Name       string     `bun:"name" json:"name"`
-	TokenHash  string     `bun:"token_hash" json:"-"`
-	CreatedAt  time.Time  `bun:"created_at" json:"created_at"`
-	ExpiresAt  *time.Time `bun:"expires_at" json:"expires_at,omitempty"`
-	LastUsedAt *time.Time `bun:"last_used_at" json:"last_used_at,omitempty"`
-	RevokedAt  *time.Time `bun:"revoked_at" json:"revoked_at,omitempty"`
-	Username   string     `bun:"username,scanonly" json:"username,omitempty"`
-}
-
-// tokenLifetime is how long a script's token lasts.
-const tokenLifetime = 90 * 24 * time.Hour
-
-func hashToken(tok string) string {
-	sum := sha256.Sum256([]byte(tok))
-	return hex.EncodeToString(sum[:])
-}
-
-// newToken issues a token for st; only its hash is stored, so the token is shown once.
-func (s *Server) newToken(ctx context.Context, st *org.Staff, name string) (string, *apiToken, error) {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		return "", nil, fmt.Errorf("new token: %w", err)
-	}
-	tok := "hl_" + base64.RawURLEncoding.EncodeToString(b)
-	now := s.Clock.Now()
-	exp := now.Add(tokenLifetime)
-	row := &apiToken{StaffID: st.ID, Name: name, TokenHash: hashToken(tok), CreatedAt: now, ExpiresAt: &exp}
-	if _, err := s.db.NewInsert().Model(row).Returning("id").Exec(ctx); err != nil {
-		return "", nil, fmt.Errorf("new token: %w", err)
-	}
-	return tok, row, nil
-}
-
-// staffByToken returns the active account of a valid token, or nil.
-func (s *Server) staffByToken(ctx context.Context, tok string) (*org.Staff, error) {
-	if tok == "" {
-		return nil, nil
-	}
-	var row apiToken
-	now := s.Clock.Now()
-	err := s.db.NewSelect().Model(&row).
-		Where("token_hash = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)", hashToken(tok), now).
-		Scan(ctx)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	} else if err != nil {
-		return nil, fmt.Errorf("look up token: %w", err)
-	}
-	st, err := s.Org.StaffByID(ctx, row.StaffID)
-	if err != nil || !st.Active {
-		return nil, nil
-	}
-	// last_used_at is a hint for administrators; a minute's precision spares a write per call.
-	if row.LastUsedAt == nil || now.Sub(*row.LastUsedAt) > time.Minute {
-		s.db.NewUpdate().Model((*apiToken)(nil)).Set("last_used_at = ?", now).Where("id = ?", row.ID).Exec(ctx)
-	}
-	return st, nil
-}
-
-// revokeToken revokes token id; by may revoke its own tokens, an administrator anyone's.
-func (s *Server) revokeToken(ctx context.Context, by *org.Staff, id int64) error {
-	q := s.db.NewUpdate().Model((*apiToken)(nil)).Set("revoked_at = ?", s.Clock.Now()).
-		Where("id = ? AND revoked_at IS NULL", id)
-	if by.Role != org.RoleAdmin {
-		q = q.Where("staff_id = ?", by.ID)
-	}
-	res, err := q.Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("revoke token %d: %w", id, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("token %d: %w", id, org.ErrNotFound)
-	}
-	return nil
-}
-
 // postTokens is POST /api/v1/tokens: a username and password in, a bearer token out.
 func (s *Server) postTokens(w http.ResponseWriter, r *http.Request) {
 	f, err := readFields(w, r)
@@ -292,16 +152,16 @@ func (s *Server) postTokens(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "username and password are required", "field": "username"})
 		return
 	}
-	st, err := s.checkLogin(r.Context(), username, password)
-	var locked *lockedError
+	st, err := s.Accounts.Login(r.Context(), username, password)
+	var locked *account.LockedError
 	switch {
 	case errors.As(err, &locked):
-		w.Header().Set("Retry-After", fmt.Sprint(int(time.Until(locked.until).Seconds())+1))
+		w.Header().Set("Retry-After", fmt.Sprint(int(time.Until(locked.Until).Seconds())+1))
 		writeJSON(w, http.StatusTooManyRequests, map[string]string{"error": "account locked after repeated failed logins; try again later"})
 		return
-	case errors.Is(err, errBadLogin):
-		s.audit(r.Context(), s.db, nil, "login_failed", "staff", strings.ToLower(username), map[string]any{"via": "token"})
-		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": errBadLogin.Error()})
+	case errors.Is(err, account.ErrBadLogin):
+		s.Accounts.RecordAfter(r.Context(), account.Change{Action: "login_failed", ObjectType: "staff", ObjectKey: strings.ToLower(username), Detail: map[string]any{"via": "token"}})
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": account.ErrBadLogin.Error()})
 		return
 	case err != nil:
 		s.serverError(w, r, err)
@@ -311,12 +171,12 @@ func (s *Server) postTokens(w http.ResponseWriter, r *http.Request) {
 	if name == "" {
 		name = "script"
 	}
-	tok, row, err := s.newToken(r.Context(), st, name)
+	tok, row, err := s.Accounts.IssueToken(r.Context(), st, name)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	s.audit(r.Context(), s.db, st, "token_created", "api_token", fmt.Sprint(row.ID), map[string]any{"name": name})
+	s.Accounts.RecordAfter(r.Context(), account.Change{Action: "token_created", ObjectType: "api_token", ObjectKey: fmt.Sprint(row.ID), Detail: map[string]any{"name": name}}.By(st))
 	writeJSON(w, http.StatusOK, map[string]any{"token": tok, "id": row.ID, "expires_at": row.ExpiresAt,
 		"username": st.Username, "role": st.Role})
 }
@@ -364,16 +224,16 @@ func (s *Server) postLogin(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	username, password := r.PostFormValue("username"), r.PostFormValue("password")
 	page := loginPage{Username: username, Next: safeNext(r.PostFormValue("next"))}
-	st, err := s.checkLogin(ctx, username, password)
+	st, err := s.Accounts.Login(ctx, username, password)
 	lang := langOf(r)
-	var locked *lockedError
+	var locked *account.LockedError
 	switch {
 	case errors.As(err, &locked):
 		page.Error = tr(lang, "login.locked")
 		s.renderStaffStatus(w, r, http.StatusTooManyRequests, "staff/login.html", page)
 		return
-	case errors.Is(err, errBadLogin):
-		s.audit(ctx, s.db, nil, "login_failed", "staff", strings.ToLower(username), map[string]any{"via": "page"})
+	case errors.Is(err, account.ErrBadLogin):
+		s.Accounts.RecordAfter(ctx, account.Change{Action: "login_failed", ObjectType: "staff", ObjectKey: strings.ToLower(username), Detail: map[string]any{"via": "page"}})
 		page.Error = tr(lang, "login.bad")
 		s.renderStaffStatus(w, r, http.StatusUnauthorized, "staff/login.html", page)
 		return
@@ -387,8 +247,8 @@ func (s *Server) postLogin(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	sm.Put(ctx, sessionStaffKey, st.ID)
-	s.audit(ctx, s.db, st, "login", "staff", st.Username, nil)
+	sm.Put(ctx, account.SessionStaffKey, st.ID)
+	s.Accounts.RecordAfter(ctx, account.Change{Action: "login", ObjectType: "staff", ObjectKey: st.Username}.By(st))
 	next := page.Next
 	if next == "" {
 		next = homeFor(st.Role)
@@ -402,7 +262,7 @@ func (s *Server) postLogout(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	s.audit(r.Context(), s.db, st, "logout", "staff", st.Username, nil)
+	s.Accounts.RecordAfter(r.Context(), account.Change{Action: "logout", ObjectType: "staff", ObjectKey: st.Username}.By(st))
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
 
@@ -415,21 +275,20 @@ func (s *Server) postLogoutEverywhere(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	n, err := s.staff().store.deleteForStaff(ctx, st.ID)
+	n, err := s.Accounts.EndSessions(ctx, st.ID)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
 	detail := map[string]any{"sessions": n + 1}
 	if r.PostFormValue("revoke_tokens") != "" {
-		if _, err := s.db.NewUpdate().Model((*apiToken)(nil)).Set("revoked_at = ?", s.Clock.Now()).
-			Where("staff_id = ? AND revoked_at IS NULL", st.ID).Exec(ctx); err != nil {
+		if err := s.Accounts.RevokeTokens(ctx, st.ID); err != nil {
 			s.serverError(w, r, err)
 			return
 		}
 		detail["tokens_revoked"] = true
 	}
-	s.audit(ctx, s.db, st, "logout_everywhere", "staff", st.Username, detail)
+	s.Accounts.RecordAfter(ctx, account.Change{Action: "logout_everywhere", ObjectType: "staff", ObjectKey: st.Username, Detail: detail}.By(st))
 	if isAPI(r) {
 		writeJSON(w, http.StatusOK, map[string]any{"status": "logged out everywhere"})
 		return

@@ -131,7 +131,7 @@ func (s *Server) getExport(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	s.audit(ctx, s.db, st, "export", "tickets", string(list), map[string]any{"rows": len(rows), "file": name})
+	s.auditAfter(ctx, st, "export", "tickets", string(list), map[string]any{"rows": len(rows), "file": name})
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	w.Write(out)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/hotline-city/hotline/intake"
+	"github.com/hotline-city/hotline/internal/account"
 	"github.com/hotline-city/hotline/internal/clock"
 	"github.com/hotline-city/hotline/internal/demo"
 	"github.com/hotline-city/hotline/internal/org"
@@ -69,8 +70,12 @@ func newIntakeEnv(t *testing.T, cfg intake.Config) *intakeEnv {
 			t.Errorf("intake batch writers: %v", err)
 		}
 	})
+	accounts, err := account.NewService(account.Config{DB: db, Org: org.NewStore(db), Clock: clk, Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv := web.New(web.Deps{DB: db, Log: log, Version: "test", Clock: clk, Calendar: cal, Org: org.NewStore(db),
-		Tickets: tk, Intake: web.IntakeDeps{Service: svc}})
+		Tickets: tk, Accounts: accounts, Intake: web.IntakeDeps{Service: svc}})
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
 	centre, err := org.NewStore(db).Department(ctx, "centre")

@@ -93,7 +93,7 @@ func newRoutingEnv(t *testing.T) *routingEnv {
 	svc := routing.NewService(routing.Config{DB: db, Tickets: ts, Calendar: cal, Clock: clk, Location: loc, Log: log, Cache: cache})
 	ts.Route(svc)
 	srv := New(Deps{DB: db, Log: log, Version: "test", Config: &config.Config{Location: loc}, Clock: clk,
-		Calendar: cal, Org: st, Tickets: ts, Routing: RoutingDeps{Service: svc}})
+		Calendar: cal, Org: st, Tickets: ts, Accounts: newAccounts(t, db, clk, log), Routing: RoutingDeps{Service: svc}})
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
 	centre, _ := st.Department(ctx, "centre")

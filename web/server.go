@@ -10,6 +10,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/hotline-city/hotline/internal/account"
 	"github.com/hotline-city/hotline/internal/clock"
 	"github.com/hotline-city/hotline/internal/config"
 	"github.com/hotline-city/hotline/internal/database"
@@ -42,6 +43,8 @@ type Deps struct {
 	LiveCalendar *workcal.Live
 	Org          *org.Store
 	Tickets      *tickets.Service
+	// Accounts signs staff in and keeps their sessions, tokens and the audit trail.
+	Accounts *account.Service
 
 	Intake     IntakeDeps
 	Staff      StaffDeps

@@ -1,14 +1,11 @@
 package web
 
 import (
-	"context"
-	"log/slog"
 	"net/http"
 	"slices"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
-	"github.com/uptrace/bun"
 
 	"github.com/hotline-city/hotline/internal/org"
 )
@@ -20,43 +17,23 @@ type StaffDeps struct {
 	SessionLifetime time.Duration
 	// IdleTimeout ends a session nobody used for that long (default 2 hours).
 	IdleTimeout time.Duration
-	// MaxFailedLogins wrong passwords in a row lock an account for LockoutDuration
-	// (defaults 5 and 15 minutes).
-	MaxFailedLogins int
-	LockoutDuration time.Duration
 	// SecureCookies marks the session cookie Secure; set it when the site is served over HTTPS.
 	SecureCookies bool
 
 	st *staffState
 }
 
-func (d StaffDeps) maxFailedLogins() int {
-	if d.MaxFailedLogins > 0 {
-		return d.MaxFailedLogins
-	}
-	return 5
-}
-
-func (d StaffDeps) lockoutDuration() time.Duration {
-	if d.LockoutDuration > 0 {
-		return d.LockoutDuration
-	}
-	return 15 * time.Minute
-}
-
 // staffState is what the staff area builds once per server: sessions, cross-origin
 // protection, the parsed templates, and the registries other areas add to (navigation,
 // protected routes, API documentation).
 type staffState struct {
-	sessions  *scs.SessionManager
-	store     *sessionStore
-	cop       *http.CrossOriginProtection
-	pages     map[string]*pageTemplate
-	nav       []navEntry
-	routes    []staffRoute
-	apiDocs   []apiOp
-	dummyHash string
-	live      *liveHub
+	sessions *scs.SessionManager
+	cop      *http.CrossOriginProtection
+	pages    map[string]*pageTemplate
+	nav      []navEntry
+	routes   []staffRoute
+	apiDocs  []apiOp
+	live     *liveHub
 }
 
 // staff returns the staff area's state, creating it on first use: other areas' routes methods
@@ -103,9 +80,8 @@ func seesPhone(role string) bool { return slices.Contains(rolesSeePhone, role) }
 // staff API under /api/v1.
 func (s *Server) routesStaff() {
 	st := s.staff()
-	st.store = &sessionStore{db: s.db, codec: scs.GobCodec{}}
 	sm := scs.New()
-	sm.Store = st.store
+	sm.Store = s.Accounts.Sessions()
 	sm.Lifetime = orDefault(s.Staff.SessionLifetime, 12*time.Hour)
 	sm.IdleTimeout = orDefault(s.Staff.IdleTimeout, 2*time.Hour)
 	sm.Cookie.Name = "hotline_session"
@@ -122,8 +98,6 @@ func (s *Server) routesStaff() {
 	st.cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, r, http.StatusForbidden, "cross-origin request refused")
 	}))
-	// A hash to check unknown usernames against, so they cost as much as known ones.
-	st.dummyHash, _ = org.HashPassword("no such account")
 
 	s.parseTemplates()
 	s.mux.Handle("GET /static/", staticHandler())
@@ -179,24 +153,4 @@ func (s *Server) getHome(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, homeFor(st.Role), http.StatusSeeOther)
-}
-
-// SweepSessions returns a background runner that removes expired sessions every hour until
-// its context ends; serve runs it.
-func SweepSessions(db bun.IDB, log *slog.Logger) func(ctx context.Context) error {
-	store := &sessionStore{db: db, codec: scs.GobCodec{}}
-	return func(ctx context.Context) error {
-		t := time.NewTicker(time.Hour)
-		defer t.Stop()
-		for {
-			if err := store.deleteExpired(ctx); err != nil && ctx.Err() == nil {
-				log.Warn("delete expired sessions", "err", err)
-			}
-			select {
-			case <-ctx.Done():
-				return nil
-			case <-t.C:
-			}
-		}
-	}
 }

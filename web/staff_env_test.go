@@ -18,6 +18,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/hotline-city/hotline/internal/account"
 	"github.com/hotline-city/hotline/internal/clock"
 	"github.com/hotline-city/hotline/internal/config"
 	"github.com/hotline-city/hotline/internal/database"
@@ -114,8 +115,9 @@ func newStaffEnvWith(t *testing.T, wire func(e *staffEnv, d *Deps)) *staffEnv {
 	log := slog.New(slog.NewTextHandler(testLogOut, nil))
 	svc := tickets.NewService(db, clk, cal, loc, log)
 	e := &staffEnv{t: t, db: db, url: dbURL, log: log, clock: clk, tickets: svc, org: st}
+	accounts := newAccounts(t, db, clk, log)
 	deps := Deps{DB: db, Log: log, Version: "test", Config: &config.Config{Location: loc}, Clock: clk,
-		Calendar: cal, Org: st, Tickets: svc}
+		Calendar: cal, Org: st, Tickets: svc, Accounts: accounts}
 	if wire != nil {
 		wire(e, &deps)
 	}
@@ -256,4 +258,14 @@ func newRequest(t testing.TB, method, target string, body any) *http.Request {
 		req.Header.Set("Content-Type", ct)
 	}
 	return req
+}
+
+// newAccounts is the account service the servers of tests sign staff in with.
+func newAccounts(t *testing.T, db *bun.DB, clk clock.Clock, log *slog.Logger) *account.Service {
+	t.Helper()
+	a, err := account.NewService(account.Config{DB: db, Org: org.NewStore(db), Clock: clk, Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
 }

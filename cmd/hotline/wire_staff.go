@@ -3,11 +3,17 @@ package main
 import (
 	"context"
 
-	"github.com/hotline-city/hotline/web"
+	"github.com/hotline-city/hotline/internal/account"
 )
 
-// wireStaff adds the staff web's background work: expired sessions are swept out hourly.
+// wireStaff adds staff accounts (sign-in, sessions, tokens, the audit trail) and their
+// background work: expired sessions are swept out hourly.
 func wireStaff(ctx context.Context, a *app) error {
-	a.background = append(a.background, web.SweepSessions(a.db, a.log))
+	accounts, err := account.NewService(account.Config{DB: a.db, Org: a.org, Clock: a.clock, Log: a.log})
+	if err != nil {
+		return err
+	}
+	a.web.Accounts = accounts
+	a.background = append(a.background, account.SweepSessions(a.db, a.log))
 	return nil
 }
