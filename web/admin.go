@@ -16,6 +16,7 @@ import (
 	"github.com/hotline-city/hotline/internal/account"
 	"github.com/hotline-city/hotline/internal/org"
 	"github.com/hotline-city/hotline/internal/workcal"
+	"github.com/hotline-city/hotline/kb"
 	"github.com/hotline-city/hotline/tickets"
 )
 
@@ -53,7 +54,7 @@ type adminPage struct {
 	Profiles    []org.Profile
 	Days        []workcal.Day
 	Tokens      []account.Token
-	Articles    []kbArticle
+	Articles    []kb.Article
 	Audit       []account.Entry
 	Roles       []string
 	Types       []string
@@ -78,7 +79,7 @@ func (s *Server) adminData(ctx context.Context, tab string) (*adminPage, error) 
 	case "tokens":
 		p.Tokens, err = s.Accounts.Tokens(ctx, 0)
 	case "kb":
-		err = s.db.NewSelect().Model(&p.Articles).Order("code").Scan(ctx)
+		p.Articles, err = s.KB.All(ctx)
 	case "audit":
 		p.Audit, err = s.Accounts.Entries(ctx, 200)
 	}
@@ -140,7 +141,7 @@ func (s *Server) adminPost(tab string, change adminChange) http.HandlerFunc {
 		}
 		if err != nil {
 			var bf *badField
-			if !errors.As(err, &bf) && !errors.Is(err, org.ErrNotFound) {
+			if !errors.As(err, &bf) && !errors.Is(err, org.ErrNotFound) && !errors.Is(err, kb.ErrInvalid) {
 				s.serverError(w, r, err)
 				return
 			}
@@ -393,7 +394,7 @@ func (s *Server) saveArticle(ctx context.Context, tx bun.Tx, by *org.Staff, f fi
 	if err != nil {
 		return auditRecord{}, err
 	}
-	a := &kbArticle{Code: code, Keywords: f.get("keywords"), CategoryCode: f.get("category"), Active: checked(f, "active"),
+	a := &kb.Article{Code: code, Keywords: f.get("keywords"), CategoryCode: f.get("category"), Active: checked(f, "active"),
 		UpdatedAt: s.Clock.Now(), UpdatedBy: by.Username}
 	for _, x := range []struct {
 		k   string
@@ -416,11 +417,8 @@ func (s *Server) saveArticle(ctx context.Context, tx bun.Tx, by *org.Staff, f fi
 		}
 		a.ValidUntil = &u
 	}
-	_, err = tx.NewInsert().Model(a).On("CONFLICT (code) DO UPDATE").
-		Set("title = EXCLUDED.title, body = EXCLUDED.body, keywords = EXCLUDED.keywords, category_code = EXCLUDED.category_code, source = EXCLUDED.source, valid_from = EXCLUDED.valid_from, valid_until = EXCLUDED.valid_until, active = EXCLUDED.active, updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by").
-		Exec(ctx)
-	if err != nil {
-		return auditRecord{}, fmt.Errorf("save knowledge article %s: %w", code, err)
+	if err := kb.Save(ctx, tx, a); err != nil {
+		return auditRecord{}, err
 	}
 	return auditRecord{"article_saved", "kb_article", code, map[string]any{"title": a.Title, "source": a.Source, "valid_from": f.get("valid_from"), "valid_until": f.get("valid_until")}}, nil
 }

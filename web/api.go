@@ -14,6 +14,7 @@ import (
 
 	"github.com/hotline-city/hotline/internal/account"
 	"github.com/hotline-city/hotline/internal/org"
+	"github.com/hotline-city/hotline/kb"
 	"github.com/hotline-city/hotline/routing"
 	"github.com/hotline-city/hotline/tickets"
 )
@@ -72,6 +73,7 @@ func errorStatus(err error) (int, map[string]string) {
 	var rfe *routing.FieldError
 	var verr *routing.ValidationError
 	var bf *badField
+	var kfe *kb.FieldError
 	switch {
 	case errors.As(err, &verr) && len(verr.Problems) > 0:
 		p := verr.Problems[0]
@@ -82,7 +84,9 @@ func errorStatus(err error) (int, map[string]string) {
 		return http.StatusBadRequest, map[string]string{"error": rfe.Error(), "field": rfe.Field}
 	case errors.As(err, &bf):
 		return http.StatusBadRequest, map[string]string{"error": bf.Error(), "field": bf.field}
-	case errors.Is(err, tickets.ErrNotFound), errors.Is(err, org.ErrNotFound), errors.Is(err, routing.ErrNotFound), errors.Is(err, account.ErrNotFound):
+	case errors.As(err, &kfe):
+		return http.StatusBadRequest, map[string]string{"error": kfe.Error(), "field": kfe.Field}
+	case errors.Is(err, tickets.ErrNotFound), errors.Is(err, org.ErrNotFound), errors.Is(err, routing.ErrNotFound), errors.Is(err, account.ErrNotFound), errors.Is(err, kb.ErrNotFound):
 		return http.StatusNotFound, map[string]string{"error": err.Error()}
 	case errors.Is(err, tickets.ErrForbidden):
 		return http.StatusForbidden, map[string]string{"error": err.Error()}
@@ -553,7 +557,7 @@ func (s *Server) getCategories(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getKB(w http.ResponseWriter, r *http.Request) {
-	as, err := s.searchKB(r.Context(), r.URL.Query().Get("q"), r.URL.Query().Get("category"))
+	as, err := s.KB.Search(r.Context(), r.URL.Query().Get("q"), r.URL.Query().Get("category"))
 	if err != nil {
 		s.serverError(w, r, err)
 		return

@@ -20,6 +20,7 @@ import (
 	"github.com/hotline-city/hotline/internal/org"
 	"github.com/hotline-city/hotline/internal/testdb"
 	"github.com/hotline-city/hotline/internal/workcal"
+	"github.com/hotline-city/hotline/kb"
 	"github.com/hotline-city/hotline/tickets"
 	"github.com/hotline-city/hotline/web"
 )
@@ -75,7 +76,7 @@ func newIntakeEnv(t *testing.T, cfg intake.Config) *intakeEnv {
 		t.Fatal(err)
 	}
 	srv := web.New(web.Deps{DB: db, Log: log, Version: "test", Clock: clk, Calendar: cal, Org: org.NewStore(db),
-		Tickets: tk, Accounts: accounts, Intake: web.IntakeDeps{Service: svc}})
+		Tickets: tk, Accounts: accounts, KB: kb.NewService(db, clk, intakeZone), Intake: web.IntakeDeps{Service: svc}})
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
 	centre, err := org.NewStore(db).Department(ctx, "centre")

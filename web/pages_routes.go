@@ -225,7 +225,7 @@ func (s *Server) consoleSuggestions(ctx context.Context, text string) ([]deptSug
 }
 
 func (s *Server) getConsoleKB(w http.ResponseWriter, r *http.Request) {
-	as, err := s.searchKB(r.Context(), r.URL.Query().Get("q"), "")
+	as, err := s.KB.Search(r.Context(), r.URL.Query().Get("q"), "")
 	if err != nil {
 		s.serverError(w, r, err)
 		return

@@ -22,6 +22,7 @@ import (
 	"github.com/hotline-city/hotline/internal/org"
 	"github.com/hotline-city/hotline/internal/testdb"
 	"github.com/hotline-city/hotline/internal/workcal"
+	"github.com/hotline-city/hotline/kb"
 	"github.com/hotline-city/hotline/routing"
 	"github.com/hotline-city/hotline/tickets"
 )
@@ -93,7 +94,7 @@ func newRoutingEnv(t *testing.T) *routingEnv {
 	svc := routing.NewService(routing.Config{DB: db, Tickets: ts, Calendar: cal, Clock: clk, Location: loc, Log: log, Cache: cache})
 	ts.Route(svc)
 	srv := New(Deps{DB: db, Log: log, Version: "test", Config: &config.Config{Location: loc}, Clock: clk,
-		Calendar: cal, Org: st, Tickets: ts, Accounts: newAccounts(t, db, clk, log), Routing: RoutingDeps{Service: svc}})
+		Calendar: cal, Org: st, Tickets: ts, Accounts: newAccounts(t, db, clk, log), KB: kb.NewService(db, clk, loc), Routing: RoutingDeps{Service: svc}})
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
 	centre, _ := st.Department(ctx, "centre")

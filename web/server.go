@@ -16,6 +16,7 @@ import (
 	"github.com/hotline-city/hotline/internal/database"
 	"github.com/hotline-city/hotline/internal/org"
 	"github.com/hotline-city/hotline/internal/workcal"
+	"github.com/hotline-city/hotline/kb"
 	"github.com/hotline-city/hotline/tickets"
 )
 
@@ -43,6 +44,8 @@ type Deps struct {
 	LiveCalendar *workcal.Live
 	Org          *org.Store
 	Tickets      *tickets.Service
+	// KB is the knowledge base agents answer consultations from.
+	KB *kb.Service
 	// Accounts signs staff in and keeps their sessions, tokens and the audit trail.
 	Accounts *account.Service
 

@@ -26,6 +26,7 @@ import (
 	"github.com/hotline-city/hotline/internal/org"
 	"github.com/hotline-city/hotline/internal/testdb"
 	"github.com/hotline-city/hotline/internal/workcal"
+	"github.com/hotline-city/hotline/kb"
 	"github.com/hotline-city/hotline/tickets"
 )
 
@@ -117,7 +118,7 @@ func newStaffEnvWith(t *testing.T, wire func(e *staffEnv, d *Deps)) *staffEnv {
 	e := &staffEnv{t: t, db: db, url: dbURL, log: log, clock: clk, tickets: svc, org: st}
 	accounts := newAccounts(t, db, clk, log)
 	deps := Deps{DB: db, Log: log, Version: "test", Config: &config.Config{Location: loc}, Clock: clk,
-		Calendar: cal, Org: st, Tickets: svc, Accounts: accounts}
+		Calendar: cal, Org: st, Tickets: svc, Accounts: accounts, KB: kb.NewService(db, clk, loc)}
 	if wire != nil {
 		wire(e, &deps)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/hotline-city/hotline/internal/account"
+	"github.com/hotline-city/hotline/kb"
 )
 
 // wireStaff adds staff accounts (sign-in, sessions, tokens, the audit trail) and their
@@ -14,6 +15,7 @@ func wireStaff(ctx context.Context, a *app) error {
 		return err
 	}
 	a.web.Accounts = accounts
+	a.web.KB = kb.NewService(a.db, a.clock, a.cfg.Location)
 	a.background = append(a.background, account.SweepSessions(a.db, a.log))
 	return nil
 }

@@ -3,8 +3,11 @@ package demo
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/uptrace/bun"
+
+	"github.com/hotline-city/hotline/kb"
 )
 
 // Article is a demo knowledge base article (知识库条目).
@@ -41,18 +44,23 @@ var Articles = []Article{
 // idempotent.
 func SeedStaffWeb(ctx context.Context, db bun.IDB) error { return seedStaffWeb(ctx, db) }
 
-// seedStaffWeb loads the demo knowledge base articles.
+// seedStaffWeb loads the demo knowledge base articles through the knowledge base's own API.
 func seedStaffWeb(ctx context.Context, db bun.IDB) error {
 	for _, a := range Articles {
-		var until any
-		if a.ValidUntil != "" {
-			until = a.ValidUntil
-		}
-		_, err := db.NewRaw(`INSERT INTO kb_articles (code, title, body, keywords, category_code, source, valid_from, valid_until, active, updated_at, updated_by)
-			VALUES (?, ?, ?, ?, ?, ?, ?::date, ?::date, true, now(), 'seed')
-			ON CONFLICT (code) DO NOTHING`,
-			a.Code, a.Title, a.Body, a.Keywords, a.Category, a.Source, a.ValidFrom, until).Exec(ctx)
+		from, err := time.Parse(time.DateOnly, a.ValidFrom)
 		if err != nil {
+			return fmt.Errorf("seed knowledge article %s: %w", a.Code, err)
+		}
+		row := &kb.Article{Code: a.Code, Title: a.Title, Body: a.Body, Keywords: a.Keywords, CategoryCode: a.Category,
+			Source: a.Source, ValidFrom: from, Active: true, UpdatedAt: time.Now(), UpdatedBy: "seed"}
+		if a.ValidUntil != "" {
+			until, err := time.Parse(time.DateOnly, a.ValidUntil)
+			if err != nil {
+				return fmt.Errorf("seed knowledge article %s: %w", a.Code, err)
+			}
+			row.ValidUntil = &until
+		}
+		if err := kb.AddMissing(ctx, db, row); err != nil {
 			return fmt.Errorf("seed knowledge article %s: %w", a.Code, err)
 		}
 	}
