@@ -119,6 +119,9 @@ type ActInput struct {
 	Version int    // the version the actor saw; 0 skips the check against what they saw
 	Text    string // the note, reason, feedback or result
 	Data    map[string]any
+	// Files are sent with a resolve or a feedback (Attachable): stored with the action, in
+	// its transaction, and named in its event.
+	Files []File
 }
 
 // DispatchInput says where a ticket goes (派单).
@@ -351,6 +354,10 @@ func (s *Service) act(ctx context.Context, actor Actor, number string, a Action,
 // actTx runs one action: read, check the machine and the actor's scope, apply, write with the
 // version check, and append the event.
 func (s *Service) actTx(ctx context.Context, tx bun.Tx, actor Actor, number string, a Action, in ActInput, apply func(*Ticket, map[string]any) error) (*Ticket, error) {
+	files, err := checkFiles(a, in.Files)
+	if err != nil {
+		return nil, err
+	}
 	t := new(Ticket)
 	if err := tx.NewSelect().Model(t).Relation("Profile").Where("t.number = ?", number).Scan(ctx); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
@@ -389,7 +396,21 @@ func (s *Service) actTx(ctx context.Context, tx bun.Tx, actor Actor, number stri
 	if n, _ := res.RowsAffected(); n != 1 {
 		return nil, fmt.Errorf("%s %s: %w", a, number, ErrConflict)
 	}
-	if err := s.addEventText(ctx, tx, t, actor, a, from, in.Text, data); err != nil {
+	fileIDs, fileList, err := s.storeFiles(ctx, tx, t, actor, a, files)
+	if err != nil {
+		return nil, err
+	}
+	if len(fileList) > 0 {
+		data["attachments"] = fileList
+	}
+	ev, err := s.event(t, actor, a, from, in.Text, data)
+	if err != nil {
+		return nil, err
+	}
+	if err := AppendEvent(ctx, tx, ev); err != nil {
+		return nil, err
+	}
+	if err := linkFiles(ctx, tx, t, ev, fileIDs); err != nil {
 		return nil, err
 	}
 	if err := s.followMaster(ctx, tx, t); err != nil { // merged tickets (并单) follow their master
@@ -418,14 +439,6 @@ func (s *Service) inScope(ctx context.Context, db bun.IDB, actor Actor, t *Ticke
 		}
 	}
 	return fmt.Errorf("%s %s: ticket belongs to another department: %w", a, t.Number, ErrForbidden)
-}
-
-func (s *Service) addEventText(ctx context.Context, db bun.IDB, t *Ticket, actor Actor, a Action, from Status, body string, data map[string]any) error {
-	ev, err := s.event(t, actor, a, from, body, data)
-	if err != nil {
-		return err
-	}
-	return AppendEvent(ctx, db, ev)
 }
 
 // AppendEvent writes one timeline event. Other domains call it inside their own transaction so

@@ -109,7 +109,7 @@ type ticketView struct {
 	Actions     []tickets.Action `json:"actions"`
 	Events      []tickets.Event  `json:"events,omitempty"`
 	// Attachments are the files departments sent with their results and feedback.
-	Attachments []attachmentMeta `json:"attachments,omitempty"`
+	Attachments []tickets.Attachment `json:"attachments,omitempty"`
 }
 
 // viewTicket prepares t for st.
@@ -345,7 +345,7 @@ func (s *Server) getTicket(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	if v.Attachments, err = s.attachments(ctx, t.ID); err != nil {
+	if v.Attachments, err = s.Tickets.Attachments(ctx, t.ID); err != nil {
 		s.serverError(w, r, err)
 		return
 	}
@@ -380,14 +380,15 @@ func (s *Server) doAction(ctx context.Context, a tickets.Action, number string, 
 }
 
 // doActionFiles is doAction with the files sent with a resolve or a feedback.
-func (s *Server) doActionFiles(ctx context.Context, a tickets.Action, number string, f fields, files []upload) (*tickets.Ticket, error) {
+func (s *Server) doActionFiles(ctx context.Context, a tickets.Action, number string, f fields, files []tickets.File) (*tickets.Ticket, error) {
 	in, err := actInput(f)
 	if err != nil {
 		return nil, err
 	}
-	if len(files) > 0 {
-		return s.actWithAttachments(ctx, a, number, in, files)
+	if len(files) > 0 && !tickets.Attachable(a) {
+		return nil, &badField{"attachments", fmt.Sprintf("%s takes no files", a)}
 	}
+	in.Files = files
 	actor := actorFrom(ctx)
 	svc := s.Tickets
 	switch a {
@@ -455,19 +456,19 @@ func (s *Server) ticketAction(a tickets.Action) http.HandlerFunc {
 
 // readActionFields reads an action's fields and, for resolve and feedback, the files sent with
 // it (multipart field "attachments").
-func readActionFields(w http.ResponseWriter, r *http.Request, a tickets.Action) (fields, []upload, error) {
+func readActionFields(w http.ResponseWriter, r *http.Request, a tickets.Action) (fields, []tickets.File, error) {
 	limit := int64(maxBody)
-	if attachable(a) {
+	if tickets.Attachable(a) {
 		limit = maxAttachBody
 	}
 	f, err := readFieldsLimit(w, r, limit)
 	if err != nil {
-		if attachable(a) {
+		if tickets.Attachable(a) {
 			return nil, nil, &badField{"attachments", err.Error()}
 		}
 		return nil, nil, &badField{"body", err.Error()}
 	}
-	files, err := readUploads(r, a)
+	files, err := readUploads(r)
 	return f, files, err
 }
 

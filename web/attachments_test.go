@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/hotline-city/hotline/internal/filetype"
+	"github.com/hotline-city/hotline/tickets"
 )
 
 var (
@@ -104,7 +105,7 @@ func TestAttachments(t *testing.T) {
 			zw.Close()
 			return b.Bytes()
 		}()}}, "is not a PDF"},
-		{"too large", []testFile{{"big.pdf", append(append([]byte{}, testPDF...), make([]byte, maxAttachmentBytes)...)}}, "larger than 10 MB"},
+		{"too large", []testFile{{"big.pdf", append(append([]byte{}, testPDF...), make([]byte, tickets.MaxAttachmentBytes)...)}}, "larger than 10 MB"},
 		{"too many", []testFile{{"1.pdf", testPDF}, {"2.pdf", testPDF}, {"3.pdf", testPDF}, {"4.pdf", testPDF}}, "at most 3 files"},
 		{"empty", []testFile{{"empty.pdf", nil}}, "is empty"},
 	} {
@@ -141,7 +142,7 @@ func TestAttachments(t *testing.T) {
 	}
 	view := e.do(nil, "GET", "/api/v1/tickets/"+no, nil, handler)
 	var got struct {
-		Attachments []attachmentMeta `json:"attachments"`
+		Attachments []tickets.Attachment `json:"attachments"`
 		Events      []struct {
 			ID   int64           `json:"id"`
 			Kind string          `json:"kind"`

@@ -389,7 +389,7 @@ func (s *Server) ticketPageData(ctx context.Context, number string) (*ticketPage
 		return nil, err
 	}
 	p.Deadlines = deadlineHistory(p.Events)
-	if p.T.Attachments, err = s.attachments(ctx, t.ID); err != nil {
+	if p.T.Attachments, err = s.Tickets.Attachments(ctx, t.ID); err != nil {
 		return nil, err
 	}
 	if s.Intake.Service != nil {
