@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -15,6 +16,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/uptrace/bun"
 
+	"github.com/hotline-city/hotline/internal/account"
 	clk "github.com/hotline-city/hotline/internal/clock"
 	"github.com/hotline-city/hotline/internal/org"
 	"github.com/hotline-city/hotline/tickets"
@@ -158,8 +160,10 @@ func (s *Service) CreateRule(ctx context.Context, by Editor, r Rule) (Rule, erro
 			}
 		}
 		var err error
-		out, err = NewStore(tx).Create(ctx, r, by, s.clock.Now())
-		return err
+		if out, err = NewStore(tx).Create(ctx, r, by, s.clock.Now()); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, by, "routing_rule_created", out)
 	})
 	if err != nil {
 		return Rule{}, err
@@ -177,8 +181,10 @@ func (s *Service) UpdateRule(ctx context.Context, by Editor, r Rule) (Rule, erro
 			return err
 		}
 		var err error
-		out, err = NewStore(tx).Update(ctx, r, by, s.clock.Now())
-		return err
+		if out, err = NewStore(tx).Update(ctx, r, by, s.clock.Now()); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, by, "routing_rule_updated", out)
 	})
 	if err != nil {
 		return Rule{}, err
@@ -192,14 +198,22 @@ func (s *Service) DeleteRule(ctx context.Context, by Editor, id int64) (Rule, er
 	var out Rule
 	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		var err error
-		out, err = NewStore(tx).Delete(ctx, id, by, s.clock.Now())
-		return err
+		if out, err = NewStore(tx).Delete(ctx, id, by, s.clock.Now()); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, by, "routing_rule_deleted", out)
 	})
 	if err != nil {
 		return Rule{}, err
 	}
 	s.changed(ctx, "rule deleted", out)
 	return out, nil
+}
+
+// audit writes the audit entry of a rule's change in the change's transaction.
+func (s *Service) audit(ctx context.Context, tx bun.Tx, by Editor, action string, r Rule) error {
+	return account.Record(ctx, tx, s.clock.Now(), account.Change{ActorID: by.ID, ActorName: by.Name, Action: action,
+		ObjectType: "routing_rule", ObjectKey: strconv.FormatInt(r.ID, 10), Detail: map[string]any{"version": r.Version}})
 }
 
 // changed reloads this process's cache at once; the others follow through

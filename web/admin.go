@@ -114,12 +114,10 @@ type auditRecord struct {
 func (s *Server) applyAdminChange(ctx context.Context, tab string, f fields, r *http.Request, change adminChange) (auditRecord, error) {
 	by := staffFrom(ctx)
 	var rec auditRecord
-	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	_, err := s.Accounts.Audited(ctx, by, func(ctx context.Context, tx bun.Tx) (account.Change, error) {
 		var err error
-		if rec, err = change(ctx, tx, by, f, r); err != nil {
-			return err
-		}
-		return s.audit(ctx, tx, by, rec.action, rec.objType, rec.key, rec.detail)
+		rec, err = change(ctx, tx, by, f, r)
+		return account.Change{Action: rec.action, ObjectType: rec.objType, ObjectKey: rec.key, Detail: rec.detail}, err
 	})
 	if err != nil {
 		return auditRecord{}, err

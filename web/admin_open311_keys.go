@@ -11,6 +11,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/hotline-city/hotline/intake"
+	"github.com/hotline-city/hotline/internal/account"
 )
 
 // routesOpen311Keys lists the administration of Open311 API keys: the organisations that
@@ -99,15 +100,15 @@ func (s *Server) issueOpen311Key(ctx context.Context, f fields) (string, *intake
 	var text string
 	var key *intake.Key
 	by := staffFrom(ctx)
-	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	_, err = s.Accounts.Audited(ctx, by, func(ctx context.Context, tx bun.Tx) (account.Change, error) {
 		var err error
 		if text, key, err = s.Intake.Service.IssueKeyTx(ctx, tx, organisation, label, rate, burst); err != nil {
-			return err
+			return account.Change{}, err
 		}
 		// The key's text never reaches the audit trail: whoever reads the trail must not
 		// be able to submit as the organisation.
-		return s.audit(ctx, tx, by, "open311_key_issued", "open311_key", strconv.FormatInt(key.ID, 10),
-			map[string]any{"organisation": organisation, "label": label, "rate_per_minute": rate, "burst": burst})
+		return account.Change{Action: "open311_key_issued", ObjectType: "open311_key", ObjectKey: strconv.FormatInt(key.ID, 10),
+			Detail: map[string]any{"organisation": organisation, "label": label, "rate_per_minute": rate, "burst": burst}}, nil
 	})
 	if err != nil {
 		return "", nil, err
@@ -119,11 +120,9 @@ func (s *Server) issueOpen311Key(ctx context.Context, f fields) (string, *intake
 // process; intake.ErrNotFound when no live key has that id.
 func (s *Server) revokeOpen311Key(ctx context.Context, id int64) error {
 	by := staffFrom(ctx)
-	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		if err := s.Intake.Service.RevokeKeyTx(ctx, tx, id); err != nil {
-			return err
-		}
-		return s.audit(ctx, tx, by, "open311_key_revoked", "open311_key", strconv.FormatInt(id, 10), nil)
+	_, err := s.Accounts.Audited(ctx, by, func(ctx context.Context, tx bun.Tx) (account.Change, error) {
+		return account.Change{Action: "open311_key_revoked", ObjectType: "open311_key", ObjectKey: strconv.FormatInt(id, 10)},
+			s.Intake.Service.RevokeKeyTx(ctx, tx, id)
 	})
 	if err != nil {
 		return err

@@ -476,25 +476,12 @@ func readActionFields(w http.ResponseWriter, r *http.Request, a tickets.Action) 
 // ticket's internal timeline, in one transaction: no number is shown without its entry.
 func (s *Server) revealPhone(ctx context.Context, number, reason string) (string, error) {
 	st := staffFrom(ctx)
-	reason = strings.TrimSpace(reason)
-	if reason == "" {
-		return "", &badField{"reason", "say why you need the full number"}
-	}
-	t, err := s.loadTicket(ctx, number)
+	phone, err := s.Tickets.RevealPhone(ctx, tickets.ActorFor(st), number, reason)
 	if err != nil {
 		return "", err
 	}
-	actor := tickets.ActorFor(st)
-	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		ev := &tickets.Event{TicketID: t.ID, Kind: "phone_revealed", ActorID: &st.ID, ActorName: actor.Name,
-			ActorRole: st.Role, DepartmentID: &st.DepartmentID, At: s.Clock.Now(), Public: false, Body: reason}
-		return tickets.AppendEvent(ctx, tx, ev)
-	})
-	if err != nil {
-		return "", err
-	}
-	s.log.InfoContext(ctx, "phone number revealed", "ticket_no", t.Number, "username", st.Username)
-	return t.CallerPhone, nil
+	s.log.InfoContext(ctx, "phone number revealed", "ticket_no", number, "username", st.Username)
+	return phone, nil
 }
 
 func (s *Server) postRevealPhone(w http.ResponseWriter, r *http.Request) {

@@ -168,7 +168,6 @@ func (s *Server) postRoutingRule(w http.ResponseWriter, r *http.Request) {
 		s.routingError(w, r, err)
 		return
 	}
-	s.audit(r.Context(), s.db, staffFrom(r.Context()), "routing_rule_created", "routing_rule", strconv.FormatInt(out.ID, 10), map[string]any{"version": out.Version})
 	writeJSON(w, http.StatusCreated, out)
 }
 
@@ -197,7 +196,6 @@ func (s *Server) putRoutingRule(w http.ResponseWriter, r *http.Request) {
 		s.routingError(w, r, err)
 		return
 	}
-	s.audit(r.Context(), s.db, staffFrom(r.Context()), "routing_rule_updated", "routing_rule", strconv.FormatInt(out.ID, 10), map[string]any{"version": out.Version})
 	writeJSON(w, http.StatusOK, out)
 }
 
@@ -216,7 +214,6 @@ func (s *Server) deleteRoutingRule(w http.ResponseWriter, r *http.Request) {
 		s.routingError(w, r, err)
 		return
 	}
-	s.audit(r.Context(), s.db, staffFrom(r.Context()), "routing_rule_deleted", "routing_rule", strconv.FormatInt(out.ID, 10), map[string]any{"version": out.Version})
 	writeJSON(w, http.StatusOK, map[string]any{"deleted": out.ID, "version": out.Version})
 }
 

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/hotline-city/hotline/internal/org"
@@ -193,7 +192,6 @@ func (s *Server) postRoutingAdminCreate(w http.ResponseWriter, r *http.Request) 
 		s.serverError(w, r, err)
 		return
 	}
-	s.audit(r.Context(), s.db, staffFrom(r.Context()), "routing_rule_created", "routing_rule", strconv.FormatInt(rule.ID, 10), map[string]any{"version": rule.Version})
 	http.Redirect(w, r, fmt.Sprintf("/admin/routing/rules/%d?saved=1", rule.ID), http.StatusSeeOther)
 }
 
@@ -271,7 +269,6 @@ func (s *Server) postRoutingAdminUpdate(w http.ResponseWriter, r *http.Request) 
 		s.serverError(w, r, err)
 		return
 	}
-	s.audit(r.Context(), s.db, staffFrom(r.Context()), "routing_rule_updated", "routing_rule", strconv.FormatInt(rule.ID, 10), map[string]any{"version": rule.Version})
 	http.Redirect(w, r, fmt.Sprintf("/admin/routing/rules/%d?saved=1", rule.ID), http.StatusSeeOther)
 }
 
@@ -285,7 +282,7 @@ func (s *Server) postRoutingAdminDelete(w http.ResponseWriter, r *http.Request) 
 		s.refuse(w, r, http.StatusNotFound, "no such rule")
 		return
 	}
-	out, err := svc.DeleteRule(r.Context(), editorOf(r), id)
+	_, err = svc.DeleteRule(r.Context(), editorOf(r), id)
 	if err != nil {
 		if st, body := errorStatus(err); st != http.StatusInternalServerError {
 			s.refuse(w, r, st, body["error"])
@@ -294,7 +291,6 @@ func (s *Server) postRoutingAdminDelete(w http.ResponseWriter, r *http.Request) 
 		s.serverError(w, r, err)
 		return
 	}
-	s.audit(r.Context(), s.db, staffFrom(r.Context()), "routing_rule_deleted", "routing_rule", strconv.FormatInt(out.ID, 10), map[string]any{"version": out.Version})
 	http.Redirect(w, r, "/admin/routing", http.StatusSeeOther)
 }
 

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -181,6 +182,19 @@ func TestRoutingAPIRules(t *testing.T) {
 	}
 	if st, m, _ = e.call("dispatcher", "GET", "/api/v1/routing/rules", nil); st != http.StatusOK || len(m["rules"].([]any)) != len(routing.DemoRules()) {
 		t.Fatalf("list: %d, %d rules", st, len(m["rules"].([]any)))
+	}
+	// Each change has its audit entry, written with it; a refused change has none.
+	if st, _, _ = e.call("admin", "PUT", path, `{"name":"x","version":1,"action":{"lead":"nowhere"}}`); st != http.StatusBadRequest && st != http.StatusNotFound && st != http.StatusConflict {
+		t.Fatalf("refused update: %d", st)
+	}
+	var actions []string
+	if err := e.db.NewRaw("SELECT action || ':' || object_key || ':' || (detail->>'version') FROM audit_log WHERE object_type = 'routing_rule' ORDER BY id").
+		Scan(context.Background(), &actions); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"routing_rule_created:" + jsonNum(id) + ":1", "routing_rule_updated:" + jsonNum(id) + ":2", "routing_rule_deleted:" + jsonNum(id) + ":3"}
+	if !slices.Equal(actions, want) {
+		t.Fatalf("audit trail %v, want %v", actions, want)
 	}
 }
 

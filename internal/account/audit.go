@@ -85,3 +85,21 @@ func Entries(ctx context.Context, db bun.IDB, limit int) ([]Entry, error) {
 	}
 	return es, nil
 }
+
+// Audited runs change in a transaction on the service's database and records the audit entry
+// it returns, by by, in the same transaction: the change and its entry stand or fall together.
+func (s *Service) Audited(ctx context.Context, by *org.Staff, change func(ctx context.Context, tx bun.Tx) (Change, error)) (Change, error) {
+	var c Change
+	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		if c, err = change(ctx, tx); err != nil {
+			return err
+		}
+		c = c.By(by)
+		return s.Record(ctx, tx, c)
+	})
+	if err != nil {
+		return Change{}, err
+	}
+	return c, nil
+}
