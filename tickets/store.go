@@ -42,7 +42,7 @@ func CanSee(actor Actor, t *Ticket) bool {
 	if centreRole(actor.Role) {
 		return true
 	}
-	if actor.Role != RoleHandler && actor.Role != RoleHead {
+	if !deptRole(actor.Role) {
 		return false
 	}
 	if t.DepartmentID != nil && *t.DepartmentID == actor.DepartmentID {
@@ -119,7 +119,7 @@ func scope(q *bun.SelectQuery, actor Actor) *bun.SelectQuery {
 	switch {
 	case centreRole(actor.Role):
 		return q
-	case actor.Role == RoleHandler || actor.Role == RoleHead:
+	case deptRole(actor.Role):
 		return q.Where("(t.department_id = ? OR EXISTS (SELECT 1 FROM ticket_co_departments co WHERE co.ticket_id = t.id AND co.department_id = ?))",
 			actor.DepartmentID, actor.DepartmentID)
 	}

@@ -144,6 +144,9 @@ func centreRole(r Role) bool {
 	return false
 }
 
+// deptRole reports whether the role works in one department and sees only its tickets.
+func deptRole(r Role) bool { return r == RoleHandler || r == RoleHead }
+
 // MaskPhone masks a phone number for roles that do not need it: 13800138000 → 138****8000.
 func MaskPhone(p string) string {
 	r := []rune(p)

@@ -69,7 +69,7 @@ func (s *Server) adminData(ctx context.Context, tab string) (*adminPage, error) 
 	}
 	switch tab {
 	case "staff":
-		err = s.db.NewSelect().Model(&p.Staff).Order("username").Scan(ctx)
+		p.Staff, err = s.Org.AllStaff(ctx)
 	case "catalogue":
 		if p.Categories, err = s.Org.Categories(ctx); err == nil {
 			p.Profiles, err = s.Org.Profiles(ctx)

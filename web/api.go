@@ -554,7 +554,7 @@ func (s *Server) getKB(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getDeptStats(w http.ResponseWriter, r *http.Request) {
-	rows, err := s.deptStats(r.Context(), staffFrom(r.Context()))
+	rows, err := s.Tickets.DepartmentCounts(r.Context(), actorFrom(r.Context()))
 	if err != nil {
 		s.serverError(w, r, err)
 		return

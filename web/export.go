@@ -104,8 +104,8 @@ func writeXLSX(sheet string, header []string, rows [][]string) ([]byte, error) {
 func (s *Server) getExport(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	st := staffFrom(ctx)
-	list := boardList(r.PathValue("list"))
-	ts, err := s.boardTickets(ctx, st, list, 10000)
+	list := tickets.BoardList(r.PathValue("list"))
+	ts, err := s.Tickets.Board(ctx, tickets.ActorFor(st), list, 10000)
 	if err != nil {
 		status, body := errorStatus(err)
 		s.refuse(w, r, status, body["error"])

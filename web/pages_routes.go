@@ -273,11 +273,11 @@ func (s *Server) getWorkbench(w http.ResponseWriter, r *http.Request) {
 
 // boardPage is the supervisor board.
 type boardPage struct {
-	Stats    []deptStat
+	Stats    []tickets.DepartmentCount
 	Overdue  []tickets.Ticket
 	DueSoon  []tickets.Ticket
 	Returned []tickets.Ticket
-	Lists    []boardList
+	Lists    []tickets.BoardList
 	// Esc is what the escalation area adds (escalation_pages.go): escalations, extension
 	// approvals and supervision notices.
 	Esc *boardEscalation
@@ -287,18 +287,18 @@ func (s *Server) boardData(ctx context.Context) (*boardPage, error) {
 	st := staffFrom(ctx)
 	data := &boardPage{}
 	var err error
-	if data.Stats, err = s.deptStats(ctx, st); err != nil {
+	if data.Stats, err = s.Tickets.DepartmentCounts(ctx, tickets.ActorFor(st)); err != nil {
 		return nil, err
 	}
 	for _, l := range []struct {
-		list boardList
+		list tickets.BoardList
 		dst  *[]tickets.Ticket
-	}{{listOverdue, &data.Overdue}, {listDueSoon, &data.DueSoon}, {listReturned, &data.Returned}} {
-		if *l.dst, err = s.boardTickets(ctx, st, l.list, 50); err != nil {
+	}{{tickets.ListOverdue, &data.Overdue}, {tickets.ListDueSoon, &data.DueSoon}, {tickets.ListReturned, &data.Returned}} {
+		if *l.dst, err = s.Tickets.Board(ctx, tickets.ActorFor(st), l.list, 50); err != nil {
 			return nil, err
 		}
 	}
-	data.Lists = boardLists
+	data.Lists = tickets.BoardLists
 	if data.Esc, err = s.boardEscalation(ctx); err != nil {
 		return nil, err
 	}
@@ -318,7 +318,7 @@ func (s *Server) getBoard(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getBoardCounts(w http.ResponseWriter, r *http.Request) {
-	stats, err := s.deptStats(r.Context(), staffFrom(r.Context()))
+	stats, err := s.Tickets.DepartmentCounts(r.Context(), actorFrom(r.Context()))
 	if err != nil {
 		s.serverError(w, r, err)
 		return

@@ -148,6 +148,15 @@ func (s *Store) Staff(ctx context.Context, username string) (*Staff, error) {
 	return u, nil
 }
 
+// AllStaff lists every account, active or not, by username: the administrators' view.
+func (s *Store) AllStaff(ctx context.Context) ([]Staff, error) {
+	var us []Staff
+	if err := s.db.NewSelect().Model(&us).Order("username").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("list accounts: %w", err)
+	}
+	return us, nil
+}
+
 // StaffByID returns the account with id.
 func (s *Store) StaffByID(ctx context.Context, id int64) (*Staff, error) {
 	u := new(Staff)
