@@ -13,8 +13,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/uptrace/bun"
+
+	"github.com/hotline-city/hotline/internal/pgnotify"
 )
 
 // priorCorpus is the bundled labelled corpus of citizen requests: the
@@ -43,13 +44,13 @@ func PriorExamples() []Example {
 
 // Cache holds the compiled rules and the classifier of one process, so that
 // dispatching a ticket evaluates rules in memory. Run keeps it current: it
-// listens on NotifyChannel over a dedicated connection (reconnecting when
-// it drops) and reloads on every notification, and it also reloads
-// periodically as a safety net against a missed notification.
+// subscribes to NotifyChannel on the process's listener and reloads on every
+// notification (and whenever the listener may have missed some), and it also
+// reloads periodically as a safety net.
 type Cache struct {
-	db  *bun.DB
-	url string
-	log *slog.Logger
+	db       *bun.DB
+	listener *pgnotify.Listener
+	log      *slog.Logger
 
 	// ReloadEvery is the period of the safety-net reload (default 30s).
 	ReloadEvery time.Duration
@@ -60,14 +61,12 @@ type Cache struct {
 	model       atomic.Pointer[Classifier]
 	modelInfo   atomic.Pointer[ModelInfo]
 	loads       atomic.Int64
-	listening   atomic.Bool
 }
 
-// NewCache returns an empty cache of the rules in db; url is the same
-// database's connection URL, for the LISTEN connection. Call Load before
-// use.
-func NewCache(db *bun.DB, url string, log *slog.Logger) *Cache {
-	c := &Cache{db: db, url: url, log: log, ReloadEvery: 30 * time.Second}
+// NewCache returns an empty cache of the rules in db; listener, when not nil,
+// brings other processes' changes to Run. Call Load before use.
+func NewCache(db *bun.DB, listener *pgnotify.Listener, log *slog.Logger) *Cache {
+	c := &Cache{db: db, listener: listener, log: log, ReloadEvery: 30 * time.Second}
 	empty, _ := NewEngine(nil)
 	c.engine.Store(empty)
 	prior := PriorExamples()
@@ -88,9 +87,6 @@ func (c *Cache) ModelInfo() ModelInfo { return *c.modelInfo.Load() }
 
 // Loads counts the loads that found a change, for tests and metrics.
 func (c *Cache) Loads() int64 { return c.loads.Load() }
-
-// Listening reports whether the LISTEN connection is up.
-func (c *Cache) Listening() bool { return c.listening.Load() }
 
 // Load reads the rules and the newest classifier when they changed since the
 // last load. Invalid stored rules (which the service never writes) keep the
@@ -130,64 +126,31 @@ func (c *Cache) Load(ctx context.Context) error {
 	return nil
 }
 
-// Run keeps the cache current until ctx ends. It never gives up on the
-// database: a lost connection is retried with a growing pause.
+// Run keeps the cache current until ctx ends.
 func (c *Cache) Run(ctx context.Context) error {
-	backoff := 100 * time.Millisecond
-	for ctx.Err() == nil {
-		err := c.listen(ctx)
-		c.listening.Store(false)
-		if ctx.Err() != nil {
-			return nil
-		}
-		c.log.WarnContext(ctx, "routing listener lost its connection; reconnecting", "err", err, "retry_in", backoff)
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(backoff):
-		}
-		backoff = min(backoff*2, 5*time.Second)
-		if err == nil {
-			backoff = 100 * time.Millisecond
-		}
-	}
-	return nil
-}
-
-// listen holds one LISTEN connection until it fails or ctx ends.
-func (c *Cache) listen(ctx context.Context) error {
-	conn, err := pgx.Connect(ctx, c.url)
-	if err != nil {
-		return fmt.Errorf("connect: %w", err)
-	}
-	defer conn.Close(context.WithoutCancel(ctx))
-	if _, err := conn.Exec(ctx, "LISTEN "+NotifyChannel); err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
-	c.listening.Store(true)
-	// Whatever changed while we were not listening.
-	if err := c.Load(ctx); err != nil {
-		c.log.WarnContext(ctx, "reload routing rules", "err", err)
+	var notes <-chan pgnotify.Notification
+	if c.listener != nil {
+		sub := c.listener.Subscribe(NotifyChannel)
+		defer sub.Unsubscribe()
+		notes = sub.C
 	}
 	period := c.ReloadEvery
 	if period <= 0 {
 		period = 30 * time.Second
 	}
-	next := time.Now().Add(period)
+	t := time.NewTicker(period)
+	defer t.Stop()
 	for {
-		wctx, cancel := context.WithDeadline(ctx, next)
-		_, err := conn.WaitForNotification(wctx)
-		cancel()
-		switch {
-		case ctx.Err() != nil:
+		select {
+		case <-ctx.Done():
 			return nil
-		case err == nil:
+		case <-notes:
 			// Several changes committed together arrive as several
 			// notifications; one load covers them all.
-		case errors.Is(err, context.DeadlineExceeded) && !conn.IsClosed():
-			next = time.Now().Add(period)
-		default:
-			return err
+			for len(notes) > 0 {
+				<-notes
+			}
+		case <-t.C:
 		}
 		if err := c.Load(ctx); err != nil && ctx.Err() == nil {
 			c.log.WarnContext(ctx, "reload routing rules", "err", err)

@@ -19,6 +19,7 @@ import (
 	"github.com/hotline-city/hotline/internal/database"
 	"github.com/hotline-city/hotline/internal/demo"
 	"github.com/hotline-city/hotline/internal/org"
+	"github.com/hotline-city/hotline/internal/pgnotify"
 	"github.com/hotline-city/hotline/internal/testdb"
 	"github.com/hotline-city/hotline/internal/workcal"
 	"github.com/hotline-city/hotline/routing"
@@ -66,7 +67,7 @@ func newFixture(t *testing.T) *fixture {
 	cal := workcal.New(days, shanghai, workcal.DefaultHours)
 	log := quiet()
 	ts := tickets.NewService(db, clk, cal, shanghai, log)
-	cache := routing.NewCache(db, url, log)
+	cache := routing.NewCache(db, nil, log)
 	if err := cache.Load(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -415,22 +416,33 @@ func TestCacheFollowsChangesAcrossProcesses(t *testing.T) {
 	f := newFixture(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	// Two processes: each its own pool, cache and LISTEN connection.
+	// Two processes: each its own pool, cache and listener.
 	other, err := database.Open(ctx, f.url, 4)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer other.Close()
-	a, b := f.cache, routing.NewCache(other, f.url, f.log)
-	a.ReloadEvery, b.ReloadEvery = time.Hour, time.Hour // only notifications count here
-	if err := b.Load(ctx); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{}, 2)
-	for _, c := range []*routing.Cache{a, b} {
+	done := make(chan struct{}, 4)
+	var caches []*routing.Cache
+	var listeners []*pgnotify.Listener
+	for _, db := range []*bun.DB{f.db, other} {
+		l, err := pgnotify.New(f.url, f.log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := routing.NewCache(db, l, f.log)
+		c.ReloadEvery = time.Hour // only notifications count here
+		if err := c.Load(ctx); err != nil {
+			t.Fatal(err)
+		}
+		go func() { l.Run(ctx); done <- struct{}{} }()
 		go func() { c.Run(ctx); done <- struct{}{} }()
+		caches, listeners = append(caches, c), append(listeners, l)
 	}
-	waitFor(t, "both listening", func() bool { return a.Listening() && b.Listening() })
+	b := caches[1]
+	waitFor(t, "both listening", func() bool {
+		return listeners[0].Listening(routing.NotifyChannel) && listeners[1].Listening(routing.NotifyChannel)
+	})
 
 	in := routing.Input{Description: "电动自行车在楼道充电，很危险"}
 	if d := b.Engine().Decide(in); !d.Queue {
@@ -449,14 +461,14 @@ func TestCacheFollowsChangesAcrossProcesses(t *testing.T) {
 	}
 	waitFor(t, "the other process sees the rule disabled", func() bool { return b.Engine().Decide(in).Queue })
 
-	// A dropped LISTEN connection is re-established and catches up.
+	// A dropped listener connection is re-established and catches up.
 	var killed int
 	if err := f.db.QueryRowContext(ctx, `SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity
-		WHERE datname = current_database() AND query LIKE 'LISTEN%' AND pid <> pg_backend_pid()`).Scan(&killed); err != nil {
+		WHERE datname = current_database() AND application_name = ?`, pgnotify.AppName).Scan(&killed); err != nil {
 		t.Fatal(err)
 	}
 	if killed != 2 {
-		t.Fatalf("terminated %d LISTEN connections, want both", killed)
+		t.Fatalf("terminated %d listener connections, want both", killed)
 	}
 	r.Enabled = true
 	r.Version = 0
@@ -465,8 +477,9 @@ func TestCacheFollowsChangesAcrossProcesses(t *testing.T) {
 	}
 	waitFor(t, "the other process reconnects and sees the rule enabled", func() bool { return b.Engine().Decide(in).RuleID == r.ID })
 	cancel()
-	<-done
-	<-done
+	for range 4 {
+		<-done
+	}
 }
 
 // waitFor polls cond until it holds, failing after a generous deadline; it
@@ -541,7 +554,7 @@ func TestRetrainFromHistory(t *testing.T) {
 		t.Fatalf("suggestions %+v, want culture first with its bigrams", sug)
 	}
 	// Another process loading from the database gets the stored model.
-	c := routing.NewCache(f.db, f.url, f.log)
+	c := routing.NewCache(f.db, nil, f.log)
 	if err := c.Load(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+
+	"github.com/hotline-city/hotline/internal/pgnotify"
 )
 
 // NotifyChannel is the PostgreSQL LISTEN/NOTIFY channel on which a change of
@@ -205,10 +207,7 @@ func (s *Store) record(ctx context.Context, r Rule, change string, by Editor, at
 // Notify announces a change on NotifyChannel; inside a transaction the
 // notification is delivered when it commits.
 func (s *Store) Notify(ctx context.Context, payload string) error {
-	if _, err := s.db.ExecContext(ctx, "SELECT pg_notify(?, ?)", NotifyChannel, payload); err != nil {
-		return fmt.Errorf("notify routing change: %w", err)
-	}
-	return nil
+	return pgnotify.Notify(ctx, s.db, NotifyChannel, payload)
 }
 
 // modelRow is a row of routing_models.

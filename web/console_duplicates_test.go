@@ -17,7 +17,7 @@ func withRouting(e *staffEnv, d *Deps) {
 	if err := routing.SeedDemo(ctx, e.db, e.clock.Now()); err != nil {
 		e.t.Fatal(err)
 	}
-	cache := routing.NewCache(e.db, e.url, e.log)
+	cache := routing.NewCache(e.db, nil, e.log)
 	if err := cache.Load(ctx); err != nil {
 		e.t.Fatal(err)
 	}

@@ -88,7 +88,7 @@ func newRoutingEnv(t *testing.T) *routingEnv {
 	cal := workcal.New(days, loc, workcal.DefaultHours)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	ts := tickets.NewService(db, clk, cal, loc, log)
-	cache := routing.NewCache(db, dbURL, log)
+	cache := routing.NewCache(db, nil, log)
 	if err := cache.Load(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/hotline-city/hotline/internal/clock"
 	"github.com/hotline-city/hotline/internal/org"
+	"github.com/hotline-city/hotline/internal/pgnotify"
 	"github.com/hotline-city/hotline/internal/workcal"
 	"github.com/hotline-city/hotline/tickets"
 	"github.com/hotline-city/hotline/web"
@@ -23,6 +24,9 @@ type app struct {
 	org     *org.Store
 	tickets *tickets.Service
 	web     web.Deps
+	// listener is the process's one LISTEN connection; every part that reloads when another
+	// process changes its table subscribes to its topic there.
+	listener *pgnotify.Listener
 	// background are the long-running parts of `serve` (SIP, scheduler, delivery workers).
 	// Each runs until ctx ends; an error from one stops the process.
 	background []func(ctx context.Context) error
@@ -40,7 +44,11 @@ func newApp(ctx context.Context, e *env) (*app, error) {
 			return nil, err
 		}
 	}
-	a := &app{env: e, clock: clock.System{}, org: org.NewStore(e.db)}
+	listener, err := pgnotify.New(e.url, e.log)
+	if err != nil {
+		return nil, err
+	}
+	a := &app{env: e, clock: clock.System{}, listener: listener, org: org.NewStore(e.db)}
 	a.cal = workcal.NewLive(workcal.New(days, e.cfg.Location, workcal.DefaultHours))
 	if year := a.clock.Now().In(e.cfg.Location).Year() + 1; !a.cal.Get().Covers(year) {
 		e.log.Warn("the working-day calendar has no entries for next year: add the State Council's holidays", "year", year)
@@ -49,12 +57,8 @@ func newApp(ctx context.Context, e *env) (*app, error) {
 	a.web = web.Deps{DB: e.db, Log: e.log, Version: buildVersion(), Config: e.cfg, Clock: a.clock,
 		Calendar: a.cal.Get(), LiveCalendar: a.cal, Org: a.org, Tickets: a.tickets}
 	// Other processes' calendar edits arrive by NOTIFY, with a reload every minute besides.
-	calURL := e.cfg.DatabaseURL
-	if calURL == "" && e.cluster != nil {
-		calURL = e.cluster.URL("hotline")
-	}
-	a.background = append(a.background, func(ctx context.Context) error {
-		return a.cal.Run(ctx, e.db, calURL, time.Minute, e.log)
+	a.background = append(a.background, a.listener.Run, func(ctx context.Context) error {
+		return a.cal.Run(ctx, e.db, a.listener, time.Minute, e.log)
 	})
 	for _, wire := range []struct {
 		name string

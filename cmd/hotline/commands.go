@@ -30,6 +30,7 @@ type env struct {
 	cfg     *config.Config
 	log     *slog.Logger
 	db      *bun.DB
+	url     string // db's connection URL: the configured one or the managed cluster's
 	cluster *pgmanaged.Cluster
 }
 
@@ -80,6 +81,7 @@ func open(ctx context.Context, getenv func(string) string, stderr io.Writer, max
 		e.close()
 		return nil, err
 	}
+	e.url = url
 	return e, nil
 }
 

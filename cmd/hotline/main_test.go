@@ -144,6 +144,7 @@ func TestServeHealthReadyAndCleanShutdown(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("readyz = %d", resp.StatusCode)
 	}
+	wantOneListener(t, url)
 	// A second server on the same port fails with one clear line. It gets its own SIP port,
 	// because SIP binds first and would otherwise be the port reported.
 	env2 := map[string]string{}

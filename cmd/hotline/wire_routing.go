@@ -7,14 +7,10 @@ import (
 	"github.com/hotline-city/hotline/web"
 )
 
-// wireRouting adds the routing part to the app: the rule cache (kept current by LISTEN/NOTIFY
+// wireRouting adds the routing part to the app: the rule cache (kept current by the listener
 // while serving), dispatch at registration, and the nightly retraining of the classifier.
 func wireRouting(ctx context.Context, a *app) error {
-	url := a.cfg.DatabaseURL
-	if url == "" && a.cluster != nil {
-		url = a.cluster.URL("hotline")
-	}
-	cache := routing.NewCache(a.db, url, a.log)
+	cache := routing.NewCache(a.db, a.listener, a.log)
 	if err := cache.Load(ctx); err != nil {
 		return err
 	}

@@ -2,15 +2,14 @@ package workcal
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/uptrace/bun"
+
+	"github.com/hotline-city/hotline/internal/pgnotify"
 )
 
 // NotifyChannel is the PostgreSQL channel Store's changes notify, so that every process
@@ -79,72 +78,35 @@ func (l *Live) DayType(t time.Time) string { return l.Get().DayType(t) }
 // IsWorkday is Calendar.IsWorkday on the current calendar.
 func (l *Live) IsWorkday(t time.Time) bool { return l.Get().IsWorkday(t) }
 
-// Run keeps l current from db until ctx ends: it listens on NotifyChannel over its own
-// connection to url and reloads on every notification, and reloads every period as well, in
-// case a notification was missed while the connection was down. Without a url it only
-// reloads periodically. A lost connection is retried with a growing pause; Run never gives
-// up on the database.
-func (l *Live) Run(ctx context.Context, db bun.IDB, url string, period time.Duration, log *slog.Logger) error {
+// Run keeps l current from db until ctx ends: it subscribes to NotifyChannel on listener and
+// reloads on every notification, including the listener's word that some may have been missed
+// while its connection was down, and reloads every period as well. Without a listener it only
+// reloads periodically.
+func (l *Live) Run(ctx context.Context, db bun.IDB, listener *pgnotify.Listener, period time.Duration, log *slog.Logger) error {
 	if period <= 0 {
 		period = time.Minute
 	}
 	store := NewStore(db)
-	if url == "" {
-		t := time.NewTicker(period)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return nil
-			case <-t.C:
-				if err := l.Reload(ctx, store); err != nil && ctx.Err() == nil {
-					log.WarnContext(ctx, "reload working-day calendar", "err", err)
-				}
-			}
-		}
+	var notes <-chan pgnotify.Notification
+	if listener != nil {
+		sub := listener.Subscribe(NotifyChannel)
+		defer sub.Unsubscribe()
+		notes = sub.C
 	}
-	backoff := 100 * time.Millisecond
-	for ctx.Err() == nil {
-		err := l.listen(ctx, store, url, period, log)
-		if ctx.Err() != nil {
-			return nil
-		}
-		log.WarnContext(ctx, "calendar listener lost its connection; reconnecting", "err", err, "retry_in", backoff)
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-time.After(backoff):
+		case <-notes:
+			for len(notes) > 0 { // one reload covers the notifications already queued
+				<-notes
+			}
+		case <-t.C:
 		}
-		backoff = min(backoff*2, 5*time.Second)
-	}
-	return nil
-}
-
-// listen holds one LISTEN connection until it fails or ctx ends.
-func (l *Live) listen(ctx context.Context, store *Store, url string, period time.Duration, log *slog.Logger) error {
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		return fmt.Errorf("connect: %w", err)
-	}
-	defer conn.Close(context.WithoutCancel(ctx))
-	if _, err := conn.Exec(ctx, "LISTEN "+NotifyChannel); err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
-	for {
-		// Whatever changed while we were not listening, then after each wake-up.
 		if err := l.Reload(ctx, store); err != nil && ctx.Err() == nil {
 			log.WarnContext(ctx, "reload working-day calendar", "err", err)
-		}
-		wctx, cancel := context.WithTimeout(ctx, period)
-		_, err := conn.WaitForNotification(wctx)
-		cancel()
-		switch {
-		case ctx.Err() != nil:
-			return nil
-		case err == nil:
-		case errors.Is(err, context.DeadlineExceeded) && !conn.IsClosed():
-		default:
-			return err
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hotline-city/hotline/internal/database"
+	"github.com/hotline-city/hotline/internal/pgnotify"
 	"github.com/hotline-city/hotline/internal/testdb"
 )
 
@@ -68,13 +69,21 @@ func TestLiveRunFollowsNotifications(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	listener, err := pgnotify.New(url, log)
+	if err != nil {
+		t.Fatal(err)
+	}
 	live := NewLive(New(nil, shanghai, DefaultHours))
-	done := make(chan error, 1)
-	go func() { done <- live.Run(ctx, db, url, time.Hour, slog.New(slog.NewTextHandler(io.Discard, nil))) }()
+	done := make(chan error, 2)
+	go func() { done <- listener.Run(ctx) }()
+	go func() { done <- live.Run(ctx, db, listener, time.Hour, log) }()
 	t.Cleanup(func() {
 		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("run: %v", err)
+		for range 2 {
+			if err := <-done; err != nil {
+				t.Errorf("run: %v", err)
+			}
 		}
 	})
 	// The first load happens once the listener is up.

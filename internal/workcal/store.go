@@ -6,6 +6,8 @@ import (
 	"fmt"
 
 	"github.com/uptrace/bun"
+
+	"github.com/hotline-city/hotline/internal/pgnotify"
 )
 
 // ErrNotFound is returned by Store.Delete when the date has no entry.
@@ -79,8 +81,8 @@ func (s *Store) Put(ctx context.Context, d Day, by string) error {
 // notify tells every process listening on NotifyChannel that the calendar changed. Inside a
 // transaction PostgreSQL delivers it at the commit, and not at all on a rollback.
 func (s *Store) notify(ctx context.Context) error {
-	if _, err := s.db.ExecContext(ctx, "SELECT pg_notify(?, '')", NotifyChannel); err != nil {
-		return fmt.Errorf("workcal: notify: %w", err)
+	if err := pgnotify.Notify(ctx, s.db, NotifyChannel, ""); err != nil {
+		return fmt.Errorf("workcal: %w", err)
 	}
 	return nil
 }
