@@ -20,23 +20,6 @@ import (
 	"github.com/hotline-city/hotline/tickets"
 )
 
-// routesAdmin lists the administration pages. Every change is written with its entry on the
-// audit trail in one transaction.
-func (s *Server) routesAdmin() {
-	for _, tab := range adminTabs {
-		s.handleStaff("GET /admin"+tab.Path, rolesAdmin, s.getAdmin(tab.Name))
-	}
-	s.handleStaff("POST /admin/departments", rolesAdmin, s.adminPost("departments", s.saveDepartment))
-	s.handleStaff("POST /admin/staff", rolesAdmin, s.adminPost("staff", s.saveStaff))
-	s.handleStaff("POST /admin/categories", rolesAdmin, s.adminPost("catalogue", s.saveCategory))
-	s.handleStaff("POST /admin/profiles", rolesAdmin, s.adminPost("catalogue", s.saveProfile))
-	s.handleStaff("POST /admin/calendar", rolesAdmin, s.adminPost("calendar", s.saveCalendarDay))
-	s.handleStaff("POST /admin/calendar/delete", rolesAdmin, s.adminPost("calendar", s.deleteCalendarDay))
-	s.handleStaff("POST /admin/tokens/{id}/revoke", rolesAdmin, s.adminPost("tokens", s.adminRevokeToken))
-	s.handleStaff("POST /admin/kb", rolesAdmin, s.adminPost("kb", s.saveArticle))
-	s.handleAPI("GET /api/v1/admin/audit", rolesAdmin, "The audit trail, newest first (limit)", s.getAuditAPI)
-}
-
 var adminTabs = []struct{ Name, Path, Zh string }{
 	{"departments", "", "部门"}, {"staff", "/staff", "人员"}, {"catalogue", "/catalogue", "分类与时限"},
 	{"calendar", "/calendar", "工作日历"}, {"tokens", "/tokens", "API 密钥"}, {"kb", "/kb", "知识库"}, {"audit", "/audit", "审计日志"},

@@ -14,19 +14,6 @@ import (
 	"github.com/hotline-city/hotline/internal/account"
 )
 
-// routesOpen311Keys lists the administration of Open311 API keys: the organisations that
-// submit requests by API, each key's limit, issuing a key (its text is shown once) and
-// revoking one. Every change is on the audit trail. Without intake there are no keys.
-func (s *Server) routesOpen311Keys() {
-	if s.Intake.Service == nil {
-		return
-	}
-	s.addNav("/admin/open311-keys", "Open311 密钥", "Open311 keys", 88, rolesAdmin...)
-	s.handleStaff("GET /admin/open311-keys", rolesAdmin, s.getOpen311Keys)
-	s.handleStaff("POST /admin/open311-keys", rolesAdmin, s.postOpen311Key)
-	s.handleStaff("POST /admin/open311-keys/{id}/revoke", rolesAdmin, s.postOpen311KeyRevoke)
-}
-
 // open311KeysPage is the keys page; Issued is the text of a key just issued, shown only in
 // the answer to the request that issued it.
 type open311KeysPage struct {

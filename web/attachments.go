@@ -14,12 +14,6 @@ import (
 // maxAttachBody is the largest request body of an action that takes files.
 const maxAttachBody = tickets.MaxAttachments*tickets.MaxAttachmentBytes + maxBody
 
-// routesAttachments lists the downloads of attachments, for staff who may see the ticket.
-func (s *Server) routesAttachments() {
-	s.handleStaff("GET /tickets/{number}/attachments/{id}", nil, s.getAttachment)
-	s.handleAPI("GET /api/v1/tickets/{number}/attachments/{id}", nil, "Download an attachment of a ticket (403 or 404 for a ticket you may not see)", s.getAttachment)
-}
-
 // readUploads reads the files of the multipart field "attachments", each up to one byte over
 // the limit so the tickets service can tell it is too large; the service checks them.
 func readUploads(r *http.Request) ([]tickets.File, error) {

@@ -3,12 +3,9 @@ package web
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/hotline-city/hotline/internal/account"
 	"github.com/hotline-city/hotline/internal/org"
@@ -103,82 +100,6 @@ func (s *Server) authenticate(r *http.Request) (st *org.Staff, viaToken bool, er
 		return nil, false, err
 	}
 	return st, false, nil
-}
-
-func (s *Server) unauthenticated(w http.ResponseWriter, r *http.Request, viaToken bool) {
-	if isAPI(r) || viaToken {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="hotline"`)
-		msg := "login required"
-		if viaToken {
-			msg = "invalid or expired token"
-		}
-		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": msg})
-		return
-	}
-	if r.Header.Get("HX-Request") != "" {
-		w.Header().Set("HX-Redirect", "/login")
-		w.WriteHeader(http.StatusUnauthorized)
-		return
-	}
-	next := r.URL.RequestURI()
-	http.Redirect(w, r, "/login?next="+url.QueryEscape(next), http.StatusSeeOther)
-}
-
-func isAPI(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") }
-
-// refuse answers an error: JSON under /api/, a short page otherwise.
-func (s *Server) refuse(w http.ResponseWriter, r *http.Request, status int, msg string) {
-	if isAPI(r) {
-		writeJSON(w, status, map[string]string{"error": msg})
-		return
-	}
-	s.renderError(w, r, status, msg)
-}
-
-func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) {
-	s.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-	s.refuse(w, r, http.StatusInternalServerError, "internal error")
-}
-
-// postTokens is POST /api/v1/tokens: a username and password in, a bearer token out.
-func (s *Server) postTokens(w http.ResponseWriter, r *http.Request) {
-	f, err := readFields(w, r)
-	if err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
-		return
-	}
-	username, password := f.get("username"), f.get("password")
-	if username == "" || password == "" {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "username and password are required", "field": "username"})
-		return
-	}
-	st, err := s.Accounts.Login(r.Context(), username, password)
-	var locked *account.LockedError
-	switch {
-	case errors.As(err, &locked):
-		w.Header().Set("Retry-After", fmt.Sprint(int(time.Until(locked.Until).Seconds())+1))
-		writeJSON(w, http.StatusTooManyRequests, map[string]string{"error": "account locked after repeated failed logins; try again later"})
-		return
-	case errors.Is(err, account.ErrBadLogin):
-		s.Accounts.RecordAfter(r.Context(), account.Change{Action: "login_failed", ObjectType: "staff", ObjectKey: strings.ToLower(username), Detail: map[string]any{"via": "token"}})
-		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": account.ErrBadLogin.Error()})
-		return
-	case err != nil:
-		s.serverError(w, r, err)
-		return
-	}
-	name := f.get("name")
-	if name == "" {
-		name = "script"
-	}
-	tok, row, err := s.Accounts.IssueToken(r.Context(), st, name)
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	s.Accounts.RecordAfter(r.Context(), account.Change{Action: "token_created", ObjectType: "api_token", ObjectKey: fmt.Sprint(row.ID), Detail: map[string]any{"name": name}}.By(st))
-	writeJSON(w, http.StatusOK, map[string]any{"token": tok, "id": row.ID, "expires_at": row.ExpiresAt,
-		"username": st.Username, "role": st.Role})
 }
 
 // homeFor is where an account lands after login.

@@ -22,19 +22,6 @@ type CallsDeps struct {
 // rolesAgent are the roles that take calls on a SIP phone.
 var rolesAgent = []string{org.RoleAgent, org.RoleDispatcher, org.RoleSupervisor}
 
-// routesCalls lists the calls area's routes.
-func (s *Server) routesCalls() {
-	s.handleAPI("GET /api/v1/calls", rolesCentre, "Calls to 12345, newest first (caller, before, limit)", s.getCalls)
-	s.handleAPI("GET /api/v1/calls/{id}", rolesCentre, "One call record", s.getCall)
-	s.handleAPI("POST /api/v1/calls/{id}/transfer", rolesAgent, "One-key transfer (一键转接) of your caller to 110 or another configured hotline", s.postCallTransfer, "target*")
-	s.handleAPI("POST /api/v1/calls/{id}/ticket", rolesCentre, "Link the ticket registered during the call to its record", s.postCallTicket, "ticket*")
-	s.handleAPI("GET /api/v1/agent/status", rolesAgent, "Your extension's status in the call queue", s.getAgentStatus)
-	s.handleAPI("POST /api/v1/agent/status", rolesAgent, "Set your agent status: available, break (小休) or signed_out", s.postAgentStatus, "status*")
-	s.handleAPI("GET /api/v1/agent/events", rolesAgent, "Your console's live events (SSE): screenpop with the caller's number and earlier tickets when you answer", s.getAgentEvents)
-	s.handleAPI("GET /api/v1/callbacks", rolesCentre, "Missed calls to call back (漏接回拨): open ones, or status=done|failed|open|calling", s.getCallbacks)
-	s.handleAPI("POST /api/v1/callbacks/{id}/call", rolesAgent, "Call the citizen back: your phone rings first, then the citizen's", s.postCallback)
-}
-
 // callView is a call in the API: the contract's fields first.
 type callView struct {
 	ID             string     `json:"id"`

@@ -25,29 +25,6 @@ var (
 	rolesNotice = []string{org.RoleSupervisor, org.RoleAdmin, org.RoleLeader}
 )
 
-// routesEscalation lists the escalation area's routes: extensions (延期), supervision notices
-// (督办单) and each staff member's notifications, with a live stream for the browser.
-func (s *Server) routesEscalation() {
-	s.handleAPI("POST /api/v1/tickets/{number}/extensions", rolesDept,
-		"Ask for an extension (延期) of the resolution deadline, before it passes: a new deadline (new_due) or working days to add",
-		s.postExtension, "reason*", "new_due", "workdays")
-	s.handleAPI("GET /api/v1/extensions", nil, "Extension requests you may see (status: pending, approved, refused)", s.getExtensions)
-	s.handleAPI("POST /api/v1/extensions/{id}/approve", rolesDecide, "Approve an extension: the new deadline applies and the citizen is told",
-		s.decideExtension(true), "text")
-	s.handleAPI("POST /api/v1/extensions/{id}/refuse", rolesDecide, "Refuse an extension, with a reason", s.decideExtension(false), "text*")
-	s.handleAPI("POST /api/v1/tickets/{number}/supervision", rolesNotice,
-		"Issue a supervision notice (督办单) to the ticket's department, with its reply deadline (due) or working days",
-		s.postNotice, "text*", "due", "workdays")
-	s.handleAPI("GET /api/v1/supervision", nil, "Supervision notices you may see (status: open, replied)", s.getNotices)
-	s.handleAPI("GET /api/v1/supervision/{number}", nil, "Read a supervision notice", s.getNotice)
-	s.handleAPI("POST /api/v1/supervision/{number}/reply", rolesDept, "Reply to a supervision notice, which stops its clock", s.postNoticeReply, "text*")
-	s.handleAPI("GET /api/v1/notifications", nil, "Your latest in-app notifications, newest first (limit)", s.getNotifications)
-	s.handleAPI("POST /api/v1/notifications/{id}/read", nil, "Mark one of your notifications read", s.postNotificationRead)
-	s.handleAPI("GET /api/v1/notifications/stream", nil,
-		"Your in-app notifications live, as server-sent events (event: notification); resumes after Last-Event-ID or after", s.getNotificationStream)
-	s.routesEscalationPages()
-}
-
 // escalation returns the service, or answers 503 when this server runs without it.
 func (s *Server) escalation(w http.ResponseWriter) *escalation.Service {
 	if s.Escalation.Service == nil {

@@ -15,25 +15,6 @@ import (
 	"github.com/hotline-city/hotline/tickets"
 )
 
-// routesEscalationPages lists the escalation area's pages and forms: a department asks for an
-// extension (延期) and answers supervision notices (督办单) from its workbench or the ticket
-// page; the centre decides extensions and issues notices from the board or the ticket page;
-// everyone has their notifications, with a bell in the staff layout fed live by
-// /api/v1/notifications/stream. The forms call the same service methods as the API.
-func (s *Server) routesEscalationPages() {
-	s.handleStaff("POST /tickets/{number}/extensions", rolesDept, s.postExtensionForm)
-	s.handleStaff("POST /extensions/{id}/approve", rolesDecide, s.postDecideForm(true))
-	s.handleStaff("POST /extensions/{id}/refuse", rolesDecide, s.postDecideForm(false))
-	s.handleStaff("POST /tickets/{number}/supervision", rolesNotice, s.postNoticeForm)
-	s.handleStaff("POST /supervision", rolesNotice, s.postNoticeForm)
-	s.handleStaff("POST /supervision/{number}/reply", rolesDept, s.postNoticeReplyForm)
-	s.handleStaff("GET /board/escalations", rolesBoard, s.getBoardEscalations)
-	s.handleStaff("GET /notifications", nil, s.getNotificationsPage)
-	s.handleStaff("GET /notifications/bell", nil, s.getNotificationBell)
-	s.handleStaff("POST /notifications/read", nil, s.postNotificationsReadAll)
-	s.handleStaff("POST /notifications/{id}/read", nil, s.postNotificationReadForm)
-}
-
 // Bell reports whether the layout shows the notification bell: for signed-in staff of a
 // server that runs the escalation area.
 func (p *page) Bell() bool { return p.Staff != nil && p.srv != nil && p.srv.Escalation.Service != nil }

@@ -20,14 +20,6 @@ const open311Base = "/open311/v2"
 // open311MaxBody bounds a POST: 4,000 characters of description, percent-encoded, and the rest.
 const open311MaxBody = 256 << 10
 
-func (s *Server) routesOpen311() {
-	s.mux.HandleFunc("GET "+open311Base+"/{file}", s.open311Get)
-	s.mux.HandleFunc("POST "+open311Base+"/{file}", s.open311Post)
-	s.mux.HandleFunc("GET "+open311Base+"/services/{file}", s.open311ServiceDefinition)
-	s.mux.HandleFunc("GET "+open311Base+"/requests/{file}", s.open311Request)
-	s.mux.HandleFunc("GET "+open311Base+"/tokens/{file}", s.open311Token)
-}
-
 // open311File splits "services.json" into its resource and format; ok is false for a format
 // the API does not speak.
 func open311File(file string) (name, format string, ok bool) {

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hotline-city/hotline/internal/org"
 	"github.com/hotline-city/hotline/routing"
 )
 
@@ -20,41 +19,6 @@ type RoutingDeps struct {
 	// Service keeps the dispatch rules, reviews returns, finds duplicates
 	// and suggests departments. Without it the routing routes answer 503.
 	Service *routing.Service
-}
-
-// routesRouting lists the routing area's routes: rule administration with versions and dry
-// runs, department suggestions, the review queue of returned tickets (退单审核), return
-// statistics, duplicate candidates and merging (并单).
-func (s *Server) routesRouting() {
-	s.handleAPI("GET /api/v1/routing/rules", rolesCentre, "Dispatch rules (派单规则) in precedence order", s.getRoutingRules)
-	s.handleAPI("POST /api/v1/routing/rules", rolesAdmin, "Create a dispatch rule: a JSON rule object (name, priority, enabled, conditions, action)", s.postRoutingRule,
-		"name*", "priority", "enabled", "conditions", "action")
-	s.handleAPI("GET /api/v1/routing/rules/{id}", rolesCentre, "One dispatch rule", s.getRoutingRule)
-	s.handleAPI("PUT /api/v1/routing/rules/{id}", rolesAdmin, "Replace a dispatch rule as its next version; version, when given, must be the current one (409 otherwise)", s.putRoutingRule,
-		"name*", "priority", "enabled", "conditions", "action", "version")
-	s.handleAPI("DELETE /api/v1/routing/rules/{id}", rolesAdmin, "Delete a dispatch rule (kept in its history as a last version)", s.deleteRoutingRule)
-	s.handleAPI("GET /api/v1/routing/rules/{id}/versions", rolesCentre, "Every version of a dispatch rule, who changed it and when", s.getRoutingVersions)
-	s.handleAPI("POST /api/v1/routing/dry-run", rolesCentre, "Dry run: which rule would dispatch this request and why, every rule's verdict, and the classifier's suggestions", s.postRoutingDryRun,
-		"text", "category", "address", "district", "street", "channel", "type", "at", "phone", "lat", "lon")
-	s.handleAPI("GET /api/v1/routing/suggest", rolesCentre, "The classifier's three most likely departments for text, with confidence and the bigrams that speak for each", s.getRoutingSuggest)
-	s.handleAPI("POST /api/v1/routing/retrain", rolesAdmin, "Retrain the department classifier now (it also retrains nightly)", s.postRoutingRetrain)
-	s.handleAPI("GET /api/v1/routing/returns", rolesDispatch, "The review queue: tickets returned by departments (退单), longest waiting first", s.getRoutingReturns)
-	s.handleAPI("POST /api/v1/routing/returns/{number}/review", rolesDispatch, "Review a returned ticket: redispatch (改派) to another department, or send_back with a note", s.postRoutingReview,
-		"decision*", "department", "co_handlers", "note", "version")
-	s.handleAPI("GET /api/v1/routing/return-stats", rolesBoard, "Returns and re-dispatches per department over the last days (default 30)", s.getRoutingReturnStats)
-	s.handleAPI("GET /api/v1/routing/duplicates", rolesCentre, "Alias of GET /api/v1/duplicates: the same candidates, kept for scripts written against the routing API", s.getDuplicates)
-	s.handleAPI("POST /api/v1/tickets/{number}/merge", rolesCentre, "Merge (并单) this ticket into the master ticket; it then follows the master to resolved and closed", s.postTicketMerge,
-		"master*", "note")
-
-	s.addNav("/admin/routing", "派单规则", "Dispatch rules", 85, rolesAdmin...)
-	s.addNav("/routing/returns", "退单审核", "Returns review", 25, org.RoleDispatcher, org.RoleSupervisor, org.RoleAdmin)
-	s.handleStaff("GET /admin/routing", rolesAdmin, s.getRoutingAdmin)
-	s.handleStaff("POST /admin/routing/rules", rolesAdmin, s.postRoutingAdminCreate)
-	s.handleStaff("GET /admin/routing/rules/{id}", rolesAdmin, s.getRoutingAdminRule)
-	s.handleStaff("POST /admin/routing/rules/{id}", rolesAdmin, s.postRoutingAdminUpdate)
-	s.handleStaff("POST /admin/routing/rules/{id}/delete", rolesAdmin, s.postRoutingAdminDelete)
-	s.handleStaff("GET /routing/returns", rolesDispatch, s.getRoutingReturnsPage)
-	s.handleStaff("POST /routing/returns/{number}/review", rolesDispatch, s.postRoutingReturnsPage)
 }
 
 // routing returns the routing service, or answers 503 and nil when it is not wired.

@@ -3,7 +3,6 @@ package web
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 	"net/http"
 	"time"
@@ -59,6 +58,7 @@ type Deps struct {
 // New builds the server and its routes.
 func New(d Deps) *Server {
 	s := &Server{Deps: d, db: d.DB, log: d.Log, version: d.Version, mux: http.NewServeMux()}
+	s.setupStaff()
 	s.routes()
 	s.handler = s.mux
 	for _, mw := range s.middleware() {
@@ -91,8 +91,18 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"status": "ready"})
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
+// middleware wraps every request, outermost last.
+func (s *Server) middleware() []func(http.Handler) http.Handler {
+	return append(s.staffMiddleware(), securityHeaders)
+}
+
+// securityHeaders sets the headers every response carries.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("X-Frame-Options", "DENY")
+		next.ServeHTTP(w, r)
+	})
 }

@@ -76,9 +76,9 @@ var (
 
 func seesPhone(role string) bool { return slices.Contains(rolesSeePhone, role) }
 
-// routesStaff lists the staff area's routes: login and sessions, the staff pages, and the
-// staff API under /api/v1.
-func (s *Server) routesStaff() {
+// setupStaff builds what the staff surfaces share: sessions in PostgreSQL, cross-origin
+// protection and the parsed templates (a missing template fails the start, not a click).
+func (s *Server) setupStaff() {
 	st := s.staff()
 	sm := scs.New()
 	sm.Store = s.Accounts.Sessions()
@@ -98,20 +98,7 @@ func (s *Server) routesStaff() {
 	st.cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, r, http.StatusForbidden, "cross-origin request refused")
 	}))
-
 	s.parseTemplates()
-	s.mux.Handle("GET /static/", staticHandler())
-
-	s.mux.HandleFunc("GET /login", s.getLogin)
-	s.mux.HandleFunc("POST /login", s.postLogin)
-	s.mux.HandleFunc("GET /lang/{lang}", s.getLang)
-	s.handleStaff("POST /logout", nil, s.postLogout)
-	s.handleStaff("POST /logout/everywhere", nil, s.postLogoutEverywhere)
-	s.mux.HandleFunc("GET /{$}", s.getHome)
-
-	s.routesAPI()
-	s.routesPages()
-	s.routesAdmin()
 }
 
 func orDefault(d, def time.Duration) time.Duration {

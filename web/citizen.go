@@ -3,7 +3,6 @@ package web
 import (
 	"embed"
 	"html/template"
-	"io/fs"
 	"net"
 	"net/http"
 	"strings"
@@ -55,23 +54,6 @@ func mustParseIntakePages() map[string]*template.Template {
 		pages[name] = t
 	}
 	return pages
-}
-
-// routesIntake lists the intake area's routes: Open311, the public form, tracking, and the
-// staff-only photo download.
-func (s *Server) routesIntake() {
-	if s.Intake.Service == nil {
-		return
-	}
-	s.routesOpen311()
-	static, _ := fs.Sub(intakeStaticFS, "static/public")
-	s.mux.Handle("GET /public/static/", http.StripPrefix("/public/static/", intakeStaticHandler(http.FileServerFS(static))))
-	s.mux.HandleFunc("GET /complain", s.getComplain)
-	s.mux.HandleFunc("POST /complain", s.postComplain)
-	s.mux.HandleFunc("GET /track", s.getTrack)
-	s.mux.HandleFunc("POST /track", s.postTrack)
-	s.mux.HandleFunc("POST /track/rate", s.postTrackRate)
-	s.handleStaff("GET /tickets/{number}/photos/{id}", nil, s.getTicketPhoto)
 }
 
 func intakeStaticHandler(h http.Handler) http.Handler {

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -12,91 +11,9 @@ import (
 
 	"github.com/uptrace/bun"
 
-	"github.com/hotline-city/hotline/internal/account"
 	"github.com/hotline-city/hotline/internal/org"
-	"github.com/hotline-city/hotline/kb"
-	"github.com/hotline-city/hotline/routing"
 	"github.com/hotline-city/hotline/tickets"
 )
-
-// routesAPI lists the staff API's own routes (tickets, tokens, directory, knowledge base).
-func (s *Server) routesAPI() {
-	s.apiDocPublic("GET", "/api/v1/openapi.json", "This OpenAPI document")
-	s.mux.HandleFunc("GET /api/v1/openapi.json", s.getOpenAPI)
-	s.apiDocPublic("POST", "/api/v1/tokens", "Log in a script: username and password in, a bearer token out (401 for a wrong password)", "username*", "password*", "name")
-	s.mux.HandleFunc("POST /api/v1/tokens", s.postTokens)
-	s.handleAPI("GET /api/v1/tokens", nil, "Your API tokens", s.getTokens)
-	s.handleAPI("DELETE /api/v1/tokens/{id}", nil, "Revoke one of your tokens (an administrator: anyone's)", s.deleteToken)
-	s.handleAPI("GET /api/v1/me", nil, "The signed-in account", s.getMe)
-	s.handleAPI("POST /api/v1/logout-everywhere", nil, "End every session of your account", s.postLogoutEverywhere, "revoke_tokens")
-
-	s.handleAPI("GET /api/v1/tickets", nil, "List tickets you may see (status, department, phone, order=due, limit, offset)", s.getTickets)
-	s.handleAPI("POST /api/v1/tickets", rolesCentre, "Register a ticket (受理); with article, answer a consultation at once from the knowledge base",
-		s.postTicket, "description*", "type", "category", "channel", "title", "address", "district", "street",
-		"caller_name", "caller_phone", "caller_email", "priority", "lat", "lon", "department", "co_handlers", "article", "answer", "call_id")
-	s.handleAPI("GET /api/v1/tickets/{number}", nil, "Read a ticket with its timeline (403 or 404 for one you may not see)", s.getTicket)
-	s.handleAPI("POST /api/v1/tickets/{number}/dispatch", rolesDispatch, "Dispatch (派单) to a lead department", s.ticketAction(tickets.ActDispatch),
-		"department*", "co_handlers", "profile", "priority", "text", "version")
-	s.handleAPI("POST /api/v1/tickets/{number}/accept", rolesDept, "Accept (签收)", s.ticketAction(tickets.ActAccept), "text", "version")
-	s.handleAPI("POST /api/v1/tickets/{number}/return", rolesDept, "Return (退单) with a reason", s.ticketAction(tickets.ActReturn), "text*", "version")
-	s.handleAPI("POST /api/v1/tickets/{number}/feedback", rolesDept, "Record feedback to the citizen (反馈); multipart/form-data may carry files as attachments, as for resolve", s.ticketAction(tickets.ActFeedback), "text*", "attachments", "version")
-	s.handleAPI("POST /api/v1/tickets/{number}/notes", nil, "Add an internal note", s.ticketAction(tickets.ActNote), "text*", "version")
-	s.handleAPI("POST /api/v1/tickets/{number}/co-reply", rolesDept, "A co-handling department's reply (协办意见)", s.ticketAction(tickets.ActCoReply), "text*", "version")
-	s.handleAPI("POST /api/v1/tickets/{number}/resolve", rolesDept, "Resolve (办结) with the result; multipart/form-data may carry up to 3 files (PDF, JPEG, PNG, WebP, DOCX; 10 MB each) as attachments", s.ticketAction(tickets.ActResolve), "text*", "attachments", "version")
-	s.handleAPI("POST /api/v1/tickets/{number}/close", rolesCentre, "Close (结案) a resolved ticket", s.ticketAction(tickets.ActClose), "text", "version")
-	s.handleAPI("POST /api/v1/tickets/{number}/reopen", rolesCentre, "Reopen (重办) with a reason", s.ticketAction(tickets.ActReopen), "text*", "version")
-	s.handleAPI("POST /api/v1/tickets/{number}/answer", rolesCentre, "Answer a consultation directly (直接答复), optionally from a knowledge article", s.ticketAction(tickets.ActAnswer), "text", "article", "version")
-	s.handleAPI("POST /api/v1/tickets/{number}/reveal-phone", nil, "Reveal the caller's full number, with a reason written to the timeline", s.postRevealPhone, "reason*")
-
-	s.handleAPI("GET /api/v1/callers/{phone}/tickets", rolesCentre, "The caller's earlier tickets", s.getCallerTickets)
-	s.handleAPI("GET /api/v1/duplicates", rolesCentre, "Duplicate candidates (并单) for a request being registered: open, unmerged tickets with the same phone, the same address and category, or similar text; query phone, address, category, text (or description), exclude", s.getDuplicates)
-	s.handleAPI("GET /api/v1/departments", nil, "Departments", s.getDepartments)
-	s.handleAPI("GET /api/v1/categories", nil, "The category tree", s.getCategories)
-	s.handleAPI("GET /api/v1/kb", nil, "Search the knowledge base (q); only articles valid today", s.getKB)
-	s.handleAPI("GET /api/v1/stats/departments", rolesBoard, "Live counts per department: open, overdue, due soon, returned, resolved today", s.getDeptStats)
-}
-
-// apiError maps an error to the staff API's HTTP answer: the ticket domain's sentinels at the
-// edge, a field named for bad input.
-func (s *Server) apiError(w http.ResponseWriter, r *http.Request, err error) {
-	status, body := errorStatus(err)
-	if status == http.StatusInternalServerError {
-		s.serverError(w, r, err)
-		return
-	}
-	writeJSON(w, status, body)
-}
-
-// errorStatus is the one mapping of domain errors to HTTP for the staff API and pages.
-func errorStatus(err error) (int, map[string]string) {
-	var fe *tickets.FieldError
-	var rfe *routing.FieldError
-	var verr *routing.ValidationError
-	var bf *badField
-	var kfe *kb.FieldError
-	switch {
-	case errors.As(err, &verr) && len(verr.Problems) > 0:
-		p := verr.Problems[0]
-		return http.StatusBadRequest, map[string]string{"error": p.Error(), "field": p.Field, "rule": p.Rule}
-	case errors.As(err, &fe):
-		return http.StatusBadRequest, map[string]string{"error": fe.Error(), "field": fe.Field}
-	case errors.As(err, &rfe):
-		return http.StatusBadRequest, map[string]string{"error": rfe.Error(), "field": rfe.Field}
-	case errors.As(err, &bf):
-		return http.StatusBadRequest, map[string]string{"error": bf.Error(), "field": bf.field}
-	case errors.As(err, &kfe):
-		return http.StatusBadRequest, map[string]string{"error": kfe.Error(), "field": kfe.Field}
-	case errors.Is(err, tickets.ErrNotFound), errors.Is(err, org.ErrNotFound), errors.Is(err, routing.ErrNotFound), errors.Is(err, account.ErrNotFound), errors.Is(err, kb.ErrNotFound):
-		return http.StatusNotFound, map[string]string{"error": err.Error()}
-	case errors.Is(err, tickets.ErrForbidden):
-		return http.StatusForbidden, map[string]string{"error": err.Error()}
-	case errors.Is(err, tickets.ErrTransition), errors.Is(err, tickets.ErrConflict), errors.Is(err, routing.ErrConflict):
-		return http.StatusConflict, map[string]string{"error": err.Error()}
-	case errors.Is(err, tickets.ErrInvalid):
-		return http.StatusBadRequest, map[string]string{"error": err.Error()}
-	}
-	return http.StatusInternalServerError, map[string]string{"error": "internal error"}
-}
 
 // ticketView is a ticket as the staff API and pages show it: the phone masked for roles that do
 // not need it, the clock state, and what the viewer may do next.

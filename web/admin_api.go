@@ -8,30 +8,6 @@ import (
 	"github.com/hotline-city/hotline/intake"
 )
 
-// routesAdminAPI lists the administration's write routes under /api/v1/admin: the same changes
-// as the administration pages, through the same functions, each with its audit entry.
-func (s *Server) routesAdminAPI() {
-	s.handleAPI("POST /api/v1/admin/departments", rolesAdmin, "Create or update a department (by code)",
-		s.adminAPI("departments", s.saveDepartment), "code*", "name_zh*", "name_en", "kind*", "parent", "active")
-	s.handleAPI("POST /api/v1/admin/staff", rolesAdmin, "Create or update a staff account (by username); a new password or a disabled account ends its sessions",
-		s.adminAPI("staff", s.saveStaff), "username*", "display_name*", "role*", "department*", "password", "email", "active")
-	s.handleAPI("POST /api/v1/admin/categories", rolesAdmin, "Create or update a category (by code)",
-		s.adminAPI("catalogue", s.saveCategory), "code*", "name_zh*", "name_en", "ticket_type*", "profile*", "parent", "active")
-	s.handleAPI("POST /api/v1/admin/profiles", rolesAdmin, "Create or update a deadline profile (by code)",
-		s.adminAPI("catalogue", s.saveProfile), "code*", "name_zh*", "accept_hours*", "feedback_hours*", "resolve_workdays*", "callback_workdays*")
-	s.handleAPI("POST /api/v1/admin/calendar", rolesAdmin, "Set a day of the working-day calendar (holiday or adjusted working day, 调休)",
-		s.adminAPI("calendar", s.saveCalendarDay), "date*", "kind*", "name")
-	s.handleAPI("DELETE /api/v1/admin/calendar/{date}", rolesAdmin, "Remove a day from the working-day calendar",
-		s.adminAPI("calendar", s.deleteCalendarDay))
-	s.handleAPI("POST /api/v1/admin/kb", rolesAdmin, "Create or update a knowledge article (by code)",
-		s.adminAPI("kb", s.saveArticle), "code*", "title*", "body*", "source*", "valid_from*", "valid_until", "keywords", "category", "active")
-	// The key routes exist without intake too, answering 404, so the document stays the same.
-	s.handleAPI("GET /api/v1/admin/open311-keys", rolesAdmin, "Open311 API keys (never their text)", s.needIntake(s.getOpen311KeysAPI))
-	s.handleAPI("POST /api/v1/admin/open311-keys", rolesAdmin, "Issue an Open311 API key; its text is in this answer only",
-		s.needIntake(s.postOpen311KeyAPI), "organisation*", "label", "rate_per_minute", "burst")
-	s.handleAPI("DELETE /api/v1/admin/open311-keys/{id}", rolesAdmin, "Revoke an Open311 API key at once", s.needIntake(s.deleteOpen311KeyAPI))
-}
-
 // needIntake answers 404 for h when this server has no intake area (no Open311).
 func (s *Server) needIntake(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
