@@ -1,59 +1,17 @@
 package web
 
 import (
-	"embed"
-	"html/template"
 	"net"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/hotline-city/hotline/intake"
-	"github.com/hotline-city/hotline/tickets"
 )
 
 // IntakeDeps are what the intake area needs: the Open311 API, the public complaint form and
 // citizens' tracking. Without a Service the area serves nothing.
 type IntakeDeps struct {
 	Service *intake.Service
-}
-
-//go:embed templates/public/*.html
-var intakeTemplateFS embed.FS
-
-//go:embed static/public
-var intakeStaticFS embed.FS
-
-// intakePages are the citizens' pages, each parsed with the public layout at start-up so a
-// broken template stops the boot instead of a citizen's click. Parsed once, never changed.
-var intakePages = mustParseIntakePages()
-
-func mustParseIntakePages() map[string]*template.Template {
-	funcs := template.FuncMap{
-		"t":        intakeT,
-		"statusZh": func(lang string, s tickets.Status) string { return intakeStatus(lang, s) },
-		"ratingName": func(lang, r string) string {
-			if lang == "en" {
-				return strings.ReplaceAll(r, "_", " ")
-			}
-			return intake.RatingZh(r)
-		},
-		"when": func(loc *time.Location, t *time.Time) string {
-			if t == nil {
-				return "—"
-			}
-			return t.In(loc).Format("2006-01-02 15:04")
-		},
-		"at":        func(loc *time.Location, t time.Time) string { return t.In(loc).Format("2006-01-02 15:04") },
-		"eventText": intakeEventText,
-	}
-	pages := map[string]*template.Template{}
-	for _, name := range []string{"complain", "complain_done", "track", "track_view", "public_error"} {
-		t := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(intakeTemplateFS,
-			"templates/public/layout.html", "templates/public/"+name+".html"))
-		pages[name] = t
-	}
-	return pages
 }
 
 func intakeStaticHandler(h http.Handler) http.Handler {
@@ -116,11 +74,6 @@ func (s *Server) newIntakePage(w http.ResponseWriter, r *http.Request) *intakePa
 
 func (s *Server) renderIntake(w http.ResponseWriter, r *http.Request, name string, status int, p *intakePage) {
 	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
 	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'")
-	w.WriteHeader(status)
-	if err := intakePages[name].Execute(w, p); err != nil {
-		s.log.ErrorContext(r.Context(), "render public page", "page", name, "err", err)
-	}
+	s.execute(w, r, status, "public/"+name+".html", "layout.html", p)
 }

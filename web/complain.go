@@ -60,10 +60,10 @@ func (s *Server) postComplain(w http.ResponseWriter, r *http.Request) {
 		}
 		var tooBig *http.MaxBytesError
 		status := http.StatusBadRequest
-		p.Message = intakeT(p.Lang, "form.fix")
+		p.Message = tr(p.Lang, "form.fix")
 		if errors.As(err, &tooBig) {
 			status = http.StatusRequestEntityTooLarge
-			p.Message = intakeT(p.Lang, "form.toolarge")
+			p.Message = tr(p.Lang, "form.toolarge")
 		}
 		s.renderIntake(w, r, "complain", status, p)
 		return
@@ -83,18 +83,18 @@ func (s *Server) postComplain(w http.ResponseWriter, r *http.Request) {
 	}
 	fail := func(status int, msg string) {
 		if msg == "" {
-			msg = intakeT(p.Lang, "form.fix")
+			msg = tr(p.Lang, "form.fix")
 		}
 		p.Message = msg
 		if r.MultipartForm != nil && len(r.MultipartForm.File["photos"]) > 0 {
-			p.Message += " " + intakeT(p.Lang, "form.photos.again")
+			p.Message += " " + tr(p.Lang, "form.photos.again")
 		}
 		s.renderIntake(w, r, "complain", status, p)
 	}
 	svc := s.Intake.Service
 	idem, ok := svc.CheckFormToken(r.PostFormValue("token"))
 	if !ok {
-		fail(http.StatusBadRequest, intakeT(p.Lang, "form.expired"))
+		fail(http.StatusBadRequest, tr(p.Lang, "form.expired"))
 		return
 	}
 	var photos []intake.Photo
@@ -126,7 +126,7 @@ func (s *Server) postComplain(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if p.Values["consent"] != "yes" {
-		p.Errors["consent"] = intakeT(p.Lang, "error.consent")
+		p.Errors["consent"] = tr(p.Lang, "error.consent")
 	}
 	sub := intake.Submission{
 		Channel: "web", ServiceCode: p.Values["category"], Description: p.Values["description"], Address: p.Values["address"],
@@ -149,7 +149,7 @@ func (s *Server) postComplain(w http.ResponseWriter, r *http.Request) {
 		fail(http.StatusBadRequest, "")
 		return
 	case errors.Is(err, intake.ErrRateLimited):
-		fail(http.StatusTooManyRequests, intakeT(p.Lang, "form.ratelimited"))
+		fail(http.StatusTooManyRequests, tr(p.Lang, "form.ratelimited"))
 		return
 	case err != nil:
 		s.intakeServerError(w, r, err)
@@ -186,6 +186,6 @@ func readPart(fh *multipart.FileHeader, max int64) ([]byte, error) {
 func (s *Server) intakeServerError(w http.ResponseWriter, r *http.Request, err error) {
 	s.log.ErrorContext(r.Context(), "public page", "path", r.URL.Path, "err", err)
 	p := &intakePage{Lang: intakeLang(w, r), Path: r.URL.Path, Loc: s.Intake.Service.Location()}
-	p.Message = intakeT(p.Lang, "error.server")
+	p.Message = tr(p.Lang, "error.server")
 	s.renderIntake(w, r, "public_error", http.StatusInternalServerError, p)
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hotline-city/hotline/intake"
 	"github.com/hotline-city/hotline/internal/org"
 	"github.com/hotline-city/hotline/tickets"
 )
@@ -28,7 +29,8 @@ import (
 // signed-in account, .T "key" a translated string (i18n.go), .Lang "zh" or "en".
 // A page with a layout of its own defines a template of its own name and is rendered with
 // s.renderTemplate(w, r, status, "<area>/<file>.html", "<entry>", data). templates/public/
-// (the citizens' pages) is parsed by the intake area itself, with its own functions.
+// (the citizens' pages) have a layout of their own, layout.html, and are rendered by
+// renderIntake; every page is parsed here, with the same functions and catalogue.
 //
 //go:embed all:templates static
 var templateFS embed.FS
@@ -127,6 +129,22 @@ func (s *Server) templateFuncs() template.FuncMap {
 		"list":       func(v ...string) []string { return v },
 		"dict3":      func(a, b, c, d any) struct{ A, B, C, D any } { return struct{ A, B, C, D any }{a, b, c, d} },
 		"contains":   func(list []tickets.Action, a string) bool { return slices.Contains(list, tickets.Action(a)) },
+		// The citizens' pages: statuses and events as a citizen reads them, times in a zone.
+		"citizenStatus": func(lang string, s tickets.Status) string { return intakeStatus(lang, s) },
+		"ratingName": func(lang, r string) string {
+			if lang == "en" {
+				return strings.ReplaceAll(r, "_", " ")
+			}
+			return intake.RatingZh(r)
+		},
+		"whenIn": func(loc *time.Location, t *time.Time) string {
+			if t == nil {
+				return "—"
+			}
+			return t.In(loc).Format("2006-01-02 15:04")
+		},
+		"atIn":      func(loc *time.Location, t time.Time) string { return t.In(loc).Format("2006-01-02 15:04") },
+		"eventText": intakeEventText,
 	}
 }
 
@@ -148,13 +166,19 @@ func (s *Server) parseTemplates() {
 	if err != nil {
 		panic(err)
 	}
-	base := template.New("").Funcs(s.templateFuncs())
+	funcs := s.templateFuncs()
+	base := template.New("").Funcs(funcs)
+	// The citizens' pages have a layout of their own, without the staff's parts.
+	public := template.Must(template.New("").Funcs(funcs).ParseFS(templateFS, "templates/public/layout.html"))
 	var pages []string
 	for _, f := range files {
-		if strings.HasPrefix(f, "templates/public/") {
-			continue // the citizens' pages: their own layout and functions (intake.go)
-		}
 		name := path.Base(f)
+		if strings.HasPrefix(f, "templates/public/") {
+			if name != "layout.html" {
+				pages = append(pages, f)
+			}
+			continue
+		}
 		if strings.HasPrefix(name, "_") || name == "layout.html" {
 			if _, err := base.ParseFS(templateFS, f); err != nil {
 				panic(fmt.Sprintf("web: template %s: %v", f, err))
@@ -166,6 +190,9 @@ func (s *Server) parseTemplates() {
 	st.pages = map[string]*pageTemplate{}
 	for _, f := range pages {
 		t := template.Must(base.Clone())
+		if strings.HasPrefix(f, "templates/public/") {
+			t = template.Must(public.Clone())
+		}
 		b, err := fs.ReadFile(templateFS, f)
 		if err != nil {
 			panic(err)
@@ -197,15 +224,21 @@ func (s *Server) renderStaffStatus(w http.ResponseWriter, r *http.Request, statu
 // renderTemplate executes template entry of page name with the page data around data. It
 // renders into a buffer first, so a failing template gives a clean 500, not half a page.
 func (s *Server) renderTemplate(w http.ResponseWriter, r *http.Request, status int, name, entry string, data any) {
+	s.execute(w, r, status, name, entry, s.newPage(r, data))
+}
+
+// execute runs template entry of page name on data, the one way every page of the site is
+// rendered. It renders into a buffer first, so a failing template gives a clean 500, not half
+// a page.
+func (s *Server) execute(w http.ResponseWriter, r *http.Request, status int, name, entry string, data any) {
 	pt, ok := s.staff().pages[name]
 	if !ok {
 		s.log.ErrorContext(r.Context(), "no such template", "template", name)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	p := s.newPage(r, data)
 	var buf bytes.Buffer
-	if err := pt.t.ExecuteTemplate(&buf, entry, p); err != nil {
+	if err := pt.t.ExecuteTemplate(&buf, entry, data); err != nil {
 		s.log.ErrorContext(r.Context(), "render template", "template", name, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return

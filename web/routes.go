@@ -235,7 +235,7 @@ func (s *Server) staffAPI() {
 // citizenPages is the table of the citizens' pages (complain.go, track.go): no login, the
 // elderly-friendly layout, their own static files.
 func (s *Server) citizenPages() {
-	static, _ := fs.Sub(intakeStaticFS, "static/public")
+	static, _ := fs.Sub(templateFS, "static/public")
 	s.mux.Handle("GET /public/static/", http.StripPrefix("/public/static/", intakeStaticHandler(http.FileServerFS(static))))
 	s.mux.HandleFunc("GET /complain", s.getComplain)
 	s.mux.HandleFunc("POST /complain", s.postComplain)

@@ -23,13 +23,13 @@ func (s *Server) trackFail(w http.ResponseWriter, r *http.Request, p *intakePage
 		for _, f := range fes {
 			p.Errors[f.Field] = f.Msg
 		}
-		p.Message = intakeT(p.Lang, "form.fix")
+		p.Message = tr(p.Lang, "form.fix")
 		s.renderIntake(w, r, "track", http.StatusBadRequest, p)
 	case errors.Is(err, intake.ErrRateLimited):
-		p.Message = intakeT(p.Lang, "track.ratelimited")
+		p.Message = tr(p.Lang, "track.ratelimited")
 		s.renderIntake(w, r, "track", http.StatusTooManyRequests, p)
 	case errors.Is(err, intake.ErrNotFound):
-		p.Message = intakeT(p.Lang, "track.notfound")
+		p.Message = tr(p.Lang, "track.notfound")
 		s.renderIntake(w, r, "track", http.StatusNotFound, p)
 	default:
 		s.intakeServerError(w, r, err)
@@ -61,9 +61,9 @@ func (s *Server) postTrackRate(w http.ResponseWriter, r *http.Request) {
 	v, err := svc.Rate(r.Context(), clientAddr(r), access, rating, comment)
 	if err == nil {
 		p.View = v
-		p.Message = intakeT(p.Lang, "rate.thanks")
+		p.Message = tr(p.Lang, "rate.thanks")
 		if rating == intake.Dissatisfied && v.Ticket.Status == tickets.StatusDispatched {
-			p.Message += " " + intakeT(p.Lang, "rate.reopened")
+			p.Message += " " + tr(p.Lang, "rate.reopened")
 		}
 		s.renderIntake(w, r, "track_view", http.StatusOK, p)
 		return
@@ -76,14 +76,14 @@ func (s *Server) postTrackRate(w http.ResponseWriter, r *http.Request) {
 		for _, f := range fes {
 			p.Errors[f.Field] = f.Msg
 		}
-		p.Message = intakeT(p.Lang, "form.fix")
+		p.Message = tr(p.Lang, "form.fix")
 		p.Values["rating"], p.Values["comment"] = rating, comment
 	case errors.Is(err, intake.ErrAlreadyRated):
-		p.Message = intakeT(p.Lang, "rate.already")
+		p.Message = tr(p.Lang, "rate.already")
 	case errors.Is(err, intake.ErrNotRateable):
-		p.Message = intakeT(p.Lang, "rate.notyet")
+		p.Message = tr(p.Lang, "rate.notyet")
 	case errors.Is(err, intake.ErrNotFound):
-		p.Message = intakeT(p.Lang, "track.expired")
+		p.Message = tr(p.Lang, "track.expired")
 		s.renderIntake(w, r, "track", http.StatusNotFound, p)
 		return
 	default:

@@ -1,0 +1,77 @@
+package web
+
+import (
+	"encoding/json"
+
+	"github.com/hotline-city/hotline/tickets"
+)
+
+func intakeStatus(lang string, st tickets.Status) string {
+	if lang == "en" {
+		switch st {
+		case tickets.StatusRegistered:
+			return "registered"
+		case tickets.StatusDispatched:
+			return "dispatched"
+		case tickets.StatusAccepted:
+			return "accepted by the department"
+		case tickets.StatusReturned:
+			return "under review"
+		case tickets.StatusResolved:
+			return "resolved"
+		case tickets.StatusClosed:
+			return "closed"
+		}
+		return string(st)
+	}
+	if st == tickets.StatusReturned {
+		// A return (退单) is the centre's internal review; the citizen sees it is being re-routed.
+		return "重新派单中"
+	}
+	return tickets.StatusZh(st)
+}
+
+// intakeEventText is a public timeline entry as the citizen reads it.
+func intakeEventText(lang string, ev tickets.Event) string {
+	zh := lang != "en"
+	pick := func(z, e string) string {
+		if zh {
+			return z
+		}
+		return e
+	}
+	var head string
+	switch tickets.Action(ev.Kind) {
+	case tickets.ActRegister:
+		head = pick("已受理", "Registered")
+	case tickets.ActDispatch:
+		var d struct {
+			Name string `json:"department_name"`
+		}
+		json.Unmarshal(ev.Data, &d)
+		head = pick("已派单", "Dispatched")
+		if d.Name != "" {
+			head += pick("至"+d.Name, " to "+d.Name)
+		}
+	case tickets.ActAccept:
+		head = pick("承办单位已签收", "Accepted by the department")
+	case tickets.ActFeedback:
+		head = pick("承办单位已联系您", "The department contacted you")
+	case tickets.ActResolve:
+		head = pick("已办结", "Resolved")
+	case tickets.ActClose:
+		head = pick("已结案", "Closed")
+	case tickets.ActReopen:
+		head = pick("重办", "Reopened")
+	case tickets.ActAnswer:
+		head = pick("已答复", "Answered")
+	case "rated":
+		head = pick("市民评价", "Your rating")
+	default:
+		head = intakeStatus(lang, tickets.Status(ev.ToStatus))
+	}
+	if ev.Body != "" {
+		return head + pick("：", ": ") + ev.Body
+	}
+	return head
+}
