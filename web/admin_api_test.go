@@ -10,6 +10,7 @@ import (
 // entry, bad input is a 400 naming the field and leaves no entry, and only an administrator
 // may.
 func TestAdminAPI(t *testing.T) {
+	t.Parallel()
 	e := newStaffEnvWith(t, withIntake)
 	admin := e.token("admin")
 	for _, tc := range []struct {

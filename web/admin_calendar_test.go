@@ -11,6 +11,7 @@ import (
 // TestCalendarEditReachesRunningServices edits the calendar on the admin page and checks that
 // deadlines counted afterwards in the same process follow the edit, without a restart.
 func TestCalendarEditReachesRunningServices(t *testing.T) {
+	t.Parallel()
 	var live *workcal.Live
 	e := newStaffEnvWith(t, func(e *staffEnv, d *Deps) {
 		live = workcal.NewLive(d.Calendar)

@@ -31,6 +31,7 @@ func withIntake(e *staffEnv, d *Deps) {
 var issuedKeyRE = regexp.MustCompile(`<code id="key-text">([^<]+)</code>`)
 
 func TestOpen311KeysAdministration(t *testing.T) {
+	t.Parallel()
 	e := newStaffEnvWith(t, withIntake)
 	admin := e.browser("admin")
 	same := map[string]string{"Origin": e.ts.URL}

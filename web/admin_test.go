@@ -8,6 +8,7 @@ import (
 )
 
 func TestAdministration(t *testing.T) {
+	t.Parallel()
 	e := newStaffEnv(t)
 	admin := e.browser("admin")
 	same := map[string]string{"Origin": e.ts.URL}

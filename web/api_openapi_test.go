@@ -53,6 +53,7 @@ func sourceRoutes(t *testing.T) []string {
 }
 
 func TestOpenAPIDescribesEveryRoute(t *testing.T) {
+	t.Parallel()
 	e := newStaffEnv(t)
 	doc := e.do(nil, "GET", "/api/v1/openapi.json", nil, nil)
 	if doc.Status != 200 {

@@ -78,6 +78,7 @@ func (e *staffEnv) postFiles(c *http.Client, path string, text map[string]string
 }
 
 func TestAttachments(t *testing.T) {
+	t.Parallel()
 	e := newStaffEnv(t)
 	tk := e.register("公司拖欠三个月工资", "wage-arrears", "13800138000", "hrss")
 	no := tk.Number
@@ -213,6 +214,7 @@ func TestAttachments(t *testing.T) {
 // TestAttachmentsPageForm sends the ticket page's feedback form with a refused file and then a
 // good one.
 func TestAttachmentsPageForm(t *testing.T) {
+	t.Parallel()
 	e := newStaffEnv(t)
 	tk := e.register("公司拖欠工资", "wage-arrears", "13800138000", "hrss")
 	c := e.browser("handler-hrss")

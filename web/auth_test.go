@@ -14,6 +14,7 @@ import (
 )
 
 func TestTokens(t *testing.T) {
+	t.Parallel()
 	e := newStaffEnv(t)
 	for _, tc := range []struct {
 		name   string
@@ -66,6 +67,7 @@ func TestTokens(t *testing.T) {
 }
 
 func TestLockout(t *testing.T) {
+	t.Parallel()
 	e := newStaffEnv(t)
 	wrong := map[string]string{"username": "agent2", "password": "wrong"}
 	right := map[string]string{"username": "agent2", "password": "demo-agent"}
@@ -95,6 +97,7 @@ func TestLockout(t *testing.T) {
 }
 
 func TestLoginPageAndSessions(t *testing.T) {
+	t.Parallel()
 	e := newStaffEnv(t)
 	anon := e.do(nil, "GET", "/login", nil, nil)
 	if anon.Status != 200 || !strings.Contains(anon.Body, "工作人员登录") {
@@ -142,6 +145,7 @@ func TestLoginPageAndSessions(t *testing.T) {
 }
 
 func TestCrossOriginRefused(t *testing.T) {
+	t.Parallel()
 	e := newStaffEnv(t)
 	tk := e.register("楼下餐馆油烟很大", "food-safety", "13800138000", "market")
 	c := e.browser("handler-market")

@@ -213,6 +213,10 @@ func (e *staffEnv) waitCall(t *testing.T, id string, hdr map[string]string, ok f
 // transfers the caller to the configured hotline 12315 (a SIPp playing it); a target that
 // is not configured is refused.
 func TestCallsSIPpScreenPopTicketAndTransfer(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("SIPp journey: slow, skipped with -short")
+	}
 	e := newStaffEnv(t)
 	consumer := udpPort(t)
 	tel := withTelephony(t, e, func(c *telephony.Config) {
@@ -278,6 +282,10 @@ func TestCallsSIPpScreenPopTicketAndTransfer(t *testing.T) {
 // console: their SIPp phone rings first, then the citizen's SIPp behind the outbound
 // gateway; the attempt and its result are kept and the task is done.
 func TestCallsSIPpCallback(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("SIPp journey: slow, skipped with -short")
+	}
 	e := newStaffEnv(t)
 	citizen := udpPort(t)
 	tel := withTelephony(t, e, func(c *telephony.Config) { c.Outbound = fmt.Sprintf("127.0.0.1:%d", citizen) })
@@ -349,6 +357,7 @@ func TestCallsSIPpCallback(t *testing.T) {
 // Without an outbound gateway a callback is refused with a reason naming the setting,
 // rather than sent to a guessed host.
 func TestCallsCallbackWithoutOutbound(t *testing.T) {
+	t.Parallel()
 	e := newStaffEnv(t)
 	withTelephony(t, e)
 	ctx := context.Background()
@@ -368,6 +377,10 @@ func TestCallsCallbackWithoutOutbound(t *testing.T) {
 // A callback whose citizen is busy keeps the attempt and its result, and the task goes back
 // to open for another try.
 func TestCallsSIPpCallbackBusy(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("SIPp journey: slow, skipped with -short")
+	}
 	e := newStaffEnv(t)
 	citizen := udpPort(t)
 	tel := withTelephony(t, e, func(c *telephony.Config) { c.Outbound = fmt.Sprintf("127.0.0.1:%d", citizen) })

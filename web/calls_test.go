@@ -46,6 +46,7 @@ func withTelephony(t *testing.T, e *staffEnv, opts ...func(*telephony.Config)) *
 }
 
 func TestCallsAPI(t *testing.T) {
+	t.Parallel()
 	e := newStaffEnv(t)
 	withTelephony(t, e)
 	ctx := context.Background()

@@ -76,6 +76,7 @@ func complaint(token string, extra ...string) url.Values {
 }
 
 func TestComplainFormPage(t *testing.T) {
+	t.Parallel()
 	e := newIntakeEnv(t, noLimits)
 	code, h, body := e.get("/complain")
 	if code != 200 || !strings.Contains(body, `<option value="noise">噪声扰民</option>`) || !strings.Contains(body, `<optgroup label="生态环境">`) ||
@@ -120,6 +121,7 @@ func TestComplainFormPage(t *testing.T) {
 }
 
 func TestComplainSubmitAndDoubleSubmit(t *testing.T) {
+	t.Parallel()
 	e := newIntakeEnv(t, noLimits)
 	ctx := context.Background()
 	tok := e.formToken()
@@ -160,6 +162,7 @@ func TestComplainSubmitAndDoubleSubmit(t *testing.T) {
 }
 
 func TestComplainBadInput(t *testing.T) {
+	t.Parallel()
 	e := newIntakeEnv(t, noLimits)
 	tok := e.formToken()
 	long := strings.Repeat("坑", intake.MaxDescription+1)
@@ -204,6 +207,7 @@ func TestComplainBadInput(t *testing.T) {
 }
 
 func TestComplainRateLimited(t *testing.T) {
+	t.Parallel()
 	e := newIntakeEnv(t, intake.Config{FormPerAddress: intake.Limit{Every: time.Hour, Burst: 2}, CatalogueTTL: time.Minute})
 	for i := 0; i < 2; i++ {
 		if code, body := e.postMultipart("/complain", complaint(e.formToken(), "phone", ""), nil); code != 200 {
@@ -217,6 +221,7 @@ func TestComplainRateLimited(t *testing.T) {
 }
 
 func TestTrackAndRate(t *testing.T) {
+	t.Parallel()
 	e := newIntakeEnv(t, noLimits)
 	ctx := context.Background()
 	_, body := e.postMultipart("/complain", complaint(e.formToken()), nil)
@@ -270,6 +275,7 @@ func TestTrackAndRate(t *testing.T) {
 }
 
 func TestTrackRateLimited(t *testing.T) {
+	t.Parallel()
 	e := newIntakeEnv(t, intake.Config{TrackPerAddress: intake.Limit{Every: time.Hour, Burst: 3}, CatalogueTTL: time.Minute})
 	for i := 0; i < 3; i++ {
 		if code, _, _ := e.postForm("/track", url.Values{"number": {fmt.Sprintf("20261116-%06d", i)}, "phone": {"13800138000"}}); code != 404 {

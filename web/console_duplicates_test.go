@@ -28,6 +28,7 @@ func withRouting(e *staffEnv, d *Deps) {
 }
 
 func TestConsoleDuplicatesAndSuggestions(t *testing.T) {
+	t.Parallel()
 	e := newStaffEnvWith(t, withRouting)
 	first := e.register("建筑工地夜间施工噪音扰民，凌晨两点还在打桩<b>", "noise", "13600001234", "")
 	agent := e.token("agent1")

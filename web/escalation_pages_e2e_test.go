@@ -14,6 +14,10 @@ import (
 // each hearing of it live through the bell) in Debian's chromium driven by playwright-core, and
 // keeps screenshots under var/screenshots.
 func TestEscalationBrowserJourney(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("browser journey: slow, skipped with -short")
+	}
 	if _, err := os.Stat("/usr/bin/chromium"); err != nil {
 		t.Fatal("chromium is missing: apt-get install -y chromium fonts-noto-cjk (make test does it)")
 	}

@@ -57,6 +57,7 @@ func (e *staffEnv) resolveDueShown(c *http.Client, number string) string {
 }
 
 func TestEscalationPagesByRole(t *testing.T) {
+	t.Parallel()
 	e, _ := newEscalationEnv(t)
 	tk := e.register("公司拖欠工资", "wage-arrears", "13800138000", "hrss")
 	ticket := "/tickets/" + tk.Number
@@ -123,6 +124,7 @@ func TestEscalationPagesByRole(t *testing.T) {
 }
 
 func TestExtensionAskApproveRefusePages(t *testing.T) {
+	t.Parallel()
 	e, esc := newEscalationEnv(t)
 	approved := e.register("工地拖欠工资三个月", "wage-arrears", "13900001111", "hrss") // resolution due 2026-12-02 17:00
 	refused := e.register("公司拖欠两个月工资", "wage-arrears", "13900002222", "hrss")
@@ -249,6 +251,7 @@ func TestExtensionAskApproveRefusePages(t *testing.T) {
 }
 
 func TestSupervisionNoticePages(t *testing.T) {
+	t.Parallel()
 	e, _ := newEscalationEnv(t)
 	tk := e.register("餐馆后厨卫生问题", "food-safety", "13900002222", "market")
 	h, other, sup := e.browser("handler-market"), e.browser("handler-hrss"), e.browser("supervisor")
@@ -318,6 +321,7 @@ func TestSupervisionNoticePages(t *testing.T) {
 }
 
 func TestBoardEscalationsAndTimeline(t *testing.T) {
+	t.Parallel()
 	e, esc := newEscalationEnv(t)
 	tk := e.register("公司拖欠工资", "wage-arrears", "13800138000", "hrss")
 	e.register("餐馆卫生差", "food-safety", "13700137000", "market")
@@ -351,6 +355,7 @@ func TestBoardEscalationsAndTimeline(t *testing.T) {
 }
 
 func TestNotificationsMarkRead(t *testing.T) {
+	t.Parallel()
 	e, esc := newEscalationEnv(t)
 	tk := e.register("公司拖欠工资", "wage-arrears", "13800138000", "hrss")
 	ctx := context.Background()

@@ -28,6 +28,7 @@ func newEscalationEnv(t *testing.T) (*staffEnv, *escalation.Service) {
 }
 
 func TestExtensionAPI(t *testing.T) {
+	t.Parallel()
 	e, _ := newEscalationEnv(t)
 	tk := e.register("工地拖欠工资三个月", "wage-arrears", "13900001111", "hrss") // resolution due 2026-12-02 17:00
 	h, other, sup, agent := e.token("handler-hrss"), e.token("handler-market"), e.token("supervisor"), e.token("agent1")
@@ -112,6 +113,7 @@ func TestExtensionAPI(t *testing.T) {
 }
 
 func TestSupervisionAPIAndLiveStream(t *testing.T) {
+	t.Parallel()
 	e, _ := newEscalationEnv(t)
 	tk := e.register("餐馆后厨卫生问题", "food-safety", "13900002222", "market")
 	h, other, sup := e.token("handler-market"), e.token("handler-hrss"), e.token("supervisor")

@@ -73,6 +73,7 @@ var cellEscaper = strings.NewReplacer(`\`, `\\`, "\t", `\t`, "\n", `\n`, "\r", `
 // phone numbers) and for a department head (masked), with a citizen's text that a spreadsheet
 // would run as a formula.
 func TestExportGolden(t *testing.T) {
+	t.Parallel()
 	e := newStaffEnv(t)
 	e.register("公司拖欠三个月工资，共计两万元", "wage-arrears", "13800138000", "hrss")
 	e.register("=HYPERLINK(\"http://x.invalid\",\"点此\")，餐馆卫生差，\"后厨\"有老鼠", "food-safety", "13900139000", "market")

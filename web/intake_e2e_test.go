@@ -18,6 +18,10 @@ import (
 // playwright-core: complain with a photo, track, and after the city resolves the ticket, rate
 // it 不满意 so that it reopens. `make test` installs chromium, the CJK fonts and the driver.
 func TestIntakeBrowserJourney(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("browser journey: slow, skipped with -short")
+	}
 	if _, err := os.Stat("/usr/bin/chromium"); err != nil {
 		t.Fatal("chromium is missing: apt-get install -y chromium fonts-noto-cjk (make test does it)")
 	}

@@ -44,6 +44,7 @@ func (e *intakeEnv) staffClient(username, role, dept string) *http.Client {
 }
 
 func TestTicketPhotoOnlyForStaffWhoSeeTheTicket(t *testing.T) {
+	t.Parallel()
 	e := newIntakeEnv(t, noLimits)
 	ctx := context.Background()
 	_, body := e.postMultipart("/complain", complaint(e.formToken()), []upload{{"p.png", pngBytes}})

@@ -123,6 +123,7 @@ func validPost(extra ...string) url.Values {
 }
 
 func TestOpen311Discovery(t *testing.T) {
+	t.Parallel()
 	e := newIntakeEnv(t, noLimits)
 	for _, f := range formats {
 		t.Run(f, func(t *testing.T) {
@@ -146,6 +147,7 @@ func TestOpen311Discovery(t *testing.T) {
 }
 
 func TestOpen311Services(t *testing.T) {
+	t.Parallel()
 	e := newIntakeEnv(t, noLimits)
 	for _, f := range formats {
 		t.Run(f, func(t *testing.T) {
@@ -182,6 +184,7 @@ func TestOpen311Services(t *testing.T) {
 }
 
 func TestOpen311ServiceDefinition(t *testing.T) {
+	t.Parallel()
 	e := newIntakeEnv(t, noLimits)
 	for _, f := range formats {
 		t.Run(f, func(t *testing.T) {
@@ -218,6 +221,7 @@ func TestOpen311ServiceDefinition(t *testing.T) {
 }
 
 func TestOpen311PostCreatesTicket(t *testing.T) {
+	t.Parallel()
 	e := newIntakeEnv(t, noLimits)
 	ctx := context.Background()
 	for _, f := range formats {
@@ -286,6 +290,7 @@ func TestOpen311PostCreatesTicket(t *testing.T) {
 }
 
 func TestOpen311PostErrors(t *testing.T) {
+	t.Parallel()
 	e := newIntakeEnv(t, noLimits)
 	ctx := context.Background()
 	revokedText, revoked, err := e.svc.IssueKey(ctx, "已停用平台", "old", 0, 0)
@@ -363,6 +368,7 @@ func countTickets(t *testing.T, e *intakeEnv) int {
 }
 
 func TestOpen311KeyRateLimit(t *testing.T) {
+	t.Parallel()
 	e := newIntakeEnv(t, noLimits)
 	text, _, err := e.svc.IssueKey(context.Background(), "限速平台", "", 60, 2)
 	if err != nil {
@@ -403,6 +409,7 @@ func post311(t *testing.T, e *intakeEnv, form url.Values) string {
 }
 
 func TestOpen311GetRequest(t *testing.T) {
+	t.Parallel()
 	e := newIntakeEnv(t, noLimits)
 	ctx := context.Background()
 	no := post311(t, e, validPost())
@@ -492,6 +499,7 @@ func (e *intakeEnv) resolve2(number, dept string) {
 }
 
 func TestOpen311GetRequestsFilters(t *testing.T) {
+	t.Parallel()
 	e := newIntakeEnv(t, noLimits)
 	ctx := context.Background()
 	old := post311(t, e, validPost("service_code", "taxi", "attribute[damage_size]", ""))
@@ -564,6 +572,7 @@ func TestOpen311GetRequestsFilters(t *testing.T) {
 }
 
 func TestOpen311AtMost1000Requests(t *testing.T) {
+	t.Parallel()
 	e := newIntakeEnv(t, noLimits)
 	ctx := context.Background()
 	first := post311(t, e, validPost())
@@ -592,6 +601,7 @@ func TestOpen311AtMost1000Requests(t *testing.T) {
 }
 
 func TestOpen311TextRoundTrips(t *testing.T) {
+	t.Parallel()
 	e := newIntakeEnv(t, noLimits)
 	texts := []string{
 		`<script>alert("x")</script> & <b>bold</b> 'single' "double"`,
@@ -616,6 +626,7 @@ func TestOpen311TextRoundTrips(t *testing.T) {
 }
 
 func TestOpen311ConcurrentPosts(t *testing.T) {
+	t.Parallel()
 	e := newIntakeEnv(t, noLimits)
 	const n = 200
 	numbers := make([]string, n)
@@ -665,6 +676,7 @@ func TestOpen311ConcurrentPosts(t *testing.T) {
 }
 
 func TestOpen311IdempotencyKey(t *testing.T) {
+	t.Parallel()
 	e := newIntakeEnv(t, noLimits)
 	post := func() string {
 		req, _ := http.NewRequest("POST", e.ts.URL+"/open311/v2/requests.json", strings.NewReader(validPost().Encode()))

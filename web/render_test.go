@@ -15,6 +15,7 @@ import (
 const evil = `<script>alert("x")</script><img src=x onerror=alert(1)>`
 
 func TestMarkupRendersAsText(t *testing.T) {
+	t.Parallel()
 	e := newStaffEnv(t)
 	ctx := context.Background()
 	st, _ := e.org.Staff(ctx, "dispatcher")
@@ -50,6 +51,7 @@ func TestMarkupRendersAsText(t *testing.T) {
 }
 
 func TestPagesJourney(t *testing.T) {
+	t.Parallel()
 	e := newStaffEnv(t)
 	agent := e.browser("agent1")
 	same := map[string]string{"Origin": e.ts.URL}
@@ -122,6 +124,7 @@ func TestPagesJourney(t *testing.T) {
 }
 
 func TestExports(t *testing.T) {
+	t.Parallel()
 	e := newStaffEnv(t)
 	e.register("=HYPERLINK(\"http://evil\")餐馆卫生差", "food-safety", "13800138000", "market")
 	e.register("道路破损", "road-damage", "13700137000", "urban")

@@ -16,6 +16,7 @@ import (
 // without a login, and department staff cannot read another department's ticket. The
 // escalation area is wired in, so its routes answer from the service rather than with a 503.
 func TestAuthorisationMatrix(t *testing.T) {
+	t.Parallel()
 	e, _ := newEscalationEnv(t)
 	tk := e.register("公司拖欠工资", "wage-arrears", "13800138000", "hrss")
 	accounts := map[string]string{

@@ -15,6 +15,10 @@ import (
 // var/screenshots for people to look at. `make test` installs chromium, the CJK fonts and the
 // driver.
 func TestStaffBrowserJourney(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("browser journey: slow, skipped with -short")
+	}
 	if _, err := os.Stat("/usr/bin/chromium"); err != nil {
 		t.Fatal("chromium is missing: apt-get install -y chromium fonts-noto-cjk (make test does it)")
 	}

@@ -13,6 +13,7 @@ import (
 )
 
 func TestTicketPageShowsPhotosAndRouting(t *testing.T) {
+	t.Parallel()
 	e := newStaffEnvWith(t, func(e *staffEnv, d *Deps) { withRouting(e, d); withIntake(e, d) })
 	ctx := context.Background()
 	var pic bytes.Buffer

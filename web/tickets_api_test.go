@@ -8,6 +8,7 @@ import (
 )
 
 func TestTicketAPIJourney(t *testing.T) {
+	t.Parallel()
 	e := newStaffEnv(t)
 	agent, handler, other, sup := e.token("agent1"), e.token("handler-hrss"), e.token("handler-market"), e.token("supervisor")
 
@@ -81,6 +82,7 @@ func TestTicketAPIJourney(t *testing.T) {
 }
 
 func TestRevealPhone(t *testing.T) {
+	t.Parallel()
 	e := newStaffEnv(t)
 	tk := e.register("小区垃圾无人清运", "", "13800138000", "urban")
 	h := e.token("handler-urban")
@@ -108,6 +110,7 @@ func TestRevealPhone(t *testing.T) {
 }
 
 func TestAnswerFromKnowledgeBase(t *testing.T) {
+	t.Parallel()
 	e := newStaffEnv(t)
 	agent := e.token("agent1")
 	kb := e.do(nil, "GET", "/api/v1/kb?q="+url.QueryEscape("社保 转移"), nil, agent).json(t)["articles"].([]any)
@@ -150,6 +153,7 @@ func TestAnswerFromKnowledgeBase(t *testing.T) {
 }
 
 func TestRegisterBadInput(t *testing.T) {
+	t.Parallel()
 	e := newStaffEnv(t)
 	agent := e.token("agent1")
 	for _, tc := range []struct {
@@ -187,6 +191,7 @@ func TestRegisterBadInput(t *testing.T) {
 }
 
 func TestDuplicatesAndCallerHistory(t *testing.T) {
+	t.Parallel()
 	e := newStaffEnvWith(t, withRouting)
 	noise := e.register("建筑工地夜间施工噪音扰民，凌晨两点还在打桩", "noise", "13600001234", "")
 	e.register("公司拖欠工资", "wage-arrears", "13500005678", "")
