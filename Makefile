@@ -2,7 +2,7 @@
 GO      ?= go
 BIN     := bin/hotline
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
-TESTFLAGS ?= -count=1 -timeout 14m
+TESTFLAGS ?= -race -count=1 -timeout 14m
 
 .PHONY: run test build lint deps deps-test bench clean
 
@@ -21,15 +21,19 @@ run: deps build
 	$(BIN) seed --demo
 	exec $(BIN) serve
 
-# test: install what the tests need, run every test, stop the test database.
+# test: install what the tests need, run every test with the race detector, stop the test
+# database. The inner loop is `go test -short ./...`: it skips the SIPp and browser journeys.
 test: deps-test
 	@status=0; $(GO) test $(TESTFLAGS) ./... || status=$$?; \
 	$(GO) run ./cmd/pgtest stop || true; \
 	exit $$status
 
+# lint: gofmt, go vet, staticcheck (pinned in go.mod as a tool), and go.mod kept tidy.
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
+	@cp go.mod go.sum $${TMPDIR:-/tmp}/ && $(GO) mod tidy && if ! git diff --quiet go.mod go.sum; then echo "go mod tidy changes go.mod or go.sum"; git diff go.mod go.sum; exit 1; fi
 
 bench:
 	@for s in bench/*.sh; do echo "== $$s"; bash $$s; done

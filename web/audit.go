@@ -4,17 +4,9 @@ import (
 	"context"
 	"net/http"
 
-	"github.com/uptrace/bun"
-
 	"github.com/hotline-city/hotline/internal/account"
 	"github.com/hotline-city/hotline/internal/org"
 )
-
-// audit writes one entry of the audit trail on db, the transaction of the change it describes,
-// so a change and its entry stand or fall together.
-func (s *Server) audit(ctx context.Context, db bun.IDB, by *org.Staff, action, objType, objKey string, detail any) error {
-	return s.Accounts.Record(ctx, db, account.Change{Action: action, ObjectType: objType, ObjectKey: objKey, Detail: detail}.By(by))
-}
 
 // auditAfter writes the entry of something already done outside a transaction; a failure is
 // logged, since what it describes has happened.

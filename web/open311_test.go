@@ -203,7 +203,7 @@ func TestOpen311ServiceDefinition(t *testing.T) {
 				len(a.Values) != 2 || a.Values[0].Key != "day" || a.Values[1].Key != "night" {
 				t.Fatalf("attribute %+v", a)
 			}
-			code, h, body = e.get("/open311/v2/services/taxi." + f)
+			code, _, body = e.get("/open311/v2/services/taxi." + f)
 			d = intake.ServiceDefinition{}
 			decode311(t, f, body, &d, &d)
 			if code != 200 || d.Code != "taxi" || len(d.Attributes) != 0 {

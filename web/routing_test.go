@@ -309,7 +309,7 @@ func TestRoutingAPIDryRunReviewAndMerge(t *testing.T) {
 		t.Fatalf("duplicates: %d %s", st, raw)
 	}
 	merge := "/api/v1/tickets/" + dup.Number + "/merge"
-	if st, m, raw = e.call("dispatcher", "POST", merge, map[string]string{"master": tk.Number}); st != 200 {
+	if st, _, raw = e.call("dispatcher", "POST", merge, map[string]string{"master": tk.Number}); st != 200 {
 		t.Fatalf("merge: %d %s", st, raw)
 	}
 	if st, _, _ = e.call("dispatcher", "POST", merge, map[string]string{"master": tk.Number}); st != http.StatusConflict {

@@ -291,11 +291,6 @@ func actInput(f fields) (tickets.ActInput, error) {
 	return in, nil
 }
 
-// doAction runs action a on ticket number for the signed-in account.
-func (s *Server) doAction(ctx context.Context, a tickets.Action, number string, f fields) (*tickets.Ticket, error) {
-	return s.doActionFiles(ctx, a, number, f, nil)
-}
-
 // doActionFiles is doAction with the files sent with a resolve or a feedback.
 func (s *Server) doActionFiles(ctx context.Context, a tickets.Action, number string, f fields, files []tickets.File) (*tickets.Ticket, error) {
 	in, err := actInput(f)
