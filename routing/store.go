@@ -149,6 +149,34 @@ func (s *Store) Create(ctx context.Context, r Rule, by Editor, at time.Time) (Ru
 	return out, s.record(ctx, out, "create", by, at)
 }
 
+// SeedRules stores each of rules, checked against the directory, as version 1 under its own
+// id, unless a rule with that id exists — perhaps edited by an administrator since — which is
+// left alone; so seeding the same rules twice changes nothing. A seeder loads its rules with it
+// inside the transaction that loads the rest of its data.
+func SeedRules(ctx context.Context, db bun.IDB, rules []Rule, by Editor, at time.Time) error {
+	st := NewStore(db)
+	cat, err := catalogue(ctx, db)
+	if err != nil {
+		return err
+	}
+	for _, r := range rules {
+		if ps := r.ValidateWith(cat); len(ps) > 0 {
+			return &ValidationError{Problems: ps}
+		}
+		exists, err := db.NewSelect().Model((*ruleRow)(nil)).Where("id = ?", r.ID).Exists(ctx)
+		if err != nil {
+			return fmt.Errorf("seed routing rules: %w", err)
+		}
+		if exists {
+			continue
+		}
+		if _, err := st.Create(ctx, r, by, at); err != nil {
+			return fmt.Errorf("seed routing rules: %w", err)
+		}
+	}
+	return nil
+}
+
 // Update replaces rule r.ID with r, raising its version by one. When
 // r.Version is not zero it must be the current version (ErrConflict
 // otherwise), so that two administrators do not overwrite each other.

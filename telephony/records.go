@@ -203,6 +203,43 @@ func writeRecords(ctx context.Context, db bun.IDB, rows []*Record) error {
 	})
 }
 
+// ImportRecords stores finished calls recorded elsewhere (a demo, another call-centre
+// system), with the callback tasks of the missed ones, as the SIP front end would have. A call
+// whose id is stored already is left as it is, so importing the same calls twice changes
+// nothing.
+func ImportRecords(ctx context.Context, db bun.IDB, records []Record) error {
+	if len(records) == 0 {
+		return nil
+	}
+	rows := make([]*Record, len(records))
+	var tasks []*CallbackTask
+	for i := range records {
+		r := records[i]
+		if len(r.Offers) == 0 {
+			r.Offers = json.RawMessage("[]")
+		}
+		rows[i] = &r
+		if r.missed() {
+			at := r.StartedAt
+			if r.EndedAt != nil {
+				at = *r.EndedAt
+			}
+			tasks = append(tasks, &CallbackTask{CallID: r.ID, Phone: r.Caller, Status: "open", CreatedAt: at, UpdatedAt: at})
+		}
+	}
+	return runInTx(ctx, db, func(ctx context.Context, tx bun.IDB) error {
+		if _, err := tx.NewInsert().Model(&rows).On("CONFLICT (id) DO NOTHING").Exec(ctx); err != nil {
+			return fmt.Errorf("import %d call records: %w", len(rows), err)
+		}
+		if len(tasks) > 0 {
+			if _, err := tx.NewInsert().Model(&tasks).On("CONFLICT (call_id) DO NOTHING").Exec(ctx); err != nil {
+				return fmt.Errorf("import %d callback tasks: %w", len(tasks), err)
+			}
+		}
+		return nil
+	})
+}
+
 // runInTx runs fn in a transaction of db, or in db itself when it already is one.
 func runInTx(ctx context.Context, db bun.IDB, fn func(ctx context.Context, tx bun.IDB) error) error {
 	return db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error { return fn(ctx, tx) })

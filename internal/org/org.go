@@ -204,6 +204,17 @@ func (s *Store) UpsertStaff(ctx context.Context, u *Staff) error {
 	return nil
 }
 
+// SetMissingEmails gives every account of roles that has no e-mail address the address
+// username@domain; accounts with an address keep it.
+func (s *Store) SetMissingEmails(ctx context.Context, domain string, roles ...string) error {
+	_, err := s.db.NewRaw("UPDATE staff SET email = username || '@' || ? WHERE email = '' AND role IN (?)",
+		domain, bun.List(roles)).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("set e-mail addresses @%s: %w", domain, err)
+	}
+	return nil
+}
+
 // Profile returns the deadline profile with code.
 func (s *Store) Profile(ctx context.Context, code string) (*Profile, error) {
 	p := new(Profile)
