@@ -8,8 +8,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/hotline-city/hotline/internal/demo"
 )
 
 type corpusLine struct {
@@ -62,40 +60,6 @@ func examples(lines []corpusLine) []Example {
 		out[i] = Example{Text: l.Text, Department: l.Department}
 	}
 	return out
-}
-
-func TestCorpusShape(t *testing.T) {
-	lines := loadCorpus(t)
-	dept := map[string]string{}
-	for _, c := range demo.Categories {
-		if c.Parent != "" {
-			dept[c.Code] = c.Department
-		}
-	}
-	perCat := map[string]int{}
-	seen := map[string]bool{}
-	for _, l := range lines {
-		want, ok := dept[l.Category]
-		if !ok {
-			t.Errorf("%q: not a demo leaf category", l.Category)
-		} else if l.Department != want {
-			t.Errorf("%s: department %q, the demo sends it to %q", l.Category, l.Department, want)
-		}
-		if seen[l.Text] {
-			t.Errorf("duplicate text %q", l.Text)
-		}
-		seen[l.Text] = true
-		perCat[l.Category]++
-	}
-	t.Logf("corpus: %d examples over %d categories", len(lines), len(perCat))
-	if len(lines) < 700 || len(perCat) < 30 {
-		t.Errorf("corpus has %d examples over %d categories, want ≥700 over ≥30", len(lines), len(perCat))
-	}
-	for c, n := range perCat {
-		if n < 20 {
-			t.Errorf("category %s has %d examples, want ≥20", c, n)
-		}
-	}
 }
 
 // evaluate returns the top-1 and top-3 accuracy by department on test.

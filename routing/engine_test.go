@@ -430,28 +430,6 @@ func checkInvariant(t testing.TB, d Decision) {
 	}
 }
 
-// FuzzDecide checks the invariant of TestDecisionInvariant on the demo
-// rules for arbitrary text.
-func FuzzDecide(f *testing.F) {
-	e := mustEngine(f, DemoRules()...)
-	f.Add("noise", "夜间工地打桩", "东城区安定门大街1号", 23, 6)
-	f.Add("", "闻到煤气味", "", 3, 0)
-	f.Add("food-safety", "", "西城区", 12, 9)
-	f.Add("x\xff", "\xff欠薪\x00", "\xe5", -1, -3)
-	f.Fuzz(func(t *testing.T, cat, desc, addr string, hour, recent int) {
-		in := Input{CategoryPath: []string{cat}, Description: desc, Address: addr, Street: addr, District: addr,
-			RecentByPhone: recent, Point: pt(float64(hour), float64(recent))}
-		if hour >= 0 {
-			in.At = time.Date(2026, 1, 1, hour%24, 0, 0, 0, time.UTC)
-		}
-		d := e.Decide(in)
-		checkInvariant(t, d)
-		if x := e.Explain(in); !cmp.Equal(d, x.Decision) {
-			t.Fatalf("Decide and Explain disagree:\n%s", cmp.Diff(d, x.Decision))
-		}
-	})
-}
-
 // TestConcurrentDecide runs one engine from many goroutines; run it with
 // -race.
 func TestConcurrentDecide(t *testing.T) {

@@ -15,9 +15,9 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/hotline-city/hotline/demo"
 	"github.com/hotline-city/hotline/internal/clock"
 	"github.com/hotline-city/hotline/internal/database"
-	"github.com/hotline-city/hotline/internal/demo"
 	"github.com/hotline-city/hotline/internal/org"
 	"github.com/hotline-city/hotline/internal/pgnotify"
 	"github.com/hotline-city/hotline/internal/testdb"
@@ -57,7 +57,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	clk := clock.NewFixed(time.Date(2026, 11, 16, 10, 0, 0, 0, shanghai)) // a Monday
-	if err := routing.SeedDemo(ctx, db, clk.Now()); err != nil {
+	if err := demo.SeedRouting(ctx, db, clk.Now()); err != nil {
 		t.Fatal(err)
 	}
 	days, err := workcal.Seed()
@@ -568,12 +568,12 @@ func TestSeedDemoIsIdempotentAndCoversEveryCategory(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	n1, _ := f.db.NewSelect().TableExpr("routing_rule_versions").Count(ctx)
-	if err := routing.SeedDemo(ctx, f.db, f.clk.Now()); err != nil {
+	if err := demo.SeedRouting(ctx, f.db, f.clk.Now()); err != nil {
 		t.Fatal(err)
 	}
 	n2, _ := f.db.NewSelect().TableExpr("routing_rule_versions").Count(ctx)
-	if n1 != n2 || int(n1) != len(routing.DemoRules()) {
-		t.Fatalf("versions %d then %d, want %d both times", n1, n2, len(routing.DemoRules()))
+	if n1 != n2 || int(n1) != len(demo.Rules()) {
+		t.Fatalf("versions %d then %d, want %d both times", n1, n2, len(demo.Rules()))
 	}
 	rules, err := f.svc.Rules(ctx)
 	if err != nil {
@@ -595,7 +595,7 @@ func TestSeedDemoIsIdempotentAndCoversEveryCategory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.ID <= routing.DemoRules()[len(routing.DemoRules())-1].ID {
+	if r.ID <= demo.Rules()[len(demo.Rules())-1].ID {
 		t.Fatalf("new rule id %d collides with the demo's", r.ID)
 	}
 }

@@ -90,30 +90,3 @@ func (s *Service) RunNightly(ctx context.Context) error {
 		}
 	}
 }
-
-// SeedDemo loads the demo city's dispatch rules (DemoRules) as version 1 of
-// each rule. It is idempotent: a rule whose id exists — perhaps edited by an
-// administrator since — is left alone.
-func SeedDemo(ctx context.Context, db bun.IDB, at time.Time) error {
-	st := NewStore(db)
-	cat, err := catalogue(ctx, db)
-	if err != nil {
-		return err
-	}
-	for _, r := range DemoRules() {
-		if ps := r.ValidateWith(cat); len(ps) > 0 {
-			return &ValidationError{Problems: ps}
-		}
-		exists, err := db.NewSelect().Model((*ruleRow)(nil)).Where("id = ?", r.ID).Exists(ctx)
-		if err != nil {
-			return fmt.Errorf("seed routing rules: %w", err)
-		}
-		if exists {
-			continue
-		}
-		if _, err := st.Create(ctx, r, Editor{Name: "demo"}, at); err != nil {
-			return fmt.Errorf("seed routing rules: %w", err)
-		}
-	}
-	return nil
-}

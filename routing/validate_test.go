@@ -100,7 +100,11 @@ func TestValidate(t *testing.T) {
 }
 
 func TestValidateWithCatalogue(t *testing.T) {
-	cat := DemoCatalogue()
+	cat := &Catalogue{
+		Categories:  map[string]bool{"noise": true, "road-damage": true},
+		Departments: map[string]bool{"housing": true, "urban": true},
+		Profiles:    map[string]bool{"standard": true, "urgent": true},
+	}
 	r := testRule(1, Conditions{Categories: []string{"noise", "no-such-category"}})
 	r.Action = Action{Lead: "nobody", CoHandlers: []string{"housing", "ghost"}, Profile: "slow"}
 	var fields []string

@@ -19,7 +19,6 @@ import (
 
 	"github.com/uptrace/bun"
 
-	"github.com/hotline-city/hotline/internal/demo"
 	"github.com/hotline-city/hotline/internal/org"
 	"github.com/hotline-city/hotline/internal/testdb"
 	"github.com/hotline-city/hotline/telephony/acd"
@@ -50,17 +49,15 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-// seedAgents adds agent accounts with SIP extensions and the password demo-sip, without
-// login passwords (hashing those is slow and the SIP tests never log in).
+// seedAgents adds the hotline centre and agent accounts in it with SIP extensions and the
+// password demo-sip, without login passwords (hashing those is slow and the SIP tests never log
+// in). The demo city cannot be used here: it imports this package to seed its calls.
 func seedAgents(t testing.TB, db bun.IDB, exts ...string) {
 	t.Helper()
 	ctx := context.Background()
-	if err := demo.SeedDirectory(ctx, db); err != nil {
-		t.Fatal(err)
-	}
 	st := org.NewStore(db)
-	d, err := st.Department(ctx, "centre")
-	if err != nil {
+	d := &org.Department{Code: "centre", Kind: "centre", NameZh: "市12345政务服务便民热线中心", NameEn: "12345 Hotline Centre", Active: true}
+	if err := st.UpsertDepartment(ctx, d); err != nil {
 		t.Fatal(err)
 	}
 	for _, ext := range exts {

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hotline-city/hotline/demo"
 	"github.com/hotline-city/hotline/intake"
-	"github.com/hotline-city/hotline/internal/demo"
 )
 
 // withIntake wires the intake area (Open311, public pages, photos) into a staff environment,

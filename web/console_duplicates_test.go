@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hotline-city/hotline/demo"
 	"github.com/hotline-city/hotline/routing"
 )
 
@@ -14,7 +15,7 @@ import (
 func withRouting(e *staffEnv, d *Deps) {
 	e.t.Helper()
 	ctx := context.Background()
-	if err := routing.SeedDemo(ctx, e.db, e.clock.Now()); err != nil {
+	if err := demo.SeedRouting(ctx, e.db, e.clock.Now()); err != nil {
 		e.t.Fatal(err)
 	}
 	cache := routing.NewCache(e.db, nil, e.log)

@@ -13,10 +13,10 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/hotline-city/hotline/demo"
 	"github.com/hotline-city/hotline/intake"
 	"github.com/hotline-city/hotline/internal/account"
 	"github.com/hotline-city/hotline/internal/clock"
-	"github.com/hotline-city/hotline/internal/demo"
 	"github.com/hotline-city/hotline/internal/org"
 	"github.com/hotline-city/hotline/internal/testdb"
 	"github.com/hotline-city/hotline/internal/workcal"

@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hotline-city/hotline/demo"
 	"github.com/hotline-city/hotline/intake"
-	"github.com/hotline-city/hotline/internal/demo"
 	"github.com/hotline-city/hotline/tickets"
 )
 

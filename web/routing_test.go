@@ -16,10 +16,10 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/hotline-city/hotline/demo"
 	"github.com/hotline-city/hotline/internal/clock"
 	"github.com/hotline-city/hotline/internal/config"
 	"github.com/hotline-city/hotline/internal/database"
-	"github.com/hotline-city/hotline/internal/demo"
 	"github.com/hotline-city/hotline/internal/org"
 	"github.com/hotline-city/hotline/internal/testdb"
 	"github.com/hotline-city/hotline/internal/workcal"
@@ -78,7 +78,7 @@ func newRoutingEnv(t *testing.T) *routingEnv {
 	}
 	loc := mustZone("Asia/Shanghai")
 	clk := clock.NewFixed(time.Date(2026, 11, 23, 10, 0, 0, 0, loc))
-	if err := routing.SeedDemo(ctx, db, clk.Now()); err != nil {
+	if err := demo.SeedRouting(ctx, db, clk.Now()); err != nil {
 		t.Fatal(err)
 	}
 	days, err := workcal.Seed()
@@ -180,7 +180,7 @@ func TestRoutingAPIRules(t *testing.T) {
 	if st, m, _ = e.call("admin", "GET", path+"/versions", nil); st != http.StatusOK || len(m["versions"].([]any)) != 3 {
 		t.Fatalf("versions after delete: %d %v", st, m)
 	}
-	if st, m, _ = e.call("dispatcher", "GET", "/api/v1/routing/rules", nil); st != http.StatusOK || len(m["rules"].([]any)) != len(routing.DemoRules()) {
+	if st, m, _ = e.call("dispatcher", "GET", "/api/v1/routing/rules", nil); st != http.StatusOK || len(m["rules"].([]any)) != len(demo.Rules()) {
 		t.Fatalf("list: %d, %d rules", st, len(m["rules"].([]any)))
 	}
 	// Each change has its audit entry, written with it; a refused change has none.

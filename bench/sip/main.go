@@ -23,7 +23,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/hotline-city/hotline/bench/internal/benchdb"
-	"github.com/hotline-city/hotline/internal/demo"
+	"github.com/hotline-city/hotline/demo"
 	"github.com/hotline-city/hotline/internal/org"
 )
 

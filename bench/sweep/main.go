@@ -14,10 +14,10 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/hotline-city/hotline/demo"
 	"github.com/hotline-city/hotline/escalation"
 	"github.com/hotline-city/hotline/internal/clock"
 	"github.com/hotline-city/hotline/internal/database"
-	"github.com/hotline-city/hotline/internal/demo"
 	"github.com/hotline-city/hotline/internal/org"
 	"github.com/hotline-city/hotline/internal/pgmanaged"
 	"github.com/hotline-city/hotline/internal/workcal"

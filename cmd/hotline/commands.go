@@ -17,11 +17,10 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/hotline-city/hotline/demo"
 	"github.com/hotline-city/hotline/internal/config"
 	"github.com/hotline-city/hotline/internal/database"
-	"github.com/hotline-city/hotline/internal/demo"
 	"github.com/hotline-city/hotline/internal/pgmanaged"
-	"github.com/hotline-city/hotline/routing"
 	"github.com/hotline-city/hotline/web"
 )
 
@@ -125,10 +124,7 @@ func cmdSeed(ctx context.Context, args []string, getenv func(string) string, std
 		return errors.New("seed: the database is not migrated: run hotline migrate first")
 	}
 	err = e.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		if err := demo.Seed(ctx, tx); err != nil {
-			return err
-		}
-		return routing.SeedDemo(ctx, tx, time.Now()) // the demo's dispatch rules (routing imports demo)
+		return demo.Seed(ctx, tx)
 	})
 	if err != nil {
 		return fmt.Errorf("seed: %w", err)

@@ -17,10 +17,9 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/hotline-city/hotline/bench/internal/firsterr"
+	"github.com/hotline-city/hotline/demo"
 	"github.com/hotline-city/hotline/internal/database"
-	"github.com/hotline-city/hotline/internal/demo"
 	"github.com/hotline-city/hotline/internal/pgmanaged"
-	"github.com/hotline-city/hotline/routing"
 )
 
 // DB is one benchmark database; Close drops it and stops a cluster this process started.
@@ -34,12 +33,7 @@ type DB struct {
 
 // DemoCity seeds the demo city with its routing rules, so tickets take the real path: routed and
 // dispatched inside the registering transaction.
-func DemoCity(ctx context.Context, db bun.IDB) error {
-	if err := demo.Seed(ctx, db); err != nil {
-		return err
-	}
-	return routing.SeedDemo(ctx, db, time.Now())
-}
+func DemoCity(ctx context.Context, db bun.IDB) error { return demo.Seed(ctx, db) }
 
 // Fresh creates database prefix_<time> with maxConns connections, migrated and loaded by seed
 // in one transaction. Without HOTLINE_DATABASE_URL the private cluster lives under dir/pg.

@@ -40,12 +40,9 @@ var Articles = []Article{
 		"此条目已失效，仅供查阅历史。", "防疫 出行", "", "市防控指挥部通告（已废止）", "2021-01-01", "2022-12-31"},
 }
 
-// SeedStaffWeb loads the staff web's part of the demo city, the knowledge base; it is
-// idempotent.
-func SeedStaffWeb(ctx context.Context, db bun.IDB) error { return seedStaffWeb(ctx, db) }
-
-// seedStaffWeb loads the demo knowledge base articles through the knowledge base's own API.
-func seedStaffWeb(ctx context.Context, db bun.IDB) error {
+// SeedStaffWeb loads the staff web's part of the demo city, the knowledge base, through the
+// knowledge base's own API; it is idempotent.
+func SeedStaffWeb(ctx context.Context, db bun.IDB) error {
 	for _, a := range Articles {
 		from, err := time.Parse(time.DateOnly, a.ValidFrom)
 		if err != nil {

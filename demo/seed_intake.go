@@ -25,10 +25,10 @@ var noLocation = map[string]bool{
 	"tourism-complaint": true,
 }
 
-// seedIntake loads the intake part of the demo city: the Open311 key of the city's digital
-// city-management platform (stored hashed) and each service's Open311 settings, with a few
-// service-specific questions (attributes).
-func seedIntake(ctx context.Context, db bun.IDB) error {
+// SeedIntake loads the intake part of the demo city on top of SeedDirectory: the Open311 key
+// of the city's digital city-management platform (stored hashed) and each service's Open311
+// settings, with a few service-specific questions (attributes).
+func SeedIntake(ctx context.Context, db bun.IDB) error {
 	if _, err := intake.PutKey(ctx, db, Open311Organisation, Open311Key, "demo", 0, 0, time.Now()); err != nil {
 		return err
 	}
@@ -56,6 +56,3 @@ func seedIntake(ctx context.Context, db bun.IDB) error {
 	}
 	return nil
 }
-
-// SeedIntake loads only the intake part of the demo (on top of SeedDirectory), for tests.
-func SeedIntake(ctx context.Context, db bun.IDB) error { return seedIntake(ctx, db) }

@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/uptrace/bun"
 
@@ -12,6 +13,9 @@ import (
 
 // SIPRealm is the digest realm the demo's SIP passwords are hashed for.
 const SIPRealm = "hotline"
+
+// SIPPassword is the demo agents' SIP password.
+const SIPPassword = "demo-sip"
 
 // SeedDirectory loads the demo's departments, deadline profiles, categories and working-day
 // calendar. It is idempotent: it inserts what is missing and resets what the demo defines.
@@ -83,8 +87,15 @@ func Accounts() []Account {
 // SeedStaff loads the demo accounts. Passwords are hashed anew only for accounts that do not
 // exist yet, so a second run changes nothing.
 func SeedStaff(ctx context.Context, db bun.IDB) error {
+	return SeedAccounts(ctx, db, Accounts(), org.HashPassword)
+}
+
+// SeedAccounts loads accounts (demo ones, from Accounts) as SeedStaff does, hashing their
+// passwords with hash: tests pass one that hashes each demo password once, since argon2id is
+// slow on purpose. An account that exists in its department with its role is left alone.
+func SeedAccounts(ctx context.Context, db bun.IDB, accounts []Account, hash func(password string) (string, error)) error {
 	st := org.NewStore(db)
-	for _, a := range Accounts() {
+	for _, a := range accounts {
 		d, err := st.Department(ctx, a.Department)
 		if err != nil {
 			return err
@@ -95,14 +106,14 @@ func SeedStaff(ctx context.Context, db bun.IDB) error {
 		}
 		u := &org.Staff{Username: a.Username, DisplayName: a.Name, Role: a.Role, DepartmentID: d.ID, Active: true}
 		if err != nil {
-			if u.PasswordHash, err = org.HashPassword(a.Password); err != nil {
+			if u.PasswordHash, err = hash(a.Password); err != nil {
 				return err
 			}
 		}
 		if a.Extension != "" {
 			ext := a.Extension
 			u.SIPExtension = &ext
-			u.SIPHA1 = org.DigestHA1(ext, SIPRealm, "demo-sip")
+			u.SIPHA1 = org.DigestHA1(ext, SIPRealm, SIPPassword)
 		}
 		if err := st.UpsertStaff(ctx, u); err != nil {
 			return fmt.Errorf("seed %s: %w", a.Username, err)
@@ -111,10 +122,16 @@ func SeedStaff(ctx context.Context, db bun.IDB) error {
 	return nil
 }
 
-// Seed loads the whole demo city: the directory, the accounts, then each domain's demo rows.
+// Seed loads the whole demo city: the directory, the accounts, then each domain's demo rows,
+// each through that domain's own API, as of the moment it runs.
 func Seed(ctx context.Context, db bun.IDB) error {
+	now := time.Now()
 	for _, step := range []func(context.Context, bun.IDB) error{
-		SeedDirectory, SeedStaff, seedRouting, seedIntake, seedEscalation, seedTelephony, seedStaffWeb,
+		SeedDirectory, SeedStaff,
+		func(ctx context.Context, db bun.IDB) error { return SeedRouting(ctx, db, now) },
+		SeedIntake, seedEscalation,
+		func(ctx context.Context, db bun.IDB) error { return seedTelephony(ctx, db, now) },
+		SeedStaffWeb,
 	} {
 		if err := step(ctx, db); err != nil {
 			return err

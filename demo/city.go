@@ -1,5 +1,8 @@
-// Package demo holds the demo city that `hotline seed --demo` loads: departments, the category
-// tree, deadline profiles and staff accounts. It is never for production.
+// Package demo is the demo city that `hotline seed --demo` loads: its data (departments, the
+// category tree, deadline profiles, staff accounts, dispatch rules, Open311 settings, a
+// morning's calls, knowledge articles) and a seeder that loads it through each domain's own
+// API. It sits above the domains; only the hotline command, the benches and tests import it.
+// It is never for production.
 package demo
 
 // Department is one unit of the demo city's government.

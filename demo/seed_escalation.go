@@ -2,9 +2,10 @@ package demo
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/uptrace/bun"
+
+	"github.com/hotline-city/hotline/internal/org"
 )
 
 // seedEscalation gives the demo accounts escalation writes to an e-mail address, so that with
@@ -13,10 +14,6 @@ import (
 // have an address keep it, which also makes a second run change nothing. Deadline clocks need
 // no seeding: they follow the tickets.
 func seedEscalation(ctx context.Context, db bun.IDB) error {
-	_, err := db.NewRaw(`UPDATE staff SET email = username || '@demo.invalid'
-		WHERE email = '' AND role IN ('handler', 'head', 'dispatcher', 'supervisor', 'leader')`).Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("seed escalation: %w", err)
-	}
-	return nil
+	return org.NewStore(db).SetMissingEmails(ctx, "demo.invalid",
+		org.RoleHandler, org.RoleHead, org.RoleDispatcher, org.RoleSupervisor, org.RoleLeader)
 }
