@@ -2,18 +2,15 @@ package escalation_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/uptrace/bun"
 
-	"github.com/hotline-city/hotline/demo"
+	"github.com/hotline-city/hotline/demo/demotest"
 	"github.com/hotline-city/hotline/escalation"
 	"github.com/hotline-city/hotline/internal/clock"
 	"github.com/hotline-city/hotline/internal/org"
-	"github.com/hotline-city/hotline/internal/testdb"
 	"github.com/hotline-city/hotline/internal/workcal"
 	"github.com/hotline-city/hotline/tickets"
 )
@@ -57,33 +54,16 @@ var people = []struct{ username, role, dept string }{
 func newFixture(t *testing.T, opt escalation.Options) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	db := testdb.New(t)
-	if err := demo.SeedDirectory(ctx, db); err != nil {
-		t.Fatal(err)
-	}
-	st := org.NewStore(db)
-	f := &fixture{db: db, staff: map[string]*org.Staff{}}
+	c := demotest.New(t, demotest.Escalation(opt))
+	f := &fixture{db: c.DB, clk: c.Clock, cal: c.Calendar, tk: c.Tickets, esc: c.Escalation, staff: map[string]*org.Staff{}}
 	for _, p := range people {
-		d, err := st.Department(ctx, p.dept)
-		if err != nil {
-			t.Fatal(err)
-		}
-		u := &org.Staff{Username: p.username, DisplayName: p.username, Role: p.role, DepartmentID: d.ID,
+		u := &org.Staff{Username: p.username, DisplayName: p.username, Role: p.role, DepartmentID: c.DepartmentID(p.dept),
 			PasswordHash: "unused", Email: p.username + "@example.org", Phone: "1390000" + "0000", Active: true}
-		if err := st.UpsertStaff(ctx, u); err != nil {
+		if err := c.Org.UpsertStaff(ctx, u); err != nil {
 			t.Fatal(err)
 		}
 		f.staff[p.username] = u
 	}
-	days, err := workcal.Seed()
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.cal = workcal.New(days, shanghai, workcal.DefaultHours)
-	f.clk = clock.NewFixed(at("2026-11-16 10:00"))
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	f.tk = tickets.NewService(db, f.clk, f.cal, shanghai, log)
-	f.esc = escalation.New(db, f.clk, f.cal, shanghai, log, f.tk, nil, opt)
 	f.agent = tickets.ActorFor(f.staff["agent1"])
 	return f
 }

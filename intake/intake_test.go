@@ -3,8 +3,6 @@ package intake_test
 import (
 	"context"
 	"errors"
-	"io"
-	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -13,17 +11,15 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/hotline-city/hotline/demo"
+	"github.com/hotline-city/hotline/demo/demotest"
 	"github.com/hotline-city/hotline/intake"
 	"github.com/hotline-city/hotline/internal/clock"
 	"github.com/hotline-city/hotline/internal/org"
-	"github.com/hotline-city/hotline/internal/testdb"
-	"github.com/hotline-city/hotline/internal/workcal"
 	"github.com/hotline-city/hotline/tickets"
 )
 
-var shanghai, _ = time.LoadLocation("Asia/Shanghai")
-
 type fixture struct {
+	city    *demotest.City
 	db      *bun.DB
 	clk     *clock.Fixed
 	tickets *tickets.Service
@@ -33,25 +29,8 @@ type fixture struct {
 
 func newFixture(t *testing.T, cfg intake.Config) *fixture {
 	t.Helper()
-	ctx := context.Background()
-	db := testdb.New(t)
-	if err := demo.SeedDirectory(ctx, db); err != nil {
-		t.Fatal(err)
-	}
-	if err := demo.SeedIntake(ctx, db); err != nil {
-		t.Fatal(err)
-	}
-	days, _ := workcal.Seed()
-	clk := clock.NewFixed(time.Date(2026, 11, 16, 10, 0, 0, 0, shanghai))
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	tk := tickets.NewService(db, clk, workcal.New(days, shanghai, workcal.DefaultHours), shanghai, log)
-	svc, err := intake.New(ctx, db, tk, clk, shanghai, log, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	centre, _ := org.NewStore(db).Department(ctx, "centre")
-	return &fixture{db: db, clk: clk, tickets: tk, svc: svc,
-		agent: tickets.Actor{Name: "agent", Role: tickets.RoleAgent, DepartmentID: centre.ID}}
+	c := demotest.New(t, demotest.Intake(cfg))
+	return &fixture{city: c, db: c.DB, clk: c.Clock, tickets: c.Tickets, svc: c.Intake, agent: c.Agent}
 }
 
 var open = intake.Config{CatalogueTTL: time.Minute}
@@ -64,18 +43,7 @@ func webSub(phone string) intake.Submission {
 // resolve dispatches, accepts and resolves a ticket.
 func (f *fixture) resolve(t *testing.T, number string) {
 	t.Helper()
-	ctx := context.Background()
-	if _, err := f.tickets.Dispatch(ctx, f.agent, number, tickets.DispatchInput{Department: "urban"}); err != nil {
-		t.Fatal(err)
-	}
-	urban, _ := org.NewStore(f.db).Department(ctx, "urban")
-	h := tickets.Actor{Name: "h", Role: tickets.RoleHandler, DepartmentID: urban.ID}
-	if _, err := f.tickets.Accept(ctx, h, number, tickets.ActInput{}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.tickets.Resolve(ctx, h, number, tickets.ActInput{Text: "已修复"}); err != nil {
-		t.Fatal(err)
-	}
+	f.city.Resolve(t, number, "urban", "已修复")
 }
 
 func TestSubmitIdempotent(t *testing.T) {

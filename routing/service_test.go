@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"strings"
@@ -16,19 +15,16 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/hotline-city/hotline/demo"
+	"github.com/hotline-city/hotline/demo/demotest"
 	"github.com/hotline-city/hotline/internal/clock"
 	"github.com/hotline-city/hotline/internal/database"
-	"github.com/hotline-city/hotline/internal/org"
 	"github.com/hotline-city/hotline/internal/pgnotify"
-	"github.com/hotline-city/hotline/internal/testdb"
-	"github.com/hotline-city/hotline/internal/workcal"
 	"github.com/hotline-city/hotline/routing"
 	"github.com/hotline-city/hotline/tickets"
 )
 
-var shanghai, _ = time.LoadLocation("Asia/Shanghai")
-
 type fixture struct {
+	city    *demotest.City
 	db      *bun.DB
 	url     string
 	clk     *clock.Fixed
@@ -37,67 +33,22 @@ type fixture struct {
 	cache   *routing.Cache
 	agent   tickets.Actor
 	log     *slog.Logger
-	depts   map[string]int64
 }
-
-func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 // newFixture is a migrated database with the demo directory and rules, a
 // ticket service whose registrations are routed, and a loaded cache.
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	ctx := context.Background()
-	url := testdb.NewURL(t)
-	db, err := database.Open(ctx, url, 10)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := demo.SeedDirectory(ctx, db); err != nil {
-		t.Fatal(err)
-	}
-	clk := clock.NewFixed(time.Date(2026, 11, 16, 10, 0, 0, 0, shanghai)) // a Monday
-	if err := demo.SeedRouting(ctx, db, clk.Now()); err != nil {
-		t.Fatal(err)
-	}
-	days, err := workcal.Seed()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cal := workcal.New(days, shanghai, workcal.DefaultHours)
-	log := quiet()
-	ts := tickets.NewService(db, clk, cal, shanghai, log)
-	cache := routing.NewCache(db, nil, log)
-	if err := cache.Load(ctx); err != nil {
-		t.Fatal(err)
-	}
-	svc := routing.NewService(routing.Config{DB: db, Tickets: ts, Calendar: cal, Clock: clk, Location: shanghai, Log: log, Cache: cache})
-	ts.Route(svc)
-	f := &fixture{db: db, url: url, clk: clk, tickets: ts, svc: svc, cache: cache, log: log, depts: map[string]int64{}}
-	ds, err := org.NewStore(db).Departments(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, d := range ds {
-		f.depts[d.Code] = d.ID
-	}
-	f.agent = tickets.Actor{Name: "agent", Role: tickets.RoleAgent, DepartmentID: f.depts["centre"]}
-	return f
+	c := demotest.New(t, demotest.Routing())
+	return &fixture{city: c, db: c.DB, url: c.URL, clk: c.Clock, tickets: c.Tickets, svc: c.Routing, cache: c.Cache,
+		agent: c.Agent, log: c.Log}
 }
 
-func (f *fixture) handler(code string) tickets.Actor {
-	return tickets.Actor{Name: "handler-" + code, Role: tickets.RoleHandler, DepartmentID: f.depts[code]}
-}
+func (f *fixture) handler(code string) tickets.Actor { return f.city.Handler(code) }
 
 func (f *fixture) register(t *testing.T, in tickets.RegisterInput) *tickets.Ticket {
 	t.Helper()
-	if in.Channel == "" {
-		in.Channel = "phone"
-	}
-	tk, err := f.tickets.Register(context.Background(), f.agent, in)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tk := f.city.Register(t, in)
 	got, err := f.tickets.Get(context.Background(), tk.Number)
 	if err != nil {
 		t.Fatal(err)

@@ -5,18 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/uptrace/bun"
 
-	"github.com/hotline-city/hotline/demo"
+	"github.com/hotline-city/hotline/demo/demotest"
 	"github.com/hotline-city/hotline/internal/clock"
-	"github.com/hotline-city/hotline/internal/org"
-	"github.com/hotline-city/hotline/internal/testdb"
 	"github.com/hotline-city/hotline/internal/workcal"
 	"github.com/hotline-city/hotline/tickets"
 )
@@ -34,28 +30,11 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	ctx := context.Background()
-	db := testdb.New(t)
-	if err := demo.SeedDirectory(ctx, db); err != nil {
-		t.Fatal(err)
-	}
-	days, err := workcal.Seed()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cal := workcal.New(days, shanghai, workcal.DefaultHours)
-	// Monday 2026-11-16 10:00 in Shanghai.
-	clk := clock.NewFixed(time.Date(2026, 11, 16, 10, 0, 0, 0, shanghai))
-	svc := tickets.NewService(db, clk, cal, shanghai, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	st := org.NewStore(db)
-	centre, _ := st.Department(ctx, "centre")
-	hrss, _ := st.Department(ctx, "hrss")
-	market, _ := st.Department(ctx, "market")
+	c := demotest.New(t)
 	return &fixture{
-		db: db, svc: svc, clk: clk,
-		agent:   tickets.Actor{Name: "agent", Role: tickets.RoleAgent, DepartmentID: centre.ID},
-		handler: tickets.Actor{Name: "h-hrss", Role: tickets.RoleHandler, DepartmentID: hrss.ID},
-		other:   tickets.Actor{Name: "h-market", Role: tickets.RoleHandler, DepartmentID: market.ID},
+		db: c.DB, svc: c.Tickets, clk: c.Clock, agent: c.Agent,
+		handler: c.Actor("h-hrss", tickets.RoleHandler, "hrss"),
+		other:   c.Actor("h-market", tickets.RoleHandler, "market"),
 	}
 }
 

@@ -16,10 +16,9 @@ import (
 
 	"github.com/uptrace/bun"
 
-	"github.com/hotline-city/hotline/demo"
+	"github.com/hotline-city/hotline/demo/demotest"
 	"github.com/hotline-city/hotline/internal/database"
 	"github.com/hotline-city/hotline/internal/org"
-	"github.com/hotline-city/hotline/internal/testdb"
 )
 
 func TestSweepBadInput(t *testing.T) {
@@ -45,30 +44,19 @@ func TestSweepBadInput(t *testing.T) {
 	}
 }
 
-// dueTickets loads the directory, the people escalation writes to and n tickets dispatched to
-// hrss whose acceptance deadline passed an hour before at, straight into the table the way a
-// bulk import would.
-func dueTickets(t *testing.T, url string, n int, at time.Time) {
+// dueTickets is the demo city with the people escalation writes to and n tickets dispatched to
+// hrss whose acceptance deadline passed an hour before at, written straight into the table the
+// way a bulk import would. It returns the database's URL.
+func dueTickets(t *testing.T, n int, at time.Time) string {
 	t.Helper()
 	ctx := context.Background()
-	db, err := database.Open(ctx, url, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	err = db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		if err := demo.SeedDirectory(ctx, tx); err != nil {
-			return err
-		}
+	c := demotest.New(t)
+	err := c.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		st := org.NewStore(tx)
 		for _, p := range []struct{ user, role, dept string }{
 			{"supervisor", org.RoleSupervisor, "centre"}, {"head-hrss", org.RoleHead, "hrss"}, {"leader", org.RoleLeader, "leadership"},
 		} {
-			d, err := st.Department(ctx, p.dept)
-			if err != nil {
-				return err
-			}
-			if err := st.UpsertStaff(ctx, &org.Staff{Username: p.user, DisplayName: p.user, Role: p.role, DepartmentID: d.ID,
+			if err := st.UpsertStaff(ctx, &org.Staff{Username: p.user, DisplayName: p.user, Role: p.role, DepartmentID: c.DepartmentID(p.dept),
 				PasswordHash: "unused", Active: true}); err != nil {
 				return err
 			}
@@ -85,12 +73,12 @@ FROM generate_series(1, ?) AS g, departments AS d WHERE d.code = 'hrss'`, at, at
 	if err != nil {
 		t.Fatal(err)
 	}
+	return c.URL
 }
 
 func TestSweepCommandPrintsEachActionOnce(t *testing.T) {
-	url := testdb.NewURL(t)
 	at := time.Date(2026, 11, 16, 12, 0, 0, 0, time.FixedZone("CST", 8*3600))
-	dueTickets(t, url, 3, at)
+	url := dueTickets(t, 3, at)
 	env := map[string]string{"HOTLINE_DATABASE_URL": url, "HOTLINE_LOG_LEVEL": "error"}
 	code, out, stderr := runCmd(t, env, "sweep", "--at", at.Format(time.RFC3339))
 	if code != 0 {
@@ -176,10 +164,9 @@ func countsOf(t *testing.T, url string) dbCounts {
 // reruns it, and finds every action done once: nothing doubled, nothing missed.
 func TestSweepKilledMidRunThenRerun(t *testing.T) {
 	bin := binary(t)
-	url := testdb.NewURL(t)
 	at := time.Date(2026, 11, 16, 12, 0, 0, 0, time.UTC)
 	const n = 6000
-	dueTickets(t, url, n, at)
+	url := dueTickets(t, n, at)
 	cmd, lines := startSweep(t, bin, url, at)
 	first := map[string]bool{}
 	if l, ok := <-lines; ok {
@@ -218,10 +205,9 @@ func TestSweepKilledMidRunThenRerun(t *testing.T) {
 // TestTwoSweepProcessesShareTheWork runs two sweep processes at the same time.
 func TestTwoSweepProcessesShareTheWork(t *testing.T) {
 	bin := binary(t)
-	url := testdb.NewURL(t)
 	at := time.Date(2026, 11, 16, 12, 0, 0, 0, time.UTC)
 	const n = 3000
-	dueTickets(t, url, n, at)
+	url := dueTickets(t, n, at)
 	seen := map[string]int{}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -257,10 +243,9 @@ func TestTwoSweepProcessesShareTheWork(t *testing.T) {
 // together they escalate every overdue ticket once, and their delivery workers send each
 // notification once.
 func TestTwoServersScheduleSweeps(t *testing.T) {
-	url := testdb.NewURL(t)
 	// Overdue by an hour now, so the scheduled sweeps (at the real time) act on them.
 	const n = 200
-	dueTickets(t, url, n, time.Now())
+	url := dueTickets(t, n, time.Now())
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	for range 2 {
