@@ -8,17 +8,6 @@ import (
 	"github.com/hotline-city/hotline/intake"
 )
 
-// needIntake answers 404 for h when this server has no intake area (no Open311).
-func (s *Server) needIntake(h http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if s.Intake.Service == nil {
-			writeJSON(w, http.StatusNotFound, map[string]string{"error": "open311 is not enabled on this server"})
-			return
-		}
-		h(w, r)
-	}
-}
-
 // adminAPI is the API handler of an administrative change: the change's audit record as JSON,
 // or the error with the field it names. Path values ({date}) count as fields.
 func (s *Server) adminAPI(tab string, change adminChange) http.HandlerFunc {

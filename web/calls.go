@@ -84,10 +84,7 @@ func (s *Server) getCalls(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getCall(w http.ResponseWriter, r *http.Request) {
-	tel, ok := s.telephony(w, r)
-	if !ok {
-		return
-	}
+	tel := s.Calls.Telephony
 	rec, err := tel.Call(r.Context(), r.PathValue("id"))
 	if err != nil {
 		s.callsError(w, r, err)
@@ -96,13 +93,15 @@ func (s *Server) getCall(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, viewCall(rec))
 }
 
-// telephony returns the SIP front end, or answers 503 when this process runs without one.
-func (s *Server) telephony(w http.ResponseWriter, r *http.Request) (*telephony.Server, bool) {
-	if s.Calls.Telephony == nil {
-		s.refuse(w, r, http.StatusServiceUnavailable, "telephony is not running in this process")
-		return nil, false
+// sip is h when this process runs the SIP front end, decided once as the routes are mounted;
+// without one (a centre whose calls a PBX handles) the route answers 503.
+func (s *Server) sip(h http.HandlerFunc) http.HandlerFunc {
+	if s.Calls.Telephony != nil {
+		return h
 	}
-	return s.Calls.Telephony, true
+	return func(w http.ResponseWriter, r *http.Request) {
+		s.refuse(w, r, http.StatusServiceUnavailable, "telephony is not running in this process")
+	}
 }
 
 // extension returns the signed-in agent's SIP extension, or answers 409 without one.
@@ -135,10 +134,7 @@ func (s *Server) callsError(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 func (s *Server) postCallTransfer(w http.ResponseWriter, r *http.Request) {
-	tel, ok := s.telephony(w, r)
-	if !ok {
-		return
-	}
+	tel := s.Calls.Telephony
 	ext, ok := s.extension(w, r)
 	if !ok {
 		return
@@ -161,10 +157,7 @@ func (s *Server) postCallTransfer(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) postCallTicket(w http.ResponseWriter, r *http.Request) {
-	tel, ok := s.telephony(w, r)
-	if !ok {
-		return
-	}
+	tel := s.Calls.Telephony
 	f, err := readFields(w, r)
 	if err != nil {
 		s.refuse(w, r, http.StatusBadRequest, err.Error())
@@ -187,10 +180,7 @@ func (s *Server) postCallTicket(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getAgentStatus(w http.ResponseWriter, r *http.Request) {
-	tel, ok := s.telephony(w, r)
-	if !ok {
-		return
-	}
+	tel := s.Calls.Telephony
 	ext, ok := s.extension(w, r)
 	if !ok {
 		return
@@ -199,10 +189,7 @@ func (s *Server) getAgentStatus(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) postAgentStatus(w http.ResponseWriter, r *http.Request) {
-	tel, ok := s.telephony(w, r)
-	if !ok {
-		return
-	}
+	tel := s.Calls.Telephony
 	ext, ok := s.extension(w, r)
 	if !ok {
 		return
@@ -235,10 +222,7 @@ type ticketBrief struct {
 // getAgentEvents streams the agent's console events as server-sent events. A screenpop
 // carries the caller's number and earlier tickets, looked up with the agent's own rights.
 func (s *Server) getAgentEvents(w http.ResponseWriter, r *http.Request) {
-	tel, ok := s.telephony(w, r)
-	if !ok {
-		return
-	}
+	tel := s.Calls.Telephony
 	ext, ok := s.extension(w, r)
 	if !ok {
 		return
@@ -292,10 +276,7 @@ func (s *Server) getAgentEvents(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getCallbacks(w http.ResponseWriter, r *http.Request) {
-	tel, ok := s.telephony(w, r)
-	if !ok {
-		return
-	}
+	tel := s.Calls.Telephony
 	status := r.URL.Query().Get("status")
 	switch status {
 	case "", "open", "calling", "done", "failed":
@@ -312,10 +293,7 @@ func (s *Server) getCallbacks(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) postCallback(w http.ResponseWriter, r *http.Request) {
-	tel, ok := s.telephony(w, r)
-	if !ok {
-		return
-	}
+	tel := s.Calls.Telephony
 	ext, ok := s.extension(w, r)
 	if !ok {
 		return

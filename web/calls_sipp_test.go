@@ -217,9 +217,8 @@ func TestCallsSIPpScreenPopTicketAndTransfer(t *testing.T) {
 	if testing.Short() {
 		t.Skip("SIPp journey: slow, skipped with -short")
 	}
-	e := newStaffEnv(t)
 	consumer := udpPort(t)
-	tel := withTelephony(t, e, func(c *telephony.Config) {
+	e, tel := newCallsEnv(t, func(c *telephony.Config) {
 		c.Transfers = map[string]string{"110": "sip:110@127.0.0.1:9", "12315": fmt.Sprintf("sip:12315@127.0.0.1:%d", consumer)}
 	})
 	agent := e.token("agent1")
@@ -286,9 +285,8 @@ func TestCallsSIPpCallback(t *testing.T) {
 	if testing.Short() {
 		t.Skip("SIPp journey: slow, skipped with -short")
 	}
-	e := newStaffEnv(t)
 	citizen := udpPort(t)
-	tel := withTelephony(t, e, func(c *telephony.Config) { c.Outbound = fmt.Sprintf("127.0.0.1:%d", citizen) })
+	e, tel := newCallsEnv(t, func(c *telephony.Config) { c.Outbound = fmt.Sprintf("127.0.0.1:%d", citizen) })
 	agent := e.token("agent1")
 
 	sipp(t, "caller_no_agent.xml", udpPort(t), tel.Addr(), "-key", "caller", "13700137000").wait(t)
@@ -358,8 +356,7 @@ func TestCallsSIPpCallback(t *testing.T) {
 // rather than sent to a guessed host.
 func TestCallsCallbackWithoutOutbound(t *testing.T) {
 	t.Parallel()
-	e := newStaffEnv(t)
-	withTelephony(t, e)
+	e, _ := newCallsEnv(t)
 	ctx := context.Background()
 	var id int64
 	if err := e.db.NewRaw(`WITH c AS (INSERT INTO call_records (id, caller, dialled, extension, outcome, started_at, ended_at, caller_call_id)
@@ -381,9 +378,8 @@ func TestCallsSIPpCallbackBusy(t *testing.T) {
 	if testing.Short() {
 		t.Skip("SIPp journey: slow, skipped with -short")
 	}
-	e := newStaffEnv(t)
 	citizen := udpPort(t)
-	tel := withTelephony(t, e, func(c *telephony.Config) { c.Outbound = fmt.Sprintf("127.0.0.1:%d", citizen) })
+	e, tel := newCallsEnv(t, func(c *telephony.Config) { c.Outbound = fmt.Sprintf("127.0.0.1:%d", citizen) })
 	agent := e.token("agent1")
 	ctx := context.Background()
 	var id int64

@@ -15,9 +15,17 @@ import (
 	"github.com/hotline-city/hotline/telephony"
 )
 
-// withTelephony gives the staff env a SIP front end on a free loopback port, with agent1
-// on extension 1001; opts adjust its configuration.
-func withTelephony(t *testing.T, e *staffEnv, opts ...func(*telephony.Config)) *telephony.Server {
+// newCallsEnv is a staff env with a SIP front end on a free loopback port, with agent1 on
+// extension 1001; opts adjust its configuration.
+func newCallsEnv(t *testing.T, opts ...func(*telephony.Config)) (*staffEnv, *telephony.Server) {
+	t.Helper()
+	var tel *telephony.Server
+	e := newStaffEnvWith(t, func(e *staffEnv, d *Deps) { tel = startTelephony(t, e, opts...); d.Calls.Telephony = tel })
+	return e, tel
+}
+
+// startTelephony starts a SIP front end for the staff env e, stopped when t ends.
+func startTelephony(t *testing.T, e *staffEnv, opts ...func(*telephony.Config)) *telephony.Server {
 	t.Helper()
 	ctx := context.Background()
 	if _, err := e.db.NewUpdate().Table("staff").Set("sip_extension = '1001', sip_ha1 = ?", org.DigestHA1("1001", "hotline", "demo-sip")).
@@ -41,14 +49,12 @@ func withTelephony(t *testing.T, e *staffEnv, opts ...func(*telephony.Config)) *
 	done := make(chan error, 1)
 	go func() { done <- tel.Serve(sctx) }()
 	t.Cleanup(func() { cancel(); <-done })
-	e.srv.Calls.Telephony = tel
 	return tel
 }
 
 func TestCallsAPI(t *testing.T) {
 	t.Parallel()
-	e := newStaffEnv(t)
-	withTelephony(t, e)
+	e, _ := newCallsEnv(t)
 	ctx := context.Background()
 	agent := e.token("agent1")
 

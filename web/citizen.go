@@ -9,7 +9,7 @@ import (
 )
 
 // IntakeDeps are what the intake area needs: the Open311 API, the public complaint form and
-// citizens' tracking. Without a Service the area serves nothing.
+// citizens' tracking.
 type IntakeDeps struct {
 	Service *intake.Service
 }

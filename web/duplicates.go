@@ -23,10 +23,7 @@ func duplicateQuery(q fields) routing.DuplicateQuery {
 // getDuplicates answers GET /api/v1/duplicates and its alias /api/v1/routing/duplicates with
 // routing's candidates: one implementation of duplicate detection for the API and the console.
 func (s *Server) getDuplicates(w http.ResponseWriter, r *http.Request) {
-	svc := s.routing(w, r)
-	if svc == nil {
-		return
-	}
+	svc := s.Routing.Service
 	cands, err := svc.Duplicates(r.Context(), duplicateQuery(fields(r.URL.Query())))
 	if err != nil {
 		s.routingError(w, r, err)
@@ -39,12 +36,9 @@ func (s *Server) getDuplicates(w http.ResponseWriter, r *http.Request) {
 }
 
 // consoleDuplicates are the candidates the console shows beside the registration form, from
-// the form's own field names. Nothing typed yet, an unknown category or routing not wired
-// give an empty list: the panel is a hint while the agent types, not a form to validate.
+// the form's own field names. Nothing typed yet or an unknown category give an empty
+// list: the panel is a hint while the agent types, not a form to validate.
 func (s *Server) consoleDuplicates(ctx context.Context, f fields) ([]routing.Candidate, error) {
-	if s.Routing.Service == nil {
-		return []routing.Candidate{}, nil
-	}
 	q := routing.DuplicateQuery{Phone: f.get("caller_phone"), Address: f.get("address"), Category: f.get("category"),
 		Text: f.get("description")}
 	if q.Phone == "" && q.Address == "" && q.Text == "" {

@@ -25,14 +25,6 @@ var (
 	rolesNotice = []string{org.RoleSupervisor, org.RoleAdmin, org.RoleLeader}
 )
 
-// escalation returns the service, or answers 503 when this server runs without it.
-func (s *Server) escalation(w http.ResponseWriter) *escalation.Service {
-	if s.Escalation.Service == nil {
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "escalation is not running in this server"})
-	}
-	return s.Escalation.Service
-}
-
 // parseDue reads a deadline: RFC 3339, "2006-01-02 15:04" in the configured zone, or a date,
 // meaning the end of that day's working hours.
 func (s *Server) parseDue(field, v string) (time.Time, error) {
@@ -60,10 +52,7 @@ func (s *Server) parseDue(field, v string) (time.Time, error) {
 }
 
 func (s *Server) postExtension(w http.ResponseWriter, r *http.Request) {
-	esc := s.escalation(w)
-	if esc == nil {
-		return
-	}
+	esc := s.Escalation.Service
 	f, err := readFields(w, r)
 	if err != nil {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
@@ -86,10 +75,7 @@ func (s *Server) postExtension(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getExtensions(w http.ResponseWriter, r *http.Request) {
-	esc := s.escalation(w)
-	if esc == nil {
-		return
-	}
+	esc := s.Escalation.Service
 	status := r.URL.Query().Get("status")
 	switch status {
 	case "", "pending", "approved", "refused":
@@ -110,10 +96,7 @@ func (s *Server) getExtensions(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) decideExtension(approve bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		esc := s.escalation(w)
-		if esc == nil {
-			return
-		}
+		esc := s.Escalation.Service
 		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 		if err != nil {
 			writeJSON(w, http.StatusNotFound, map[string]string{"error": "no such extension request"})
@@ -134,10 +117,7 @@ func (s *Server) decideExtension(approve bool) http.HandlerFunc {
 }
 
 func (s *Server) postNotice(w http.ResponseWriter, r *http.Request) {
-	esc := s.escalation(w)
-	if esc == nil {
-		return
-	}
+	esc := s.Escalation.Service
 	f, err := readFields(w, r)
 	if err != nil {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
@@ -160,10 +140,7 @@ func (s *Server) postNotice(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getNotices(w http.ResponseWriter, r *http.Request) {
-	esc := s.escalation(w)
-	if esc == nil {
-		return
-	}
+	esc := s.Escalation.Service
 	status := r.URL.Query().Get("status")
 	if status != "" && status != "open" && status != "replied" {
 		s.apiError(w, r, &badField{"status", "must be open or replied"})
@@ -181,10 +158,7 @@ func (s *Server) getNotices(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getNotice(w http.ResponseWriter, r *http.Request) {
-	esc := s.escalation(w)
-	if esc == nil {
-		return
-	}
+	esc := s.Escalation.Service
 	n, err := esc.Notice(r.Context(), actorFrom(r.Context()), r.PathValue("number"))
 	if err != nil {
 		s.apiError(w, r, err)
@@ -194,10 +168,7 @@ func (s *Server) getNotice(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) postNoticeReply(w http.ResponseWriter, r *http.Request) {
-	esc := s.escalation(w)
-	if esc == nil {
-		return
-	}
+	esc := s.Escalation.Service
 	f, err := readFields(w, r)
 	if err != nil {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
@@ -212,10 +183,7 @@ func (s *Server) postNoticeReply(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getNotifications(w http.ResponseWriter, r *http.Request) {
-	esc := s.escalation(w)
-	if esc == nil {
-		return
-	}
+	esc := s.Escalation.Service
 	limit, err := fields(r.URL.Query()).int("limit")
 	if err != nil {
 		s.apiError(w, r, err)
@@ -233,10 +201,7 @@ func (s *Server) getNotifications(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) postNotificationRead(w http.ResponseWriter, r *http.Request) {
-	esc := s.escalation(w)
-	if esc == nil {
-		return
-	}
+	esc := s.Escalation.Service
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no such notification"})
@@ -253,10 +218,7 @@ func (s *Server) postNotificationRead(w http.ResponseWriter, r *http.Request) {
 // they are queued. It starts after Last-Event-ID (a reconnecting browser) or ?after=, else
 // after the newest one, so a fresh page gets only what is new; the list API has the rest.
 func (s *Server) getNotificationStream(w http.ResponseWriter, r *http.Request) {
-	esc := s.escalation(w)
-	if esc == nil {
-		return
-	}
+	esc := s.Escalation.Service
 	ctx := r.Context()
 	st := staffFrom(ctx)
 	after := int64(-1)

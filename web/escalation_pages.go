@@ -15,9 +15,8 @@ import (
 	"github.com/hotline-city/hotline/tickets"
 )
 
-// Bell reports whether the layout shows the notification bell: for signed-in staff of a
-// server that runs the escalation area.
-func (p *page) Bell() bool { return p.Staff != nil && p.srv != nil && p.srv.Escalation.Service != nil }
+// Bell reports whether the layout shows the notification bell: for signed-in staff.
+func (p *page) Bell() bool { return p.Staff != nil }
 
 // escForm is the state of the escalation forms on a page: what was just done, or a refused
 // form shown again with the reason and what was typed in it. For names the form: ask:<ticket>,
@@ -181,9 +180,6 @@ func (s *Server) noticeRows(st *org.Staff, ns []escalation.Notice, depts map[int
 // when this server runs without escalation.
 func (s *Server) workbenchEscalation(ctx context.Context, queue []*ticketView) (*workbenchEscalation, error) {
 	esc := s.Escalation.Service
-	if esc == nil {
-		return nil, nil
-	}
 	st, actor := staffFrom(ctx), actorFrom(ctx)
 	pending, err := esc.Extensions(ctx, actor, "pending", 500)
 	if err != nil {
@@ -211,9 +207,6 @@ func (s *Server) workbenchEscalation(ctx context.Context, queue []*ticketView) (
 // escalation. A department head sees their own department's.
 func (s *Server) boardEscalation(ctx context.Context) (*boardEscalation, error) {
 	esc := s.Escalation.Service
-	if esc == nil {
-		return nil, nil
-	}
 	st, actor := staffFrom(ctx), actorFrom(ctx)
 	depts, err := s.departmentsByID(ctx)
 	if err != nil {
@@ -291,9 +284,6 @@ func (s *Server) escalationMatrix(ctx context.Context, depts map[int64]*org.Depa
 // without escalation.
 func (s *Server) ticketEscalation(ctx context.Context, t *tickets.Ticket) (*ticketEscalation, error) {
 	esc := s.Escalation.Service
-	if esc == nil {
-		return nil, nil
-	}
 	st := staffFrom(ctx)
 	out := &ticketEscalation{Decide: slices.Contains(rolesDecide, st.Role), Issue: slices.Contains(rolesNotice, st.Role) && t.DepartmentID != nil}
 	var err error
@@ -313,19 +303,8 @@ func (s *Server) ticketEscalation(ctx context.Context, t *tickets.Ticket) (*tick
 	return out, nil
 }
 
-// escalationService returns the service, or shows a 503 page when this server runs without it.
-func (s *Server) escalationService(w http.ResponseWriter, r *http.Request) *escalation.Service {
-	if s.Escalation.Service == nil {
-		s.refuse(w, r, http.StatusServiceUnavailable, "escalation is not running in this server")
-	}
-	return s.Escalation.Service
-}
-
 func (s *Server) postExtensionForm(w http.ResponseWriter, r *http.Request) {
-	esc := s.escalationService(w, r)
-	if esc == nil {
-		return
-	}
+	esc := s.Escalation.Service
 	number := r.PathValue("number")
 	f, err := readFields(w, r)
 	if err != nil {
@@ -345,10 +324,7 @@ func (s *Server) postDecideForm(approve bool) http.HandlerFunc {
 		done = "extension_approve"
 	}
 	return func(w http.ResponseWriter, r *http.Request) {
-		esc := s.escalationService(w, r)
-		if esc == nil {
-			return
-		}
+		esc := s.Escalation.Service
 		f, err := readFields(w, r)
 		if err != nil {
 			s.refuse(w, r, http.StatusBadRequest, err.Error())
@@ -369,10 +345,7 @@ func (s *Server) postDecideForm(approve bool) http.HandlerFunc {
 }
 
 func (s *Server) postNoticeForm(w http.ResponseWriter, r *http.Request) {
-	esc := s.escalationService(w, r)
-	if esc == nil {
-		return
-	}
+	esc := s.Escalation.Service
 	f, err := readFields(w, r)
 	if err != nil {
 		s.refuse(w, r, http.StatusBadRequest, err.Error())
@@ -395,10 +368,7 @@ func (s *Server) postNoticeForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) postNoticeReplyForm(w http.ResponseWriter, r *http.Request) {
-	esc := s.escalationService(w, r)
-	if esc == nil {
-		return
-	}
+	esc := s.Escalation.Service
 	f, err := readFields(w, r)
 	if err != nil {
 		s.refuse(w, r, http.StatusBadRequest, err.Error())
@@ -470,9 +440,6 @@ func (s *Server) escalationFormDone(w http.ResponseWriter, r *http.Request, f fi
 }
 
 func (s *Server) getBoardEscalations(w http.ResponseWriter, r *http.Request) {
-	if s.escalationService(w, r) == nil {
-		return
-	}
 	depts, err := s.departmentsByID(r.Context())
 	if err != nil {
 		s.serverError(w, r, err)
@@ -493,10 +460,7 @@ type notificationsPage struct {
 }
 
 func (s *Server) getNotificationsPage(w http.ResponseWriter, r *http.Request) {
-	esc := s.escalationService(w, r)
-	if esc == nil {
-		return
-	}
+	esc := s.Escalation.Service
 	ctx := r.Context()
 	id := staffFrom(ctx).ID
 	var data notificationsPage
@@ -520,10 +484,7 @@ type notificationBell struct {
 // getNotificationBell renders the bell's content. The layout asks for it when a page loads and
 // whenever the notification stream says something new arrived.
 func (s *Server) getNotificationBell(w http.ResponseWriter, r *http.Request) {
-	esc := s.escalationService(w, r)
-	if esc == nil {
-		return
-	}
+	esc := s.Escalation.Service
 	ctx := r.Context()
 	id := staffFrom(ctx).ID
 	var b notificationBell
@@ -547,10 +508,7 @@ func (s *Server) getNotificationBell(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) postNotificationReadForm(w http.ResponseWriter, r *http.Request) {
-	esc := s.escalationService(w, r)
-	if esc == nil {
-		return
-	}
+	esc := s.Escalation.Service
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err == nil {
 		err = esc.MarkRead(r.Context(), staffFrom(r.Context()).ID, id)
@@ -565,10 +523,7 @@ func (s *Server) postNotificationReadForm(w http.ResponseWriter, r *http.Request
 }
 
 func (s *Server) postNotificationsReadAll(w http.ResponseWriter, r *http.Request) {
-	esc := s.escalationService(w, r)
-	if esc == nil {
-		return
-	}
+	esc := s.Escalation.Service
 	if err := esc.MarkAllRead(r.Context(), staffFrom(r.Context()).ID); err != nil {
 		s.serverError(w, r, err)
 		return

@@ -3,7 +3,6 @@ package web_test
 import (
 	"context"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -13,14 +12,11 @@ import (
 
 	"github.com/uptrace/bun"
 
-	"github.com/hotline-city/hotline/demo"
+	"github.com/hotline-city/hotline/demo/demotest"
+	"github.com/hotline-city/hotline/escalation"
 	"github.com/hotline-city/hotline/intake"
-	"github.com/hotline-city/hotline/internal/account"
 	"github.com/hotline-city/hotline/internal/clock"
 	"github.com/hotline-city/hotline/internal/org"
-	"github.com/hotline-city/hotline/internal/testdb"
-	"github.com/hotline-city/hotline/internal/workcal"
-	"github.com/hotline-city/hotline/kb"
 	"github.com/hotline-city/hotline/tickets"
 	"github.com/hotline-city/hotline/web"
 )
@@ -41,50 +37,16 @@ type intakeEnv struct {
 
 func newIntakeEnv(t *testing.T, cfg intake.Config) *intakeEnv {
 	t.Helper()
-	ctx := context.Background()
-	db := testdb.New(t)
-	if err := demo.SeedDirectory(ctx, db); err != nil {
-		t.Fatal(err)
-	}
-	if err := demo.SeedIntake(ctx, db); err != nil {
-		t.Fatal(err)
-	}
-	days, err := workcal.Seed()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cal := workcal.New(days, intakeZone, workcal.DefaultHours)
-	clk := clock.NewFixed(time.Date(2026, 11, 16, 10, 0, 0, 0, intakeZone))
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	tk := tickets.NewService(db, clk, cal, intakeZone, log)
-	svc, err := intake.New(ctx, db, tk, clk, intakeZone, log, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := demotest.New(t, demotest.Intake(cfg), demotest.Escalation(escalation.Options{}))
 	// Submissions are registered in batches, as under serve.
-	runCtx, stop := context.WithCancel(ctx)
-	ran := make(chan error, 1)
-	go func() { ran <- svc.Run(runCtx) }()
-	t.Cleanup(func() {
-		stop()
-		if err := <-ran; err != nil {
-			t.Errorf("intake batch writers: %v", err)
-		}
-	})
-	accounts, err := account.NewService(account.Config{DB: db, Org: org.NewStore(db), Clock: clk, Log: log})
+	c.RunIntake()
+	srv, err := web.New(web.DepsFor(c))
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := web.New(web.Deps{DB: db, Log: log, Version: "test", Clock: clk, Calendar: cal, Org: org.NewStore(db),
-		Tickets: tk, Accounts: accounts, KB: kb.NewService(db, clk, intakeZone), Intake: web.IntakeDeps{Service: svc}})
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
-	centre, err := org.NewStore(db).Department(ctx, "centre")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &intakeEnv{t: t, db: db, clk: clk, tickets: tk, svc: svc, ts: ts,
-		agent: tickets.Actor{Name: "agent", Role: tickets.RoleAgent, DepartmentID: centre.ID}}
+	return &intakeEnv{t: t, db: c.DB, clk: c.Clock, tickets: c.Tickets, svc: c.Intake, ts: ts, agent: c.Agent}
 }
 
 // noLimits are limits tests that are not about limits cannot reach.

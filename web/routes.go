@@ -25,10 +25,8 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /static/", staticHandler())
 	s.staffPages()
 	s.staffAPI()
-	if s.Intake.Service != nil {
-		s.citizenPages()
-		s.open311()
-	}
+	s.citizenPages()
+	s.open311()
 }
 
 // staffPages is the table of the staff's pages. handleStaff admits the roles given (nil: any
@@ -40,9 +38,7 @@ func (s *Server) staffPages() {
 	s.addNav("/board", "督办看板", "Supervisor board", 30, rolesBoard...)
 	s.addNav("/tickets", "工单查询", "Tickets", 50)
 	s.addNav("/admin/routing", "派单规则", "Dispatch rules", 85, rolesAdmin...)
-	if s.Intake.Service != nil {
-		s.addNav("/admin/open311-keys", "Open311 密钥", "Open311 keys", 88, rolesAdmin...)
-	}
+	s.addNav("/admin/open311-keys", "Open311 密钥", "Open311 keys", 88, rolesAdmin...)
 	s.addNav("/admin", "系统管理", "Administration", 90, rolesAdmin...)
 
 	// Signing in and out (auth.go), home and language (i18n.go).
@@ -73,9 +69,7 @@ func (s *Server) staffPages() {
 	s.handleStaff("POST /tickets/{number}/reveal-phone", nil, s.postTicketReveal)
 	s.handleStaff("POST /tickets/{number}/{action}", nil, s.postTicketPageAction)
 	s.handleStaff("GET /tickets/{number}/attachments/{id}", nil, s.getAttachment)
-	if s.Intake.Service != nil {
-		s.handleStaff("GET /tickets/{number}/photos/{id}", nil, s.getTicketPhoto)
-	}
+	s.handleStaff("GET /tickets/{number}/photos/{id}", nil, s.getTicketPhoto)
 
 	// Extensions (延期), supervision notices (督办单) and notifications (escalation_pages.go).
 	s.handleStaff("POST /tickets/{number}/extensions", rolesDept, s.postExtensionForm)
@@ -110,11 +104,9 @@ func (s *Server) staffPages() {
 	s.handleStaff("GET /admin/routing/rules/{id}", rolesAdmin, s.getRoutingAdminRule)
 	s.handleStaff("POST /admin/routing/rules/{id}", rolesAdmin, s.postRoutingAdminUpdate)
 	s.handleStaff("POST /admin/routing/rules/{id}/delete", rolesAdmin, s.postRoutingAdminDelete)
-	if s.Intake.Service != nil {
-		s.handleStaff("GET /admin/open311-keys", rolesAdmin, s.getOpen311Keys)
-		s.handleStaff("POST /admin/open311-keys", rolesAdmin, s.postOpen311Key)
-		s.handleStaff("POST /admin/open311-keys/{id}/revoke", rolesAdmin, s.postOpen311KeyRevoke)
-	}
+	s.handleStaff("GET /admin/open311-keys", rolesAdmin, s.getOpen311Keys)
+	s.handleStaff("POST /admin/open311-keys", rolesAdmin, s.postOpen311Key)
+	s.handleStaff("POST /admin/open311-keys/{id}/revoke", rolesAdmin, s.postOpen311KeyRevoke)
 }
 
 // staffAPI is the table of the staff JSON API. handleAPI admits the roles given (nil: any
@@ -160,16 +152,17 @@ func (s *Server) staffAPI() {
 	s.handleAPI("GET /api/v1/kb", nil, "Search the knowledge base (q); only articles valid today", s.getKB)
 	s.handleAPI("GET /api/v1/stats/departments", rolesBoard, "Live counts per department: open, overdue, due soon, returned, resolved today", s.getDeptStats)
 
-	// Calls, the agent's phone and callbacks (calls.go).
+	// Calls, the agent's phone and callbacks (calls.go); without the SIP front end, sip answers
+	// 503 but for the call list, which is read from the database.
 	s.handleAPI("GET /api/v1/calls", rolesCentre, "Calls to 12345, newest first (caller, before, limit)", s.getCalls)
-	s.handleAPI("GET /api/v1/calls/{id}", rolesCentre, "One call record", s.getCall)
-	s.handleAPI("POST /api/v1/calls/{id}/transfer", rolesAgent, "One-key transfer (一键转接) of your caller to 110 or another configured hotline", s.postCallTransfer, "target*")
-	s.handleAPI("POST /api/v1/calls/{id}/ticket", rolesCentre, "Link the ticket registered during the call to its record", s.postCallTicket, "ticket*")
-	s.handleAPI("GET /api/v1/agent/status", rolesAgent, "Your extension's status in the call queue", s.getAgentStatus)
-	s.handleAPI("POST /api/v1/agent/status", rolesAgent, "Set your agent status: available, break (小休) or signed_out", s.postAgentStatus, "status*")
-	s.handleAPI("GET /api/v1/agent/events", rolesAgent, "Your console's live events (SSE): screenpop with the caller's number and earlier tickets when you answer", s.getAgentEvents)
-	s.handleAPI("GET /api/v1/callbacks", rolesCentre, "Missed calls to call back (漏接回拨): open ones, or status=done|failed|open|calling", s.getCallbacks)
-	s.handleAPI("POST /api/v1/callbacks/{id}/call", rolesAgent, "Call the citizen back: your phone rings first, then the citizen's", s.postCallback)
+	s.handleAPI("GET /api/v1/calls/{id}", rolesCentre, "One call record", s.sip(s.getCall))
+	s.handleAPI("POST /api/v1/calls/{id}/transfer", rolesAgent, "One-key transfer (一键转接) of your caller to 110 or another configured hotline", s.sip(s.postCallTransfer), "target*")
+	s.handleAPI("POST /api/v1/calls/{id}/ticket", rolesCentre, "Link the ticket registered during the call to its record", s.sip(s.postCallTicket), "ticket*")
+	s.handleAPI("GET /api/v1/agent/status", rolesAgent, "Your extension's status in the call queue", s.sip(s.getAgentStatus))
+	s.handleAPI("POST /api/v1/agent/status", rolesAgent, "Set your agent status: available, break (小休) or signed_out", s.sip(s.postAgentStatus), "status*")
+	s.handleAPI("GET /api/v1/agent/events", rolesAgent, "Your console's live events (SSE): screenpop with the caller's number and earlier tickets when you answer", s.sip(s.getAgentEvents))
+	s.handleAPI("GET /api/v1/callbacks", rolesCentre, "Missed calls to call back (漏接回拨): open ones, or status=done|failed|open|calling", s.sip(s.getCallbacks))
+	s.handleAPI("POST /api/v1/callbacks/{id}/call", rolesAgent, "Call the citizen back: your phone rings first, then the citizen's", s.sip(s.postCallback))
 
 	// Extensions (延期), supervision (督办) and notifications (escalation.go).
 	s.handleAPI("POST /api/v1/tickets/{number}/extensions", rolesDept,
@@ -225,11 +218,10 @@ func (s *Server) staffAPI() {
 		s.adminAPI("calendar", s.deleteCalendarDay))
 	s.handleAPI("POST /api/v1/admin/kb", rolesAdmin, "Create or update a knowledge article (by code)",
 		s.adminAPI("kb", s.saveArticle), "code*", "title*", "body*", "source*", "valid_from*", "valid_until", "keywords", "category", "active")
-	// The key routes exist without intake too, answering 404, so the document stays the same.
-	s.handleAPI("GET /api/v1/admin/open311-keys", rolesAdmin, "Open311 API keys (never their text)", s.needIntake(s.getOpen311KeysAPI))
+	s.handleAPI("GET /api/v1/admin/open311-keys", rolesAdmin, "Open311 API keys (never their text)", s.getOpen311KeysAPI)
 	s.handleAPI("POST /api/v1/admin/open311-keys", rolesAdmin, "Issue an Open311 API key; its text is in this answer only",
-		s.needIntake(s.postOpen311KeyAPI), "organisation*", "label", "rate_per_minute", "burst")
-	s.handleAPI("DELETE /api/v1/admin/open311-keys/{id}", rolesAdmin, "Revoke an Open311 API key at once", s.needIntake(s.deleteOpen311KeyAPI))
+		s.postOpen311KeyAPI, "organisation*", "label", "rate_per_minute", "burst")
+	s.handleAPI("DELETE /api/v1/admin/open311-keys/{id}", rolesAdmin, "Revoke an Open311 API key at once", s.deleteOpen311KeyAPI)
 }
 
 // citizenPages is the table of the citizens' pages (complain.go, track.go): no login, the

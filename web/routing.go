@@ -17,17 +17,8 @@ import (
 // RoutingDeps are what the routing area needs.
 type RoutingDeps struct {
 	// Service keeps the dispatch rules, reviews returns, finds duplicates
-	// and suggests departments. Without it the routing routes answer 503.
+	// and suggests departments.
 	Service *routing.Service
-}
-
-// routing returns the routing service, or answers 503 and nil when it is not wired.
-func (s *Server) routing(w http.ResponseWriter, r *http.Request) *routing.Service {
-	if s.Routing.Service == nil {
-		s.refuse(w, r, http.StatusServiceUnavailable, "routing is not configured")
-		return nil
-	}
-	return s.Routing.Service
 }
 
 // routingError answers like apiError and, for a rule set that does not validate, lists every
@@ -87,10 +78,7 @@ func decodeRule(w http.ResponseWriter, r *http.Request) (routing.Rule, error) {
 }
 
 func (s *Server) getRoutingRules(w http.ResponseWriter, r *http.Request) {
-	svc := s.routing(w, r)
-	if svc == nil {
-		return
-	}
+	svc := s.Routing.Service
 	rules, err := svc.Rules(r.Context())
 	if err != nil {
 		s.routingError(w, r, err)
@@ -100,10 +88,7 @@ func (s *Server) getRoutingRules(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getRoutingRule(w http.ResponseWriter, r *http.Request) {
-	svc := s.routing(w, r)
-	if svc == nil {
-		return
-	}
+	svc := s.Routing.Service
 	id, err := ruleID(r)
 	if err != nil {
 		s.routingError(w, r, err)
@@ -118,10 +103,7 @@ func (s *Server) getRoutingRule(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) postRoutingRule(w http.ResponseWriter, r *http.Request) {
-	svc := s.routing(w, r)
-	if svc == nil {
-		return
-	}
+	svc := s.Routing.Service
 	rule, err := decodeRule(w, r)
 	if err != nil {
 		s.routingError(w, r, err)
@@ -136,10 +118,7 @@ func (s *Server) postRoutingRule(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) putRoutingRule(w http.ResponseWriter, r *http.Request) {
-	svc := s.routing(w, r)
-	if svc == nil {
-		return
-	}
+	svc := s.Routing.Service
 	id, err := ruleID(r)
 	if err != nil {
 		s.routingError(w, r, err)
@@ -164,10 +143,7 @@ func (s *Server) putRoutingRule(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) deleteRoutingRule(w http.ResponseWriter, r *http.Request) {
-	svc := s.routing(w, r)
-	if svc == nil {
-		return
-	}
+	svc := s.Routing.Service
 	id, err := ruleID(r)
 	if err != nil {
 		s.routingError(w, r, err)
@@ -182,10 +158,7 @@ func (s *Server) deleteRoutingRule(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getRoutingVersions(w http.ResponseWriter, r *http.Request) {
-	svc := s.routing(w, r)
-	if svc == nil {
-		return
-	}
+	svc := s.Routing.Service
 	id, err := ruleID(r)
 	if err != nil {
 		s.routingError(w, r, err)
@@ -224,10 +197,7 @@ func (s *Server) routingRequest(f fields) (routing.Request, error) {
 }
 
 func (s *Server) postRoutingDryRun(w http.ResponseWriter, r *http.Request) {
-	svc := s.routing(w, r)
-	if svc == nil {
-		return
-	}
+	svc := s.Routing.Service
 	f, err := readFields(w, r)
 	if err != nil {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error(), "field": "body"})
@@ -247,10 +217,7 @@ func (s *Server) postRoutingDryRun(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getRoutingSuggest(w http.ResponseWriter, r *http.Request) {
-	svc := s.routing(w, r)
-	if svc == nil {
-		return
-	}
+	svc := s.Routing.Service
 	text := strings.TrimSpace(r.URL.Query().Get("text"))
 	if text == "" {
 		s.routingError(w, r, &badField{"text", "is required"})
@@ -260,10 +227,7 @@ func (s *Server) getRoutingSuggest(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) postRoutingRetrain(w http.ResponseWriter, r *http.Request) {
-	svc := s.routing(w, r)
-	if svc == nil {
-		return
-	}
+	svc := s.Routing.Service
 	info, err := svc.Retrain(r.Context())
 	if err != nil {
 		s.routingError(w, r, err)
@@ -273,10 +237,7 @@ func (s *Server) postRoutingRetrain(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getRoutingReturns(w http.ResponseWriter, r *http.Request) {
-	svc := s.routing(w, r)
-	if svc == nil {
-		return
-	}
+	svc := s.Routing.Service
 	q, err := svc.ReturnQueue(r.Context())
 	if err != nil {
 		s.routingError(w, r, err)
@@ -298,10 +259,7 @@ func reviewInput(f fields) (routing.ReviewInput, error) {
 }
 
 func (s *Server) postRoutingReview(w http.ResponseWriter, r *http.Request) {
-	svc := s.routing(w, r)
-	if svc == nil {
-		return
-	}
+	svc := s.Routing.Service
 	f, err := readFields(w, r)
 	if err != nil {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error(), "field": "body"})
@@ -321,10 +279,7 @@ func (s *Server) postRoutingReview(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getRoutingReturnStats(w http.ResponseWriter, r *http.Request) {
-	svc := s.routing(w, r)
-	if svc == nil {
-		return
-	}
+	svc := s.Routing.Service
 	days := 30
 	if v := r.URL.Query().Get("days"); v != "" {
 		n, err := strconv.Atoi(v)

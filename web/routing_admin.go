@@ -78,10 +78,7 @@ func (s *Server) getRoutingAdmin(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderRoutingAdmin(w http.ResponseWriter, r *http.Request, status int, errMsg, newJSON string) {
-	svc := s.routing(w, r)
-	if svc == nil {
-		return
-	}
+	svc := s.Routing.Service
 	ctx := r.Context()
 	rules, err := svc.Rules(ctx)
 	if err != nil {
@@ -171,10 +168,7 @@ func ruleFromForm(f fields, base routing.Rule) (routing.Rule, error) {
 }
 
 func (s *Server) postRoutingAdminCreate(w http.ResponseWriter, r *http.Request) {
-	svc := s.routing(w, r)
-	if svc == nil {
-		return
-	}
+	svc := s.Routing.Service
 	f, err := readFields(w, r)
 	if err != nil {
 		s.refuse(w, r, http.StatusBadRequest, err.Error())
@@ -200,10 +194,7 @@ func (s *Server) getRoutingAdminRule(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderRoutingRule(w http.ResponseWriter, r *http.Request, status int, errMsg string, edited *routing.Rule) {
-	svc := s.routing(w, r)
-	if svc == nil {
-		return
-	}
+	svc := s.Routing.Service
 	id, err := ruleID(r)
 	if err != nil {
 		s.refuse(w, r, http.StatusNotFound, "no such rule")
@@ -234,10 +225,7 @@ func (s *Server) renderRoutingRule(w http.ResponseWriter, r *http.Request, statu
 }
 
 func (s *Server) postRoutingAdminUpdate(w http.ResponseWriter, r *http.Request) {
-	svc := s.routing(w, r)
-	if svc == nil {
-		return
-	}
+	svc := s.Routing.Service
 	id, err := ruleID(r)
 	if err != nil {
 		s.refuse(w, r, http.StatusNotFound, "no such rule")
@@ -273,10 +261,7 @@ func (s *Server) postRoutingAdminUpdate(w http.ResponseWriter, r *http.Request) 
 }
 
 func (s *Server) postRoutingAdminDelete(w http.ResponseWriter, r *http.Request) {
-	svc := s.routing(w, r)
-	if svc == nil {
-		return
-	}
+	svc := s.Routing.Service
 	id, err := ruleID(r)
 	if err != nil {
 		s.refuse(w, r, http.StatusNotFound, "no such rule")
@@ -299,10 +284,7 @@ func (s *Server) getRoutingReturnsPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderRoutingReturns(w http.ResponseWriter, r *http.Request, status int, errMsg, done string) {
-	svc := s.routing(w, r)
-	if svc == nil {
-		return
-	}
+	svc := s.Routing.Service
 	q, err := svc.ReturnQueue(r.Context())
 	if err != nil {
 		s.serverError(w, r, err)
@@ -323,10 +305,7 @@ func (s *Server) renderRoutingReturns(w http.ResponseWriter, r *http.Request, st
 }
 
 func (s *Server) postRoutingReturnsPage(w http.ResponseWriter, r *http.Request) {
-	svc := s.routing(w, r)
-	if svc == nil {
-		return
-	}
+	svc := s.Routing.Service
 	f, err := readFields(w, r)
 	if err != nil {
 		s.refuse(w, r, http.StatusBadRequest, err.Error())

@@ -4,26 +4,21 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/uptrace/bun"
 
 	"github.com/hotline-city/hotline/demo"
-	"github.com/hotline-city/hotline/internal/clock"
-	"github.com/hotline-city/hotline/internal/config"
-	"github.com/hotline-city/hotline/internal/database"
+	"github.com/hotline-city/hotline/demo/demotest"
+	"github.com/hotline-city/hotline/escalation"
+	"github.com/hotline-city/hotline/intake"
 	"github.com/hotline-city/hotline/internal/org"
-	"github.com/hotline-city/hotline/internal/testdb"
-	"github.com/hotline-city/hotline/internal/workcal"
-	"github.com/hotline-city/hotline/kb"
 	"github.com/hotline-city/hotline/routing"
 	"github.com/hotline-city/hotline/tickets"
 )
@@ -40,67 +35,18 @@ type routingEnv struct {
 	tokens  map[string]string
 }
 
-var (
-	rtHashOnce sync.Once
-	rtHashes   = map[string]string{}
-)
-
 func newRoutingEnv(t *testing.T) *routingEnv {
 	t.Helper()
-	ctx := context.Background()
-	dbURL := testdb.NewURL(t)
-	db, err := database.Open(ctx, dbURL, 10)
+	c := demotest.New(t, demotest.At(time.Date(2026, 11, 23, 10, 0, 0, 0, mustZone("Asia/Shanghai"))),
+		demotest.Staff("admin", "dispatcher", "handler-hrss"), demotest.HashPasswords(cachedHash), demotest.Routing(),
+		demotest.Intake(intake.Config{CatalogueTTL: time.Minute}), demotest.Escalation(escalation.Options{}))
+	srv, err := New(depsFor(c))
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { db.Close() })
-	if err := demo.SeedDirectory(ctx, db); err != nil {
-		t.Fatal(err)
-	}
-	rtHashOnce.Do(func() {
-		for _, pw := range []string{"demo-admin", "demo-dispatcher", "demo-handler"} {
-			rtHashes[pw], _ = org.HashPassword(pw)
-		}
-	})
-	st := org.NewStore(db)
-	for _, a := range demo.Accounts() {
-		if a.Username != "admin" && a.Username != "dispatcher" && a.Username != "handler-hrss" {
-			continue
-		}
-		d, err := st.Department(ctx, a.Department)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := st.UpsertStaff(ctx, &org.Staff{Username: a.Username, DisplayName: a.Name, Role: a.Role, DepartmentID: d.ID,
-			Active: true, PasswordHash: rtHashes[a.Password]}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	loc := mustZone("Asia/Shanghai")
-	clk := clock.NewFixed(time.Date(2026, 11, 23, 10, 0, 0, 0, loc))
-	if err := demo.SeedRouting(ctx, db, clk.Now()); err != nil {
-		t.Fatal(err)
-	}
-	days, err := workcal.Seed()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cal := workcal.New(days, loc, workcal.DefaultHours)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	ts := tickets.NewService(db, clk, cal, loc, log)
-	cache := routing.NewCache(db, nil, log)
-	if err := cache.Load(ctx); err != nil {
-		t.Fatal(err)
-	}
-	svc := routing.NewService(routing.Config{DB: db, Tickets: ts, Calendar: cal, Clock: clk, Location: loc, Log: log, Cache: cache})
-	ts.Route(svc)
-	srv := New(Deps{DB: db, Log: log, Version: "test", Config: &config.Config{Location: loc}, Clock: clk,
-		Calendar: cal, Org: st, Tickets: ts, Accounts: newAccounts(t, db, clk, log), KB: kb.NewService(db, clk, loc), Routing: RoutingDeps{Service: svc}})
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
-	centre, _ := st.Department(ctx, "centre")
-	return &routingEnv{t: t, db: db, ts: hs, tickets: ts, svc: svc, tokens: map[string]string{},
-		agent: tickets.Actor{Name: "agent", Role: tickets.RoleAgent, DepartmentID: centre.ID}}
+	return &routingEnv{t: t, db: c.DB, ts: hs, tickets: c.Tickets, svc: c.Routing, tokens: map[string]string{}, agent: c.Agent}
 }
 
 // call sends a request as user (logging in once through the API) and decodes a JSON answer;

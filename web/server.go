@@ -3,6 +3,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -55,8 +56,23 @@ type Deps struct {
 	Routing    RoutingDeps
 }
 
-// New builds the server and its routes.
-func New(d Deps) *Server {
+// New builds the server and its routes. Every dependency but the SIP front end is required;
+// without one, New says which is missing. Whether the SIP front end is there is decided here,
+// once: without it the call-control routes answer 503.
+func New(d Deps) (*Server, error) {
+	for _, need := range []struct {
+		name    string
+		missing bool
+	}{
+		{"DB", d.DB == nil}, {"Log", d.Log == nil}, {"Clock", d.Clock == nil}, {"Calendar", d.Calendar == nil},
+		{"Org", d.Org == nil}, {"Tickets", d.Tickets == nil}, {"Accounts", d.Accounts == nil}, {"KB", d.KB == nil},
+		{"Routing.Service", d.Routing.Service == nil}, {"Escalation.Service", d.Escalation.Service == nil},
+		{"Intake.Service", d.Intake.Service == nil},
+	} {
+		if need.missing {
+			return nil, fmt.Errorf("web: %s is required", need.name)
+		}
+	}
 	s := &Server{Deps: d, db: d.DB, log: d.Log, version: d.Version, mux: http.NewServeMux()}
 	s.setupStaff()
 	s.routes()
@@ -64,7 +80,7 @@ func New(d Deps) *Server {
 	for _, mw := range s.middleware() {
 		s.handler = mw(s.handler)
 	}
-	return s
+	return s, nil
 }
 
 // ServeHTTP serves one request.

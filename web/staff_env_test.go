@@ -19,14 +19,13 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/hotline-city/hotline/demo"
-	"github.com/hotline-city/hotline/internal/account"
+	"github.com/hotline-city/hotline/demo/demotest"
+	"github.com/hotline-city/hotline/escalation"
+	"github.com/hotline-city/hotline/intake"
 	"github.com/hotline-city/hotline/internal/clock"
 	"github.com/hotline-city/hotline/internal/config"
-	"github.com/hotline-city/hotline/internal/database"
 	"github.com/hotline-city/hotline/internal/org"
-	"github.com/hotline-city/hotline/internal/testdb"
-	"github.com/hotline-city/hotline/internal/workcal"
-	"github.com/hotline-city/hotline/kb"
+	"github.com/hotline-city/hotline/routing"
 	"github.com/hotline-city/hotline/tickets"
 )
 
@@ -35,7 +34,6 @@ import (
 type staffEnv struct {
 	t       *testing.T
 	db      *bun.DB
-	url     string // the database's URL, for LISTEN connections
 	log     *slog.Logger
 	srv     *Server
 	ts      *httptest.Server
@@ -50,18 +48,18 @@ var (
 )
 
 // cachedHash hashes each demo password once per test process: argon2id is slow on purpose.
-func cachedHash(t testing.TB, pw string) string {
+func cachedHash(pw string) (string, error) {
 	hashMu.Lock()
 	defer hashMu.Unlock()
 	if h, ok := hashCache[pw]; ok {
-		return h
+		return h, nil
 	}
 	h, err := org.HashPassword(pw)
 	if err != nil {
-		t.Fatal(err)
+		return "", err
 	}
 	hashCache[pw] = h
-	return h
+	return h, nil
 }
 
 // testNow is a Monday morning in Shanghai.
@@ -81,55 +79,39 @@ func newStaffEnv(t *testing.T) *staffEnv { return newStaffEnvWith(t, nil) }
 // before the server is built (see withRouting, withIntake).
 func newStaffEnvWith(t *testing.T, wire func(e *staffEnv, d *Deps)) *staffEnv {
 	t.Helper()
-	ctx := context.Background()
-	dbURL := testdb.NewURL(t)
-	db, err := database.Open(ctx, dbURL, 20)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := demo.SeedDirectory(ctx, db); err != nil {
-		t.Fatal(err)
-	}
-	st := org.NewStore(db)
-	for _, a := range demo.Accounts() {
-		d, err := st.Department(ctx, a.Department)
-		if err != nil {
-			t.Fatal(err)
-		}
-		u := &org.Staff{Username: a.Username, DisplayName: a.Name, Role: a.Role, DepartmentID: d.ID, Active: true,
-			PasswordHash: cachedHash(t, a.Password)}
-		if err := st.UpsertStaff(ctx, u); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := seedStaffWebForTest(ctx, db); err != nil {
-		t.Fatal(err)
-	}
-	loc := testNow.Location()
-	days, err := workcal.Seed()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cal := workcal.New(days, loc, workcal.DefaultHours)
-	clk := clock.NewFixed(testNow)
 	log := slog.New(slog.NewTextHandler(testLogOut, nil))
-	svc := tickets.NewService(db, clk, cal, loc, log)
-	e := &staffEnv{t: t, db: db, url: dbURL, log: log, clock: clk, tickets: svc, org: st}
-	accounts := newAccounts(t, db, clk, log)
-	deps := Deps{DB: db, Log: log, Version: "test", Config: &config.Config{Location: loc}, Clock: clk,
-		Calendar: cal, Org: st, Tickets: svc, Accounts: accounts, KB: kb.NewService(db, clk, loc)}
+	c := demotest.New(t, demotest.At(testNow), demotest.Logger(log), demotest.Staff(), demotest.Seed(demo.SeedStaffWeb),
+		demotest.HashPasswords(cachedHash), demotest.Intake(intake.Config{CatalogueTTL: time.Minute}),
+		demotest.Escalation(escalation.Options{}))
+	e := &staffEnv{t: t, db: c.DB, log: log, clock: c.Clock, tickets: c.Tickets, org: c.Org}
+	deps := depsFor(c)
 	if wire != nil {
 		wire(e, &deps)
 	}
-	e.srv = New(deps)
+	srv, err := New(deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.srv = srv
 	e.ts = httptest.NewServer(e.srv)
 	t.Cleanup(e.ts.Close)
 	return e
 }
 
-// seedStaffWebForTest loads the staff web's demo rows (knowledge articles).
-func seedStaffWebForTest(ctx context.Context, db bun.IDB) error { return demo.SeedStaffWeb(ctx, db) }
+// depsFor are the server's dependencies on the city c, every area wired as serve wires it.
+// Without demotest.Routing, routing keeps no rules and does not dispatch at registration, so
+// tickets stay with the centre until a test dispatches them.
+func depsFor(c *demotest.City) Deps {
+	rt := c.Routing
+	if rt == nil {
+		rt = routing.NewService(routing.Config{DB: c.DB, Tickets: c.Tickets, Calendar: c.Calendar, Clock: c.Clock,
+			Location: c.Location, Log: c.Log, Cache: routing.NewCache(c.DB, nil, c.Log)})
+	}
+	return Deps{DB: c.DB, Log: c.Log, Version: "test", Config: &config.Config{Location: c.Location}, Clock: c.Clock,
+		Calendar: c.Calendar, Org: c.Org, Tickets: c.Tickets, Accounts: c.Accounts, KB: c.KB,
+		Routing: RoutingDeps{Service: rt}, Intake: IntakeDeps{Service: c.Intake},
+		Escalation: EscalationDeps{Service: c.Escalation, Poll: 50 * time.Millisecond}}
+}
 
 // resp is a finished response with its body read.
 type resp struct {
@@ -259,14 +241,4 @@ func newRequest(t testing.TB, method, target string, body any) *http.Request {
 		req.Header.Set("Content-Type", ct)
 	}
 	return req
-}
-
-// newAccounts is the account service the servers of tests sign staff in with.
-func newAccounts(t *testing.T, db *bun.DB, clk clock.Clock, log *slog.Logger) *account.Service {
-	t.Helper()
-	a, err := account.NewService(account.Config{DB: db, Org: org.NewStore(db), Clock: clk, Log: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return a
 }

@@ -83,10 +83,8 @@ func (s *Server) ticketPageData(ctx context.Context, number string) (*ticketPage
 	if p.T.Attachments, err = s.Tickets.Attachments(ctx, t.ID); err != nil {
 		return nil, err
 	}
-	if s.Intake.Service != nil {
-		if p.Photos, err = s.Intake.Service.Photos(ctx, t.ID); err != nil {
-			return nil, err
-		}
+	if p.Photos, err = s.Intake.Service.Photos(ctx, t.ID); err != nil {
+		return nil, err
 	}
 	deps, err := s.Org.Departments(ctx)
 	if err != nil {

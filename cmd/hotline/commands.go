@@ -160,8 +160,12 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return fmt.Errorf("HOTLINE_HTTP_ADDR %s: %s", e.cfg.HTTPAddr, listenReason(err))
 	}
+	handler, err := web.New(a.web)
+	if err != nil {
+		return err
+	}
 	srv := &http.Server{
-		Handler:           web.New(a.web),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
 	}

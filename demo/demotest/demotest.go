@@ -43,7 +43,7 @@ type City struct {
 	// rules, as under serve.
 	Tickets *tickets.Service
 	KB      *kb.Service
-	// Accounts signs the staff in (with Staff).
+	// Accounts signs the staff in (the accounts seeded with Staff).
 	Accounts   *account.Service
 	Routing    *routing.Service
 	Cache      *routing.Cache
@@ -158,11 +158,9 @@ func New(t testing.TB, opts ...Option) *City {
 	c.Org = org.NewStore(c.DB)
 	c.Tickets = tickets.NewService(c.DB, c.Clock, c.Calendar, loc, c.Log)
 	c.KB = kb.NewService(c.DB, c.Clock, loc)
-	if o.anyAccount {
-		c.Accounts, err = account.NewService(account.Config{DB: c.DB, Org: c.Org, Clock: c.Clock, Log: c.Log})
-		if err != nil {
-			t.Fatal(err)
-		}
+	c.Accounts, err = account.NewService(account.Config{DB: c.DB, Org: c.Org, Clock: c.Clock, Log: c.Log})
+	if err != nil {
+		t.Fatal(err)
 	}
 	if o.routing {
 		if err := demo.SeedRouting(ctx, c.DB, c.Clock.Now()); err != nil {
