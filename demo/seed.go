@@ -59,7 +59,9 @@ func SeedDirectory(ctx context.Context, db bun.IDB) error {
 
 // Account is one demo login.
 type Account struct {
-	Username, Password, Name, Role, Department, Extension string
+	Username, Password, Name string
+	Role                     org.Role
+	Department, Extension    string
 }
 
 // Accounts are the contract's demo logins: admin, supervisor, two agents with SIP phones, and a

@@ -106,11 +106,10 @@ func clockZh(c string) string {
 
 // live is one running clock of a ticket.
 type live struct {
-	clock    string
-	noticeID int64
-	deptID   *int64
-	start    time.Time
-	due      time.Time
+	clock  string
+	deptID *int64
+	start  time.Time
+	due    time.Time
 }
 
 // ticketClocks is what the clocks are computed from: the ticket row and its profile.

@@ -63,7 +63,7 @@ func (s *Service) lead(ctx context.Context, actor tickets.Actor, number string) 
 	if err != nil {
 		return nil, err
 	}
-	if actor.Role == tickets.RoleHandler || actor.Role == tickets.RoleHead {
+	if org.DepartmentStaff.Has(actor.Role) {
 		if t.DepartmentID == nil || *t.DepartmentID != actor.DepartmentID {
 			return nil, fmt.Errorf("ticket %s: only the lead department may do this: %w", number, ErrForbidden)
 		}
@@ -74,7 +74,7 @@ func (s *Service) lead(ctx context.Context, actor tickets.Actor, number string) 
 // RequestExtension records a department's request for more time. It must come before the
 // resolution deadline, with a reason and a later deadline; one request may wait at a time.
 func (s *Service) RequestExtension(ctx context.Context, actor tickets.Actor, number string, in ExtensionInput) (*Extension, error) {
-	if actor.Role != tickets.RoleHandler && actor.Role != tickets.RoleHead {
+	if !org.DepartmentStaff.Has(actor.Role) {
 		return nil, fmt.Errorf("%s may not ask for an extension: %w", actor.Role, ErrForbidden)
 	}
 	in.Reason = strings.TrimSpace(in.Reason)
@@ -133,7 +133,7 @@ func (s *Service) RequestExtension(ctx context.Context, actor tickets.Actor, num
 // resolution deadline (a public event, and the citizen is told by SMS), so its clock warns and
 // escalates anew against the new date; a refusal needs a reason.
 func (s *Service) DecideExtension(ctx context.Context, actor tickets.Actor, id int64, approve bool, note string) (*Extension, error) {
-	if actor.Role != tickets.RoleSupervisor && actor.Role != tickets.RoleAdmin {
+	if !org.Deciders.Has(actor.Role) {
 		return nil, fmt.Errorf("%s may not decide extensions: %w", actor.Role, ErrForbidden)
 	}
 	note = strings.TrimSpace(note)
@@ -259,10 +259,10 @@ func clampLimit(n int) int {
 // scopeDept keeps department staff to their department's rows; the centre and the leadership
 // see everything.
 func scopeDept(q *bun.SelectQuery, actor tickets.Actor, column string) (*bun.SelectQuery, error) {
-	switch actor.Role {
-	case tickets.RoleSupervisor, tickets.RoleAdmin, tickets.RoleLeader, tickets.RoleDispatcher, tickets.RoleAgent:
+	switch {
+	case org.CityWide.Has(actor.Role):
 		return q, nil
-	case tickets.RoleHandler, tickets.RoleHead:
+	case org.DepartmentStaff.Has(actor.Role):
 		return q.Where(column+" = ?", actor.DepartmentID), nil
 	}
 	return nil, fmt.Errorf("%s may not list these: %w", actor.Role, ErrForbidden)

@@ -37,7 +37,11 @@ type fixture struct {
 
 // people are the accounts escalation writes to; a street office under a district gives three
 // levels below the city leadership.
-var people = []struct{ username, role, dept string }{
+var people = []struct {
+	username string
+	role     org.Role
+	dept     string
+}{
 	{"supervisor", org.RoleSupervisor, "centre"},
 	{"dispatcher", org.RoleDispatcher, "centre"},
 	{"agent1", org.RoleAgent, "centre"},

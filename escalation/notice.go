@@ -58,9 +58,7 @@ type NoticeInput struct {
 
 // IssueNotice issues a supervision notice on a ticket to its lead department.
 func (s *Service) IssueNotice(ctx context.Context, actor tickets.Actor, number string, in NoticeInput) (*Notice, error) {
-	switch actor.Role {
-	case tickets.RoleSupervisor, tickets.RoleAdmin, tickets.RoleLeader:
-	default:
+	if !org.Supervisors.Has(actor.Role) {
 		return nil, fmt.Errorf("%s may not issue supervision notices: %w", actor.Role, ErrForbidden)
 	}
 	in.Text = strings.TrimSpace(in.Text)
@@ -126,7 +124,7 @@ func (s *Service) IssueNotice(ctx context.Context, actor tickets.Actor, number s
 
 // ReplyNotice records the department's reply to a notice, which stops its clock.
 func (s *Service) ReplyNotice(ctx context.Context, actor tickets.Actor, number, text string) (*Notice, error) {
-	if actor.Role != tickets.RoleHandler && actor.Role != tickets.RoleHead {
+	if !org.DepartmentStaff.Has(actor.Role) {
 		return nil, fmt.Errorf("%s may not reply to supervision notices: %w", actor.Role, ErrForbidden)
 	}
 	text = strings.TrimSpace(text)
@@ -198,7 +196,7 @@ func (s *Service) Notice(ctx context.Context, actor tickets.Actor, number string
 	if err != nil {
 		return nil, err
 	}
-	if (actor.Role == tickets.RoleHandler || actor.Role == tickets.RoleHead) && n.DepartmentID != actor.DepartmentID {
+	if org.DepartmentStaff.Has(actor.Role) && n.DepartmentID != actor.DepartmentID {
 		return nil, fmt.Errorf("notice %s: %w", number, ErrForbidden)
 	}
 	return n, nil

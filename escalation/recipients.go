@@ -26,7 +26,7 @@ func loadDirectory(ctx context.Context, db bun.IDB) (*directory, error) {
 	}
 	var staff []org.Staff
 	err := db.NewSelect().Model(&staff).Where("active").
-		Where("role IN (?)", bun.In([]string{org.RoleHandler, org.RoleHead, org.RoleDispatcher, org.RoleSupervisor, org.RoleLeader})).
+		Where("role IN (?)", bun.List([]org.Role{org.RoleHandler, org.RoleHead, org.RoleDispatcher, org.RoleSupervisor, org.RoleLeader})).
 		Order("username").Scan(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("load staff: %w", err)
@@ -76,7 +76,7 @@ func (d *directory) top(dept *int64) int {
 	return 2 + len(d.ancestors(*dept))
 }
 
-func (d *directory) withRole(dept int64, roles ...string) []org.Staff {
+func (d *directory) withRole(dept int64, roles ...org.Role) []org.Staff {
 	var out []org.Staff
 	for _, u := range d.byDept[dept] {
 		for _, r := range roles {

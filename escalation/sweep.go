@@ -457,7 +457,7 @@ func (s *Service) actBatch(ctx context.Context, now time.Time, dir *directory, o
 				return err
 			}
 			events = append(events, &tickets.Event{TicketID: a.TicketID, Kind: "escalation", ActorName: tickets.System.Name,
-				ActorRole: string(tickets.RoleSystem), At: now, Body: body, Data: data,
+				ActorRole: string(org.RoleSystem), At: now, Body: body, Data: data,
 				FromStatus: r.Status, ToStatus: r.Status})
 			id := a.ID
 			notes = append(notes, s.rowsFor(message{kind: a.Action, subject: subject, body: body, ticketID: a.TicketID,

@@ -221,7 +221,7 @@ func TestRateOncePerResolutionAndReopen(t *testing.T) {
 	}
 	// Resolved again: the new resolution can be rated once.
 	urban, _ := org.NewStore(f.db).Department(ctx, "urban")
-	h := tickets.Actor{Name: "h", Role: tickets.RoleHandler, DepartmentID: urban.ID}
+	h := tickets.Actor{Name: "h", Role: org.RoleHandler, DepartmentID: urban.ID}
 	f.tickets.Accept(ctx, h, r.Number, tickets.ActInput{})
 	if _, err := f.tickets.Resolve(ctx, h, r.Number, tickets.ActInput{Text: "已重新铺设"}); err != nil {
 		t.Fatal(err)

@@ -118,13 +118,13 @@ func (s *Service) Requests(ctx context.Context, f RequestFilter) ([]Request, err
 	var args []any
 	if len(f.IDs) > 0 {
 		q += " AND t.number IN (?)"
-		args = append(args, bun.In(f.IDs))
+		args = append(args, bun.List(f.IDs))
 	} else {
 		q += " AND t.created_at >= ? AND t.created_at <= ?"
 		args = append(args, f.Start, f.End)
 		if len(f.ServiceCodes) > 0 {
 			q += " AND c.code IN (?)"
-			args = append(args, bun.In(f.ServiceCodes))
+			args = append(args, bun.List(f.ServiceCodes))
 		}
 		open, closed := false, false
 		for _, st := range f.Statuses {

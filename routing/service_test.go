@@ -18,6 +18,7 @@ import (
 	"github.com/hotline-city/hotline/demo/demotest"
 	"github.com/hotline-city/hotline/internal/clock"
 	"github.com/hotline-city/hotline/internal/database"
+	"github.com/hotline-city/hotline/internal/org"
 	"github.com/hotline-city/hotline/internal/pgnotify"
 	"github.com/hotline-city/hotline/routing"
 	"github.com/hotline-city/hotline/tickets"
@@ -109,7 +110,7 @@ func TestContractDemoRulesDispatch(t *testing.T) {
 			if d["rule_id"] == nil || d["rule_version"] != float64(1) || d["decision"] == "" || d["decision"] == nil {
 				t.Errorf("dispatch event data %v lacks rule, version and reasons", d)
 			}
-			if evs[0].ActorRole != string(tickets.RoleSystem) {
+			if evs[0].ActorRole != string(org.RoleSystem) {
 				t.Errorf("dispatched by %q, want the system", evs[0].ActorRole)
 			}
 		})

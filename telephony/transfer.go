@@ -10,6 +10,7 @@ import (
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 
+	"github.com/hotline-city/hotline/internal/org"
 	"github.com/hotline-city/hotline/tickets"
 )
 
@@ -192,7 +193,7 @@ func (s *Server) onRefer(req *sip.Request, tx sip.ServerTransaction) {
 		defer cancel()
 		s.notifyRefer(ctx, l, "SIP/2.0 100 Trying", false)
 		err := s.transfer(ctx, c, target)
-		actor := tickets.Actor{Name: "分机 " + l.ext, Role: tickets.RoleAgent}
+		actor := tickets.Actor{Name: "分机 " + l.ext, Role: org.RoleAgent}
 		if st, serr := s.org.StaffByExtension(ctx, l.ext); serr == nil {
 			actor = tickets.ActorFor(st)
 		}

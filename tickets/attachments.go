@@ -146,7 +146,7 @@ func linkFiles(ctx context.Context, tx bun.Tx, t *Ticket, ev *Event, ids []int64
 		return nil
 	}
 	if _, err := tx.NewUpdate().Model((*Attachment)(nil)).Set("event_id = ?", ev.ID).
-		Where("id IN (?) AND ticket_id = ?", bun.In(ids), t.ID).Exec(ctx); err != nil {
+		Where("id IN (?) AND ticket_id = ?", bun.List(ids), t.ID).Exec(ctx); err != nil {
 		return fmt.Errorf("link attachments of %s: %w", t.Number, err)
 	}
 	return nil

@@ -43,7 +43,7 @@ func (s *Service) DepartmentCounts(ctx context.Context, actor Actor) ([]Departme
 		ColumnExpr("count(*) FILTER (WHERE t.resolved_at >= ? AND t.status IN ('resolved', 'closed')) AS resolved_today", dayStart).
 		GroupExpr("d.id").OrderExpr("overdue DESC, open DESC, d.code")
 	switch {
-	case centreRole(actor.Role):
+	case cityWide(actor.Role):
 	case deptRole(actor.Role):
 		// Counts are by lead department: a department's own row.
 		q = q.Where("t.department_id = ?", actor.DepartmentID)

@@ -32,7 +32,7 @@ func TestAppendEventsTxKeepsOrderAndFields(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got []tickets.Event
-	err = f.db.NewSelect().Model(&got).Where("ticket_id IN (?) AND at = ?", bun.In([]int64{a.ID, b.ID}), at).Order("id").Scan(ctx)
+	err = f.db.NewSelect().Model(&got).Where("ticket_id IN (?) AND at = ?", bun.List([]int64{a.ID, b.ID}), at).Order("id").Scan(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

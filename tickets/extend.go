@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+
+	"github.com/hotline-city/hotline/internal/org"
 )
 
 // ActExtend is an approved extension (延期) of the resolution deadline. It is not in the status
@@ -21,9 +23,7 @@ const ActExtend Action = "extend"
 // date. Only the centre (supervisors, administrators) or the system may extend; escalation calls
 // it when a supervisor approves a department's request.
 func (s *Service) ExtendTx(ctx context.Context, tx bun.Tx, actor Actor, number string, newDue time.Time, reason string) (*Ticket, error) {
-	switch actor.Role {
-	case RoleSupervisor, RoleAdmin, RoleSystem:
-	default:
+	if !org.Deciders.Has(actor.Role) && actor.Role != org.RoleSystem {
 		return nil, fmt.Errorf("%s may not extend: %w", actor.Role, ErrForbidden)
 	}
 	if strings.TrimSpace(reason) == "" {

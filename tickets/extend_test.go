@@ -8,6 +8,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/hotline-city/hotline/internal/org"
 	"github.com/hotline-city/hotline/tickets"
 )
 
@@ -19,7 +20,7 @@ func TestExtendMovesResolutionDeadline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	supervisor := tickets.Actor{Name: "sup", Role: tickets.RoleSupervisor, DepartmentID: f.agent.DepartmentID}
+	supervisor := tickets.Actor{Name: "sup", Role: org.RoleSupervisor, DepartmentID: f.agent.DepartmentID}
 	newDue := tk.ResolveDue.Add(72 * time.Hour)
 	extend := func(actor tickets.Actor, due time.Time, reason string) (*tickets.Ticket, error) {
 		var got *tickets.Ticket

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+
+	"github.com/hotline-city/hotline/internal/org"
 )
 
 // Status is where a ticket stands.
@@ -47,25 +49,6 @@ const (
 // Actions lists every action.
 var Actions = []Action{ActRegister, ActDispatch, ActAccept, ActReturn, ActFeedback, ActNote, ActCoReply, ActResolve, ActClose, ActReopen, ActAnswer}
 
-// Role is who acts: a staff role of package org, a citizen, or the system itself.
-type Role string
-
-// Roles.
-const (
-	RoleAgent      Role = "agent"
-	RoleDispatcher Role = "dispatcher"
-	RoleHandler    Role = "handler"
-	RoleHead       Role = "head"
-	RoleSupervisor Role = "supervisor"
-	RoleAdmin      Role = "admin"
-	RoleLeader     Role = "leader"
-	RoleCitizen    Role = "citizen"
-	RoleSystem     Role = "system"
-)
-
-// Roles lists every role.
-var Roles = []Role{RoleAgent, RoleDispatcher, RoleHandler, RoleHead, RoleSupervisor, RoleAdmin, RoleLeader, RoleCitizen, RoleSystem}
-
 // Errors of the ticket domain; the edges map them to HTTP statuses, SIP codes and exit codes.
 var (
 	ErrNotFound   = errors.New("ticket not found")
@@ -78,36 +61,36 @@ var (
 type rule struct {
 	from  []Status
 	to    Status // StatusNone: the status stays
-	roles []Role
+	roles org.RoleSet
 	// public actions appear on the citizen's timeline; internal ones only for staff.
 	public bool
 }
 
 var (
-	centre   = []Role{RoleAgent, RoleDispatcher, RoleSupervisor, RoleAdmin}
-	dept     = []Role{RoleHandler, RoleHead}
-	allStaff = []Role{RoleAgent, RoleDispatcher, RoleHandler, RoleHead, RoleSupervisor, RoleAdmin, RoleLeader}
+	centre   = org.Centre
+	dept     = org.DepartmentStaff
+	allStaff = org.StaffRoles
 	open     = []Status{StatusRegistered, StatusDispatched, StatusAccepted, StatusReturned, StatusResolved, StatusClosed}
 )
 
 // machine is the whole status machine as a table: action → rule.
 var machine = map[Action]rule{
-	ActRegister: {[]Status{StatusNone}, StatusRegistered, append(slices.Clone(centre), RoleCitizen, RoleSystem), true},
-	ActAnswer:   {[]Status{StatusRegistered}, StatusClosed, []Role{RoleAgent, RoleDispatcher, RoleSupervisor}, true},
-	ActDispatch: {[]Status{StatusRegistered, StatusReturned}, StatusDispatched, append(slices.Clone(centre), RoleSystem), true},
+	ActRegister: {[]Status{StatusNone}, StatusRegistered, append(slices.Clone(centre), org.RoleCitizen, org.RoleSystem), true},
+	ActAnswer:   {[]Status{StatusRegistered}, StatusClosed, org.CallTakers, true},
+	ActDispatch: {[]Status{StatusRegistered, StatusReturned}, StatusDispatched, append(slices.Clone(centre), org.RoleSystem), true},
 	ActAccept:   {[]Status{StatusDispatched}, StatusAccepted, dept, true},
 	ActReturn:   {[]Status{StatusDispatched, StatusAccepted}, StatusReturned, dept, false},
 	ActFeedback: {[]Status{StatusAccepted}, StatusNone, dept, true},
 	ActNote:     {open, StatusNone, allStaff, false},
 	ActCoReply:  {[]Status{StatusDispatched, StatusAccepted}, StatusNone, dept, false},
 	ActResolve:  {[]Status{StatusAccepted}, StatusResolved, dept, true},
-	ActClose:    {[]Status{StatusResolved}, StatusClosed, append(slices.Clone(centre), RoleSystem), true},
-	ActReopen:   {[]Status{StatusResolved, StatusClosed}, StatusDispatched, append(slices.Clone(centre), RoleCitizen, RoleSystem), true},
+	ActClose:    {[]Status{StatusResolved}, StatusClosed, append(slices.Clone(centre), org.RoleSystem), true},
+	ActReopen:   {[]Status{StatusResolved, StatusClosed}, StatusDispatched, append(slices.Clone(centre), org.RoleCitizen, org.RoleSystem), true},
 }
 
 // Next returns the status after action a by role r from status s. Role is checked first, so
 // a role that may never take an action learns so whatever the status.
-func Next(s Status, a Action, r Role) (Status, error) {
+func Next(s Status, a Action, r org.Role) (Status, error) {
 	rl, ok := machine[a]
 	if !ok {
 		return s, fmt.Errorf("unknown action %q: %w", a, ErrTransition)
@@ -128,7 +111,7 @@ func Next(s Status, a Action, r Role) (Status, error) {
 func Public(a Action) bool { return machine[a].public }
 
 // Allowed lists the actions role r may take on a ticket in status s, for showing buttons.
-func Allowed(s Status, r Role) []Action {
+func Allowed(s Status, r org.Role) []Action {
 	var out []Action
 	for _, a := range Actions {
 		if _, err := Next(s, a, r); err == nil {

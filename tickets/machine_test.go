@@ -5,15 +5,17 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+
+	"github.com/hotline-city/hotline/internal/org"
 )
 
 // expected is the machine written out independently as (action, from) → to plus who may.
-func expected(a Action, s Status, r Role) (Status, error) {
-	centre := []Role{RoleAgent, RoleDispatcher, RoleSupervisor, RoleAdmin}
-	dept := []Role{RoleHandler, RoleHead}
-	staff := []Role{RoleAgent, RoleDispatcher, RoleHandler, RoleHead, RoleSupervisor, RoleAdmin, RoleLeader}
+func expected(a Action, s Status, r org.Role) (Status, error) {
+	centre := []org.Role{org.RoleAgent, org.RoleDispatcher, org.RoleSupervisor, org.RoleAdmin}
+	dept := []org.Role{org.RoleHandler, org.RoleHead}
+	staff := []org.Role{org.RoleAgent, org.RoleDispatcher, org.RoleHandler, org.RoleHead, org.RoleSupervisor, org.RoleAdmin, org.RoleLeader}
 	type spec struct {
-		roles []Role
+		roles []org.Role
 		moves map[Status]Status
 	}
 	same := func(ss ...Status) map[Status]Status {
@@ -24,17 +26,17 @@ func expected(a Action, s Status, r Role) (Status, error) {
 		return m
 	}
 	specs := map[Action]spec{
-		ActRegister: {append(slices.Clone(centre), RoleCitizen, RoleSystem), map[Status]Status{StatusNone: StatusRegistered}},
-		ActAnswer:   {[]Role{RoleAgent, RoleDispatcher, RoleSupervisor}, map[Status]Status{StatusRegistered: StatusClosed}},
-		ActDispatch: {append(slices.Clone(centre), RoleSystem), map[Status]Status{StatusRegistered: StatusDispatched, StatusReturned: StatusDispatched}},
+		ActRegister: {append(slices.Clone(centre), org.RoleCitizen, org.RoleSystem), map[Status]Status{StatusNone: StatusRegistered}},
+		ActAnswer:   {[]org.Role{org.RoleAgent, org.RoleDispatcher, org.RoleSupervisor}, map[Status]Status{StatusRegistered: StatusClosed}},
+		ActDispatch: {append(slices.Clone(centre), org.RoleSystem), map[Status]Status{StatusRegistered: StatusDispatched, StatusReturned: StatusDispatched}},
 		ActAccept:   {dept, map[Status]Status{StatusDispatched: StatusAccepted}},
 		ActReturn:   {dept, map[Status]Status{StatusDispatched: StatusReturned, StatusAccepted: StatusReturned}},
 		ActFeedback: {dept, same(StatusAccepted)},
 		ActNote:     {staff, same(StatusRegistered, StatusDispatched, StatusAccepted, StatusReturned, StatusResolved, StatusClosed)},
 		ActCoReply:  {dept, same(StatusDispatched, StatusAccepted)},
 		ActResolve:  {dept, map[Status]Status{StatusAccepted: StatusResolved}},
-		ActClose:    {append(slices.Clone(centre), RoleSystem), map[Status]Status{StatusResolved: StatusClosed}},
-		ActReopen:   {append(slices.Clone(centre), RoleCitizen, RoleSystem), map[Status]Status{StatusResolved: StatusDispatched, StatusClosed: StatusDispatched}},
+		ActClose:    {append(slices.Clone(centre), org.RoleSystem), map[Status]Status{StatusResolved: StatusClosed}},
+		ActReopen:   {append(slices.Clone(centre), org.RoleCitizen, org.RoleSystem), map[Status]Status{StatusResolved: StatusDispatched, StatusClosed: StatusDispatched}},
 	}
 	sp, ok := specs[a]
 	if !ok {
@@ -56,7 +58,7 @@ func TestNextEveryStatusActionRole(t *testing.T) {
 	count := 0
 	for _, s := range statuses {
 		for _, a := range actions {
-			for _, r := range Roles {
+			for _, r := range org.Roles {
 				count++
 				t.Run(fmt.Sprintf("%s/%s/%s", statusName(s), a, r), func(t *testing.T) {
 					want, wantErr := expected(a, s, r)
@@ -80,14 +82,14 @@ func TestContractLoop(t *testing.T) {
 	// The contract's paths, step by step.
 	paths := [][]struct {
 		a  Action
-		r  Role
+		r  org.Role
 		to Status
 	}{
-		{{ActRegister, RoleAgent, StatusRegistered}, {ActDispatch, RoleAgent, StatusDispatched}, {ActAccept, RoleHandler, StatusAccepted},
-			{ActResolve, RoleHandler, StatusResolved}, {ActClose, RoleSystem, StatusClosed}, {ActReopen, RoleCitizen, StatusDispatched}},
-		{{ActRegister, RoleCitizen, StatusRegistered}, {ActDispatch, RoleSystem, StatusDispatched}, {ActReturn, RoleHead, StatusReturned},
-			{ActDispatch, RoleDispatcher, StatusDispatched}},
-		{{ActRegister, RoleAgent, StatusRegistered}, {ActAnswer, RoleAgent, StatusClosed}},
+		{{ActRegister, org.RoleAgent, StatusRegistered}, {ActDispatch, org.RoleAgent, StatusDispatched}, {ActAccept, org.RoleHandler, StatusAccepted},
+			{ActResolve, org.RoleHandler, StatusResolved}, {ActClose, org.RoleSystem, StatusClosed}, {ActReopen, org.RoleCitizen, StatusDispatched}},
+		{{ActRegister, org.RoleCitizen, StatusRegistered}, {ActDispatch, org.RoleSystem, StatusDispatched}, {ActReturn, org.RoleHead, StatusReturned},
+			{ActDispatch, org.RoleDispatcher, StatusDispatched}},
+		{{ActRegister, org.RoleAgent, StatusRegistered}, {ActAnswer, org.RoleAgent, StatusClosed}},
 	}
 	for i, p := range paths {
 		s := StatusNone
@@ -102,7 +104,7 @@ func TestContractLoop(t *testing.T) {
 }
 
 func TestAllowed(t *testing.T) {
-	got := Allowed(StatusAccepted, RoleHandler)
+	got := Allowed(StatusAccepted, org.RoleHandler)
 	want := []Action{ActReturn, ActFeedback, ActNote, ActCoReply, ActResolve}
 	if !slices.Equal(got, want) {
 		t.Fatalf("Allowed = %v, want %v", got, want)

@@ -4,10 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/uptrace/bun"
+
+	"github.com/hotline-city/hotline/internal/org"
 )
 
 // Timeline event kinds of merging (并单): a ticket merged into a master, and a merged ticket
@@ -17,15 +18,12 @@ const (
 	KindFollowMaster = "follow_master"
 )
 
-// mergeRoles may merge tickets: the centre's people who take and dispatch requests.
-var mergeRoles = []Role{RoleAgent, RoleDispatcher, RoleSupervisor, RoleAdmin}
-
 // Merge merges ticket number into ticket masterNumber (并单): a repeat request about the same
 // matter is handled once. The merged ticket keeps its number and its citizen, gets MasterID,
 // and from then on follows its master: when the master is resolved or closed, so is it (see
 // followMaster). Both citizens see a public event saying so.
 func (s *Service) Merge(ctx context.Context, actor Actor, number, masterNumber, note string) (*Ticket, error) {
-	if !slices.Contains(mergeRoles, actor.Role) {
+	if !org.Centre.Has(actor.Role) {
 		return nil, fmt.Errorf("merge %s: %s may not merge tickets: %w", number, actor.Role, ErrForbidden)
 	}
 	masterNumber = strings.TrimSpace(masterNumber)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/hotline-city/hotline/internal/org"
 	"github.com/hotline-city/hotline/tickets"
 )
 
@@ -270,7 +271,7 @@ func TestRegisterBatch(t *testing.T) {
 		reg("held for a dispatcher", ""),      // no category: the standard profile
 		reg("to:hrss", "no-such-category"),    // unknown category
 		reg("to:nowhere", "wage-arrears"),     // the rule's department is unknown: held
-		{Actor: tickets.Actor{Name: "h", Role: tickets.RoleHandler}, Input: tickets.RegisterInput{Channel: "open311", Description: "x"}}, // may not register
+		{Actor: tickets.Actor{Name: "h", Role: org.RoleHandler}, Input: tickets.RegisterInput{Channel: "open311", Description: "x"}}, // may not register
 	}
 	var hooked []*tickets.Ticket
 	ts, errs, err := f.svc.RegisterBatch(ctx, regs, func(_ context.Context, _ bun.Tx, ts []*tickets.Ticket) error {

@@ -15,6 +15,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/hotline-city/hotline/internal/clock"
+	"github.com/hotline-city/hotline/internal/org"
 )
 
 // Calendar is the working-day arithmetic deadlines need (package workcal provides it).
@@ -422,7 +423,7 @@ func (s *Service) actTx(ctx context.Context, tx bun.Tx, actor Actor, number stri
 // inScope keeps department staff to their own department's tickets: the lead department may
 // do everything its role allows; a co-handling department only reply and note.
 func (s *Service) inScope(ctx context.Context, db bun.IDB, actor Actor, t *Ticket, a Action) error {
-	if centreRole(actor.Role) || actor.Role == RoleCitizen {
+	if cityWide(actor.Role) || actor.Role == org.RoleCitizen {
 		return nil
 	}
 	if t.DepartmentID != nil && *t.DepartmentID == actor.DepartmentID && a != ActCoReply {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/hotline-city/hotline/demo/demotest"
 	"github.com/hotline-city/hotline/internal/clock"
+	"github.com/hotline-city/hotline/internal/org"
 	"github.com/hotline-city/hotline/internal/workcal"
 	"github.com/hotline-city/hotline/tickets"
 )
@@ -33,8 +34,8 @@ func newFixture(t *testing.T) *fixture {
 	c := demotest.New(t)
 	return &fixture{
 		db: c.DB, svc: c.Tickets, clk: c.Clock, agent: c.Agent,
-		handler: c.Actor("h-hrss", tickets.RoleHandler, "hrss"),
-		other:   c.Actor("h-market", tickets.RoleHandler, "market"),
+		handler: c.Actor("h-hrss", org.RoleHandler, "hrss"),
+		other:   c.Actor("h-market", org.RoleHandler, "market"),
 	}
 }
 

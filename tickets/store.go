@@ -39,7 +39,7 @@ func (s *Service) GetFor(ctx context.Context, actor Actor, number string) (*Tick
 
 // CanSee reports whether actor may see ticket t (loaded with its co-handlers).
 func CanSee(actor Actor, t *Ticket) bool {
-	if centreRole(actor.Role) {
+	if cityWide(actor.Role) {
 		return true
 	}
 	if !deptRole(actor.Role) {
@@ -90,7 +90,7 @@ func (s *Service) List(ctx context.Context, actor Actor, f Filter) ([]Ticket, er
 		return nil, fmt.Errorf("list tickets: %w", ErrForbidden)
 	}
 	if len(f.Statuses) > 0 {
-		q = q.Where("t.status IN (?)", bun.In(f.Statuses))
+		q = q.Where("t.status IN (?)", bun.List(f.Statuses))
 	}
 	if f.DepartmentID != 0 {
 		q = q.Where("t.department_id = ?", f.DepartmentID)
@@ -117,7 +117,7 @@ func (s *Service) List(ctx context.Context, actor Actor, f Filter) ([]Ticket, er
 
 func scope(q *bun.SelectQuery, actor Actor) *bun.SelectQuery {
 	switch {
-	case centreRole(actor.Role):
+	case cityWide(actor.Role):
 		return q
 	case deptRole(actor.Role):
 		return q.Where("(t.department_id = ? OR EXISTS (SELECT 1 FROM ticket_co_departments co WHERE co.ticket_id = t.id AND co.department_id = ?))",

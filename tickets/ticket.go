@@ -101,24 +101,24 @@ type Event struct {
 type Actor struct {
 	ID           int64 // staff id; 0 for citizens and the system
 	Name         string
-	Role         Role
+	Role         org.Role
 	DepartmentID int64
 }
 
 // System is the actor for what the system does by itself (routing, sweeps).
-var System = Actor{Name: "system", Role: RoleSystem}
+var System = Actor{Name: "system", Role: org.RoleSystem}
 
 // Citizen is the actor for a citizen acting online.
 func Citizen(name string) Actor {
 	if name == "" {
 		name = "citizen"
 	}
-	return Actor{Name: name, Role: RoleCitizen}
+	return Actor{Name: name, Role: org.RoleCitizen}
 }
 
 // ActorFor is the actor of a staff account.
 func ActorFor(s *org.Staff) Actor {
-	return Actor{ID: s.ID, Name: s.DisplayName, Role: Role(s.Role), DepartmentID: s.DepartmentID}
+	return Actor{ID: s.ID, Name: s.DisplayName, Role: s.Role, DepartmentID: s.DepartmentID}
 }
 
 func (a Actor) idPtr() *int64 {
@@ -135,17 +135,12 @@ func (a Actor) deptPtr() *int64 {
 	return &a.DepartmentID
 }
 
-// centreRole reports whether the role works for the whole city rather than one department.
-func centreRole(r Role) bool {
-	switch r {
-	case RoleAgent, RoleDispatcher, RoleSupervisor, RoleAdmin, RoleLeader, RoleSystem:
-		return true
-	}
-	return false
-}
+// cityWide reports whether the actor sees every department's tickets: city-wide staff and the
+// system itself.
+func cityWide(r org.Role) bool { return org.CityWide.Has(r) || r == org.RoleSystem }
 
 // deptRole reports whether the role works in one department and sees only its tickets.
-func deptRole(r Role) bool { return r == RoleHandler || r == RoleHead }
+func deptRole(r org.Role) bool { return org.DepartmentStaff.Has(r) }
 
 // MaskPhone masks a phone number for roles that do not need it: 13800138000 → 138****8000.
 func MaskPhone(p string) string {

@@ -39,13 +39,13 @@ type adminPage struct {
 	Tokens      []account.Token
 	Articles    []kb.Article
 	Audit       []account.Entry
-	Roles       []string
+	Roles       org.RoleSet
 	Types       []string
 }
 
 func (s *Server) adminData(ctx context.Context, tab string) (*adminPage, error) {
 	p := &adminPage{Tab: tab, Tabs: adminTabs, Types: tickets.Types,
-		Roles: []string{org.RoleAgent, org.RoleDispatcher, org.RoleHandler, org.RoleHead, org.RoleSupervisor, org.RoleAdmin, org.RoleLeader}}
+		Roles: org.StaffRoles}
 	var err error
 	if p.Departments, err = s.Org.Departments(ctx); err != nil {
 		return nil, err
@@ -231,8 +231,8 @@ func (s *Server) saveStaff(ctx context.Context, tx bun.Tx, by *org.Staff, f fiel
 	if err != nil {
 		return auditRecord{}, err
 	}
-	role := f.get("role")
-	if !slices.Contains([]string{org.RoleAgent, org.RoleDispatcher, org.RoleHandler, org.RoleHead, org.RoleSupervisor, org.RoleAdmin, org.RoleLeader}, role) {
+	role := org.Role(f.get("role"))
+	if !org.StaffRoles.Has(role) {
 		return auditRecord{}, &badField{"role", fmt.Sprintf("unknown role %q", role)}
 	}
 	st := org.NewStore(tx)

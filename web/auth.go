@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"slices"
 	"strings"
 
 	"github.com/hotline-city/hotline/internal/account"
@@ -43,7 +42,7 @@ const errRoleRefused = "your role may not use this"
 // JSON under /api/ and redirects pages to /login; a role outside roles gets 403. State-changing
 // requests riding on the session cookie must come from this site (cross-origin protection);
 // bearer-token requests carry no ambient credential and need no such check.
-func (s *Server) requireStaff(roles []string, h http.HandlerFunc) http.Handler {
+func (s *Server) requireStaff(roles org.RoleSet, h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		st, viaToken, err := s.authenticate(r)
 		if err != nil {
@@ -60,7 +59,7 @@ func (s *Server) requireStaff(roles []string, h http.HandlerFunc) http.Handler {
 				return
 			}
 		}
-		if roles != nil && !slices.Contains(roles, st.Role) {
+		if roles != nil && !roles.Has(st.Role) {
 			s.refuse(w, r, http.StatusForbidden, errRoleRefused)
 			return
 		}
@@ -103,7 +102,7 @@ func (s *Server) authenticate(r *http.Request) (st *org.Staff, viaToken bool, er
 }
 
 // homeFor is where an account lands after login.
-func homeFor(role string) string {
+func homeFor(role org.Role) string {
 	switch role {
 	case org.RoleAgent, org.RoleDispatcher:
 		return "/console"

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/hotline-city/hotline/internal/org"
 	"github.com/hotline-city/hotline/telephony"
 	"github.com/hotline-city/hotline/tickets"
 )
@@ -18,9 +17,6 @@ import (
 type CallsDeps struct {
 	Telephony *telephony.Server
 }
-
-// rolesAgent are the roles that take calls on a SIP phone.
-var rolesAgent = []string{org.RoleAgent, org.RoleDispatcher, org.RoleSupervisor}
 
 // callView is a call in the API: the contract's fields first.
 type callView struct {

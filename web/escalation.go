@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/hotline-city/hotline/escalation"
-	"github.com/hotline-city/hotline/internal/org"
 )
 
 // EscalationDeps are what the escalation area needs.
@@ -19,11 +18,6 @@ type EscalationDeps struct {
 	// processes; default 5s. Notifications of this process arrive at once.
 	Poll time.Duration
 }
-
-var (
-	rolesDecide = []string{org.RoleSupervisor, org.RoleAdmin}
-	rolesNotice = []string{org.RoleSupervisor, org.RoleAdmin, org.RoleLeader}
-)
 
 // parseDue reads a deadline: RFC 3339, "2006-01-02 15:04" in the configured zone, or a date,
 // meaning the end of that day's working hours.

@@ -117,7 +117,7 @@ func (e *ticketEscalation) Pending() *escalation.Extension {
 	return nil
 }
 
-func inDept(role string) bool { return role == org.RoleHandler || role == org.RoleHead }
+func inDept(role org.Role) bool { return org.DepartmentStaff.Has(role) }
 
 // askCell says whether st may ask for an extension of t now, as RequestExtension will judge
 // it: the lead department's staff, on a ticket being handled, before its resolution deadline,
@@ -212,7 +212,7 @@ func (s *Server) boardEscalation(ctx context.Context) (*boardEscalation, error) 
 	if err != nil {
 		return nil, err
 	}
-	out := &boardEscalation{Decide: slices.Contains(rolesDecide, st.Role), Issue: slices.Contains(rolesNotice, st.Role)}
+	out := &boardEscalation{Decide: slices.Contains(org.Deciders, st.Role), Issue: slices.Contains(org.Supervisors, st.Role)}
 	if out.Matrix, err = s.escalationMatrix(ctx, depts); err != nil {
 		return nil, err
 	}
@@ -285,7 +285,7 @@ func (s *Server) escalationMatrix(ctx context.Context, depts map[int64]*org.Depa
 func (s *Server) ticketEscalation(ctx context.Context, t *tickets.Ticket) (*ticketEscalation, error) {
 	esc := s.Escalation.Service
 	st := staffFrom(ctx)
-	out := &ticketEscalation{Decide: slices.Contains(rolesDecide, st.Role), Issue: slices.Contains(rolesNotice, st.Role) && t.DepartmentID != nil}
+	out := &ticketEscalation{Decide: slices.Contains(org.Deciders, st.Role), Issue: slices.Contains(org.Supervisors, st.Role) && t.DepartmentID != nil}
 	var err error
 	if out.Extensions, err = esc.TicketExtensions(ctx, t.ID); err != nil {
 		return nil, err
@@ -417,7 +417,7 @@ func (s *Server) escalationFormDone(w http.ResponseWriter, r *http.Request, f fi
 		}
 		data.Esc.escForm = again
 		s.renderStaffStatus(w, r, status, "staff/workbench.html", data)
-	case from == "board" && slices.Contains(rolesBoard, staffFrom(ctx).Role):
+	case from == "board" && slices.Contains(org.Board, staffFrom(ctx).Role):
 		data, derr := s.boardData(ctx)
 		if derr != nil {
 			s.serverError(w, r, derr)

@@ -72,7 +72,7 @@ func (e *intakeEnv) resolveAs(t *testing.T, number, text string) {
 		return
 	}
 	urban, _ := org.NewStore(e.db).Department(ctx, "urban")
-	h := tickets.Actor{Name: "handler", Role: tickets.RoleHandler, DepartmentID: urban.ID}
+	h := tickets.Actor{Name: "handler", Role: org.RoleHandler, DepartmentID: urban.ID}
 	if _, err := e.tickets.Accept(ctx, h, number, tickets.ActInput{}); err != nil {
 		t.Error(err)
 		return

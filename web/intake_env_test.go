@@ -85,7 +85,7 @@ func (e *intakeEnv) resolve(number, dept string) {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	handler := tickets.Actor{Name: "handler", Role: tickets.RoleHandler, DepartmentID: d.ID}
+	handler := tickets.Actor{Name: "handler", Role: org.RoleHandler, DepartmentID: d.ID}
 	if _, err := e.tickets.Accept(ctx, handler, number, tickets.ActInput{}); err != nil {
 		e.t.Fatal(err)
 	}

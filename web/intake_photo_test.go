@@ -14,7 +14,7 @@ import (
 )
 
 // staffClient signs in as a new account of role in department and returns its browser.
-func (e *intakeEnv) staffClient(username, role, dept string) *http.Client {
+func (e *intakeEnv) staffClient(username string, role org.Role, dept string) *http.Client {
 	e.t.Helper()
 	ctx := context.Background()
 	st := org.NewStore(e.db)

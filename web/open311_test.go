@@ -15,6 +15,7 @@ import (
 
 	"github.com/hotline-city/hotline/demo"
 	"github.com/hotline-city/hotline/intake"
+	"github.com/hotline-city/hotline/internal/org"
 	"github.com/hotline-city/hotline/tickets"
 )
 
@@ -489,7 +490,7 @@ func (e *intakeEnv) resolve2(number, dept string) {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	h := tickets.Actor{Name: "handler", Role: tickets.RoleHandler, DepartmentID: *d.DepartmentID}
+	h := tickets.Actor{Name: "handler", Role: org.RoleHandler, DepartmentID: *d.DepartmentID}
 	if _, err := e.tickets.Accept(ctx, h, number, tickets.ActInput{}); err != nil {
 		e.t.Fatal(err)
 	}

@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/hotline-city/hotline/internal/org"
 )
 
 // apiOp documents one route of the staff API.
@@ -34,7 +36,7 @@ func (s *Server) apiDocPublic(method, path, summary string, fields ...string) {
 }
 
 // handleAPI registers an API route for staff of roles (nil: every staff role) and documents it.
-func (s *Server) handleAPI(pattern string, roles []string, summary string, h http.HandlerFunc, fields ...string) {
+func (s *Server) handleAPI(pattern string, roles org.RoleSet, summary string, h http.HandlerFunc, fields ...string) {
 	method, path, _ := strings.Cut(pattern, " ")
 	s.apiDoc(method, path, summary, fields...)
 	s.handleStaff(pattern, roles, h)

@@ -44,15 +44,15 @@ type pageTemplate struct {
 type navEntry struct {
 	Path   string
 	Zh, En string
-	Roles  []string // nil: every staff role
+	Roles  org.RoleSet // nil: every staff role
 	Order  int
 }
 
 // addNav adds a link to the staff navigation bar, shown to roles (nil: every staff role);
 // entries are sorted by order, then as added. Other areas call it in their routes methods:
 //
-//	s.addNav("/calls", "通话记录", "Calls", 40, org.RoleAgent, org.RoleSupervisor)
-func (s *Server) addNav(path, zh, en string, order int, roles ...string) {
+//	s.addNav("/calls", "通话记录", "Calls", 40, org.CallTakers)
+func (s *Server) addNav(path, zh, en string, order int, roles org.RoleSet) {
 	st := s.staff()
 	st.nav = append(st.nav, navEntry{Path: path, Zh: zh, En: en, Roles: roles, Order: order})
 	slices.SortStableFunc(st.nav, func(a, b navEntry) int { return a.Order - b.Order })
@@ -82,7 +82,7 @@ func (p *page) Role() string {
 	if p.Staff == nil {
 		return ""
 	}
-	return tr(p.Lang, "role."+p.Staff.Role)
+	return tr(p.Lang, "role."+string(p.Staff.Role))
 }
 
 func (s *Server) templateFuncs() template.FuncMap {
@@ -115,7 +115,7 @@ func (s *Server) templateFuncs() template.FuncMap {
 		"actionTr":   func(lang, a string) string { return tr(lang, "action."+a) },
 		"tr":         tr,
 		"mask":       tickets.MaskPhone,
-		"hasRole":    func(st *org.Staff, roles ...string) bool { return st != nil && slices.Contains(roles, st.Role) },
+		"hasRole":    func(st *org.Staff, roles ...string) bool { return st != nil && slices.Contains(roles, string(st.Role)) },
 		"join":       strings.Join,
 		"add":        func(a, b int) int { return a + b },
 		"deptName":   deptName,

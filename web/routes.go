@@ -32,14 +32,14 @@ func (s *Server) routes() {
 // staffPages is the table of the staff's pages. handleStaff admits the roles given (nil: any
 // staff role); addNav puts a page in the header's navigation for those roles.
 func (s *Server) staffPages() {
-	s.addNav("/console", "受理台", "Agent console", 10, rolesCentre...)
-	s.addNav("/workbench", "承办工作台", "Workbench", 20, rolesDept...)
-	s.addNav("/routing/returns", "退单审核", "Returns review", 25, org.RoleDispatcher, org.RoleSupervisor, org.RoleAdmin)
-	s.addNav("/board", "督办看板", "Supervisor board", 30, rolesBoard...)
-	s.addNav("/tickets", "工单查询", "Tickets", 50)
-	s.addNav("/admin/routing", "派单规则", "Dispatch rules", 85, rolesAdmin...)
-	s.addNav("/admin/open311-keys", "Open311 密钥", "Open311 keys", 88, rolesAdmin...)
-	s.addNav("/admin", "系统管理", "Administration", 90, rolesAdmin...)
+	s.addNav("/console", "受理台", "Agent console", 10, org.Centre)
+	s.addNav("/workbench", "承办工作台", "Workbench", 20, org.DepartmentStaff)
+	s.addNav("/routing/returns", "退单审核", "Returns review", 25, org.Reviewers)
+	s.addNav("/board", "督办看板", "Supervisor board", 30, org.Board)
+	s.addNav("/tickets", "工单查询", "Tickets", 50, nil)
+	s.addNav("/admin/routing", "派单规则", "Dispatch rules", 85, org.Admins)
+	s.addNav("/admin/open311-keys", "Open311 密钥", "Open311 keys", 88, org.Admins)
+	s.addNav("/admin", "系统管理", "Administration", 90, org.Admins)
 
 	// Signing in and out (auth.go), home and language (i18n.go).
 	s.mux.HandleFunc("GET /{$}", s.getHome)
@@ -50,17 +50,17 @@ func (s *Server) staffPages() {
 	s.handleStaff("POST /logout/everywhere", nil, s.postLogoutEverywhere)
 
 	// The agent console (console.go).
-	s.handleStaff("GET /console", rolesCentre, s.getConsole)
-	s.handleStaff("POST /console/tickets", rolesCentre, s.postConsoleTicket)
-	s.handleStaff("GET /console/side", rolesCentre, s.getConsoleSide)
-	s.handleStaff("GET /console/kb", rolesCentre, s.getConsoleKB)
+	s.handleStaff("GET /console", org.Centre, s.getConsole)
+	s.handleStaff("POST /console/tickets", org.Centre, s.postConsoleTicket)
+	s.handleStaff("GET /console/side", org.Centre, s.getConsoleSide)
+	s.handleStaff("GET /console/kb", org.Centre, s.getConsoleKB)
 
 	// The handler's workbench (workbench.go) and the supervisor board (board.go).
-	s.handleStaff("GET /workbench", rolesDept, s.getWorkbench)
-	s.handleStaff("GET /board", rolesBoard, s.getBoard)
-	s.handleStaff("GET /board/counts", rolesBoard, s.getBoardCounts)
-	s.handleStaff("GET /board/events", rolesBoard, s.getLiveEvents)
-	s.handleStaff("GET /board/escalations", rolesBoard, s.getBoardEscalations)
+	s.handleStaff("GET /workbench", org.DepartmentStaff, s.getWorkbench)
+	s.handleStaff("GET /board", org.Board, s.getBoard)
+	s.handleStaff("GET /board/counts", org.Board, s.getBoardCounts)
+	s.handleStaff("GET /board/events", org.Board, s.getLiveEvents)
+	s.handleStaff("GET /board/escalations", org.Board, s.getBoardEscalations)
 	s.handleStaff("GET /export/{list}", nil, s.getExport)
 
 	// Tickets: the list, one ticket's page and what staff do to it (ticket.go), its files.
@@ -72,41 +72,41 @@ func (s *Server) staffPages() {
 	s.handleStaff("GET /tickets/{number}/photos/{id}", nil, s.getTicketPhoto)
 
 	// Extensions (延期), supervision notices (督办单) and notifications (escalation_pages.go).
-	s.handleStaff("POST /tickets/{number}/extensions", rolesDept, s.postExtensionForm)
-	s.handleStaff("POST /extensions/{id}/approve", rolesDecide, s.postDecideForm(true))
-	s.handleStaff("POST /extensions/{id}/refuse", rolesDecide, s.postDecideForm(false))
-	s.handleStaff("POST /tickets/{number}/supervision", rolesNotice, s.postNoticeForm)
-	s.handleStaff("POST /supervision", rolesNotice, s.postNoticeForm)
-	s.handleStaff("POST /supervision/{number}/reply", rolesDept, s.postNoticeReplyForm)
+	s.handleStaff("POST /tickets/{number}/extensions", org.DepartmentStaff, s.postExtensionForm)
+	s.handleStaff("POST /extensions/{id}/approve", org.Deciders, s.postDecideForm(true))
+	s.handleStaff("POST /extensions/{id}/refuse", org.Deciders, s.postDecideForm(false))
+	s.handleStaff("POST /tickets/{number}/supervision", org.Supervisors, s.postNoticeForm)
+	s.handleStaff("POST /supervision", org.Supervisors, s.postNoticeForm)
+	s.handleStaff("POST /supervision/{number}/reply", org.DepartmentStaff, s.postNoticeReplyForm)
 	s.handleStaff("GET /notifications", nil, s.getNotificationsPage)
 	s.handleStaff("GET /notifications/bell", nil, s.getNotificationBell)
 	s.handleStaff("POST /notifications/read", nil, s.postNotificationsReadAll)
 	s.handleStaff("POST /notifications/{id}/read", nil, s.postNotificationReadForm)
 
 	// The review of returned tickets (退单审核) (routing_pages.go).
-	s.handleStaff("GET /routing/returns", rolesDispatch, s.getRoutingReturnsPage)
-	s.handleStaff("POST /routing/returns/{number}/review", rolesDispatch, s.postRoutingReturnsPage)
+	s.handleStaff("GET /routing/returns", org.Centre, s.getRoutingReturnsPage)
+	s.handleStaff("POST /routing/returns/{number}/review", org.Centre, s.postRoutingReturnsPage)
 
 	// Administration (admin.go; dispatch rules in routing_pages.go, keys in admin_open311_keys.go).
 	for _, tab := range adminTabs {
-		s.handleStaff("GET /admin"+tab.Path, rolesAdmin, s.getAdmin(tab.Name))
+		s.handleStaff("GET /admin"+tab.Path, org.Admins, s.getAdmin(tab.Name))
 	}
-	s.handleStaff("POST /admin/departments", rolesAdmin, s.adminPost("departments", s.saveDepartment))
-	s.handleStaff("POST /admin/staff", rolesAdmin, s.adminPost("staff", s.saveStaff))
-	s.handleStaff("POST /admin/categories", rolesAdmin, s.adminPost("catalogue", s.saveCategory))
-	s.handleStaff("POST /admin/profiles", rolesAdmin, s.adminPost("catalogue", s.saveProfile))
-	s.handleStaff("POST /admin/calendar", rolesAdmin, s.adminPost("calendar", s.saveCalendarDay))
-	s.handleStaff("POST /admin/calendar/delete", rolesAdmin, s.adminPost("calendar", s.deleteCalendarDay))
-	s.handleStaff("POST /admin/tokens/{id}/revoke", rolesAdmin, s.adminPost("tokens", s.adminRevokeToken))
-	s.handleStaff("POST /admin/kb", rolesAdmin, s.adminPost("kb", s.saveArticle))
-	s.handleStaff("GET /admin/routing", rolesAdmin, s.getRoutingAdmin)
-	s.handleStaff("POST /admin/routing/rules", rolesAdmin, s.postRoutingAdminCreate)
-	s.handleStaff("GET /admin/routing/rules/{id}", rolesAdmin, s.getRoutingAdminRule)
-	s.handleStaff("POST /admin/routing/rules/{id}", rolesAdmin, s.postRoutingAdminUpdate)
-	s.handleStaff("POST /admin/routing/rules/{id}/delete", rolesAdmin, s.postRoutingAdminDelete)
-	s.handleStaff("GET /admin/open311-keys", rolesAdmin, s.getOpen311Keys)
-	s.handleStaff("POST /admin/open311-keys", rolesAdmin, s.postOpen311Key)
-	s.handleStaff("POST /admin/open311-keys/{id}/revoke", rolesAdmin, s.postOpen311KeyRevoke)
+	s.handleStaff("POST /admin/departments", org.Admins, s.adminPost("departments", s.saveDepartment))
+	s.handleStaff("POST /admin/staff", org.Admins, s.adminPost("staff", s.saveStaff))
+	s.handleStaff("POST /admin/categories", org.Admins, s.adminPost("catalogue", s.saveCategory))
+	s.handleStaff("POST /admin/profiles", org.Admins, s.adminPost("catalogue", s.saveProfile))
+	s.handleStaff("POST /admin/calendar", org.Admins, s.adminPost("calendar", s.saveCalendarDay))
+	s.handleStaff("POST /admin/calendar/delete", org.Admins, s.adminPost("calendar", s.deleteCalendarDay))
+	s.handleStaff("POST /admin/tokens/{id}/revoke", org.Admins, s.adminPost("tokens", s.adminRevokeToken))
+	s.handleStaff("POST /admin/kb", org.Admins, s.adminPost("kb", s.saveArticle))
+	s.handleStaff("GET /admin/routing", org.Admins, s.getRoutingAdmin)
+	s.handleStaff("POST /admin/routing/rules", org.Admins, s.postRoutingAdminCreate)
+	s.handleStaff("GET /admin/routing/rules/{id}", org.Admins, s.getRoutingAdminRule)
+	s.handleStaff("POST /admin/routing/rules/{id}", org.Admins, s.postRoutingAdminUpdate)
+	s.handleStaff("POST /admin/routing/rules/{id}/delete", org.Admins, s.postRoutingAdminDelete)
+	s.handleStaff("GET /admin/open311-keys", org.Admins, s.getOpen311Keys)
+	s.handleStaff("POST /admin/open311-keys", org.Admins, s.postOpen311Key)
+	s.handleStaff("POST /admin/open311-keys/{id}/revoke", org.Admins, s.postOpen311KeyRevoke)
 }
 
 // staffAPI is the table of the staff JSON API. handleAPI admits the roles given (nil: any
@@ -124,104 +124,104 @@ func (s *Server) staffAPI() {
 
 	// Tickets and the actions of the closed loop (api.go).
 	s.handleAPI("GET /api/v1/tickets", nil, "List tickets you may see (status, department, phone, order=due, limit, offset)", s.getTickets)
-	s.handleAPI("POST /api/v1/tickets", rolesCentre, "Register a ticket (受理); with article, answer a consultation at once from the knowledge base",
+	s.handleAPI("POST /api/v1/tickets", org.Centre, "Register a ticket (受理); with article, answer a consultation at once from the knowledge base",
 		s.postTicket, "description*", "type", "category", "channel", "title", "address", "district", "street",
 		"caller_name", "caller_phone", "caller_email", "priority", "lat", "lon", "department", "co_handlers", "article", "answer", "call_id")
 	s.handleAPI("GET /api/v1/tickets/{number}", nil, "Read a ticket with its timeline (403 or 404 for one you may not see)", s.getTicket)
-	s.handleAPI("POST /api/v1/tickets/{number}/dispatch", rolesDispatch, "Dispatch (派单) to a lead department", s.ticketAction(tickets.ActDispatch),
+	s.handleAPI("POST /api/v1/tickets/{number}/dispatch", org.Centre, "Dispatch (派单) to a lead department", s.ticketAction(tickets.ActDispatch),
 		"department*", "co_handlers", "profile", "priority", "text", "version")
-	s.handleAPI("POST /api/v1/tickets/{number}/accept", rolesDept, "Accept (签收)", s.ticketAction(tickets.ActAccept), "text", "version")
-	s.handleAPI("POST /api/v1/tickets/{number}/return", rolesDept, "Return (退单) with a reason", s.ticketAction(tickets.ActReturn), "text*", "version")
-	s.handleAPI("POST /api/v1/tickets/{number}/feedback", rolesDept, "Record feedback to the citizen (反馈); multipart/form-data may carry files as attachments, as for resolve", s.ticketAction(tickets.ActFeedback), "text*", "attachments", "version")
+	s.handleAPI("POST /api/v1/tickets/{number}/accept", org.DepartmentStaff, "Accept (签收)", s.ticketAction(tickets.ActAccept), "text", "version")
+	s.handleAPI("POST /api/v1/tickets/{number}/return", org.DepartmentStaff, "Return (退单) with a reason", s.ticketAction(tickets.ActReturn), "text*", "version")
+	s.handleAPI("POST /api/v1/tickets/{number}/feedback", org.DepartmentStaff, "Record feedback to the citizen (反馈); multipart/form-data may carry files as attachments, as for resolve", s.ticketAction(tickets.ActFeedback), "text*", "attachments", "version")
 	s.handleAPI("POST /api/v1/tickets/{number}/notes", nil, "Add an internal note", s.ticketAction(tickets.ActNote), "text*", "version")
-	s.handleAPI("POST /api/v1/tickets/{number}/co-reply", rolesDept, "A co-handling department's reply (协办意见)", s.ticketAction(tickets.ActCoReply), "text*", "version")
-	s.handleAPI("POST /api/v1/tickets/{number}/resolve", rolesDept, "Resolve (办结) with the result; multipart/form-data may carry up to 3 files (PDF, JPEG, PNG, WebP, DOCX; 10 MB each) as attachments", s.ticketAction(tickets.ActResolve), "text*", "attachments", "version")
-	s.handleAPI("POST /api/v1/tickets/{number}/close", rolesCentre, "Close (结案) a resolved ticket", s.ticketAction(tickets.ActClose), "text", "version")
-	s.handleAPI("POST /api/v1/tickets/{number}/reopen", rolesCentre, "Reopen (重办) with a reason", s.ticketAction(tickets.ActReopen), "text*", "version")
-	s.handleAPI("POST /api/v1/tickets/{number}/answer", rolesCentre, "Answer a consultation directly (直接答复), optionally from a knowledge article", s.ticketAction(tickets.ActAnswer), "text", "article", "version")
+	s.handleAPI("POST /api/v1/tickets/{number}/co-reply", org.DepartmentStaff, "A co-handling department's reply (协办意见)", s.ticketAction(tickets.ActCoReply), "text*", "version")
+	s.handleAPI("POST /api/v1/tickets/{number}/resolve", org.DepartmentStaff, "Resolve (办结) with the result; multipart/form-data may carry up to 3 files (PDF, JPEG, PNG, WebP, DOCX; 10 MB each) as attachments", s.ticketAction(tickets.ActResolve), "text*", "attachments", "version")
+	s.handleAPI("POST /api/v1/tickets/{number}/close", org.Centre, "Close (结案) a resolved ticket", s.ticketAction(tickets.ActClose), "text", "version")
+	s.handleAPI("POST /api/v1/tickets/{number}/reopen", org.Centre, "Reopen (重办) with a reason", s.ticketAction(tickets.ActReopen), "text*", "version")
+	s.handleAPI("POST /api/v1/tickets/{number}/answer", org.Centre, "Answer a consultation directly (直接答复), optionally from a knowledge article", s.ticketAction(tickets.ActAnswer), "text", "article", "version")
 	s.handleAPI("POST /api/v1/tickets/{number}/reveal-phone", nil, "Reveal the caller's full number, with a reason written to the timeline", s.postRevealPhone, "reason*")
 	s.handleAPI("GET /api/v1/tickets/{number}/attachments/{id}", nil, "Download an attachment of a ticket (403 or 404 for a ticket you may not see)", s.getAttachment)
-	s.handleAPI("POST /api/v1/tickets/{number}/merge", rolesCentre, "Merge (并单) this ticket into the master ticket; it then follows the master to resolved and closed", s.postTicketMerge,
+	s.handleAPI("POST /api/v1/tickets/{number}/merge", org.Centre, "Merge (并单) this ticket into the master ticket; it then follows the master to resolved and closed", s.postTicketMerge,
 		"master*", "note")
 
 	// What the console looks up: callers, duplicates, the directory, the knowledge base.
-	s.handleAPI("GET /api/v1/callers/{phone}/tickets", rolesCentre, "The caller's earlier tickets", s.getCallerTickets)
-	s.handleAPI("GET /api/v1/duplicates", rolesCentre, "Duplicate candidates (并单) for a request being registered: open, unmerged tickets with the same phone, the same address and category, or similar text; query phone, address, category, text (or description), exclude", s.getDuplicates)
+	s.handleAPI("GET /api/v1/callers/{phone}/tickets", org.Centre, "The caller's earlier tickets", s.getCallerTickets)
+	s.handleAPI("GET /api/v1/duplicates", org.Centre, "Duplicate candidates (并单) for a request being registered: open, unmerged tickets with the same phone, the same address and category, or similar text; query phone, address, category, text (or description), exclude", s.getDuplicates)
 	s.handleAPI("GET /api/v1/departments", nil, "Departments", s.getDepartments)
 	s.handleAPI("GET /api/v1/categories", nil, "The category tree", s.getCategories)
 	s.handleAPI("GET /api/v1/kb", nil, "Search the knowledge base (q); only articles valid today", s.getKB)
-	s.handleAPI("GET /api/v1/stats/departments", rolesBoard, "Live counts per department: open, overdue, due soon, returned, resolved today", s.getDeptStats)
+	s.handleAPI("GET /api/v1/stats/departments", org.Board, "Live counts per department: open, overdue, due soon, returned, resolved today", s.getDeptStats)
 
 	// Calls, the agent's phone and callbacks (calls.go); without the SIP front end, sip answers
 	// 503 but for the call list, which is read from the database.
-	s.handleAPI("GET /api/v1/calls", rolesCentre, "Calls to 12345, newest first (caller, before, limit)", s.getCalls)
-	s.handleAPI("GET /api/v1/calls/{id}", rolesCentre, "One call record", s.sip(s.getCall))
-	s.handleAPI("POST /api/v1/calls/{id}/transfer", rolesAgent, "One-key transfer (一键转接) of your caller to 110 or another configured hotline", s.sip(s.postCallTransfer), "target*")
-	s.handleAPI("POST /api/v1/calls/{id}/ticket", rolesCentre, "Link the ticket registered during the call to its record", s.sip(s.postCallTicket), "ticket*")
-	s.handleAPI("GET /api/v1/agent/status", rolesAgent, "Your extension's status in the call queue", s.sip(s.getAgentStatus))
-	s.handleAPI("POST /api/v1/agent/status", rolesAgent, "Set your agent status: available, break (小休) or signed_out", s.sip(s.postAgentStatus), "status*")
-	s.handleAPI("GET /api/v1/agent/events", rolesAgent, "Your console's live events (SSE): screenpop with the caller's number and earlier tickets when you answer", s.sip(s.getAgentEvents))
-	s.handleAPI("GET /api/v1/callbacks", rolesCentre, "Missed calls to call back (漏接回拨): open ones, or status=done|failed|open|calling", s.sip(s.getCallbacks))
-	s.handleAPI("POST /api/v1/callbacks/{id}/call", rolesAgent, "Call the citizen back: your phone rings first, then the citizen's", s.sip(s.postCallback))
+	s.handleAPI("GET /api/v1/calls", org.Centre, "Calls to 12345, newest first (caller, before, limit)", s.getCalls)
+	s.handleAPI("GET /api/v1/calls/{id}", org.Centre, "One call record", s.sip(s.getCall))
+	s.handleAPI("POST /api/v1/calls/{id}/transfer", org.CallTakers, "One-key transfer (一键转接) of your caller to 110 or another configured hotline", s.sip(s.postCallTransfer), "target*")
+	s.handleAPI("POST /api/v1/calls/{id}/ticket", org.Centre, "Link the ticket registered during the call to its record", s.sip(s.postCallTicket), "ticket*")
+	s.handleAPI("GET /api/v1/agent/status", org.CallTakers, "Your extension's status in the call queue", s.sip(s.getAgentStatus))
+	s.handleAPI("POST /api/v1/agent/status", org.CallTakers, "Set your agent status: available, break (小休) or signed_out", s.sip(s.postAgentStatus), "status*")
+	s.handleAPI("GET /api/v1/agent/events", org.CallTakers, "Your console's live events (SSE): screenpop with the caller's number and earlier tickets when you answer", s.sip(s.getAgentEvents))
+	s.handleAPI("GET /api/v1/callbacks", org.Centre, "Missed calls to call back (漏接回拨): open ones, or status=done|failed|open|calling", s.sip(s.getCallbacks))
+	s.handleAPI("POST /api/v1/callbacks/{id}/call", org.CallTakers, "Call the citizen back: your phone rings first, then the citizen's", s.sip(s.postCallback))
 
 	// Extensions (延期), supervision (督办) and notifications (escalation.go).
-	s.handleAPI("POST /api/v1/tickets/{number}/extensions", rolesDept,
+	s.handleAPI("POST /api/v1/tickets/{number}/extensions", org.DepartmentStaff,
 		"Ask for an extension (延期) of the resolution deadline, before it passes: a new deadline (new_due) or working days to add",
 		s.postExtension, "reason*", "new_due", "workdays")
 	s.handleAPI("GET /api/v1/extensions", nil, "Extension requests you may see (status: pending, approved, refused)", s.getExtensions)
-	s.handleAPI("POST /api/v1/extensions/{id}/approve", rolesDecide, "Approve an extension: the new deadline applies and the citizen is told",
+	s.handleAPI("POST /api/v1/extensions/{id}/approve", org.Deciders, "Approve an extension: the new deadline applies and the citizen is told",
 		s.decideExtension(true), "text")
-	s.handleAPI("POST /api/v1/extensions/{id}/refuse", rolesDecide, "Refuse an extension, with a reason", s.decideExtension(false), "text*")
-	s.handleAPI("POST /api/v1/tickets/{number}/supervision", rolesNotice,
+	s.handleAPI("POST /api/v1/extensions/{id}/refuse", org.Deciders, "Refuse an extension, with a reason", s.decideExtension(false), "text*")
+	s.handleAPI("POST /api/v1/tickets/{number}/supervision", org.Supervisors,
 		"Issue a supervision notice (督办单) to the ticket's department, with its reply deadline (due) or working days",
 		s.postNotice, "text*", "due", "workdays")
 	s.handleAPI("GET /api/v1/supervision", nil, "Supervision notices you may see (status: open, replied)", s.getNotices)
 	s.handleAPI("GET /api/v1/supervision/{number}", nil, "Read a supervision notice", s.getNotice)
-	s.handleAPI("POST /api/v1/supervision/{number}/reply", rolesDept, "Reply to a supervision notice, which stops its clock", s.postNoticeReply, "text*")
+	s.handleAPI("POST /api/v1/supervision/{number}/reply", org.DepartmentStaff, "Reply to a supervision notice, which stops its clock", s.postNoticeReply, "text*")
 	s.handleAPI("GET /api/v1/notifications", nil, "Your latest in-app notifications, newest first (limit)", s.getNotifications)
 	s.handleAPI("POST /api/v1/notifications/{id}/read", nil, "Mark one of your notifications read", s.postNotificationRead)
 	s.handleAPI("GET /api/v1/notifications/stream", nil,
 		"Your in-app notifications live, as server-sent events (event: notification); resumes after Last-Event-ID or after", s.getNotificationStream)
 
 	// Dispatch rules, dry runs, suggestions and the review of returns (routing.go).
-	s.handleAPI("GET /api/v1/routing/rules", rolesCentre, "Dispatch rules (派单规则) in precedence order", s.getRoutingRules)
-	s.handleAPI("POST /api/v1/routing/rules", rolesAdmin, "Create a dispatch rule: a JSON rule object (name, priority, enabled, conditions, action)", s.postRoutingRule,
+	s.handleAPI("GET /api/v1/routing/rules", org.Centre, "Dispatch rules (派单规则) in precedence order", s.getRoutingRules)
+	s.handleAPI("POST /api/v1/routing/rules", org.Admins, "Create a dispatch rule: a JSON rule object (name, priority, enabled, conditions, action)", s.postRoutingRule,
 		"name*", "priority", "enabled", "conditions", "action")
-	s.handleAPI("GET /api/v1/routing/rules/{id}", rolesCentre, "One dispatch rule", s.getRoutingRule)
-	s.handleAPI("PUT /api/v1/routing/rules/{id}", rolesAdmin, "Replace a dispatch rule as its next version; version, when given, must be the current one (409 otherwise)", s.putRoutingRule,
+	s.handleAPI("GET /api/v1/routing/rules/{id}", org.Centre, "One dispatch rule", s.getRoutingRule)
+	s.handleAPI("PUT /api/v1/routing/rules/{id}", org.Admins, "Replace a dispatch rule as its next version; version, when given, must be the current one (409 otherwise)", s.putRoutingRule,
 		"name*", "priority", "enabled", "conditions", "action", "version")
-	s.handleAPI("DELETE /api/v1/routing/rules/{id}", rolesAdmin, "Delete a dispatch rule (kept in its history as a last version)", s.deleteRoutingRule)
-	s.handleAPI("GET /api/v1/routing/rules/{id}/versions", rolesCentre, "Every version of a dispatch rule, who changed it and when", s.getRoutingVersions)
-	s.handleAPI("POST /api/v1/routing/dry-run", rolesCentre, "Dry run: which rule would dispatch this request and why, every rule's verdict, and the classifier's suggestions", s.postRoutingDryRun,
+	s.handleAPI("DELETE /api/v1/routing/rules/{id}", org.Admins, "Delete a dispatch rule (kept in its history as a last version)", s.deleteRoutingRule)
+	s.handleAPI("GET /api/v1/routing/rules/{id}/versions", org.Centre, "Every version of a dispatch rule, who changed it and when", s.getRoutingVersions)
+	s.handleAPI("POST /api/v1/routing/dry-run", org.Centre, "Dry run: which rule would dispatch this request and why, every rule's verdict, and the classifier's suggestions", s.postRoutingDryRun,
 		"text", "category", "address", "district", "street", "channel", "type", "at", "phone", "lat", "lon")
-	s.handleAPI("GET /api/v1/routing/suggest", rolesCentre, "The classifier's three most likely departments for text, with confidence and the bigrams that speak for each", s.getRoutingSuggest)
-	s.handleAPI("POST /api/v1/routing/retrain", rolesAdmin, "Retrain the department classifier now (it also retrains nightly)", s.postRoutingRetrain)
-	s.handleAPI("GET /api/v1/routing/returns", rolesDispatch, "The review queue: tickets returned by departments (退单), longest waiting first", s.getRoutingReturns)
-	s.handleAPI("POST /api/v1/routing/returns/{number}/review", rolesDispatch, "Review a returned ticket: redispatch (改派) to another department, or send_back with a note", s.postRoutingReview,
+	s.handleAPI("GET /api/v1/routing/suggest", org.Centre, "The classifier's three most likely departments for text, with confidence and the bigrams that speak for each", s.getRoutingSuggest)
+	s.handleAPI("POST /api/v1/routing/retrain", org.Admins, "Retrain the department classifier now (it also retrains nightly)", s.postRoutingRetrain)
+	s.handleAPI("GET /api/v1/routing/returns", org.Centre, "The review queue: tickets returned by departments (退单), longest waiting first", s.getRoutingReturns)
+	s.handleAPI("POST /api/v1/routing/returns/{number}/review", org.Centre, "Review a returned ticket: redispatch (改派) to another department, or send_back with a note", s.postRoutingReview,
 		"decision*", "department", "co_handlers", "note", "version")
-	s.handleAPI("GET /api/v1/routing/return-stats", rolesBoard, "Returns and re-dispatches per department over the last days (default 30)", s.getRoutingReturnStats)
-	s.handleAPI("GET /api/v1/routing/duplicates", rolesCentre, "Alias of GET /api/v1/duplicates: the same candidates, kept for scripts written against the routing API", s.getDuplicates)
+	s.handleAPI("GET /api/v1/routing/return-stats", org.Board, "Returns and re-dispatches per department over the last days (default 30)", s.getRoutingReturnStats)
+	s.handleAPI("GET /api/v1/routing/duplicates", org.Centre, "Alias of GET /api/v1/duplicates: the same candidates, kept for scripts written against the routing API", s.getDuplicates)
 
 	// Administration: the same changes as the pages, through the same functions (api_admin.go).
-	s.handleAPI("GET /api/v1/admin/audit", rolesAdmin, "The audit trail, newest first (limit)", s.getAuditAPI)
-	s.handleAPI("POST /api/v1/admin/departments", rolesAdmin, "Create or update a department (by code)",
+	s.handleAPI("GET /api/v1/admin/audit", org.Admins, "The audit trail, newest first (limit)", s.getAuditAPI)
+	s.handleAPI("POST /api/v1/admin/departments", org.Admins, "Create or update a department (by code)",
 		s.adminAPI("departments", s.saveDepartment), "code*", "name_zh*", "name_en", "kind*", "parent", "active")
-	s.handleAPI("POST /api/v1/admin/staff", rolesAdmin, "Create or update a staff account (by username); a new password or a disabled account ends its sessions",
+	s.handleAPI("POST /api/v1/admin/staff", org.Admins, "Create or update a staff account (by username); a new password or a disabled account ends its sessions",
 		s.adminAPI("staff", s.saveStaff), "username*", "display_name*", "role*", "department*", "password", "email", "active")
-	s.handleAPI("POST /api/v1/admin/categories", rolesAdmin, "Create or update a category (by code)",
+	s.handleAPI("POST /api/v1/admin/categories", org.Admins, "Create or update a category (by code)",
 		s.adminAPI("catalogue", s.saveCategory), "code*", "name_zh*", "name_en", "ticket_type*", "profile*", "parent", "active")
-	s.handleAPI("POST /api/v1/admin/profiles", rolesAdmin, "Create or update a deadline profile (by code)",
+	s.handleAPI("POST /api/v1/admin/profiles", org.Admins, "Create or update a deadline profile (by code)",
 		s.adminAPI("catalogue", s.saveProfile), "code*", "name_zh*", "accept_hours*", "feedback_hours*", "resolve_workdays*", "callback_workdays*")
-	s.handleAPI("POST /api/v1/admin/calendar", rolesAdmin, "Set a day of the working-day calendar (holiday or adjusted working day, 调休)",
+	s.handleAPI("POST /api/v1/admin/calendar", org.Admins, "Set a day of the working-day calendar (holiday or adjusted working day, 调休)",
 		s.adminAPI("calendar", s.saveCalendarDay), "date*", "kind*", "name")
-	s.handleAPI("DELETE /api/v1/admin/calendar/{date}", rolesAdmin, "Remove a day from the working-day calendar",
+	s.handleAPI("DELETE /api/v1/admin/calendar/{date}", org.Admins, "Remove a day from the working-day calendar",
 		s.adminAPI("calendar", s.deleteCalendarDay))
-	s.handleAPI("POST /api/v1/admin/kb", rolesAdmin, "Create or update a knowledge article (by code)",
+	s.handleAPI("POST /api/v1/admin/kb", org.Admins, "Create or update a knowledge article (by code)",
 		s.adminAPI("kb", s.saveArticle), "code*", "title*", "body*", "source*", "valid_from*", "valid_until", "keywords", "category", "active")
-	s.handleAPI("GET /api/v1/admin/open311-keys", rolesAdmin, "Open311 API keys (never their text)", s.getOpen311KeysAPI)
-	s.handleAPI("POST /api/v1/admin/open311-keys", rolesAdmin, "Issue an Open311 API key; its text is in this answer only",
+	s.handleAPI("GET /api/v1/admin/open311-keys", org.Admins, "Open311 API keys (never their text)", s.getOpen311KeysAPI)
+	s.handleAPI("POST /api/v1/admin/open311-keys", org.Admins, "Issue an Open311 API key; its text is in this answer only",
 		s.postOpen311KeyAPI, "organisation*", "label", "rate_per_minute", "burst")
-	s.handleAPI("DELETE /api/v1/admin/open311-keys/{id}", rolesAdmin, "Revoke an Open311 API key at once", s.deleteOpen311KeyAPI)
+	s.handleAPI("DELETE /api/v1/admin/open311-keys/{id}", org.Admins, "Revoke an Open311 API key at once", s.deleteOpen311KeyAPI)
 }
 
 // citizenPages is the table of the citizens' pages (complain.go, track.go): no login, the

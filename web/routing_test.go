@@ -228,7 +228,7 @@ func TestRoutingAPIDryRunReviewAndMerge(t *testing.T) {
 		t.Fatalf("wage arrears went to %v", tk.Department)
 	}
 	hrss, _ := org.NewStore(e.db).Department(ctx, "hrss")
-	if _, err := e.tickets.Return(ctx, tickets.Actor{Name: "h", Role: tickets.RoleHandler, DepartmentID: hrss.ID}, tk.Number, tickets.ActInput{Text: "不归我局"}); err != nil {
+	if _, err := e.tickets.Return(ctx, tickets.Actor{Name: "h", Role: org.RoleHandler, DepartmentID: hrss.ID}, tk.Number, tickets.ActInput{Text: "不归我局"}); err != nil {
 		t.Fatal(err)
 	}
 	if st, m, raw = e.call("dispatcher", "GET", "/api/v1/routing/returns", nil); st != 200 || len(m["returns"].([]any)) != 1 {

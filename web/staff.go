@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"slices"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -49,32 +48,20 @@ func (s *Server) staff() *staffState {
 // authorisation matrix test is generated from these.
 type staffRoute struct {
 	Pattern string
-	Roles   []string
+	Roles   org.RoleSet
 }
 
 // handleStaff registers pattern for signed-in staff of roles (nil: any staff role) and records
 // it for the authorisation matrix test. Other areas call it in their routes methods:
 //
-//	s.handleStaff("GET /calls", []string{org.RoleAgent, org.RoleSupervisor}, s.getCallsPage)
-func (s *Server) handleStaff(pattern string, roles []string, h http.HandlerFunc) {
+//	s.handleStaff("GET /calls", org.CallTakers, s.getCallsPage)
+func (s *Server) handleStaff(pattern string, roles org.RoleSet, h http.HandlerFunc) {
 	st := s.staff()
 	st.routes = append(st.routes, staffRoute{Pattern: pattern, Roles: roles})
 	s.mux.Handle(pattern, s.requireStaff(roles, h))
 }
 
-// Role groups the staff routes admit.
-var (
-	rolesCentre   = []string{org.RoleAgent, org.RoleDispatcher, org.RoleSupervisor, org.RoleAdmin}
-	rolesDispatch = []string{org.RoleAgent, org.RoleDispatcher, org.RoleSupervisor, org.RoleAdmin}
-	rolesDept     = []string{org.RoleHandler, org.RoleHead}
-	rolesBoard    = []string{org.RoleSupervisor, org.RoleAdmin, org.RoleLeader, org.RoleHead}
-	rolesAdmin    = []string{org.RoleAdmin}
-	// rolesSeePhone are the roles that need citizens' phone numbers for their work (calling
-	// back); everyone else sees them masked unless they reveal one with a reason.
-	rolesSeePhone = []string{org.RoleAgent, org.RoleDispatcher, org.RoleSupervisor, org.RoleAdmin}
-)
-
-func seesPhone(role string) bool { return slices.Contains(rolesSeePhone, role) }
+func seesPhone(role org.Role) bool { return org.SeePhone.Has(role) }
 
 // setupStaff builds what the staff surfaces share: sessions in PostgreSQL, cross-origin
 // protection and the parsed templates (a missing template fails the start, not a click).

@@ -19,11 +19,11 @@ func TestAuthorisationMatrix(t *testing.T) {
 	t.Parallel()
 	e, _ := newEscalationEnv(t)
 	tk := e.register("公司拖欠工资", "wage-arrears", "13800138000", "hrss")
-	accounts := map[string]string{
+	accounts := map[org.Role]string{
 		org.RoleAgent: "agent1", org.RoleDispatcher: "dispatcher", org.RoleHandler: "handler-hrss", org.RoleHead: "head-hrss",
 		org.RoleSupervisor: "supervisor", org.RoleAdmin: "admin", org.RoleLeader: "leader",
 	}
-	tokens := map[string]map[string]string{}
+	tokens := map[org.Role]map[string]string{}
 	for role, user := range accounts {
 		tokens[role] = e.token(user)
 	}

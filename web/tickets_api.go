@@ -44,8 +44,8 @@ func (s *Server) viewTicket(st *org.Staff, t *tickets.Ticket) *ticketView {
 // actionsFor is what st may do to t now: the status machine's answer, narrowed to what a
 // co-handling department may do when st's department is not the lead.
 func actionsFor(st *org.Staff, t *tickets.Ticket) []tickets.Action {
-	acts := tickets.Allowed(t.Status, tickets.Role(st.Role))
-	if st.Role != org.RoleHandler && st.Role != org.RoleHead {
+	acts := tickets.Allowed(t.Status, org.Role(st.Role))
+	if !org.DepartmentStaff.Has(st.Role) {
 		return acts
 	}
 	lead := t.DepartmentID != nil && *t.DepartmentID == st.DepartmentID

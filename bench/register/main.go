@@ -16,6 +16,7 @@ import (
 
 	"github.com/hotline-city/hotline/bench/internal/benchdb"
 	"github.com/hotline-city/hotline/internal/clock"
+	"github.com/hotline-city/hotline/internal/org"
 	"github.com/hotline-city/hotline/internal/workcal"
 	"github.com/hotline-city/hotline/tickets"
 )
@@ -45,7 +46,7 @@ func run(writers int, dur time.Duration, binary, dir string) error {
 	loc, _ := time.LoadLocation("Asia/Shanghai")
 	days, _ := workcal.Seed()
 	svc := tickets.NewService(db, clock.System{}, workcal.New(days, loc, workcal.DefaultHours), loc, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	agent := tickets.Actor{Name: "bench", Role: tickets.RoleAgent}
+	agent := tickets.Actor{Name: "bench", Role: org.RoleAgent}
 	svcRate, err := benchdb.Phase(writers, dur, func(i int) error {
 		_, err := svc.Register(ctx, agent, tickets.RegisterInput{Channel: "phone", Category: "noise",
 			Description: fmt.Sprintf("夜间施工噪声扰民 %d", i), Address: "东城区安定门大街1号", CallerPhone: "13800138000"})

@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -49,9 +48,6 @@ commands:
   sweep [--at T]     run one escalation sweep as if the time were T (RFC 3339)
   version            print the version
 `
-
-// errUsage marks a command-line mistake; the message is printed as is.
-var errUsage = errors.New("usage")
 
 // run executes one command and returns the exit code. Every failure is one line on stderr.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {

@@ -53,7 +53,11 @@ func dueTickets(t *testing.T, n int, at time.Time) string {
 	c := demotest.New(t)
 	err := c.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		st := org.NewStore(tx)
-		for _, p := range []struct{ user, role, dept string }{
+		for _, p := range []struct {
+			user string
+			role org.Role
+			dept string
+		}{
 			{"supervisor", org.RoleSupervisor, "centre"}, {"head-hrss", org.RoleHead, "hrss"}, {"leader", org.RoleLeader, "leadership"},
 		} {
 			if err := st.UpsertStaff(ctx, &org.Staff{Username: p.user, DisplayName: p.user, Role: p.role, DepartmentID: c.DepartmentID(p.dept),

@@ -194,7 +194,7 @@ func New(t testing.TB, opts ...Option) *City {
 	for _, d := range ds {
 		c.depts[d.Code] = d.ID
 	}
-	c.Agent = c.Actor("agent", tickets.RoleAgent, "centre")
+	c.Agent = c.Actor("agent", org.RoleAgent, "centre")
 	return c
 }
 
@@ -247,14 +247,14 @@ func (c *City) DepartmentID(code string) int64 {
 }
 
 // Actor returns an actor named name with role in the department with code, with no account.
-func (c *City) Actor(name string, role tickets.Role, department string) tickets.Actor {
+func (c *City) Actor(name string, role org.Role, department string) tickets.Actor {
 	return tickets.Actor{Name: name, Role: role, DepartmentID: c.DepartmentID(department)}
 }
 
 // Handler returns a handler of the department with code, named as the demo's handler account
 // (handler-<code>) but acting without it.
 func (c *City) Handler(department string) tickets.Actor {
-	return c.Actor("handler-"+department, tickets.RoleHandler, department)
+	return c.Actor("handler-"+department, org.RoleHandler, department)
 }
 
 // Account returns the actor of the account username, which must be seeded (see Staff).

@@ -45,7 +45,7 @@ func TestCityWithEveryArea(t *testing.T) {
 	if _, err := c.Org.Staff(ctx, "admin"); err == nil {
 		t.Fatal("an account not asked for was seeded")
 	}
-	if h := c.Account(t, "handler-hrss"); h.ID == 0 || h.Role != tickets.RoleHandler || h.DepartmentID != c.DepartmentID("hrss") {
+	if h := c.Account(t, "handler-hrss"); h.ID == 0 || h.Role != org.RoleHandler || h.DepartmentID != c.DepartmentID("hrss") {
 		t.Fatalf("handler-hrss acts as %+v", h)
 	}
 

@@ -12,17 +12,6 @@ import (
 	"github.com/uptrace/bun"
 )
 
-// Roles of staff accounts.
-const (
-	RoleAgent      = "agent"      // call-centre agent (话务员)
-	RoleDispatcher = "dispatcher" // dispatcher at the centre (派单员)
-	RoleHandler    = "handler"    // handler in a department (承办人)
-	RoleHead       = "head"       // head of a department
-	RoleSupervisor = "supervisor" // supervisor of the centre (督办)
-	RoleAdmin      = "admin"      // administrator
-	RoleLeader     = "leader"     // city leadership, the top of escalation
-)
-
 // ErrNotFound means no such department, account, profile or category.
 var ErrNotFound = errors.New("not found")
 
@@ -47,7 +36,7 @@ type Staff struct {
 	ID           int64      `bun:"id,pk,autoincrement" json:"id"`
 	Username     string     `bun:"username" json:"username"`
 	DisplayName  string     `bun:"display_name" json:"display_name"`
-	Role         string     `bun:"role" json:"role"`
+	Role         Role       `bun:"role" json:"role"`
 	DepartmentID int64      `bun:"department_id" json:"department_id"`
 	PasswordHash string     `bun:"password_hash" json:"-"`
 	SIPExtension *string    `bun:"sip_extension" json:"sip_extension,omitempty"`
@@ -176,9 +165,9 @@ func (s *Store) StaffByExtension(ctx context.Context, ext string) (*Staff, error
 }
 
 // StaffByRole lists the active accounts with one of roles in department (0: any department).
-func (s *Store) StaffByRole(ctx context.Context, departmentID int64, roles ...string) ([]Staff, error) {
+func (s *Store) StaffByRole(ctx context.Context, departmentID int64, roles ...Role) ([]Staff, error) {
 	var us []Staff
-	q := s.db.NewSelect().Model(&us).Where("active").Where("role IN (?)", bun.In(roles)).Order("username")
+	q := s.db.NewSelect().Model(&us).Where("active").Where("role IN (?)", bun.List(roles)).Order("username")
 	if departmentID != 0 {
 		q = q.Where("department_id = ?", departmentID)
 	}
@@ -206,7 +195,7 @@ func (s *Store) UpsertStaff(ctx context.Context, u *Staff) error {
 
 // SetMissingEmails gives every account of roles that has no e-mail address the address
 // username@domain; accounts with an address keep it.
-func (s *Store) SetMissingEmails(ctx context.Context, domain string, roles ...string) error {
+func (s *Store) SetMissingEmails(ctx context.Context, domain string, roles ...Role) error {
 	_, err := s.db.NewRaw("UPDATE staff SET email = username || '@' || ? WHERE email = '' AND role IN (?)",
 		domain, bun.List(roles)).Exec(ctx)
 	if err != nil {

@@ -98,7 +98,7 @@ func TestStoreWithDemo(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", a.user, err)
 		}
-		if ok, _ := org.CheckPassword(u.PasswordHash, a.pw); !ok || u.Role != a.role {
+		if ok, _ := org.CheckPassword(u.PasswordHash, a.pw); !ok || string(u.Role) != a.role {
 			t.Errorf("%s: role %s, password ok %v", a.user, u.Role, ok)
 		}
 	}
