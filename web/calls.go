@@ -2,7 +2,6 @@ package web
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -83,7 +82,7 @@ func (s *Server) getCall(w http.ResponseWriter, r *http.Request) {
 	tel := s.Calls.Telephony
 	rec, err := tel.Call(r.Context(), r.PathValue("id"))
 	if err != nil {
-		s.callsError(w, r, err)
+		s.apiError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, viewCall(rec))
@@ -110,25 +109,6 @@ func (s *Server) extension(w http.ResponseWriter, r *http.Request) (string, bool
 	return *st.SIPExtension, true
 }
 
-// callsError maps telephony's errors to HTTP.
-func (s *Server) callsError(w http.ResponseWriter, r *http.Request, err error) {
-	switch {
-	case errors.Is(err, telephony.ErrNotFound):
-		s.refuse(w, r, http.StatusNotFound, err.Error())
-	case errors.Is(err, telephony.ErrUnknownTarget), errors.Is(err, telephony.ErrBadStatus):
-		s.refuse(w, r, http.StatusBadRequest, err.Error())
-	case errors.Is(err, telephony.ErrNoOutbound):
-		s.refuse(w, r, http.StatusConflict, "no outbound SIP gateway is configured (HOTLINE_SIP_OUTBOUND): citizens cannot be called back")
-	case errors.Is(err, telephony.ErrNotTransferable), errors.Is(err, telephony.ErrCallbackBusy),
-		errors.Is(err, telephony.ErrAgentUnavailable):
-		s.refuse(w, r, http.StatusConflict, err.Error())
-	case errors.Is(err, telephony.ErrTransferFailed):
-		s.refuse(w, r, http.StatusBadGateway, err.Error())
-	default:
-		s.apiError(w, r, err)
-	}
-}
-
 func (s *Server) postCallTransfer(w http.ResponseWriter, r *http.Request) {
 	tel := s.Calls.Telephony
 	ext, ok := s.extension(w, r)
@@ -146,7 +126,7 @@ func (s *Server) postCallTransfer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := tel.Transfer(r.Context(), r.PathValue("id"), ext, target, actorFrom(r.Context())); err != nil {
-		s.callsError(w, r, err)
+		s.apiError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"transferred": true, "target": target})
@@ -169,7 +149,7 @@ func (s *Server) postCallTicket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := tel.LinkTicket(r.Context(), r.PathValue("id"), number); err != nil {
-		s.callsError(w, r, err)
+		s.apiError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"call": r.PathValue("id"), "ticket": number})
@@ -201,7 +181,7 @@ func (s *Server) postAgentStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := tel.SetAgentStatus(ext, st); err != nil {
-		s.callsError(w, r, err)
+		s.apiError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, tel.Agent(ext))
@@ -301,7 +281,7 @@ func (s *Server) postCallback(w http.ResponseWriter, r *http.Request) {
 	}
 	t, err := tel.CallBack(r.Context(), id, ext, staffFrom(r.Context()).ID)
 	if err != nil {
-		s.callsError(w, r, err)
+		s.apiError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusAccepted, t)

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/hotline-city/hotline/intake"
-	"github.com/hotline-city/hotline/tickets"
 )
 
 // The Open311 GeoReport v2 API under /open311/v2: every method in JSON and XML, errors in the
@@ -50,10 +49,11 @@ func (s *Server) open311Fail(w http.ResponseWriter, format string, status int, d
 	s.open311Write(w, format, status, intake.ErrorList{Errors: []intake.Error{{Code: status, Description: desc}}})
 }
 
-// open311Error maps an error to the spec's statuses, one error entry per bad field.
+// open311Error renders errorStatus's answer in the spec's error list, one entry per bad field.
+// Open311 answers a rate limit as the spec's 403, and anything else as its general error.
 func (s *Server) open311Error(w http.ResponseWriter, r *http.Request, format string, err error) {
+	status, body := errorStatus(err)
 	var fes intake.FieldErrors
-	var fe *tickets.FieldError
 	switch {
 	case errors.As(err, &fes):
 		list := intake.ErrorList{}
@@ -61,14 +61,12 @@ func (s *Server) open311Error(w http.ResponseWriter, r *http.Request, format str
 			list.Errors = append(list.Errors, intake.Error{Code: 400, Description: f.Field + ": " + f.Msg})
 		}
 		s.open311Write(w, format, http.StatusBadRequest, list)
-	case errors.As(err, &fe):
-		s.open311Fail(w, format, http.StatusBadRequest, fe.Field+": "+fe.Msg)
 	case errors.Is(err, intake.ErrKey):
-		s.open311Fail(w, format, http.StatusForbidden, err.Error()+" -- can't proceed with create_request")
-	case errors.Is(err, intake.ErrRateLimited):
+		s.open311Fail(w, format, status, err.Error()+" -- can't proceed with create_request")
+	case status == http.StatusTooManyRequests:
 		s.open311Fail(w, format, http.StatusForbidden, err.Error())
-	case errors.Is(err, intake.ErrNotFound):
-		s.open311Fail(w, format, http.StatusNotFound, err.Error())
+	case status == http.StatusBadRequest || status == http.StatusNotFound:
+		s.open311Fail(w, format, status, body["error"])
 	default:
 		s.log.ErrorContext(r.Context(), "open311", "path", r.URL.Path, "err", err)
 		s.open311Fail(w, format, http.StatusBadRequest, "general service error: the request could not be processed, try again later")

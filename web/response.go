@@ -9,10 +9,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hotline-city/hotline/intake"
 	"github.com/hotline-city/hotline/internal/account"
 	"github.com/hotline-city/hotline/internal/org"
 	"github.com/hotline-city/hotline/kb"
 	"github.com/hotline-city/hotline/routing"
+	"github.com/hotline-city/hotline/telephony"
 	"github.com/hotline-city/hotline/tickets"
 )
 
@@ -30,14 +32,19 @@ func (s *Server) apiError(w http.ResponseWriter, r *http.Request, err error) {
 	writeJSON(w, status, body)
 }
 
-// errorStatus is the one mapping of domain errors to HTTP for the staff API and pages.
+// errorStatus is the one mapping of domain errors to HTTP: a status and a body naming the
+// error and, for bad input, its field. The staff API writes it as JSON, the staff pages as a
+// short page, the citizens' pages and Open311 in their own words and formats.
 func errorStatus(err error) (int, map[string]string) {
 	var fe *tickets.FieldError
 	var rfe *routing.FieldError
 	var verr *routing.ValidationError
 	var bf *badField
 	var kfe *kb.FieldError
+	var ife intake.FieldErrors
 	switch {
+	case errors.As(err, &ife) && len(ife) > 0:
+		return http.StatusBadRequest, map[string]string{"error": ife[0].Field + ": " + ife[0].Msg, "field": ife[0].Field}
 	case errors.As(err, &verr) && len(verr.Problems) > 0:
 		p := verr.Problems[0]
 		return http.StatusBadRequest, map[string]string{"error": p.Error(), "field": p.Field, "rule": p.Rule}
@@ -55,8 +62,21 @@ func errorStatus(err error) (int, map[string]string) {
 		return http.StatusForbidden, map[string]string{"error": err.Error()}
 	case errors.Is(err, tickets.ErrTransition), errors.Is(err, tickets.ErrConflict), errors.Is(err, routing.ErrConflict):
 		return http.StatusConflict, map[string]string{"error": err.Error()}
-	case errors.Is(err, tickets.ErrInvalid):
+	case errors.Is(err, tickets.ErrInvalid), errors.Is(err, telephony.ErrUnknownTarget), errors.Is(err, telephony.ErrBadStatus):
 		return http.StatusBadRequest, map[string]string{"error": err.Error()}
+	case errors.Is(err, intake.ErrNotFound), errors.Is(err, telephony.ErrNotFound):
+		return http.StatusNotFound, map[string]string{"error": err.Error()}
+	case errors.Is(err, intake.ErrKey):
+		return http.StatusForbidden, map[string]string{"error": err.Error()}
+	case errors.Is(err, intake.ErrRateLimited):
+		return http.StatusTooManyRequests, map[string]string{"error": err.Error()}
+	case errors.Is(err, telephony.ErrNoOutbound):
+		return http.StatusConflict, map[string]string{"error": "no outbound SIP gateway is configured (HOTLINE_SIP_OUTBOUND): citizens cannot be called back"}
+	case errors.Is(err, intake.ErrAlreadyRated), errors.Is(err, intake.ErrNotRateable), errors.Is(err, telephony.ErrNotTransferable),
+		errors.Is(err, telephony.ErrCallbackBusy), errors.Is(err, telephony.ErrAgentUnavailable):
+		return http.StatusConflict, map[string]string{"error": err.Error()}
+	case errors.Is(err, telephony.ErrTransferFailed):
+		return http.StatusBadGateway, map[string]string{"error": err.Error()}
 	}
 	return http.StatusInternalServerError, map[string]string{"error": "internal error"}
 }
