@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -212,10 +213,9 @@ func TestDigestFailuresThrottled(t *testing.T) {
 // from the trunk still go through.
 func TestFloodFromOneSource(t *testing.T) {
 	t.Parallel()
-	ts := newTestServer(t, func(c *Config) {})
-	// 127.0.0.2 is not in the trunk 127.0.0.1/32 used here.
-	ts.guard.trunks = nil
-	ts.guard.trunks = append(ts.guard.trunks, mustPrefix("127.0.0.1/32"))
+	// 127.0.0.2 is not in the trunk 127.0.0.1/32 used here. The trunks are configured before
+	// the server starts: its read loop consults them on every datagram.
+	ts := newTestServer(t, func(c *Config) { c.Trunks = []netip.Prefix{mustPrefix("127.0.0.1/32")} })
 	conn, err := net.ListenPacket("udp", "127.0.0.2:0")
 	if err != nil {
 		t.Fatal(err)
