@@ -335,185 +335,236 @@ func (s *Service) actBatch(ctx context.Context, now time.Time, dir *directory, o
 	begin := time.Now()
 	err := s.runTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		tm = batchTimes{}
-		mark := time.Now()
-		var rows []struct {
-			TicketID     int64      `bun:"ticket_id"`
-			Clock        string     `bun:"clock"`
-			NoticeID     int64      `bun:"notice_id"`
-			DeptID       *int64     `bun:"clock_department_id"`
-			StartedAt    time.Time  `bun:"started_at"`
-			Due          time.Time  `bun:"due"`
-			Stage        int        `bun:"stage"`
-			NoticeNumber *string    `bun:"notice_number"`
-			NoticeStatus *string    `bun:"notice_status"`
-			NoticeDue    *time.Time `bun:"notice_due"`
-			ticketClocks
-		}
-		// The clocks are locked before the join, so that a sweep running beside this one
-		// skips the clocks it holds without first reading their tickets.
-		claim := tx.NewSelect().Table("escalation_clocks").
-			Column("ticket_id", "clock", "notice_id", "department_id", "started_at", "due", "stage", "next_at").
-			Where("next_at <= ?", now).Order("next_at").Limit(int64(s.opt.Batch)).For("UPDATE SKIP LOCKED")
-		err := tx.NewSelect().With("c", claim).TableExpr("c").
-			ColumnExpr("c.ticket_id, c.clock, c.notice_id, c.department_id AS clock_department_id, c.started_at, c.due, c.stage").
-			ColumnExpr(ticketClockColumns).
-			ColumnExpr("n.number AS notice_number, n.status AS notice_status, n.due AS notice_due").
-			Join("JOIN tickets AS t ON t.id = c.ticket_id").
-			Join("LEFT JOIN supervision_notices AS n ON n.id = c.notice_id").
-			OrderExpr("c.next_at").Scan(ctx, &rows)
-		if err != nil {
-			return wrap("claim due clocks", err)
-		}
-		claimed = len(rows)
-		tm.claim = time.Since(mark)
-		mark = time.Now()
-		if claimed == 0 {
-			return nil
-		}
-		var (
-			updates  []clockRow
-			stale    []int64
-			drops    []clockRow
-			actions  []*actionRow
-			contexts = make(map[actionKey]int, len(rows)) // action key → row index
-		)
-		for i := range rows {
-			r := &rows[i]
-			c := clockRow{TicketID: r.TicketID, Clock: r.Clock, NoticeID: r.NoticeID, DepartmentID: r.DeptID, StartedAt: r.StartedAt, Due: r.Due, Stage: r.Stage}
-			// The clock row may be older than the ticket: a change committed after the last
-			// plan. Act only on a clock that still runs with the same deadline.
-			if r.NoticeID != 0 {
-				if r.NoticeStatus == nil || *r.NoticeStatus != "open" || r.NoticeDue == nil || !r.NoticeDue.Equal(r.Due) {
-					drops = append(drops, c)
-					continue
-				}
-			} else {
-				ok := false
-				for _, l := range liveClocks(&r.ticketClocks, dir.centreID) {
-					if l.clock == r.Clock && l.due.Equal(r.Due) && sameDept(l.deptID, r.DeptID) {
-						ok = true
-					}
-				}
-				if !ok {
-					stale = append(stale, r.TicketID)
-					c.NextAt = nil
-					updates = append(updates, c)
-					continue
-				}
-			}
-			top := dir.top(r.DeptID)
-			target := s.reached(now, r.StartedAt, r.Due, r.Clock, top)
-			for _, level := range steps(r.Stage, target) {
-				a := &actionRow{TicketID: r.TicketID, Clock: r.Clock, NoticeID: r.NoticeID, Due: r.Due, Level: level,
-					Action: ActionEscalated, DepartmentID: r.DeptID, At: now}
-				if level == 0 {
-					a.Action = ActionWarned
-				}
-				actions = append(actions, a)
-				contexts[a.key()] = i
-			}
-			c.Stage = max(r.Stage, target)
-			c.NextAt = s.nextAt(r.StartedAt, r.Due, r.Clock, c.Stage, top)
-			updates = append(updates, c)
-		}
-		tm.decide = time.Since(mark)
-		mark = time.Now()
-		// Only the actions the unique key lets in are told about; a conflict means another
-		// sweep already did it, whatever the state of this one's clock row.
-		inserted, err := insertActions(ctx, tx, actions, now)
-		if err != nil {
-			return err
-		}
-		tm.actions = time.Since(mark)
-		mark = time.Now()
-		events := make([]*tickets.Event, 0, len(inserted))
-		var notes []*Notification
-		// A batch's thousands of actions share a few dozen (department, level) audiences.
-		heard := map[audienceKey]audience{}
-		for _, a := range inserted {
-			r := &rows[contexts[a.key()]]
-			notice := ""
-			if r.NoticeNumber != nil {
-				notice = *r.NoticeNumber
-			}
-			k := audienceKey{level: a.Level}
-			if a.DepartmentID != nil {
-				k.dept = *a.DepartmentID
-			}
-			aud, ok := heard[k]
-			if !ok {
-				aud.to = dir.recipients(a.DepartmentID, a.Level)
-				aud.names = make([]string, 0, len(aud.to))
-				for _, u := range aud.to {
-					aud.names = append(aud.names, u.Username)
-				}
-				heard[k] = aud
-			}
-			to, names := aud.to, aud.names
-			subject, body := s.describe(a, r.Number, notice, dir, to)
-			data, err := json.Marshal(escalationData{Clock: a.Clock, Action: a.Action, Level: a.Level, Due: a.Due,
-				Notice: notice, Recipients: names})
-			if err != nil {
-				return err
-			}
-			events = append(events, &tickets.Event{TicketID: a.TicketID, Kind: "escalation", ActorName: tickets.System.Name,
-				ActorRole: string(org.RoleSystem), At: now, Body: body, Data: data,
-				FromStatus: r.Status, ToStatus: r.Status})
-			id := a.ID
-			notes = append(notes, s.rowsFor(message{kind: a.Action, subject: subject, body: body, ticketID: a.TicketID,
-				actionID: &id, urgent: a.Level >= 1}, to, now)...)
-			*out = append(*out, Action{Ticket: r.Number, Clock: a.Clock, Action: a.Action, Level: a.Level, Due: a.Due.In(s.loc),
-				At: now.In(s.loc), Notice: notice, Department: dir.deptCode(a.DepartmentID), Recipients: names})
-		}
-		tm.describe = time.Since(mark)
-		mark = time.Now()
-		if err := tickets.AppendEventsTx(ctx, tx, events); err != nil {
-			return err
-		}
-		tm.events = time.Since(mark)
-		mark = time.Now()
-		if err := insertNotifications(ctx, tx, notes); err != nil {
-			return err
-		}
-		tm.notes = time.Since(mark)
-		mark = time.Now()
-		if err := advanceClocks(ctx, tx, updates); err != nil {
-			return err
-		}
-		tm.clocks = time.Since(mark)
-		mark = time.Now()
-		for _, c := range drops {
-			if _, err := tx.NewDelete().Model(&c).WherePK().Exec(ctx); err != nil {
-				return wrap("drop answered notice clock", err)
-			}
-		}
-		if len(stale) > 0 {
-			// The planner looks at these tickets again, with their current deadlines.
-			if _, err := tx.ExecContext(ctx, "INSERT INTO escalation_dirty (ticket_id) SELECT unnest(?::bigint[])", pgdialect.Array(stale)); err != nil {
-				return wrap("replan stale clocks", err)
-			}
-		}
-		slices.SortFunc(*out, func(a, b Action) int {
-			return cmp.Or(strings.Compare(a.Ticket, b.Ticket), strings.Compare(a.Clock, b.Clock),
-				strings.Compare(a.Notice, b.Notice), cmp.Compare(a.Level, b.Level))
-		})
-		tm.rest = time.Since(mark)
-		mark = time.Now()
-		return nil
+		var err error
+		claimed, err = s.actOnDue(ctx, tx, now, dir, out, &tm)
+		return err
 	})
 	if err != nil {
 		*out = nil
 		return claimed, err
 	}
 	if claimed > 0 {
-		total := time.Since(begin)
-		s.log.DebugContext(ctx, "sweep batch", "clocks", claimed, "actions", len(*out), "total_ms", msOf(total),
-			"claim_ms", msOf(tm.claim), "decide_ms", msOf(tm.decide), "actions_ms", msOf(tm.actions),
-			"describe_ms", msOf(tm.describe), "events_ms", msOf(tm.events), "notifications_ms", msOf(tm.notes),
-			"clocks_ms", msOf(tm.clocks), "rest_ms", msOf(tm.rest),
-			"commit_ms", msOf(total-tm.claim-tm.decide-tm.actions-tm.describe-tm.events-tm.notes-tm.clocks-tm.rest))
+		s.logBatch(ctx, claimed, len(*out), time.Since(begin), tm)
 	}
 	return claimed, nil
+}
+
+// actOnDue is a sweep batch's transaction: it claims the due clocks, decides their actions,
+// records those the unique key lets in with their events and notifications, and moves every
+// claimed clock on. It appends the recorded actions to out, sorted, notes where the time went
+// in tm and returns how many clocks it claimed.
+func (s *Service) actOnDue(ctx context.Context, tx bun.Tx, now time.Time, dir *directory, out *[]Action, tm *batchTimes) (int, error) {
+	mark := time.Now()
+	rows, err := s.claimDue(ctx, tx, now)
+	if err != nil {
+		return 0, err
+	}
+	tm.claim = lap(&mark)
+	if len(rows) == 0 {
+		return 0, nil
+	}
+	plan := s.decide(now, dir, rows)
+	tm.decide = lap(&mark)
+	// Only the actions the unique key lets in are told about; a conflict means another
+	// sweep already did it, whatever the state of this one's clock row.
+	inserted, err := insertActions(ctx, tx, plan.actions, now)
+	if err != nil {
+		return len(rows), err
+	}
+	tm.actions = lap(&mark)
+	events, notes, err := s.describeActions(inserted, rows, plan.rowOf, dir, now, out)
+	if err != nil {
+		return len(rows), err
+	}
+	tm.describe = lap(&mark)
+	if err := tickets.AppendEventsTx(ctx, tx, events); err != nil {
+		return len(rows), err
+	}
+	tm.events = lap(&mark)
+	if err := insertNotifications(ctx, tx, notes); err != nil {
+		return len(rows), err
+	}
+	tm.notes = lap(&mark)
+	if err := advanceClocks(ctx, tx, plan.updates); err != nil {
+		return len(rows), err
+	}
+	tm.clocks = lap(&mark)
+	if err := settleOutdated(ctx, tx, plan.drops, plan.stale); err != nil {
+		return len(rows), err
+	}
+	sortActions(*out)
+	tm.rest = lap(&mark)
+	return len(rows), nil
+}
+
+// dueClock is a claimed clock with what deciding and wording its actions needs: the ticket's
+// current deadlines and, for a supervision notice's clock, the notice as it is now.
+type dueClock struct {
+	TicketID     int64      `bun:"ticket_id"`
+	Clock        string     `bun:"clock"`
+	NoticeID     int64      `bun:"notice_id"`
+	DeptID       *int64     `bun:"clock_department_id"`
+	StartedAt    time.Time  `bun:"started_at"`
+	Due          time.Time  `bun:"due"`
+	Stage        int        `bun:"stage"`
+	NoticeNumber *string    `bun:"notice_number"`
+	NoticeStatus *string    `bun:"notice_status"`
+	NoticeDue    *time.Time `bun:"notice_due"`
+	ticketClocks
+}
+
+// claimDue locks up to a batch of clocks due at now, oldest look first, and reads them with
+// their tickets and notices.
+func (s *Service) claimDue(ctx context.Context, tx bun.Tx, now time.Time) ([]dueClock, error) {
+	var rows []dueClock
+	// The clocks are locked before the join, so that a sweep running beside this one
+	// skips the clocks it holds without first reading their tickets.
+	claim := tx.NewSelect().Table("escalation_clocks").
+		Column("ticket_id", "clock", "notice_id", "department_id", "started_at", "due", "stage", "next_at").
+		Where("next_at <= ?", now).Order("next_at").Limit(int64(s.opt.Batch)).For("UPDATE SKIP LOCKED")
+	err := tx.NewSelect().With("c", claim).TableExpr("c").
+		ColumnExpr("c.ticket_id, c.clock, c.notice_id, c.department_id AS clock_department_id, c.started_at, c.due, c.stage").
+		ColumnExpr(ticketClockColumns).
+		ColumnExpr("n.number AS notice_number, n.status AS notice_status, n.due AS notice_due").
+		Join("JOIN tickets AS t ON t.id = c.ticket_id").
+		Join("LEFT JOIN supervision_notices AS n ON n.id = c.notice_id").
+		OrderExpr("c.next_at").Scan(ctx, &rows)
+	return rows, wrap("claim due clocks", err)
+}
+
+// batchPlan is what a batch decided for its claimed clocks, before anything is written.
+type batchPlan struct {
+	updates []clockRow        // clocks moved to their new stage and next look
+	stale   []int64           // tickets whose clock rows are older than the ticket
+	drops   []clockRow        // clocks of notices answered or given another deadline
+	actions []*actionRow      // warnings and escalations to record
+	rowOf   map[actionKey]int // action key → index of its clock in the claimed rows
+}
+
+// decide works out, for each claimed clock, the warnings and escalations reached at now and
+// when the clock must be looked at next. A clock that no longer runs with the deadline it was
+// planned with takes no action: a notice's is dropped, a ticket's goes back to the planner.
+func (s *Service) decide(now time.Time, dir *directory, rows []dueClock) batchPlan {
+	p := batchPlan{rowOf: make(map[actionKey]int, len(rows))}
+	for i := range rows {
+		r := &rows[i]
+		c := clockRow{TicketID: r.TicketID, Clock: r.Clock, NoticeID: r.NoticeID, DepartmentID: r.DeptID, StartedAt: r.StartedAt, Due: r.Due, Stage: r.Stage}
+		// The clock row may be older than the ticket: a change committed after the last
+		// plan. Act only on a clock that still runs with the same deadline.
+		if r.NoticeID != 0 {
+			if !r.noticeStillDue() {
+				p.drops = append(p.drops, c)
+				continue
+			}
+		} else if !r.ticketStillDue(dir.centreID) {
+			p.stale = append(p.stale, r.TicketID)
+			c.NextAt = nil
+			p.updates = append(p.updates, c)
+			continue
+		}
+		top := dir.top(r.DeptID)
+		target := s.reached(now, r.StartedAt, r.Due, r.Clock, top)
+		for _, level := range steps(r.Stage, target) {
+			a := &actionRow{TicketID: r.TicketID, Clock: r.Clock, NoticeID: r.NoticeID, Due: r.Due, Level: level,
+				Action: ActionEscalated, DepartmentID: r.DeptID, At: now}
+			if level == 0 {
+				a.Action = ActionWarned
+			}
+			p.actions = append(p.actions, a)
+			p.rowOf[a.key()] = i
+		}
+		c.Stage = max(r.Stage, target)
+		c.NextAt = s.nextAt(r.StartedAt, r.Due, r.Clock, c.Stage, top)
+		p.updates = append(p.updates, c)
+	}
+	return p
+}
+
+// noticeStillDue reports whether the supervision notice of a notice clock is still open with
+// the deadline the clock runs to.
+func (r *dueClock) noticeStillDue() bool {
+	return r.NoticeStatus != nil && *r.NoticeStatus == "open" && r.NoticeDue != nil && r.NoticeDue.Equal(r.Due)
+}
+
+// ticketStillDue reports whether the ticket, as it is now, still runs this clock with the same
+// deadline and department.
+func (r *dueClock) ticketStillDue(centreID int64) bool {
+	for _, l := range liveClocks(&r.ticketClocks, centreID) {
+		if l.clock == r.Clock && l.due.Equal(r.Due) && sameDept(l.deptID, r.DeptID) {
+			return true
+		}
+	}
+	return false
+}
+
+// describeActions words each recorded action for the ticket's timeline and for the people
+// who must hear of it, and appends it to out as the sweep reports it. rowOf finds the claimed
+// clock an action came from.
+func (s *Service) describeActions(inserted []*actionRow, rows []dueClock, rowOf map[actionKey]int, dir *directory,
+	now time.Time, out *[]Action) ([]*tickets.Event, []*Notification, error) {
+	events := make([]*tickets.Event, 0, len(inserted))
+	var notes []*Notification
+	// A batch's thousands of actions share a few dozen (department, level) audiences.
+	heard := audiences{}
+	for _, a := range inserted {
+		r := &rows[rowOf[a.key()]]
+		notice := ""
+		if r.NoticeNumber != nil {
+			notice = *r.NoticeNumber
+		}
+		aud := heard.of(dir, a.DepartmentID, a.Level)
+		subject, body := s.describe(a, r.Number, notice, dir, aud.to)
+		data, err := json.Marshal(escalationData{Clock: a.Clock, Action: a.Action, Level: a.Level, Due: a.Due,
+			Notice: notice, Recipients: aud.names})
+		if err != nil {
+			return nil, nil, err
+		}
+		events = append(events, &tickets.Event{TicketID: a.TicketID, Kind: "escalation", ActorName: tickets.System.Name,
+			ActorRole: string(org.RoleSystem), At: now, Body: body, Data: data,
+			FromStatus: r.Status, ToStatus: r.Status})
+		id := a.ID
+		notes = append(notes, s.rowsFor(message{kind: a.Action, subject: subject, body: body, ticketID: a.TicketID,
+			actionID: &id, urgent: a.Level >= 1}, aud.to, now)...)
+		*out = append(*out, Action{Ticket: r.Number, Clock: a.Clock, Action: a.Action, Level: a.Level, Due: a.Due.In(s.loc),
+			At: now.In(s.loc), Notice: notice, Department: dir.deptCode(a.DepartmentID), Recipients: aud.names})
+	}
+	return events, notes, nil
+}
+
+// settleOutdated deletes the clocks of notices that were answered or given another deadline,
+// and hands tickets whose clock rows were older than the ticket back to the planner.
+func settleOutdated(ctx context.Context, tx bun.Tx, drops []clockRow, stale []int64) error {
+	for _, c := range drops {
+		if _, err := tx.NewDelete().Model(&c).WherePK().Exec(ctx); err != nil {
+			return wrap("drop answered notice clock", err)
+		}
+	}
+	if len(stale) > 0 {
+		// The planner looks at these tickets again, with their current deadlines.
+		if _, err := tx.ExecContext(ctx, "INSERT INTO escalation_dirty (ticket_id) SELECT unnest(?::bigint[])", pgdialect.Array(stale)); err != nil {
+			return wrap("replan stale clocks", err)
+		}
+	}
+	return nil
+}
+
+// sortActions puts a batch's actions in the order the sweep reports them: by ticket, clock,
+// notice and level.
+func sortActions(as []Action) {
+	slices.SortFunc(as, func(a, b Action) int {
+		return cmp.Or(strings.Compare(a.Ticket, b.Ticket), strings.Compare(a.Clock, b.Clock),
+			strings.Compare(a.Notice, b.Notice), cmp.Compare(a.Level, b.Level))
+	})
+}
+
+// logBatch logs at debug level where a batch's time went, total being from before BEGIN to
+// after COMMIT.
+func (s *Service) logBatch(ctx context.Context, claimed, actions int, total time.Duration, tm batchTimes) {
+	s.log.DebugContext(ctx, "sweep batch", "clocks", claimed, "actions", actions, "total_ms", msOf(total),
+		"claim_ms", msOf(tm.claim), "decide_ms", msOf(tm.decide), "actions_ms", msOf(tm.actions),
+		"describe_ms", msOf(tm.describe), "events_ms", msOf(tm.events), "notifications_ms", msOf(tm.notes),
+		"clocks_ms", msOf(tm.clocks), "rest_ms", msOf(tm.rest),
+		"commit_ms", msOf(total-tm.claim-tm.decide-tm.actions-tm.describe-tm.events-tm.notes-tm.clocks-tm.rest))
 }
 
 // prepared, as the first argument of a statement, has pgx prepare it once per connection and
@@ -534,6 +585,27 @@ type audience struct {
 	names []string
 }
 
+// audiences remembers the audiences a batch has looked up.
+type audiences map[audienceKey]audience
+
+// of returns who hears of an action of dept at level, looking them up on first use.
+func (h audiences) of(dir *directory, dept *int64, level int) audience {
+	k := audienceKey{level: level}
+	if dept != nil {
+		k.dept = *dept
+	}
+	aud, ok := h[k]
+	if !ok {
+		aud.to = dir.recipients(dept, level)
+		aud.names = make([]string, 0, len(aud.to))
+		for _, u := range aud.to {
+			aud.names = append(aud.names, u.Username)
+		}
+		h[k] = aud
+	}
+	return aud
+}
+
 // escalationData is the data of an escalation's timeline event.
 type escalationData struct {
 	Clock      string    `json:"clock"`
@@ -551,6 +623,14 @@ type batchTimes struct {
 }
 
 func msOf(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// lap returns the time since *mark and moves mark to now.
+func lap(mark *time.Time) time.Duration {
+	now := time.Now()
+	d := now.Sub(*mark)
+	*mark = now
+	return d
+}
 
 // insertActionsSQL records actions sent as one array per column; the unique key lets each
 // (ticket, clock, notice, deadline, level) in once, and RETURNING names those that got in.
