@@ -379,7 +379,7 @@ func (e *Engine) Decide(in Input) Decision {
 		for word != 0 {
 			rank := w<<6 + bits.TrailingZeros64(word)
 			word &= word - 1
-			if e.eval(&e.rules[rank], &c, nil) {
+			if e.rules[rank].holds(&c) {
 				return e.decision(&e.rules[rank], &c)
 			}
 		}
@@ -403,7 +403,7 @@ func (e *Engine) Explain(in Input) Explanation {
 			rt.WhyNot = []string{"规则已停用 rule disabled"}
 		} else {
 			var t trace
-			rt.Matched = e.eval(r, &c, &t)
+			rt.Matched = e.explainRule(r, &c, &t)
 			rt.Why, rt.WhyNot = t.why, t.whyNot
 			if rt.Matched && !decided {
 				decided, rt.Chosen = true, true
@@ -427,7 +427,7 @@ func queueDecision() Decision {
 func (e *Engine) decision(r *compiledRule, c *evalCtx) Decision {
 	var t trace
 	t.why = make([]string, 1, 8)
-	e.eval(r, c, &t)
+	e.explainRule(r, c, &t)
 	a := r.rule.Action
 	a.CoHandlers = slices.Clone(a.CoHandlers)
 	t.why[0] = "规则 rule: #" + strconv.FormatInt(r.rule.ID, 10) + " " + r.rule.Name + " v" + strconv.Itoa(r.rule.Version)
@@ -457,197 +457,227 @@ func (e *Engine) decision(r *compiledRule, c *evalCtx) Decision {
 	return d
 }
 
-// trace collects the reasons of one rule's evaluation. A nil *trace makes
-// eval stop at the first failing condition and build no strings.
+// trace collects the reasons of one rule's evaluation by explainRule; Decide
+// tries its candidates with holds, which builds no strings.
 type trace struct {
 	why        []string
 	whyNot     []string
 	urgentWord string
 }
 
-// eval reports whether all of r's conditions hold for the input. With a
-// trace it evaluates every condition and records why each held or not.
-func (e *Engine) eval(r *compiledRule, c *evalCtx, t *trace) bool {
-	ok := true
+// holds reports whether all of r's conditions hold, stopping at the first
+// that does not and building no strings: the path of every candidate rule
+// Decide tries. The conditions are tried in the order explainRule records them.
+func (r *compiledRule) holds(c *evalCtx) bool {
 	in := c.in
+	return (len(r.cats) == 0 || r.categoryPos(c) >= 0) &&
+		(r.types == 0 || r.types&c.typ != 0) &&
+		(r.channels == 0 || r.channels&c.channel != 0) &&
+		(len(r.keywords) == 0 || anyHit(r.keywords, c.sc.text)) &&
+		(len(r.urgent) == 0 || anyHit(r.urgent, c.sc.text)) &&
+		(len(r.res) == 0 || r.regexpHit(in.Description) >= 0) &&
+		(len(r.districts) == 0 || anyHit(r.districts, c.sc.district)) &&
+		(len(r.streets) == 0 || anyHit(r.streets, c.sc.street)) &&
+		(len(r.areas) == 0 || r.areaHit(in.Point) >= 0) &&
+		(!r.window || r.inWindow(c)) &&
+		(r.days == 0 || r.days&c.day != 0) &&
+		(r.rule.Conditions.MinRecentByPhone <= 0 || in.RecentByPhone >= r.rule.Conditions.MinRecentByPhone)
+}
+
+// categoryPos is the position in the input's category path of the first of
+// r's categories found there: 0 for the ticket's own category, more for an
+// ancestor; -1 when the ticket is under none of them.
+func (r *compiledRule) categoryPos(c *evalCtx) int {
+	for i, id := range c.sc.cats {
+		for _, want := range r.cats {
+			if id == want {
+				return c.sc.catPos[i]
+			}
+		}
+	}
+	return -1
+}
+
+// regexpHit is the index of the first of r's regular expressions matching
+// the description, or -1.
+func (r *compiledRule) regexpHit(desc string) int {
+	for i, re := range r.res {
+		if re.MatchString(desc) {
+			return i
+		}
+	}
+	return -1
+}
+
+// areaHit is the index of the first of r's areas containing the point, or
+// -1, also when the ticket has no point.
+func (r *compiledRule) areaHit(p *orb.Point) int {
+	if p == nil {
+		return -1
+	}
+	for i := range r.areas {
+		if r.areas[i].contains(*p) {
+			return i
+		}
+	}
+	return -1
+}
+
+// inWindow reports whether the input's time falls in r's time window; an
+// input without a time is in none.
+func (r *compiledRule) inWindow(c *evalCtx) bool {
+	return c.hasTime && windowContains(r.from, r.to, c.minute)
+}
+
+// explainRule evaluates every one of r's conditions, recording in t why each
+// held or not, and reports whether all held.
+func (e *Engine) explainRule(r *compiledRule, c *evalCtx, t *trace) bool {
+	in, conds := c.in, &r.rule.Conditions
+	ok := true
 	if len(r.cats) > 0 {
-		pos := -1
-	path:
-		for i, id := range c.sc.cats {
-			for _, want := range r.cats {
-				if id == want {
-					pos = c.sc.catPos[i]
-					break path
-				}
-			}
-		}
-		if pos < 0 {
-			if t == nil {
-				return false
-			}
-			ok = false
-			t.not("分类 category: " + orNone(in.CategoryPath) + " 不属于 not under " + strings.Join(r.rule.Conditions.Categories, ", "))
-		} else if t != nil {
-			if pos == 0 {
-				t.yes("分类 category: " + in.CategoryPath[0])
-			} else {
-				t.yes("分类 category: " + in.CategoryPath[pos] + "（下级 subtree: " + in.CategoryPath[0] + "）")
-			}
-		}
+		ok = t.category(r, in, r.categoryPos(c)) && ok
 	}
 	if r.types != 0 {
-		if r.types&c.typ == 0 {
-			if t == nil {
-				return false
-			}
-			ok = false
-			t.not("类型 type: " + orBlank(in.Type) + " 不在 not in " + strings.Join(r.rule.Conditions.Types, ", "))
-		} else if t != nil {
-			t.yes("类型 type: " + in.Type)
-		}
+		ok = t.member(r.types&c.typ != 0, "类型 type: ", in.Type, conds.Types) && ok
 	}
 	if r.channels != 0 {
-		if r.channels&c.channel == 0 {
-			if t == nil {
-				return false
-			}
-			ok = false
-			t.not("渠道 channel: " + orBlank(in.Channel) + " 不在 not in " + strings.Join(r.rule.Conditions.Channels, ", "))
-		} else if t != nil {
-			t.yes("渠道 channel: " + in.Channel)
-		}
+		ok = t.member(r.channels&c.channel != 0, "渠道 channel: ", in.Channel, conds.Channels) && ok
 	}
 	if len(r.keywords) > 0 {
-		if !anyHit(r.keywords, c.sc.text) {
-			if t == nil {
-				return false
-			}
-			ok = false
-			t.not("关键词 keyword: 无命中 none of " + strings.Join(r.rule.Conditions.Keywords, ", "))
-		} else if t != nil {
-			t.yes("关键词 keyword: " + e.hits(e.text, r.keywords, c.sc.text))
-		}
+		_, held := e.words(t, r.keywords, c.sc.text, "关键词 keyword: ", conds.Keywords)
+		ok = held && ok
 	}
 	if len(r.urgent) > 0 {
-		if !anyHit(r.urgent, c.sc.text) {
-			if t == nil {
-				return false
-			}
-			ok = false
-			t.not("紧急词 urgent word: 无命中 none of " + strings.Join(r.rule.Conditions.UrgentWords, ", "))
-		} else if t != nil {
-			w := e.hits(e.text, r.urgent, c.sc.text)
+		w, held := e.words(t, r.urgent, c.sc.text, "紧急词 urgent word: ", conds.UrgentWords)
+		if held {
 			t.urgentWord = w
-			t.yes("紧急词 urgent word: " + w)
 		}
+		ok = held && ok
 	}
 	if len(r.res) > 0 {
-		found := -1
-		for i, re := range r.res {
-			if re.MatchString(in.Description) {
-				found = i
-				break
-			}
-		}
-		if found < 0 {
-			if t == nil {
-				return false
-			}
-			ok = false
-			t.not("正则 regexp: 无命中 none of " + strings.Join(r.rule.Conditions.Regexps, ", "))
-		} else if t != nil {
-			t.yes("正则 regexp: " + r.rule.Conditions.Regexps[found] + " ⇒ “" + r.res[found].FindString(in.Description) + "”")
-		}
+		ok = t.regexp(r, in.Description) && ok
 	}
 	if len(r.districts) > 0 {
-		if !anyHit(r.districts, c.sc.district) {
-			if t == nil {
-				return false
-			}
-			ok = false
-			t.not("区 district: " + orBlank(in.District) + "／地址 address " + orBlank(in.Address) + " 不含 lacks " + strings.Join(r.rule.Conditions.Districts, ", "))
-		} else if t != nil {
-			t.yes("区 district: " + e.placeHit(r.districts, c.sc.district, in.District, "区字段 district field"))
-		}
+		ok = e.place(t, r.districts, c.sc.district, in, in.District, "区 district: ", "区字段 district field", conds.Districts) && ok
 	}
 	if len(r.streets) > 0 {
-		if !anyHit(r.streets, c.sc.street) {
-			if t == nil {
-				return false
-			}
-			ok = false
-			t.not("街道 street: " + orBlank(in.Street) + "／地址 address " + orBlank(in.Address) + " 不含 lacks " + strings.Join(r.rule.Conditions.Streets, ", "))
-		} else if t != nil {
-			t.yes("街道 street: " + e.placeHit(r.streets, c.sc.street, in.Street, "街道字段 street field"))
-		}
+		ok = e.place(t, r.streets, c.sc.street, in, in.Street, "街道 street: ", "街道字段 street field", conds.Streets) && ok
 	}
 	if len(r.areas) > 0 {
-		found := -1
-		if in.Point != nil {
-			for i := range r.areas {
-				if r.areas[i].contains(*in.Point) {
-					found = i
-					break
-				}
-			}
-		}
-		switch {
-		case found >= 0:
-			if t != nil {
-				t.yes(fmt.Sprintf("区域 area: %s 包含 contains (%g, %g)", areaName(r, found), in.Point[0], in.Point[1]))
-			}
-		case t == nil:
-			return false
-		case in.Point == nil:
-			ok = false
-			t.not("区域 area: 工单无坐标 ticket has no point")
-		default:
-			ok = false
-			t.not(fmt.Sprintf("区域 area: (%g, %g) 不在任何区域内 outside every area", in.Point[0], in.Point[1]))
-		}
+		ok = t.area(r, in.Point) && ok
 	}
 	if r.window {
-		switch inside := c.hasTime && windowContains(r.from, r.to, c.minute); {
-		case inside:
-			if t != nil {
-				t.yes("时段 time window: " + clock(c.minute) + " 在 within " + r.rule.Conditions.TimeWindow.String())
-			}
-		case t == nil:
-			return false
-		case !c.hasTime:
-			ok = false
-			t.not("时段 time window: 工单无时间 ticket has no time")
-		default:
-			ok = false
-			t.not("时段 time window: " + clock(c.minute) + " 不在 outside " + r.rule.Conditions.TimeWindow.String())
-		}
+		ok = t.window(r, c) && ok
 	}
 	if r.days != 0 {
-		if r.days&c.day == 0 {
-			if t == nil {
-				return false
-			}
-			ok = false
-			t.not("日期类型 day type: " + orBlank(in.DayType) + " 不在 not in " + strings.Join(r.rule.Conditions.DayTypes, ", "))
-		} else if t != nil {
-			t.yes("日期类型 day type: " + in.DayType)
-		}
+		ok = t.member(r.days&c.day != 0, "日期类型 day type: ", in.DayType, conds.DayTypes) && ok
 	}
-	if n := r.rule.Conditions.MinRecentByPhone; n > 0 {
-		if in.RecentByPhone < n {
-			if t == nil {
-				return false
-			}
-			ok = false
-			t.not(repeatReason(in) + " < " + strconv.Itoa(n))
-		} else if t != nil {
-			t.yes(repeatReason(in) + " ≥ " + strconv.Itoa(n))
-		}
+	if n := conds.MinRecentByPhone; n > 0 {
+		ok = t.repeat(in, n) && ok
 	}
-	if t != nil && r.catchAll {
+	if r.catchAll {
 		t.yes("无条件 no conditions: 兜底规则 catch-all rule")
 	}
 	return ok
+}
+
+// category records whether the ticket's category, found at pos in its path
+// (see categoryPos), is under one of r's categories, and reports it.
+func (t *trace) category(r *compiledRule, in *Input, pos int) bool {
+	switch {
+	case pos < 0:
+		t.not("分类 category: " + orNone(in.CategoryPath) + " 不属于 not under " + strings.Join(r.rule.Conditions.Categories, ", "))
+	case pos == 0:
+		t.yes("分类 category: " + in.CategoryPath[0])
+	default:
+		t.yes("分类 category: " + in.CategoryPath[pos] + "（下级 subtree: " + in.CategoryPath[0] + "）")
+	}
+	return pos >= 0
+}
+
+// member records whether the input's value of a field (type, channel, day
+// type) is one the condition allows; held says whether it is.
+func (t *trace) member(held bool, label, value string, allowed []string) bool {
+	if held {
+		t.yes(label + value)
+	} else {
+		t.not(label + orBlank(value) + " 不在 not in " + strings.Join(allowed, ", "))
+	}
+	return held
+}
+
+// words records whether any of the words ids (keywords or urgent words) is
+// in the description, and returns those found, joined.
+func (e *Engine) words(t *trace, ids []int32, hits bitset, label string, words []string) (string, bool) {
+	if !anyHit(ids, hits) {
+		t.not(label + "无命中 none of " + strings.Join(words, ", "))
+		return "", false
+	}
+	w := e.hits(e.text, ids, hits)
+	t.yes(label + w)
+	return w, true
+}
+
+// regexp records whether one of r's regular expressions matches the
+// description, quoting what the first that does matched.
+func (t *trace) regexp(r *compiledRule, desc string) bool {
+	found := r.regexpHit(desc)
+	if found < 0 {
+		t.not("正则 regexp: 无命中 none of " + strings.Join(r.rule.Conditions.Regexps, ", "))
+		return false
+	}
+	t.yes("正则 regexp: " + r.rule.Conditions.Regexps[found] + " ⇒ “" + r.res[found].FindString(desc) + "”")
+	return true
+}
+
+// place records whether one of the place names ids (districts or streets)
+// is in the field or the address, naming which held it.
+func (e *Engine) place(t *trace, ids []int32, hits bitset, in *Input, field, label, fieldName string, names []string) bool {
+	if !anyHit(ids, hits) {
+		t.not(label + orBlank(field) + "／地址 address " + orBlank(in.Address) + " 不含 lacks " + strings.Join(names, ", "))
+		return false
+	}
+	t.yes(label + e.placeHit(ids, hits, field, fieldName))
+	return true
+}
+
+// area records whether one of r's areas contains the ticket's point.
+func (t *trace) area(r *compiledRule, p *orb.Point) bool {
+	found := r.areaHit(p)
+	switch {
+	case found >= 0:
+		t.yes(fmt.Sprintf("区域 area: %s 包含 contains (%g, %g)", areaName(r, found), p[0], p[1]))
+	case p == nil:
+		t.not("区域 area: 工单无坐标 ticket has no point")
+	default:
+		t.not(fmt.Sprintf("区域 area: (%g, %g) 不在任何区域内 outside every area", p[0], p[1]))
+	}
+	return found >= 0
+}
+
+// window records whether the input's time falls in r's time window.
+func (t *trace) window(r *compiledRule, c *evalCtx) bool {
+	inside := r.inWindow(c)
+	switch {
+	case inside:
+		t.yes("时段 time window: " + clock(c.minute) + " 在 within " + r.rule.Conditions.TimeWindow.String())
+	case !c.hasTime:
+		t.not("时段 time window: 工单无时间 ticket has no time")
+	default:
+		t.not("时段 time window: " + clock(c.minute) + " 不在 outside " + r.rule.Conditions.TimeWindow.String())
+	}
+	return inside
+}
+
+// repeat records whether the caller's phone made at least n tickets in the
+// last 30 days.
+func (t *trace) repeat(in *Input, n int) bool {
+	if in.RecentByPhone < n {
+		t.not(repeatReason(in) + " < " + strconv.Itoa(n))
+		return false
+	}
+	t.yes(repeatReason(in) + " ≥ " + strconv.Itoa(n))
+	return true
 }
 
 func repeatReason(in *Input) string {
