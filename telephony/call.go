@@ -158,6 +158,28 @@ func (s *Server) incoming(req *sip.Request, tx sip.ServerTransaction) {
 		s.respond(tx, req, 400, "Bad Request")
 		return
 	}
+	c := s.newCall(req, dlg)
+	if code, phrase := s.admit(c); code != 0 {
+		s.respond(tx, req, code, phrase)
+		return
+	}
+	s.writer.put(c.rec)
+	if !s.enqueue(c, dlg) {
+		return
+	}
+	select {
+	case sdp := <-c.answered:
+		s.answerCaller(c, dlg, sdp)
+	case reason := <-c.abandoned:
+		s.abandon(c, dlg, reason)
+	case <-dlg.Context().Done():
+		// CANCEL (sipgo has answered 487) or the transaction died.
+		s.callerLeft(c)
+	}
+}
+
+// newCall is the call a caller's INVITE starts, with its first record: in progress from now.
+func (s *Server) newCall(req *sip.Request, dlg *sipgo.DialogServerSession) *call {
 	now := s.clock.Now()
 	c := &call{
 		callID:    req.CallID().Value(),
@@ -171,98 +193,123 @@ func (s *Server) incoming(req *sip.Request, tx sip.ServerTransaction) {
 		},
 	}
 	c.in = &leg{c: c, id: dlg.ID, uas: dlg}
+	return c
+}
+
+// admit files a new call under its Call-ID, its record and its dialog. It refuses the call
+// while the server is stopping (503) and when its Call-ID is already a live call's (482),
+// returning the status to answer; 0 when the call was admitted.
+func (s *Server) admit(c *call) (int, string) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	if !s.serving {
-		s.mu.Unlock()
-		s.respond(tx, req, 503, "Service Unavailable")
-		return
+		return 503, "Service Unavailable"
 	}
 	if _, dup := s.calls[c.callID]; dup {
-		s.mu.Unlock()
-		s.respond(tx, req, 482, "Loop Detected")
-		return
+		return 482, "Loop Detected"
 	}
 	s.calls[c.callID] = c
 	s.byRecord[c.rec.ID] = c
-	s.legs[dlg.ID] = c.in
-	s.mu.Unlock()
-	s.writer.put(c.rec)
+	s.legs[c.in.id] = c.in
+	return 0, ""
+}
 
+// enqueue hands the call to the queue and reports whether it waits there for an agent. When
+// the queue fails (500, and the call gets its final record here) or refuses the call because
+// no agent is signed in (480), the caller is answered and the call forgotten.
+func (s *Server) enqueue(c *call, dlg *sipgo.DialogServerSession) bool {
 	res, err := s.queue.Enqueue(c.callID, c.rec.Caller)
 	if err != nil {
 		s.log.Error("enqueue call", "call_id", c.callID, "err", err)
 		dlg.Respond(500, "Server Internal Error", nil)
 		s.failed(c)
 		s.forgetLegs(c)
-		return
+		return false
 	}
 	if res == acd.Refused {
 		s.log.Info("call refused: no agent signed in", "call_id", c.callID, "caller", tickets.MaskPhone(c.rec.Caller))
 		dlg.Respond(480, "No Agent Available", nil)
 		s.forgetLegs(c)
+		return false
+	}
+	return true
+}
+
+// answerCaller passes the agent's answer (sdp) on to the caller once the queue accepted it.
+// The call is hung up when the answer fails, when it ended while the answer was out, and when
+// the caller never acknowledged the answer within AckWait.
+func (s *Server) answerCaller(c *call, dlg *sipgo.DialogServerSession, sdp []byte) {
+	noAck, err := s.answerWithin(dlg, sdp)
+	if err != nil {
+		// The caller cancelled as the agent answered, or hung up before acknowledging.
+		s.log.Info("answer to caller failed", "call_id", c.callID, "err", err)
+		s.hangup(c, nil)
 		return
 	}
-	select {
-	case sdp := <-c.answered:
-		// sipgo retransmits the answer until an ACK or BYE comes, and past 64×T1 for ever:
-		// a caller whose ACK and BYE were both lost would hold the agent and leave the call
-		// without a final record. After AckWait the dialog counts as confirmed (RFC 3261
-		// 13.3.1.4) and the call is hung up.
-		var noAck atomic.Bool
-		watchdog := time.AfterFunc(s.cfg.AckWait, func() {
-			noAck.Store(true)
-			dlg.ReadAck(confirmingAck(dlg.InviteRequest), nil)
-		})
-		var err error
-		if len(sdp) > 0 {
-			err = dlg.RespondSDP(sdp)
-		} else {
-			err = dlg.Respond(200, "OK", nil)
-		}
-		watchdog.Stop()
-		if err != nil {
-			// The caller cancelled as the agent answered, or hung up before acknowledging.
-			s.log.Info("answer to caller failed", "call_id", c.callID, "err", err)
-			s.hangup(c, nil)
-			return
-		}
-		c.mu.Lock()
-		c.talking = true
-		ended := c.ended
-		c.mu.Unlock()
-		if noAck.Load() {
-			s.log.Info("no ack from the caller; hanging up", "call_id", c.callID, "caller", tickets.MaskPhone(c.rec.Caller))
-		}
-		if ended || noAck.Load() {
-			s.hangup(c, nil)
-		}
-	case reason := <-c.abandoned:
-		c.mu.Lock()
-		c.callerGone = true
-		c.mu.Unlock()
-		code, phrase := 480, "No Agent Available"
-		if reason == acd.OutcomeMaxWait {
-			code, phrase = 480, "Queue Wait Exceeded"
-		}
-		dlg.Respond(code, phrase, nil)
-		s.forgetLegs(c)
-	case <-dlg.Context().Done():
-		// CANCEL (sipgo has answered 487) or the transaction died.
-		c.mu.Lock()
-		c.callerGone = true
-		agent := c.agent
-		c.mu.Unlock()
-		if err := s.queue.Hangup(c.callID); err != nil && !errors.Is(err, acd.ErrUnknownCall) {
-			s.log.Warn("queue hangup", "call_id", c.callID, "err", err)
-		}
-		if agent != nil {
-			// The agent answered just as the caller gave up.
-			ctx, cancel := context.WithTimeout(context.Background(), sipTimeout)
-			agent.bye(ctx)
-			cancel()
-		}
-		s.forgetLegs(c)
+	c.mu.Lock()
+	c.talking = true
+	ended := c.ended
+	c.mu.Unlock()
+	if noAck {
+		s.log.Info("no ack from the caller; hanging up", "call_id", c.callID, "caller", tickets.MaskPhone(c.rec.Caller))
 	}
+	if ended || noAck {
+		s.hangup(c, nil)
+	}
+}
+
+// answerWithin answers the caller's INVITE 200 with sdp and waits for the ACK, at most
+// AckWait; noAck reports that it never came and the dialog was confirmed without it.
+//
+// sipgo retransmits the answer until an ACK or BYE comes, and past 64×T1 for ever: a caller
+// whose ACK and BYE were both lost would hold the agent and leave the call without a final
+// record. After AckWait the dialog counts as confirmed (RFC 3261 13.3.1.4).
+func (s *Server) answerWithin(dlg *sipgo.DialogServerSession, sdp []byte) (noAck bool, err error) {
+	var timedOut atomic.Bool
+	watchdog := time.AfterFunc(s.cfg.AckWait, func() {
+		timedOut.Store(true)
+		dlg.ReadAck(confirmingAck(dlg.InviteRequest), nil)
+	})
+	if len(sdp) > 0 {
+		err = dlg.RespondSDP(sdp)
+	} else {
+		err = dlg.Respond(200, "OK", nil)
+	}
+	watchdog.Stop()
+	return timedOut.Load(), err
+}
+
+// abandon answers a caller the queue gave up on: nobody is left to answer, or they waited
+// longer than the queue allows.
+func (s *Server) abandon(c *call, dlg *sipgo.DialogServerSession, reason acd.Outcome) {
+	c.mu.Lock()
+	c.callerGone = true
+	c.mu.Unlock()
+	code, phrase := 480, "No Agent Available"
+	if reason == acd.OutcomeMaxWait {
+		code, phrase = 480, "Queue Wait Exceeded"
+	}
+	dlg.Respond(code, phrase, nil)
+	s.forgetLegs(c)
+}
+
+// callerLeft ends a call whose caller cancelled before an answer: the queue drops it, and an
+// agent who answered at that very moment is hung up.
+func (s *Server) callerLeft(c *call) {
+	c.mu.Lock()
+	c.callerGone = true
+	agent := c.agent
+	c.mu.Unlock()
+	if err := s.queue.Hangup(c.callID); err != nil && !errors.Is(err, acd.ErrUnknownCall) {
+		s.log.Warn("queue hangup", "call_id", c.callID, "err", err)
+	}
+	if agent != nil {
+		// The agent answered just as the caller gave up.
+		ctx, cancel := context.WithTimeout(context.Background(), sipTimeout)
+		agent.bye(ctx)
+		cancel()
+	}
+	s.forgetLegs(c)
 }
 
 // confirmingAck stands in for the ACK that never came to our answer to invite: the dialog
