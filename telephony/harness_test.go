@@ -145,11 +145,21 @@ type sippProc struct {
 	done chan error
 }
 
+// skipJourneyIfShort skips, under -short, a test that places calls through SIPp: each such
+// journey runs SIPp processes and takes seconds.
+func skipJourneyIfShort(t testing.TB) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("SIPp call: slow journey, skipped with -short")
+	}
+}
+
 // startSipp starts SIPp with scenario (a file in testdata) on local port port; remote is
 // the server's host:port for client scenarios, empty for server (UAS) scenarios. keys are
 // pairs of -key names and values, or of SIPp options (starting with "-") and values.
 func startSipp(t testing.TB, scenario string, port int, remote string, keys ...string) *sippProc {
 	t.Helper()
+	skipJourneyIfShort(t)
 	bin, err := exec.LookPath("sipp")
 	if err != nil {
 		t.Fatalf("sipp is not installed: install Debian's sip-tester (apt-get install -y sip-tester; make test does it)")

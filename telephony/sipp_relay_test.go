@@ -6,6 +6,7 @@ import "testing"
 // reaches the agent, whose answer goes back to the caller.
 func TestSIPpEarlyMediaAndReinviteRelayed(t *testing.T) {
 	t.Parallel()
+	skipJourneyIfShort(t)
 	ts := newTestServer(t)
 	aport := freePort(t)
 	agent := startSipp(t, "agent_reinvite.xml", aport, "")

@@ -10,12 +10,14 @@ import (
 
 func TestSIPpOptions(t *testing.T) {
 	t.Parallel()
+	skipJourneyIfShort(t)
 	ts := newTestServer(t)
 	ts.runSipp(t, "options.xml")
 }
 
 func TestSIPpRegisterDigest(t *testing.T) {
 	t.Parallel()
+	skipJourneyIfShort(t)
 	ts := newTestServer(t)
 	t.Run("wrong password", func(t *testing.T) {
 		ts.register(t, "1001", "not-the-password", 5999, 403)
@@ -31,6 +33,7 @@ func TestSIPpRegisterDigest(t *testing.T) {
 
 func TestSIPpCallAnsweredAndRecorded(t *testing.T) {
 	t.Parallel()
+	skipJourneyIfShort(t)
 	ts := newTestServer(t)
 	aport := freePort(t)
 	agent := startSipp(t, "agent_answer.xml", aport, "")
@@ -63,6 +66,7 @@ func (ts *testServer) countCallbacks(t testing.TB, phone string) int {
 
 func TestSIPpNoAgentIsMissedWithCallback(t *testing.T) {
 	t.Parallel()
+	skipJourneyIfShort(t)
 	ts := newTestServer(t)
 	ts.runSipp(t, "caller_no_agent.xml", "caller", "13700137000")
 	ts.waitCalls(t, "a no_agent call", func(rs []Record) bool {
@@ -79,6 +83,7 @@ func TestSIPpNoAgentIsMissedWithCallback(t *testing.T) {
 
 func TestSIPpOutsideTrunkRefused(t *testing.T) {
 	t.Parallel()
+	skipJourneyIfShort(t)
 	ts := newTestServer(t, func(c *Config) { c.Trunks = []netip.Prefix{netip.MustParsePrefix("10.9.9.0/24")} })
 	ts.runSipp(t, "caller_forbidden.xml", "caller", "13700137001")
 	// A refused call is not a call to the hotline: no record. OPTIONS still works.
@@ -90,6 +95,7 @@ func TestSIPpOutsideTrunkRefused(t *testing.T) {
 
 func TestSIPpCancelWhileRinging(t *testing.T) {
 	t.Parallel()
+	skipJourneyIfShort(t)
 	ts := newTestServer(t)
 	aport := freePort(t)
 	agent := startSipp(t, "agent_ring.xml", aport, "")
@@ -106,6 +112,7 @@ func TestSIPpCancelWhileRinging(t *testing.T) {
 
 func TestSIPpAgentHangsUp(t *testing.T) {
 	t.Parallel()
+	skipJourneyIfShort(t)
 	ts := newTestServer(t)
 	aport := freePort(t)
 	agent := startSipp(t, "agent_bye.xml", aport, "", "-d", "300")
@@ -119,6 +126,7 @@ func TestSIPpAgentHangsUp(t *testing.T) {
 
 func TestSIPpReferTransferTo110(t *testing.T) {
 	t.Parallel()
+	skipJourneyIfShort(t)
 	pport := freePort(t)
 	ts := newTestServer(t, func(c *Config) { c.Transfers = map[string]string{"110": "sip:110@127.0.0.1:" + strconv.Itoa(pport)} })
 	police := startSipp(t, "police.xml", pport, "")
@@ -139,6 +147,7 @@ func TestSIPpReferTransferTo110(t *testing.T) {
 // REFER works for any configured hotline, here the market regulator's 12315, as it does for 110.
 func TestSIPpReferTransferToConfiguredHotline(t *testing.T) {
 	t.Parallel()
+	skipJourneyIfShort(t)
 	port := freePort(t)
 	ts := newTestServer(t, func(c *Config) {
 		c.Transfers = map[string]string{"110": "sip:110@127.0.0.1:9", "12315": "sip:12315@127.0.0.1:" + strconv.Itoa(port)}
@@ -158,6 +167,7 @@ func TestSIPpReferTransferToConfiguredHotline(t *testing.T) {
 // REFER to a number that is not a configured target is refused 403 and the call goes on.
 func TestSIPpReferToUnknownTargetRefused(t *testing.T) {
 	t.Parallel()
+	skipJourneyIfShort(t)
 	ts := newTestServer(t)
 	aport := freePort(t)
 	agent := startSipp(t, "agent_refer_refused.xml", aport, "", "-d", "100", "target", "12315")
@@ -174,6 +184,7 @@ func TestSIPpReferToUnknownTargetRefused(t *testing.T) {
 // one record.
 func TestSIPpLateInviteRetransmissionIsNotANewCall(t *testing.T) {
 	t.Parallel()
+	skipJourneyIfShort(t)
 	ts := newTestServer(t)
 	aport := freePort(t)
 	agent := startSipp(t, "agent_answer.xml", aport, "")
@@ -192,6 +203,7 @@ func TestSIPpLateInviteRetransmissionIsNotANewCall(t *testing.T) {
 // call gets its final record (sipgo alone would retransmit the answer for ever).
 func TestSIPpNoAckHangsUp(t *testing.T) {
 	t.Parallel()
+	skipJourneyIfShort(t)
 	ts := newTestServer(t, func(c *Config) { c.AckWait = time.Second })
 	aport := freePort(t)
 	agent := startSipp(t, "agent_answer.xml", aport, "")

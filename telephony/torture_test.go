@@ -83,6 +83,7 @@ func probe(t *testing.T, addr string) {
 // while a call is in progress; the call completes and the server still serves.
 func TestTortureMessages(t *testing.T) {
 	t.Parallel()
+	skipJourneyIfShort(t)
 	ts := newTestServer(t)
 	aport := freePort(t)
 	agent := startSipp(t, "agent_answer.xml", aport, "")
@@ -195,6 +196,7 @@ func TestBadRequests(t *testing.T) {
 // log line per period; other sources are not affected.
 func TestDigestFailuresThrottled(t *testing.T) {
 	t.Parallel()
+	skipJourneyIfShort(t)
 	ts := newTestServer(t)
 	for i := 0; i < 6; i++ {
 		ts.register(t, "1002", "guess", freePort(t), 403)
