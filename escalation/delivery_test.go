@@ -134,6 +134,7 @@ func (f *fixture) delivery(smtp *smtpServer, sms string, hub *escalation.Hub) *e
 }
 
 func TestDeliveryEmailAndSMSOnce(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, escalation.Options{Email: true, SMS: true})
 	ctx := context.Background()
 	smtp := startSMTP(t)
@@ -209,6 +210,7 @@ func TestDeliveryEmailAndSMSOnce(t *testing.T) {
 }
 
 func TestDeliveryGivesUpOnRefusals(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, escalation.Options{SMS: true})
 	ctx := context.Background()
 	gw := &smsGateway{statuses: []int{http.StatusBadRequest, http.StatusBadRequest}}

@@ -12,6 +12,7 @@ import (
 )
 
 func TestExtensionRequestApproveRearmsTheClock(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, escalation.Options{SMS: true})
 	ctx := context.Background()
 	tk := f.dispatch(t, at("2026-11-16 10:00"), "hrss") // resolution due 2026-11-25 17:00
@@ -38,6 +39,7 @@ func TestExtensionRequestApproveRearmsTheClock(t *testing.T) {
 		{"an earlier deadline", h, escalation.ExtensionInput{NewDue: at("2026-11-24 17:00"), Reason: "x"}, tickets.ErrInvalid},
 		{"too many days", h, escalation.ExtensionInput{Workdays: 99, Reason: "x"}, tickets.ErrInvalid},
 	} {
+		// Serial: the test goes on to file a request, which these refusals must run before.
 		t.Run(tc.name, func(t *testing.T) {
 			if _, err := f.esc.RequestExtension(ctx, tc.actor, no, tc.in); !errors.Is(err, tc.want) {
 				t.Fatalf("err = %v, want %v", err, tc.want)
@@ -109,6 +111,7 @@ func TestExtensionRequestApproveRearmsTheClock(t *testing.T) {
 }
 
 func TestSupervisionNotice(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, escalation.Options{})
 	ctx := context.Background()
 	tk := f.dispatch(t, at("2026-11-16 10:00"), "hrss")
@@ -131,6 +134,7 @@ func TestSupervisionNotice(t *testing.T) {
 		{"no deadline", sup, escalation.NoticeInput{Text: "x"}, tickets.ErrInvalid},
 		{"a past deadline", sup, escalation.NoticeInput{Text: "x", Due: at("2026-11-16 09:00")}, tickets.ErrInvalid},
 	} {
+		// Serial: the test goes on to issue a notice, which these refusals must run before.
 		t.Run(tc.name, func(t *testing.T) {
 			if _, err := f.esc.IssueNotice(ctx, tc.actor, no, tc.in); !errors.Is(err, tc.want) {
 				t.Fatalf("err = %v, want %v", err, tc.want)

@@ -14,6 +14,7 @@ import (
 // rather than by per-row foreign keys, and a row naming a staff member, ticket or action that
 // does not exist is still refused, with the foreign-key error code, taking its statement down.
 func TestOutboxRefusesMissingReferences(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, escalation.Options{})
 	ctx := context.Background()
 	tk := f.dispatch(t, at("2026-11-16 10:00"), "hrss")
@@ -31,6 +32,7 @@ func TestOutboxRefusesMissingReferences(t *testing.T) {
 		{"no such ticket", staff, int64(-1), nil, false},
 		{"no such action", staff, tk.ID, int64(-1), false},
 	} {
+		// Serial: each case counts the rows of the table the others insert into.
 		t.Run(tc.name, func(t *testing.T) {
 			before := f.count(t, "SELECT count(*) FROM notifications")
 			_, err := f.db.ExecContext(ctx, insert, tc.staff, tc.ticket, tc.action, staff, tk.ID)
@@ -55,6 +57,7 @@ func TestOutboxRefusesMissingReferences(t *testing.T) {
 // TestActionsRefuseMissingReferences: escalation actions name an existing ticket and
 // department, checked once per statement; a missing one takes its statement down.
 func TestActionsRefuseMissingReferences(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, escalation.Options{})
 	ctx := context.Background()
 	tk := f.dispatch(t, at("2026-11-16 10:00"), "hrss")
@@ -70,6 +73,7 @@ func TestActionsRefuseMissingReferences(t *testing.T) {
 		{"no such ticket", -1, dept, false},
 		{"no such department", tk.ID, -1, false},
 	} {
+		// Serial: each case counts the rows of the table the others insert into.
 		t.Run(tc.name, func(t *testing.T) {
 			before := f.count(t, "SELECT count(*) FROM escalation_actions")
 			_, err := f.db.ExecContext(ctx, insert, tc.ticket, tc.dept, tk.ID)

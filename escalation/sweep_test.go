@@ -16,6 +16,7 @@ import (
 // TestDeadlinesOnTheCalendar dispatches tickets at chosen moments around weekends, statutory
 // holidays and adjusted working days (调休) and checks each clock's deadline and warning time.
 func TestDeadlinesOnTheCalendar(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, escalation.Options{})
 	ctx := context.Background()
 	type clockWant struct{ due, warn string }
@@ -47,6 +48,7 @@ func TestDeadlinesOnTheCalendar(t *testing.T) {
 			clockWant{"2026-10-04 20:00", "2026-10-04 14:00"},
 			clockWant{"2026-10-15 17:00", "2026-10-14 11:00"}},
 	} {
+		// Serial: the cases share the fixture's clock, which each sets to its own time.
 		t.Run(tc.name, func(t *testing.T) {
 			tk := f.dispatch(t, at(tc.at), "hrss")
 			if _, err := f.esc.Plan(ctx); err != nil {
@@ -77,6 +79,7 @@ func TestDeadlinesOnTheCalendar(t *testing.T) {
 // TestSweepWarnsAndEscalatesOnce walks one ticket through its clocks with sweeps at chosen
 // times, each repeated to show a second sweep at the same time does nothing.
 func TestSweepWarnsAndEscalatesOnce(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, escalation.Options{})
 	ctx := context.Background()
 	tk := f.dispatch(t, at("2026-11-16 10:00"), "hrss")
@@ -146,6 +149,7 @@ func TestSweepWarnsAndEscalatesOnce(t *testing.T) {
 // TestSweepCatchesUpAfterDowntime sweeps for the first time long after the deadlines: every
 // escalation level is applied, the street office's head, then its district's, then the city's.
 func TestSweepCatchesUpAfterDowntime(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, escalation.Options{})
 	tk := f.dispatch(t, at("2026-11-16 10:00"), "dongcheng-andingmen")
 	no := tk.Number
@@ -173,6 +177,7 @@ func TestSweepCatchesUpAfterDowntime(t *testing.T) {
 // TestRecomputedDeadlineWarnsAgain: a reopened ticket gets new deadlines, and each new deadline
 // warns and escalates again; the old one's actions stay as they were.
 func TestRecomputedDeadlineWarnsAgain(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, escalation.Options{})
 	ctx := context.Background()
 	tk := f.dispatch(t, at("2026-11-16 10:00"), "hrss")
@@ -211,6 +216,7 @@ func TestRecomputedDeadlineWarnsAgain(t *testing.T) {
 // TestConcurrentSweepsNeverDouble runs four sweeps at once over many due tickets: together they
 // do every action exactly once.
 func TestConcurrentSweepsNeverDouble(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, escalation.Options{Batch: 25})
 	ctx := context.Background()
 	const n = 120
@@ -265,6 +271,7 @@ func TestConcurrentSweepsNeverDouble(t *testing.T) {
 // table, as an import would, so that planning and sweeping each fan out to a second
 // connection: every ticket gets its clock once and every due clock acts once.
 func TestBulkImportPlannedAndSweptInParallel(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, escalation.Options{Batch: 500, Workers: 2})
 	ctx := context.Background()
 	const n, due = 4500, 1200
@@ -334,6 +341,7 @@ func (d dispatchTo) Route(_ context.Context, _ bun.Tx, ds []*tickets.Draft) ([]t
 // TestDispatchedAtRegistrationIsSwept: a ticket a rule dispatches is written once, already
 // dispatched; its deadlines are watched from that first write.
 func TestDispatchedAtRegistrationIsSwept(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, escalation.Options{})
 	f.tk.Route(dispatchTo("hrss"))
 	f.clk.Set(at("2026-11-16 10:00"))
