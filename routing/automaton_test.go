@@ -8,6 +8,7 @@ import (
 )
 
 func TestAutomatonAgreesWithContains(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(3, 4))
 	chars := []rune("欠薪工资拖欠燃气aAbBｃＣ 1")
 	word := func(n int) string {
@@ -42,6 +43,7 @@ func TestAutomatonAgreesWithContains(t *testing.T) {
 }
 
 func TestFold(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"ＷｉＦｉ": "wifi", "KTV": "ktv", "Ｃ座　３号": "c座 3号", "燃气泄漏": "燃气泄漏", "ÉCOLE": "école",
 	} {

@@ -43,6 +43,7 @@ func BenchmarkDecide2000Rules(b *testing.B) {
 // scan and that its inputs are spread: some decided by late rules, some
 // queued.
 func TestBenchSetup(t *testing.T) {
+	t.Parallel()
 	e, inputs := benchSetup(t)
 	queued, late, early := 0, 0, 0
 	rank := map[int64]int{}

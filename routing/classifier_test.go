@@ -81,6 +81,7 @@ func evaluate(c *Classifier, test []corpusLine) (top1, top3 float64) {
 }
 
 func TestClassifierHeldOut(t *testing.T) {
+	t.Parallel()
 	lines := loadCorpus(t)
 	train, test := splitCorpus(lines)
 	c := Train(examples(train))
@@ -94,6 +95,7 @@ func TestClassifierHeldOut(t *testing.T) {
 }
 
 func TestClassifierSuggest(t *testing.T) {
+	t.Parallel()
 	c := Train(examples(loadCorpus(t)))
 	s := c.Suggest("老板拖欠我们三个月工资，一共两万多块钱，打电话也不接", 3)
 	if len(s) != 3 {
@@ -140,6 +142,7 @@ func TestClassifierSuggest(t *testing.T) {
 }
 
 func TestClassifierJSONRoundTrip(t *testing.T) {
+	t.Parallel()
 	lines := loadCorpus(t)
 	c := Train(examples(lines))
 	b, err := json.Marshal(c)
@@ -176,6 +179,7 @@ func TestClassifierJSONRoundTrip(t *testing.T) {
 }
 
 func TestTokenize(t *testing.T) {
+	t.Parallel()
 	var got []string
 	tokenize("欠薪WiFi坏了,3天", true, func(s string) { got = append(got, s) })
 	want := []string{"欠", "薪", "欠薪", "wifi", "坏", "了", "坏了", "天"}

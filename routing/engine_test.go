@@ -44,6 +44,7 @@ func pt(x, y float64) *orb.Point { return &orb.Point{x, y} }
 
 // TestConditions checks every condition kind alone, matching and not.
 func TestConditions(t *testing.T) {
+	t.Parallel()
 	type probe struct {
 		in    Input
 		match bool
@@ -167,6 +168,7 @@ func TestConditions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			e := mustEngine(t, testRule(7, tt.cond))
 			for i, p := range tt.probes {
 				d := e.Decide(p.in)
@@ -197,6 +199,7 @@ func TestConditions(t *testing.T) {
 }
 
 func TestPrecedence(t *testing.T) {
+	t.Parallel()
 	kw := Conditions{Keywords: []string{"噪音"}}
 	r := func(id int64, prio int, lead string, enabled bool) Rule {
 		return Rule{ID: id, Version: 1, Name: lead, Priority: prio, Enabled: enabled, Conditions: kw, Action: Action{Lead: lead}}
@@ -222,6 +225,7 @@ func TestPrecedence(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			e := mustEngine(t, tt.rules...)
 			if d := e.Decide(in); d.Action.Lead != tt.want {
 				t.Errorf("lead %q, want %q (%q)", d.Action.Lead, tt.want, d.Why)
@@ -245,6 +249,7 @@ func TestPrecedence(t *testing.T) {
 }
 
 func TestNoMatchQueues(t *testing.T) {
+	t.Parallel()
 	for _, e := range []*Engine{
 		mustEngine(t),
 		mustEngine(t, testRule(1, Conditions{Keywords: []string{"停电"}})),
@@ -260,6 +265,7 @@ func TestNoMatchQueues(t *testing.T) {
 }
 
 func TestRecentByPhoneCap(t *testing.T) {
+	t.Parallel()
 	repeat := testRule(2, Conditions{MinRecentByPhone: 5})
 	higher := testRule(3, Conditions{MinRecentByPhone: 8, Keywords: []string{"噪音"}})
 	off := testRule(4, Conditions{MinRecentByPhone: 20})
@@ -277,6 +283,7 @@ func TestRecentByPhoneCap(t *testing.T) {
 		{"a disabled rule asks for more", []Rule{repeat, off}, 5},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			if got := mustEngine(t, c.rules...).RecentByPhoneCap(); got != c.want {
 				t.Errorf("RecentByPhoneCap = %d, want %d", got, c.want)
 			}
@@ -285,6 +292,7 @@ func TestRecentByPhoneCap(t *testing.T) {
 }
 
 func TestDecisionActions(t *testing.T) {
+	t.Parallel()
 	rules := []Rule{
 		{ID: 1, Version: 2, Name: "gas leak", Priority: 1, Enabled: true,
 			Conditions: Conditions{UrgentWords: []string{"燃气泄漏"}},
@@ -330,6 +338,7 @@ func TestDecisionActions(t *testing.T) {
 }
 
 func TestNewEngineRejectsInvalidRules(t *testing.T) {
+	t.Parallel()
 	bad := testRule(4, Conditions{Regexps: []string{"("}})
 	bad.Action.Lead = ""
 	_, err := NewEngine([]Rule{testRule(1, Conditions{}), bad})
@@ -346,6 +355,7 @@ func TestNewEngineRejectsInvalidRules(t *testing.T) {
 }
 
 func TestRuleJSONRoundTrip(t *testing.T) {
+	t.Parallel()
 	r := Rule{ID: 12, Version: 4, Name: "全部条件 everything", Priority: 7, Enabled: true,
 		Conditions: Conditions{
 			Categories: []string{"noise"}, Types: []string{TypeComplaint}, Channels: []string{ChannelApp},
@@ -380,6 +390,7 @@ func TestRuleJSONRoundTrip(t *testing.T) {
 // random inputs, every decision dispatches to a lead unit, holds, or
 // queues, and the indexed Decide agrees with Explain's full scan.
 func TestDecisionInvariant(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 2))
 	for round := 0; round < 40; round++ {
 		g := newGenerator(rng, 20)
@@ -433,6 +444,7 @@ func checkInvariant(t testing.TB, d Decision) {
 // TestConcurrentDecide runs one engine from many goroutines; run it with
 // -race.
 func TestConcurrentDecide(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(5, 6))
 	g := newGenerator(rng, 10)
 	rules := g.rules(300)

@@ -98,6 +98,7 @@ func TestContractDemoRulesDispatch(t *testing.T) {
 		{"food-safety", "小区门口的餐馆卖过期食品，后厨卫生很差", "market"},
 	} {
 		t.Run(tc.category, func(t *testing.T) {
+			t.Parallel()
 			tk := f.register(t, tickets.RegisterInput{Category: tc.category, Description: tc.text, CallerPhone: "13900000001"})
 			if tk.Status != tickets.StatusDispatched || deptOf(tk) != tc.want {
 				t.Fatalf("ticket %s is %s at %q, want dispatched to %s", tk.Number, tk.Status, deptOf(tk), tc.want)

@@ -8,6 +8,7 @@ import (
 )
 
 func TestValidate(t *testing.T) {
+	t.Parallel()
 	valid := testRule(5, Conditions{})
 	if ps := valid.Validate(); ps != nil {
 		t.Fatalf("valid rule: %v", ps)
@@ -74,6 +75,7 @@ func TestValidate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			r := testRule(5, Conditions{})
 			tt.edit(&r)
 			ps := r.Validate()
@@ -100,6 +102,7 @@ func TestValidate(t *testing.T) {
 }
 
 func TestValidateWithCatalogue(t *testing.T) {
+	t.Parallel()
 	cat := &Catalogue{
 		Categories:  map[string]bool{"noise": true, "road-damage": true},
 		Departments: map[string]bool{"housing": true, "urban": true},
