@@ -19,6 +19,7 @@ func TestSIPpRegisterDigest(t *testing.T) {
 	t.Parallel()
 	skipJourneyIfShort(t)
 	ts := newTestServer(t)
+	// Serial: the right password must register after the wrong one was refused.
 	t.Run("wrong password", func(t *testing.T) {
 		ts.register(t, "1001", "not-the-password", 5999, 403)
 		if ts.Agent("1001").Registered {

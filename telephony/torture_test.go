@@ -166,6 +166,7 @@ func TestBadRequests(t *testing.T) {
 		{"register without credentials", strings.Replace(base("REGISTER", "sip:"+addr, "Contact: <sip:1001@127.0.0.1:5999>\r\n"), "To: <sip:12345@", "To: <sip:1001@", 1), "SIP/2.0 401"},
 		{"bye outside a call", base("BYE", "sip:12345@"+addr, ""), "SIP/2.0 481"},
 	} {
+		// Serial: the probe after them checks that the server survived them all.
 		t.Run(tc.name, func(t *testing.T) {
 			if got := exchange(t, "tcp", addr, []byte(tc.msg), 5*time.Second); !strings.HasPrefix(got, tc.want) {
 				t.Fatalf("answer %q, want %s", got, tc.want)

@@ -9,6 +9,7 @@ import (
 var t0 = time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)
 
 func TestFakeClock(t *testing.T) {
+	t.Parallel()
 	c := NewFakeClock(t0)
 	var fired []string
 	at := func(name string) func() {
@@ -61,6 +62,7 @@ func TestFakeClock(t *testing.T) {
 }
 
 func TestSystemClock(t *testing.T) {
+	t.Parallel()
 	var c Clock = SystemClock{}
 	if d := time.Since(c.Now()); d < 0 || d > time.Minute {
 		t.Fatalf("Now is %v away from time.Now", d)

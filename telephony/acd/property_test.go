@@ -138,8 +138,12 @@ func sorted[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m))
 // exactly once, an agent is never rung with two calls, and nobody on break,
 // signed out, unregistered, talking or wrapping up is ever rung.
 func TestRandomOperations(t *testing.T) {
+	t.Parallel()
 	for _, seed := range []uint64{1, 2, 3, 12345} {
-		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) { randomRun(t, seed) })
+		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
+			t.Parallel()
+			randomRun(t, seed)
+		})
 	}
 }
 
@@ -329,6 +333,7 @@ func checkSnapshot(t *testing.T, step int, s Snapshot, m *model) {
 // locking. The model test above covers correctness; here only "finished
 // exactly once" is checked.
 func TestConcurrentUse(t *testing.T) {
+	t.Parallel()
 	clock := NewFakeClock(t0)
 	sw := &concurrentSwitch{finished: map[string]int{}}
 	q := New(Config{}, clock, sw)

@@ -179,6 +179,7 @@ func offer(ext string, at, until int, res OfferResult) Offer {
 }
 
 func TestScenarios(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		cfg     Config // the zero Config: 15s ring, 2 misses, 10s wrap-up, 60s wait
@@ -727,6 +728,7 @@ func TestScenarios(t *testing.T) {
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			e := newEnv(t, tt.cfg)
 			tt.run(e)
 			// Every scenario ends with all its calls finished: nothing may
@@ -749,6 +751,7 @@ func TestScenarios(t *testing.T) {
 }
 
 func TestErrors(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Config{})
 	e.login("1001", "1002")
 	e.enqueue("c1") // rings 1001
@@ -774,6 +777,7 @@ func TestErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			if tt.err == nil {
 				t.Fatal("no error")
 			}
@@ -797,6 +801,7 @@ func TestErrors(t *testing.T) {
 	}
 
 	t.Run("late answer after the ring moved on", func(t *testing.T) {
+		t.Parallel()
 		e := newEnv(t, Config{})
 		e.login("1001", "1002")
 		e.enqueue("c1")
@@ -814,6 +819,7 @@ func TestErrors(t *testing.T) {
 func second[T any](_ T, err error) error { return err }
 
 func TestSnapshot(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Config{})
 	e.login("1002")
 	e.to(1)
@@ -871,6 +877,7 @@ func TestSnapshot(t *testing.T) {
 }
 
 func TestStrings(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ got, want string }{
 		{StatusSignedOut.String(), "signed_out"},
 		{StatusAvailable.String(), "available"},
@@ -893,6 +900,7 @@ func TestStrings(t *testing.T) {
 }
 
 func TestConfigDefaults(t *testing.T) {
+	t.Parallel()
 	got := Config{}.withDefaults()
 	want := Config{RingTimeout: 15 * time.Second, MaxMissed: 2, WrapUp: 10 * time.Second, MaxWait: time.Minute}
 	if got != want {
@@ -967,6 +975,7 @@ func (s *panicSwitch) Finished(rec CallRecord) {
 }
 
 func TestCallbackPanicDoesNotJamTheQueue(t *testing.T) {
+	t.Parallel()
 	clock := NewFakeClock(t0)
 	sw := &panicSwitch{recorder: recorder{clock: clock}}
 	q := New(Config{}, clock, sw)
