@@ -15,6 +15,7 @@ import (
 // TestAppendEventsTxKeepsOrderAndFields writes events of two tickets through the array form
 // and reads them back as the timeline shows them: in the order given, nulls kept, data as JSON.
 func TestAppendEventsTxKeepsOrderAndFields(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	a, b := f.register(t), f.register(t)

@@ -13,6 +13,7 @@ import (
 )
 
 func TestExtendMovesResolutionDeadline(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	tk := f.register(t)
@@ -42,6 +43,7 @@ func TestExtendMovesResolutionDeadline(t *testing.T) {
 		{"no reason", supervisor, newDue, " ", tickets.ErrInvalid},
 		{"earlier deadline", supervisor, tk.ResolveDue.Add(-time.Hour), "x", tickets.ErrInvalid},
 	} {
+		// Serial: the test goes on to extend the deadline, which these refusals must run before.
 		t.Run(tc.name, func(t *testing.T) {
 			if _, err := extend(tc.actor, tc.due, tc.why); !errors.Is(err, tc.want) {
 				t.Fatalf("err = %v, want %v", err, tc.want)

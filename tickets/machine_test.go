@@ -53,6 +53,7 @@ func expected(a Action, s Status, r org.Role) (Status, error) {
 }
 
 func TestNextEveryStatusActionRole(t *testing.T) {
+	t.Parallel()
 	statuses := append([]Status{StatusNone}, Statuses...)
 	actions := append(slices.Clone(Actions), Action("teleport"))
 	count := 0
@@ -61,6 +62,7 @@ func TestNextEveryStatusActionRole(t *testing.T) {
 			for _, r := range org.Roles {
 				count++
 				t.Run(fmt.Sprintf("%s/%s/%s", statusName(s), a, r), func(t *testing.T) {
+					t.Parallel()
 					want, wantErr := expected(a, s, r)
 					got, err := Next(s, a, r)
 					if !errors.Is(err, wantErr) || (wantErr == nil && err != nil) {
@@ -79,6 +81,7 @@ func TestNextEveryStatusActionRole(t *testing.T) {
 }
 
 func TestContractLoop(t *testing.T) {
+	t.Parallel()
 	// The contract's paths, step by step.
 	paths := [][]struct {
 		a  Action
@@ -104,6 +107,7 @@ func TestContractLoop(t *testing.T) {
 }
 
 func TestAllowed(t *testing.T) {
+	t.Parallel()
 	got := Allowed(StatusAccepted, org.RoleHandler)
 	want := []Action{ActReturn, ActFeedback, ActNote, ActCoReply, ActResolve}
 	if !slices.Equal(got, want) {

@@ -131,6 +131,7 @@ func TestRouterDispatchThatCannotBeDone(t *testing.T) {
 		{"inactive co-handler", tickets.DispatchInput{Department: "hrss", CoHandlers: []string{"market"}}, `department "market" takes no tickets`},
 		{"unknown profile", tickets.DispatchInput{Department: "hrss", Profile: "never"}, `unknown deadline profile "never"`},
 	} {
+		// Serial: each case installs its own router on the shared service.
 		t.Run(c.name, func(t *testing.T) {
 			r := &router{dispatch: &c.in}
 			f.svc.Route(r)

@@ -61,6 +61,7 @@ func (f *fixture) countEvents(t *testing.T, tk *tickets.Ticket) int {
 }
 
 func TestRegisterNumbersAndDeadlines(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	tk := f.register(t)
 	if tk.Number != "20261116-000001" {
@@ -84,6 +85,7 @@ func TestRegisterNumbersAndDeadlines(t *testing.T) {
 }
 
 func TestRegisterWritesItsFirstEvent(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	tk, err := f.svc.Register(context.Background(), f.agent, tickets.RegisterInput{
 		Channel: "phone", Category: "wage-arrears", Description: "拖欠工资", Data: map[string]any{"call_id": "c-1"},
@@ -112,6 +114,7 @@ func TestRegisterWritesItsFirstEvent(t *testing.T) {
 }
 
 func TestNumberPastAMillionKeepsEveryDigit(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.register(t) // creates the day's sequence
 	if _, err := f.db.ExecContext(context.Background(), "SELECT setval('ticket_no_20261116', 999998)"); err != nil {
@@ -129,6 +132,7 @@ func TestNumberPastAMillionKeepsEveryDigit(t *testing.T) {
 }
 
 func TestEveryTransitionWritesExactlyOneEvent(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	tk := f.register(t)
@@ -191,6 +195,7 @@ func TestEveryTransitionWritesExactlyOneEvent(t *testing.T) {
 }
 
 func TestDeadlinesFollowTheCalendar(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	// Wednesday 2026-09-30 16:00, the eve of the National Day holiday (Oct 1–7, Oct 10 worked? see calendar).
@@ -214,6 +219,7 @@ func TestDeadlinesFollowTheCalendar(t *testing.T) {
 }
 
 func TestBadInputIsTypedAndWritesNothing(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	tk := f.register(t)
@@ -267,6 +273,7 @@ func TestBadInputIsTypedAndWritesNothing(t *testing.T) {
 			return err
 		}, tickets.ErrForbidden},
 	} {
+		// Serial: the checks after them show that none of them changed anything.
 		t.Run(tc.name, func(t *testing.T) {
 			if err := tc.do(); !errors.Is(err, tc.want) {
 				t.Fatalf("err = %v, want %v", err, tc.want)
@@ -292,6 +299,7 @@ func TestBadInputIsTypedAndWritesNothing(t *testing.T) {
 }
 
 func TestDepartmentScope(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	tk := f.register(t)
@@ -319,6 +327,7 @@ func TestDepartmentScope(t *testing.T) {
 }
 
 func TestConcurrentConflictingActionsOneWins(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	for round := 0; round < 10; round++ {
@@ -371,6 +380,7 @@ func TestConcurrentConflictingActionsOneWins(t *testing.T) {
 }
 
 func TestConcurrentRegistrationsGetDistinctNumbers(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	const n = 200
@@ -408,6 +418,7 @@ func TestConcurrentRegistrationsGetDistinctNumbers(t *testing.T) {
 }
 
 func TestMaskPhone(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{"13800138000": "138****8000", "": "", "12345": "****", "+8613800138000": "+86****8000"} {
 		if got := tickets.MaskPhone(in); got != want {
 			t.Errorf("MaskPhone(%q) = %q, want %q", in, got, want)
