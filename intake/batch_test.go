@@ -30,6 +30,7 @@ func count(t *testing.T, db *bun.DB, q string) int {
 // same batch fail its transaction; each is then registered alone, so the third gets its own
 // ticket, the pair one ticket between them, and every ticket its submission row.
 func TestBatchWithOneKeyTwiceFallsBackToOneByOne(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, open)
 	rs, errs := f.svc.SubmitBatch(context.Background(), []intake.Submission{batchSub(0, "web:same"), batchSub(1, ""), batchSub(2, "web:same")})
 	for i, r := range rs {
@@ -51,6 +52,7 @@ func TestBatchWithOneKeyTwiceFallsBackToOneByOne(t *testing.T) {
 // TestBatchAnswersEachSubmission: a batch that commits answers each submission with its own
 // ticket, in order, each with its submission row.
 func TestBatchAnswersEachSubmission(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, open)
 	var subs []intake.Submission
 	for i := range 5 {
@@ -77,6 +79,7 @@ func TestBatchAnswersEachSubmission(t *testing.T) {
 // transactions (their tickets' rows carry the same transaction id), each gets its own ticket
 // with its submission row; after Run returns, submissions are registered one by one again.
 func TestRunRegistersConcurrentSubmissionsInBatches(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, open)
 	s, db := f.svc, f.db
 	ctx, stop := context.WithCancel(context.Background())

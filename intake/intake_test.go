@@ -47,6 +47,7 @@ func (f *fixture) resolve(t *testing.T, number string) {
 }
 
 func TestSubmitIdempotent(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, open)
 	ctx := context.Background()
 	sub := webSub("13800138000")
@@ -77,6 +78,7 @@ func TestSubmitIdempotent(t *testing.T) {
 }
 
 func TestSubmitPhotos(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, open)
 	ctx := context.Background()
 	jpeg := append([]byte{0xFF, 0xD8, 0xFF, 0xE0}, make([]byte, 100)...)
@@ -92,6 +94,7 @@ func TestSubmitPhotos(t *testing.T) {
 		{"too many", [][]byte{jpeg, jpeg, jpeg, jpeg, jpeg, jpeg}, "at most 5"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			sub := webSub("")
 			for _, p := range tc.photos {
 				sub.Photos = append(sub.Photos, intake.Photo{ContentType: "image/jpeg", Data: p})
@@ -125,6 +128,7 @@ func TestSubmitPhotos(t *testing.T) {
 }
 
 func TestSubmitRateLimits(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, intake.Config{FormPerAddress: intake.Limit{Every: time.Minute, Burst: 3},
 		FormPerPhone: intake.Limit{Every: time.Hour, Burst: 2}, CatalogueTTL: time.Minute})
 	ctx := context.Background()
@@ -149,6 +153,7 @@ func TestSubmitRateLimits(t *testing.T) {
 }
 
 func TestTrack(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, intake.Config{TrackPerAddress: intake.Limit{Every: time.Minute, Burst: 5}, CatalogueTTL: time.Minute})
 	ctx := context.Background()
 	r, err := f.svc.Submit(ctx, webSub("13800138000"))
@@ -179,6 +184,7 @@ func TestTrack(t *testing.T) {
 }
 
 func TestRateOncePerResolutionAndReopen(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, open)
 	ctx := context.Background()
 	r, err := f.svc.Submit(ctx, webSub("13800138000"))
@@ -262,6 +268,7 @@ func TestRateOncePerResolutionAndReopen(t *testing.T) {
 }
 
 func TestFormToken(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, open)
 	tok := f.svc.FormToken()
 	k1, ok := f.svc.CheckFormToken(tok)
@@ -281,6 +288,7 @@ func TestFormToken(t *testing.T) {
 }
 
 func TestKeys(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, open)
 	ctx := context.Background()
 	k, err := f.svc.Authenticate(ctx, demo.Open311Key)

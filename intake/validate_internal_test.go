@@ -9,6 +9,7 @@ import (
 // TestMobileShortcutAgreesWithParsing: for eleven-digit numbers from 1, valid and not, the
 // shortcut gives exactly what parsing and formatting give.
 func TestMobileShortcutAgreesWithParsing(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(12345, 6789))
 	valid := 0
 	for i := range 20000 {
