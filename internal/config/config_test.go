@@ -7,6 +7,7 @@ import (
 )
 
 func TestLoadDefaults(t *testing.T) {
+	t.Parallel()
 	c, err := Load(func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
@@ -19,6 +20,7 @@ func TestLoadDefaults(t *testing.T) {
 }
 
 func TestLoadBadValuesNameTheVariable(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ name, value string }{
 		{"HOTLINE_DATABASE_URL", "mysql://x"},
 		{"HOTLINE_HTTP_ADDR", "8080"},
@@ -34,6 +36,7 @@ func TestLoadBadValuesNameTheVariable(t *testing.T) {
 		{"HOTLINE_LOG_LEVEL", "loud"},
 	} {
 		t.Run(tc.name+"="+tc.value, func(t *testing.T) {
+			t.Parallel()
 			_, err := Load(func(k string) string {
 				if k == tc.name {
 					return tc.value
@@ -48,6 +51,7 @@ func TestLoadBadValuesNameTheVariable(t *testing.T) {
 }
 
 func TestLoadValues(t *testing.T) {
+	t.Parallel()
 	env := map[string]string{
 		"HOTLINE_DATABASE_URL": "postgres://u@db/hotline",
 		"HOTLINE_SIP_TRUNKS":   "10.1.0.0/16, 192.168.5.7/32",
@@ -64,6 +68,7 @@ func TestLoadValues(t *testing.T) {
 }
 
 func TestLoadEscalation(t *testing.T) {
+	t.Parallel()
 	c, err := Load(func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
@@ -93,6 +98,7 @@ func TestLoadEscalation(t *testing.T) {
 		{"HOTLINE_SMS_GATEWAY", "ftp://sms.example.org"},
 	} {
 		t.Run(tc.name+"="+tc.value, func(t *testing.T) {
+			t.Parallel()
 			_, err := Load(func(k string) string {
 				if k == tc.name {
 					return tc.value
@@ -107,6 +113,7 @@ func TestLoadEscalation(t *testing.T) {
 }
 
 func TestLoadTransferTargetsAndOutbound(t *testing.T) {
+	t.Parallel()
 	c, err := Load(func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
@@ -145,6 +152,7 @@ func TestLoadTransferTargetsAndOutbound(t *testing.T) {
 		{"HOTLINE_SIP_OUTBOUND", "127.0.0.1:99999"},
 	} {
 		t.Run(tc.name+"="+tc.value, func(t *testing.T) {
+			t.Parallel()
 			_, err := Load(func(k string) string {
 				if k == tc.name {
 					return tc.value

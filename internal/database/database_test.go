@@ -3,6 +3,7 @@ package database
 import "testing"
 
 func TestWithName(t *testing.T) {
+	t.Parallel()
 	for raw, want := range map[string]string{
 		"postgres://postgres@/postgres?host=/srv/pg&sslmode=disable": "postgres://postgres@/t_1?host=/srv/pg&sslmode=disable",
 		"postgres://u:p@db.example:5432/hotline":                     "postgres://u:p@db.example:5432/t_1",
@@ -15,6 +16,7 @@ func TestWithName(t *testing.T) {
 }
 
 func TestRedactHidesThePassword(t *testing.T) {
+	t.Parallel()
 	if got := Redact("postgres://u:secret@db/hotline"); got != "postgres://u:xxxxx@db/hotline" {
 		t.Fatalf("Redact = %q", got)
 	}

@@ -12,6 +12,7 @@ import (
 )
 
 func TestPasswordHash(t *testing.T) {
+	t.Parallel()
 	h, err := org.HashPassword("demo-admin")
 	if err != nil {
 		t.Fatal(err)
@@ -40,6 +41,7 @@ func TestPasswordHash(t *testing.T) {
 }
 
 func TestDigestHA1(t *testing.T) {
+	t.Parallel()
 	// RFC 2617's example: Mufasa:testrealm@host.com:Circle Of Life.
 	if got := org.DigestHA1("Mufasa", "testrealm@host.com", "Circle Of Life"); got != "939e7578ed9e3c518a452acee763bce9" {
 		t.Fatalf("HA1 = %s", got)
@@ -47,6 +49,7 @@ func TestDigestHA1(t *testing.T) {
 }
 
 func TestStoreWithDemo(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := testdb.New(t)
 	if err := demo.Seed(ctx, db); err != nil {

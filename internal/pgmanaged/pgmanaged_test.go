@@ -11,6 +11,7 @@ import (
 )
 
 func TestStartReuseStop(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	// A directory every user can enter, so the cluster lives where the test says and is removed.
 	base, err := os.MkdirTemp("", "pgmanaged")
@@ -61,6 +62,7 @@ func TestStartReuseStop(t *testing.T) {
 }
 
 func TestOthersCanEnter(t *testing.T) {
+	t.Parallel()
 	open, err := os.MkdirTemp("", "pgmanaged")
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 )
 
 func TestNewGivesSeparateMigratedDatabases(t *testing.T) {
+	t.Parallel()
 	a, b := New(t), New(t)
 	ctx := context.Background()
 	if _, err := a.ExecContext(ctx, "INSERT INTO deadline_profiles VALUES ('x', 'x', 1, 24, 1, 1)"); err != nil {

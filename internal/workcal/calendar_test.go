@@ -34,6 +34,7 @@ func seedCalendar(t testing.TB) *Calendar {
 }
 
 func TestAddWorkdays(t *testing.T) {
+	t.Parallel()
 	cal := seedCalendar(t)
 	tests := []struct {
 		name string
@@ -73,6 +74,7 @@ func TestAddWorkdays(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			got := cal.AddWorkdays(tt.t, tt.n)
 			if !got.Equal(tt.want) {
 				t.Errorf("AddWorkdays(%v, %d) = %v, want %v", tt.t, tt.n, got, tt.want)
@@ -85,6 +87,7 @@ func TestAddWorkdays(t *testing.T) {
 }
 
 func TestAddWorkdaysCustomHours(t *testing.T) {
+	t.Parallel()
 	cal := New(nil, shanghai, WorkingHours{Start: 8*time.Hour + 30*time.Minute, End: 12 * time.Hour})
 	if got, want := cal.AddWorkdays(at(2025, 11, 14, 10, 0), 1), at(2025, 11, 17, 12, 0); !got.Equal(want) {
 		t.Errorf("AddWorkdays = %v, want %v", got, want)
@@ -94,6 +97,7 @@ func TestAddWorkdaysCustomHours(t *testing.T) {
 // TestAddWorkdaysProperty checks every day of the covered years: the result
 // of one working day is a working day, and every day skipped is not.
 func TestAddWorkdaysProperty(t *testing.T) {
+	t.Parallel()
 	cal := seedCalendar(t)
 	for d := (Date{2025, time.January, 1}); d.Year < 2027; d = d.AddDays(1) {
 		got := cal.AddWorkdays(d.In(shanghai).Add(13*time.Hour), 1)
@@ -110,6 +114,7 @@ func TestAddWorkdaysProperty(t *testing.T) {
 }
 
 func TestAddWorkingHours(t *testing.T) {
+	t.Parallel()
 	cal := seedCalendar(t)
 	tests := []struct {
 		name string
@@ -137,6 +142,7 @@ func TestAddWorkingHours(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			got := cal.AddWorkingHours(tt.t, tt.d)
 			if !got.Equal(tt.want) {
 				t.Errorf("AddWorkingHours(%v, %v) = %v, want %v", tt.t, tt.d, got, tt.want)
@@ -146,6 +152,7 @@ func TestAddWorkingHours(t *testing.T) {
 }
 
 func TestWorkingDuration(t *testing.T) {
+	t.Parallel()
 	cal := seedCalendar(t)
 	tests := []struct {
 		name     string
@@ -167,6 +174,7 @@ func TestWorkingDuration(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			if got := cal.WorkingDuration(tt.from, tt.to); got != tt.want {
 				t.Errorf("WorkingDuration(%v, %v) = %v, want %v", tt.from, tt.to, got, tt.want)
 			}
@@ -179,6 +187,7 @@ func TestWorkingDuration(t *testing.T) {
 // (one inside a working window), over instants around National Day 2025 and
 // Spring Festival 2026 and durations from a nanosecond to weeks.
 func TestWorkingHoursProperty(t *testing.T) {
+	t.Parallel()
 	cal := seedCalendar(t)
 	durations := []time.Duration{
 		time.Nanosecond, time.Minute, 59 * time.Minute, time.Hour,
@@ -217,6 +226,7 @@ func TestWorkingHoursProperty(t *testing.T) {
 }
 
 func TestDayType(t *testing.T) {
+	t.Parallel()
 	cal := seedCalendar(t)
 	tests := []struct {
 		t           time.Time
@@ -240,6 +250,7 @@ func TestDayType(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.t.Format(time.RFC3339), func(t *testing.T) {
+			t.Parallel()
 			if got := cal.DayType(tt.t); got != tt.wantType {
 				t.Errorf("DayType = %q, want %q", got, tt.wantType)
 			}
@@ -254,6 +265,7 @@ func TestDayType(t *testing.T) {
 }
 
 func TestCovers(t *testing.T) {
+	t.Parallel()
 	cal := seedCalendar(t)
 	for year, want := range map[int]bool{2024: false, 2025: true, 2026: true, 2027: false} {
 		if got := cal.Covers(year); got != want {
@@ -266,6 +278,7 @@ func TestCovers(t *testing.T) {
 }
 
 func TestDays(t *testing.T) {
+	t.Parallel()
 	in := []Day{
 		{Date: Date{2026, time.January, 4}, Kind: Workday, Name: "元旦"},
 		{Date: Date{2026, time.January, 1}, Kind: Holiday, Name: "元旦"},
@@ -288,6 +301,7 @@ func TestDays(t *testing.T) {
 }
 
 func TestNew(t *testing.T) {
+	t.Parallel()
 	if got := New(nil, shanghai, WorkingHours{}).Hours(); got != DefaultHours {
 		t.Errorf("zero hours: Hours() = %v, want DefaultHours", got)
 	}
@@ -307,6 +321,7 @@ func TestNew(t *testing.T) {
 	}
 	for _, tt := range panics {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			defer func() {
 				if recover() == nil {
 					t.Error("New did not panic")
@@ -318,6 +333,7 @@ func TestNew(t *testing.T) {
 }
 
 func TestWorkingHoursValidate(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		h     WorkingHours
 		valid bool
@@ -343,6 +359,7 @@ func TestWorkingHoursValidate(t *testing.T) {
 // TestConcurrentUse is meant for go test -race: a Calendar is shared by all
 // request handlers.
 func TestConcurrentUse(t *testing.T) {
+	t.Parallel()
 	cal := seedCalendar(t)
 	var wg sync.WaitGroup
 	for i := range 8 {

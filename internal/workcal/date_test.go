@@ -7,6 +7,7 @@ import (
 )
 
 func TestParseDate(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in      string
 		want    Date
@@ -21,6 +22,7 @@ func TestParseDate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
+			t.Parallel()
 			got, err := ParseDate(tt.in)
 			if tt.wantErr {
 				if err == nil {
@@ -39,6 +41,7 @@ func TestParseDate(t *testing.T) {
 }
 
 func TestDateArithmetic(t *testing.T) {
+	t.Parallel()
 	d := Date{2025, time.December, 31}
 	if got, want := d.AddDays(1), (Date{2026, time.January, 1}); got != want {
 		t.Errorf("AddDays(1) = %v, want %v", got, want)
@@ -62,6 +65,7 @@ func TestDateArithmetic(t *testing.T) {
 }
 
 func TestDateOfUsesOwnZone(t *testing.T) {
+	t.Parallel()
 	shanghai := time.FixedZone("CST", 8*3600)
 	instant := time.Date(2025, time.September, 30, 16, 30, 0, 0, time.UTC)
 	if got := DateOf(instant); got != (Date{2025, time.September, 30}) {
@@ -73,6 +77,7 @@ func TestDateOfUsesOwnZone(t *testing.T) {
 }
 
 func TestDateScanValue(t *testing.T) {
+	t.Parallel()
 	want := Date{2026, time.February, 14}
 	tests := []struct {
 		name string
@@ -88,6 +93,7 @@ func TestDateScanValue(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			var got Date
 			if err := got.Scan(tt.src); err != nil {
 				t.Fatalf("Scan: %v", err)
@@ -114,6 +120,7 @@ func TestDateScanValue(t *testing.T) {
 }
 
 func TestDateJSON(t *testing.T) {
+	t.Parallel()
 	in := Day{Date: Date{2025, time.October, 11}, Kind: Workday, Name: "国庆节"}
 	b, err := json.Marshal(in)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 )
 
 func TestSeed(t *testing.T) {
+	t.Parallel()
 	days, err := Seed()
 	if err != nil {
 		t.Fatalf("Seed: %v", err)
@@ -52,6 +53,7 @@ func TestSeed(t *testing.T) {
 }
 
 func TestParseCSV(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		in   string
@@ -91,6 +93,7 @@ func TestParseCSV(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			got, err := ParseCSV(strings.NewReader(tt.in))
 			if err != nil {
 				t.Fatalf("ParseCSV: %v", err)
@@ -103,6 +106,7 @@ func TestParseCSV(t *testing.T) {
 }
 
 func TestParseCSVSpreadsheetExport(t *testing.T) {
+	t.Parallel()
 	f, err := os.Open("testdata/spreadsheet.csv")
 	if err != nil {
 		t.Fatal(err)
@@ -122,6 +126,7 @@ func TestParseCSVSpreadsheetExport(t *testing.T) {
 }
 
 func TestParseCSVErrors(t *testing.T) {
+	t.Parallel()
 	const head = "# calendar\ndate,kind,name\n2025-01-01,holiday,元旦\n"
 	tests := []struct {
 		name     string
@@ -144,6 +149,7 @@ func TestParseCSVErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			days, err := ParseCSV(strings.NewReader(tt.in))
 			if err == nil {
 				t.Fatalf("ParseCSV = %v, want error", days)
@@ -167,6 +173,7 @@ func TestParseCSVErrors(t *testing.T) {
 }
 
 func TestParseKind(t *testing.T) {
+	t.Parallel()
 	for _, s := range []string{"holiday", "workday"} {
 		if k, err := ParseKind(s); err != nil || string(k) != s {
 			t.Errorf("ParseKind(%q) = %q, %v", s, k, err)

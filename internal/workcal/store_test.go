@@ -12,6 +12,7 @@ import (
 )
 
 func TestStoreSeedDefaults(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := testdb.New(t)
 	s := NewStore(db)
@@ -72,6 +73,7 @@ func TestStoreSeedDefaults(t *testing.T) {
 }
 
 func TestStorePutLoadDelete(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := testdb.New(t)
 	s := NewStore(db)
@@ -145,6 +147,7 @@ func TestStorePutLoadDelete(t *testing.T) {
 }
 
 func TestStoreRejectsInvalidDays(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := testdb.New(t)
 	s := NewStore(db)
@@ -173,6 +176,7 @@ func TestStoreRejectsInvalidDays(t *testing.T) {
 // TestStoreDatesIgnoreSessionZone guards against a date shifting by a day
 // when the database session runs in a zone far from UTC.
 func TestStoreDatesIgnoreSessionZone(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := testdb.New(t)
 	want := []Day{
@@ -180,6 +184,7 @@ func TestStoreDatesIgnoreSessionZone(t *testing.T) {
 		{Date: Date{2026, time.February, 15}, Kind: Holiday, Name: "春节"},
 	}
 	for _, zone := range []string{"Pacific/Kiritimati", "America/Los_Angeles", "Asia/Shanghai"} {
+		// Serial: each case writes the same days in its own transaction, which would wait on the others'.
 		t.Run(zone, func(t *testing.T) {
 			tx, err := db.BeginTx(ctx, nil)
 			if err != nil {
