@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,21 @@ import (
 	"github.com/hotline-city/hotline/internal/database"
 	"github.com/hotline-city/hotline/internal/testdb"
 )
+
+// testDir holds what the tests build once for all of them; TestMain removes it.
+var testDir string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "hotline-cmd-test")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	testDir = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
 
 func runCmd(t *testing.T, env map[string]string, args ...string) (int, string, string) {
 	t.Helper()
@@ -27,6 +43,7 @@ func lastLine(s string) string {
 }
 
 func TestCLIErrorsAreOneLine(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		env  map[string]string
@@ -42,6 +59,7 @@ func TestCLIErrorsAreOneLine(t *testing.T) {
 			"hotline: database unreachable at postgres://nobody@127.0.0.1:1/none"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			code, _, stderr := runCmd(t, tc.env, tc.args...)
 			if code == 0 {
 				t.Fatal("exit 0")
@@ -54,6 +72,7 @@ func TestCLIErrorsAreOneLine(t *testing.T) {
 }
 
 func TestVersion(t *testing.T) {
+	t.Parallel()
 	code, out, _ := runCmd(t, nil, "version")
 	if code != 0 || !strings.HasPrefix(out, "hotline ") {
 		t.Fatalf("version: %d %q", code, out)
@@ -85,6 +104,7 @@ func snapshot(t *testing.T, url string) string {
 }
 
 func TestMigrateAndSeedTwiceChangeNothing(t *testing.T) {
+	t.Parallel()
 	url := testdb.NewURL(t)
 	env := map[string]string{"HOTLINE_DATABASE_URL": url}
 	if code, out, stderr := runCmd(t, env, "migrate"); code != 0 || !strings.Contains(out, "up to date") {
@@ -120,6 +140,7 @@ func freePort(t *testing.T) string {
 }
 
 func TestServeHealthReadyAndCleanShutdown(t *testing.T) {
+	t.Parallel()
 	url := testdb.NewURL(t)
 	addr := freePort(t)
 	env := map[string]string{"HOTLINE_DATABASE_URL": url, "HOTLINE_HTTP_ADDR": addr, "HOTLINE_SIP_ADDR": freePort(t), "HOTLINE_LOG_LEVEL": "warn"}
@@ -168,6 +189,7 @@ func TestServeHealthReadyAndCleanShutdown(t *testing.T) {
 }
 
 func TestReadyzNotReadyBeforeMigration(t *testing.T) {
+	t.Parallel()
 	admin := testdb.AdminURL(t)
 	db, err := database.Open(context.Background(), admin, 1)
 	if err != nil {
@@ -181,6 +203,7 @@ func TestReadyzNotReadyBeforeMigration(t *testing.T) {
 }
 
 func TestMemoryLimitYieldsToGOMEMLIMIT(t *testing.T) {
+	t.Parallel()
 	if limit, ok := memoryLimit(func(string) string { return "" }); !ok || limit != 400<<20 {
 		t.Fatalf("default limit = %d, %v", limit, ok)
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -22,6 +23,7 @@ import (
 )
 
 func TestSweepBadInput(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -33,6 +35,7 @@ func TestSweepBadInput(t *testing.T) {
 		{"stray argument", []string{"sweep", "now"}, `hotline: sweep: unexpected argument "now"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			code, out, stderr := runCmd(t, nil, tc.args...)
 			if code != 1 || out != "" {
 				t.Fatalf("exit %d, stdout %q", code, out)
@@ -81,6 +84,7 @@ FROM generate_series(1, ?) AS g, departments AS d WHERE d.code = 'hrss'`, at, at
 }
 
 func TestSweepCommandPrintsEachActionOnce(t *testing.T) {
+	t.Parallel()
 	at := time.Date(2026, 11, 16, 12, 0, 0, 0, time.FixedZone("CST", 8*3600))
 	url := dueTickets(t, 3, at)
 	env := map[string]string{"HOTLINE_DATABASE_URL": url, "HOTLINE_LOG_LEVEL": "error"}
@@ -109,16 +113,24 @@ func TestSweepCommandPrintsEachActionOnce(t *testing.T) {
 	}
 }
 
-// binary builds the hotline binary into the test's directory, for tests that run it as a
-// process they can kill.
+// binary returns the hotline binary, for tests that run it as a process they can kill. It is
+// built once, into the directory TestMain removes, however many tests ask for it at once.
 func binary(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "hotline")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v: %s", err, out)
+	bin, err := buildBinary()
+	if err != nil {
+		t.Fatal(err)
 	}
 	return bin
 }
+
+var buildBinary = sync.OnceValues(func() (string, error) {
+	bin := filepath.Join(testDir, "hotline")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build: %v: %s", err, out)
+	}
+	return bin, nil
+})
 
 // startSweep starts `hotline sweep --at` as a process; lines receives its stdout lines.
 func startSweep(t *testing.T, bin, url string, at time.Time) (*exec.Cmd, <-chan string) {
@@ -167,6 +179,7 @@ func countsOf(t *testing.T, url string) dbCounts {
 // TestSweepKilledMidRunThenRerun kills a sweep with SIGKILL after its first committed batch,
 // reruns it, and finds every action done once: nothing doubled, nothing missed.
 func TestSweepKilledMidRunThenRerun(t *testing.T) {
+	t.Parallel()
 	bin := binary(t)
 	at := time.Date(2026, 11, 16, 12, 0, 0, 0, time.UTC)
 	const n = 6000
@@ -208,6 +221,7 @@ func TestSweepKilledMidRunThenRerun(t *testing.T) {
 
 // TestTwoSweepProcessesShareTheWork runs two sweep processes at the same time.
 func TestTwoSweepProcessesShareTheWork(t *testing.T) {
+	t.Parallel()
 	bin := binary(t)
 	at := time.Date(2026, 11, 16, 12, 0, 0, 0, time.UTC)
 	const n = 3000
@@ -247,6 +261,7 @@ func TestTwoSweepProcessesShareTheWork(t *testing.T) {
 // together they escalate every overdue ticket once, and their delivery workers send each
 // notification once.
 func TestTwoServersScheduleSweeps(t *testing.T) {
+	t.Parallel()
 	// Overdue by an hour now, so the scheduled sweeps (at the real time) act on them.
 	const n = 200
 	url := dueTickets(t, n, time.Now())

@@ -10,6 +10,7 @@ import (
 
 // A SIP port in use ends serve at start with one line naming HOTLINE_SIP_ADDR.
 func TestServeSIPPortInUse(t *testing.T) {
+	t.Parallel()
 	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
