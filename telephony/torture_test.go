@@ -173,6 +173,7 @@ func TestBadRequests(t *testing.T) {
 			}
 		})
 	}
+	// Serial too, for the same probe.
 	t.Run("oversized", func(t *testing.T) {
 		conn, err := net.ListenPacket("udp", "127.0.0.1:0")
 		if err != nil {
