@@ -126,6 +126,7 @@ func (s *Server) recordTransfer(ctx context.Context, c *call, target string, act
 	c.mu.Lock()
 	ticketID := c.rec.TicketID
 	recID := c.rec.ID
+	ext := c.rec.Extension // the queue may be writing the call's final record
 	c.mu.Unlock()
 	outcome := "ok"
 	body := "一键转接 " + target + "（one-key transfer to " + target + "）"
@@ -134,7 +135,7 @@ func (s *Server) recordTransfer(ctx context.Context, c *call, target string, act
 		body += "：未接通（not connected）"
 	}
 	s.log.Info("call transfer", "call_id", c.callID, "target", target, "result", outcome)
-	s.hub.publish(c.rec.Extension, Event{Type: "transfer", CallID: recID, Extension: c.rec.Extension, Result: outcome, At: s.clock.Now()})
+	s.hub.publish(ext, Event{Type: "transfer", CallID: recID, Extension: ext, Result: outcome, At: s.clock.Now()})
 	if ticketID == nil {
 		return
 	}
