@@ -163,7 +163,6 @@ func (s *Server) incoming(req *sip.Request, tx sip.ServerTransaction) {
 		s.respond(tx, req, code, phrase)
 		return
 	}
-	s.writer.put(c.rec)
 	if !s.enqueue(c, dlg) {
 		return
 	}
@@ -196,21 +195,27 @@ func (s *Server) newCall(req *sip.Request, dlg *sipgo.DialogServerSession) *call
 	return c
 }
 
-// admit files a new call under its Call-ID, its record and its dialog. It refuses the call
-// while the server is stopping (503) and when its Call-ID is already a live call's (482),
-// returning the status to answer; 0 when the call was admitted.
+// admit files a new call under its Call-ID, its record and its dialog, and queues its first
+// record. It refuses the call while the server is stopping (503) and when its Call-ID is
+// already a live call's (482), returning the status to answer; 0 when the call was admitted.
 func (s *Server) admit(c *call) (int, string) {
+	// Once filed, the call can be finished by a shutdown, which writes its record: the first
+	// record is taken before.
+	first := c.rec
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if !s.serving {
+		s.mu.Unlock()
 		return 503, "Service Unavailable"
 	}
 	if _, dup := s.calls[c.callID]; dup {
+		s.mu.Unlock()
 		return 482, "Loop Detected"
 	}
 	s.calls[c.callID] = c
 	s.byRecord[c.rec.ID] = c
 	s.legs[c.in.id] = c.in
+	s.mu.Unlock()
+	s.writer.put(first)
 	return 0, ""
 }
 
