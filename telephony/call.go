@@ -28,6 +28,7 @@ type call struct {
 
 	answered  chan []byte      // the agent's SDP, once the queue accepted the answer
 	abandoned chan acd.Outcome // the queue gave up on the call
+	up        chan struct{}    // closed once the call is talking; nil on a callback
 
 	mu          sync.Mutex
 	rec         Record
@@ -185,6 +186,7 @@ func (s *Server) newCall(req *sip.Request, dlg *sipgo.DialogServerSession) *call
 		inviteKey: inviteKey(req),
 		answered:  make(chan []byte, 1),
 		abandoned: make(chan acd.Outcome, 1),
+		up:        make(chan struct{}),
 		ringing:   make(map[string]context.CancelFunc),
 		rec: Record{
 			ID: uuid.NewString(), Caller: callerNumber(req), Dialled: req.Recipient.User,
@@ -255,6 +257,7 @@ func (s *Server) answerCaller(c *call, dlg *sipgo.DialogServerSession, sdp []byt
 	c.talking = true
 	ended := c.ended
 	c.mu.Unlock()
+	close(c.up)
 	if noAck {
 		s.log.Info("no ack from the caller; hanging up", "call_id", c.callID, "caller", tickets.MaskPhone(c.rec.Caller))
 	}
@@ -590,6 +593,11 @@ func (s *Server) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	c := l.c
+	if l == c.in {
+		// The caller may re-INVITE as soon as it has acknowledged our answer, which can be
+		// before incoming has marked the call talking: that is no glare, so wait for it.
+		c.awaitAnswer(s.cfg.AckWait)
+	}
 	c.mu.Lock()
 	other := c.out
 	if l != c.in {
@@ -626,6 +634,24 @@ func (s *Server) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 	out.AppendHeader(&s.dialogUA(req.Transport()).ContactHDR)
 	if err := tx.Respond(out); err != nil {
 		s.log.Debug("respond re-invite", "err", err)
+	}
+}
+
+// awaitAnswer waits, at most d, until a call whose answer to the caller is under way (the
+// agent answered, the call is not talking yet) is talking; for any other call it returns at
+// once.
+func (c *call) awaitAnswer(d time.Duration) {
+	c.mu.Lock()
+	underway := c.up != nil && c.out != nil && !c.talking && !c.ended
+	c.mu.Unlock()
+	if !underway {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-c.up:
+	case <-t.C:
 	}
 }
 
