@@ -46,6 +46,7 @@ func at(hhmm string) time.Time {
 }
 
 func TestDemoRulesValid(t *testing.T) {
+	t.Parallel()
 	if ps := routing.ValidateRules(demo.Rules(), demo.Catalogue()); len(ps) > 0 {
 		t.Fatalf("demo rules: %v", ps)
 	}
@@ -55,6 +56,7 @@ func TestDemoRulesValid(t *testing.T) {
 // every leaf category is dispatched to the category's department with its
 // deadline profile.
 func TestDemoEveryLeafDispatched(t *testing.T) {
+	t.Parallel()
 	e := demoEngine(t)
 	leaves := 0
 	for _, c := range demo.Categories {
@@ -81,6 +83,7 @@ func TestDemoEveryLeafDispatched(t *testing.T) {
 }
 
 func TestDemoSpecificRules(t *testing.T) {
+	t.Parallel()
 	e := demoEngine(t)
 	tests := []struct {
 		name      string
@@ -140,6 +143,7 @@ func TestDemoSpecificRules(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			d := e.Decide(tt.in)
 			co := strings.Join(d.Action.CoHandlers, ",")
 			switch {
@@ -163,6 +167,7 @@ func TestDemoSpecificRules(t *testing.T) {
 // with its category: each is dispatched or held, never lost, and only an
 // emergency or a wage-arrears keyword overrides the category's department.
 func TestDemoCorpusInvariant(t *testing.T) {
+	t.Parallel()
 	e := demoEngine(t)
 	other := 0
 	for _, l := range readCorpus(t) {
@@ -184,6 +189,7 @@ func TestDemoCorpusInvariant(t *testing.T) {
 }
 
 func TestCorpusShape(t *testing.T) {
+	t.Parallel()
 	lines := readCorpus(t)
 	dept := map[string]string{}
 	for _, c := range demo.Categories {
