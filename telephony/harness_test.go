@@ -137,6 +137,28 @@ func freePort(t testing.TB) int {
 	return 0
 }
 
+// freeMediaPort returns a loopback UDP port that was free a moment ago together with the port
+// two above it: SIPp binds its audio RTP socket on the one and its video RTP socket on the
+// other, and fails to start when either is taken.
+func freeMediaPort(t testing.TB) int {
+	t.Helper()
+	for range 50 {
+		audio, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := audio.LocalAddr().(*net.UDPAddr).Port
+		video, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port+2))
+		audio.Close()
+		if err == nil {
+			video.Close()
+			return port
+		}
+	}
+	t.Fatal("no pair of media ports free")
+	return 0
+}
+
 // sippProc is one SIPp process.
 type sippProc struct {
 	name string
@@ -169,7 +191,7 @@ func startSipp(t testing.TB, scenario string, port int, remote string, keys ...s
 		t.Fatal(err)
 	}
 	args := []string{"-sf", sf, "-m", "1", "-nostdin", "-i", "127.0.0.1", "-p", strconv.Itoa(port),
-		"-timeout", "40s", "-timeout_error", "-max_retrans", "8", "-mp", strconv.Itoa(freePort(t))}
+		"-timeout", "40s", "-timeout_error", "-max_retrans", "8", "-mp", strconv.Itoa(freeMediaPort(t))}
 	for i := 0; i+1 < len(keys); i += 2 {
 		if strings.HasPrefix(keys[i], "-") {
 			args = append(args, keys[i], keys[i+1]) // an option such as -au
