@@ -234,12 +234,12 @@ func (s *Service) planBatch(ctx context.Context, dir *directory, batch int) (int
 		err = tx.NewSelect().TableExpr("tickets AS t").ColumnExpr(ticketClockColumns).
 			ColumnExpr("coalesce(p.feedback_hours, 0) AS feedback_hours").
 			Join("LEFT JOIN deadline_profiles AS p ON p.code = t.profile_code").
-			Where("t.id IN (?)", bun.In(ids)).Scan(ctx, &ts)
+			Where("t.id IN (?)", bun.List(ids)).Scan(ctx, &ts)
 		if err != nil {
 			return wrap("read tickets", err)
 		}
 		var existing []clockRow
-		err = tx.NewSelect().Model(&existing).Where("ticket_id IN (?) AND notice_id = 0", bun.In(ids)).
+		err = tx.NewSelect().Model(&existing).Where("ticket_id IN (?) AND notice_id = 0", bun.List(ids)).
 			Order("ticket_id", "clock").For("UPDATE").Scan(ctx)
 		if err != nil {
 			return wrap("read clocks", err)
