@@ -38,7 +38,7 @@ type routingEnv struct {
 func newRoutingEnv(t *testing.T) *routingEnv {
 	t.Helper()
 	c := demotest.New(t, demotest.At(time.Date(2026, 11, 23, 10, 0, 0, 0, mustZone("Asia/Shanghai"))),
-		demotest.Staff("admin", "dispatcher", "handler-hrss"), demotest.HashPasswords(cachedHash), demotest.Routing(),
+		demotest.Staff("admin", "dispatcher", "handler-hrss"), demotest.Routing(),
 		demotest.Intake(intake.Config{CatalogueTTL: time.Minute}), demotest.Escalation(escalation.Options{}))
 	srv, err := New(depsFor(c))
 	if err != nil {

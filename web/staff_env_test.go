@@ -12,7 +12,6 @@ import (
 	"net/url"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -42,26 +41,6 @@ type staffEnv struct {
 	org     *org.Store
 }
 
-var (
-	hashMu    sync.Mutex
-	hashCache = map[string]string{}
-)
-
-// cachedHash hashes each demo password once per test process: argon2id is slow on purpose.
-func cachedHash(pw string) (string, error) {
-	hashMu.Lock()
-	defer hashMu.Unlock()
-	if h, ok := hashCache[pw]; ok {
-		return h, nil
-	}
-	h, err := org.HashPassword(pw)
-	if err != nil {
-		return "", err
-	}
-	hashCache[pw] = h
-	return h, nil
-}
-
 // testNow is a Monday morning in Shanghai.
 var testNow = time.Date(2026, 11, 23, 10, 0, 0, 0, mustZone("Asia/Shanghai"))
 
@@ -81,7 +60,7 @@ func newStaffEnvWith(t *testing.T, wire func(e *staffEnv, d *Deps)) *staffEnv {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(testLogOut, nil))
 	c := demotest.New(t, demotest.At(testNow), demotest.Logger(log), demotest.Staff(), demotest.Seed(demo.SeedStaffWeb),
-		demotest.HashPasswords(cachedHash), demotest.Intake(intake.Config{CatalogueTTL: time.Minute}),
+		demotest.Intake(intake.Config{CatalogueTTL: time.Minute}),
 		demotest.Escalation(escalation.Options{}))
 	e := &staffEnv{t: t, db: c.DB, log: log, clock: c.Clock, tickets: c.Tickets, org: c.Org}
 	deps := depsFor(c)

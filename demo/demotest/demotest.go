@@ -6,13 +6,16 @@ package demotest
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
 	"io"
 	"log/slog"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/uptrace/bun"
+	"golang.org/x/crypto/argon2"
 
 	"github.com/hotline-city/hotline/demo"
 	"github.com/hotline-city/hotline/escalation"
@@ -86,9 +89,8 @@ func Staff(usernames ...string) Option {
 	}
 }
 
-// HashPasswords hashes the staff's passwords with hash instead of hashing each distinct
-// demo password once per City; argon2id is slow on purpose, so a package with many tests may
-// keep its own hashes.
+// HashPasswords hashes the staff's passwords with hash instead of LightHash, e.g.
+// org.HashPassword for a test of the production work factor.
 func HashPasswords(hash func(password string) (string, error)) Option {
 	return func(o *options) { o.hash = hash }
 }
@@ -127,7 +129,7 @@ func New(t testing.TB, opts ...Option) *City {
 		o.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	if o.hash == nil {
-		o.hash = hashOnce(org.HashPassword)
+		o.hash = LightHash
 	}
 
 	c := &City{t: t, URL: testdb.NewURL(t), Location: loc, Log: o.log}
@@ -216,24 +218,18 @@ func pick(all []demo.Account, usernames []string) []demo.Account {
 	return out
 }
 
-// hashOnce returns hash remembering each password's hash, so accounts sharing a demo password
-// share its hash too.
-func hashOnce(hash func(string) (string, error)) func(string) (string, error) {
-	var mu sync.Mutex
-	seen := map[string]string{}
-	return func(pw string) (string, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		if h, ok := seen[pw]; ok {
-			return h, nil
-		}
-		h, err := hash(pw)
-		if err != nil {
-			return "", err
-		}
-		seen[pw] = h
-		return h, nil
+// LightHash hashes a password with argon2id in the PHC format org.HashPassword writes, at a
+// work factor for tests (64 KiB, one pass) instead of the production 19 MiB and two passes.
+// org.CheckPassword reads the parameters from the hash, so signing in takes the same path and
+// only costs less; the staff's production hashes are never this light.
+func LightHash(password string) (string, error) {
+	salt := make([]byte, 16)
+	if _, err := rand.Read(salt); err != nil {
+		return "", err
 	}
+	key := argon2.IDKey([]byte(password), salt, 1, 64, 1, 32)
+	b64 := base64.RawStdEncoding
+	return fmt.Sprintf("$argon2id$v=%d$m=64,t=1,p=1$%s$%s", argon2.Version, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
 
 // DepartmentID returns the id of the demo department with code; an unknown code is a mistake
