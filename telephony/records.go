@@ -169,16 +169,7 @@ func writeRecords(ctx context.Context, db bun.IDB, rows []*Record) error {
 			r.Offers = json.RawMessage("[]")
 		}
 	}
-	var tasks []*CallbackTask
-	for _, r := range rows {
-		if r.missed() {
-			at := r.StartedAt
-			if r.EndedAt != nil {
-				at = *r.EndedAt
-			}
-			tasks = append(tasks, &CallbackTask{CallID: r.ID, Phone: r.Caller, Status: "open", CreatedAt: at, UpdatedAt: at})
-		}
-	}
+	tasks := callbackTasks(rows)
 	return runInTx(ctx, db, func(ctx context.Context, tx bun.IDB) error {
 		_, err := tx.NewInsert().Model(&rows).
 			On("CONFLICT (id) DO UPDATE").
@@ -203,6 +194,22 @@ func writeRecords(ctx context.Context, db bun.IDB, rows []*Record) error {
 	})
 }
 
+// callbackTasks are the callback tasks (漏接回拨) of the missed calls among rows, open from
+// the moment each call ended.
+func callbackTasks(rows []*Record) []*CallbackTask {
+	var tasks []*CallbackTask
+	for _, r := range rows {
+		if r.missed() {
+			at := r.StartedAt
+			if r.EndedAt != nil {
+				at = *r.EndedAt
+			}
+			tasks = append(tasks, &CallbackTask{CallID: r.ID, Phone: r.Caller, Status: "open", CreatedAt: at, UpdatedAt: at})
+		}
+	}
+	return tasks
+}
+
 // ImportRecords stores finished calls recorded elsewhere (a demo, another call-centre
 // system), with the callback tasks of the missed ones, as the SIP front end would have. A call
 // whose id is stored already is left as it is, so importing the same calls twice changes
@@ -212,21 +219,14 @@ func ImportRecords(ctx context.Context, db bun.IDB, records []Record) error {
 		return nil
 	}
 	rows := make([]*Record, len(records))
-	var tasks []*CallbackTask
 	for i := range records {
 		r := records[i]
 		if len(r.Offers) == 0 {
 			r.Offers = json.RawMessage("[]")
 		}
 		rows[i] = &r
-		if r.missed() {
-			at := r.StartedAt
-			if r.EndedAt != nil {
-				at = *r.EndedAt
-			}
-			tasks = append(tasks, &CallbackTask{CallID: r.ID, Phone: r.Caller, Status: "open", CreatedAt: at, UpdatedAt: at})
-		}
 	}
+	tasks := callbackTasks(rows)
 	return runInTx(ctx, db, func(ctx context.Context, tx bun.IDB) error {
 		if _, err := tx.NewInsert().Model(&rows).On("CONFLICT (id) DO NOTHING").Exec(ctx); err != nil {
 			return fmt.Errorf("import %d call records: %w", len(rows), err)

@@ -18,12 +18,7 @@ func TestEscalationBrowserJourney(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser journey: slow, skipped with -short")
 	}
-	if _, err := os.Stat("/usr/bin/chromium"); err != nil {
-		t.Fatal("chromium is missing: apt-get install -y chromium fonts-noto-cjk (make test does it)")
-	}
-	if _, err := os.Stat("e2e/node_modules/playwright-core"); err != nil {
-		t.Fatal("playwright-core is missing: run npm install in web/e2e (make test does it)")
-	}
+	needBrowser(t)
 	e, _ := newEscalationEnv(t)
 	tk := e.register("工地拖欠工资三个月，多次讨要无果", "wage-arrears", "13900001111", "hrss") // resolution due 2026-12-02 17:00
 	shots, err := filepath.Abs(filepath.Join("..", "var", "screenshots"))

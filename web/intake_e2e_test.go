@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"io"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/hotline-city/hotline/internal/org"
 	"github.com/hotline-city/hotline/tickets"
+	"github.com/hotline-city/hotline/web"
 )
 
 // TestIntakeBrowserJourney runs the citizen's journey in Debian's chromium driven by
@@ -22,12 +22,7 @@ func TestIntakeBrowserJourney(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser journey: slow, skipped with -short")
 	}
-	if _, err := os.Stat("/usr/bin/chromium"); err != nil {
-		t.Fatal("chromium is missing: apt-get install -y chromium fonts-noto-cjk (make test does it)")
-	}
-	if _, err := os.Stat("e2e/node_modules/playwright-core"); err != nil {
-		t.Fatal("playwright-core is missing: run npm install in web/e2e (make test does it)")
-	}
+	web.NeedBrowser(t)
 	e := newIntakeEnv(t, noLimits)
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()

@@ -19,12 +19,7 @@ func TestStaffBrowserJourney(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser journey: slow, skipped with -short")
 	}
-	if _, err := os.Stat("/usr/bin/chromium"); err != nil {
-		t.Fatal("chromium is missing: apt-get install -y chromium fonts-noto-cjk (make test does it)")
-	}
-	if _, err := os.Stat("e2e/node_modules/playwright-core"); err != nil {
-		t.Fatal("playwright-core is missing: run npm install in web/e2e (make test does it)")
-	}
+	needBrowser(t)
 	e := newStaffEnv(t)
 	shots, err := filepath.Abs(filepath.Join("..", "var", "screenshots"))
 	if err != nil {
@@ -54,5 +49,17 @@ func TestStaffBrowserJourney(t *testing.T) {
 		if fi, err := os.Stat(filepath.Join(shots, name+".png")); err != nil || fi.Size() < 5000 {
 			t.Errorf("screenshot %s missing or empty: %v", name, err)
 		}
+	}
+}
+
+// needBrowser fails t when the browser journey cannot run: Debian's chromium or npm's
+// playwright-core is missing (make test installs both).
+func needBrowser(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat("/usr/bin/chromium"); err != nil {
+		t.Fatal("chromium is missing: apt-get install -y chromium fonts-noto-cjk (make test does it)")
+	}
+	if _, err := os.Stat("e2e/node_modules/playwright-core"); err != nil {
+		t.Fatal("playwright-core is missing: run npm install in web/e2e (make test does it)")
 	}
 }
