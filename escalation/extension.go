@@ -267,3 +267,27 @@ func scopeDept(q *bun.SelectQuery, actor tickets.Actor, column string) (*bun.Sel
 	}
 	return nil, fmt.Errorf("%s may not list these: %w", actor.Role, ErrForbidden)
 }
+
+// Follow closes the extension request still waiting on a ticket that is resolved, answered or
+// closed: nothing is left to extend, so the request can be neither approved nor refused. It
+// runs in the transaction of the ticket's action, and says why on the ticket's timeline.
+func (s *Service) Follow(ctx context.Context, tx bun.Tx, t *tickets.Ticket, a tickets.Action) error {
+	if t.Status != tickets.StatusResolved && t.Status != tickets.StatusClosed {
+		return nil
+	}
+	now := s.clock.Now()
+	note := "工单已" + tickets.StatusZh(t.Status) + "，待审批的延期申请自动关闭"
+	var ids []int64
+	if err := tx.NewUpdate().Model((*Extension)(nil)).
+		Set("status = 'closed', decided_at = ?, decision_note = ?", now, note).
+		Where("x.ticket_id = ? AND x.status = 'pending'", t.ID).Returning("x.id").Scan(ctx, &ids); err != nil {
+		return wrap("close pending extension requests", err)
+	}
+	for _, id := range ids {
+		if err := s.event(ctx, tx, t, tickets.System, "extension_closed", note,
+			map[string]any{"extension_id": id, "action": string(a)}); err != nil {
+			return err
+		}
+	}
+	return nil
+}

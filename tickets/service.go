@@ -35,7 +35,19 @@ type Service struct {
 	seqMu  sync.Mutex
 	seqDay map[string]bool // days whose number sequence is known to exist
 	router Router
+	// followers act on what each action did, in its transaction (Follow).
+	followers []Follower
 }
+
+// A Follower keeps what another domain holds about a ticket in step with the ticket: it is
+// told of every action taken on a ticket, inside the action's transaction, so the action and
+// what follows from it stand or fall together.
+type Follower interface {
+	Follow(ctx context.Context, tx bun.Tx, t *Ticket, a Action) error
+}
+
+// Follow adds f to the followers of every action. serve wires them before it serves.
+func (s *Service) Follow(f Follower) { s.followers = append(s.followers, f) }
 
 // Route makes r decide where every new ticket goes, inside the transaction that registers it,
 // so a ticket is never left un-routed by a crash between. Call it while wiring, before the
@@ -416,6 +428,11 @@ func (s *Service) actTx(ctx context.Context, tx bun.Tx, actor Actor, number stri
 	}
 	if err := s.followMaster(ctx, tx, t); err != nil { // merged tickets (并单) follow their master
 		return nil, err
+	}
+	for _, f := range s.followers {
+		if err := f.Follow(ctx, tx, t, a); err != nil {
+			return nil, fmt.Errorf("%s %s: %w", a, number, err)
+		}
 	}
 	return t, nil
 }

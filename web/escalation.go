@@ -72,9 +72,9 @@ func (s *Server) getExtensions(w http.ResponseWriter, r *http.Request) {
 	esc := s.Escalation.Service
 	status := r.URL.Query().Get("status")
 	switch status {
-	case "", "pending", "approved", "refused":
+	case "", "pending", "approved", "refused", "closed":
 	default:
-		s.apiError(w, r, &badField{"status", "must be pending, approved or refused"})
+		s.apiError(w, r, &badField{"status", "must be pending, approved, refused or closed"})
 		return
 	}
 	xs, err := esc.Extensions(r.Context(), actorFrom(r.Context()), status, 0)

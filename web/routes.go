@@ -168,7 +168,7 @@ func (s *Server) staffAPI() {
 	s.handleAPI("POST /api/v1/tickets/{number}/extensions", org.DepartmentStaff,
 		"Ask for an extension (延期) of the resolution deadline, before it passes: a new deadline (new_due) or working days to add",
 		s.postExtension, "reason*", "new_due", "workdays")
-	s.handleAPI("GET /api/v1/extensions", nil, "Extension requests you may see (status: pending, approved, refused)", s.getExtensions)
+	s.handleAPI("GET /api/v1/extensions", nil, "Extension requests you may see (status: pending, approved, refused, closed)", s.getExtensions)
 	s.handleAPI("POST /api/v1/extensions/{id}/approve", org.Deciders, "Approve an extension: the new deadline applies and the citizen is told",
 		s.decideExtension(true), "text")
 	s.handleAPI("POST /api/v1/extensions/{id}/refuse", org.Deciders, "Refuse an extension, with a reason", s.decideExtension(false), "text*")

@@ -24,6 +24,8 @@ func wireEscalation(ctx context.Context, a *app) error {
 	del := escalation.NewDelivery(a.db, a.clock, a.log, hub, escalation.DeliveryOptions{
 		SMTPHost: a.cfg.SMTPHost, SMTPPort: a.cfg.SMTPPort, SMTPFrom: a.cfg.SMTPFrom, SMSGateway: a.cfg.SMSGateway,
 	})
+	// A pending extension request closes when its ticket is resolved, in the same transaction.
+	a.tickets.Follow(esc)
 	a.web.Escalation = web.EscalationDeps{Service: esc}
 	a.background = append(a.background,
 		func(ctx context.Context) error { return runSchedule(ctx, a.cfg, a.log, a.clock, esc) },

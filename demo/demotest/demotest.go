@@ -178,6 +178,7 @@ func New(t testing.TB, opts ...Option) *City {
 	}
 	if o.escalation != nil {
 		c.Escalation = escalation.New(c.DB, c.Clock, c.Calendar, loc, c.Log, c.Tickets, nil, *o.escalation)
+		c.Tickets.Follow(c.Escalation)
 	}
 	if o.intake != nil {
 		if err := demo.SeedIntake(ctx, c.DB); err != nil {
