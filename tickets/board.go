@@ -64,7 +64,7 @@ const (
 	ListOverdue  BoardList = "overdue"  // past the resolution deadline
 	ListDueSoon  BoardList = "due-soon" // resolution due within SoonWindow
 	ListReturned BoardList = "returned" // returns waiting for the centre's review
-	ListOpen     BoardList = "open"     // everything not closed
+	ListOpen     BoardList = "open"     // not yet resolved (在办), wherever it stands
 	ListResolved BoardList = "resolved" // waiting for the return visit
 )
 
@@ -102,7 +102,7 @@ func boardQuery(q *bun.SelectQuery, list BoardList, now time.Time) *bun.SelectQu
 	case ListReturned:
 		return q.Where("t.status = 'returned'").OrderExpr("t.updated_at")
 	case ListOpen:
-		return q.Where("t.status <> 'closed'").OrderExpr("t.resolve_due ASC NULLS LAST, t.id")
+		return q.Where("t.status NOT IN ('resolved', 'closed')").OrderExpr("t.resolve_due ASC NULLS LAST, t.id")
 	case ListResolved:
 		return q.Where("t.status = 'resolved'").OrderExpr("t.callback_due ASC NULLS LAST, t.id")
 	}
