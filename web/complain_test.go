@@ -286,3 +286,37 @@ func TestTrackRateLimited(t *testing.T) {
 		t.Fatalf("fourth guess: %d\n%s", code, body)
 	}
 }
+
+// The result page keeps the ticket number whole (it never breaks inside its digits), offers a
+// copy button that its script reveals, and links to tracking with the number filled in.
+func TestComplainResultPageNumber(t *testing.T) {
+	t.Parallel()
+	e := newIntakeEnv(t, noLimits)
+	code, body := e.postMultipart("/complain", complaint(e.formToken()), nil)
+	m := numberInPageRE.FindStringSubmatch(body)
+	if code != 200 || m == nil {
+		t.Fatalf("submit: %d\n%s", code, body)
+	}
+	for _, want := range []string{
+		`<p class="big ticket-number"><span id="ticket-number">` + m[1] + `</span>`,
+		`id="copy-number" data-copy="` + m[1] + `" data-done="工单编号已复制" hidden>复制编号</button>`,
+		`aria-live="polite"`,
+		`<script src="/public/static/copy.js" defer></script>`,
+		`href="/track?number=` + m[1] + `"`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("result page lacks %s", want)
+		}
+	}
+	if code, h, js := e.get("/public/static/copy.js"); code != 200 || !strings.Contains(h.Get("Content-Type"), "javascript") ||
+		!strings.Contains(js, "navigator.clipboard.writeText") {
+		t.Fatalf("copy.js: %d %s", code, h.Get("Content-Type"))
+	}
+	_, _, css := e.get("/public/static/public.css")
+	if !strings.Contains(css, "#ticket-number { white-space: nowrap;") {
+		t.Fatal("the ticket number may break inside its digits")
+	}
+	if code, _, page := e.get("/track?number=" + m[1]); code != 200 || !strings.Contains(page, `value="`+m[1]+`"`) {
+		t.Fatalf("tracking link: %d", code)
+	}
+}

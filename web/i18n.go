@@ -197,6 +197,8 @@ var messages = map[string][2]string{
 	"done.number":            {"您的工单编号", "Your ticket number"},
 	"done.keep":              {"请记下工单编号。凭工单编号和手机号码可查询办理进度。", "Keep this number. With it and your phone number you can track your complaint."},
 	"done.track":             {"查询办理进度", "Track it"},
+	"done.copy":              {"复制编号", "Copy the number"},
+	"done.copied":            {"工单编号已复制", "Ticket number copied"},
 	"done.nophone":           {"您没有留手机号码，无法在网上查询进度；可拨打12345查询。", "You left no phone number, so you cannot track it online; call 12345 instead."},
 	"track.title":            {"诉求进度查询", "Track your complaint"},
 	"track.intro":            {"请输入工单编号和提交诉求时留的手机号码。", "Enter the ticket number and the phone number you gave."},
