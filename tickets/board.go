@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hotline-city/hotline/internal/org"
 	"github.com/uptrace/bun"
 )
 
@@ -44,7 +45,7 @@ func (s *Service) DepartmentCounts(ctx context.Context, actor Actor) ([]Departme
 		GroupExpr("d.id").OrderExpr("overdue DESC, open DESC, d.code")
 	switch {
 	case cityWide(actor.Role):
-	case deptRole(actor.Role):
+	case org.DepartmentStaff.Has(actor.Role):
 		// Counts are by lead department: a department's own row.
 		q = q.Where("t.department_id = ?", actor.DepartmentID)
 	default:

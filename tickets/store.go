@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hotline-city/hotline/internal/org"
 	"github.com/uptrace/bun"
 )
 
@@ -42,7 +43,7 @@ func CanSee(actor Actor, t *Ticket) bool {
 	if cityWide(actor.Role) {
 		return true
 	}
-	if !deptRole(actor.Role) {
+	if !org.DepartmentStaff.Has(actor.Role) {
 		return false
 	}
 	if t.DepartmentID != nil && *t.DepartmentID == actor.DepartmentID {
@@ -119,7 +120,7 @@ func scope(q *bun.SelectQuery, actor Actor) *bun.SelectQuery {
 	switch {
 	case cityWide(actor.Role):
 		return q
-	case deptRole(actor.Role):
+	case org.DepartmentStaff.Has(actor.Role):
 		return q.Where("(t.department_id = ? OR EXISTS (SELECT 1 FROM ticket_co_departments co WHERE co.ticket_id = t.id AND co.department_id = ?))",
 			actor.DepartmentID, actor.DepartmentID)
 	}

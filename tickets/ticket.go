@@ -139,9 +139,6 @@ func (a Actor) deptPtr() *int64 {
 // system itself.
 func cityWide(r org.Role) bool { return org.CityWide.Has(r) || r == org.RoleSystem }
 
-// deptRole reports whether the role works in one department and sees only its tickets.
-func deptRole(r org.Role) bool { return org.DepartmentStaff.Has(r) }
-
 // MaskPhone masks a phone number for roles that do not need it: 13800138000 → 138****8000.
 func MaskPhone(p string) string {
 	r := []rune(p)

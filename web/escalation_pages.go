@@ -117,13 +117,11 @@ func (e *ticketEscalation) Pending() *escalation.Extension {
 	return nil
 }
 
-func inDept(role org.Role) bool { return org.DepartmentStaff.Has(role) }
-
 // askCell says whether st may ask for an extension of t now, as RequestExtension will judge
 // it: the lead department's staff, on a ticket being handled, before its resolution deadline,
 // with nothing waiting.
 func (s *Server) askCell(st *org.Staff, t *tickets.Ticket, pending *escalation.Extension) *askCell {
-	if !inDept(st.Role) || t.DepartmentID == nil || *t.DepartmentID != st.DepartmentID {
+	if !org.DepartmentStaff.Has(st.Role) || t.DepartmentID == nil || *t.DepartmentID != st.DepartmentID {
 		return nil
 	}
 	c := &askCell{Number: t.Number, Pending: pending}
@@ -171,7 +169,7 @@ func (s *Server) noticeRows(st *org.Staff, ns []escalation.Notice, depts map[int
 	for _, n := range ns {
 		open := n.Status == "open"
 		out = append(out, noticeRow{Notice: n, Dept: depts[n.DepartmentID], Overdue: open && now.After(n.Due),
-			CanReply: open && inDept(st.Role) && n.DepartmentID == st.DepartmentID})
+			CanReply: open && org.DepartmentStaff.Has(st.Role) && n.DepartmentID == st.DepartmentID})
 	}
 	return out
 }
@@ -409,7 +407,7 @@ func (s *Server) escalationFormDone(w http.ResponseWriter, r *http.Request, f fi
 	}
 	again := escForm{Error: body["error"], For: form, Form: url.Values(f)}
 	switch {
-	case from == "workbench" && inDept(staffFrom(ctx).Role):
+	case from == "workbench" && org.DepartmentStaff.Has(staffFrom(ctx).Role):
 		data, derr := s.workbenchData(ctx)
 		if derr != nil {
 			s.serverError(w, r, derr)

@@ -18,7 +18,7 @@ type apiOp struct {
 
 // apiDoc documents an /api/v1 route in the OpenAPI document (/api/v1/openapi.json). Every
 // route under /api/v1 must be documented: a test reads the route table from the sources and
-// fails on one that is not. Call it in the area's routes method beside the route, e.g.
+// fails on one that is not. Call it beside the route in staffAPI's table (routes.go), e.g.
 //
 //	s.apiDoc("POST", "/api/v1/calls/{id}/transfer", "Transfer a call", "target*")
 //

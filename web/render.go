@@ -49,7 +49,7 @@ type navEntry struct {
 }
 
 // addNav adds a link to the staff navigation bar, shown to roles (nil: every staff role);
-// entries are sorted by order, then as added. Other areas call it in their routes methods:
+// entries are sorted by order, then as added. staffPages' table (routes.go) calls it:
 //
 //	s.addNav("/calls", "通话记录", "Calls", 40, org.CallTakers)
 func (s *Server) addNav(path, zh, en string, order int, roles org.RoleSet) {

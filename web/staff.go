@@ -35,14 +35,8 @@ type staffState struct {
 	live     *liveHub
 }
 
-// staff returns the staff area's state, creating it on first use: other areas' routes methods
-// may register nav entries and API documentation before routesStaff runs.
-func (s *Server) staff() *staffState {
-	if s.Staff.st == nil {
-		s.Staff.st = &staffState{live: newLiveHub()}
-	}
-	return s.Staff.st
-}
+// staff returns the state the staff surfaces share, built by setupStaff before the routes.
+func (s *Server) staff() *staffState { return s.Staff.st }
 
 // staffRoute is a route registered through handleStaff, with the roles it admits; the
 // authorisation matrix test is generated from these.
@@ -52,7 +46,7 @@ type staffRoute struct {
 }
 
 // handleStaff registers pattern for signed-in staff of roles (nil: any staff role) and records
-// it for the authorisation matrix test. Other areas call it in their routes methods:
+// it for the authorisation matrix test. staffPages' table (routes.go) calls it:
 //
 //	s.handleStaff("GET /calls", org.CallTakers, s.getCallsPage)
 func (s *Server) handleStaff(pattern string, roles org.RoleSet, h http.HandlerFunc) {
@@ -61,12 +55,11 @@ func (s *Server) handleStaff(pattern string, roles org.RoleSet, h http.HandlerFu
 	s.mux.Handle(pattern, s.requireStaff(roles, h))
 }
 
-func seesPhone(role org.Role) bool { return org.SeePhone.Has(role) }
-
 // setupStaff builds what the staff surfaces share: sessions in PostgreSQL, cross-origin
 // protection and the parsed templates (a missing template fails the start, not a click).
 func (s *Server) setupStaff() {
-	st := s.staff()
+	st := &staffState{live: newLiveHub()}
+	s.Staff.st = st
 	sm := scs.New()
 	sm.Store = s.Accounts.Sessions()
 	sm.Lifetime = orDefault(s.Staff.SessionLifetime, 12*time.Hour)
