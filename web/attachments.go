@@ -15,15 +15,13 @@ import (
 const maxAttachBody = tickets.MaxAttachments*tickets.MaxAttachmentBytes + maxBody
 
 // readUploads reads the files of the multipart field "attachments", each up to one byte over
-// the limit so the tickets service can tell it is too large; the service checks them.
+// the limit so the tickets service can tell it is too large; the service checks them, their
+// number included (the body limit bounds what is read).
 func readUploads(r *http.Request) ([]tickets.File, error) {
 	if r.MultipartForm == nil || len(r.MultipartForm.File["attachments"]) == 0 {
 		return nil, nil
 	}
 	hs := r.MultipartForm.File["attachments"]
-	if len(hs) > tickets.MaxAttachments {
-		return nil, &badField{"attachments", fmt.Sprintf("at most %d files", tickets.MaxAttachments)}
-	}
 	out := make([]tickets.File, 0, len(hs))
 	for i, h := range hs {
 		f, err := h.Open()
