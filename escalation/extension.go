@@ -272,8 +272,10 @@ func scopeDept(q *bun.SelectQuery, actor tickets.Actor, column string) (*bun.Sel
 // closed: nothing is left to extend, so the request can be neither approved nor refused. It
 // runs in the transaction of the ticket's action, and says why on the ticket's timeline.
 func (s *Service) Follow(ctx context.Context, tx bun.Tx, t *tickets.Ticket, a tickets.Action) error {
-	if t.Status != tickets.StatusResolved && t.Status != tickets.StatusClosed {
-		return nil
+	switch a {
+	case tickets.ActResolve, tickets.ActAnswer, tickets.ActClose: // the actions that end the handling
+	default:
+		return nil // a note on a resolved ticket, say, has nothing to close
 	}
 	now := s.clock.Now()
 	note := "工单已" + tickets.StatusZh(t.Status) + "，待审批的延期申请自动关闭"

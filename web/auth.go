@@ -3,8 +3,10 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/hotline-city/hotline/internal/account"
 	"github.com/hotline-city/hotline/internal/org"
@@ -153,7 +155,7 @@ func (s *Server) postLogin(w http.ResponseWriter, r *http.Request) {
 		s.renderStaffStatus(w, r, http.StatusTooManyRequests, "staff/login.html", page)
 		return
 	case errors.Is(err, account.ErrBadLogin):
-		s.Accounts.RecordAfter(ctx, account.Change{Action: "login_failed", ObjectType: "staff", ObjectKey: strings.ToLower(username), Detail: map[string]any{"via": "page"}})
+		s.auditAfter(ctx, nil, "login_failed", "staff", strings.ToLower(username), map[string]any{"via": "page"})
 		page.Error = tr(lang, "login.bad")
 		s.renderStaffStatus(w, r, http.StatusUnauthorized, "staff/login.html", page)
 		return
@@ -168,7 +170,7 @@ func (s *Server) postLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sm.Put(ctx, account.SessionStaffKey, st.ID)
-	s.Accounts.RecordAfter(ctx, account.Change{Action: "login", ObjectType: "staff", ObjectKey: st.Username}.By(st))
+	s.auditAfter(ctx, st, "login", "staff", st.Username, nil)
 	next := page.Next
 	if next == "" {
 		next = homeFor(st.Role)
@@ -182,7 +184,7 @@ func (s *Server) postLogout(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	s.Accounts.RecordAfter(r.Context(), account.Change{Action: "logout", ObjectType: "staff", ObjectKey: st.Username}.By(st))
+	s.auditAfter(r.Context(), st, "logout", "staff", st.Username, nil)
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
 
@@ -208,10 +210,51 @@ func (s *Server) postLogoutEverywhere(w http.ResponseWriter, r *http.Request) {
 		}
 		detail["tokens_revoked"] = true
 	}
-	s.Accounts.RecordAfter(ctx, account.Change{Action: "logout_everywhere", ObjectType: "staff", ObjectKey: st.Username, Detail: detail}.By(st))
+	s.auditAfter(ctx, st, "logout_everywhere", "staff", st.Username, detail)
 	if isAPI(r) {
 		writeJSON(w, http.StatusOK, map[string]any{"status": "logged out everywhere"})
 		return
 	}
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+// postTokens is POST /api/v1/tokens: a username and password in, a bearer token out.
+func (s *Server) postTokens(w http.ResponseWriter, r *http.Request) {
+	f, err := readFields(w, r)
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+		return
+	}
+	username, password := f.get("username"), f.get("password")
+	if username == "" || password == "" {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "username and password are required", "field": "username"})
+		return
+	}
+	st, err := s.Accounts.Login(r.Context(), username, password)
+	var locked *account.LockedError
+	switch {
+	case errors.As(err, &locked):
+		w.Header().Set("Retry-After", fmt.Sprint(int(time.Until(locked.Until).Seconds())+1))
+		writeJSON(w, http.StatusTooManyRequests, map[string]string{"error": "account locked after repeated failed logins; try again later"})
+		return
+	case errors.Is(err, account.ErrBadLogin):
+		s.auditAfter(r.Context(), nil, "login_failed", "staff", strings.ToLower(username), map[string]any{"via": "token"})
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": account.ErrBadLogin.Error()})
+		return
+	case err != nil:
+		s.serverError(w, r, err)
+		return
+	}
+	name := f.get("name")
+	if name == "" {
+		name = "script"
+	}
+	tok, row, err := s.Accounts.IssueToken(r.Context(), st, name)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.auditAfter(r.Context(), st, "token_created", "api_token", fmt.Sprint(row.ID), map[string]any{"name": name})
+	writeJSON(w, http.StatusOK, map[string]any{"token": tok, "id": row.ID, "expires_at": row.ExpiresAt,
+		"username": st.Username, "role": st.Role})
 }

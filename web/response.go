@@ -3,11 +3,9 @@ package web
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/hotline-city/hotline/intake"
 	"github.com/hotline-city/hotline/internal/account"
@@ -121,44 +119,3 @@ func (s *Server) unauthenticated(w http.ResponseWriter, r *http.Request, viaToke
 }
 
 func isAPI(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") }
-
-// postTokens is POST /api/v1/tokens: a username and password in, a bearer token out.
-func (s *Server) postTokens(w http.ResponseWriter, r *http.Request) {
-	f, err := readFields(w, r)
-	if err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
-		return
-	}
-	username, password := f.get("username"), f.get("password")
-	if username == "" || password == "" {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "username and password are required", "field": "username"})
-		return
-	}
-	st, err := s.Accounts.Login(r.Context(), username, password)
-	var locked *account.LockedError
-	switch {
-	case errors.As(err, &locked):
-		w.Header().Set("Retry-After", fmt.Sprint(int(time.Until(locked.Until).Seconds())+1))
-		writeJSON(w, http.StatusTooManyRequests, map[string]string{"error": "account locked after repeated failed logins; try again later"})
-		return
-	case errors.Is(err, account.ErrBadLogin):
-		s.Accounts.RecordAfter(r.Context(), account.Change{Action: "login_failed", ObjectType: "staff", ObjectKey: strings.ToLower(username), Detail: map[string]any{"via": "token"}})
-		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": account.ErrBadLogin.Error()})
-		return
-	case err != nil:
-		s.serverError(w, r, err)
-		return
-	}
-	name := f.get("name")
-	if name == "" {
-		name = "script"
-	}
-	tok, row, err := s.Accounts.IssueToken(r.Context(), st, name)
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	s.Accounts.RecordAfter(r.Context(), account.Change{Action: "token_created", ObjectType: "api_token", ObjectKey: fmt.Sprint(row.ID), Detail: map[string]any{"name": name}}.By(st))
-	writeJSON(w, http.StatusOK, map[string]any{"token": tok, "id": row.ID, "expires_at": row.ExpiresAt,
-		"username": st.Username, "role": st.Role})
-}
