@@ -24,15 +24,23 @@ const (
 // ErrBadHash means a stored password hash cannot be read.
 var ErrBadHash = errors.New("unreadable password hash")
 
-// HashPassword returns an argon2id hash in the PHC string format.
+// HashPassword returns an argon2id hash in the PHC string format, at the production work
+// factor.
 func HashPassword(password string) (string, error) {
+	return HashPasswordCost(password, argonMemory, argonTime)
+}
+
+// HashPasswordCost is HashPassword at another work factor: memory in KiB and passes. The hash
+// names its parameters, so CheckPassword checks it at the cost it was made with; tests hash
+// their accounts light.
+func HashPasswordCost(password string, memoryKiB, passes uint32) (string, error) {
 	salt := make([]byte, 16)
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("hash password: %w", err)
 	}
-	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	key := argon2.IDKey([]byte(password), salt, passes, memoryKiB, argonThreads, argonKeyLen)
 	b64 := base64.RawStdEncoding
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, memoryKiB, passes, argonThreads,
 		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
 
