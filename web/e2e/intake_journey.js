@@ -54,6 +54,15 @@ const png = Buffer.from(
 
     const number = (await page.textContent('#ticket-number')).trim();
     check(/^\d{8}-\d{6}$/.test(number), `no ticket number after submitting: ${number}`);
+    // The number stays on one line, on the phone's width, and its copy button is offered.
+    const numberBox = await page.evaluate(() => {
+      const el = document.getElementById('ticket-number');
+      return { lines: Math.round(el.getBoundingClientRect().height / parseFloat(getComputedStyle(el).lineHeight)),
+        overflow: document.documentElement.scrollWidth - window.innerWidth };
+    });
+    check(numberBox.lines === 1, `the ticket number breaks over ${numberBox.lines} lines`);
+    check(numberBox.overflow <= 0, `the result page is ${numberBox.overflow}px wider than the phone`);
+    check(await page.isVisible('#copy-number'), 'the copy button is not offered');
 
     // Track it with the number and phone.
     await Promise.all([page.waitForNavigation(), page.click('#track-link')]);
