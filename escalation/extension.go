@@ -278,7 +278,8 @@ func (s *Service) Follow(ctx context.Context, tx bun.Tx, t *tickets.Ticket, a ti
 		return nil // a note on a resolved ticket, say, has nothing to close
 	}
 	now := s.clock.Now()
-	note := "工单已" + tickets.StatusZh(t.Status) + "，待审批的延期申请自动关闭"
+	// Chinese and English, as the note is shown as it is in either language.
+	note := "工单已" + tickets.StatusZh(t.Status) + "，待审批的延期申请自动关闭 closed: the ticket is " + string(t.Status)
 	var ids []int64
 	if err := tx.NewUpdate().Model((*Extension)(nil)).
 		Set("status = 'closed', decided_at = ?, decision_note = ?", now, note).
