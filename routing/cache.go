@@ -126,34 +126,15 @@ func (c *Cache) Load(ctx context.Context) error {
 	return nil
 }
 
-// Run keeps the cache current until ctx ends.
+// Run keeps the cache current until ctx ends: it reloads on every notification of a rule's
+// change and every ReloadEvery (default 30 s) besides.
 func (c *Cache) Run(ctx context.Context) error {
-	var notes <-chan pgnotify.Notification
-	if c.listener != nil {
-		sub := c.listener.Subscribe(NotifyChannel)
-		defer sub.Unsubscribe()
-		notes = sub.C
-	}
 	period := c.ReloadEvery
 	if period <= 0 {
 		period = 30 * time.Second
 	}
-	t := time.NewTicker(period)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-notes:
-			// Several changes committed together arrive as several
-			// notifications; one load covers them all.
-			for len(notes) > 0 {
-				<-notes
-			}
-		case <-t.C:
-		}
-		if err := c.Load(ctx); err != nil && ctx.Err() == nil {
-			c.log.WarnContext(ctx, "reload routing rules", "err", err)
-		}
-	}
+	pgnotify.Reload(ctx, c.listener, NotifyChannel, period, c.Load, func(err error) {
+		c.log.WarnContext(ctx, "reload routing rules", "err", err)
+	})
+	return nil
 }

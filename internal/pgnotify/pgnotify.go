@@ -313,3 +313,33 @@ func (l *Listener) dispatch(topic, payload string) {
 		s.send(Notification{Topic: topic, Payload: payload})
 	}
 }
+
+// Reload calls load whenever topic is notified on l, including l's word that notifications
+// may have been missed, and every period besides, until ctx ends: how a process keeps what it
+// holds from a table current. Notifications already queued are covered by one load. Without a
+// listener it loads every period only. A failed load is reported to failed, and tried again at
+// the next notification or period.
+func Reload(ctx context.Context, l *Listener, topic string, period time.Duration, load func(context.Context) error, failed func(error)) {
+	var notes <-chan Notification
+	if l != nil {
+		sub := l.Subscribe(topic)
+		defer sub.Unsubscribe()
+		notes = sub.C
+	}
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-notes:
+			for len(notes) > 0 {
+				<-notes
+			}
+		case <-t.C:
+		}
+		if err := load(ctx); err != nil && ctx.Err() == nil {
+			failed(err)
+		}
+	}
+}

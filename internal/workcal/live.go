@@ -87,26 +87,7 @@ func (l *Live) Run(ctx context.Context, db bun.IDB, listener *pgnotify.Listener,
 		period = time.Minute
 	}
 	store := NewStore(db)
-	var notes <-chan pgnotify.Notification
-	if listener != nil {
-		sub := listener.Subscribe(NotifyChannel)
-		defer sub.Unsubscribe()
-		notes = sub.C
-	}
-	t := time.NewTicker(period)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-notes:
-			for len(notes) > 0 { // one reload covers the notifications already queued
-				<-notes
-			}
-		case <-t.C:
-		}
-		if err := l.Reload(ctx, store); err != nil && ctx.Err() == nil {
-			log.WarnContext(ctx, "reload working-day calendar", "err", err)
-		}
-	}
+	pgnotify.Reload(ctx, listener, NotifyChannel, period, func(ctx context.Context) error { return l.Reload(ctx, store) },
+		func(err error) { log.WarnContext(ctx, "reload working-day calendar", "err", err) })
+	return nil
 }
