@@ -16,6 +16,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/hotline-city/hotline/internal/clock"
+	"github.com/hotline-city/hotline/internal/ratelimit"
 	"github.com/hotline-city/hotline/tickets"
 )
 
@@ -62,10 +63,7 @@ func (e FieldErrors) Has(field string) bool {
 }
 
 // Limit is a token-bucket rate: Burst requests at once, then one every Every.
-type Limit struct {
-	Every time.Duration
-	Burst int
-}
+type Limit = ratelimit.Limit
 
 // Config are the limits of the public pages. Open311 limits are per API key, in the database.
 type Config struct {
@@ -96,10 +94,10 @@ type Service struct {
 	secret  []byte
 
 	keys      *keyCache
-	keyLimits *limiterSet
-	formAddr  *limiterSet
-	formPhone *limiterSet
-	trackAddr *limiterSet
+	keyLimits *ratelimit.Set
+	formAddr  *ratelimit.Set
+	formPhone *ratelimit.Set
+	trackAddr *ratelimit.Set
 	cat       *catalogueCache
 	phones    *phoneCache
 	batch     batcher
@@ -118,10 +116,10 @@ func New(ctx context.Context, db *bun.DB, tk *tickets.Service, clk clock.Clock, 
 		return nil, fmt.Errorf("intake secret: %w", err)
 	}
 	s.keys = &keyCache{ttl: cfg.CatalogueTTL, m: map[[32]byte]keyEntry{}}
-	s.keyLimits = newLimiterSet()
-	s.formAddr = newLimiterSet()
-	s.formPhone = newLimiterSet()
-	s.trackAddr = newLimiterSet()
+	s.keyLimits = ratelimit.New()
+	s.formAddr = ratelimit.New()
+	s.formPhone = ratelimit.New()
+	s.trackAddr = ratelimit.New()
 	s.cat = &catalogueCache{ttl: cfg.CatalogueTTL}
 	s.phones = newPhoneCache(4096)
 	s.batch.queue = make(chan *pending, batchQueue)

@@ -126,7 +126,7 @@ func (s *Service) AllowKey(k *Key) (bool, time.Duration) {
 		burst = k.RatePerMinute
 	}
 	l := Limit{Every: time.Minute / time.Duration(k.RatePerMinute), Burst: burst}
-	return s.keyLimits.allow(fmt.Sprintf("%d/%d/%d", k.ID, k.RatePerMinute, burst), l, s.clock.Now())
+	return s.keyLimits.Allow(fmt.Sprintf("%d/%d/%d", k.ID, k.RatePerMinute, burst), l, s.clock.Now())
 }
 
 func nullInt(n int) any {

@@ -197,11 +197,11 @@ func (s *Service) prepare(ctx context.Context, sub Submission) (*pending, *Recei
 		// The public form needs no login, so each address and each phone number gets only so
 		// many new tickets; a repeat of the same submission above costs nothing.
 		now := s.clock.Now()
-		if ok, wait := s.formAddr.allow(sub.ClientAddr, s.cfg.FormPerAddress, now); !ok {
+		if ok, wait := s.formAddr.Allow(sub.ClientAddr, s.cfg.FormPerAddress, now); !ok {
 			return nil, nil, fmt.Errorf("submissions from %s: retry in %s: %w", sub.ClientAddr, wait.Round(time.Second), ErrRateLimited)
 		}
 		if sub.Phone != "" {
-			if ok, wait := s.formPhone.allow(sub.Phone, s.cfg.FormPerPhone, now); !ok {
+			if ok, wait := s.formPhone.Allow(sub.Phone, s.cfg.FormPerPhone, now); !ok {
 				return nil, nil, fmt.Errorf("submissions for %s: retry in %s: %w", tickets.MaskPhone(sub.Phone), wait.Round(time.Second), ErrRateLimited)
 			}
 		}

@@ -97,7 +97,7 @@ func (s *Service) TrackWithAccess(ctx context.Context, access string) (*TrackVie
 }
 
 func (s *Service) allowTrack(addr string) error {
-	if ok, wait := s.trackAddr.allow(addr, s.cfg.TrackPerAddress, s.clock.Now()); !ok {
+	if ok, wait := s.trackAddr.Allow(addr, s.cfg.TrackPerAddress, s.clock.Now()); !ok {
 		return fmt.Errorf("too many look-ups, try again in %s: %w", wait.Round(time.Second), ErrRateLimited)
 	}
 	return nil

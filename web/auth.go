@@ -5,8 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
-	"time"
 
 	"github.com/hotline-city/hotline/internal/account"
 	"github.com/hotline-city/hotline/internal/org"
@@ -116,12 +117,19 @@ func homeFor(role org.Role) string {
 	return "/board"
 }
 
-// safeNext keeps a post-login redirect on this site.
+// safeNext keeps a redirect (after login, after the language switch) on this site: a path
+// of this site, as parsed, with no control characters or backslashes, which browsers drop or
+// read as slashes ("/\t/evil.example" is "//evil.example" to them). Anything else is "".
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if strings.ContainsFunc(next, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' }) {
 		return ""
 	}
-	return next
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
+		!strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") {
+		return ""
+	}
+	return u.RequestURI()
 }
 
 type loginPage struct {
@@ -147,20 +155,10 @@ func (s *Server) postLogin(w http.ResponseWriter, r *http.Request) {
 	username, password := r.PostFormValue("username"), r.PostFormValue("password")
 	page := loginPage{Username: username, Next: safeNext(r.PostFormValue("next"))}
 	st, err := s.Accounts.Login(ctx, username, password)
-	lang := langOf(r)
-	var locked *account.LockedError
-	switch {
-	case errors.As(err, &locked):
-		page.Error = tr(lang, "login.locked")
-		s.renderStaffStatus(w, r, http.StatusTooManyRequests, "staff/login.html", page)
-		return
-	case errors.Is(err, account.ErrBadLogin):
-		s.auditAfter(ctx, nil, "login_failed", "staff", strings.ToLower(username), map[string]any{"via": "page"})
-		page.Error = tr(lang, "login.bad")
-		s.renderStaffStatus(w, r, http.StatusUnauthorized, "staff/login.html", page)
-		return
-	case err != nil:
-		s.serverError(w, r, err)
+	if err != nil {
+		status, msg := s.loginRefused(w, r, langOf(r), err)
+		page.Error = msg
+		s.renderStaffStatus(w, r, status, "staff/login.html", page)
 		return
 	}
 	sm := s.staff().sessions
@@ -176,6 +174,25 @@ func (s *Server) postLogin(w http.ResponseWriter, r *http.Request) {
 		next = homeFor(st.Role)
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// loginRefused answers a refused login's status and message, in lang, with
+// Retry-After where waiting helps. A refusal that is no answer (the database down) is logged.
+func (s *Server) loginRefused(w http.ResponseWriter, r *http.Request, lang string, err error) (int, string) {
+	var throttled *account.ThrottledError
+	switch {
+	case errors.Is(err, account.ErrBadLogin):
+		return http.StatusUnauthorized, tr(lang, "login.bad")
+	case errors.As(err, &throttled):
+		w.Header().Set("Retry-After", strconv.Itoa(int(throttled.Wait.Seconds())+1))
+		return http.StatusTooManyRequests, tr(lang, "login.throttled")
+	case errors.Is(err, org.ErrBusy):
+		w.Header().Set("Retry-After", "5")
+		return http.StatusServiceUnavailable, tr(lang, "login.busy")
+	}
+	s.log.ErrorContext(r.Context(), "login failed", "err", err)
+	w.Header().Set("Retry-After", "5")
+	return http.StatusServiceUnavailable, tr(lang, "login.unavailable")
 }
 
 func (s *Server) postLogout(w http.ResponseWriter, r *http.Request) {
@@ -231,18 +248,10 @@ func (s *Server) postTokens(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	st, err := s.Accounts.Login(r.Context(), username, password)
-	var locked *account.LockedError
-	switch {
-	case errors.As(err, &locked):
-		w.Header().Set("Retry-After", fmt.Sprint(int(time.Until(locked.Until).Seconds())+1))
-		writeJSON(w, http.StatusTooManyRequests, map[string]string{"error": "account locked after repeated failed logins; try again later"})
-		return
-	case errors.Is(err, account.ErrBadLogin):
-		s.auditAfter(r.Context(), nil, "login_failed", "staff", strings.ToLower(username), map[string]any{"via": "token"})
-		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": account.ErrBadLogin.Error()})
-		return
-	case err != nil:
-		s.serverError(w, r, err)
+	if err != nil {
+		// The API speaks English to scripts, as its other errors do.
+		status, msg := s.loginRefused(w, r, "en", err)
+		writeJSON(w, status, map[string]string{"error": msg})
 		return
 	}
 	name := f.get("name")

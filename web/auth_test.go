@@ -24,8 +24,8 @@ func TestTokens(t *testing.T) {
 	}{
 		{"right password", map[string]string{"username": "agent1", "password": "demo-agent"}, 200, `"token"`},
 		{"form encoded", url.Values{"username": {"agent1"}, "password": {"demo-agent"}}, 200, `"token"`},
-		{"wrong password", map[string]string{"username": "agent1", "password": "nope"}, 401, "wrong username or password"},
-		{"unknown account", map[string]string{"username": "ghost", "password": "nope"}, 401, "wrong username or password"},
+		{"wrong password", map[string]string{"username": "agent1", "password": "nope"}, 401, "Wrong username or password"},
+		{"unknown account", map[string]string{"username": "ghost", "password": "nope"}, 401, "Wrong username or password"},
 		{"missing password", map[string]string{"username": "agent1"}, 400, "required"},
 		{"not JSON", "{not json", 400, "not a JSON object"},
 		{"nested object", `{"username": {"a": 1}, "password": "x"}`, 400, "objects are not allowed"},
@@ -76,19 +76,21 @@ func TestLockout(t *testing.T) {
 			t.Fatalf("failure %d: %d", i, r.Status)
 		}
 	}
-	if r := e.do(nil, "POST", "/api/v1/tokens", right, nil); r.Status != http.StatusTooManyRequests || !strings.Contains(r.Body, "locked") {
-		t.Fatalf("locked account let in: %d %s", r.Status, r.Body)
+	// The account now waits: the right password gets the very answer a wrong one gets, so
+	// nobody learns which usernames exist or are waiting.
+	wrongAnswer := e.do(nil, "POST", "/api/v1/tokens", map[string]string{"username": "nobody", "password": "x"}, nil)
+	if r := e.do(nil, "POST", "/api/v1/tokens", right, nil); r.Status != 401 || r.Body != wrongAnswer.Body {
+		t.Fatalf("waiting account: %d %s, unknown account: %d %s", r.Status, r.Body, wrongAnswer.Status, wrongAnswer.Body)
 	}
 	// The login page refuses too, in Chinese.
 	jar, _ := cookiejar.New(nil)
 	r := e.do(noRedirect(jar), "POST", "/login", url.Values{"username": {"agent2"}, "password": {"demo-agent"}}, nil)
-	if r.Status != http.StatusTooManyRequests || !strings.Contains(r.Body, "锁定") {
-		t.Fatalf("login page while locked: %d", r.Status)
+	if r.Status != http.StatusUnauthorized || !strings.Contains(r.Body, "用户名或密码错误") {
+		t.Fatalf("login page while waiting: %d", r.Status)
 	}
-	e.clock.Advance(16 * time.Minute)
-	if r := e.do(nil, "POST", "/api/v1/tokens", right, nil); r.Status != 200 {
-		t.Fatalf("after the lock: %d %s", r.Status, r.Body)
-	}
+	// The wait grows with each failure but stays short: a second after the fifth failure,
+	// doubling with each further one, never a shift.
+	e.clock.Advance(1100 * time.Millisecond)
 	var audits int
 	e.db.NewRaw("SELECT count(*) FROM audit_log WHERE action = 'account_locked' AND object_key = 'agent2'").Scan(context.Background(), &audits)
 	if audits != 1 {
@@ -191,4 +193,34 @@ func TestCrossOriginRefused(t *testing.T) {
 func sha256Hex(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])
+}
+
+// Redirects after login and after the language switch stay on this site, however the target
+// is disguised: browsers drop tabs and newlines and read backslashes as slashes.
+func TestRedirectsStayOnSite(t *testing.T) {
+	t.Parallel()
+	e := newStaffEnv(t)
+	for _, next := range []string{"//evil.example/", "/\t/evil.example", "/\\evil.example", "/\n/evil.example",
+		"https://evil.example/", "//evil.example%2F", "javascript:alert(1)", " //evil.example", "/\x00/evil.example"} {
+		jar, _ := cookiejar.New(nil)
+		c := noRedirect(jar)
+		r := e.do(c, "POST", "/login", url.Values{"username": {"supervisor"}, "password": {"demo-supervisor"}, "next": {next}}, nil)
+		if loc := r.Header.Get("Location"); r.Status != http.StatusSeeOther || loc != "/board" {
+			t.Errorf("login with next=%q: %d to %q", next, r.Status, loc)
+		}
+		r = e.do(c, "GET", "/lang/en?next="+url.QueryEscape(next), nil, nil)
+		if loc := r.Header.Get("Location"); loc != "/" {
+			t.Errorf("language switch with next=%q: to %q", next, loc)
+		}
+		r = e.do(c, "GET", "/login?next="+url.QueryEscape(next), nil, nil)
+		if loc := r.Header.Get("Location"); loc != "/board" {
+			t.Errorf("login page when signed in, next=%q: to %q", next, loc)
+		}
+	}
+	jar, _ := cookiejar.New(nil)
+	c := noRedirect(jar)
+	r := e.do(c, "POST", "/login", url.Values{"username": {"supervisor"}, "password": {"demo-supervisor"}, "next": {"/tickets?q=%E5%99%AA%E5%A3%B0"}}, nil)
+	if loc := r.Header.Get("Location"); loc != "/tickets?q=%E5%99%AA%E5%A3%B0" {
+		t.Errorf("a page of this site: to %q", loc)
+	}
 }

@@ -10,11 +10,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"slices"
 	"strings"
 	"sync"
@@ -47,15 +45,13 @@ func run(clients int, dur time.Duration, binary, dir string) error {
 	defer db.Close()
 	fmt.Printf("database: PostgreSQL, synchronous_commit=%s; %d clients, %s per phase\n", db.SynchronousCommit(ctx), clients, dur)
 
-	srv, base, err := serve(binary, db.URL)
+	srv, err := benchdb.Serve(binary, db.URL)
 	if err != nil {
 		return err
 	}
-	httpRes, err := drive(base, clients, dur)
-	pid := srv.Process.Pid
-	hwm, rssErr := benchdb.ProcStatus(pid, "VmHWM")
-	srv.Process.Signal(os.Interrupt)
-	srv.Wait()
+	httpRes, err := drive(srv.Base, clients, dur)
+	hwm, rssErr := benchdb.ProcStatus(srv.Cmd.Process.Pid, "VmHWM")
+	srv.Stop()
 	if err != nil {
 		return err
 	}
@@ -77,40 +73,6 @@ func run(clients int, dur time.Duration, binary, dir string) error {
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-
-// serve starts `hotline serve` on free ports and waits until it is ready.
-func serve(binary, url string) (*exec.Cmd, string, error) {
-	httpAddr, sipAddr := freeAddr(), freeAddr()
-	cmd := exec.Command(binary, "serve")
-	cmd.Env = append(os.Environ(), "HOTLINE_DATABASE_URL="+url, "HOTLINE_HTTP_ADDR="+httpAddr,
-		"HOTLINE_SIP_ADDR="+sipAddr, "HOTLINE_LOG_LEVEL=warn")
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		return nil, "", err
-	}
-	base := "http://" + httpAddr
-	for i := 0; i < 150; i++ {
-		time.Sleep(200 * time.Millisecond)
-		if resp, err := http.Get(base + "/readyz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return cmd, base, nil
-			}
-		}
-	}
-	cmd.Process.Kill()
-	cmd.Wait()
-	return nil, "", fmt.Errorf("hotline serve never became ready")
-}
-
-func freeAddr() string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		panic(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
 
 type result struct {
 	ok, failed int64

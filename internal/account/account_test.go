@@ -3,8 +3,11 @@ package account_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -87,10 +90,10 @@ func TestTokens(t *testing.T) {
 	}
 }
 
-func TestLoginLocksAfterFailures(t *testing.T) {
+func TestLoginSlowsDownAfterFailures(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	svc, _, _, clk := newService(t)
+	ctx := account.WithRemoteAddr(context.Background(), "192.0.2.1:5000")
+	svc, _, _, clk := newService(t) // two free failures, delays up to a minute
 	if _, err := svc.Login(ctx, "nobody", "x"); !errors.Is(err, account.ErrBadLogin) {
 		t.Fatalf("unknown account: %v", err)
 	}
@@ -99,20 +102,106 @@ func TestLoginLocksAfterFailures(t *testing.T) {
 			t.Fatalf("wrong password: %v", err)
 		}
 	}
-	var locked *account.LockedError
-	if _, err := svc.Login(ctx, "Agent1 ", "correct horse"); !errors.As(err, &locked) || !errors.Is(err, account.ErrLocked) {
-		t.Fatalf("locked account: %v", err)
+	// The second failure made the account wait a second: the right password is refused
+	// meanwhile, with the same answer as a wrong one.
+	if _, err := svc.Login(ctx, "Agent1 ", "correct horse"); !errors.Is(err, account.ErrBadLogin) {
+		t.Fatalf("waiting account: %v", err)
 	}
-	clk.Set(locked.Until.Add(time.Second))
+	clk.Advance(1100 * time.Millisecond)
+	if _, err := svc.Login(ctx, "agent1", "wrong"); !errors.Is(err, account.ErrBadLogin) {
+		t.Fatal(err)
+	}
+	// The third failure doubles the wait to two seconds.
+	clk.Advance(1100 * time.Millisecond)
+	if _, err := svc.Login(ctx, "agent1", "correct horse"); !errors.Is(err, account.ErrBadLogin) {
+		t.Fatalf("after a second of a two-second wait: %v", err)
+	}
+	clk.Advance(time.Second)
 	if st, err := svc.Login(ctx, "agent1", "correct horse"); err != nil || st.Username != "agent1" {
-		t.Fatalf("after the lock: %v %v", st, err)
+		t.Fatalf("after the wait: %v %v", st, err)
 	}
-	es, err := svc.Entries(ctx, 10)
+	// Success clears the count: two more failures go through at once again.
+	for range 2 {
+		if _, err := svc.Login(ctx, "agent1", "wrong"); !errors.Is(err, account.ErrBadLogin) {
+			t.Fatal(err)
+		}
+	}
+	es, err := svc.Entries(ctx, 20)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(es) != 1 || es[0].Action != "account_locked" || es[0].ObjectKey != "agent1" {
-		t.Fatalf("audit trail: %+v", es)
+	locked := 0
+	for _, e := range es {
+		if e.Action == "account_locked" && e.ObjectKey == "agent1" {
+			locked++
+		}
+	}
+	if locked != 2 {
+		t.Fatalf("slow-downs on the audit trail: %d, want 2: %+v", locked, es)
+	}
+}
+
+// A hundred guesses at once on one account: each is counted before its password is
+// checked, so only the free attempts are checked at all (before, 66 of 100 were).
+func TestParallelGuessesAreCountedBeforeChecking(t *testing.T) {
+	t.Parallel()
+	svc, db, u, _ := newService(t)
+	var wg sync.WaitGroup
+	for i := range 100 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ctx := account.WithRemoteAddr(context.Background(), fmt.Sprintf("198.51.100.%d:5060", i))
+			if _, err := svc.Login(ctx, "agent1", fmt.Sprint("guess", i)); !errors.Is(err, account.ErrBadLogin) {
+				t.Errorf("guess %d: %v", i, err)
+			}
+		}()
+	}
+	wg.Wait()
+	var failures int
+	if err := db.NewRaw("SELECT failed_logins FROM staff WHERE id = ?", u.ID).Scan(context.Background(), &failures); err != nil {
+		t.Fatal(err)
+	}
+	if failures != 2 {
+		t.Fatalf("guesses checked: %d, want the 2 free ones", failures)
+	}
+}
+
+// One address failing again and again is stopped before any hashing, and its failures reach
+// the append-only audit trail as one entry per window, with the username cut short.
+func TestFailuresPerAddress(t *testing.T) {
+	t.Parallel()
+	svc, db, _, clk := newService(t)
+	ctx := account.WithRemoteAddr(context.Background(), "203.0.113.9:1234")
+	long := strings.Repeat("x", 10000)
+	for i := range 20 {
+		if _, err := svc.Login(ctx, long, "x"); !errors.Is(err, account.ErrBadLogin) {
+			t.Fatalf("failure %d: %v", i, err)
+		}
+	}
+	var throttled *account.ThrottledError
+	if _, err := svc.Login(ctx, "agent1", "correct horse"); !errors.As(err, &throttled) || throttled.Wait <= 0 {
+		t.Fatalf("21st attempt from the address: %v", err)
+	}
+	other := account.WithRemoteAddr(context.Background(), "203.0.113.10:1234")
+	if st, err := svc.Login(other, "agent1", "correct horse"); err != nil || st == nil {
+		t.Fatalf("another address: %v", err)
+	}
+	clk.Advance(30 * time.Second)
+	if _, err := svc.Login(ctx, "agent1", "correct horse"); err != nil {
+		t.Fatalf("after the address's wait: %v", err)
+	}
+	clk.Advance(10 * time.Minute)
+	if _, err := svc.Login(ctx, "nobody", "x"); !errors.Is(err, account.ErrBadLogin) {
+		t.Fatal(err)
+	}
+	var keys []string
+	var details []string
+	if err := db.NewRaw("SELECT object_key, detail::text FROM audit_log WHERE action = 'login_failed' ORDER BY id").Scan(context.Background(), &keys, &details); err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) != 2 || len(keys[0]) != 64 || keys[1] != "nobody" || !strings.Contains(details[1], `"earlier_failures": 19`) {
+		t.Fatalf("failed logins on the audit trail: %d entries %q %q", len(keys), keys, details)
 	}
 }
 

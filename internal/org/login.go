@@ -2,28 +2,35 @@ package org
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 )
 
-// RecordLoginFailure counts a wrong password for the account with id and locks it until
-// now+lock once max failures in a row are reached. It returns the lock's end, or nil.
-func (s *Store) RecordLoginFailure(ctx context.Context, id int64, now time.Time, max int, lock time.Duration) (*time.Time, error) {
-	var until *time.Time
-	err := s.db.NewRaw(`UPDATE staff SET
-			failed_logins = CASE WHEN failed_logins + 1 >= ? THEN 0 ELSE failed_logins + 1 END,
-			locked_until  = CASE WHEN failed_logins + 1 >= ? THEN ?::timestamptz ELSE locked_until END
-		WHERE id = ? RETURNING locked_until`, max, max, now.Add(lock), id).Scan(ctx, &until)
-	if err != nil {
-		return nil, fmt.Errorf("record login failure: %w", err)
+// ReserveLogin counts an attempt on the account with id before its password is checked, so
+// that parallel guesses cannot outrun the count: the first free attempts in a row go through
+// at once; after them each attempt makes the account wait a delay that doubles with every
+// further failure, up to maxDelay. It reports the failures in a row so far, this attempt
+// counted, and ok=false, counting nothing, while the account must still wait. A right
+// password clears the count (RecordLoginSuccess).
+func (s *Store) ReserveLogin(ctx context.Context, id int64, now time.Time, free int, maxDelay time.Duration) (failures int, ok bool, err error) {
+	err = s.db.NewRaw(`UPDATE staff SET
+			failed_logins = failed_logins + 1,
+			locked_until  = CASE WHEN failed_logins + 1 >= ?
+				THEN ?::timestamptz + make_interval(secs => least(power(2, least(failed_logins + 1 - ?, 30)), ?))
+				ELSE NULL END
+		WHERE id = ? AND (locked_until IS NULL OR locked_until <= ?)
+		RETURNING failed_logins`, free, now, free, maxDelay.Seconds(), id, now).Scan(ctx, &failures)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	} else if err != nil {
+		return 0, false, fmt.Errorf("reserve login attempt: %w", err)
 	}
-	if until != nil && !until.After(now) {
-		until = nil
-	}
-	return until, nil
+	return failures, true, nil
 }
 
-// RecordLoginSuccess clears the account's failure count and lock.
+// RecordLoginSuccess clears the account's failure count and wait.
 func (s *Store) RecordLoginSuccess(ctx context.Context, id int64) error {
 	_, err := s.db.NewRaw(`UPDATE staff SET failed_logins = 0, locked_until = NULL
 		WHERE id = ? AND (failed_logins <> 0 OR locked_until IS NOT NULL)`, id).Exec(ctx)

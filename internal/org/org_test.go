@@ -28,13 +28,13 @@ func TestPasswordHash(t *testing.T) {
 		pw   string
 		want bool
 	}{{"demo-admin", true}, {"demo-admin ", false}, {"", false}, {"DEMO-ADMIN", false}} {
-		ok, err := org.CheckPassword(h, tc.pw)
+		ok, err := org.CheckPassword(context.Background(), h, tc.pw)
 		if err != nil || ok != tc.want {
 			t.Errorf("CheckPassword(%q) = %v, %v", tc.pw, ok, err)
 		}
 	}
 	for _, bad := range []string{"", "plain", "$argon2id$v=19$m=1,t=1,p=1$!!$!!", "$bcrypt$x$y$z$w"} {
-		if _, err := org.CheckPassword(bad, "x"); !errors.Is(err, org.ErrBadHash) {
+		if _, err := org.CheckPassword(context.Background(), bad, "x"); !errors.Is(err, org.ErrBadHash) {
 			t.Errorf("CheckPassword on %q: %v", bad, err)
 		}
 	}
@@ -101,7 +101,7 @@ func TestStoreWithDemo(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", a.user, err)
 		}
-		if ok, _ := org.CheckPassword(u.PasswordHash, a.pw); !ok || string(u.Role) != a.role {
+		if ok, _ := org.CheckPassword(context.Background(), u.PasswordHash, a.pw); !ok || string(u.Role) != a.role {
 			t.Errorf("%s: role %s, password ok %v", a.user, u.Role, ok)
 		}
 	}
