@@ -224,3 +224,64 @@ func TestRedirectsStayOnSite(t *testing.T) {
 		t.Errorf("a page of this site: to %q", loc)
 	}
 }
+
+// The session table holds only the hash of each token: whoever reads it (a backup, a
+// replica) cannot sign in with what they find there. A session unused for the idle timeout
+// (30 minutes by default) ends.
+func TestSessionTokensStoredHashedAndIdleTimeout(t *testing.T) {
+	t.Parallel()
+	e := newStaffEnv(t)
+	jar, _ := cookiejar.New(nil)
+	c := noRedirect(jar)
+	r := e.do(c, "POST", "/login", url.Values{"username": {"supervisor"}, "password": {"demo-supervisor"}}, nil)
+	var token string
+	for _, ck := range r.Header["Set-Cookie"] {
+		if v, ok := strings.CutPrefix(ck, "hotline_session="); ok {
+			token, _, _ = strings.Cut(v, ";")
+		}
+	}
+	if token == "" {
+		t.Fatalf("no session cookie: %v", r.Header["Set-Cookie"])
+	}
+	sum := sha256.Sum256([]byte(token))
+	var plain, hashed int
+	e.db.NewRaw("SELECT count(*) FILTER (WHERE token = ?), count(*) FILTER (WHERE token = ?) FROM staff_sessions", token, hex.EncodeToString(sum[:])).
+		Scan(context.Background(), &plain, &hashed)
+	if plain != 0 || hashed != 1 {
+		t.Fatalf("sessions stored under the token: %d, under its hash: %d", plain, hashed)
+	}
+	if r := e.do(c, "GET", "/api/v1/me", nil, nil); r.Status != 200 {
+		t.Fatalf("the session: %d", r.Status)
+	}
+	// scs keeps idle deadlines in the session data with the wall clock, so the test ages the
+	// stored deadline rather than the fixture's clock.
+	if _, err := e.db.ExecContext(context.Background(), "UPDATE staff_sessions SET expiry = now() - interval '1 second'"); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.do(c, "GET", "/api/v1/me", nil, nil); r.Status != 401 {
+		t.Fatalf("an expired session: %d", r.Status)
+	}
+	if got := e.srv.staff().sessions.IdleTimeout; got != 30*time.Minute {
+		t.Fatalf("default idle timeout: %s", got)
+	}
+}
+
+// Behind TLS the session cookie is Secure with the __Host- prefix and every answer carries
+// HSTS; without the setting neither (a plain-HTTP demo would lose its cookie).
+func TestSecureCookiesAndHSTS(t *testing.T) {
+	t.Parallel()
+	e := newStaffEnvWith(t, func(_ *staffEnv, d *Deps) { d.Staff.SecureCookies = true })
+	r := e.do(nil, "POST", "/login", url.Values{"username": {"supervisor"}, "password": {"demo-supervisor"}}, nil)
+	ck := strings.Join(r.Header["Set-Cookie"], "\n")
+	if !strings.Contains(ck, "__Host-hotline_session=") || !strings.Contains(ck, "Secure") || !strings.Contains(ck, "Path=/") || strings.Contains(ck, "Domain=") {
+		t.Fatalf("session cookie behind TLS: %s", ck)
+	}
+	if h := r.Header.Get("Strict-Transport-Security"); !strings.Contains(h, "max-age=31536000") {
+		t.Fatalf("HSTS: %q", h)
+	}
+	plain := newStaffEnv(t)
+	r = plain.do(nil, "GET", "/login", nil, nil)
+	if h := r.Header.Get("Strict-Transport-Security"); h != "" {
+		t.Fatalf("HSTS without TLS: %q", h)
+	}
+}

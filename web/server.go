@@ -109,13 +109,18 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 
 // middleware wraps every request, outermost last.
 func (s *Server) middleware() []func(http.Handler) http.Handler {
-	return append(s.staffMiddleware(), securityHeaders)
+	return append(s.staffMiddleware(), s.securityHeaders)
 }
 
-// securityHeaders sets the headers every response carries.
-func securityHeaders(next http.Handler) http.Handler {
+// securityHeaders sets the headers every response carries; behind TLS (SecureCookies) also
+// HSTS, so browsers never speak plain HTTP to the site again.
+func (s *Server) securityHeaders(next http.Handler) http.Handler {
+	secure := s.Staff.SecureCookies
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
+		if secure {
+			h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+		}
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "same-origin")
 		h.Set("X-Frame-Options", "DENY")

@@ -14,9 +14,10 @@ import (
 type StaffDeps struct {
 	// SessionLifetime is the longest a login lasts (default 12 hours, a long shift).
 	SessionLifetime time.Duration
-	// IdleTimeout ends a session nobody used for that long (default 2 hours).
+	// IdleTimeout ends a session nobody used for that long (default 30 minutes).
 	IdleTimeout time.Duration
-	// SecureCookies marks the session cookie Secure; set it when the site is served over HTTPS.
+	// SecureCookies is for a site served over HTTPS: the session cookie is Secure and named
+	// with the __Host- prefix (this host only, path /), and responses carry HSTS.
 	SecureCookies bool
 
 	st *staffState
@@ -63,8 +64,12 @@ func (s *Server) setupStaff() {
 	sm := scs.New()
 	sm.Store = s.Accounts.Sessions()
 	sm.Lifetime = orDefault(s.Staff.SessionLifetime, 12*time.Hour)
-	sm.IdleTimeout = orDefault(s.Staff.IdleTimeout, 2*time.Hour)
+	sm.IdleTimeout = orDefault(s.Staff.IdleTimeout, 30*time.Minute)
 	sm.Cookie.Name = "hotline_session"
+	if s.Staff.SecureCookies {
+		sm.Cookie.Name = "__Host-hotline_session"
+		sm.Cookie.Path = "/"
+	}
 	sm.Cookie.HttpOnly = true
 	sm.Cookie.SameSite = http.SameSiteLaxMode
 	sm.Cookie.Secure = s.Staff.SecureCookies

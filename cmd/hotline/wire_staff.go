@@ -5,6 +5,7 @@ import (
 
 	"github.com/hotline-city/hotline/internal/account"
 	"github.com/hotline-city/hotline/kb"
+	"github.com/hotline-city/hotline/web"
 )
 
 // wireStaff adds staff accounts (sign-in, sessions, tokens, the audit trail) and their
@@ -15,6 +16,7 @@ func wireStaff(ctx context.Context, a *app) error {
 		return err
 	}
 	a.web.Accounts = accounts
+	a.web.Staff = web.StaffDeps{SessionLifetime: a.cfg.SessionLifetime, IdleTimeout: a.cfg.IdleTimeout, SecureCookies: a.cfg.SecureCookies}
 	a.web.KB = kb.NewService(a.db, a.clock, a.cfg.Location)
 	a.background = append(a.background, account.SweepSessions(a.db, a.log))
 	return nil

@@ -13,7 +13,8 @@ import (
 )
 
 // Sessions keeps scs sessions in the staff_sessions table, so every process on the database
-// serves every session and a restart logs nobody out.
+// serves every session and a restart logs nobody out. The table holds each token's SHA-256,
+// not the token, so reading the table (a backup, a replica) signs nobody in.
 type Sessions struct {
 	db    bun.IDB
 	codec scs.Codec
@@ -40,7 +41,7 @@ const SessionStaffKey = "staff_id"
 func (s *Sessions) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
 	var row sessionRow
 	err := s.db.NewSelect().Model(&row).Column("data").
-		Where("token = ? AND expiry > now()", token).Scan(ctx)
+		Where("token = ? AND expiry > now()", hashToken(token)).Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, nil
 	} else if err != nil {
@@ -52,7 +53,7 @@ func (s *Sessions) FindCtx(ctx context.Context, token string) ([]byte, bool, err
 // CommitCtx saves a session. The account id is read back out of the encoded data so that all
 // sessions of one account can be ended together.
 func (s *Sessions) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
-	row := &sessionRow{Token: token, Data: b, Expiry: expiry}
+	row := &sessionRow{Token: hashToken(token), Data: b, Expiry: expiry}
 	if _, values, err := s.codec.Decode(b); err == nil {
 		if id, ok := values[SessionStaffKey].(int64); ok {
 			row.StaffID = &id
@@ -69,7 +70,7 @@ func (s *Sessions) CommitCtx(ctx context.Context, token string, b []byte, expiry
 
 // DeleteCtx ends one session.
 func (s *Sessions) DeleteCtx(ctx context.Context, token string) error {
-	if _, err := s.db.NewDelete().Model((*sessionRow)(nil)).Where("token = ?", token).Exec(ctx); err != nil {
+	if _, err := s.db.NewDelete().Model((*sessionRow)(nil)).Where("token = ?", hashToken(token)).Exec(ctx); err != nil {
 		return fmt.Errorf("delete session: %w", err)
 	}
 	return nil

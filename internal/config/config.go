@@ -47,6 +47,13 @@ type Config struct {
 	SMTPPort         int
 	SMTPFrom         string
 	SMSGateway       string
+
+	// Staff sessions: a login ends after SessionLifetime at most, or after IdleTimeout unused.
+	// SecureCookies (HOTLINE_SECURE_COOKIES=on, behind TLS) marks cookies Secure, names the
+	// session cookie with the __Host- prefix and sends HSTS.
+	SessionLifetime time.Duration
+	IdleTimeout     time.Duration
+	SecureCookies   bool
 }
 
 // Getenv looks up one variable; os.Getenv in production, a map in tests.
@@ -125,6 +132,9 @@ func Load(getenv Getenv) (*Config, error) {
 	if err := loadEscalation(c, get); err != nil {
 		return nil, err
 	}
+	if err := loadSessions(c, get); err != nil {
+		return nil, err
+	}
 	if _, err := cron.ParseStandard(c.SweepSchedule); err != nil {
 		return nil, fmt.Errorf("HOTLINE_SWEEP_SCHEDULE: %v", err)
 	}
@@ -163,6 +173,30 @@ func loadEscalation(c *Config, get func(name, def string) string) error {
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return fmt.Errorf("HOTLINE_SMS_GATEWAY: want an http:// or https:// URL")
 		}
+	}
+	return nil
+}
+
+func loadSessions(c *Config, get func(name, def string) string) error {
+	for _, d := range []struct {
+		name, def string
+		dst       *time.Duration
+	}{{"HOTLINE_SESSION_LIFETIME", "12h", &c.SessionLifetime}, {"HOTLINE_IDLE_TIMEOUT", "30m", &c.IdleTimeout}} {
+		v, err := time.ParseDuration(get(d.name, d.def))
+		if err != nil || v < time.Minute {
+			return fmt.Errorf("%s: want a duration of at least 1m such as %s", d.name, d.def)
+		}
+		*d.dst = v
+	}
+	if c.IdleTimeout > c.SessionLifetime {
+		return fmt.Errorf("HOTLINE_IDLE_TIMEOUT: %s is longer than HOTLINE_SESSION_LIFETIME %s", c.IdleTimeout, c.SessionLifetime)
+	}
+	switch v := get("HOTLINE_SECURE_COOKIES", "off"); v {
+	case "on", "true", "1":
+		c.SecureCookies = true
+	case "off", "false", "0":
+	default:
+		return fmt.Errorf("HOTLINE_SECURE_COOKIES: want on or off, got %q", v)
 	}
 	return nil
 }

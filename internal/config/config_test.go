@@ -165,3 +165,38 @@ func TestLoadTransferTargetsAndOutbound(t *testing.T) {
 		})
 	}
 }
+
+func TestLoadSessions(t *testing.T) {
+	t.Parallel()
+	c, err := Load(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.SessionLifetime != 12*time.Hour || c.IdleTimeout != 30*time.Minute || c.SecureCookies {
+		t.Fatalf("session defaults: %s %s %v", c.SessionLifetime, c.IdleTimeout, c.SecureCookies)
+	}
+	env := map[string]string{"HOTLINE_SESSION_LIFETIME": "10h", "HOTLINE_IDLE_TIMEOUT": "15m", "HOTLINE_SECURE_COOKIES": "on"}
+	if c, err = Load(func(k string) string { return env[k] }); err != nil {
+		t.Fatal(err)
+	}
+	if c.SessionLifetime != 10*time.Hour || c.IdleTimeout != 15*time.Minute || !c.SecureCookies {
+		t.Fatalf("session values: %s %s %v", c.SessionLifetime, c.IdleTimeout, c.SecureCookies)
+	}
+	for _, tc := range []struct{ name, value string }{
+		{"HOTLINE_IDLE_TIMEOUT", "half an hour"},
+		{"HOTLINE_IDLE_TIMEOUT", "10s"},
+		{"HOTLINE_IDLE_TIMEOUT", "13h"}, // longer than the lifetime
+		{"HOTLINE_SESSION_LIFETIME", "0"},
+		{"HOTLINE_SECURE_COOKIES", "yes please"},
+	} {
+		_, err := Load(func(k string) string {
+			if k == tc.name {
+				return tc.value
+			}
+			return ""
+		})
+		if err == nil || !strings.HasPrefix(err.Error(), tc.name+":") {
+			t.Errorf("%s=%s: err = %v, want one naming %s", tc.name, tc.value, err, tc.name)
+		}
+	}
+}

@@ -1,0 +1,2 @@
+-- Nothing to restore: the sessions were ended.
+SELECT 1;
