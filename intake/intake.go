@@ -70,6 +70,9 @@ type Config struct {
 	FormPerAddress  Limit // complaint form submissions per client address
 	FormPerPhone    Limit // complaint form submissions per phone number
 	TrackPerAddress Limit // tracking look-ups and ratings per client address
+	// TrackFailures bounds failed look-ups (number and phone that do not match) from all
+	// addresses together, so that many addresses cannot enumerate what one may not.
+	TrackFailures Limit
 	// CatalogueTTL is how long the services catalogue and API keys are cached; an admin's
 	// change reaches every process within it.
 	CatalogueTTL time.Duration
@@ -80,6 +83,7 @@ var DefaultConfig = Config{
 	FormPerAddress:  Limit{Every: 3 * time.Minute, Burst: 10},
 	FormPerPhone:    Limit{Every: 10 * time.Minute, Burst: 5},
 	TrackPerAddress: Limit{Every: 6 * time.Second, Burst: 20},
+	TrackFailures:   Limit{Every: time.Second, Burst: 300},
 	CatalogueTTL:    10 * time.Second,
 }
 
@@ -98,6 +102,7 @@ type Service struct {
 	formAddr  *ratelimit.Set
 	formPhone *ratelimit.Set
 	trackAddr *ratelimit.Set
+	trackFail *ratelimit.Set
 	cat       *catalogueCache
 	phones    *phoneCache
 	batch     batcher
@@ -120,6 +125,7 @@ func New(ctx context.Context, db *bun.DB, tk *tickets.Service, clk clock.Clock, 
 	s.formAddr = ratelimit.New()
 	s.formPhone = ratelimit.New()
 	s.trackAddr = ratelimit.New()
+	s.trackFail = ratelimit.New()
 	s.cat = &catalogueCache{ttl: cfg.CatalogueTTL}
 	s.phones = newPhoneCache(4096)
 	s.batch.queue = make(chan *pending, batchQueue)

@@ -3,6 +3,7 @@ package intake_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -180,6 +181,32 @@ func TestTrack(t *testing.T) {
 	}
 	if _, err := f.svc.Track(ctx, "192.0.2.10", r.Number, ""); !errors.Is(err, tickets.ErrInvalid) {
 		t.Fatalf("missing phone: %v", err)
+	}
+}
+
+// Failed look-ups from many addresses, each within its own limit, meet a city-wide ceiling:
+// enumeration spread over a botnet stops, and a matching look-up costs nothing from it.
+func TestTrackFailuresCityWide(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, intake.Config{TrackPerAddress: intake.Limit{Every: time.Minute, Burst: 5},
+		TrackFailures: intake.Limit{Every: time.Minute, Burst: 3}, CatalogueTTL: time.Minute})
+	ctx := context.Background()
+	r, err := f.svc.Submit(ctx, webSub("13800138000"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		if _, err := f.svc.Track(ctx, fmt.Sprintf("198.51.100.%d", i), r.Number, "13800138000"); err != nil {
+			t.Fatalf("matching look-up %d: %v", i, err)
+		}
+	}
+	for i := range 3 {
+		if _, err := f.svc.Track(ctx, fmt.Sprintf("203.0.113.%d", i), r.Number, fmt.Sprintf("1390013900%d", i)); !errors.Is(err, intake.ErrNotFound) {
+			t.Fatalf("failed look-up %d: %v", i, err)
+		}
+	}
+	if _, err := f.svc.Track(ctx, "203.0.113.99", r.Number, "13800138000"); !errors.Is(err, intake.ErrRateLimited) {
+		t.Fatalf("look-up after the city-wide failures: %v", err)
 	}
 }
 

@@ -76,8 +76,19 @@ func (s *Service) Track(ctx context.Context, addr, number, phone string) (*Track
 	if err != nil || len(number) > 40 {
 		return nil, fmt.Errorf("track %s: %w", number, ErrNotFound)
 	}
+	// Every look-up takes a token from the city-wide budget of failures and hands it back
+	// when it matches: once the budget is spent, look-ups wait whoever sends them.
+	now := s.clock.Now()
+	failure, allowed, wait := s.trackFail.Reserve("", s.cfg.TrackFailures, now)
+	if !allowed {
+		s.log.WarnContext(ctx, "failed tracking look-ups over the city-wide limit", "client_addr", addr)
+		return nil, fmt.Errorf("too many failed look-ups, try again in %s: %w", wait.Round(time.Second), ErrRateLimited)
+	}
 	var ok bool
 	err = s.db.QueryRowContext(ctx, "SELECT true FROM tickets WHERE number = ? AND caller_phone = ? AND caller_phone <> ''", number, norm).Scan(&ok)
+	if err == nil {
+		failure.Refund(now)
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		s.log.InfoContext(ctx, "tracking look-up failed", "client_addr", addr, "phone", tickets.MaskPhone(norm))
 		return nil, fmt.Errorf("track %s: %w", number, ErrNotFound)
