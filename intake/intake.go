@@ -39,7 +39,7 @@ var (
 type FieldError struct {
 	Field string
 	Msg   string
-	Code  string // e.g. "required", "too_long"; the pages' catalogue has each
+	Code  string // e.g. "required", "too_long": each the citizens' pages can meet is in their catalogue
 	Args  []any  // the values Msg was made with
 }
 
