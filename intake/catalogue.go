@@ -2,8 +2,14 @@ package intake
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -82,6 +88,14 @@ type catalogueCache struct {
 	at  time.Time
 }
 
+// ForgetCatalogue drops the cached services, so that an administrator's change shows in this
+// process at once (other processes see it within the cache's time).
+func (s *Service) ForgetCatalogue() {
+	s.cat.mu.Lock()
+	s.cat.c = nil
+	s.cat.mu.Unlock()
+}
+
 // Catalogue returns the services, cached for the configured time.
 func (s *Service) Catalogue(ctx context.Context) (*Catalogue, error) {
 	now := s.clock.Now()
@@ -157,11 +171,59 @@ type ServiceSettings struct {
 	Attributes       []Attribute
 }
 
+// Datatypes are the Open311 attribute datatypes a service may ask.
+var Datatypes = []string{"string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"}
+
+var attrCodeRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+
+// Check reports what is wrong with the settings, each problem on the field "attributes" with
+// the attribute's code: the form and Open311 clients could not ask such a question.
+func (st ServiceSettings) Check() error {
+	var errs FieldErrors
+	seen := map[string]bool{}
+	for i, a := range st.Attributes {
+		name := a.Code
+		if name == "" {
+			name = "#" + strconv.Itoa(i+1)
+		}
+		switch {
+		case !attrCodeRe.MatchString(a.Code):
+			errs.add("attributes", "attribute_code", "attribute %s: its code takes 1 to 64 letters, digits, _ and -", name)
+		case seen[a.Code]:
+			errs.add("attributes", "attribute_code", "attribute %s: the code is used twice", name)
+		case !slices.Contains(Datatypes, a.Datatype):
+			errs.add("attributes", "attribute_datatype", "attribute %s: datatype %q is not one of %s", name, a.Datatype, strings.Join(Datatypes, ", "))
+		case strings.TrimSpace(a.Description) == "":
+			errs.add("attributes", "attribute_description", "attribute %s: the description is the question asked and is required", name)
+		case (a.Datatype == "singlevaluelist" || a.Datatype == "multivaluelist") && len(a.Values) == 0:
+			errs.add("attributes", "attribute_values", "attribute %s: a %s needs values", name, a.Datatype)
+		}
+		seen[a.Code] = true
+		keys := map[string]bool{}
+		for _, v := range a.Values {
+			if strings.TrimSpace(v.Key) == "" || strings.TrimSpace(v.Name) == "" || keys[v.Key] {
+				errs.add("attributes", "attribute_values", "attribute %s: each value needs a key of its own and a name", name)
+				break
+			}
+			keys[v.Key] = true
+		}
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return nil
+}
+
 // PutService stores the Open311 settings and attributes of the category with code, replacing
 // what was there.
 func PutService(ctx context.Context, db bun.IDB, code string, st ServiceSettings) error {
+	if err := st.Check(); err != nil {
+		return err
+	}
 	var id int64
-	if err := db.QueryRowContext(ctx, "SELECT id FROM categories WHERE code = ?", code).Scan(&id); err != nil {
+	if err := db.QueryRowContext(ctx, "SELECT id FROM categories WHERE code = ?", code).Scan(&id); errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("put service %s: %w", code, ErrNotFound)
+	} else if err != nil {
 		return fmt.Errorf("put service %s: %w", code, err)
 	}
 	if _, err := db.ExecContext(ctx, `INSERT INTO intake_services (category_id, location_required, keywords, notice) VALUES (?, ?, ?, ?)

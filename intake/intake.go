@@ -34,8 +34,20 @@ var (
 	ErrNotRateable = errors.New("not resolved yet")
 )
 
+// FieldError is one invalid input: its field and what is wrong, in English as Open311 answers
+// it, and the same problem as a Code with its Args for the citizens' pages, which say it in the
+// reader's language.
+type FieldError struct {
+	Field string
+	Msg   string
+	Code  string // e.g. "required", "too_long": each the citizens' pages can meet is in their catalogue
+	Args  []any  // the values Msg was made with
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
+
 // FieldErrors are invalid inputs, each naming its field. It unwraps to tickets.ErrInvalid.
-type FieldErrors []tickets.FieldError
+type FieldErrors []FieldError
 
 func (e FieldErrors) Error() string {
 	parts := make([]string, len(e))
@@ -48,8 +60,9 @@ func (e FieldErrors) Error() string {
 // Unwrap lets errors.Is(err, tickets.ErrInvalid) match.
 func (e FieldErrors) Unwrap() error { return tickets.ErrInvalid }
 
-func (e *FieldErrors) add(field, format string, args ...any) {
-	*e = append(*e, tickets.FieldError{Field: field, Msg: fmt.Sprintf(format, args...)})
+// add records that field is invalid: code names the problem, format and args say it in English.
+func (e *FieldErrors) add(field, code, format string, args ...any) {
+	*e = append(*e, FieldError{Field: field, Msg: fmt.Sprintf(format, args...), Code: code, Args: args})
 }
 
 // Has reports whether field has an error.

@@ -208,7 +208,7 @@ func DecodeRequest(form url.Values) (Submission, FieldErrors) {
 			continue
 		}
 		if code == "" {
-			errs.add(k, "names no attribute: use attribute[code]=value")
+			errs.add(k, "attribute_name", "names no attribute: use attribute[code]=value")
 			continue
 		}
 		if sub.Attributes == nil {
@@ -241,7 +241,7 @@ func parseCoord(errs *FieldErrors, field, v string) *float64 {
 	}
 	f, err := strconv.ParseFloat(v, 64)
 	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-		errs.add(field, "is not a number: %q", truncate(v, 40))
+		errs.add(field, "number", "is not a number: %q", truncate(v, 40))
 		return nil
 	}
 	return &f
@@ -286,4 +286,16 @@ func (si *ServiceInfo) Definition() ServiceDefinition {
 			Required: a.Required, DatatypeDescription: a.DatatypeDescription, Order: a.Order, Description: a.Description, Values: vals})
 	}
 	return d
+}
+
+// AttributeAnswers reads a form's answers to service attributes (attribute[code]=value or
+// attribute[code][]=value) by code, leaving out fields that name no attribute.
+func AttributeAnswers(form url.Values) map[string][]string {
+	out := map[string][]string{}
+	for k, vs := range form {
+		if code, ok := attributeCode(k); ok && code != "" {
+			out[code] = append(out[code], vs...)
+		}
+	}
+	return out
 }

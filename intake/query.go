@@ -45,7 +45,7 @@ func ParseRequestFilter(q map[string][]string, now time.Time) (RequestFilter, er
 	}
 	f.IDs = list("service_request_id")
 	if len(f.IDs) > MaxRequests {
-		errs.add("service_request_id", "names more than %d requests", MaxRequests)
+		errs.add("service_request_id", "too_many_ids", "names more than %d requests", MaxRequests)
 	}
 	if len(f.IDs) > 0 {
 		if len(errs) > 0 {
@@ -57,7 +57,7 @@ func ParseRequestFilter(q map[string][]string, now time.Time) (RequestFilter, er
 	f.Statuses = list("status")
 	for _, st := range f.Statuses {
 		if st != "open" && st != "closed" {
-			errs.add("status", "%q is not open or closed", truncate(st, 20))
+			errs.add("status", "status", "%q is not open or closed", truncate(st, 20))
 		}
 	}
 	date := func(k string) time.Time {
@@ -67,7 +67,7 @@ func ParseRequestFilter(q map[string][]string, now time.Time) (RequestFilter, er
 		}
 		t, err := time.Parse(time.RFC3339, v)
 		if err != nil {
-			errs.add(k, "must be a w3 date and time with its zone, like 2010-01-01T00:00:00Z")
+			errs.add(k, "datetime", "must be a w3 date and time with its zone, like 2010-01-01T00:00:00Z")
 		}
 		return t
 	}
@@ -81,9 +81,9 @@ func ParseRequestFilter(q map[string][]string, now time.Time) (RequestFilter, er
 	case f.End.IsZero():
 		f.End = f.Start.Add(RequestWindow)
 	case f.End.Before(f.Start):
-		errs.add("end_date", "is before start_date")
+		errs.add("end_date", "date_order", "is before start_date")
 	case f.End.Sub(f.Start) > RequestWindow:
-		errs.add("end_date", "start_date and end_date may not span more than 90 days")
+		errs.add("end_date", "date_span", "start_date and end_date may not span more than 90 days")
 	}
 	if len(errs) > 0 {
 		return f, errs

@@ -100,25 +100,25 @@ func (s *Service) Validate(ctx context.Context, sub *Submission) (*ServiceInfo, 
 	}
 	checkMediaURL(&errs, sub.MediaURL)
 	if p, err := s.phones.normalize(sub.Phone); err != nil {
-		errs.add("phone", "%v", err)
+		errs.add("phone", "phone", "%v", err)
 	} else {
 		sub.Phone = p
 	}
 	if e, err := NormalizeEmail(sub.Email); err != nil {
-		errs.add("email", "%v", err)
+		errs.add("email", "email", "%v", err)
 	} else {
 		sub.Email = e
 	}
 	if len(sub.Photos) > MaxPhotos {
-		errs.add("photos", "at most %d photos may be attached", MaxPhotos)
+		errs.add("photos", "photos_count", "at most %d photos may be attached", MaxPhotos)
 	}
 	for i, p := range sub.Photos {
 		ct, ok := SniffPhoto(p.Data)
 		switch {
 		case len(p.Data) > MaxPhotoBytes:
-			errs.add("photos", "photo %d is larger than 5 MB", i+1)
+			errs.add("photos", "photo_size", "photo %d is larger than 5 MB", i+1)
 		case !ok:
-			errs.add("photos", "photo %d is not a JPEG, PNG or WebP image", i+1)
+			errs.add("photos", "photo_type", "photo %d is not a JPEG, PNG or WebP image", i+1)
 		default:
 			sub.Photos[i].ContentType = ct
 		}
@@ -126,19 +126,19 @@ func (s *Service) Validate(ctx context.Context, sub *Submission) (*ServiceInfo, 
 	var si *ServiceInfo
 	var attrs map[string]any
 	if sub.ServiceCode == "" {
-		errs.add("service_code", "is required")
+		errs.add("service_code", "required", "is required")
 	} else {
 		cat, err := s.Catalogue(ctx)
 		if err != nil {
 			return nil, nil, err
 		}
 		if si = cat.Service(sub.ServiceCode); si == nil {
-			errs.add("service_code", "unknown service_code %q: GET services.json lists them", sub.ServiceCode)
+			errs.add("service_code", "unknown_service", "unknown service_code %q: GET services.json lists them", sub.ServiceCode)
 		}
 	}
 	if si != nil {
 		if si.LocationRequired && sub.Lat == nil && sub.Address == "" && strings.TrimSpace(sub.AddressID) == "" {
-			errs.add("address_string", "a location is required for service %s: send lat and long, address_string or address_id", si.Code)
+			errs.add("address_string", "location_required", "a location is required for service %s: send lat and long, address_string or address_id", si.Code)
 		}
 		attrs = checkAttributes(&errs, si, sub.Attributes)
 		if sub.Description == "" && sub.Channel == "open311" {
@@ -147,7 +147,7 @@ func (s *Service) Validate(ctx context.Context, sub *Submission) (*ServiceInfo, 
 		}
 	}
 	if sub.Description == "" && !errs.Has("description") {
-		errs.add("description", "is required")
+		errs.add("description", "required", "is required")
 	}
 	if len(errs) > 0 {
 		return nil, nil, errs

@@ -61,10 +61,10 @@ func (s *Service) Track(ctx context.Context, addr, number, phone string) (*Track
 	var errs FieldErrors
 	number, phone = strings.TrimSpace(number), strings.TrimSpace(phone)
 	if number == "" {
-		errs.add("number", "is required")
+		errs.add("number", "required", "is required")
 	}
 	if phone == "" {
-		errs.add("phone", "is required")
+		errs.add("phone", "required", "is required")
 	}
 	if len(errs) > 0 {
 		return nil, errs
@@ -164,11 +164,11 @@ func (s *Service) Rate(ctx context.Context, addr, access, rating, comment string
 	var errs FieldErrors
 	comment = strings.TrimSpace(comment)
 	if RatingZh(rating) == rating {
-		errs.add("rating", "choose 满意, 基本满意 or 不满意")
+		errs.add("rating", "rating", "choose 满意, 基本满意 or 不满意")
 	}
 	checkText(&errs, "comment", comment, MaxComment, true)
 	if rating == Dissatisfied && comment == "" && !errs.Has("comment") {
-		errs.add("comment", "say what is still wrong, so the department can redo it")
+		errs.add("comment", "comment_needed", "say what is still wrong, so the department can redo it")
 	}
 	if len(errs) > 0 {
 		return nil, errs

@@ -103,11 +103,11 @@ func NormalizeEmail(raw string) (string, error) {
 // characters (line breaks and tabs only where multiline), which XML could not carry.
 func checkText(errs *FieldErrors, field, v string, max int, multiline bool) {
 	if !utf8.ValidString(v) {
-		errs.add(field, "is not valid UTF-8")
+		errs.add(field, "utf8", "is not valid UTF-8")
 		return
 	}
 	if n := utf8.RuneCountInString(v); n > max {
-		errs.add(field, "is %d characters long; at most %d are allowed", n, max)
+		errs.add(field, "too_long", "is %d characters long; at most %d are allowed", n, max)
 		return
 	}
 	for _, r := range v {
@@ -115,11 +115,11 @@ func checkText(errs *FieldErrors, field, v string, max int, multiline bool) {
 			if multiline {
 				continue
 			}
-			errs.add(field, "may not contain line breaks")
+			errs.add(field, "line_breaks", "may not contain line breaks")
 			return
 		}
 		if unicode.IsControl(r) || r == 0xFFFE || r == 0xFFFF {
-			errs.add(field, "contains a control character (U+%04X)", r)
+			errs.add(field, "control_char", "contains a control character (U+%04X)", r)
 			return
 		}
 	}
@@ -129,17 +129,17 @@ func checkCoordinates(errs *FieldErrors, lat, lon *float64) {
 	switch {
 	case (lat == nil) != (lon == nil):
 		if lat == nil {
-			errs.add("lat", "is missing: lat and long go together")
+			errs.add("lat", "coordinates_pair", "is missing: lat and long go together")
 		} else {
-			errs.add("long", "is missing: lat and long go together")
+			errs.add("long", "coordinates_pair", "is missing: lat and long go together")
 		}
 	case lat == nil:
 	default:
 		if math.IsNaN(*lat) || *lat < -90 || *lat > 90 {
-			errs.add("lat", "must be between -90 and 90")
+			errs.add("lat", "latitude", "must be between -90 and 90")
 		}
 		if math.IsNaN(*lon) || *lon < -180 || *lon > 180 {
-			errs.add("long", "must be between -180 and 180")
+			errs.add("long", "longitude", "must be between -180 and 180")
 		}
 	}
 }
@@ -151,7 +151,7 @@ func checkMediaURL(errs *FieldErrors, v string) {
 	checkText(errs, "media_url", v, 2000, false)
 	u, err := url.Parse(v)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		errs.add("media_url", "must be an absolute http or https URL")
+		errs.add("media_url", "url", "must be an absolute http or https URL")
 	}
 }
 
@@ -170,26 +170,26 @@ func checkAttributes(errs *FieldErrors, si *ServiceInfo, got map[string][]string
 		}
 		if len(vals) == 0 {
 			if a.Required && a.Variable {
-				errs.add(field, "is required for service %s (%s)", si.Code, a.Description)
+				errs.add(field, "attribute_required", "is required for service %s (%s)", si.Code, a.Description)
 			}
 			continue
 		}
 		if a.Datatype != "multivaluelist" && len(vals) > 1 {
-			errs.add(field, "takes one value")
+			errs.add(field, "one_value", "takes one value")
 			continue
 		}
 		switch a.Datatype {
 		case "number":
 			f, err := strconv.ParseFloat(vals[0], 64)
 			if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
-				errs.add(field, "must be a number")
+				errs.add(field, "number", "must be a number")
 				continue
 			}
 			out[a.Code] = f
 		case "datetime":
 			t, err := time.Parse(time.RFC3339, vals[0])
 			if err != nil {
-				errs.add(field, "must be a date and time like 2010-01-01T00:00:00Z")
+				errs.add(field, "datetime", "must be a date and time like 2010-01-01T00:00:00Z")
 				continue
 			}
 			out[a.Code] = t
@@ -197,7 +197,7 @@ func checkAttributes(errs *FieldErrors, si *ServiceInfo, got map[string][]string
 			ok := true
 			for _, v := range vals {
 				if !hasKey(a.Values, v) {
-					errs.add(field, "has no choice %q", v)
+					errs.add(field, "choice", "has no choice %q", v)
 					ok = false
 					break
 				}
@@ -217,7 +217,7 @@ func checkAttributes(errs *FieldErrors, si *ServiceInfo, got map[string][]string
 	}
 	for _, code := range slices.Sorted(maps.Keys(got)) {
 		if !known[code] {
-			errs.add("attribute["+code+"]", "is not an attribute of service %s", si.Code)
+			errs.add("attribute["+code+"]", "unknown_attribute", "is not an attribute of service %s", si.Code)
 		}
 	}
 	return out

@@ -105,8 +105,12 @@ func (s *Server) applyAdminChange(ctx context.Context, tab string, f fields, r *
 	if err != nil {
 		return auditRecord{}, err
 	}
-	if tab == "calendar" {
+	switch tab {
+	case "calendar":
 		s.reloadCalendar(ctx)
+	case "catalogue":
+		// The complaint form offers a new category and asks its questions at once.
+		s.Intake.Service.ForgetCatalogue()
 	}
 	return rec, nil
 }

@@ -59,6 +59,9 @@ type intakePage struct {
 	Ratings  []string
 	Status   int
 	MaxPhoto int
+	// The chosen category's questions and whether it needs an address (the complaint form).
+	Attrs            []complainAttr
+	LocationRequired bool
 }
 
 func (p *intakePage) Err(field string) string { return p.Errors[field] }
@@ -72,8 +75,10 @@ func (s *Server) newIntakePage(w http.ResponseWriter, r *http.Request) *intakePa
 		Errors: map[string]string{}, Values: map[string]string{}, Ratings: intake.Ratings, MaxPhoto: intake.MaxPhotos}
 }
 
+// intakeCSP is the citizens' pages' content policy: their own scripts and styles only.
+const intakeCSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'"
+
 func (s *Server) renderIntake(w http.ResponseWriter, r *http.Request, name string, status int, p *intakePage) {
-	h := w.Header()
-	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'")
+	w.Header().Set("Content-Security-Policy", intakeCSP)
 	s.execute(w, r, status, "public/"+name+".html", "layout.html", p)
 }

@@ -1,9 +1,12 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/hotline-city/hotline/intake"
 )
 
 // The site speaks Chinese first; English is a switch kept in the "lang" cookie. One catalogue
@@ -234,6 +237,29 @@ var messages = map[string][2]string{
 	"form.photos.again":      {"如需附照片，请重新选择。", "If you attached photos, please choose them again."},
 	"error.server":           {"系统繁忙，请稍后再试，或拨打12345。", "The system is busy. Please try again later, or call 12345."},
 	"error.consent":          {"请阅读并同意隐私声明", "Please agree to the privacy notice"},
+	"complain.category.next": {"显示该类别需填写的内容", "Show this category's questions"},
+	"complain.questions":     {"该类别需要补充的内容", "About this category"},
+	// A bad input, by the problem's code (intake.FieldError); %d and %s are its values.
+	"invalid.required":           {"此项为必填项", "This is required"},
+	"invalid.unknown_service":    {"请从列表中选择诉求类别", "Choose a category from the list"},
+	"invalid.location_required":  {"该类别需要填写地址", "This category needs an address"},
+	"invalid.too_long":           {"共%d字，最多%d字", "This is %d characters long; at most %d are allowed"},
+	"invalid.utf8":               {"含有无法识别的字符", "This contains characters that cannot be read"},
+	"invalid.line_breaks":        {"不能换行", "This may not contain line breaks"},
+	"invalid.control_char":       {"含有不可见的控制字符（U+%04X）", "This contains an invisible control character (U+%04X)"},
+	"invalid.phone":              {"请填写有效的电话号码", "Enter a valid phone number"},
+	"invalid.email":              {"请填写有效的电子邮箱地址", "Enter a valid e-mail address"},
+	"invalid.photos_count":       {"最多上传%d张照片", "At most %d photos may be attached"},
+	"invalid.photo_size":         {"第%d张照片超过5MB", "Photo %d is larger than 5 MB"},
+	"invalid.photo_type":         {"第%d张照片不是 JPEG、PNG 或 WebP 图片", "Photo %d is not a JPEG, PNG or WebP image"},
+	"invalid.attribute_required": {"请回答此项", "Please answer this question"},
+	"invalid.one_value":          {"只能选择一项", "Choose only one"},
+	"invalid.number":             {"请填写数字", "Enter a number"},
+	"invalid.datetime":           {"请填写有效的日期和时间", "Enter a valid date and time"},
+	"invalid.choice":             {"没有“%s”这一选项", "There is no choice %q"},
+	"invalid.unknown_attribute":  {"该类别没有此项", "This category has no such question"},
+	"invalid.rating":             {"请选择满意、基本满意或不满意", "Choose satisfied, basically satisfied or dissatisfied"},
+	"invalid.comment_needed":     {"请写明仍未解决的问题，以便承办单位重新办理", "Say what is still wrong, so the department can redo it"},
 }
 
 // tr translates key into lang; an unknown key shows as itself so a missing entry is visible.
@@ -251,6 +277,24 @@ func trOr(lang, key, def string) string {
 		return m[1]
 	}
 	return m[0]
+}
+
+// fieldErrorText says a bad input's problem in lang, with the values it was found with; a
+// problem the catalogue does not have keeps its English message.
+func fieldErrorText(lang string, f intake.FieldError) string {
+	format, ok := messages["invalid."+f.Code]
+	if !ok || f.Code == "" {
+		return f.Msg
+	}
+	text := format[0]
+	if lang == "en" {
+		text = format[1]
+	}
+	if !strings.Contains(text, "%") {
+		// The message needs none of the values the English one was made with.
+		return text
+	}
+	return fmt.Sprintf(text, f.Args...)
 }
 
 // langOf is the request's language: English when the cookie says so, Chinese otherwise.

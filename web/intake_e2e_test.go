@@ -15,8 +15,9 @@ import (
 )
 
 // TestIntakeBrowserJourney runs the citizen's journey in Debian's chromium driven by
-// playwright-core: complain with a photo, track, and after the city resolves the ticket, rate
-// it 不满意 so that it reopens. `make test` installs chromium, the CJK fonts and the driver.
+// playwright-core: a noise complaint answering its category's question, with JavaScript and
+// without; a complaint with a photo, tracked, and after the city resolves the ticket, rated
+// 不满意 so that it reopens. `make test` installs chromium, the CJK fonts and the driver.
 func TestIntakeBrowserJourney(t *testing.T) {
 	t.Parallel()
 	if testing.Short() {
@@ -37,9 +38,15 @@ func TestIntakeBrowserJourney(t *testing.T) {
 	out := bufio.NewScanner(stdout)
 	var number string
 	var got []string
+	noise := map[string]string{} // ticket number → the answer to the noise question
 	for out.Scan() {
 		line := out.Text()
 		got = append(got, line)
+		if rest, ok := strings.CutPrefix(line, "NOISE "); ok {
+			if no, answer, ok := strings.Cut(rest, " "); ok {
+				noise[no] = answer
+			}
+		}
 		if no, ok := strings.CutPrefix(line, "NUMBER "); ok {
 			number = no
 			e.resolveAs(t, number, "已填补路面")
@@ -56,6 +63,16 @@ func TestIntakeBrowserJourney(t *testing.T) {
 	}
 	if ps, err := e.svc.Photos(context.Background(), tk.ID); err != nil || len(ps) != 1 || ps[0].ContentType != "image/png" {
 		t.Fatalf("photo: %v %+v", err, ps)
+	}
+	if len(noise) != 2 {
+		t.Fatalf("noise complaints filed: %v", noise)
+	}
+	for no, answer := range noise {
+		var cat, stored string
+		if err := e.db.NewRaw(`SELECT c.code, s.attributes->>'noise_time' FROM tickets t JOIN categories c ON c.id = t.category_id
+			JOIN intake_submissions s ON s.ticket_id = t.id WHERE t.number = ?`, no).Scan(context.Background(), &cat, &stored); err != nil || cat != "noise" || stored != answer {
+			t.Errorf("noise complaint %s: %v, category %q, noise_time %q, want %q", no, err, cat, stored, answer)
+		}
 	}
 }
 

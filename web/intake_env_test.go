@@ -24,7 +24,7 @@ import (
 var intakeZone, _ = time.LoadLocation("Asia/Shanghai")
 
 // intakeEnv is the web server with the demo directory and intake demo data on its own
-// database, a fixed clock (Monday 2026-11-16 10:00 in Shanghai) and a real loopback listener.
+// database (and whatever more opts seed), a fixed clock (Monday 2026-11-16 10:00 in Shanghai) and a real loopback listener.
 type intakeEnv struct {
 	t       *testing.T
 	db      *bun.DB
@@ -35,9 +35,9 @@ type intakeEnv struct {
 	agent   tickets.Actor
 }
 
-func newIntakeEnv(t *testing.T, cfg intake.Config) *intakeEnv {
+func newIntakeEnv(t *testing.T, cfg intake.Config, opts ...demotest.Option) *intakeEnv {
 	t.Helper()
-	c := demotest.New(t, demotest.Intake(cfg), demotest.Escalation(escalation.Options{}))
+	c := demotest.New(t, append([]demotest.Option{demotest.Intake(cfg), demotest.Escalation(escalation.Options{})}, opts...)...)
 	// Submissions are registered in batches, as under serve.
 	c.RunIntake()
 	srv, err := web.New(web.DepsFor(c))

@@ -210,6 +210,8 @@ func (s *Server) staffAPI() {
 		s.adminAPI("staff", s.saveStaff), "username*", "display_name*", "role*", "department*", "password", "email", "active")
 	s.handleAPI("POST /api/v1/admin/categories", org.Admins, "Create or update a category (by code)",
 		s.adminAPI("catalogue", s.saveCategory), "code*", "name_zh*", "name_en", "ticket_type*", "profile*", "parent", "active")
+	s.handleAPI("POST /api/v1/admin/services", org.Admins, "Set how complaints are filed in a category (the complaint form and Open311): location_required (default true), keywords, notice, and attributes, a JSON list of Open311 attribute definitions the form asks at once",
+		s.adminAPI("catalogue", s.saveService), "code*", "location_required", "keywords", "notice", "attributes")
 	s.handleAPI("POST /api/v1/admin/profiles", org.Admins, "Create or update a deadline profile (by code)",
 		s.adminAPI("catalogue", s.saveProfile), "code*", "name_zh*", "accept_hours*", "feedback_hours*", "resolve_workdays*", "callback_workdays*")
 	s.handleAPI("POST /api/v1/admin/calendar", org.Admins, "Set a day of the working-day calendar (holiday or adjusted working day, 调休)",
@@ -231,6 +233,7 @@ func (s *Server) citizenPages() {
 	s.mux.Handle("GET /public/static/", http.StripPrefix("/public/static/", intakeStaticHandler(http.FileServerFS(static))))
 	s.mux.HandleFunc("GET /complain", s.getComplain)
 	s.mux.HandleFunc("POST /complain", s.postComplain)
+	s.mux.HandleFunc("GET /complain/fields", s.getComplainFields)
 	s.mux.HandleFunc("GET /track", s.getTrack)
 	s.mux.HandleFunc("POST /track", s.postTrack)
 	s.mux.HandleFunc("POST /track/rate", s.postTrackRate)
