@@ -29,7 +29,13 @@ func (s *Server) Callbacks(ctx context.Context, status string, limit int) ([]Cal
 		limit = 100
 	}
 	var ts []CallbackTask
-	q := s.db.NewSelect().Model(&ts).Limit(int64(limit))
+	q := s.db.NewSelect().Model(&ts).ColumnExpr("cb.*").
+		// The missed calls a task stands for: its own and those from its number since, while
+		// it was open.
+		ColumnExpr(`(SELECT count(*) FROM call_records r WHERE r.caller = cb.phone AND r.outcome IN (?)
+			AND r.started_at >= (SELECT c.started_at FROM call_records c WHERE c.id = cb.call_id)
+			AND (cb.status IN ('open', 'calling') OR r.started_at <= cb.updated_at)) AS missed_calls`, bun.List(missedOutcomes)).
+		Limit(int64(limit))
 	if status == "" {
 		q = q.Where("cb.status IN ('open', 'calling')").OrderExpr("cb.created_at, cb.id")
 	} else {

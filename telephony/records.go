@@ -5,10 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"regexp"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/hotline-city/hotline/telephony/acd"
 )
@@ -46,14 +49,11 @@ type Record struct {
 }
 
 // missed reports whether the call never reached an agent, so the centre owes a callback.
-func (r *Record) missed() bool {
-	switch r.Outcome {
-	case string(acd.OutcomeAbandonedQueue), string(acd.OutcomeAbandonedRinging),
-		string(acd.OutcomeNoAgent), string(acd.OutcomeMaxWait), OutcomeFailed:
-		return true
-	}
-	return false
-}
+func (r *Record) missed() bool { return slices.Contains(missedOutcomes, r.Outcome) }
+
+// missedOutcomes are the outcomes of calls that never reached an agent.
+var missedOutcomes = []string{string(acd.OutcomeAbandonedQueue), string(acd.OutcomeAbandonedRinging),
+	string(acd.OutcomeNoAgent), string(acd.OutcomeMaxWait), OutcomeFailed}
 
 // CallbackTask is a missed call to phone back (漏接回拨).
 type CallbackTask struct {
@@ -66,8 +66,10 @@ type CallbackTask struct {
 	Attempts      int        `bun:"attempts" json:"attempts"`
 	LastResult    string     `bun:"last_result" json:"last_result"`
 	LastAttemptAt *time.Time `bun:"last_attempt_at" json:"last_attempt_at"`
-	CreatedAt     time.Time  `bun:"created_at" json:"created_at"`
-	UpdatedAt     time.Time  `bun:"updated_at" json:"updated_at"`
+	// MissedCalls counts the calls the task stands for: its own and later ones from the number.
+	MissedCalls int       `bun:"missed_calls,scanonly" json:"missed_calls"`
+	CreatedAt   time.Time `bun:"created_at" json:"created_at"`
+	UpdatedAt   time.Time `bun:"updated_at" json:"updated_at"`
 }
 
 // recordWriter writes call records in batches from one goroutine: at a thousand calls a
@@ -185,21 +187,17 @@ func writeRecords(ctx context.Context, db bun.IDB, rows []*Record) error {
 		if err != nil {
 			return fmt.Errorf("upsert %d call records: %w", len(rows), err)
 		}
-		if len(tasks) > 0 {
-			if _, err := tx.NewInsert().Model(&tasks).On("CONFLICT (call_id) DO NOTHING").Exec(ctx); err != nil {
-				return fmt.Errorf("insert %d callback tasks: %w", len(tasks), err)
-			}
-		}
-		return nil
+		return insertCallbackTasks(ctx, tx, tasks)
 	})
 }
 
 // callbackTasks are the callback tasks (漏接回拨) of the missed calls among rows, open from
-// the moment each call ended.
+// the moment each call ended. A caller whose number is no number (anonymous, a name, a
+// forged header) cannot be called back and gets none.
 func callbackTasks(rows []*Record) []*CallbackTask {
 	var tasks []*CallbackTask
 	for _, r := range rows {
-		if r.missed() {
+		if r.missed() && callableNumber.MatchString(r.Caller) {
 			at := r.StartedAt
 			if r.EndedAt != nil {
 				at = *r.EndedAt
@@ -208,6 +206,40 @@ func callbackTasks(rows []*Record) []*CallbackTask {
 		}
 	}
 	return tasks
+}
+
+// callableNumber is what a callback can dial: digits, perhaps with a leading +.
+var callableNumber = regexp.MustCompile(`^\+?[0-9]{3,20}$`)
+
+// callbackWindow is how long an open callback task covers further missed calls from its
+// number: a citizen who tried five times is called back once, and a flood of calls from one
+// number does not bury the other citizens' missed calls.
+const callbackWindow = 24 * time.Hour
+
+// insertCallbackTasks stores tasks, except that a missed call from a number which already
+// has an open task from the window before it adds nothing (the task's missed_calls counts it
+// when listed). Two tasks of one number in tasks are one. Inserting a task again (a batch
+// retried) changes nothing.
+func insertCallbackTasks(ctx context.Context, tx bun.IDB, tasks []*CallbackTask) error {
+	if len(tasks) == 0 {
+		return nil
+	}
+	ids, phones, ats := make([]string, len(tasks)), make([]string, len(tasks)), make([]time.Time, len(tasks))
+	for i, t := range tasks {
+		ids[i], phones[i], ats[i] = t.CallID, t.Phone, t.CreatedAt
+	}
+	_, err := tx.NewRaw(`INSERT INTO callback_tasks (call_id, phone, status, created_at, updated_at)
+		SELECT DISTINCT ON (n.phone) n.call_id, n.phone, 'open', n.at, n.at
+		FROM unnest(?::uuid[], ?::text[], ?::timestamptz[]) AS n (call_id, phone, at)
+		WHERE NOT EXISTS (SELECT 1 FROM callback_tasks cb WHERE cb.phone = n.phone
+			AND cb.status IN ('open', 'calling') AND cb.created_at > n.at - ?::interval)
+		ORDER BY n.phone, n.at
+		ON CONFLICT (call_id) DO NOTHING`,
+		pgdialect.Array(ids), pgdialect.Array(phones), pgdialect.Array(ats), fmt.Sprintf("%d seconds", int(callbackWindow.Seconds()))).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("insert %d callback tasks: %w", len(tasks), err)
+	}
+	return nil
 }
 
 // ImportRecords stores finished calls recorded elsewhere (a demo, another call-centre
@@ -231,12 +263,7 @@ func ImportRecords(ctx context.Context, db bun.IDB, records []Record) error {
 		if _, err := tx.NewInsert().Model(&rows).On("CONFLICT (id) DO NOTHING").Exec(ctx); err != nil {
 			return fmt.Errorf("import %d call records: %w", len(rows), err)
 		}
-		if len(tasks) > 0 {
-			if _, err := tx.NewInsert().Model(&tasks).On("CONFLICT (call_id) DO NOTHING").Exec(ctx); err != nil {
-				return fmt.Errorf("import %d callback tasks: %w", len(tasks), err)
-			}
-		}
-		return nil
+		return insertCallbackTasks(ctx, tx, tasks)
 	})
 }
 

@@ -321,14 +321,9 @@ func (s *Server) respond(tx sip.ServerTransaction, req *sip.Request, code int, r
 	}
 }
 
+// onOptions answers every OPTIONS alike, whatever user it names: the server speaks for
+// itself, and the answer must not tell a scanner which extensions are registered.
 func (s *Server) onOptions(req *sip.Request, tx sip.ServerTransaction) {
-	user := req.Recipient.User
-	if user != "" && user != s.cfg.Hotline {
-		if _, ok := s.reg.lookup(user); !ok {
-			s.respond(tx, req, 404, "Not Found")
-			return
-		}
-	}
 	s.respond(tx, req, 200, "OK", sip.NewHeader("Allow", allowed), sip.NewHeader("Accept", "application/sdp"))
 }
 

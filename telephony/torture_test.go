@@ -165,6 +165,10 @@ func TestBadRequests(t *testing.T) {
 		{"invite without contact", base("INVITE", "sip:12345@"+addr, ""), "SIP/2.0 400"},
 		{"register without credentials", strings.Replace(base("REGISTER", "sip:"+addr, "Contact: <sip:1001@127.0.0.1:5999>\r\n"), "To: <sip:12345@", "To: <sip:1001@", 1), "SIP/2.0 401"},
 		{"bye outside a call", base("BYE", "sip:12345@"+addr, ""), "SIP/2.0 481"},
+		// OPTIONS tells a scanner nothing about extensions: an unregistered one and one that
+		// does not exist are answered as the hotline is.
+		{"options to an unregistered extension", base("OPTIONS", "sip:1001@"+addr, ""), "SIP/2.0 200"},
+		{"options to no extension at all", base("OPTIONS", "sip:987654@"+addr, ""), "SIP/2.0 200"},
 	} {
 		// Serial: the probe after them checks that the server survived them all.
 		t.Run(tc.name, func(t *testing.T) {

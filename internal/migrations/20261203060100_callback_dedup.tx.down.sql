@@ -1,0 +1,1 @@
+DROP INDEX callback_tasks_phone_open_idx;
