@@ -232,6 +232,14 @@ var messages = map[string][2]string{
 	"form.photos.again":      {"如需附照片，请重新选择。", "If you attached photos, please choose them again."},
 	"error.server":           {"系统繁忙，请稍后再试，或拨打12345。", "The system is busy. Please try again later, or call 12345."},
 	"error.consent":          {"请阅读并同意隐私声明", "Please agree to the privacy notice"},
+
+	// Names for screen readers and the headers of the lists' last columns.
+	"ticket.actions":        {"办理", "Actions"},
+	"table.actions":         {"操作", "Actions"},
+	"esc.level_head":        {"级别", "Level"},
+	"board.chart":           {"各部门在办与超期工单", "Open and overdue tickets per department"},
+	"routing.redispatch_to": {"改派到的部门", "Department to re-dispatch to"},
+	"routing.rule_json":     {"规则（JSON）", "The rule as JSON"},
 }
 
 // tr translates key into lang; an unknown key shows as itself so a missing entry is visible.

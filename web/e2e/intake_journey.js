@@ -4,6 +4,7 @@
 // It prints "NUMBER <ticket number>" and waits for a line on stdin once the ticket is resolved.
 'use strict';
 const { chromium } = require('playwright-core');
+const a11y = require('./axe');
 const readline = require('readline');
 
 const base = process.argv[2];
@@ -30,6 +31,7 @@ const png = Buffer.from(
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic',
       '--no-first-run', '--disable-component-update', '--disable-sync'],
   });
+  a11y.watch(browser);
   try {
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN', hasTouch: true });
     const page = await context.newPage();
@@ -103,6 +105,7 @@ const png = Buffer.from(
     await page.goto(base + '/complain');
     check((await page.textContent('h1')).includes('Online complaint'), 'English is not remembered');
 
+    await a11y.assertClean();
     console.log('DONE');
   } finally {
     await browser.close();
