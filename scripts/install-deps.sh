@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what `make run` (install-deps.sh run) or `make test` (install-deps.sh test) needs and
 # is missing, on Debian 12 / Ubuntu: PostgreSQL's server programs unless a database is configured,
-# and for tests SIPp, Chromium with CJK fonts, and the browser driver from npm.
+# and for tests SIPp, Chromium with CJK fonts, and the browser driver and axe-core from npm.
 set -euo pipefail
 mode=${1:-run}
 cd "$(dirname "$0")/.."
@@ -38,5 +38,5 @@ fi
 go mod download
 
 if [ "$mode" = test ] && [ -f web/e2e/package.json ]; then
-  (cd web/e2e && { [ -d node_modules/playwright-core ] || npm install --no-audit --no-fund --loglevel=error; })
+  (cd web/e2e && { [ -d node_modules/playwright-core ] && [ -d node_modules/axe-core ] || npm install --no-audit --no-fund --loglevel=error; })
 fi

@@ -260,6 +260,14 @@ var messages = map[string][2]string{
 	"invalid.unknown_attribute":  {"该类别没有此项", "This category has no such question"},
 	"invalid.rating":             {"请选择满意、基本满意或不满意", "Choose satisfied, basically satisfied or dissatisfied"},
 	"invalid.comment_needed":     {"请写明仍未解决的问题，以便承办单位重新办理", "Say what is still wrong, so the department can redo it"},
+
+	// Names for screen readers and the headers of the lists' last columns.
+	"ticket.actions":        {"办理", "Actions"},
+	"table.actions":         {"操作", "Actions"},
+	"esc.level_head":        {"级别", "Level"},
+	"board.chart":           {"各部门在办与超期工单", "Open and overdue tickets per department"},
+	"routing.redispatch_to": {"改派到的部门", "Department to re-dispatch to"},
+	"routing.rule_json":     {"规则（JSON）", "The rule as JSON"},
 }
 
 // tr translates key into lang; an unknown key shows as itself so a missing entry is visible.

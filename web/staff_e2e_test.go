@@ -8,26 +8,40 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hotline-city/hotline/tickets"
 )
 
-// TestStaffBrowserJourney runs the staff journey (agent → handler → supervisor) in Debian's
-// chromium driven by playwright-core, and keeps screenshots of the main pages under
-// var/screenshots for people to look at. `make test` installs chromium, the CJK fonts and the
-// driver.
+// TestStaffBrowserJourney runs the staff journey (agent → handler → supervisor, every other
+// staff page once, then a handler on a 390 px phone) in Debian's chromium driven by
+// playwright-core, with axe-core checking every page it visits, and keeps screenshots of the
+// main pages under var/screenshots for people to look at. `make test` installs chromium, the CJK
+// fonts, the driver and axe-core.
 func TestStaffBrowserJourney(t *testing.T) {
 	t.Parallel()
 	if testing.Short() {
 		t.Skip("browser journey: slow, skipped with -short")
 	}
 	needBrowser(t)
-	e := newStaffEnv(t)
+	e := newStaffEnvWith(t, withRouting)
+	// The demo rules dispatch both to market: the phone's handler accepts one; the other waits
+	// in the returns review.
+	phoneTicket := e.register("菜市场摊位售卖过期熟食，要求查处", "food-safety", "13700001111", "")
+	returned := e.register("小区门口餐馆油烟扰民", "food-safety", "13700002222", "")
+	st, err := e.org.Staff(context.Background(), "handler-market")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.tickets.Return(context.Background(), tickets.ActorFor(st), returned.Number, tickets.ActInput{Text: "油烟问题属生态环境局职责"}); err != nil {
+		t.Fatal(err)
+	}
 	shots, err := filepath.Abs(filepath.Join("..", "var", "screenshots"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "node", "e2e/staff_journey.js", e.ts.URL, shots)
+	cmd := exec.CommandContext(ctx, "node", "e2e/staff_journey.js", e.ts.URL, shots, phoneTicket.Number)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("journey failed: %v\n%s", err, out)
@@ -45,21 +59,27 @@ func TestStaffBrowserJourney(t *testing.T) {
 	if tk.Status != "resolved" || tk.FeedbackAt == nil || tk.Department == nil || tk.Department.Code != "hrss" {
 		t.Fatalf("ticket after the journey: %s %v", tk.Status, tk.Department)
 	}
-	for _, name := range []string{"login", "console", "workbench", "ticket-resolved", "board", "ticket-timeline", "admin-staff"} {
+	if tk, err := e.tickets.Get(context.Background(), phoneTicket.Number); err != nil || tk.Status != "accepted" || tk.FeedbackAt == nil {
+		t.Fatalf("ticket handled on the phone: %v %+v", err, tk)
+	}
+	for _, name := range []string{"login", "console", "workbench", "ticket-resolved", "board", "ticket-timeline", "admin-staff", "phone-workbench", "phone-ticket"} {
 		if fi, err := os.Stat(filepath.Join(shots, name+".png")); err != nil || fi.Size() < 5000 {
 			t.Errorf("screenshot %s missing or empty: %v", name, err)
 		}
 	}
 }
 
-// needBrowser fails t when the browser journey cannot run: Debian's chromium or npm's
-// playwright-core is missing (make test installs both).
+// needBrowser fails t when the browser journey cannot run: Debian's chromium, npm's
+// playwright-core or axe-core (which checks every page a journey visits) is missing (make test
+// installs them).
 func needBrowser(t *testing.T) {
 	t.Helper()
 	if _, err := os.Stat("/usr/bin/chromium"); err != nil {
 		t.Fatal("chromium is missing: apt-get install -y chromium fonts-noto-cjk (make test does it)")
 	}
-	if _, err := os.Stat("e2e/node_modules/playwright-core"); err != nil {
-		t.Fatal("playwright-core is missing: run npm install in web/e2e (make test does it)")
+	for _, mod := range []string{"playwright-core", "axe-core"} {
+		if _, err := os.Stat("e2e/node_modules/" + mod); err != nil {
+			t.Fatal(mod + " is missing: run npm install in web/e2e (make test does it)")
+		}
 	}
 }

@@ -6,6 +6,7 @@
 // Usage: node escalation_journey.js <base URL> <screenshot dir> <ticket number>
 'use strict';
 const { chromium } = require('playwright-core');
+const a11y = require('./axe');
 const path = require('path');
 const fs = require('fs');
 
@@ -53,6 +54,7 @@ async function bellCount(page, n, what) {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic',
       '--no-first-run', '--disable-component-update', '--disable-sync'],
   });
+  a11y.watch(browser);
   try {
     // The supervisor has the board open, nothing unread.
     const sup = await login(browser, 'supervisor', 'demo-supervisor');
@@ -105,6 +107,7 @@ async function bellCount(page, n, what) {
     check(await handler.locator('#notifications li.unread').count() === 0, 'still unread after marking it read');
     await bellCount(handler, 0, 'handler after reading');
 
+    await a11y.assertClean();
     console.log('DONE ' + number);
   } finally {
     await browser.close();

@@ -6,6 +6,7 @@
 // number>" and waits for a line on stdin once the ticket is resolved.
 'use strict';
 const { chromium } = require('playwright-core');
+const a11y = require('./axe');
 const readline = require('readline');
 
 const base = process.argv[2];
@@ -32,6 +33,7 @@ const png = Buffer.from(
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic',
       '--no-first-run', '--disable-component-update', '--disable-sync'],
   });
+  a11y.watch(browser);
   try {
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN', hasTouch: true });
     const page = await context.newPage();
@@ -160,6 +162,7 @@ const png = Buffer.from(
     await page.goto(base + '/complain');
     check((await page.textContent('h1')).includes('Online complaint'), 'English is not remembered');
 
+    await a11y.assertClean();
     console.log('DONE');
   } finally {
     await browser.close();

@@ -1,16 +1,19 @@
 // The staff journey in a real browser at 1366×768: an agent registers a complaint from the
 // console and dispatches it by hand → the department's handler accepts it (签收), gives
 // feedback (反馈) and resolves it (办结) → the supervisor sees it in the board's figures.
+// Then every other staff page is visited once, and a handler works a second ticket (the third
+// argument, dispatched to market) on a 390 px phone. axe checks every page the journey visits.
 // Screenshots of the main pages go to the directory given second.
-// Usage: node staff_journey.js <base URL> <screenshot dir>
+// Usage: node staff_journey.js <base URL> <screenshot dir> <ticket number for the phone>
 'use strict';
 const { chromium } = require('playwright-core');
+const a11y = require('./axe');
 const path = require('path');
 const fs = require('fs');
 
-const [base, shots] = process.argv.slice(2);
-if (!base || !shots) {
-  console.error('usage: node staff_journey.js <base URL> <screenshot dir>');
+const [base, shots, phoneNumber] = process.argv.slice(2);
+if (!base || !shots || !phoneNumber) {
+  console.error('usage: node staff_journey.js <base URL> <screenshot dir> <ticket number for the phone>');
   process.exit(2);
 }
 fs.mkdirSync(shots, { recursive: true });
@@ -19,8 +22,8 @@ function check(cond, msg) {
   if (!cond) throw new Error(msg);
 }
 
-async function login(browser, username, password) {
-  const ctx = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN' });
+async function login(browser, username, password, device = { viewport: { width: 1366, height: 768 } }) {
+  const ctx = await browser.newContext({ ...device, locale: 'zh-CN' });
   const page = await ctx.newPage();
   page.setDefaultTimeout(15000);
   await page.goto(base + '/login');
@@ -34,12 +37,43 @@ async function shot(page, name) {
   await page.screenshot({ path: path.join(shots, name + '.png'), fullPage: false });
 }
 
+// fitsPhone checks that page is no wider than the phone, that no label of the header breaks
+// over lines, and that every button of the page's forms is within reach.
+async function fitsPhone(page, what) {
+  const got = await page.evaluate(() => {
+    // lines counts the lines el's visible text takes (text for screen readers only aside).
+    const lines = (el) => {
+      const tops = new Set();
+      const texts = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+      for (let n = texts.nextNode(); n; n = texts.nextNode()) {
+        if (n.parentElement.closest('.sr')) continue;
+        const r = document.createRange();
+        r.selectNodeContents(n);
+        for (const b of r.getClientRects()) if (b.width > 0) tops.add(Math.round(b.top));
+      }
+      return tops.size;
+    };
+    return {
+      width: document.documentElement.scrollWidth,
+      broken: [...document.querySelectorAll('header.top a, header.top button, header.top .user')]
+        .filter((el) => lines(el) > 1).map((el) => el.textContent.trim()),
+      unreachable: [...document.querySelectorAll('main form button')]
+        .filter((b) => b.offsetParent && (b.getBoundingClientRect().left < 0 || b.getBoundingClientRect().right > 390))
+        .map((b) => b.textContent.trim()),
+    };
+  });
+  check(got.width <= 390, `${what}: the page is ${got.width}px wide on a 390px phone`);
+  check(got.broken.length === 0, `${what}: the header breaks ${JSON.stringify(got.broken)} over lines`);
+  check(got.unreachable.length === 0, `${what}: buttons out of reach: ${JSON.stringify(got.unreachable)}`);
+}
+
 (async () => {
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic',
       '--no-first-run', '--disable-component-update', '--disable-sync'],
   });
+  a11y.watch(browser);
   try {
     // The login page, in Chinese.
     {
@@ -111,6 +145,41 @@ async function shot(page, name) {
     await admin.goto(base + '/admin/staff');
     await shot(admin, 'admin-staff');
 
+    // Every staff page not visited above, once, for axe.
+    await admin.goto(base + '/admin/routing');
+    const rule = await admin.getAttribute('#routing-rules tbody a', 'href');
+    for (const p of ['/admin', '/admin/catalogue', '/admin/calendar', '/admin/tokens', '/admin/kb', '/admin/audit',
+      '/admin/open311-keys', rule, '/admin/routing?dry=1&text=' + encodeURIComponent('公司拖欠工资') + '&category=wage-arrears#dry-run',
+      '/tickets', '/tickets/' + number, '/notifications']) {
+      await admin.goto(base + p);
+    }
+    await sup.goto(base + '/routing/returns');
+    check(await sup.locator('#returns tbody select').count() > 0, 'no returned ticket to review');
+    await sup.goto(base + '/tickets?status=resolved');
+    await handler.goto(base + '/tickets');
+    await agent.goto(base + '/console');
+    await agent.fill('#kb-q', '欠薪');
+    await agent.waitForSelector('#kb-results article.kb');
+
+    // A handler on a 390 px phone: the header, the workbench's queue and the ticket's actions fit.
+    const phone = await login(browser, 'handler-market', 'demo-handler',
+      { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    check(phone.url().endsWith('/workbench'), 'the phone did not land on the workbench');
+    await phone.locator(`[data-number="${phoneNumber}"]`).waitFor();
+    await fitsPhone(phone, 'workbench');
+    await shot(phone, 'phone-workbench');
+    await Promise.all([phone.waitForNavigation(), phone.locator(`[data-number="${phoneNumber}"] button`, { hasText: '签收' }).tap()]);
+    check(phone.url().includes('/tickets/' + phoneNumber), 'accepting did not open the ticket: ' + phone.url());
+    check((await phone.textContent('.status')).includes('已签收'), 'the ticket was not accepted on the phone');
+    await fitsPhone(phone, 'ticket');
+    await phone.fill('#form-feedback textarea[name=text]', '已到现场查看，正在联系摊主');
+    await phone.locator('#form-feedback button').scrollIntoViewIfNeeded();
+    await shot(phone, 'phone-ticket');
+    await Promise.all([phone.waitForNavigation(), phone.locator('#form-feedback button').tap()]);
+    check((await phone.textContent('#timeline')).includes('已到现场查看'), 'the feedback given on the phone is not on the timeline');
+    await fitsPhone(phone, 'ticket after feedback');
+
+    await a11y.assertClean();
     console.log('NUMBER ' + number);
   } finally {
     await browser.close();
