@@ -45,7 +45,10 @@ func TestStaffBrowserJourney(t *testing.T) {
 	if tk.Status != "resolved" || tk.FeedbackAt == nil || tk.Department == nil || tk.Department.Code != "hrss" {
 		t.Fatalf("ticket after the journey: %s %v", tk.Status, tk.Department)
 	}
-	for _, name := range []string{"login", "console", "workbench", "ticket-resolved", "board", "ticket-timeline", "admin-staff"} {
+	if n, err := e.db.NewSelect().Table("workcal_days").Where("day >= '2027-01-01'").Count(context.Background()); err != nil || n != 2 {
+		t.Errorf("days of 2027 entered in the journey: %d, %v", n, err)
+	}
+	for _, name := range []string{"login", "console", "workbench", "ticket-resolved", "board", "ticket-timeline", "admin-staff", "admin-calendar-phone", "admin-calendar-preview"} {
 		if fi, err := os.Stat(filepath.Join(shots, name+".png")); err != nil || fi.Size() < 5000 {
 			t.Errorf("screenshot %s missing or empty: %v", name, err)
 		}

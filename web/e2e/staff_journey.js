@@ -1,6 +1,8 @@
 // The staff journey in a real browser at 1366×768: an agent registers a complaint from the
 // console and dispatches it by hand → the department's handler accepts it (签收), gives
-// feedback (反馈) and resolves it (办结) → the supervisor sees it in the board's figures.
+// feedback (反馈) and resolves it (办结) → the supervisor sees it in the board's figures → on a
+// phone (390 px) the administrator, warned that next year's holidays are missing, reads the
+// year view and enters next year's notice through its preview.
 // Screenshots of the main pages go to the directory given second.
 // Usage: node staff_journey.js <base URL> <screenshot dir>
 'use strict';
@@ -19,8 +21,8 @@ function check(cond, msg) {
   if (!cond) throw new Error(msg);
 }
 
-async function login(browser, username, password) {
-  const ctx = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN' });
+async function login(browser, username, password, viewport) {
+  const ctx = await browser.newContext({ viewport: viewport || { width: 1366, height: 768 }, locale: 'zh-CN' });
   const page = await ctx.newPage();
   page.setDefaultTimeout(15000);
   await page.goto(base + '/login');
@@ -110,6 +112,32 @@ async function shot(page, name) {
     const admin = await login(browser, 'admin', 'demo-admin');
     await admin.goto(base + '/admin/staff');
     await shot(admin, 'admin-staff');
+
+    // The calendar on a phone: the warning, a year view that fits, and next year entered.
+    const phone = await login(browser, 'admin', 'demo-admin', { width: 390, height: 844 });
+    await phone.goto(base + '/admin/calendar?year=2026');
+    const warning = await phone.textContent('#calendar-missing');
+    check(warning.includes('2027 年的法定节假日和调休安排尚未录入'), 'no warning that 2027 is missing: ' + warning);
+    check(await phone.locator('#calendar-year table.cal-month').count() === 12, 'the year view has not 12 months');
+    check(await phone.locator('#calendar-year table.cal-month').first().locator('thead th[scope=col]').count() === 7, 'a month has no weekday headers');
+    const off = await phone.textContent('#calendar-year td.holiday[title="国庆节"]');
+    check(off.includes('休'), 'a holiday is told by colour alone: ' + off);
+    // The calendar's own sections fit the phone (the staff header is the layout's business).
+    const wide = await phone.evaluate(() => [...document.querySelectorAll('main section.card, main section.card *')]
+      .filter((el) => !el.closest('.sr') && (el.getBoundingClientRect().right > 391 || el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX !== 'auto'))
+      .slice(0, 5).map((el) => el.tagName + '.' + el.className + ' ' + Math.round(el.getBoundingClientRect().right)).join(', '));
+    check(wide === '', 'calendar parts wider than 390 px: ' + wide);
+    await shot(phone, 'admin-calendar-phone');
+    await phone.click('#calendar-missing a');
+    await phone.fill('#calendar-import input[name=year]', '2027');
+    await phone.fill('#calendar-import textarea[name=table]', '日期\t类型\t名称\n2027-01-01\t放假\t元旦\n2027-02-06\t休\t春节\n');
+    await Promise.all([phone.waitForNavigation(), phone.click('#calendar-import button[type=submit]')]);
+    check((await phone.textContent('#calendar-preview')).includes('新增 2 天'), 'no preview of the two new days');
+    await shot(phone, 'admin-calendar-preview');
+    await Promise.all([phone.waitForNavigation(), phone.click('#calendar-preview button[type=submit]')]);
+    check(phone.url().includes('year=2027&saved=1'), 'saving did not return to 2027: ' + phone.url());
+    check(await phone.locator('#calendar-missing').count() === 0, 'the warning stays once 2027 is entered');
+    check(await phone.locator('#calendar-year td.holiday[title="元旦"]').count() === 1, 'the year view lacks 2027-01-01');
 
     console.log('NUMBER ' + number);
   } finally {
