@@ -41,6 +41,10 @@ type adminPage struct {
 	Audit       []account.Entry
 	Roles       org.RoleSet
 	Types       []string
+	// Cal is the calendar tab's year view, table and preview (admin_calendar.go).
+	Cal *calendarView
+	// MissingYear is next year when, from 1 November, the calendar has no entry in it yet.
+	MissingYear int
 }
 
 func (s *Server) adminData(ctx context.Context, tab string) (*adminPage, error) {
@@ -48,6 +52,9 @@ func (s *Server) adminData(ctx context.Context, tab string) (*adminPage, error) 
 		Roles: org.StaffRoles}
 	var err error
 	if p.Departments, err = s.Org.Departments(ctx); err != nil {
+		return nil, err
+	}
+	if p.MissingYear, err = s.missingYear(ctx); err != nil {
 		return nil, err
 	}
 	switch tab {
@@ -58,7 +65,9 @@ func (s *Server) adminData(ctx context.Context, tab string) (*adminPage, error) 
 			p.Profiles, err = s.Org.Profiles(ctx)
 		}
 	case "calendar":
-		p.Days, err = workcal.NewStore(s.db).Load(ctx)
+		if p.Days, err = workcal.NewStore(s.db).Load(ctx); err == nil {
+			p.Cal, err = s.calendarView(ctx, 0)
+		}
 	case "tokens":
 		p.Tokens, err = s.Accounts.Tokens(ctx, 0)
 	case "kb":
@@ -76,7 +85,17 @@ func (s *Server) getAdmin(tab string) http.HandlerFunc {
 			s.serverError(w, r, err)
 			return
 		}
-		p.Saved = r.URL.Query().Get("saved")
+		q := r.URL.Query()
+		p.Saved = q.Get("saved")
+		if y, err := strconv.Atoi(q.Get("year")); err == nil && tab == "calendar" && y >= 2000 && y <= 2100 {
+			if p.Cal, err = s.calendarView(r.Context(), y); err != nil {
+				s.serverError(w, r, err)
+				return
+			}
+		}
+		if p.Cal != nil {
+			p.Cal.Moved = q.Get("moved")
+		}
 		s.renderStaff(w, r, "staff/admin.html", p)
 	}
 }

@@ -17,6 +17,8 @@ type boardPage struct {
 	// Esc is what the escalation area adds (escalation_pages.go): escalations, extension
 	// approvals and supervision notices.
 	Esc *boardEscalation
+	// MissingYear is next year when, from 1 November, the calendar has no entry in it yet.
+	MissingYear int
 }
 
 func (s *Server) boardData(ctx context.Context) (*boardPage, error) {
@@ -35,6 +37,9 @@ func (s *Server) boardData(ctx context.Context) (*boardPage, error) {
 		}
 	}
 	data.Lists = tickets.BoardLists
+	if data.MissingYear, err = s.missingYear(ctx); err != nil {
+		return nil, err
+	}
 	if data.Esc, err = s.boardEscalation(ctx); err != nil {
 		return nil, err
 	}

@@ -65,6 +65,8 @@ func intakeEventText(lang string, ev tickets.Event) string {
 		head = pick("重办", "Reopened")
 	case tickets.ActAnswer:
 		head = pick("已答复", "Answered")
+	case tickets.ActCalendar:
+		head = pick("办结时限已按国家法定节假日安排调整", "The resolution deadline was adjusted to the official holidays")
 	case "rated":
 		head = pick("市民评价", "Your rating")
 	default:

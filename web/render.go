@@ -127,6 +127,7 @@ func (s *Server) templateFuncs() template.FuncMap {
 		"escNote":    escalationNote,
 		"overdueFor": overdueFor,
 		"list":       func(v ...string) []string { return v },
+		"monthName":  monthName,
 		"dict3":      func(a, b, c, d any) struct{ A, B, C, D any } { return struct{ A, B, C, D any }{a, b, c, d} },
 		"contains":   func(list []tickets.Action, a string) bool { return slices.Contains(list, tickets.Action(a)) },
 		// The citizens' pages: statuses and events as a citizen reads them, times in a zone.

@@ -10,6 +10,7 @@ import (
 	"github.com/hotline-city/hotline/intake"
 	"github.com/hotline-city/hotline/internal/account"
 	"github.com/hotline-city/hotline/internal/org"
+	"github.com/hotline-city/hotline/internal/workcal"
 	"github.com/hotline-city/hotline/kb"
 	"github.com/hotline-city/hotline/routing"
 	"github.com/hotline-city/hotline/telephony"
@@ -40,7 +41,10 @@ func errorStatus(err error) (int, map[string]string) {
 	var bf *badField
 	var kfe *kb.FieldError
 	var ife intake.FieldErrors
+	var wte workcal.TableErrors
 	switch {
+	case errors.As(err, &wte) && len(wte) > 0:
+		return http.StatusBadRequest, map[string]string{"error": wte.Error(), "field": "table"}
 	case errors.As(err, &ife) && len(ife) > 0:
 		return http.StatusBadRequest, map[string]string{"error": ife[0].Field + ": " + ife[0].Msg, "field": ife[0].Field}
 	case errors.As(err, &verr) && len(verr.Problems) > 0:

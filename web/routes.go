@@ -97,6 +97,8 @@ func (s *Server) staffPages() {
 	s.handleStaff("POST /admin/profiles", org.Admins, s.adminPost("catalogue", s.saveProfile))
 	s.handleStaff("POST /admin/calendar", org.Admins, s.adminPost("calendar", s.saveCalendarDay))
 	s.handleStaff("POST /admin/calendar/delete", org.Admins, s.adminPost("calendar", s.deleteCalendarDay))
+	s.handleStaff("POST /admin/calendar/preview", org.Admins, s.postCalendarPreview)
+	s.handleStaff("POST /admin/calendar/year", org.Admins, s.postCalendarYear)
 	s.handleStaff("POST /admin/tokens/{id}/revoke", org.Admins, s.adminPost("tokens", s.adminRevokeToken))
 	s.handleStaff("POST /admin/kb", org.Admins, s.adminPost("kb", s.saveArticle))
 	s.handleStaff("GET /admin/routing", org.Admins, s.getRoutingAdmin)
@@ -216,6 +218,8 @@ func (s *Server) staffAPI() {
 		s.adminAPI("catalogue", s.saveProfile), "code*", "name_zh*", "accept_hours*", "feedback_hours*", "resolve_workdays*", "callback_workdays*")
 	s.handleAPI("POST /api/v1/admin/calendar", org.Admins, "Set a day of the working-day calendar (holiday or adjusted working day, 调休)",
 		s.adminAPI("calendar", s.saveCalendarDay), "date*", "kind*", "name")
+	s.handleAPI("POST /api/v1/admin/calendar/years", org.Admins, "Replace a year of the working-day calendar by a table (date,kind,name lines); open tickets' resolution deadlines move with it",
+		s.adminAPI("calendar", s.saveCalendarYear), "year*", "table*")
 	s.handleAPI("DELETE /api/v1/admin/calendar/{date}", org.Admins, "Remove a day from the working-day calendar",
 		s.adminAPI("calendar", s.deleteCalendarDay))
 	s.handleAPI("POST /api/v1/admin/kb", org.Admins, "Create or update a knowledge article (by code)",

@@ -62,7 +62,10 @@ func TestStaffBrowserJourney(t *testing.T) {
 	if tk, err := e.tickets.Get(context.Background(), phoneTicket.Number); err != nil || tk.Status != "accepted" || tk.FeedbackAt == nil {
 		t.Fatalf("ticket handled on the phone: %v %+v", err, tk)
 	}
-	for _, name := range []string{"login", "console", "workbench", "ticket-resolved", "board", "ticket-timeline", "admin-staff", "phone-workbench", "phone-ticket"} {
+	if n, err := e.db.NewSelect().Table("workcal_days").Where("day >= '2027-01-01'").Count(context.Background()); err != nil || n != 2 {
+		t.Errorf("days of 2027 entered in the journey: %d, %v", n, err)
+	}
+	for _, name := range []string{"login", "console", "workbench", "ticket-resolved", "board", "ticket-timeline", "admin-staff", "phone-workbench", "phone-ticket", "admin-calendar-phone", "admin-calendar-preview"} {
 		if fi, err := os.Stat(filepath.Join(shots, name+".png")); err != nil || fi.Size() < 5000 {
 			t.Errorf("screenshot %s missing or empty: %v", name, err)
 		}

@@ -44,17 +44,12 @@ func (l *Live) Loads() int64 { return l.loads.Load() }
 func (l *Live) Reload(ctx context.Context, s *Store) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	days, err := s.Load(ctx)
+	cur := l.Get()
+	c, err := s.Calendar(ctx, cur.Location(), cur.Hours())
 	if err != nil {
 		return err
 	}
-	if len(days) == 0 {
-		if days, err = Seed(); err != nil {
-			return err
-		}
-	}
-	cur := l.Get()
-	l.cal.Store(New(days, cur.Location(), cur.Hours()))
+	l.cal.Store(c)
 	l.loads.Add(1)
 	return nil
 }

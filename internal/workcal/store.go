@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/uptrace/bun"
 
@@ -59,6 +60,13 @@ func (s *Store) Load(ctx context.Context) ([]Day, error) {
 
 // Put creates or replaces the entry for d.Date, recording by as its author.
 func (s *Store) Put(ctx context.Context, d Day, by string) error {
+	if err := s.put(ctx, d, by); err != nil {
+		return err
+	}
+	return s.notify(ctx)
+}
+
+func (s *Store) put(ctx context.Context, d Day, by string) error {
 	if err := validateDay(d); err != nil {
 		return fmt.Errorf("workcal: put: %w", err)
 	}
@@ -75,7 +83,7 @@ func (s *Store) Put(ctx context.Context, d Day, by string) error {
 	if err != nil {
 		return fmt.Errorf("workcal: put %s: %w", d.Date, err)
 	}
-	return s.notify(ctx)
+	return nil
 }
 
 // notify tells every process listening on NotifyChannel that the calendar changed. Inside a
@@ -108,6 +116,42 @@ func (s *Store) Delete(ctx context.Context, date Date) error {
 		return fmt.Errorf("workcal: delete %s: %w", date, ErrNotFound)
 	}
 	return s.notify(ctx)
+}
+
+// Apply writes the changes of a year's table (see DiffYear), recording by as their author,
+// with one notification for all of them.
+func (s *Store) Apply(ctx context.Context, changes []Change, by string) error {
+	for _, c := range changes {
+		if c.New == nil {
+			if _, err := s.db.NewDelete().Model((*dayRow)(nil)).Where("day = ?", c.Date).Exec(ctx); err != nil {
+				return fmt.Errorf("workcal: delete %s: %w", c.Date, err)
+			}
+			continue
+		}
+		if err := s.put(ctx, *c.New, by); err != nil {
+			return err
+		}
+	}
+	if len(changes) == 0 {
+		return nil
+	}
+	return s.notify(ctx)
+}
+
+// Calendar builds the calendar the running processes count on from the table, in loc with
+// the daily window hours. An empty table counts on the national calendar shipped with the
+// program (see Seed), as at start-up.
+func (s *Store) Calendar(ctx context.Context, loc *time.Location, hours WorkingHours) (*Calendar, error) {
+	days, err := s.Load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(days) == 0 {
+		if days, err = Seed(); err != nil {
+			return nil, err
+		}
+	}
+	return New(days, loc, hours), nil
 }
 
 // SeedDefaults inserts the embedded calendar (see Seed) and returns how many

@@ -1,6 +1,8 @@
 // The staff journey in a real browser at 1366×768: an agent registers a complaint from the
 // console and dispatches it by hand → the department's handler accepts it (签收), gives
-// feedback (反馈) and resolves it (办结) → the supervisor sees it in the board's figures.
+// feedback (反馈) and resolves it (办结) → the supervisor sees it in the board's figures → on a
+// phone (390 px) the administrator, warned that next year's holidays are missing, reads the
+// year view and enters next year's notice through its preview.
 // Then every other staff page is visited once, and a handler works a second ticket (the third
 // argument, dispatched to market) on a 390 px phone. axe checks every page the journey visits.
 // Screenshots of the main pages go to the directory given second.
@@ -144,6 +146,32 @@ async function fitsPhone(page, what) {
     const admin = await login(browser, 'admin', 'demo-admin');
     await admin.goto(base + '/admin/staff');
     await shot(admin, 'admin-staff');
+
+    // The calendar on a phone: the warning, a year view that fits, and next year entered.
+    const phoneAdmin = await login(browser, 'admin', 'demo-admin', { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    await phoneAdmin.goto(base + '/admin/calendar?year=2026');
+    const warning = await phoneAdmin.textContent('#calendar-missing');
+    check(warning.includes('2027 年的法定节假日和调休安排尚未录入'), 'no warning that 2027 is missing: ' + warning);
+    check(await phoneAdmin.locator('#calendar-year table.cal-month').count() === 12, 'the year view has not 12 months');
+    check(await phoneAdmin.locator('#calendar-year table.cal-month').first().locator('thead th[scope=col]').count() === 7, 'a month has no weekday headers');
+    const off = await phoneAdmin.textContent('#calendar-year td.holiday[title="国庆节"]');
+    check(off.includes('休'), 'a holiday is told by colour alone: ' + off);
+    // The calendar's own sections fit the phone (the staff header is the layout's business).
+    const wide = await phoneAdmin.evaluate(() => [...document.querySelectorAll('main section.card, main section.card *')]
+      .filter((el) => !el.closest('.sr') && (el.getBoundingClientRect().right > 391 || el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX !== 'auto'))
+      .slice(0, 5).map((el) => el.tagName + '.' + el.className + ' ' + Math.round(el.getBoundingClientRect().right)).join(', '));
+    check(wide === '', 'calendar parts wider than 390 px: ' + wide);
+    await shot(phoneAdmin, 'admin-calendar-phone');
+    await phoneAdmin.click('#calendar-missing a');
+    await phoneAdmin.fill('#calendar-import input[name=year]', '2027');
+    await phoneAdmin.fill('#calendar-import textarea[name=table]', '日期\t类型\t名称\n2027-01-01\t放假\t元旦\n2027-02-06\t休\t春节\n');
+    await Promise.all([phoneAdmin.waitForNavigation(), phoneAdmin.click('#calendar-import button[type=submit]')]);
+    check((await phoneAdmin.textContent('#calendar-preview')).includes('新增 2 天'), 'no preview of the two new days');
+    await shot(phoneAdmin, 'admin-calendar-preview');
+    await Promise.all([phoneAdmin.waitForNavigation(), phoneAdmin.click('#calendar-preview button[type=submit]')]);
+    check(phoneAdmin.url().includes('year=2027&saved=1'), 'saving did not return to 2027: ' + phoneAdmin.url());
+    check(await phoneAdmin.locator('#calendar-missing').count() === 0, 'the warning stays once 2027 is entered');
+    check(await phoneAdmin.locator('#calendar-year td.holiday[title="元旦"]').count() === 1, 'the year view lacks 2027-01-01');
 
     // Every staff page not visited above, once, for axe.
     await admin.goto(base + '/admin/routing');
