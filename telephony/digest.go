@@ -11,7 +11,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/netip"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/icholy/digest"
@@ -28,37 +30,54 @@ var (
 	errDigestBad  = errors.New("digest response does not match")
 )
 
-// nonces issues and checks stateless digest nonces: a nonce is its issue time and an HMAC of
-// it under a per-process secret, so no nonce table is kept and a flood of REGISTERs costs no
-// memory. Several processes behind one proxy need the same secret; a random one per process
-// means a phone re-authenticates when it lands on another process, which phones do anyway.
+// nonces issues and checks digest nonces. A nonce is its issue time and an HMAC of it and of
+// the address it was issued to, under a per-process secret: issuing keeps no state, so a
+// flood of REGISTERs costs no memory, and a nonce is good only from the address that asked
+// for it. Credentials that passed are remembered with their nonce count until the nonce
+// expires, so a captured REGISTER cannot be played again, from anywhere: each nonce serves
+// one request without qop, or rising nonce counts with qop=auth (RFC 2617 3.2.2). Several
+// processes behind one proxy need the same secret; a random one per process means a phone
+// re-authenticates when it lands on another process, which phones do anyway.
 type nonces struct {
 	secret []byte
+
+	mu    sync.Mutex
+	used  map[string]usedNonce
+	swept time.Time
 }
+
+type usedNonce struct {
+	nc      uint32
+	expires time.Time
+}
+
+// errNonceReplayed means credentials came with a nonce and count seen already.
+var errNonceReplayed = errors.New("digest nonce and count used already")
 
 func newNonces() (*nonces, error) {
 	s := make([]byte, 32)
 	if _, err := rand.Read(s); err != nil {
 		return nil, fmt.Errorf("nonce secret: %w", err)
 	}
-	return &nonces{secret: s}, nil
+	return &nonces{secret: s, used: map[string]usedNonce{}}, nil
 }
 
-func (n *nonces) mac(ts []byte) []byte {
+func (n *nonces) mac(ts []byte, src netip.Addr) []byte {
 	m := hmac.New(sha256.New, n.secret)
 	m.Write(ts)
+	m.Write(src.AsSlice())
 	return m.Sum(nil)[:16]
 }
 
-// issue returns a new nonce for time now.
-func (n *nonces) issue(now time.Time) string {
+// issue returns a new nonce for time now and the source address src.
+func (n *nonces) issue(now time.Time, src netip.Addr) string {
 	ts := binary.BigEndian.AppendUint64(nil, uint64(now.Unix()))
 	b64 := base64.RawURLEncoding
-	return b64.EncodeToString(ts) + "." + b64.EncodeToString(n.mac(ts))
+	return b64.EncodeToString(ts) + "." + b64.EncodeToString(n.mac(ts, src))
 }
 
-// check verifies that nonce was issued by us and is still fresh at now.
-func (n *nonces) check(nonce string, now time.Time) error {
+// check verifies that nonce was issued by us to src and is still fresh at now.
+func (n *nonces) check(nonce string, now time.Time, src netip.Addr) error {
 	tsPart, macPart, ok := strings.Cut(nonce, ".")
 	if !ok {
 		return errNonceBad
@@ -69,7 +88,7 @@ func (n *nonces) check(nonce string, now time.Time) error {
 		return errNonceBad
 	}
 	mac, err := b64.DecodeString(macPart)
-	if err != nil || !hmac.Equal(mac, n.mac(ts)) {
+	if err != nil || !hmac.Equal(mac, n.mac(ts, src)) {
 		return errNonceBad
 	}
 	issued := time.Unix(int64(binary.BigEndian.Uint64(ts)), 0)
@@ -79,9 +98,30 @@ func (n *nonces) check(nonce string, now time.Time) error {
 	return nil
 }
 
-// challenge returns the WWW-Authenticate value for realm.
-func (n *nonces) challenge(realm string, now time.Time, stale bool) string {
-	c := digest.Challenge{Realm: realm, Nonce: n.issue(now), Algorithm: "MD5", QOP: []string{"auth"}, Stale: stale}
+// use records that credentials with c's nonce and count passed at now, refusing a nonce
+// without qop seen before and a count with qop no higher than the last one seen.
+func (n *nonces) use(c *digest.Credentials, now time.Time) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if now.Sub(n.swept) > nonceTTL {
+		n.swept = now
+		for k, u := range n.used {
+			if now.After(u.expires) {
+				delete(n.used, k)
+			}
+		}
+	}
+	u, seen := n.used[c.Nonce]
+	if seen && (c.QOP == "" || uint32(c.Nc) <= u.nc) {
+		return errNonceReplayed
+	}
+	n.used[c.Nonce] = usedNonce{nc: uint32(c.Nc), expires: now.Add(nonceTTL + time.Minute)}
+	return nil
+}
+
+// challenge returns the WWW-Authenticate value for realm, with a nonce for src.
+func (n *nonces) challenge(realm string, now time.Time, src netip.Addr, stale bool) string {
+	c := digest.Challenge{Realm: realm, Nonce: n.issue(now, src), Algorithm: "MD5", QOP: []string{"auth"}, Stale: stale}
 	return c.String()
 }
 

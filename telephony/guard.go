@@ -24,14 +24,17 @@ type guard struct {
 	burst     int
 
 	// maxFailures failed authentications within failWindow block the source for the rest
-	// of the window.
-	maxFailures int
+	// of the window; maxExtFailures from all sources together block the extension, so that
+	// guessing spread over many addresses stops too.
+	maxFailures    int
+	maxExtFailures int
 	failWindow  time.Duration
 	logPeriod   time.Duration
 
 	mu       sync.Mutex
 	limiters map[netip.Addr]*rate.Limiter
 	failures map[netip.Addr]*failCount
+	extFails map[string]*failCount
 	logged   map[logKey]*logEntry
 	swept    time.Time
 }
@@ -55,9 +58,10 @@ func newGuard(now func() time.Time, log *slog.Logger, trunks []netip.Prefix) *gu
 	return &guard{
 		now: now, log: log, trunks: trunks,
 		perSource: 200, burst: 400,
-		maxFailures: 5, failWindow: time.Minute, logPeriod: time.Minute,
+		maxFailures: 5, maxExtFailures: 20, failWindow: time.Minute, logPeriod: time.Minute,
 		limiters: make(map[netip.Addr]*rate.Limiter),
 		failures: make(map[netip.Addr]*failCount),
+		extFails: make(map[string]*failCount),
 		logged:   make(map[logKey]*logEntry),
 	}
 }
@@ -105,18 +109,32 @@ func (g *guard) blocked(src netip.Addr) bool {
 	return f != nil && f.n >= g.maxFailures && now.Sub(f.since) < g.failWindow
 }
 
-// failed counts one failed authentication from src.
-func (g *guard) failed(src netip.Addr) {
+// blockedExt reports whether ext failed authentication too often recently, from anywhere.
+func (g *guard) blockedExt(ext string) bool {
+	now := g.now()
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	f := g.extFails[ext]
+	return f != nil && f.n >= g.maxExtFailures && now.Sub(f.since) < g.failWindow
+}
+
+// failed counts one failed authentication from src for ext.
+func (g *guard) failed(src netip.Addr, ext string) {
 	src = src.Unmap()
 	now := g.now()
 	g.mu.Lock()
-	f := g.failures[src]
-	if f == nil || now.Sub(f.since) >= g.failWindow {
-		f = &failCount{since: now}
-		g.failures[src] = f
+	defer g.mu.Unlock()
+	count := func(f *failCount) *failCount {
+		if f == nil || now.Sub(f.since) >= g.failWindow {
+			f = &failCount{since: now}
+		}
+		f.n++
+		return f
 	}
-	f.n++
-	g.mu.Unlock()
+	g.failures[src] = count(g.failures[src])
+	if len(g.extFails) < 10000 || g.extFails[ext] != nil {
+		g.extFails[ext] = count(g.extFails[ext])
+	}
 }
 
 // warn logs msg for src unless the same kind was logged for src within the period; the
@@ -153,6 +171,11 @@ func (g *guard) sweep(now time.Time) {
 	for a, l := range g.limiters {
 		if l.TokensAt(now) >= float64(g.burst) {
 			delete(g.limiters, a)
+		}
+	}
+	for e, f := range g.extFails {
+		if now.Sub(f.since) >= g.failWindow {
+			delete(g.extFails, e)
 		}
 	}
 	for a, f := range g.failures {

@@ -84,7 +84,7 @@ func (s *Server) onRegister(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	// Only credential checks are throttled: a challenge costs nothing and phones need one.
-	if s.guard.blocked(src) {
+	if s.guard.blocked(src) || s.guard.blockedExt(ext) {
 		s.guard.warn(src, "auth_blocked", "sip register refused: too many failed attempts")
 		s.respond(tx, req, 403, "Too Many Failed Attempts")
 		return
@@ -96,12 +96,12 @@ func (s *Server) onRegister(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	if creds.Username != ext || creds.Realm != s.cfg.Realm {
-		s.guard.failed(src)
+		s.guard.failed(src, ext)
 		s.guard.warn(src, "auth_failed", "sip register refused: credentials for another user or realm", "ext", ext)
 		s.respond(tx, req, 403, "Forbidden")
 		return
 	}
-	if err := s.nonces.check(creds.Nonce, s.clock.Now()); err != nil {
+	if err := s.nonces.check(creds.Nonce, s.clock.Now(), src); err != nil {
 		s.challenge(tx, req, errors.Is(err, errNonceStale))
 		return
 	}
@@ -116,9 +116,16 @@ func (s *Server) onRegister(req *sip.Request, tx sip.ServerTransaction) {
 	// An unknown extension costs the same failure as a wrong password, so that probing
 	// for extensions is throttled too and learns nothing from the answer.
 	if err != nil || st.SIPHA1 == "" || verifyDigest(creds, req.Method.String(), st.SIPHA1) != nil {
-		s.guard.failed(src)
+		s.guard.failed(src, ext)
 		s.guard.warn(src, "auth_failed", "sip register refused: wrong credentials", "ext", ext)
 		s.respond(tx, req, 403, "Forbidden")
+		return
+	}
+	// Right credentials seen before are a replay: a fresh challenge, which only the phone
+	// that knows the password can answer.
+	if err := s.nonces.use(creds, s.clock.Now()); err != nil {
+		s.guard.warn(src, "auth_replayed", "sip register refused: credentials replayed", "ext", ext)
+		s.challenge(tx, req, false)
 		return
 	}
 	s.bind(req, tx, ext)
@@ -126,7 +133,7 @@ func (s *Server) onRegister(req *sip.Request, tx sip.ServerTransaction) {
 
 func (s *Server) challenge(tx sip.ServerTransaction, req *sip.Request, stale bool) {
 	s.respond(tx, req, 401, "Unauthorized",
-		sip.NewHeader("WWW-Authenticate", s.nonces.challenge(s.cfg.Realm, s.clock.Now(), stale)))
+		sip.NewHeader("WWW-Authenticate", s.nonces.challenge(s.cfg.Realm, s.clock.Now(), sourceAddr(req), stale)))
 }
 
 // bind applies an authenticated REGISTER. One phone per extension: a new contact replaces
