@@ -8,6 +8,7 @@ package telephony
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -53,6 +54,10 @@ type Config struct {
 	AckWait time.Duration
 	// ACD tunes the call queue.
 	ACD acd.Config
+	// TLSAddr, when set, is a host:port where agents' phones may speak SIP over TLS (RFC
+	// 3261's sips transport) with TLS's certificate; their calls then ring over it too.
+	TLSAddr string
+	TLS     *tls.Config
 }
 
 // Deps are the services the SIP front end uses.
@@ -87,6 +92,8 @@ type Server struct {
 	dialogs map[string]*sipgo.DialogUA // by transport, lower case
 	udp     net.PacketConn
 	tcp     net.Listener
+	tls     net.Listener
+	tlsPort int
 	host    string
 	port    int
 
@@ -162,7 +169,27 @@ func (s *Server) Listen() error {
 	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
 		s.host = "127.0.0.1"
 	}
+	if s.cfg.TLSAddr != "" {
+		if s.cfg.TLS == nil {
+			return errors.New("sip over TLS: no certificate")
+		}
+		ln, err := tls.Listen("tcp", s.cfg.TLSAddr, s.cfg.TLS)
+		if err != nil {
+			s.udp.Close()
+			s.tcp.Close()
+			return err
+		}
+		s.tls, s.tlsPort = ln, ln.Addr().(*net.TCPAddr).Port
+	}
 	return s.build()
+}
+
+// TLSAddr returns the bound host:port of SIP over TLS, or "" without it.
+func (s *Server) TLSAddr() string {
+	if s.tls == nil {
+		return ""
+	}
+	return net.JoinHostPort(s.host, strconv.Itoa(s.tlsPort))
 }
 
 // Addr returns the bound host:port.
@@ -192,10 +219,17 @@ func (s *Server) build() error {
 		return fmt.Errorf("sip client: %w", err)
 	}
 	s.ua, s.srv, s.client = ua, srv, client
-	for _, tp := range []string{"udp", "tcp"} {
+	for _, tp := range []string{"udp", "tcp", "tls"} {
 		contact := sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: s.cfg.Hotline, Host: s.host, Port: s.port}}
-		if tp == "tcp" {
+		switch tp {
+		case "tcp":
 			contact.Address.UriParams = sip.HeaderParams{{K: "transport", V: "tcp"}}
+		case "tls":
+			if s.tls == nil {
+				continue
+			}
+			contact.Address.Port = s.tlsPort
+			contact.Address.UriParams = sip.HeaderParams{{K: "transport", V: "tls"}}
 		}
 		s.dialogs[tp] = &sipgo.DialogUA{Client: client, ContactHDR: contact}
 	}
@@ -225,9 +259,13 @@ func (s *Server) Serve(ctx context.Context) error {
 	s.serving = true
 	s.mu.Unlock()
 	go s.writer.run()
-	errc := make(chan error, 2)
+	errc := make(chan error, 3)
 	go func() { errc <- s.srv.ServeUDP(s.udp) }()
 	go func() { errc <- s.srv.ServeTCP(s.tcp) }()
+	if s.tls != nil {
+		go func() { errc <- s.srv.ServeTLS(s.tls) }()
+		s.log.Info("sip serving over TLS", "addr", s.TLSAddr())
+	}
 	s.log.Info("sip serving", "addr", s.Addr(), "transports", "udp,tcp")
 	var err error
 	select {
@@ -242,6 +280,9 @@ func (s *Server) Serve(ctx context.Context) error {
 	}
 	s.udp.Close()
 	s.tcp.Close()
+	if s.tls != nil {
+		s.tls.Close()
+	}
 	s.ua.Close()
 	s.finishAll()
 	s.writer.close()

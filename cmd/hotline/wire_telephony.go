@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"time"
 
@@ -14,7 +15,17 @@ import (
 // naming HOTLINE_SIP_ADDR; the server itself runs as a background part of serve.
 func wireTelephony(ctx context.Context, a *app) error {
 	cfg := a.cfg
+	var tlsConf *tls.Config
+	if cfg.SIPTLSAddr != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.SIPTLSCert, cfg.SIPTLSKey)
+		if err != nil {
+			return fmt.Errorf("HOTLINE_SIP_TLS_CERT, HOTLINE_SIP_TLS_KEY: %v", err)
+		}
+		tlsConf = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
 	tel, err := telephony.New(telephony.Config{
+		TLSAddr:   cfg.SIPTLSAddr,
+		TLS:       tlsConf,
 		Addr:      cfg.SIPAddr,
 		Trunks:    cfg.SIPTrunks,
 		Realm:     cfg.SIPRealm,

@@ -25,6 +25,11 @@ type Config struct {
 	SIPAddr     string
 	SIPTrunks   []netip.Prefix
 	SIPRealm    string
+	// SIPTLSAddr, with SIPTLSCert and SIPTLSKey (PEM files), is where agents' phones may
+	// register and take calls over TLS; empty: no TLS.
+	SIPTLSAddr string
+	SIPTLSCert string
+	SIPTLSKey  string
 	Location    *time.Location
 	Transfer110 string
 	// TransferTargets maps every one-key transfer target's short number to its SIP URI:
@@ -90,6 +95,15 @@ func Load(getenv Getenv) (*Config, error) {
 		}
 		if err := checkHostPort(a.v); err != nil {
 			return nil, fmt.Errorf("%s: %v", a.name, err)
+		}
+	}
+	c.SIPTLSAddr, c.SIPTLSCert, c.SIPTLSKey = get("HOTLINE_SIP_TLS_ADDR", ""), get("HOTLINE_SIP_TLS_CERT", ""), get("HOTLINE_SIP_TLS_KEY", "")
+	if c.SIPTLSAddr != "" {
+		if err := checkHostPort(c.SIPTLSAddr); err != nil {
+			return nil, fmt.Errorf("HOTLINE_SIP_TLS_ADDR: %v", err)
+		}
+		if c.SIPTLSCert == "" || c.SIPTLSKey == "" {
+			return nil, fmt.Errorf("HOTLINE_SIP_TLS_ADDR: needs HOTLINE_SIP_TLS_CERT and HOTLINE_SIP_TLS_KEY, the PEM files of the certificate and its key")
 		}
 	}
 	for _, s := range strings.Split(get("HOTLINE_SIP_TRUNKS", "127.0.0.0/8"), ",") {

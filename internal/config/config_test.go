@@ -200,3 +200,21 @@ func TestLoadSessions(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadSIPTLS(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"HOTLINE_SIP_TLS_ADDR": "0.0.0.0:5061", "HOTLINE_SIP_TLS_CERT": "/etc/hotline/sip.crt", "HOTLINE_SIP_TLS_KEY": "/etc/hotline/sip.key"}
+	c, err := Load(func(k string) string { return env[k] })
+	if err != nil || c.SIPTLSAddr != "0.0.0.0:5061" || c.SIPTLSCert != "/etc/hotline/sip.crt" {
+		t.Fatalf("SIP TLS: %v %+v", err, c)
+	}
+	for _, bad := range []map[string]string{
+		{"HOTLINE_SIP_TLS_ADDR": "5061"},
+		{"HOTLINE_SIP_TLS_ADDR": "0.0.0.0:5061"},
+		{"HOTLINE_SIP_TLS_ADDR": "0.0.0.0:5061", "HOTLINE_SIP_TLS_CERT": "/etc/hotline/sip.crt"},
+	} {
+		if _, err := Load(func(k string) string { return bad[k] }); err == nil || !strings.HasPrefix(err.Error(), "HOTLINE_SIP_TLS_ADDR:") {
+			t.Errorf("%v: err = %v", bad, err)
+		}
+	}
+}
