@@ -6,11 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
 
+	"github.com/hotline-city/hotline/internal/redact"
 	"github.com/hotline-city/hotline/tickets"
 )
 
@@ -181,11 +183,15 @@ func (s *Service) scanRequest(row scanner) (*Request, error) {
 		}
 		return nil, fmt.Errorf("open311 request: %w", err)
 	}
+	// GET requests is public: what the citizen typed is published with the personal data
+	// masked, the address coarsened to its street and the point to about a hundred metres.
+	r.Description, r.Address = redact.Text(r.Description), redact.Address(r.Address)
+	r.Lat, r.Long = coarse(r.Lat), coarse(r.Long)
 	r.Status = "open"
 	if tickets.Status(status) == tickets.StatusClosed {
 		r.Status = "closed"
 	}
-	r.StatusNotes = StatusNote(kind, body, to, data)
+	r.StatusNotes = redact.Text(StatusNote(kind, body, to, data))
 	r.Requested = s.w3(created)
 	r.Updated = s.w3(updated)
 	if due != nil {
@@ -193,6 +199,15 @@ func (s *Service) scanRequest(row scanner) (*Request, error) {
 		r.Expected = &e
 	}
 	return &r, nil
+}
+
+// coarse rounds a coordinate to three decimals, about a hundred metres.
+func coarse(v *float64) *float64 {
+	if v == nil {
+		return nil
+	}
+	c := math.Round(*v*1000) / 1000
+	return &c
 }
 
 // w3 formats t the way the spec wants dates: ISO 8601 with the zone, in the centre's zone.

@@ -427,8 +427,8 @@ func TestOpen311GetRequest(t *testing.T) {
 			}
 			r := rs[0]
 			if r.ID != no || r.Status != "open" || r.ServiceCode != "road-damage" || r.ServiceName != "道路破损" ||
-				r.AgencyResponsible != "" || r.Expected != nil || r.StatusNotes != "已受理" || r.Address != "东城区安定门大街1号" ||
-				r.Lat == nil || *r.Lat != 39.9489 || r.Long == nil || *r.Long != 116.4074 || r.MediaURL != "https://img.example.cn/1.jpg" ||
+				r.AgencyResponsible != "" || r.Expected != nil || r.StatusNotes != "已受理" || r.Address != "东城区安定门大街" ||
+				r.Lat == nil || *r.Lat != 39.949 || r.Long == nil || *r.Long != 116.407 || r.MediaURL != "https://img.example.cn/1.jpg" ||
 				r.Requested != "2026-11-16T10:00:00+08:00" || r.Updated != "2026-11-16T10:00:00+08:00" {
 				t.Fatalf("request %+v", r)
 			}
@@ -601,6 +601,30 @@ func TestOpen311AtMost1000Requests(t *testing.T) {
 	}
 }
 
+// GET requests is public: what citizens typed about themselves is masked, the address is the
+// street's and the point is rounded, in both formats and in the list as in the single request.
+func TestOpen311PublishesNoPersonalData(t *testing.T) {
+	t.Parallel()
+	e := newIntakeEnv(t, noLimits)
+	no := post311(t, e, validPost("description", "楼下烧烤扰民，请联系我13912345678或zhang.san@example.cn，身份证110101199003071234，车牌京A·12345天天停在门口",
+		"address_string", "东城区安定门大街1号院3号楼2单元501", "lat", "39.948912", "long", "116.407433"))
+	for _, f := range formats {
+		for _, path := range []string{"/open311/v2/requests/" + no + "." + f, "/open311/v2/requests." + f} {
+			_, _, body := e.get(path)
+			for _, secret := range []string{"13912345678", "zhang.san", "110101199003071234", "12345天天", "3号楼", "501", "39.948912", "116.407433"} {
+				if strings.Contains(body, secret) {
+					t.Errorf("%s publishes %q:\n%s", path, secret, body)
+				}
+			}
+			for _, kept := range []string{"楼下烧烤扰民", "139****5678", "东城区安定门大街"} {
+				if !strings.Contains(body, kept) {
+					t.Errorf("%s lacks %q:\n%s", path, kept, body)
+				}
+			}
+		}
+	}
+}
+
 func TestOpen311TextRoundTrips(t *testing.T) {
 	t.Parallel()
 	e := newIntakeEnv(t, noLimits)
@@ -610,7 +634,9 @@ func TestOpen311TextRoundTrips(t *testing.T) {
 		"]]> <![CDATA[ x ]]> &amp; &lt; \\ / \u2028 \u00a0 𠮷",
 	}
 	for i, text := range texts {
-		no := post311(t, e, validPost("description", text, "address_string", text[:strings.IndexByte(text+"\n", '\n')], "first_name", "", "last_name", ""))
+		// The address is a street's (a street word, no house number), which is published whole.
+		street := text[:strings.IndexByte(text+"\n", '\n')] + "路"
+		no := post311(t, e, validPost("description", text, "address_string", street, "first_name", "", "last_name", ""))
 		for _, f := range formats {
 			t.Run(fmt.Sprintf("%d/%s", i, f), func(t *testing.T) {
 				_, _, body := e.get("/open311/v2/requests/" + no + "." + f)
@@ -618,7 +644,7 @@ func TestOpen311TextRoundTrips(t *testing.T) {
 				if r.Description != text {
 					t.Fatalf("description came back as %q, want %q", r.Description, text)
 				}
-				if want := text[:strings.IndexByte(text+"\n", '\n')]; r.Address != want {
+				if want := street; r.Address != want {
 					t.Fatalf("address came back as %q, want %q", r.Address, want)
 				}
 			})
