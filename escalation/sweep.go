@@ -280,10 +280,42 @@ func (s *Service) planBatch(ctx context.Context, dir *directory, batch int) (int
 		if err := saveClocks(ctx, tx, upserts); err != nil {
 			return err
 		}
+		if err := s.rearmNotices(ctx, tx, dir, ts); err != nil {
+			return err
+		}
 		_, err = tx.Tx.ExecContext(ctx, "DELETE FROM escalation_dirty WHERE id = ANY($1::bigint[])", prepared, dirtyIDs)
 		return wrap("clear changed tickets", err)
 	})
 	return n, claimed, err
+}
+
+// rearmNotices sets going again the supervision notices' clocks that waited while their
+// ticket was merged into another (并单), for the tickets of ts handled on their own.
+func (s *Service) rearmNotices(ctx context.Context, tx bun.Tx, dir *directory, ts []ticketClocks) error {
+	var own []int64
+	for _, t := range ts {
+		if t.MasterID == nil {
+			own = append(own, t.ID)
+		}
+	}
+	if len(own) == 0 {
+		return nil
+	}
+	var parked []clockRow
+	err := tx.NewSelect().Model(&parked).
+		Where("c.ticket_id IN (?) AND c.notice_id <> 0 AND c.next_at IS NULL", bun.List(own)).
+		Where("EXISTS (SELECT 1 FROM supervision_notices n WHERE n.id = c.notice_id AND n.status = 'open')").
+		For("UPDATE").Scan(ctx)
+	if err != nil {
+		return wrap("read waiting notice clocks", err)
+	}
+	var moved []clockRow
+	for _, c := range parked {
+		if c.NextAt = s.nextAt(c.StartedAt, c.Due, c.Clock, c.Stage, dir.top(c.DepartmentID)); c.NextAt != nil {
+			moved = append(moved, c)
+		}
+	}
+	return advanceClocks(ctx, tx, moved)
 }
 
 // saveClocksSQL upserts clock rows sent as one array per column; a row only ever moves to a
@@ -454,6 +486,13 @@ func (s *Service) decide(now time.Time, dir *directory, rows []dueClock) batchPl
 		if r.NoticeID != 0 {
 			if !r.noticeStillDue() {
 				p.drops = append(p.drops, c)
+				continue
+			}
+			if r.MasterID != nil {
+				// A merged ticket's notice waits, where it stands, until the ticket is
+				// unmerged: the planner then sets it going again (rearmNotices).
+				c.NextAt = nil
+				p.updates = append(p.updates, c)
 				continue
 			}
 		} else if !r.ticketStillDue(dir.centreID) {

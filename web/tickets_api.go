@@ -45,6 +45,10 @@ func (s *Server) viewTicket(st *org.Staff, t *tickets.Ticket) *ticketView {
 // co-handling department may do when st's department is not the lead.
 func actionsFor(st *org.Staff, t *tickets.Ticket) []tickets.Action {
 	acts := tickets.Allowed(t.Status, org.Role(st.Role))
+	if t.Merged() {
+		// A merged ticket (并单) follows its master: notes only, until it is unmerged.
+		acts = slices.DeleteFunc(acts, func(a tickets.Action) bool { return a != tickets.ActNote })
+	}
 	if !org.DepartmentStaff.Has(st.Role) {
 		return acts
 	}
