@@ -2,6 +2,7 @@ package escalation_test
 
 import (
 	"context"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -94,5 +95,70 @@ func TestVisitStopsTheVisitClock(t *testing.T) {
 	}
 	if n := f.count(t, "SELECT count(*) FROM escalation_clocks WHERE ticket_id = ? AND clock = 'callback'", tk.ID); n != 0 {
 		t.Fatalf("%d visit clocks after the visit", n)
+	}
+}
+
+// TestNotificationsOncePerTicketAndLevel sweeps a ticket whose acceptance and feedback are both
+// long overdue, with one clock per batch and two sweeps side by side: each person is told once
+// per level, whichever clock reached it, and a later sweep adds nothing they were told.
+func TestNotificationsOncePerTicketAndLevel(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, escalation.Options{Batch: 1, Workers: 2})
+	ctx := context.Background()
+	tk := f.dispatch(t, at("2026-11-16 10:00"), "dongcheng-andingmen")
+	when := at("2026-11-19 12:30")
+	f.clk.Set(when)
+	var wg sync.WaitGroup
+	errs := make(chan error, 2)
+	for range 2 {
+		wg.Go(func() {
+			_, err := f.esc.Sweep(ctx, when, nil)
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := f.count(t, "SELECT count(*) FROM escalation_actions WHERE ticket_id = ?", tk.ID); n != 6 {
+		t.Fatalf("%d actions, want 6 (two clocks, three levels)", n)
+	}
+	var who []string
+	err := f.db.NewSelect().TableExpr("notifications AS n").ColumnExpr("a.level || ':' || s.username").
+		Join("JOIN escalation_actions AS a ON a.id = n.action_id").Join("JOIN staff AS s ON s.id = n.staff_id").
+		Where("n.channel = 'inapp' AND n.ticket_id = ?", tk.ID).OrderExpr("a.level, s.username").Scan(ctx, &who)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"1:head-dongcheng-andingmen", "1:supervisor", "2:head-dongcheng", "2:supervisor", "3:leader", "3:supervisor"}
+	if d := cmp.Diff(want, who); d != "" {
+		t.Fatalf("in-app notifications (-want +got):\n%s", d)
+	}
+	if got := f.sweep(t, when); len(got) != 0 {
+		t.Fatalf("sweep again: %v", got)
+	}
+	// The supervisor's unread list holds the ticket once.
+	sup := f.staff["supervisor"].ID
+	if n, err := f.esc.Unread(ctx, sup); err != nil || n != 1 {
+		t.Fatalf("supervisor's unread: %d %v, want 1 (one ticket)", n, err)
+	}
+	groups, err := f.esc.Grouped(ctx, sup, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(groups) != 1 || groups[0].Count != 3 || groups[0].Unread != 3 || groups[0].TicketNumber != tk.Number {
+		t.Fatalf("supervisor's groups %+v, want one of three for %s", groups, tk.Number)
+	}
+	if err := f.esc.MarkGroupRead(ctx, sup, groups[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := f.esc.Unread(ctx, sup); n != 0 {
+		t.Fatalf("unread after reading the ticket's group: %d", n)
+	}
+	if n := f.count(t, "SELECT count(*) FROM notifications WHERE staff_id = ? AND read_at IS NULL", f.staff["leader"].ID); n != 1 {
+		t.Fatalf("the leader's unread changed with the supervisor's: %d", n)
 	}
 }

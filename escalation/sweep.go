@@ -562,12 +562,20 @@ func (s *Service) describeActions(inserted []*actionRow, rows []dueClock, rowOf 
 			ActorRole: string(org.RoleSystem), At: now, Body: body, Data: data,
 			FromStatus: r.Status, ToStatus: r.Status})
 		id := a.ID
+		// Each person hears once of a ticket reaching a level in a round of handling, whichever
+		// of its clocks got there first (a ticket late to accept is late to resolve as well).
 		notes = append(notes, s.rowsFor(message{kind: a.Action, subject: subject, body: body, ticketID: a.TicketID,
-			actionID: &id, urgent: a.Level >= 1}, aud.to, now)...)
+			actionID: &id, urgent: a.Level >= 1, dedup: escalationKey(a, r.ReopenCount)}, aud.to, now)...)
 		*out = append(*out, Action{Ticket: r.Number, Clock: a.Clock, Action: a.Action, Level: a.Level, Due: a.Due.In(s.loc),
 			At: now.In(s.loc), Notice: notice, Department: dir.deptCode(a.DepartmentID), Recipients: aud.names})
 	}
 	return events, notes, nil
+}
+
+// escalationKey is the dedup key of an escalation's notifications: its ticket, the ticket's
+// round of handling (reopen count) and the level; a supervision notice's have their own.
+func escalationKey(a *actionRow, round int) string {
+	return fmt.Sprintf("escalation:%d:%d:%d:%d", a.TicketID, round, a.NoticeID, a.Level)
 }
 
 // settleOutdated deletes the clocks of notices that were answered or given another deadline,
