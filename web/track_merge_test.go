@@ -48,8 +48,8 @@ func TestTrackMergedTicketNamesNoOtherCitizen(t *testing.T) {
 			t.Errorf("the merged ticket's citizen reads %q", other)
 		}
 	}
-	if strings.Contains(body, `id="rate-form"`) {
-		t.Error("the merged ticket is offered for rating on its own")
+	if strings.Contains(body, `id="rate-form"`) || strings.Contains(body, `id="resolve-due"`) {
+		t.Error("the merged ticket is offered for rating, or shows a deadline, of its own")
 	}
 	// The master's citizen reads their own result, and not the staff's dispatch note.
 	_, _, body = e.postForm("/track", url.Values{"number": {master}, "phone": {"13800138000"}})
