@@ -2,6 +2,7 @@ package escalation_test
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 
@@ -22,6 +23,12 @@ func TestMergedTicketRunsNoClock(t *testing.T) {
 	master := f.dispatch(t, at("2026-11-16 10:00"), "hrss")
 	dup := f.dispatch(t, at("2026-11-16 10:00"), "hrss")
 	f.sweep(t, at("2026-11-16 10:10")) // both planned
+	h := f.actor("handler-hrss")
+	f.clk.Set(at("2026-11-16 10:20"))
+	x, err := f.esc.RequestExtension(ctx, h, dup.Number, escalation.ExtensionInput{Workdays: 3, Reason: "需等待鉴定结果"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	f.clk.Set(at("2026-11-16 10:30"))
 	if _, err := f.tk.Merge(ctx, f.agent, dup.Number, master.Number, ""); err != nil {
 		t.Fatal(err)
@@ -33,8 +40,11 @@ func TestMergedTicketRunsNoClock(t *testing.T) {
 	if n := f.count(t, "SELECT count(*) FROM escalation_clocks WHERE ticket_id = ?", dup.ID); n != 0 {
 		t.Fatalf("merged ticket keeps %d clocks", n)
 	}
-	h := f.actor("handler-hrss")
 	f.clk.Set(at("2026-11-16 13:00"))
+	// The merged ticket's deadlines are its master's: it asks for no extension of its own.
+	if _, err := f.esc.RequestExtension(ctx, h, dup.Number, escalation.ExtensionInput{Workdays: 3, Reason: "需等待鉴定结果"}); !errors.Is(err, tickets.ErrMerged) {
+		t.Fatalf("extension asked for on a merged ticket: %v, want ErrMerged", err)
+	}
 	if _, err := f.tk.Accept(ctx, h, master.Number, tickets.ActInput{}); err != nil {
 		t.Fatal(err)
 	}
@@ -43,6 +53,10 @@ func TestMergedTicketRunsNoClock(t *testing.T) {
 	}
 	if _, err := f.tk.Resolve(ctx, h, master.Number, tickets.ActInput{Text: "已支付"}); err != nil {
 		t.Fatal(err)
+	}
+	// The extension asked for before the merge ended with the matter's handling.
+	if n := f.count(t, "SELECT count(*) FROM extension_requests WHERE id = ? AND status = 'closed'", x.ID); n != 1 {
+		t.Fatal("the merged ticket's pending extension request outlived its master's resolution")
 	}
 	// The return visit of the matter is the master's: the merged ticket's 回访 never escalates.
 	got := f.sweep(t, at("2026-11-18 09:00"))

@@ -137,7 +137,7 @@ type followedState struct {
 // on purpose: they are handled as part of their master, not on their own. They carry
 // MergedResolution, not the master's result (another citizen's case), and no return-visit
 // deadline: the master's visit and rating stand for the matter, which counts once.
-func (s *Service) followMaster(ctx context.Context, tx bun.IDB, master *Ticket) error {
+func (s *Service) followMaster(ctx context.Context, tx bun.Tx, master *Ticket) error {
 	if master.Status != StatusResolved && master.Status != StatusClosed {
 		return nil
 	}
@@ -176,6 +176,17 @@ func (s *Service) followMaster(ctx context.Context, tx bun.IDB, master *Ticket) 
 		if err := s.addMergeEvent(ctx, tx, c, System, KindFollowMaster, true, body, from,
 			map[string]any{"master": master.Number, "before": before}); err != nil {
 			return err
+		}
+		// The followers hear of it as of the action that ended the master's handling, so what
+		// they keep of the merged ticket (a pending extension request, say) ends with it.
+		a := ActResolve
+		if master.Status == StatusClosed {
+			a = ActClose
+		}
+		for _, f := range s.followers {
+			if err := f.Follow(ctx, tx, c, a); err != nil {
+				return fmt.Errorf("follow master %s: %s: %w", master.Number, c.Number, err)
+			}
 		}
 	}
 	return nil
