@@ -46,6 +46,9 @@ func TestMergedTicketOnStaffPagesAndUnmerge(t *testing.T) {
 	if _, err := e.tickets.Merge(ctx, e.actor("dispatcher"), dup.Number, master.Number, ""); err != nil {
 		t.Fatal(err)
 	}
+	if r := e.do(nil, "GET", "/api/v1/tickets/"+dup.Number, nil, e.token("dispatcher")); r.Status != http.StatusOK || r.json(t)["master"] != master.Number {
+		t.Fatalf("API read of the merged ticket: %d %s, want its master named", r.Status, r.Body)
+	}
 	api := "/api/v1/tickets/" + dup.Number + "/unmerge"
 	if r := e.do(nil, "POST", api, map[string]string{}, e.token("handler-hrss")); r.Status != http.StatusForbidden {
 		t.Fatalf("API unmerge by a handler: %d", r.Status)
