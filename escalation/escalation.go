@@ -128,16 +128,25 @@ type ticketClocks struct {
 	FeedbackDue   *time.Time `bun:"feedback_due"`
 	ResolveDue    *time.Time `bun:"resolve_due"`
 	CallbackDue   *time.Time `bun:"callback_due"`
+	VisitedAt     *time.Time `bun:"visited_at"`
+	MasterID      *int64     `bun:"master_id"`
+	ReopenCount   int        `bun:"reopen_count"`
 	FeedbackHours int        `bun:"feedback_hours"`
 }
 
 const ticketClockColumns = "t.id, t.number, t.version, t.status, t.department_id, t.created_at, t.dispatched_at, " +
-	"t.accepted_at, t.feedback_at, t.resolved_at, t.accept_due, t.feedback_due, t.resolve_due, t.callback_due"
+	"t.accepted_at, t.feedback_at, t.resolved_at, t.accept_due, t.feedback_due, t.resolve_due, t.callback_due, " +
+	"t.visited_at, t.master_id, t.reopen_count"
 
 // liveClocks lists the clocks running on a ticket. The status tells which are live: acceptance
 // while dispatched, feedback until it is given on a dispatched or accepted ticket, resolution
-// while dispatched or accepted, the return visit (owed by the centre) while resolved.
+// while dispatched or accepted, the return visit (owed by the centre) while resolved and not
+// yet done (the citizen's rating or a visit record does it). A ticket merged into another
+// (并单) runs none: it follows its master, whose clocks run.
 func liveClocks(t *ticketClocks, centreID int64) []live {
+	if t.MasterID != nil {
+		return nil
+	}
 	var out []live
 	inDept := t.Status == string(tickets.StatusDispatched) || t.Status == string(tickets.StatusAccepted)
 	startOr := func(p *time.Time, def time.Time) time.Time {
@@ -161,7 +170,7 @@ func liveClocks(t *ticketClocks, centreID int64) []live {
 	if inDept && t.ResolveDue != nil {
 		out = append(out, live{clock: ClockResolve, deptID: t.DepartmentID, start: dispatched, due: *t.ResolveDue})
 	}
-	if t.Status == string(tickets.StatusResolved) && t.CallbackDue != nil {
+	if t.Status == string(tickets.StatusResolved) && t.CallbackDue != nil && t.VisitedAt == nil {
 		var dept *int64
 		if centreID != 0 {
 			dept = &centreID

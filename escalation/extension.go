@@ -85,6 +85,9 @@ func (s *Service) RequestExtension(ctx context.Context, actor tickets.Actor, num
 	if err != nil {
 		return nil, err
 	}
+	if t.Merged() {
+		return nil, fmt.Errorf("ticket %s: its deadlines are its master's: %w", number, tickets.ErrMerged)
+	}
 	if t.Status != tickets.StatusDispatched && t.Status != tickets.StatusAccepted || t.ResolveDue == nil {
 		return nil, fmt.Errorf("ticket %s is %s: no resolution deadline to extend: %w", number, t.Status, ErrTransition)
 	}

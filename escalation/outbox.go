@@ -40,6 +40,9 @@ type Notification struct {
 	SentAt        *time.Time `bun:"sent_at" json:"sent_at,omitempty"`
 	ReadAt        *time.Time `bun:"read_at" json:"read_at,omitempty"`
 	LastError     string     `bun:"last_error" json:"-"`
+	// DedupKey, when set, makes the row one of a kind for its recipient and channel: a second
+	// row with the same key is not written (escalations: one per ticket, round and level).
+	DedupKey *string `bun:"dedup_key" json:"-"`
 
 	TicketNumber string `bun:"ticket_number,scanonly" json:"ticket,omitempty"`
 }
@@ -52,6 +55,8 @@ type message struct {
 	ticketID int64
 	actionID *int64
 	urgent   bool // also by SMS
+	// dedup is the key that lets each recipient hear of it once on each channel; empty: always.
+	dedup string
 }
 
 // rowsFor builds the outbox rows of one message: in-app for every recipient, e-mail for those
@@ -62,6 +67,9 @@ func (s *Service) rowsFor(m message, to []org.Staff, now time.Time) []*Notificat
 		tid := m.ticketID
 		n := &Notification{Channel: channel, StaffID: staffID, Address: addr, Kind: m.kind, Subject: m.subject,
 			Body: m.body, CreatedAt: now, Status: "pending", NextAttemptAt: now, ActionID: m.actionID}
+		if m.dedup != "" {
+			n.DedupKey = &m.dedup
+		}
 		if tid != 0 {
 			n.TicketID = &tid
 		}
@@ -91,12 +99,14 @@ func (s *Service) citizenSMS(phone, kind, text string, ticketID int64, now time.
 
 // insertNotificationsSQL writes outbox rows sent as one array per column: one statement text
 // for any number of rows, values in binary, so a sweep's thousands of rows cost little more
-// than the inserts themselves.
+// than the inserts themselves. A row whose dedup key its recipient already has on its channel
+// is skipped (notifications_dedup_idx), whichever sweep or process wrote the first.
 const insertNotificationsSQL = `
 INSERT INTO notifications (channel, staff_id, address, ticket_id, action_id, kind, subject, body, created_at,
-                           status, next_attempt_at)
+                           status, next_attempt_at, dedup_key)
 SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::text[],
-                     $8::text[], $9::timestamptz[], $10::text[], $11::timestamptz[])`
+                     $8::text[], $9::timestamptz[], $10::text[], $11::timestamptz[], $12::text[])
+ON CONFLICT DO NOTHING`
 
 // insertNotifications queues outbox rows in db's transaction. It does not fill in their IDs:
 // nobody reads them back, the worker claims rows from the table.
@@ -117,17 +127,19 @@ func insertNotifications(ctx context.Context, db bun.IDB, ns []*Notification) er
 		created = make([]time.Time, n)
 		status  = make([]string, n)
 		next    = make([]time.Time, n)
+		dedup   = make([]*string, n)
 	)
 	for i, x := range ns {
 		channel[i], staff[i], addr[i], ticket[i], action[i] = x.Channel, x.StaffID, x.Address, x.TicketID, x.ActionID
 		kind[i], subject[i], body[i], created[i], status[i], next[i] = x.Kind, x.Subject, x.Body, x.CreatedAt, x.Status, x.NextAttemptAt
+		dedup[i] = x.DedupKey
 	}
 	raw := rawSQL(db)
 	if raw == nil {
 		return fmt.Errorf("queue notifications: no database/sql handle in %T", db)
 	}
 	if _, err := raw.ExecContext(ctx, insertNotificationsSQL, prepared, channel, staff, addr, ticket, action, kind, subject, body,
-		created, status, next); err != nil {
+		created, status, next, dedup); err != nil {
 		return fmt.Errorf("queue %d notifications: %w", n, err)
 	}
 	return nil
@@ -246,6 +258,57 @@ func (s *Service) Recent(ctx context.Context, staffID int64, limit int) ([]Notif
 	return ns, nil
 }
 
+// NotificationGroup is a staff member's in-app notifications about one ticket (a notification
+// without a ticket is a group of its own): the newest of them, how many there are and how
+// many are unread.
+type NotificationGroup struct {
+	Notification
+	Count  int `bun:"group_count" json:"count"`
+	Unread int `bun:"group_unread" json:"unread"`
+}
+
+// groupKey is the SQL expression that groups a person's notifications: by ticket.
+const groupKey = "coalesce(ticket_id, -id)"
+
+// Grouped lists a staff member's latest in-app notifications grouped by ticket, the group
+// with the newest notification first, at most limit groups.
+func (s *Service) Grouped(ctx context.Context, staffID int64, limit int) ([]NotificationGroup, error) {
+	if limit <= 0 || limit > 500 {
+		limit = 50
+	}
+	groups := s.db.NewSelect().TableExpr("notifications").
+		ColumnExpr("max(id) AS latest, count(*) AS group_count, count(*) FILTER (WHERE read_at IS NULL) AS group_unread").
+		Where("staff_id = ? AND channel = 'inapp'", staffID).GroupExpr(groupKey).
+		OrderExpr("latest DESC").Limit(int64(limit))
+	var out []NotificationGroup
+	err := s.db.NewSelect().With("g", groups).TableExpr("g").
+		ColumnExpr("n.*, t.number AS ticket_number, g.group_count, g.group_unread").
+		Join("JOIN notifications AS n ON n.id = g.latest").
+		Join("LEFT JOIN tickets AS t ON t.id = n.ticket_id").
+		OrderExpr("n.id DESC").Scan(ctx, &out)
+	if err != nil {
+		return nil, fmt.Errorf("grouped notifications: %w", err)
+	}
+	return out, nil
+}
+
+// MarkGroupRead marks read the in-app notifications of a staff member about the ticket of
+// their notification id (that one alone when it has no ticket); ErrNotFound when it is not
+// theirs.
+func (s *Service) MarkGroupRead(ctx context.Context, staffID, id int64) error {
+	res, err := s.db.NewUpdate().Model((*Notification)(nil)).Set("read_at = coalesce(read_at, ?)", s.clock.Now()).
+		Where("staff_id = ? AND channel = 'inapp'", staffID).
+		Where("(id = ? OR ticket_id = (SELECT ticket_id FROM notifications WHERE id = ? AND staff_id = ? AND channel = 'inapp'))", id, id, staffID).
+		Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("mark notifications read: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("notification %d: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
 // MarkRead marks a staff member's in-app notification read; ErrNotFound when it is not theirs.
 func (s *Service) MarkRead(ctx context.Context, staffID, id int64) error {
 	res, err := s.db.NewUpdate().Model((*Notification)(nil)).Set("read_at = coalesce(read_at, ?)", s.clock.Now()).
@@ -259,10 +322,12 @@ func (s *Service) MarkRead(ctx context.Context, staffID, id int64) error {
 	return nil
 }
 
-// Unread counts a staff member's in-app notifications not yet marked read.
+// Unread counts a staff member's unread in-app notifications as their list groups them: the
+// tickets they have something unread about (and each unread one without a ticket).
 func (s *Service) Unread(ctx context.Context, staffID int64) (int, error) {
-	n, err := s.db.NewSelect().Model((*Notification)(nil)).
-		Where("n.staff_id = ? AND n.channel = 'inapp' AND n.read_at IS NULL", staffID).Count(ctx)
+	var n int
+	err := s.db.NewSelect().TableExpr("notifications").ColumnExpr("count(DISTINCT "+groupKey+")").
+		Where("staff_id = ? AND channel = 'inapp' AND read_at IS NULL", staffID).Scan(ctx, &n)
 	if err != nil {
 		return 0, fmt.Errorf("count unread notifications: %w", err)
 	}

@@ -280,10 +280,42 @@ func (s *Service) planBatch(ctx context.Context, dir *directory, batch int) (int
 		if err := saveClocks(ctx, tx, upserts); err != nil {
 			return err
 		}
+		if err := s.rearmNotices(ctx, tx, dir, ts); err != nil {
+			return err
+		}
 		_, err = tx.Tx.ExecContext(ctx, "DELETE FROM escalation_dirty WHERE id = ANY($1::bigint[])", prepared, dirtyIDs)
 		return wrap("clear changed tickets", err)
 	})
 	return n, claimed, err
+}
+
+// rearmNotices sets going again the supervision notices' clocks that waited while their
+// ticket was merged into another (并单), for the tickets of ts handled on their own.
+func (s *Service) rearmNotices(ctx context.Context, tx bun.Tx, dir *directory, ts []ticketClocks) error {
+	var own []int64
+	for _, t := range ts {
+		if t.MasterID == nil {
+			own = append(own, t.ID)
+		}
+	}
+	if len(own) == 0 {
+		return nil
+	}
+	var parked []clockRow
+	err := tx.NewSelect().Model(&parked).
+		Where("c.ticket_id IN (?) AND c.notice_id <> 0 AND c.next_at IS NULL", bun.List(own)).
+		Where("EXISTS (SELECT 1 FROM supervision_notices n WHERE n.id = c.notice_id AND n.status = 'open')").
+		For("UPDATE").Scan(ctx)
+	if err != nil {
+		return wrap("read waiting notice clocks", err)
+	}
+	var moved []clockRow
+	for _, c := range parked {
+		if c.NextAt = s.nextAt(c.StartedAt, c.Due, c.Clock, c.Stage, dir.top(c.DepartmentID)); c.NextAt != nil {
+			moved = append(moved, c)
+		}
+	}
+	return advanceClocks(ctx, tx, moved)
 }
 
 // saveClocksSQL upserts clock rows sent as one array per column; a row only ever moves to a
@@ -456,6 +488,13 @@ func (s *Service) decide(now time.Time, dir *directory, rows []dueClock) batchPl
 				p.drops = append(p.drops, c)
 				continue
 			}
+			if r.MasterID != nil {
+				// A merged ticket's notice waits, where it stands, until the ticket is
+				// unmerged: the planner then sets it going again (rearmNotices).
+				c.NextAt = nil
+				p.updates = append(p.updates, c)
+				continue
+			}
 		} else if !r.ticketStillDue(dir.centreID) {
 			p.stale = append(p.stale, r.TicketID)
 			c.NextAt = nil
@@ -523,12 +562,20 @@ func (s *Service) describeActions(inserted []*actionRow, rows []dueClock, rowOf 
 			ActorRole: string(org.RoleSystem), At: now, Body: body, Data: data,
 			FromStatus: r.Status, ToStatus: r.Status})
 		id := a.ID
+		// Each person hears once of a ticket reaching a level in a round of handling, whichever
+		// of its clocks got there first (a ticket late to accept is late to resolve as well).
 		notes = append(notes, s.rowsFor(message{kind: a.Action, subject: subject, body: body, ticketID: a.TicketID,
-			actionID: &id, urgent: a.Level >= 1}, aud.to, now)...)
+			actionID: &id, urgent: a.Level >= 1, dedup: escalationKey(a, r.ReopenCount)}, aud.to, now)...)
 		*out = append(*out, Action{Ticket: r.Number, Clock: a.Clock, Action: a.Action, Level: a.Level, Due: a.Due.In(s.loc),
 			At: now.In(s.loc), Notice: notice, Department: dir.deptCode(a.DepartmentID), Recipients: aud.names})
 	}
 	return events, notes, nil
+}
+
+// escalationKey is the dedup key of an escalation's notifications: its ticket, the ticket's
+// round of handling (reopen count) and the level; a supervision notice's have their own.
+func escalationKey(a *actionRow, round int) string {
+	return fmt.Sprintf("escalation:%d:%d:%d:%d", a.TicketID, round, a.NoticeID, a.Level)
 }
 
 // settleOutdated deletes the clocks of notices that were answered or given another deadline,

@@ -146,12 +146,15 @@ func (s *Service) view(ctx context.Context, number string) (*TrackView, error) {
 	return v, nil
 }
 
+// rateable reports whether the citizen may rate t: it is resolved or closed, and handled on
+// its own. A ticket merged into another (并单) is rated and visited as its master: the matter
+// is evaluated once.
 func rateable(t *tickets.Ticket) bool {
-	return t.ResolvedAt != nil && (t.Status == tickets.StatusResolved || t.Status == tickets.StatusClosed)
+	return t.ResolvedAt != nil && (t.Status == tickets.StatusResolved || t.Status == tickets.StatusClosed) && !t.Merged()
 }
 
-// Rate records the citizen's rating of the ticket's current resolution, once, on its timeline;
-// 不满意 (dissatisfied) reopens the ticket (重办) in the same transaction, with the comment as
+// Rate records the citizen's rating of the ticket's current resolution, once, on its timeline,
+// and with it the return visit (回访) as done; 不满意 (dissatisfied) reopens the ticket (重办) in the same transaction, with the comment as
 // the reason.
 func (s *Service) Rate(ctx context.Context, addr, access, rating, comment string) (*TrackView, error) {
 	number, ok := s.verify("track", access)
@@ -200,6 +203,13 @@ func (s *Service) Rate(ctx context.Context, addr, access, rating, comment string
 		if err := tickets.AppendEvent(ctx, tx, &tickets.Event{TicketID: t.ID, Kind: "rated", ActorName: actor.Name,
 			ActorRole: string(actor.Role), At: now, Public: true, FromStatus: string(t.Status), ToStatus: string(t.Status),
 			Body: body, Data: raw}); err != nil {
+			return err
+		}
+		// The citizen's own rating is the return visit (回访) of this resolution: it stops the
+		// visit clock through the same marker a return-visit record sets.
+		if _, err := s.tickets.VisitTx(ctx, tx, actor, number, tickets.ActInput{
+			Data: map[string]any{"channel": "web", "outcome": "reached", "rating": rating, "rating_id": id},
+		}); err != nil {
 			return err
 		}
 		if rating != Dissatisfied || t.DepartmentID == nil {

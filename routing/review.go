@@ -50,7 +50,7 @@ func (s *Service) ReturnQueue(ctx context.Context) ([]ReturnedTicket, error) {
 		LEFT JOIN departments d ON d.id = t.department_id
 		LEFT JOIN LATERAL (SELECT body, actor_name, at FROM ticket_events
 			WHERE ticket_id = t.id AND kind = 'return' ORDER BY id DESC LIMIT 1) e ON true
-		WHERE t.status = ?
+		WHERE t.status = ? AND t.master_id IS NULL
 		ORDER BY returned_at, t.id
 		LIMIT 500`, tickets.StatusReturned).Scan(ctx, &out)
 	if err != nil {

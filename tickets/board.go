@@ -27,7 +27,8 @@ type DepartmentCount struct {
 }
 
 // DepartmentCounts counts, per lead department, open, overdue and soon-due tickets and what
-// was resolved today. Department staff count only their own department's.
+// was resolved today. Department staff count only their own department's. A ticket merged into
+// another (并单) is counted once, as its master.
 func (s *Service) DepartmentCounts(ctx context.Context, actor Actor) ([]DepartmentCount, error) {
 	now := s.clock.Now()
 	y, m, d := now.In(s.loc).Date()
@@ -42,6 +43,7 @@ func (s *Service) DepartmentCounts(ctx context.Context, actor Actor) ([]Departme
 		ColumnExpr("count(*) FILTER (WHERE t.status IN ('dispatched', 'accepted') AND t.feedback_at IS NULL AND t.feedback_due < ?) AS feedback_overdue", now).
 		ColumnExpr("count(*) FILTER (WHERE t.status = 'returned') AS returned").
 		ColumnExpr("count(*) FILTER (WHERE t.resolved_at >= ? AND t.status IN ('resolved', 'closed')) AS resolved_today", dayStart).
+		Where("t.master_id IS NULL").
 		GroupExpr("d.id").OrderExpr("overdue DESC, open DESC, d.code")
 	switch {
 	case cityWide(actor.Role):
@@ -73,11 +75,11 @@ const (
 var BoardLists = []BoardList{ListOverdue, ListDueSoon, ListReturned, ListOpen, ListResolved}
 
 // Board returns one of the board's lists, at most limit tickets (up to 10,000; 0: 200), of
-// the tickets actor may see.
+// the tickets actor may see. Tickets merged into another (并单) are in none: their master is.
 func (s *Service) Board(ctx context.Context, actor Actor, list BoardList, limit int) ([]Ticket, error) {
 	now := s.clock.Now()
 	var ts []Ticket
-	q := s.db.NewSelect().Model(&ts).Relation("Department").Relation("Category")
+	q := s.db.NewSelect().Model(&ts).Relation("Department").Relation("Category").Where("t.master_id IS NULL")
 	if q = boardQuery(q, list, now); q == nil {
 		return nil, invalid("list", fmt.Sprintf("unknown list %q", list))
 	}

@@ -39,6 +39,9 @@ func (s *Service) ExtendTx(ctx context.Context, tx bun.Tx, actor Actor, number s
 	if t.Status != StatusDispatched && t.Status != StatusAccepted {
 		return nil, fmt.Errorf("cannot extend a ticket that is %s: %w", statusName(t.Status), ErrTransition)
 	}
+	if t.Merged() {
+		return nil, fmt.Errorf("extend %s: the ticket is merged into another and follows it: %w", number, ErrMerged)
+	}
 	if t.ResolveDue != nil && !newDue.After(*t.ResolveDue) {
 		return nil, invalid("new_due", "an extension must move the deadline later")
 	}

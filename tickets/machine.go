@@ -44,6 +44,10 @@ const (
 	ActClose    Action = "close"    // 结案
 	ActReopen   Action = "reopen"   // 重办
 	ActAnswer   Action = "answer"   // 直接答复: a consultation answered at once
+	// ActVisit (回访) records that the return visit of the current resolution was done: the
+	// citizen rated it online, or the centre reached them. It is not a button of its own (not
+	// in Actions): the rating and the visit records take it.
+	ActVisit Action = "visit"
 )
 
 // Actions lists every action.
@@ -56,6 +60,9 @@ var (
 	ErrForbidden  = errors.New("not allowed for this role")
 	ErrConflict   = errors.New("ticket was changed by someone else")
 	ErrInvalid    = errors.New("invalid input")
+	// ErrMerged refuses an action on a ticket merged into another (并单); it is a transition
+	// error, so the edges answer it as one.
+	ErrMerged = fmt.Errorf("ticket is merged into another: %w", ErrTransition)
 )
 
 type rule struct {
@@ -86,6 +93,7 @@ var machine = map[Action]rule{
 	ActResolve:  {[]Status{StatusAccepted}, StatusResolved, dept, true},
 	ActClose:    {[]Status{StatusResolved}, StatusClosed, append(slices.Clone(centre), org.RoleSystem), true},
 	ActReopen:   {[]Status{StatusResolved, StatusClosed}, StatusDispatched, append(slices.Clone(centre), org.RoleCitizen, org.RoleSystem), true},
+	ActVisit:    {[]Status{StatusResolved, StatusClosed}, StatusNone, append(slices.Clone(centre), org.RoleCitizen, org.RoleSystem), false},
 }
 
 // Next returns the status after action a by role r from status s. Role is checked first, so

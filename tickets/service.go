@@ -327,12 +327,27 @@ func (s *Service) ReopenTx(ctx context.Context, tx bun.Tx, actor Actor, number s
 		now := s.clock.Now()
 		t.ReopenCount++
 		t.DispatchedAt = &now
-		t.AcceptedAt, t.ResolvedAt, t.ClosedAt, t.FeedbackAt, t.CallbackDue = nil, nil, nil, nil, nil
+		t.AcceptedAt, t.ResolvedAt, t.ClosedAt, t.FeedbackAt, t.CallbackDue, t.VisitedAt = nil, nil, nil, nil, nil, nil
 		t.AcceptDue = ptr(s.cal.AddWorkingHours(now, time.Duration(p.AcceptHours)*time.Hour))
 		t.FeedbackDue = ptr(now.Add(time.Duration(p.FeedbackHours) * time.Hour))
 		t.ResolveDue = ptr(s.cal.AddWorkdays(now, p.ResolveWorkdays))
 		ev["reopen_count"] = t.ReopenCount
 		ev["accept_due"], ev["feedback_due"], ev["resolve_due"] = t.AcceptDue, t.FeedbackDue, t.ResolveDue
+		return nil
+	})
+}
+
+// VisitTx records that the return visit (回访) of the ticket's current resolution was done, in
+// the caller's transaction: it sets VisitedAt, which stops the visit clock, and writes a
+// "visit" event with how it was done (data: channel, and what the visit found). The citizen's
+// rating on /track takes it, and so can a return-visit record: one marker for both. A second
+// visit of the same resolution keeps the first time.
+func (s *Service) VisitTx(ctx context.Context, tx bun.Tx, actor Actor, number string, in ActInput) (*Ticket, error) {
+	return s.actTx(ctx, tx, actor, number, ActVisit, in, func(t *Ticket, ev map[string]any) error {
+		if t.VisitedAt == nil {
+			t.VisitedAt = ptr(s.clock.Now())
+			ev["first"] = true
+		}
 		return nil
 	})
 }
@@ -383,6 +398,11 @@ func (s *Service) actTx(ctx context.Context, tx bun.Tx, actor Actor, number stri
 	}
 	if err := s.inScope(ctx, tx, actor, t, a); err != nil {
 		return nil, err
+	}
+	if t.Merged() && a != ActNote {
+		// A merged ticket (并单) is handled as part of its master: it takes no action of its own
+		// until the centre unmerges it.
+		return nil, fmt.Errorf("%s %s: the ticket is merged into another and follows it: %w", a, number, ErrMerged)
 	}
 	from := t.Status
 	to, err := Next(from, a, actor.Role)

@@ -79,6 +79,9 @@ type Filter struct {
 	Limit        int
 	Offset       int
 	OrderBy      string // "due" (nearest resolution deadline first) or "" (newest first)
+	// Queue keeps to the tickets handled on their own, as a work queue lists them: none merged
+	// into another (并单), which follows its master.
+	Queue bool
 }
 
 // List returns the tickets the actor may see that match f. Department staff are limited to
@@ -95,6 +98,9 @@ func (s *Service) List(ctx context.Context, actor Actor, f Filter) ([]Ticket, er
 	}
 	if f.DepartmentID != 0 {
 		q = q.Where("t.department_id = ?", f.DepartmentID)
+	}
+	if f.Queue {
+		q = q.Where("t.master_id IS NULL")
 	}
 	if f.Phone != "" {
 		q = q.Where("t.caller_phone = ?", f.Phone)

@@ -55,6 +55,9 @@ type Ticket struct {
 	FeedbackDue  *time.Time `bun:"feedback_due" json:"feedback_due,omitempty"`
 	ResolveDue   *time.Time `bun:"resolve_due" json:"resolve_due,omitempty"`
 	CallbackDue  *time.Time `bun:"callback_due" json:"callback_due,omitempty"`
+	// VisitedAt is when the return visit (回访) of the current resolution was done: the
+	// citizen's own rating or a visit record (Visit). Reopening clears it.
+	VisitedAt *time.Time `bun:"visited_at" json:"visited_at,omitempty"`
 
 	Department *org.Department `bun:"rel:belongs-to,join:department_id=id" json:"department,omitempty"`
 	Category   *org.Category   `bun:"rel:belongs-to,join:category_id=id" json:"category,omitempty"`
@@ -72,6 +75,9 @@ type CoHandler struct {
 	RepliedAt    *time.Time      `bun:"replied_at" json:"replied_at,omitempty"`
 	Department   *org.Department `bun:"rel:belongs-to,join:department_id=id" json:"department,omitempty"`
 }
+
+// Merged reports whether the ticket is merged into another (并单) and follows it.
+func (t *Ticket) Merged() bool { return t.MasterID != nil }
 
 // Open reports whether the ticket still needs work: everything but closed.
 func (t *Ticket) Open() bool { return t.Status != StatusClosed }

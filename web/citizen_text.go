@@ -31,6 +31,15 @@ func intakeStatus(lang string, st tickets.Status) string {
 	return tickets.StatusZh(st)
 }
 
+// citizenBodies are the public events whose text is written for the citizen: what they were
+// told, the result, the reason of an extension and their own rating. Other public events show
+// only what happened: their text is staff's (a dispatcher's note, a visit note, a reason to
+// reopen) and may name other people.
+var citizenBodies = map[string]bool{
+	string(tickets.ActFeedback): true, string(tickets.ActResolve): true, string(tickets.ActAnswer): true,
+	string(tickets.ActExtend): true, "rated": true,
+}
+
 // intakeEventText is a public timeline entry as the citizen reads it.
 func intakeEventText(lang string, ev tickets.Event) string {
 	zh := lang != "en"
@@ -69,10 +78,17 @@ func intakeEventText(lang string, ev tickets.Event) string {
 		head = pick("办结时限已按国家法定节假日安排调整", "The resolution deadline was adjusted to the official holidays")
 	case "rated":
 		head = pick("市民评价", "Your rating")
+	case tickets.KindMerge:
+		// In the citizen's own terms: the other ticket and its citizen are never named.
+		return tr(lang, "track.event.merge")
+	case tickets.KindFollowMaster:
+		return tr(lang, "track.event.followed")
+	case tickets.KindUnmerge:
+		return tr(lang, "track.event.unmerge")
 	default:
 		head = intakeStatus(lang, tickets.Status(ev.ToStatus))
 	}
-	if ev.Body != "" {
+	if ev.Body != "" && citizenBodies[ev.Kind] {
 		return head + pick("：", ": ") + ev.Body
 	}
 	return head

@@ -451,9 +451,9 @@ func (s *Server) getBoardEscalations(w http.ResponseWriter, r *http.Request) {
 	s.renderTemplate(w, r, http.StatusOK, "escalation/board_counts.html", "content", m)
 }
 
-// notificationsPage is a staff member's latest notifications.
+// notificationsPage is a staff member's latest notifications, grouped by ticket.
 type notificationsPage struct {
-	Items  []escalation.Notification
+	Items  []escalation.NotificationGroup
 	Unread int
 }
 
@@ -463,7 +463,7 @@ func (s *Server) getNotificationsPage(w http.ResponseWriter, r *http.Request) {
 	id := staffFrom(ctx).ID
 	var data notificationsPage
 	var err error
-	if data.Items, err = esc.Recent(ctx, id, 100); err == nil {
+	if data.Items, err = esc.Grouped(ctx, id, 100); err == nil {
 		data.Unread, err = esc.Unread(ctx, id)
 	}
 	if err != nil {
@@ -509,7 +509,8 @@ func (s *Server) postNotificationReadForm(w http.ResponseWriter, r *http.Request
 	esc := s.Escalation.Service
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err == nil {
-		err = esc.MarkRead(r.Context(), staffFrom(r.Context()).ID, id)
+		// The page lists a ticket's notifications as one: reading it reads them all.
+		err = esc.MarkGroupRead(r.Context(), staffFrom(r.Context()).ID, id)
 	} else {
 		err = fmt.Errorf("notification %q: %w", r.PathValue("id"), escalation.ErrNotFound)
 	}

@@ -373,7 +373,10 @@ func TestNotificationsMarkRead(t *testing.T) {
 	if len(ns) != 2 {
 		t.Fatalf("notifications: %d", len(ns))
 	}
-	mustContain(t, "bell", e.do(h, "GET", "/notifications/bell", nil, nil), `id="bell-count">2<`)
+	// Two notices on one ticket are one entry of the unread list.
+	mustContain(t, "bell", e.do(h, "GET", "/notifications/bell", nil, nil), `id="bell-count">1<`)
+	mustContain(t, "grouped page", e.do(h, "GET", "/notifications", nil, nil), "1 条未读",
+		`class="unread" data-id="`+itoa(ns[0].ID)+`"`, `data-ticket="`+tk.Number+`"`, "2 条同一工单的通知")
 	other := e.browser("handler-market")
 	if r := e.do(other, "POST", "/notifications/"+itoa(ns[0].ID)+"/read", nil, same); r.Status != 404 {
 		t.Fatalf("someone else's: %d", r.Status)
@@ -384,8 +387,15 @@ func TestNotificationsMarkRead(t *testing.T) {
 	if r := e.do(h, "POST", "/notifications/"+itoa(ns[0].ID)+"/read", nil, same); r.Status != 303 {
 		t.Fatalf("mark read: %d", r.Status)
 	}
+	// Reading the entry reads the ticket's notifications, the older one too.
 	page := e.do(h, "GET", "/notifications", nil, nil)
-	mustContain(t, "page", page, "1 条未读", `class="read" data-id="`+itoa(ns[0].ID)+`"`, `class="unread" data-id="`+itoa(ns[1].ID)+`"`)
+	mustContain(t, "page", page, "0 条未读", `class="read" data-id="`+itoa(ns[0].ID)+`"`)
+	mustLack(t, "page", page, `class="unread"`)
+	mustContain(t, "bell after reading", e.do(h, "GET", "/notifications/bell", nil, nil), "0 条未读")
+	var unread int
+	if err := e.db.QueryRowContext(ctx, "SELECT count(*) FROM notifications WHERE staff_id = ? AND read_at IS NULL", hrss.ID).Scan(&unread); err != nil || unread != 0 {
+		t.Fatalf("unread rows after reading the entry: %d %v", unread, err)
+	}
 	if r := e.do(h, "POST", "/notifications/read", nil, same); r.Status != 303 {
 		t.Fatalf("mark all read: %d", r.Status)
 	}

@@ -67,6 +67,7 @@ func (s *Server) staffPages() {
 	s.handleStaff("GET /tickets", nil, s.getTicketsPage)
 	s.handleStaff("GET /tickets/{number}", nil, s.getTicketPage)
 	s.handleStaff("POST /tickets/{number}/reveal-phone", nil, s.postTicketReveal)
+	s.handleStaff("POST /tickets/{number}/unmerge", org.Centre, s.postTicketUnmergeForm)
 	s.handleStaff("POST /tickets/{number}/{action}", nil, s.postTicketPageAction)
 	s.handleStaff("GET /tickets/{number}/attachments/{id}", nil, s.getAttachment)
 	s.handleStaff("GET /tickets/{number}/photos/{id}", nil, s.getTicketPhoto)
@@ -145,6 +146,8 @@ func (s *Server) staffAPI() {
 	s.handleAPI("GET /api/v1/tickets/{number}/attachments/{id}", nil, "Download an attachment of a ticket (403 or 404 for a ticket you may not see)", s.getAttachment)
 	s.handleAPI("POST /api/v1/tickets/{number}/merge", org.Centre, "Merge (并单) this ticket into the master ticket; it then follows the master to resolved and closed", s.postTicketMerge,
 		"master*", "note")
+	s.handleAPI("POST /api/v1/tickets/{number}/unmerge", org.Centre, "Undo a wrong merge (并单): the ticket is handled on its own again, where it stood before; both timelines show it", s.postTicketUnmerge,
+		"note")
 
 	// What the console looks up: callers, duplicates, the directory, the knowledge base.
 	s.handleAPI("GET /api/v1/callers/{phone}/tickets", org.Centre, "The caller's earlier tickets", s.getCallerTickets)

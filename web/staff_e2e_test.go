@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hotline-city/hotline/escalation"
 	"github.com/hotline-city/hotline/tickets"
 )
 
@@ -23,7 +24,8 @@ func TestStaffBrowserJourney(t *testing.T) {
 		t.Skip("browser journey: slow, skipped with -short")
 	}
 	needBrowser(t)
-	e := newStaffEnvWith(t, withRouting)
+	var esc *escalation.Service
+	e := newStaffEnvWith(t, func(e *staffEnv, d *Deps) { withRouting(e, d); esc = d.Escalation.Service })
 	// The demo rules dispatch both to market: the phone's handler accepts one; the other waits
 	// in the returns review.
 	phoneTicket := e.register("菜市场摊位售卖过期熟食，要求查处", "food-safety", "13700001111", "")
@@ -46,18 +48,21 @@ func TestStaffBrowserJourney(t *testing.T) {
 	if err != nil {
 		t.Fatalf("journey failed: %v\n%s", err, out)
 	}
-	var number string
+	var number, merged string
 	for _, line := range strings.Split(string(out), "\n") {
 		if n, ok := strings.CutPrefix(line, "NUMBER "); ok {
 			number = n
+		}
+		if n, ok := strings.CutPrefix(line, "MERGED "); ok {
+			merged = n
 		}
 	}
 	tk, err := e.tickets.Get(context.Background(), number)
 	if err != nil {
 		t.Fatalf("ticket %q of the journey: %v\n%s", number, err, out)
 	}
-	if tk.Status != "resolved" || tk.FeedbackAt == nil || tk.Department == nil || tk.Department.Code != "hrss" {
-		t.Fatalf("ticket after the journey: %s %v", tk.Status, tk.Department)
+	if tk.Status != "resolved" || tk.FeedbackAt == nil || tk.Department == nil || tk.Department.Code != "hrss" || tk.VisitedAt == nil {
+		t.Fatalf("ticket after the journey: %s %v visited %v", tk.Status, tk.Department, tk.VisitedAt)
 	}
 	if tk, err := e.tickets.Get(context.Background(), phoneTicket.Number); err != nil || tk.Status != "accepted" || tk.FeedbackAt == nil {
 		t.Fatalf("ticket handled on the phone: %v %+v", err, tk)
@@ -65,7 +70,22 @@ func TestStaffBrowserJourney(t *testing.T) {
 	if n, err := e.db.NewSelect().Table("workcal_days").Where("day >= '2027-01-01'").Count(context.Background()); err != nil || n != 2 {
 		t.Errorf("days of 2027 entered in the journey: %d, %v", n, err)
 	}
-	for _, name := range []string{"login", "console", "workbench", "ticket-resolved", "board", "ticket-timeline", "admin-staff", "phone-workbench", "phone-ticket", "admin-calendar-phone", "admin-calendar-preview"} {
+	// The citizen's rating was the return visit: long after it was due, the sweep leaves the
+	// 回访 clock alone.
+	_, err = esc.Sweep(context.Background(), testNow.AddDate(0, 0, 10), func(a escalation.Action) {
+		if a.Ticket == number && a.Clock == escalation.ClockCallback {
+			t.Errorf("the rated ticket's return visit escalated: %+v", a)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := e.tickets.Get(context.Background(), merged)
+	if err != nil || m.MasterID != nil || m.Status != "dispatched" {
+		t.Fatalf("second ticket %q after its merge was undone: %v %+v", merged, err, m)
+	}
+	for _, name := range []string{"login", "console", "workbench", "ticket-resolved", "board", "ticket-timeline", "track-merged",
+		"ticket-unmerged", "admin-staff", "phone-workbench", "phone-ticket", "admin-calendar-phone", "admin-calendar-preview"} {
 		if fi, err := os.Stat(filepath.Join(shots, name+".png")); err != nil || fi.Size() < 5000 {
 			t.Errorf("screenshot %s missing or empty: %v", name, err)
 		}

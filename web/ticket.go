@@ -67,6 +67,11 @@ type ticketPage struct {
 	Routing map[int64]*routingNote
 	// Esc is the ticket's extension requests and supervision notices (escalation_pages.go).
 	Esc *ticketEscalation
+	// Master is the number of the ticket this one is merged into (并单), Merged the tickets
+	// merged into this one; CanUnmerge offers undoing the merge.
+	Master     string
+	Merged     []tickets.Ticket
+	CanUnmerge bool
 }
 
 func (s *Server) ticketPageData(ctx context.Context, number string) (*ticketPage, error) {
@@ -80,6 +85,13 @@ func (s *Server) ticketPageData(ctx context.Context, number string) (*ticketPage
 		return nil, err
 	}
 	p.Deadlines = deadlineHistory(p.Events)
+	if p.Master, err = s.Tickets.MasterNumber(ctx, t); err != nil {
+		return nil, err
+	}
+	p.CanUnmerge = p.Master != "" && canUnmerge(st)
+	if p.Merged, err = s.Tickets.Merged(ctx, t.ID); err != nil {
+		return nil, err
+	}
 	if p.T.Attachments, err = s.Tickets.Attachments(ctx, t.ID); err != nil {
 		return nil, err
 	}

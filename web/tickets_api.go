@@ -27,6 +27,8 @@ type ticketView struct {
 	Events      []tickets.Event  `json:"events,omitempty"`
 	// Attachments are the files departments sent with their results and feedback.
 	Attachments []tickets.Attachment `json:"attachments,omitempty"`
+	// Master is the number of the ticket this one is merged into (并单), when it is.
+	Master string `json:"master,omitempty"`
 }
 
 // viewTicket prepares t for st.
@@ -45,6 +47,10 @@ func (s *Server) viewTicket(st *org.Staff, t *tickets.Ticket) *ticketView {
 // co-handling department may do when st's department is not the lead.
 func actionsFor(st *org.Staff, t *tickets.Ticket) []tickets.Action {
 	acts := tickets.Allowed(t.Status, org.Role(st.Role))
+	if t.Merged() {
+		// A merged ticket (并单) follows its master: notes only, until it is unmerged.
+		acts = slices.DeleteFunc(acts, func(a tickets.Action) bool { return a != tickets.ActNote })
+	}
 	if !org.DepartmentStaff.Has(st.Role) {
 		return acts
 	}
@@ -263,6 +269,10 @@ func (s *Server) getTicket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if v.Attachments, err = s.Tickets.Attachments(ctx, t.ID); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if v.Master, err = s.Tickets.MasterNumber(ctx, t); err != nil {
 		s.serverError(w, r, err)
 		return
 	}

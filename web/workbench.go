@@ -19,7 +19,7 @@ type workbenchPage struct {
 func (s *Server) workbenchData(ctx context.Context) (*workbenchPage, error) {
 	st := staffFrom(ctx)
 	ts, err := s.Tickets.List(ctx, actorFrom(ctx), tickets.Filter{
-		Statuses: []tickets.Status{tickets.StatusDispatched, tickets.StatusAccepted}, OrderBy: "due", Limit: 500})
+		Statuses: []tickets.Status{tickets.StatusDispatched, tickets.StatusAccepted}, OrderBy: "due", Limit: 500, Queue: true})
 	if err != nil {
 		return nil, err
 	}

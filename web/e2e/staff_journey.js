@@ -1,8 +1,12 @@
 // The staff journey in a real browser at 1366×768: an agent registers a complaint from the
-// console and dispatches it by hand → the department's handler accepts it (签收), gives
-// feedback (反馈) and resolves it (办结) → the supervisor sees it in the board's figures → on a
-// phone (390 px) the administrator, warned that next year's holidays are missing, reads the
-// year view and enters next year's notice through its preview.
+// console and dispatches it by hand, then a second citizen's complaint about the same matter,
+// merged into it (并单) → the department's handler finds only the first in the workbench,
+// accepts it (签收), gives feedback (反馈) and resolves it (办结) → the supervisor sees it
+// counted once in the board's figures → on /track the second citizen reads that their matter
+// was handled, without the first citizen's name, number or result, and the first citizen rates
+// theirs (the return visit) → the supervisor undoes the merge, both timelines showing it.
+// → on a phone (390 px) the administrator, warned that next year's holidays are missing, reads
+// the year view and enters next year's notice through its preview.
 // Then every other staff page is visited once, and a handler works a second ticket (the third
 // argument, dispatched to market) on a 390 px phone. axe checks every page the journey visits.
 // Screenshots of the main pages go to the directory given second.
@@ -113,11 +117,33 @@ async function fitsPhone(page, what) {
     check((await agent.textContent('.status')).includes('已派单'), 'ticket not dispatched');
     await shot(agent, 'ticket-registered');
 
+    // A second citizen calls about the same matter: the console offers the first ticket as a
+    // duplicate, and the agent merges the new one into it.
+    await agent.goto(base + '/console');
+    await agent.fill('input[name=caller_name]', '李先生');
+    await agent.fill('input[name=caller_phone]', '13700001234');
+    await agent.selectOption('select[name=category]', 'wage-arrears');
+    await agent.fill('textarea[name=description]', '某公司拖欠工人工资三个月');
+    await agent.fill('input[name=address]', '西城区新街口外大街8号');
+    await agent.check('input[name=mode][value=dispatch]');
+    await agent.selectOption('select[name=department]', 'hrss');
+    await agent.locator('input[name=address]').press('End');
+    await agent.keyboard.type(' ');
+    const cand = agent.locator(`#duplicates li[data-number="${number}"] input[name=merge_into]`);
+    await cand.waitFor();
+    await cand.check();
+    await Promise.all([agent.waitForNavigation(), agent.click('#register-submit')]);
+    const m2 = agent.url().match(/\/tickets\/(\d{8}-\d{6})/);
+    check(m2 && m2[1] !== number, 'no page of the second ticket: ' + agent.url());
+    const merged = m2[1];
+    check((await agent.textContent('#master')).includes(number), 'the second ticket does not show it is merged');
+
     // The handler works the ticket from the workbench.
     const handler = await login(browser, 'handler-hrss', 'demo-handler');
     check(handler.url().endsWith('/workbench'), 'handler did not land on the workbench');
     const row = handler.locator(`tr[data-number="${number}"]`);
     await row.waitFor();
+    check(await handler.locator(`tr[data-number="${merged}"]`).count() === 0, 'the merged ticket is still in the workbench');
     check((await row.getAttribute('class')).startsWith('row-'), 'queue row has no clock colour');
     await shot(handler, 'workbench');
     await Promise.all([handler.waitForNavigation(), row.locator('button', { hasText: '签收' }).click()]);
@@ -142,6 +168,44 @@ async function fitsPhone(page, what) {
     await shot(sup, 'board');
     await sup.goto(base + '/tickets/' + number);
     await shot(sup, 'ticket-timeline');
+
+    // The second citizen looks their ticket up: handled, in their own terms.
+    const pub = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
+    const citizen = await pub.newPage();
+    citizen.setDefaultTimeout(15000);
+    async function track(no, phone) {
+      await citizen.goto(base + '/track');
+      await citizen.fill('#number', no);
+      await citizen.fill('#phone', phone);
+      await Promise.all([citizen.waitForNavigation(), citizen.click('#track-submit')]);
+    }
+    await track(merged, '13700001234');
+    check(await citizen.getAttribute('#ticket-status', 'data-status') === 'resolved', 'the merged ticket is not resolved');
+    const seen = await citizen.textContent('main');
+    check(seen.includes('合并办理'), 'the merged ticket does not say it was handled with the same matter');
+    for (const other of [number, '王女士', '企业已补发全部工资', '企业承诺']) {
+      check(!seen.includes(other), 'the second citizen reads ' + other);
+    }
+    check(await citizen.locator('#rate-form').count() === 0, 'the merged ticket is offered for rating on its own');
+    await shot(citizen, 'track-merged');
+    // The first citizen rates theirs: the return visit is done.
+    await track(number, '13912345678');
+    check((await citizen.textContent('#resolution')).includes('企业已补发全部工资'), 'the first citizen does not read the result');
+    await citizen.check('#rating-satisfied');
+    await Promise.all([citizen.waitForNavigation(), citizen.click('#rate-submit')]);
+    check(await citizen.locator('#ratings li').count() === 1, 'the rating is not listed');
+    await pub.close();
+
+    // It was not the same matter after all: the supervisor undoes the merge.
+    await sup.goto(base + '/tickets/' + merged);
+    await sup.fill('#form-unmerge input[name=note]', '核实为另一家公司');
+    await Promise.all([sup.waitForNavigation(), sup.click('#do-unmerge')]);
+    check(await sup.locator('#timeline li[data-kind=unmerge]').count() === 1, 'the unmerge is not on the timeline');
+    check(await sup.locator('#master').count() === 0, 'the ticket still shows a master');
+    check((await sup.textContent('.status')).includes('已派单'), 'the unmerged ticket is not back where it stood');
+    await shot(sup, 'ticket-unmerged');
+    await sup.goto(base + '/tickets/' + number);
+    check(await sup.locator('#timeline li[data-kind=unmerge]').count() === 1, 'the unmerge is not on the master\'s timeline');
 
     const admin = await login(browser, 'admin', 'demo-admin');
     await admin.goto(base + '/admin/staff');
@@ -209,6 +273,7 @@ async function fitsPhone(page, what) {
 
     await a11y.assertClean();
     console.log('NUMBER ' + number);
+    console.log('MERGED ' + merged);
   } finally {
     await browser.close();
   }
