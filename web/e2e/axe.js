@@ -24,14 +24,35 @@ const checked = new Set(); // the pages checked, by path
 const missed = []; // pages left before their check finished: { url, context }
 const pages = new Set(); // pages still open
 
+// A context with JavaScript disabled cannot run axe; its pages are checked as they are, DOM
+// and all, in a page of this JavaScript-enabled context that fetches the page's styles and
+// images from the server as the original did.
+let checker = null;
+
 // watch hooks every context and page the browser makes from now on.
 function watch(browser) {
   const newContext = browser.newContext.bind(browser);
   browser.newContext = async (options = {}) => {
     const context = await newContext({ ...options, bypassCSP: true });
+    context.__noJS = options.javaScriptEnabled === false;
+    if (context.__noJS && !checker) checker = newContext({ bypassCSP: true, locale: options.locale });
     context.on('page', hook);
     return context;
   };
+}
+
+// checkWithoutJS checks the document a no-JavaScript page shows now, served again at its own
+// address to a page that can run axe.
+async function checkWithoutJS(page, url) {
+  const html = await page.content();
+  const twin = await (await checker).newPage();
+  try {
+    await twin.route(url, (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html }));
+    await twin.goto(url);
+    await check(twin, url);
+  } finally {
+    await twin.close();
+  }
 }
 
 const navigations = ['goto', 'reload', 'goBack', 'goForward', 'waitForNavigation', 'waitForURL', 'waitForLoadState'];
@@ -65,6 +86,7 @@ function hook(page) {
 
 // check runs axe on the document page shows now, which should be url, and records what it finds.
 async function check(page, url) {
+  if (page.context().__noJS) return checkWithoutJS(page, url);
   if (!(await page.evaluate(() => typeof window.axe === 'object'))) {
     await page.addScriptTag({ path: axePath });
   }
