@@ -31,8 +31,10 @@ func intakeStatus(lang string, st tickets.Status) string {
 	return tickets.StatusZh(st)
 }
 
-// intakeEventText is a public timeline entry as the citizen reads it.
-func intakeEventText(lang string, ev tickets.Event) string {
+// intakeEventHead is what a public timeline entry says happened, as the citizen reads it; the
+// department a dispatch went to (eventDept) and what staff wrote (the event's body) follow it
+// on the page as they were written.
+func intakeEventHead(lang string, ev tickets.Event) string {
 	zh := lang != "en"
 	pick := func(z, e string) string {
 		if zh {
@@ -40,38 +42,41 @@ func intakeEventText(lang string, ev tickets.Event) string {
 		}
 		return e
 	}
-	var head string
 	switch tickets.Action(ev.Kind) {
 	case tickets.ActRegister:
-		head = pick("已受理", "Registered")
+		return pick("已受理", "Registered")
 	case tickets.ActDispatch:
-		var d struct {
-			Name string `json:"department_name"`
+		if intakeEventDept(ev) != "" {
+			return pick("已派单至", "Dispatched to")
 		}
-		json.Unmarshal(ev.Data, &d)
-		head = pick("已派单", "Dispatched")
-		if d.Name != "" {
-			head += pick("至"+d.Name, " to "+d.Name)
-		}
+		return pick("已派单", "Dispatched")
 	case tickets.ActAccept:
-		head = pick("承办单位已签收", "Accepted by the department")
+		return pick("承办单位已签收", "Accepted by the department")
 	case tickets.ActFeedback:
-		head = pick("承办单位已联系您", "The department contacted you")
+		return pick("承办单位已联系您", "The department contacted you")
 	case tickets.ActResolve:
-		head = pick("已办结", "Resolved")
+		return pick("已办结", "Resolved")
 	case tickets.ActClose:
-		head = pick("已结案", "Closed")
+		return pick("已结案", "Closed")
 	case tickets.ActReopen:
-		head = pick("重办", "Reopened")
+		return pick("重办", "Reopened")
 	case tickets.ActAnswer:
-		head = pick("已答复", "Answered")
+		return pick("已答复", "Answered")
 	case "rated":
-		head = pick("市民评价", "Your rating")
-	default:
-		head = intakeStatus(lang, tickets.Status(ev.ToStatus))
+		return pick("市民评价", "Your rating")
 	}
-	if ev.Body != "" {
-		return head + pick("：", ": ") + ev.Body
+	return intakeStatus(lang, tickets.Status(ev.ToStatus))
+}
+
+// intakeEventDept is the name of the department a dispatch event sent the ticket to, as the
+// event recorded it, or "".
+func intakeEventDept(ev tickets.Event) string {
+	if tickets.Action(ev.Kind) != tickets.ActDispatch {
+		return ""
 	}
-	return head
+	var d struct {
+		Name string `json:"department_name"`
+	}
+	json.Unmarshal(ev.Data, &d)
+	return d.Name
 }

@@ -34,8 +34,8 @@ func (s *Server) getTicketsPage(w http.ResponseWriter, r *http.Request) {
 	}
 	f, err := s.ticketFilter(ctx, st, q)
 	if err != nil {
-		status, body := errorStatus(err)
-		s.refuse(w, r, status, body["error"])
+		status, _ := errorStatus(err)
+		s.refuseErr(w, r, status, err)
 		return
 	}
 	ts, err := s.Tickets.List(ctx, actorFrom(ctx), f)
@@ -115,12 +115,12 @@ func (s *Server) getTicketPage(w http.ResponseWriter, r *http.Request) {
 
 // pageError shows a ticket error as a page with the matching status.
 func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
-	status, body := errorStatus(err)
+	status, _ := errorStatus(err)
 	if status == http.StatusInternalServerError {
 		s.serverError(w, r, err)
 		return
 	}
-	s.renderError(w, r, status, body["error"])
+	s.refuseErr(w, r, status, err)
 }
 
 // pageActions are the actions the ticket page's forms post, by the last part of their path.
@@ -141,7 +141,7 @@ func (s *Server) postTicketPageAction(w http.ResponseWriter, r *http.Request) {
 	// A file refused is shown on the ticket page like any other bad input.
 	f, files, err := readActionFields(w, r, a)
 	if f == nil {
-		s.refuse(w, r, http.StatusBadRequest, err.Error())
+		s.refuseErr(w, r, http.StatusBadRequest, err)
 		return
 	}
 	if _, err := s.loadTicket(ctx, number); err != nil {
@@ -152,7 +152,7 @@ func (s *Server) postTicketPageAction(w http.ResponseWriter, r *http.Request) {
 		_, err = s.doActionFiles(ctx, a, number, f, files)
 	}
 	if err != nil {
-		status, body := errorStatus(err)
+		status, _ := errorStatus(err)
 		if status == http.StatusInternalServerError {
 			s.serverError(w, r, err)
 			return
@@ -162,7 +162,7 @@ func (s *Server) postTicketPageAction(w http.ResponseWriter, r *http.Request) {
 			s.pageError(w, r, perr)
 			return
 		}
-		p.Error = body["error"]
+		p.Error = errorText(langOf(r), err)
 		s.renderStaffStatus(w, r, status, "staff/ticket.html", p)
 		return
 	}
@@ -185,7 +185,7 @@ func (s *Server) postTicketReveal(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		p.Error = err.Error()
+		p.Error = errorText(langOf(r), err)
 		s.renderStaffStatus(w, r, http.StatusBadRequest, "staff/ticket.html", p)
 		return
 	}
