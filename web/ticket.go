@@ -135,7 +135,7 @@ func (s *Server) postTicketPageAction(w http.ResponseWriter, r *http.Request) {
 	number := r.PathValue("number")
 	a, ok := pageActions[r.PathValue("action")]
 	if !ok {
-		s.renderError(w, r, http.StatusNotFound, "no such action")
+		s.refuse(w, r, http.StatusNotFound, "no such action")
 		return
 	}
 	// A file refused is shown on the ticket page like any other bad input.
