@@ -240,7 +240,7 @@ func TestTrackAndRate(t *testing.T) {
 			t.Fatalf("%s: %d\n%s", name, code, body)
 		}
 	}
-	if code, _, body := e.postForm("/track", url.Values{"number": {no}}); code != 400 || !strings.Contains(body, "is required") {
+	if code, _, body := e.postForm("/track", url.Values{"number": {no}}); code != 400 || !strings.Contains(body, "必填") {
 		t.Fatalf("no phone: %d\n%s", code, body)
 	}
 

@@ -560,6 +560,10 @@ var messages = map[string][2]string{
 	"rating.satisfied":           {"满意", "Satisfied"},
 	"rating.basically_satisfied": {"基本满意", "Basically satisfied"},
 	"rating.dissatisfied":        {"不满意", "Dissatisfied"},
+	"console.caller":             {"来电", "Caller"},
+	"console.call":               {"通话", "call"},
+	"error.rating":               {"请选择满意、基本满意或不满意", "Choose satisfied, basically satisfied or dissatisfied"},
+	"error.rating_comment":       {"请写明还有什么问题，以便承办单位重新办理", "Say what is still wrong, so the department can redo it"},
 }
 
 // tr translates key into lang; an unknown key shows as itself so a missing entry is visible.

@@ -115,33 +115,35 @@ var errorKeys = []struct {
 // fieldMsgKeys are the catalogue's words for the field errors a person meets most, by the
 // error's own (English) text; other field errors name the field and, in English, say why.
 var fieldMsgKeys = map[string]string{
-	"is required":                                         "error.required",
-	"must be a whole number":                              "error.whole_number",
-	"must be a number":                                    "error.number",
-	"must be more than 0":                                 "error.positive",
-	"must be a date like 2027-01-01":                      "error.date",
-	"must not be before valid_from":                       "error.valid_until",
-	"at least 10 characters":                              "error.password_short",
-	"a new account needs a password":                      "error.password_needed",
-	"no calendar entry for that date":                     "error.no_calendar_day",
-	"must be normal or urgent":                            "error.priority",
-	"a return needs a reason":                             "error.return_reason",
-	"say what the citizen was told":                       "error.feedback_text",
-	"a note needs text":                                   "error.note_text",
-	"a reply needs text":                                  "error.reply_text",
-	"say how it was resolved":                             "error.resolve_text",
-	"a reopening needs a reason":                          "error.reopen_reason",
-	"an answer needs text":                                "error.answer_text",
-	"an answer needs text or a knowledge article":         "error.answer_text",
-	"say why you need the full number":                    "error.reveal_reason",
-	"an extension needs a reason":                         "error.extension_reason",
-	"an extension must move the deadline later":           "error.extension_later",
-	"give the number of the ticket to supervise":          "error.notice_ticket",
-	"is required: the number of the ticket to merge into": "error.merge_master",
-	"a ticket cannot be merged into itself":               "error.merge_self",
-	"is required to re-dispatch":                          "error.redispatch_department",
-	"explain why the ticket is the department's":          "error.send_back_note",
-	"a burst needs a rate limit":                          "error.burst",
+	"is required":                                            "error.required",
+	"must be a whole number":                                 "error.whole_number",
+	"must be a number":                                       "error.number",
+	"must be more than 0":                                    "error.positive",
+	"must be a date like 2027-01-01":                         "error.date",
+	"must not be before valid_from":                          "error.valid_until",
+	"at least 10 characters":                                 "error.password_short",
+	"a new account needs a password":                         "error.password_needed",
+	"no calendar entry for that date":                        "error.no_calendar_day",
+	"must be normal or urgent":                               "error.priority",
+	"a return needs a reason":                                "error.return_reason",
+	"say what the citizen was told":                          "error.feedback_text",
+	"a note needs text":                                      "error.note_text",
+	"a reply needs text":                                     "error.reply_text",
+	"say how it was resolved":                                "error.resolve_text",
+	"a reopening needs a reason":                             "error.reopen_reason",
+	"an answer needs text":                                   "error.answer_text",
+	"an answer needs text or a knowledge article":            "error.answer_text",
+	"say why you need the full number":                       "error.reveal_reason",
+	"an extension needs a reason":                            "error.extension_reason",
+	"an extension must move the deadline later":              "error.extension_later",
+	"give the number of the ticket to supervise":             "error.notice_ticket",
+	"is required: the number of the ticket to merge into":    "error.merge_master",
+	"a ticket cannot be merged into itself":                  "error.merge_self",
+	"is required to re-dispatch":                             "error.redispatch_department",
+	"explain why the ticket is the department's":             "error.send_back_note",
+	"a burst needs a rate limit":                             "error.burst",
+	"choose 满意, 基本满意 or 不满意":                                 "error.rating",
+	"say what is still wrong, so the department can redo it": "error.rating_comment",
 	"a consultation answered at once is closed and cannot be merged into another ticket": "error.answer_merge",
 	"lower-case letters, digits and dashes, starting with a letter or digit":             "error.code",
 	"lower-case letters, digits, dots, dashes and underscores":                           "error.username",
@@ -203,6 +205,15 @@ func fieldText(lang, field, msg string) string {
 		return fmt.Sprintf(tr(lang, "error.field"), label, msg)
 	}
 	return fmt.Sprintf(tr(lang, "error.field_check"), label, msg)
+}
+
+// fieldMsg is what is wrong with a field, msg being the service's words, in lang when the
+// catalogue has them (shown beside the field, which names it).
+func fieldMsg(lang, msg string) string {
+	if key, ok := fieldMsgKeys[msg]; ok {
+		return tr(lang, key)
+	}
+	return msg
 }
 
 // statusText is the sentence for an HTTP status in lang ("error.404", …), or the general one.
