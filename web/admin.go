@@ -154,7 +154,7 @@ func (s *Server) adminPost(tab string, change adminChange) http.HandlerFunc {
 				s.serverError(w, r, derr)
 				return
 			}
-			p.Error = err.Error()
+			p.Error = errorText(langOf(r), err)
 			s.renderStaffStatus(w, r, http.StatusBadRequest, "staff/admin.html", p)
 			return
 		}

@@ -121,14 +121,14 @@ func (s *Server) revokeOpen311Key(ctx context.Context, id int64) error {
 func (s *Server) postOpen311Key(w http.ResponseWriter, r *http.Request) {
 	f, err := readFields(w, r)
 	if err != nil {
-		s.refuse(w, r, http.StatusBadRequest, err.Error())
+		s.refuseErr(w, r, http.StatusBadRequest, err)
 		return
 	}
 	text, key, err := s.issueOpen311Key(r.Context(), f)
 	var bf *badField
 	switch {
 	case errors.As(err, &bf):
-		s.renderOpen311Keys(w, r, http.StatusBadRequest, &open311KeysPage{Form: url.Values(f), Error: bf.Error(), Field: bf.field})
+		s.renderOpen311Keys(w, r, http.StatusBadRequest, &open311KeysPage{Form: url.Values(f), Error: errorText(langOf(r), err), Field: bf.field})
 		return
 	case err != nil:
 		s.serverError(w, r, err)

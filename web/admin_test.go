@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -11,6 +12,9 @@ func TestAdministration(t *testing.T) {
 	t.Parallel()
 	e := newStaffEnv(t)
 	admin := e.browser("admin")
+	// The refusals are read in English, where they name the field as the form does.
+	base, _ := url.Parse(e.ts.URL)
+	admin.Jar.SetCookies(base, []*http.Cookie{{Name: "lang", Value: "en"}})
 	same := map[string]string{"Origin": e.ts.URL}
 	for _, tab := range adminTabs {
 		if r := e.do(admin, "GET", "/admin"+tab.Path, nil, nil); r.Status != 200 {

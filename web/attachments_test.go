@@ -241,7 +241,7 @@ func TestAttachmentsPageForm(t *testing.T) {
 		res.Body.Close()
 	}
 	r := e.postFiles(c, "/tickets/"+tk.Number+"/feedback", map[string]string{"text": "已联系"}, []testFile{{"x.pdf", []byte("MZ\x90\x00")}}, same)
-	if r.Status != 400 || !strings.Contains(r.Body, "attachments: file 1 (x.pdf) is not a PDF") {
+	if r.Status != 400 || !strings.Contains(r.Body, "file 1 (x.pdf) is not a PDF") {
 		t.Fatalf("bad file on the page: %d %s", r.Status, r.Body[:min(len(r.Body), 300)])
 	}
 	if r := e.postFiles(c, "/tickets/"+tk.Number+"/feedback", map[string]string{"text": "已联系"}, []testFile{{"现场.png", testPNG}}, same); r.Status != 303 {

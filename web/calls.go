@@ -117,7 +117,7 @@ func (s *Server) postCallTransfer(w http.ResponseWriter, r *http.Request) {
 	}
 	f, err := readFields(w, r)
 	if err != nil {
-		s.refuse(w, r, http.StatusBadRequest, err.Error())
+		s.refuseErr(w, r, http.StatusBadRequest, err)
 		return
 	}
 	target := f.get("target")
@@ -136,7 +136,7 @@ func (s *Server) postCallTicket(w http.ResponseWriter, r *http.Request) {
 	tel := s.Calls.Telephony
 	f, err := readFields(w, r)
 	if err != nil {
-		s.refuse(w, r, http.StatusBadRequest, err.Error())
+		s.refuseErr(w, r, http.StatusBadRequest, err)
 		return
 	}
 	number := f.get("ticket")
@@ -172,7 +172,7 @@ func (s *Server) postAgentStatus(w http.ResponseWriter, r *http.Request) {
 	}
 	f, err := readFields(w, r)
 	if err != nil {
-		s.refuse(w, r, http.StatusBadRequest, err.Error())
+		s.refuseErr(w, r, http.StatusBadRequest, err)
 		return
 	}
 	st, err := telephony.ParseStatus(f.get("status"))

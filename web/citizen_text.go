@@ -40,8 +40,10 @@ var citizenBodies = map[string]bool{
 	string(tickets.ActExtend): true, "rated": true,
 }
 
-// intakeEventText is a public timeline entry as the citizen reads it.
-func intakeEventText(lang string, ev tickets.Event) string {
+// intakeEventHead is what a public timeline entry says happened, as the citizen reads it; the
+// department a dispatch went to (eventDept) and what staff wrote for the citizen (eventBody)
+// follow it on the page as they were written.
+func intakeEventHead(lang string, ev tickets.Event) string {
 	zh := lang != "en"
 	pick := func(z, e string) string {
 		if zh {
@@ -49,35 +51,30 @@ func intakeEventText(lang string, ev tickets.Event) string {
 		}
 		return e
 	}
-	var head string
 	switch tickets.Action(ev.Kind) {
 	case tickets.ActRegister:
-		head = pick("已受理", "Registered")
+		return pick("已受理", "Registered")
 	case tickets.ActDispatch:
-		var d struct {
-			Name string `json:"department_name"`
+		if intakeEventDept(ev) != "" {
+			return pick("已派单至", "Dispatched to")
 		}
-		json.Unmarshal(ev.Data, &d)
-		head = pick("已派单", "Dispatched")
-		if d.Name != "" {
-			head += pick("至"+d.Name, " to "+d.Name)
-		}
+		return pick("已派单", "Dispatched")
 	case tickets.ActAccept:
-		head = pick("承办单位已签收", "Accepted by the department")
+		return pick("承办单位已签收", "Accepted by the department")
 	case tickets.ActFeedback:
-		head = pick("承办单位已联系您", "The department contacted you")
+		return pick("承办单位已联系您", "The department contacted you")
 	case tickets.ActResolve:
-		head = pick("已办结", "Resolved")
+		return pick("已办结", "Resolved")
 	case tickets.ActClose:
-		head = pick("已结案", "Closed")
+		return pick("已结案", "Closed")
 	case tickets.ActReopen:
-		head = pick("重办", "Reopened")
+		return pick("重办", "Reopened")
 	case tickets.ActAnswer:
-		head = pick("已答复", "Answered")
+		return pick("已答复", "Answered")
 	case tickets.ActCalendar:
-		head = pick("办结时限已按国家法定节假日安排调整", "The resolution deadline was adjusted to the official holidays")
+		return pick("办结时限已按国家法定节假日安排调整", "The resolution deadline was adjusted to the official holidays")
 	case "rated":
-		head = pick("市民评价", "Your rating")
+		return pick("市民评价", "Your rating")
 	case tickets.KindMerge:
 		// In the citizen's own terms: the other ticket and its citizen are never named.
 		return tr(lang, "track.event.merge")
@@ -85,11 +82,28 @@ func intakeEventText(lang string, ev tickets.Event) string {
 		return tr(lang, "track.event.followed")
 	case tickets.KindUnmerge:
 		return tr(lang, "track.event.unmerge")
-	default:
-		head = intakeStatus(lang, tickets.Status(ev.ToStatus))
 	}
-	if ev.Body != "" && citizenBodies[ev.Kind] {
-		return head + pick("：", ": ") + ev.Body
+	return intakeStatus(lang, tickets.Status(ev.ToStatus))
+}
+
+// intakeEventBody is what staff wrote on a public timeline entry, when it was written for the
+// citizen (citizenBodies); "" otherwise.
+func intakeEventBody(ev tickets.Event) string {
+	if citizenBodies[ev.Kind] {
+		return ev.Body
 	}
-	return head
+	return ""
+}
+
+// intakeEventDept is the name of the department a dispatch event sent the ticket to, as the
+// event recorded it, or "".
+func intakeEventDept(ev tickets.Event) string {
+	if tickets.Action(ev.Kind) != tickets.ActDispatch {
+		return ""
+	}
+	var d struct {
+		Name string `json:"department_name"`
+	}
+	json.Unmarshal(ev.Data, &d)
+	return d.Name
 }

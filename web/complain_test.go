@@ -297,7 +297,7 @@ func TestTrackAndRate(t *testing.T) {
 			t.Fatalf("%s: %d\n%s", name, code, body)
 		}
 	}
-	if code, _, body := e.postForm("/track", url.Values{"number": {no}}); code != 400 || !strings.Contains(body, "is required") {
+	if code, _, body := e.postForm("/track", url.Values{"number": {no}}); code != 400 || !strings.Contains(body, "必填") {
 		t.Fatalf("no phone: %d\n%s", code, body)
 	}
 
@@ -318,7 +318,7 @@ func TestTrackAndRate(t *testing.T) {
 	}
 	code, _, body = e.postForm("/track/rate", url.Values{"access": {access}, "rating": {"dissatisfied"}, "comment": {"坑还在 <b>没修</b>"}})
 	if code != 200 || !strings.Contains(body, "已为您退回重办") || !strings.Contains(body, `data-status="dispatched"`) ||
-		!strings.Contains(body, "市民评价：不满意：坑还在 &lt;b&gt;没修&lt;/b&gt;") || strings.Contains(body, `id="rate-form"`) {
+		!strings.Contains(body, `市民评价：<span translate="no">不满意：坑还在 &lt;b&gt;没修&lt;/b&gt;</span>`) || strings.Contains(body, `id="rate-form"`) {
 		t.Fatalf("不满意: %d\n%s", code, body)
 	}
 	tk, _ := e.tickets.Get(ctx, no)

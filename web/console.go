@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 
@@ -70,7 +71,7 @@ func (s *Server) postConsoleTicket(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	f, err := readFields(w, r)
 	if err != nil {
-		s.refuse(w, r, http.StatusBadRequest, err.Error())
+		s.refuseErr(w, r, http.StatusBadRequest, err)
 		return
 	}
 	if f.get("mode") != "answer" {
@@ -100,7 +101,7 @@ func (s *Server) postConsoleTicket(w http.ResponseWriter, r *http.Request) {
 			s.serverError(w, r, derr)
 			return
 		}
-		data.Error, data.ErrorField = body["error"], body["field"]
+		data.Error, data.ErrorField = errorText(langOf(r), err), body["field"]
 		s.renderStaffStatus(w, r, status, "staff/console.html", data)
 		return
 	}
@@ -110,7 +111,7 @@ func (s *Server) postConsoleTicket(w http.ResponseWriter, r *http.Request) {
 		// the same service call as POST /api/v1/tickets/{number}/merge. The ticket is registered
 		// whatever happens here, so a refused merge is shown on its page, not lost in the form.
 		if _, err := s.Tickets.Merge(ctx, actorFrom(ctx), t.Number, master, "受理时并单 merged at registration"); err != nil {
-			status, body := errorStatus(err)
+			status, _ := errorStatus(err)
 			if status == http.StatusInternalServerError {
 				s.serverError(w, r, err)
 				return
@@ -120,7 +121,7 @@ func (s *Server) postConsoleTicket(w http.ResponseWriter, r *http.Request) {
 				s.pageError(w, r, perr)
 				return
 			}
-			p.Error = "工单已受理，但未能并入 " + master + "：" + body["error"]
+			p.Error = fmt.Sprintf(tr(langOf(r), "console.merge_failed"), master, errorText(langOf(r), err))
 			s.renderStaffStatus(w, r, status, "staff/ticket.html", p)
 			return
 		}

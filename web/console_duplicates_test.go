@@ -36,7 +36,7 @@ func TestConsoleDuplicatesAndSuggestions(t *testing.T) {
 	side := e.do(nil, "GET", "/console/side?"+url.Values{"caller_phone": {"13600001234"}, "category": {"noise"},
 		"description": {"工地夜间施工噪音很大，凌晨还在打桩"}, "merge_into": {first.Number}}.Encode(), nil, agent)
 	for _, want := range []string{`id="duplicates"`, `name="merge_into" value="` + first.Number + `" form="register-form" checked`,
-		"same phone", `id="dispatch-suggest" hx-swap-oob="true"`, `class="small suggest-dept" data-dept="environment"`, "生态环境局", "打桩&lt;b&gt;"} {
+		tr("zh", "duplicate.same_phone"), `id="dispatch-suggest" hx-swap-oob="true"`, `class="small suggest-dept" data-dept="environment"`, "生态环境局", "打桩&lt;b&gt;"} {
 		if side.Status != 200 || !strings.Contains(side.Body, want) {
 			t.Fatalf("console side lacks %q: %d %s", want, side.Status, side.Body)
 		}

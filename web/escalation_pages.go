@@ -306,7 +306,7 @@ func (s *Server) postExtensionForm(w http.ResponseWriter, r *http.Request) {
 	number := r.PathValue("number")
 	f, err := readFields(w, r)
 	if err != nil {
-		s.refuse(w, r, http.StatusBadRequest, err.Error())
+		s.refuseErr(w, r, http.StatusBadRequest, err)
 		return
 	}
 	in := escalation.ExtensionInput{Reason: f.get("reason")}
@@ -325,7 +325,7 @@ func (s *Server) postDecideForm(approve bool) http.HandlerFunc {
 		esc := s.Escalation.Service
 		f, err := readFields(w, r)
 		if err != nil {
-			s.refuse(w, r, http.StatusBadRequest, err.Error())
+			s.refuseErr(w, r, http.StatusBadRequest, err)
 			return
 		}
 		number := f.get("ticket")
@@ -346,7 +346,7 @@ func (s *Server) postNoticeForm(w http.ResponseWriter, r *http.Request) {
 	esc := s.Escalation.Service
 	f, err := readFields(w, r)
 	if err != nil {
-		s.refuse(w, r, http.StatusBadRequest, err.Error())
+		s.refuseErr(w, r, http.StatusBadRequest, err)
 		return
 	}
 	// The board's form names the ticket in a field; the ticket page's in the path.
@@ -369,7 +369,7 @@ func (s *Server) postNoticeReplyForm(w http.ResponseWriter, r *http.Request) {
 	esc := s.Escalation.Service
 	f, err := readFields(w, r)
 	if err != nil {
-		s.refuse(w, r, http.StatusBadRequest, err.Error())
+		s.refuseErr(w, r, http.StatusBadRequest, err)
 		return
 	}
 	notice := r.PathValue("number")
@@ -400,12 +400,12 @@ func (s *Server) escalationFormDone(w http.ResponseWriter, r *http.Request, f fi
 		http.Redirect(w, r, back, http.StatusSeeOther)
 		return
 	}
-	status, body := errorStatus(err)
+	status, _ := errorStatus(err)
 	if status == http.StatusInternalServerError {
 		s.serverError(w, r, err)
 		return
 	}
-	again := escForm{Error: body["error"], For: form, Form: url.Values(f)}
+	again := escForm{Error: errorText(langOf(r), err), For: form, Form: url.Values(f)}
 	switch {
 	case from == "workbench" && org.DepartmentStaff.Has(staffFrom(ctx).Role):
 		data, derr := s.workbenchData(ctx)
@@ -427,7 +427,7 @@ func (s *Server) escalationFormDone(w http.ResponseWriter, r *http.Request, f fi
 		p, perr := s.ticketPageData(ctx, number)
 		if perr != nil {
 			// No ticket page to show the form on (an unknown ticket or notice): the reason alone.
-			s.renderError(w, r, status, body["error"])
+			s.renderError(w, r, status, again.Error)
 			return
 		}
 		p.Error = again.Error

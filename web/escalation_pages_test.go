@@ -176,7 +176,7 @@ func TestExtensionAskApproveRefusePages(t *testing.T) {
 	if r.Status != 409 {
 		t.Fatalf("second request: %d", r.Status)
 	}
-	mustContain(t, "second request", r, "already has an extension request waiting", `id="escalation"`)
+	mustContain(t, "second request", r, tr("zh", "error.conflict"), `id="escalation"`)
 	if xs, _ := esc.Extensions(context.Background(), e.actor("supervisor"), "", 0); len(xs) != 1 {
 		t.Fatalf("requests after the second: %d", len(xs))
 	}
@@ -302,7 +302,7 @@ func TestSupervisionNoticePages(t *testing.T) {
 	if r.Status != 400 {
 		t.Fatalf("empty reply: %d", r.Status)
 	}
-	mustContain(t, "empty reply", r, `role="alert"`, "a reply needs text", `id="queue"`)
+	mustContain(t, "empty reply", r, `role="alert"`, tr("zh", "error.reply_text"), `id="queue"`)
 	r = e.do(h, "POST", "/supervision/"+number+"/reply", url.Values{"from": {"workbench"}, "ticket": {tk.Number}, "text": {"已现场检查，责令整改 " + evil}}, same)
 	if r.Status != 303 || r.Header.Get("Location") != "/workbench?done=supervision_reply" {
 		t.Fatalf("reply: %d %s", r.Status, r.Header.Get("Location"))

@@ -13,12 +13,25 @@ import (
 	"github.com/hotline-city/hotline/tickets"
 )
 
-// exportHeader is the header row of every ticket export, in Chinese: the files go to people.
-var exportHeader = []string{"工单编号", "状态", "诉求类型", "诉求分类", "承办单位", "诉求内容", "地址", "来电人", "联系电话",
-	"受理时间", "签收时限", "反馈时限", "办结时限", "时限状态"}
+// exportColumns are the catalogue keys of the header row of every ticket export: the files go
+// to people, so the header, the statuses and the other named values follow the reader's
+// language, Chinese unless they chose English.
+var exportColumns = []string{"ticket.number", "ticket.status", "ticket.type", "ticket.category", "ticket.department",
+	"ticket.description", "ticket.address", "ticket.caller", "ticket.phone", "ticket.created", "due.accept",
+	"due.feedback", "due.resolve", "ticket.clock"}
 
-// exportRows turns tickets into rows, with the phone masked for roles that do not need it.
-func (s *Server) exportRows(st *org.Staff, ts []tickets.Ticket) [][]string {
+// exportHeader is the header row of an export in lang.
+func exportHeader(lang string) []string {
+	h := make([]string, len(exportColumns))
+	for i, k := range exportColumns {
+		h[i] = tr(lang, k)
+	}
+	return h
+}
+
+// exportRows turns tickets into rows in lang, with the phone masked for roles that do not
+// need it.
+func (s *Server) exportRows(lang string, st *org.Staff, ts []tickets.Ticket) [][]string {
 	loc := s.location()
 	fmtT := func(t *time.Time) string {
 		if t == nil {
@@ -29,9 +42,9 @@ func (s *Server) exportRows(st *org.Staff, ts []tickets.Ticket) [][]string {
 	rows := make([][]string, 0, len(ts))
 	for i := range ts {
 		v := s.viewTicket(st, &ts[i])
-		rows = append(rows, []string{v.Number, tickets.StatusZh(v.Status), tr("zh", "type."+v.Type), catName("zh", v.Category),
-			deptName("zh", v.Department), v.Description, v.Address, v.CallerName, v.CallerPhone,
-			fmtT(&v.CreatedAt), fmtT(v.AcceptDue), fmtT(v.FeedbackDue), fmtT(v.ResolveDue), tr("zh", "clock."+v.Clock)})
+		rows = append(rows, []string{v.Number, statusName(lang, v.Status), tr(lang, "type."+v.Type), catName(lang, v.Category),
+			deptName(lang, v.Department), v.Description, v.Address, v.CallerName, v.CallerPhone,
+			fmtT(&v.CreatedAt), fmtT(v.AcceptDue), fmtT(v.FeedbackDue), fmtT(v.ResolveDue), tr(lang, "clock."+v.Clock)})
 	}
 	return rows
 }
@@ -107,20 +120,21 @@ func (s *Server) getExport(w http.ResponseWriter, r *http.Request) {
 	list := tickets.BoardList(r.PathValue("list"))
 	ts, err := s.Tickets.Board(ctx, tickets.ActorFor(st), list, 10000)
 	if err != nil {
-		status, body := errorStatus(err)
-		s.refuse(w, r, status, body["error"])
+		status, _ := errorStatus(err)
+		s.refuseErr(w, r, status, err)
 		return
 	}
-	rows := s.exportRows(st, ts)
+	lang := langOf(r)
+	rows := s.exportRows(lang, st, ts)
 	name := fmt.Sprintf("tickets-%s-%s", list, s.Clock.Now().In(s.location()).Format("20060102-1504"))
 	var out []byte
 	switch format := r.URL.Query().Get("format"); format {
 	case "", "csv":
-		out, err = writeCSV(exportHeader, rows)
+		out, err = writeCSV(exportHeader(lang), rows)
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 		name += ".csv"
 	case "xlsx":
-		out, err = writeXLSX("工单", exportHeader, rows)
+		out, err = writeXLSX(tr(lang, "export.sheet"), exportHeader(lang), rows)
 		w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 		name += ".xlsx"
 	default:

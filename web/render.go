@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"fmt"
 	"html/template"
@@ -35,9 +36,19 @@ import (
 //go:embed all:templates static
 var templateFS embed.FS
 
-// pageTemplate is one page parsed on top of the shared templates.
+// pageTemplate is one page parsed on top of the shared templates, once per language: the
+// functions that name things (statusName, clockName, T) are bound to the language, so a shared
+// part shows the page's language without being handed it.
 type pageTemplate struct {
-	t *template.Template
+	zh, en *template.Template
+}
+
+// in is the page parsed for lang.
+func (pt *pageTemplate) in(lang string) *template.Template {
+	if lang == "en" {
+		return pt.en
+	}
+	return pt.zh
 }
 
 // navEntry is a link of the staff navigation bar.
@@ -85,9 +96,28 @@ func (p *page) Role() string {
 	return tr(p.Lang, "role."+string(p.Staff.Role))
 }
 
-func (s *Server) templateFuncs() template.FuncMap {
+// templateFuncs are the templates' functions for pages in lang.
+func (s *Server) templateFuncs(lang string) template.FuncMap {
 	loc := s.location()
 	return template.FuncMap{
+		// T translates a key into the page's language; L is that language.
+		"T": func(key string) string { return tr(lang, key) },
+		"L": func() string { return lang },
+		// statusName and clockName name a ticket's status and clock state in the page's
+		// language; statusZh, the older name, does the same.
+		"statusName":  func(v any) string { return statusName(lang, v) },
+		"statusZh":    func(v any) string { return statusName(lang, v) },
+		"clockName":   func(state string) string { return tr(lang, "clock."+state) },
+		"statusTitle": func(status int) string { return statusText(lang, status) },
+		// actorName names who acted on a timeline event: the system and anonymous citizens in
+		// the page's language, people by their names.
+		"actorName": func(ev tickets.Event) string { return actorName(lang, ev.ActorName, ev.ActorRole) },
+		// confidence is a classifier's confidence (in percent) with what it means.
+		"confidence": func(pct float64) string { return confidenceText(lang, pct) },
+		// similarity is a duplicate's text similarity (0..1) with what it means.
+		"similarity": func(v float64) string { return similarityText(lang, v) },
+		// routingText shows routing's doubled labels in the page's language.
+		"routingText": func(s string) string { return routingText(lang, s) },
 		"time": func(t any) string {
 			switch v := t.(type) {
 			case time.Time:
@@ -109,7 +139,6 @@ func (s *Server) templateFuncs() template.FuncMap {
 			}
 			return t.Format(time.RFC3339)
 		},
-		"statusZh":   statusZhAny,
 		"statusTr":   func(lang string, st tickets.Status) string { return tr(lang, "status."+string(st)) },
 		"typeTr":     func(lang, typ string) string { return tr(lang, "type."+typ) },
 		"actionTr":   func(lang, a string) string { return tr(lang, "action."+a) },
@@ -118,6 +147,7 @@ func (s *Server) templateFuncs() template.FuncMap {
 		"hasRole":    func(st *org.Staff, roles ...string) bool { return st != nil && slices.Contains(roles, string(st.Role)) },
 		"join":       strings.Join,
 		"add":        func(a, b int) int { return a + b },
+		"mul100":     func(v float64) float64 { return v * 100 },
 		"deptName":   deptName,
 		"catName":    catName,
 		"clockOf":    func(t *tickets.Ticket) string { return clockState(t, s.Clock.Now()) },
@@ -134,7 +164,7 @@ func (s *Server) templateFuncs() template.FuncMap {
 		"citizenStatus": func(lang string, s tickets.Status) string { return intakeStatus(lang, s) },
 		"ratingName": func(lang, r string) string {
 			if lang == "en" {
-				return strings.ReplaceAll(r, "_", " ")
+				return trOr(lang, "rating."+r, strings.ReplaceAll(r, "_", " "))
 			}
 			return intake.RatingZh(r)
 		},
@@ -145,7 +175,9 @@ func (s *Server) templateFuncs() template.FuncMap {
 			return t.In(loc).Format("2006-01-02 15:04")
 		},
 		"atIn":      func(loc *time.Location, t time.Time) string { return t.In(loc).Format("2006-01-02 15:04") },
-		"eventText": intakeEventText,
+		"eventHead": intakeEventHead,
+		"eventDept": intakeEventDept,
+		"eventBody": intakeEventBody,
 	}
 }
 
@@ -167,7 +199,25 @@ func (s *Server) parseTemplates() {
 	if err != nil {
 		panic(err)
 	}
-	funcs := s.templateFuncs()
+	st.pages = map[string]*pageTemplate{}
+	for _, lang := range []string{"zh", "en"} {
+		for name, t := range s.parsePages(files, s.templateFuncs(lang)) {
+			pt := st.pages[name]
+			if pt == nil {
+				pt = &pageTemplate{}
+				st.pages[name] = pt
+			}
+			if lang == "en" {
+				pt.en = t
+			} else {
+				pt.zh = t
+			}
+		}
+	}
+}
+
+// parsePages parses every page of files with funcs, each on top of its shared templates.
+func (s *Server) parsePages(files []string, funcs template.FuncMap) map[string]*template.Template {
 	base := template.New("").Funcs(funcs)
 	// The citizens' pages have a layout of their own, without the staff's parts.
 	public := template.Must(template.New("").Funcs(funcs).ParseFS(templateFS, "templates/public/layout.html"))
@@ -188,7 +238,7 @@ func (s *Server) parseTemplates() {
 		}
 		pages = append(pages, f)
 	}
-	st.pages = map[string]*pageTemplate{}
+	out := map[string]*template.Template{}
 	for _, f := range pages {
 		t := template.Must(base.Clone())
 		if strings.HasPrefix(f, "templates/public/") {
@@ -202,8 +252,9 @@ func (s *Server) parseTemplates() {
 		if _, err := t.New(name).Parse(string(b)); err != nil {
 			panic(fmt.Sprintf("web: template %s: %v", f, err))
 		}
-		st.pages[name] = &pageTemplate{t: t}
+		out[name] = t
 	}
+	return out
 }
 
 // renderStaff renders the page template name ("<area>/<file>.html") inside the staff layout
@@ -238,8 +289,15 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request, status int, nam
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
+	lang := langOf(r)
+	switch d := data.(type) {
+	case *page:
+		lang = d.Lang
+	case *intakePage:
+		lang = d.Lang
+	}
 	var buf bytes.Buffer
-	if err := pt.t.ExecuteTemplate(&buf, entry, data); err != nil {
+	if err := pt.in(lang).ExecuteTemplate(&buf, entry, data); err != nil {
 		s.log.ErrorContext(r.Context(), "render template", "template", name, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
@@ -269,18 +327,38 @@ func (s *Server) newPage(r *http.Request, data any) *page {
 	return p
 }
 
+// errorPage is what the error pages show: the status, its heading and what went wrong.
 type errorPage struct {
 	Status  int
+	Title   string
 	Message string
 }
 
-// renderError renders a short error page.
+// renderError renders an error page in the site's layout, in the reader's language: the staff
+// layout with its navigation for signed-in staff, the citizens' layout for everyone else. msg
+// is already in the reader's language (refuse, errorText); empty, the status's own sentence.
 func (s *Server) renderError(w http.ResponseWriter, r *http.Request, status int, msg string) {
-	if _, ok := s.staff().pages["staff/error.html"]; !ok {
-		http.Error(w, msg, status)
+	lang := pageLang(r)
+	title := statusText(lang, status)
+	if msg == "" || msg == title {
+		msg = tr(lang, fmt.Sprintf("error.%d.hint", status))
+		if _, ok := messages[fmt.Sprintf("error.%d.hint", status)]; !ok {
+			msg = ""
+		}
+	}
+	st := staffFrom(r.Context())
+	if st == nil && !strings.HasPrefix(r.URL.Path, "/complain") && !strings.HasPrefix(r.URL.Path, "/track") {
+		// Routes outside requireStaff (an unknown path, a refused cross-site post) look the
+		// session up themselves.
+		st, _, _ = s.authenticate(r)
+	}
+	if st != nil {
+		ctx := context.WithValue(r.Context(), staffCtxKey{}, st)
+		s.renderStaffStatus(w, r.WithContext(ctx), status, "staff/error.html", errorPage{Status: status, Title: title, Message: msg})
 		return
 	}
-	s.renderStaffStatus(w, r, status, "staff/error.html", errorPage{Status: status, Message: msg})
+	p := &intakePage{Lang: lang, Path: r.URL.Path, Loc: s.location(), Status: status, Message: msg}
+	s.execute(w, r, status, "public/public_error.html", "layout.html", p)
 }
 
 // staticHandler serves the embedded static files; vendored files carry their version in their
@@ -299,6 +377,54 @@ func staticHandler() http.Handler {
 		}
 		files.ServeHTTP(w, r)
 	})
+}
+
+// actorName is the name of who acted, in lang when it is a role's stand-in ("system",
+// "citizen") rather than a person's name.
+func actorName(lang, name, role string) string {
+	if name == role || name == "" {
+		return trOr(lang, "role."+role, name)
+	}
+	return name
+}
+
+// confidenceText is a classifier's confidence in percent with its meaning, in lang:
+// "置信度 82%（较有把握）".
+func confidenceText(lang string, pct float64) string {
+	key := "confidence.low"
+	switch {
+	case pct >= 80:
+		key = "confidence.high"
+	case pct >= 50:
+		key = "confidence.medium"
+	}
+	return fmt.Sprintf(tr(lang, "confidence.figure"), pct, tr(lang, key))
+}
+
+// similarityText is a duplicate candidate's text similarity (0..1) as a percentage with its
+// meaning, in lang: "相似度 82%（很可能重复）".
+func similarityText(lang string, v float64) string {
+	key := "similarity.low"
+	switch {
+	case v >= 0.8:
+		key = "similarity.high"
+	case v >= 0.5:
+		key = "similarity.medium"
+	}
+	return fmt.Sprintf(tr(lang, "similarity.figure"), v*100, tr(lang, key))
+}
+
+// getFavicon serves the site's icon, the SVG both layouts link, where browsers look for it
+// by themselves.
+func getFavicon(w http.ResponseWriter, r *http.Request) {
+	b, err := fs.ReadFile(templateFS, "static/favicon.svg")
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "image/svg+xml")
+	w.Header().Set("Cache-Control", "public, max-age=86400")
+	w.Write(b)
 }
 
 // deptName is a department's name in lang, or "" for none.
@@ -376,13 +502,16 @@ func clockState(t *tickets.Ticket, now time.Time) string {
 	return clockGreen
 }
 
-// statusZhAny names a status in Chinese, whether it comes as a Status or as an event's string.
-func statusZhAny(v any) string {
+// statusName names a status in lang, whether it comes as a Status or as an event's string.
+func statusName(lang string, v any) string {
+	var st string
 	switch x := v.(type) {
 	case tickets.Status:
-		return tickets.StatusZh(x)
+		st = string(x)
 	case string:
-		return tickets.StatusZh(tickets.Status(x))
+		st = x
+	default:
+		st = fmt.Sprint(v)
 	}
-	return fmt.Sprint(v)
+	return trOr(lang, "status."+st, st)
 }

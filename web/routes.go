@@ -23,6 +23,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /readyz", s.readyz)
 	s.mux.Handle("GET /static/", staticHandler())
+	s.mux.HandleFunc("GET /favicon.ico", getFavicon)
 	s.staffPages()
 	s.staffAPI()
 	s.citizenPages()

@@ -102,12 +102,12 @@ func (s *Server) renderRoutingAdmin(w http.ResponseWriter, r *http.Request, stat
 		}
 		p.DryReq = req
 		if err != nil {
-			st, body := errorStatus(err)
+			st, _ := errorStatus(err)
 			if st == http.StatusInternalServerError {
 				s.serverError(w, r, err)
 				return
 			}
-			p.Error, status = body["error"], st
+			p.Error, status = errorText(langOf(r), err), st
 		}
 	}
 	s.renderStaffStatus(w, r, status, "routing/admin.html", p)
@@ -171,7 +171,7 @@ func (s *Server) postRoutingAdminCreate(w http.ResponseWriter, r *http.Request) 
 	svc := s.Routing.Service
 	f, err := readFields(w, r)
 	if err != nil {
-		s.refuse(w, r, http.StatusBadRequest, err.Error())
+		s.refuseErr(w, r, http.StatusBadRequest, err)
 		return
 	}
 	rule, err := ruleFromForm(f, routing.Rule{})
@@ -179,8 +179,8 @@ func (s *Server) postRoutingAdminCreate(w http.ResponseWriter, r *http.Request) 
 		rule, err = svc.CreateRule(r.Context(), editorOf(r), rule)
 	}
 	if err != nil {
-		if st, body := errorStatus(err); st != http.StatusInternalServerError {
-			s.renderRoutingAdmin(w, r, st, body["error"], f.get("json"))
+		if st, _ := errorStatus(err); st != http.StatusInternalServerError {
+			s.renderRoutingAdmin(w, r, st, errorText(langOf(r), err), f.get("json"))
 			return
 		}
 		s.serverError(w, r, err)
@@ -233,7 +233,7 @@ func (s *Server) postRoutingAdminUpdate(w http.ResponseWriter, r *http.Request) 
 	}
 	f, err := readFields(w, r)
 	if err != nil {
-		s.refuse(w, r, http.StatusBadRequest, err.Error())
+		s.refuseErr(w, r, http.StatusBadRequest, err)
 		return
 	}
 	base, err := svc.Rule(r.Context(), id)
@@ -250,8 +250,8 @@ func (s *Server) postRoutingAdminUpdate(w http.ResponseWriter, r *http.Request) 
 		rule, err = svc.UpdateRule(r.Context(), editorOf(r), rule)
 	}
 	if err != nil {
-		if st, body := errorStatus(err); st != http.StatusInternalServerError {
-			s.renderRoutingRule(w, r, st, body["error"], &rule)
+		if st, _ := errorStatus(err); st != http.StatusInternalServerError {
+			s.renderRoutingRule(w, r, st, errorText(langOf(r), err), &rule)
 			return
 		}
 		s.serverError(w, r, err)
@@ -269,8 +269,8 @@ func (s *Server) postRoutingAdminDelete(w http.ResponseWriter, r *http.Request) 
 	}
 	_, err = svc.DeleteRule(r.Context(), editorOf(r), id)
 	if err != nil {
-		if st, body := errorStatus(err); st != http.StatusInternalServerError {
-			s.refuse(w, r, st, body["error"])
+		if st, _ := errorStatus(err); st != http.StatusInternalServerError {
+			s.refuseErr(w, r, st, err)
 			return
 		}
 		s.serverError(w, r, err)
@@ -308,7 +308,7 @@ func (s *Server) postRoutingReturnsPage(w http.ResponseWriter, r *http.Request) 
 	svc := s.Routing.Service
 	f, err := readFields(w, r)
 	if err != nil {
-		s.refuse(w, r, http.StatusBadRequest, err.Error())
+		s.refuseErr(w, r, http.StatusBadRequest, err)
 		return
 	}
 	in, err := reviewInput(f)
@@ -316,8 +316,8 @@ func (s *Server) postRoutingReturnsPage(w http.ResponseWriter, r *http.Request) 
 		_, err = svc.Review(r.Context(), actorFrom(r.Context()), r.PathValue("number"), in)
 	}
 	if err != nil {
-		if st, body := errorStatus(err); st != http.StatusInternalServerError {
-			s.renderRoutingReturns(w, r, st, r.PathValue("number")+": "+body["error"], "")
+		if st, _ := errorStatus(err); st != http.StatusInternalServerError {
+			s.renderRoutingReturns(w, r, st, r.PathValue("number")+": "+errorText(langOf(r), err), "")
 			return
 		}
 		s.serverError(w, r, err)

@@ -275,8 +275,8 @@ func TestRoutingAdminPages(t *testing.T) {
 	}
 	q := url.Values{"dry": {"1"}, "text": {"<script>alert(1)</script>老板拖欠工资"}, "category": {"wage-arrears"}}
 	st, _, body = e.call("admin", "GET", "/admin/routing?"+q.Encode(), nil)
-	if st != 200 || !strings.Contains(body, "dispatch to hrss") || strings.Contains(body, "<script>alert(1)") {
-		t.Fatalf("dry run page: %d, escaped and decided? %v", st, strings.Contains(body, "dispatch to hrss"))
+	if st != 200 || !strings.Contains(body, "派往 <code>hrss</code>") || strings.Contains(body, "<script>alert(1)") {
+		t.Fatalf("dry run page: %d, escaped and decided? %v", st, strings.Contains(body, "派往 <code>hrss</code>"))
 	}
 	if st, _, _ = e.call("admin", "GET", "/admin/routing?dry=1&text=x&channel=pigeon", nil); st != 400 {
 		t.Fatalf("dry run page with a bad channel: %d, want 400", st)

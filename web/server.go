@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -76,7 +77,7 @@ func New(d Deps) (*Server, error) {
 	s := &Server{Deps: d, db: d.DB, log: d.Log, version: d.Version, mux: http.NewServeMux()}
 	s.setupStaff()
 	s.routes()
-	s.handler = s.mux
+	s.handler = s.branded(s.mux)
 	for _, mw := range s.middleware() {
 		s.handler = mw(s.handler)
 	}
@@ -110,6 +111,62 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 // middleware wraps every request, outermost last.
 func (s *Server) middleware() []func(http.Handler) http.Handler {
 	return append(s.staffMiddleware(), s.securityHeaders)
+}
+
+// branded answers what the route tables do not: a path no route matches (404) or a method
+// its route does not take (405) gets the site's error page in the reader's language, JSON
+// under /api/; a handler that panics gets a 500 the same way instead of a dropped connection.
+func (s *Server) branded(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.serverError(w, r, fmt.Errorf("panic: %v", v))
+			}
+		}()
+		if _, pattern := mux.Handler(r); pattern != "" || strings.HasPrefix(r.URL.Path, open311Base+"/") {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		// The mux's own answer says which: 404, or 405 with the methods allowed.
+		rec := &headerRecorder{header: http.Header{}}
+		mux.ServeHTTP(rec, r)
+		if rec.status != http.StatusNotFound && rec.status != http.StatusMethodNotAllowed {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		if allow := rec.header.Get("Allow"); allow != "" {
+			w.Header().Set("Allow", allow)
+		}
+		if isAPI(r) {
+			writeJSON(w, rec.status, map[string]string{"error": strings.ToLower(http.StatusText(rec.status))})
+			return
+		}
+		s.renderError(w, r, rec.status, "")
+	})
+}
+
+// headerRecorder keeps a response's status and headers and drops its body.
+type headerRecorder struct {
+	header http.Header
+	status int
+}
+
+func (h *headerRecorder) Header() http.Header { return h.header }
+
+func (h *headerRecorder) Write(b []byte) (int, error) {
+	if h.status == 0 {
+		h.status = http.StatusOK
+	}
+	return len(b), nil
+}
+
+func (h *headerRecorder) WriteHeader(status int) {
+	if h.status == 0 {
+		h.status = status
+	}
 }
 
 // securityHeaders sets the headers every response carries; behind TLS (SecureCookies) also

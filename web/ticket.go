@@ -34,8 +34,8 @@ func (s *Server) getTicketsPage(w http.ResponseWriter, r *http.Request) {
 	}
 	f, err := s.ticketFilter(ctx, st, q)
 	if err != nil {
-		status, body := errorStatus(err)
-		s.refuse(w, r, status, body["error"])
+		status, _ := errorStatus(err)
+		s.refuseErr(w, r, status, err)
 		return
 	}
 	ts, err := s.Tickets.List(ctx, actorFrom(ctx), f)
@@ -127,12 +127,12 @@ func (s *Server) getTicketPage(w http.ResponseWriter, r *http.Request) {
 
 // pageError shows a ticket error as a page with the matching status.
 func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
-	status, body := errorStatus(err)
+	status, _ := errorStatus(err)
 	if status == http.StatusInternalServerError {
 		s.serverError(w, r, err)
 		return
 	}
-	s.renderError(w, r, status, body["error"])
+	s.refuseErr(w, r, status, err)
 }
 
 // pageActions are the actions the ticket page's forms post, by the last part of their path.
@@ -147,13 +147,13 @@ func (s *Server) postTicketPageAction(w http.ResponseWriter, r *http.Request) {
 	number := r.PathValue("number")
 	a, ok := pageActions[r.PathValue("action")]
 	if !ok {
-		s.renderError(w, r, http.StatusNotFound, "no such action")
+		s.refuse(w, r, http.StatusNotFound, "no such action")
 		return
 	}
 	// A file refused is shown on the ticket page like any other bad input.
 	f, files, err := readActionFields(w, r, a)
 	if f == nil {
-		s.refuse(w, r, http.StatusBadRequest, err.Error())
+		s.refuseErr(w, r, http.StatusBadRequest, err)
 		return
 	}
 	if _, err := s.loadTicket(ctx, number); err != nil {
@@ -164,7 +164,7 @@ func (s *Server) postTicketPageAction(w http.ResponseWriter, r *http.Request) {
 		_, err = s.doActionFiles(ctx, a, number, f, files)
 	}
 	if err != nil {
-		status, body := errorStatus(err)
+		status, _ := errorStatus(err)
 		if status == http.StatusInternalServerError {
 			s.serverError(w, r, err)
 			return
@@ -174,7 +174,7 @@ func (s *Server) postTicketPageAction(w http.ResponseWriter, r *http.Request) {
 			s.pageError(w, r, perr)
 			return
 		}
-		p.Error = body["error"]
+		p.Error = errorText(langOf(r), err)
 		s.renderStaffStatus(w, r, status, "staff/ticket.html", p)
 		return
 	}
@@ -197,7 +197,7 @@ func (s *Server) postTicketReveal(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		p.Error = err.Error()
+		p.Error = errorText(langOf(r), err)
 		s.renderStaffStatus(w, r, http.StatusBadRequest, "staff/ticket.html", p)
 		return
 	}

@@ -21,7 +21,7 @@ func (s *Server) trackFail(w http.ResponseWriter, r *http.Request, p *intakePage
 	switch {
 	case errors.As(err, &fes):
 		for _, f := range fes {
-			p.Errors[f.Field] = f.Msg
+			p.Errors[f.Field] = fieldMsg(p.Lang, f.Msg)
 		}
 		p.Message = tr(p.Lang, "form.fix")
 		s.renderIntake(w, r, "track", http.StatusBadRequest, p)
@@ -74,7 +74,7 @@ func (s *Server) postTrackRate(w http.ResponseWriter, r *http.Request) {
 	case errors.As(err, &fes):
 		status = http.StatusBadRequest
 		for _, f := range fes {
-			p.Errors[f.Field] = f.Msg
+			p.Errors[f.Field] = fieldMsg(p.Lang, f.Msg)
 		}
 		p.Message = tr(p.Lang, "form.fix")
 		p.Values["rating"], p.Values["comment"] = rating, comment

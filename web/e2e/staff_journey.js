@@ -168,6 +168,21 @@ async function fitsPhone(page, what) {
     await shot(sup, 'board');
     await sup.goto(base + '/tickets/' + number);
     await shot(sup, 'ticket-timeline');
+    // In English the ticket page has no Chinese left but names and citizens' text (marked).
+    await Promise.all([sup.waitForNavigation(), sup.click('header a.lang')]);
+    const chinese = await sup.evaluate(() => {
+      const found = [];
+      const walk = (n) => {
+        if (n.nodeType === 1 && (n.matches('script, style, code, [translate=no], [lang^=zh]:not(html)'))) return;
+        if (n.nodeType === 3 && /[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]/.test(n.data)) found.push(n.data.trim());
+        n.childNodes.forEach(walk);
+      };
+      walk(document.body);
+      return found;
+    });
+    check(chinese.length === 0, 'Chinese on the English ticket page: ' + chinese.join(' | '));
+    check((await sup.textContent('.status')).includes('Resolved'), 'status not in English');
+    await shot(sup, 'ticket-english');
 
     // The second citizen looks their ticket up: handled, in their own terms.
     const pub = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });

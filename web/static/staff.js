@@ -41,7 +41,8 @@
     if (!form) return;
     form.querySelector("#article").value = b.dataset.code;
     form.querySelector("#answer").value = b.dataset.body;
-    form.querySelector("#article-label").textContent = "知识条目：" + b.dataset.title;
+    var label = form.querySelector("#article-label");
+    label.textContent = label.dataset.prefix + b.dataset.title;
     var r = form.querySelector('input[name=mode][value=answer]');
     r.checked = true;
     syncMode(form);
@@ -83,6 +84,7 @@
     var c = form.querySelector("input[name=call_id]");
     if (c && callID) c.value = String(callID);
     box.hidden = false;
-    document.getElementById("screenpop-text").textContent = "来电 " + phone + (callID ? "（通话 " + callID + "）" : "");
+    var text = document.getElementById("screenpop-text");
+    text.textContent = text.dataset.caller + " " + phone + (callID ? " (" + text.dataset.call + " " + callID + ")" : "");
   });
 })();
