@@ -183,6 +183,7 @@ async function fitsPhone(page, what) {
     check(chinese.length === 0, 'Chinese on the English ticket page: ' + chinese.join(' | '));
     check((await sup.textContent('.status')).includes('Resolved'), 'status not in English');
     await shot(sup, 'ticket-english');
+    await Promise.all([sup.waitForNavigation(), sup.click('header a.lang')]); // back to Chinese
 
     // The second citizen looks their ticket up: handled, in their own terms.
     const pub = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
