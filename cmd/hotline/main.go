@@ -46,6 +46,7 @@ commands:
   migrate            apply database migrations
   seed --demo        load the demo city (never for production)
   sweep [--at T]     run one escalation sweep as if the time were T (RFC 3339)
+  verify [--anchor]  check the tamper-evident chains of the timelines and the audit log
   version            print the version
 `
 
@@ -65,6 +66,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = cmdSeed(ctx, rest, getenv, stdout, stderr)
 	case "sweep":
 		err = cmdSweep(ctx, rest, getenv, stdout, stderr)
+	case "verify":
+		err = cmdVerify(ctx, rest, getenv, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "hotline", buildVersion())
 		return 0
@@ -72,7 +75,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprint(stdout, usage)
 		return 0
 	default:
-		err = fmt.Errorf("unknown command %q (try: serve, migrate, seed --demo, sweep, version)", cmd)
+		err = fmt.Errorf("unknown command %q (try: serve, migrate, seed --demo, sweep, verify, version)", cmd)
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "hotline:", oneLine(err.Error()))

@@ -36,7 +36,7 @@ func TestCityWithEveryArea(t *testing.T) {
 		t.Fatal(err)
 	}
 	a2, _ := c.Org.Staff(ctx, "agent2")
-	if ok, _ := org.CheckPassword(a1.PasswordHash, "demo-agent"); !ok || !strings.Contains(a1.PasswordHash, "$m=64,t=1,") ||
+	if ok, _ := org.CheckPassword(context.Background(), a1.PasswordHash, "demo-agent"); !ok || !strings.Contains(a1.PasswordHash, "$m=64,t=1,") ||
 		a1.SIPExtension == nil || *a1.SIPExtension != "1001" {
 		t.Fatalf("agent1 %+v, agent2 %+v", a1, a2)
 	}
