@@ -277,8 +277,8 @@ func (s *Server) saveStaff(ctx context.Context, tx bun.Tx, by *org.Staff, f fiel
 		return auditRecord{}, &badField{"password", "a new account needs a password"}
 	}
 	if pw != "" {
-		if len([]rune(pw)) < 10 {
-			return auditRecord{}, &badField{"password", "at least 10 characters"}
+		if err := org.CheckPasswordPolicy(pw, username); err != nil {
+			return auditRecord{}, &badField{"password", err.Error()}
 		}
 		if u.PasswordHash, err = org.HashPassword(pw); err != nil {
 			return auditRecord{}, err
@@ -288,11 +288,17 @@ func (s *Server) saveStaff(ctx context.Context, tx bun.Tx, by *org.Staff, f fiel
 		return auditRecord{}, err
 	}
 	detail := map[string]any{"role": role, "department": d.Code, "active": u.Active, "password_changed": pw != "", "new": isNew}
-	// A disabled account or a new password ends every session of the account at once.
+	// A disabled account or a new password ends every session of the account at once, and
+	// revokes its scripts' tokens: whoever knew the old password may have made one.
 	if !u.Active || pw != "" {
 		if _, err := account.EndSessions(ctx, tx, u.ID); err != nil {
 			return auditRecord{}, err
 		}
+		n, err := account.RevokeTokens(ctx, tx, u.ID, s.Clock.Now())
+		if err != nil {
+			return auditRecord{}, err
+		}
+		detail["tokens_revoked"] = n
 	}
 	return auditRecord{"staff_saved", "staff", username, detail}, nil
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -111,5 +112,46 @@ func TestAdminAPI(t *testing.T) {
 	}
 	if r := e.do(nil, "POST", "/api/v1/admin/departments", map[string]any{"code": "x", "name_zh": "x", "kind": "bureau"}, e.token("supervisor")); r.Status != 403 {
 		t.Fatalf("supervisor changes a department: %d", r.Status)
+	}
+}
+
+// A password reset by an administrator revokes the account's scripts' tokens with its
+// sessions, and new passwords meet the policy: twelve characters, not a common one, not the
+// username, each refusal in the reader's language.
+func TestPasswordResetRevokesTokensAndPolicy(t *testing.T) {
+	t.Parallel()
+	e := newStaffEnv(t)
+	admin := e.token("admin")
+	bearer := e.token("agent2")
+	if r := e.do(nil, "GET", "/api/v1/me", nil, bearer); r.Status != 200 {
+		t.Fatalf("the token before: %d", r.Status)
+	}
+	save := func(pw string, hdr map[string]string) resp {
+		return e.do(nil, "POST", "/api/v1/admin/staff", map[string]any{"username": "agent2", "display_name": "话务员二", "role": "agent",
+			"department": "centre", "password": pw, "active": true}, hdr)
+	}
+	for pw, want := range map[string]string{"short-one": "12", "Password1234": "common", "agent2-is-me-now": "username"} {
+		if r := save(pw, admin); r.Status != 400 || !strings.Contains(r.Body, want) {
+			t.Errorf("password %q: %d %s", pw, r.Status, r.Body)
+		}
+	}
+	page := e.do(e.browser("admin"), "POST", "/admin/staff", url.Values{"username": {"agent2"}, "display_name": {"话务员二"}, "role": {"agent"},
+		"department": {"centre"}, "password": {"Password1234"}, "active": {"1"}}, nil)
+	if page.Status != 400 || !strings.Contains(page.Body, "过于常见") {
+		t.Errorf("the admin page's refusal: %d", page.Status)
+	}
+	if r := e.do(nil, "GET", "/api/v1/me", nil, bearer); r.Status != 200 {
+		t.Fatalf("a refused reset revoked the token: %d", r.Status)
+	}
+	if r := save("a-long-new-secret-42", admin); r.Status != 200 {
+		t.Fatalf("reset: %d %s", r.Status, r.Body)
+	}
+	if r := e.do(nil, "GET", "/api/v1/me", nil, bearer); r.Status != 401 {
+		t.Fatalf("the token after the reset: %d", r.Status)
+	}
+	var detail string
+	e.db.NewRaw("SELECT detail::text FROM audit_log WHERE action = 'staff_saved' ORDER BY id DESC LIMIT 1").Scan(context.Background(), &detail)
+	if !strings.Contains(detail, `"tokens_revoked": 1`) {
+		t.Fatalf("the audit entry: %s", detail)
 	}
 }

@@ -124,9 +124,18 @@ func (s *Service) RevokeToken(ctx context.Context, db bun.IDB, owner, id int64) 
 
 // RevokeTokens revokes every live token of the account staffID.
 func (s *Service) RevokeTokens(ctx context.Context, staffID int64) error {
-	if _, err := s.db.NewUpdate().Model((*Token)(nil)).Set("revoked_at = ?", s.clock.Now()).
-		Where("staff_id = ? AND revoked_at IS NULL", staffID).Exec(ctx); err != nil {
-		return fmt.Errorf("revoke tokens of account %d: %w", staffID, err)
+	_, err := RevokeTokens(ctx, s.db, staffID, s.clock.Now())
+	return err
+}
+
+// RevokeTokens revokes at now every live token of the account on db (the transaction of the
+// change that calls for it) and returns how many it revoked.
+func RevokeTokens(ctx context.Context, db bun.IDB, staffID int64, now time.Time) (int64, error) {
+	res, err := db.NewUpdate().Model((*Token)(nil)).Set("revoked_at = ?", now).
+		Where("staff_id = ? AND revoked_at IS NULL", staffID).Exec(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("revoke tokens of account %d: %w", staffID, err)
 	}
-	return nil
+	n, _ := res.RowsAffected()
+	return n, nil
 }
