@@ -1,6 +1,8 @@
 package web
 
 import (
+	"io/fs"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -49,5 +51,40 @@ func TestCallControlWithoutSIP(t *testing.T) {
 	}
 	if r := e.do(nil, "GET", "/api/v1/calls", nil, agent); r.Status != 200 {
 		t.Fatalf("call list: %d %s", r.Status, r.Body)
+	}
+}
+
+// Staff pages carry a Content-Security-Policy with neither inline code nor eval, and no
+// template relies on what it forbids: no inline script, event handler attribute, style
+// attribute or javascript: URL anywhere.
+func TestContentSecurityPolicy(t *testing.T) {
+	t.Parallel()
+	e := newStaffEnv(t)
+	for _, path := range []string{"/login", "/board", "/admin", "/tickets"} {
+		r := e.do(e.browser("admin"), "GET", path, nil, nil)
+		csp := r.Header.Get("Content-Security-Policy")
+		if !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe-inline") || strings.Contains(csp, "unsafe-eval") {
+			t.Errorf("%s: CSP %q", path, csp)
+		}
+	}
+	inline := regexp.MustCompile(`(?i)<script(?:\s[^>]*)?>|\son[a-z]+\s*=|\sstyle\s*=|javascript:`)
+	err := fs.WalkDir(templateFS, "templates", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(templateFS, path)
+		if err != nil {
+			return err
+		}
+		for _, m := range inline.FindAllString(string(b), -1) {
+			if strings.HasPrefix(strings.ToLower(m), "<script") && (strings.Contains(m, "src=") || strings.Contains(m, `type="application/json"`)) {
+				continue // a script file, or data that is never run
+			}
+			t.Errorf("%s: %q is not allowed by the pages' CSP", path, m)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

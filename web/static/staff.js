@@ -23,6 +23,13 @@
     if (f) { e.preventDefault(); f.requestSubmit(); }
   });
 
+  // A form with data-confirm asks before it is sent (no inline handlers: the pages' CSP allows
+  // none).
+  document.addEventListener("submit", function (e) {
+    var m = e.target.dataset && e.target.dataset.confirm;
+    if (m && !window.confirm(m)) e.preventDefault();
+  });
+
   // The console form shows the part of the chosen way of handling the call.
   function syncMode(form) {
     var m = form.querySelector('input[name=mode]:checked');
