@@ -87,6 +87,7 @@ func (s *Server) CallBack(ctx context.Context, id int64, ext string, staffID int
 		return nil, fmt.Errorf("call back: %w", err)
 	}
 	s.log.Info("callback started", "callback_id", t.ID, "ext", ext, "phone", tickets.MaskPhone(t.Phone))
+	// #nosec G118 -- the callback outlives the request that started it, by design.
 	go s.runCallback(*t, attemptID, b)
 	return t, nil
 }

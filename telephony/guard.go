@@ -28,8 +28,8 @@ type guard struct {
 	// guessing spread over many addresses stops too.
 	maxFailures    int
 	maxExtFailures int
-	failWindow  time.Duration
-	logPeriod   time.Duration
+	failWindow     time.Duration
+	logPeriod      time.Duration
 
 	mu       sync.Mutex
 	limiters map[netip.Addr]*rate.Limiter

@@ -35,7 +35,7 @@ func clientAddr(r *http.Request) string {
 // choice in the same "lang" cookie the staff pages use; Chinese otherwise.
 func intakeLang(w http.ResponseWriter, r *http.Request) string {
 	if l := r.URL.Query().Get("lang"); l == "en" || l == "zh" {
-		http.SetCookie(w, &http.Cookie{Name: "lang", Value: l, Path: "/", MaxAge: 365 * 24 * 3600, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+		setLangCookie(w, l)
 		return l
 	}
 	if c, err := r.Cookie("lang"); err == nil && c.Value == "en" {

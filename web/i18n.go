@@ -740,11 +740,17 @@ func (s *Server) getLang(w http.ResponseWriter, r *http.Request) {
 	if lang != "en" {
 		lang = "zh"
 	}
-	http.SetCookie(w, &http.Cookie{Name: "lang", Value: lang, Path: "/", MaxAge: int((365 * 24 * time.Hour).Seconds()),
-		HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	setLangCookie(w, lang)
 	next := safeNext(r.URL.Query().Get("next"))
 	if next == "" || strings.HasPrefix(next, "/lang/") {
 		next = "/"
 	}
-	http.Redirect(w, r, next, http.StatusSeeOther)
+	http.Redirect(w, r, next, http.StatusSeeOther) // #nosec G710 -- safeNext keeps it on this site.
+}
+
+// setLangCookie remembers the reader's language for a year, for the staff and citizens' pages.
+func setLangCookie(w http.ResponseWriter, lang string) {
+	// #nosec G124 -- the language holds no secret; it is sent over HTTP as well as HTTPS.
+	http.SetCookie(w, &http.Cookie{Name: "lang", Value: lang, Path: "/", MaxAge: int((365 * 24 * time.Hour).Seconds()),
+		HttpOnly: true, SameSite: http.SameSiteLaxMode})
 }

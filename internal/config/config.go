@@ -27,9 +27,9 @@ type Config struct {
 	SIPRealm    string
 	// SIPTLSAddr, with SIPTLSCert and SIPTLSKey (PEM files), is where agents' phones may
 	// register and take calls over TLS; empty: no TLS.
-	SIPTLSAddr string
-	SIPTLSCert string
-	SIPTLSKey  string
+	SIPTLSAddr  string
+	SIPTLSCert  string
+	SIPTLSKey   string
 	Location    *time.Location
 	Transfer110 string
 	// TransferTargets maps every one-key transfer target's short number to its SIP URI:

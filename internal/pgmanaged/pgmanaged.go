@@ -102,6 +102,7 @@ func (c *Cluster) URL(dbname string) string {
 }
 
 func (c *Cluster) command(ctx context.Context, name string, args ...string) *exec.Cmd {
+	// #nosec G204 -- the machine's own PostgreSQL programs (initdb, pg_ctl), with arguments built here.
 	cmd := exec.CommandContext(ctx, filepath.Join(c.bin, name), args...)
 	cmd.Env = append(os.Environ(), "LC_ALL=C.UTF-8")
 	if c.runAs != nil {
@@ -145,7 +146,7 @@ func (c *Cluster) chown(path string) error {
 // Start creates the cluster on first use and starts it unless it is already running. The lock
 // file keeps two processes from initialising or starting the same cluster at once.
 func (c *Cluster) Start(ctx context.Context) error {
-	if err := os.MkdirAll(filepath.Dir(c.Dir), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(c.Dir), 0o750); err != nil {
 		return fmt.Errorf("managed postgres: %w", err)
 	}
 	unlock, err := lockFile(c.Dir + ".lock")
@@ -240,7 +241,7 @@ func othersCanEnter(dir string) bool {
 }
 
 func lockFile(path string) (func(), error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600) // #nosec G304 -- the cluster's own lock file, under the configured data directory.
 	if err != nil {
 		return nil, fmt.Errorf("managed postgres lock: %w", err)
 	}
