@@ -109,7 +109,7 @@ func (s *Service) ensureSequence(ctx context.Context, day string) error {
 		return nil
 	}
 	for attempt := 0; ; attempt++ {
-		_, err := s.db.ExecContext(ctx, "CREATE SEQUENCE IF NOT EXISTS ?", bun.Ident(seqName(day)))
+		_, err := s.db.ExecContext(ctx, "SELECT ticket_number_sequence(?)", seqName(day))
 		var pgErr *pgconn.PgError
 		// Two processes creating the same sequence at once: one wins, the other retries and sees it.
 		if err != nil && errors.As(err, &pgErr) && pgErr.Code == "23505" && attempt < 3 {

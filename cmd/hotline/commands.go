@@ -26,11 +26,12 @@ import (
 
 // env is what every command starts from: configuration, logger, and an open database.
 type env struct {
-	cfg     *config.Config
-	log     *slog.Logger
-	db      *bun.DB
-	url     string // db's connection URL: the configured one or the managed cluster's
-	cluster *pgmanaged.Cluster
+	cfg      *config.Config
+	log      *slog.Logger
+	db       *bun.DB
+	url      string // db's connection URL: the configured one or the managed cluster's
+	maxConns int
+	cluster  *pgmanaged.Cluster
 }
 
 func (e *env) close() {
@@ -81,7 +82,46 @@ func open(ctx context.Context, getenv func(string) string, stderr io.Writer, max
 		return nil, err
 	}
 	e.url = url
+	e.maxConns = maxConns
 	return e, nil
+}
+
+// migrateAndGrant applies the migrations and grants the application's role what it needs.
+// On the managed cluster the role is created first; with a configured database it is granted
+// when it exists (README: the operator creates it).
+func (e *env) migrateAndGrant(ctx context.Context) ([]string, error) {
+	applied, err := database.Migrate(ctx, e.db)
+	if err != nil {
+		return nil, err
+	}
+	if e.cluster != nil {
+		if err := database.EnsureAppRole(ctx, e.db, e.cfg.AppRole); err != nil {
+			return nil, err
+		}
+	}
+	var exists bool
+	if err := e.db.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = ?)", e.cfg.AppRole).Scan(&exists); err != nil {
+		return nil, err
+	}
+	if !exists {
+		e.log.Warn("the application's database role does not exist: no grants; create it (README: the database roles) and migrate again", "role", e.cfg.AppRole)
+		return applied, nil
+	}
+	return applied, database.GrantApp(ctx, e.db, e.cfg.AppRole)
+}
+
+// asApp reconnects, on the managed cluster, as the application's role, which owns nothing.
+func (e *env) asApp(ctx context.Context) error {
+	if e.cluster == nil {
+		return nil
+	}
+	app, err := database.Open(ctx, e.cluster.URLAs(e.cfg.AppRole, "hotline"), e.maxConns)
+	if err != nil {
+		return err
+	}
+	e.db.Close()
+	e.db, e.url = app, e.cluster.URLAs(e.cfg.AppRole, "hotline")
+	return nil
 }
 
 func cmdMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -93,7 +133,7 @@ func cmdMigrate(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	defer e.close()
-	applied, err := database.Migrate(ctx, e.db)
+	applied, err := e.migrateAndGrant(ctx)
 	if err != nil {
 		return err
 	}
@@ -133,6 +173,38 @@ func cmdSeed(ctx context.Context, args []string, getenv func(string) string, std
 	return nil
 }
 
+// prepareToServe migrates when the role connected may, and makes sure the process serves as a
+// role that can rewrite nothing that must stay as written: on the managed cluster it switches
+// to the application's role; on a configured database it warns loudly when the URL's role is
+// a superuser or an owner, and refuses to start on a schema not yet migrated that it cannot
+// migrate.
+func (e *env) prepareToServe(ctx context.Context) error {
+	rights, err := database.Rights(ctx, e.db)
+	if err != nil {
+		return err
+	}
+	if e.cluster != nil || rights.Privileged() {
+		if _, err := e.migrateAndGrant(ctx); err != nil {
+			return err
+		}
+	} else if pending, err := database.Pending(ctx, e.db); err != nil {
+		return err
+	} else if len(pending) > 0 {
+		return fmt.Errorf("the database needs %d migrations and role %s may not apply them: run hotline migrate with the owner's HOTLINE_DATABASE_URL", len(pending), rights.Role)
+	}
+	if err := e.asApp(ctx); err != nil {
+		return err
+	}
+	if rights, err = database.Rights(ctx, e.db); err != nil {
+		return err
+	}
+	if rights.Privileged() {
+		e.log.Warn("serving as a database superuser or owner: whoever controls this process could rewrite the timelines and the audit log; serve as a role that owns nothing (README: the database roles)",
+			"role", rights.Role, "superuser", rights.Superuser, "tables_owned", rights.Owns)
+	}
+	return nil
+}
+
 func cmdServe(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
 	if err := parseFlags(newFlags("serve"), args); err != nil {
 		return err
@@ -142,7 +214,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer e.close()
-	if _, err := database.Migrate(ctx, e.db); err != nil {
+	if err := e.prepareToServe(ctx); err != nil {
 		return err
 	}
 	a, err := newApp(ctx, e)

@@ -20,11 +20,15 @@ import (
 // Config is the validated configuration of one hotline process.
 type Config struct {
 	DatabaseURL string // empty: a managed private cluster under DataDir/pg
-	DataDir     string
-	HTTPAddr    string
-	SIPAddr     string
-	SIPTrunks   []netip.Prefix
-	SIPRealm    string
+	// AppRole is the database role `serve` runs as, owning nothing; `migrate` grants it what
+	// it needs. On the managed cluster it is created and used; with DatabaseURL, the URL names
+	// the role and this one is granted when it exists.
+	AppRole   string
+	DataDir   string
+	HTTPAddr  string
+	SIPAddr   string
+	SIPTrunks []netip.Prefix
+	SIPRealm  string
 	// SIPTLSAddr, with SIPTLSCert and SIPTLSKey (PEM files), is where agents' phones may
 	// register and take calls over TLS; empty: no TLS.
 	SIPTLSAddr  string
@@ -75,6 +79,7 @@ func Load(getenv Getenv) (*Config, error) {
 	c := &Config{
 		DatabaseURL:   get("HOTLINE_DATABASE_URL", ""),
 		DataDir:       get("HOTLINE_DATA_DIR", "var"),
+		AppRole:       get("HOTLINE_APP_ROLE", "hotline_app"),
 		HTTPAddr:      get("HOTLINE_HTTP_ADDR", "127.0.0.1:8080"),
 		SIPAddr:       get("HOTLINE_SIP_ADDR", "127.0.0.1:5060"),
 		SIPRealm:      get("HOTLINE_SIP_REALM", "hotline"),
@@ -87,6 +92,9 @@ func Load(getenv Getenv) (*Config, error) {
 		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
 			return nil, fmt.Errorf("HOTLINE_DATABASE_URL: want a postgres:// URL")
 		}
+	}
+	if !regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`).MatchString(c.AppRole) {
+		return nil, fmt.Errorf("HOTLINE_APP_ROLE: want a role name of lower-case letters, digits and underscores")
 	}
 	c.PprofAddr = get("HOTLINE_PPROF_ADDR", "")
 	for _, a := range []struct{ name, v string }{{"HOTLINE_HTTP_ADDR", c.HTTPAddr}, {"HOTLINE_SIP_ADDR", c.SIPAddr}, {"HOTLINE_PPROF_ADDR", c.PprofAddr}} {

@@ -218,3 +218,13 @@ func TestLoadSIPTLS(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadAppRole(t *testing.T) {
+	t.Parallel()
+	if c, err := Load(func(string) string { return "" }); err != nil || c.AppRole != "hotline_app" {
+		t.Fatalf("default: %v %+v", err, c)
+	}
+	if _, err := Load(func(k string) string { return map[string]string{"HOTLINE_APP_ROLE": "app; DROP TABLE x"}[k] }); err == nil || !strings.HasPrefix(err.Error(), "HOTLINE_APP_ROLE:") {
+		t.Fatalf("bad role name: %v", err)
+	}
+}

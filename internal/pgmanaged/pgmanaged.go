@@ -97,8 +97,11 @@ func New(dir string) (*Cluster, error) {
 }
 
 // URL is the connection URL for database name in this cluster.
-func (c *Cluster) URL(dbname string) string {
-	return fmt.Sprintf("postgres://postgres@/%s?host=%s&sslmode=disable", dbname, c.SocketDir)
+func (c *Cluster) URL(dbname string) string { return c.URLAs("postgres", dbname) }
+
+// URLAs is the connection URL for database name as role (the cluster trusts its socket).
+func (c *Cluster) URLAs(role, dbname string) string {
+	return fmt.Sprintf("postgres://%s@/%s?host=%s&sslmode=disable", role, dbname, c.SocketDir)
 }
 
 func (c *Cluster) command(ctx context.Context, name string, args ...string) *exec.Cmd {
@@ -146,7 +149,8 @@ func (c *Cluster) chown(path string) error {
 // Start creates the cluster on first use and starts it unless it is already running. The lock
 // file keeps two processes from initialising or starting the same cluster at once.
 func (c *Cluster) Start(ctx context.Context) error {
-	if err := os.MkdirAll(filepath.Dir(c.Dir), 0o750); err != nil {
+	// #nosec G301 -- the server's own user (postgres, when hotline runs as root) must reach its data directory below.
+	if err := os.MkdirAll(filepath.Dir(c.Dir), 0o755); err != nil {
 		return fmt.Errorf("managed postgres: %w", err)
 	}
 	unlock, err := lockFile(c.Dir + ".lock")
