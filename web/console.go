@@ -151,7 +151,11 @@ func (d deptSuggestion) Percent() float64 { return d.Confidence * 100 }
 
 func (s *Server) getConsoleSide(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	q := fields(r.URL.Query())
+	q, err := readFields(w, r)
+	if err != nil {
+		s.refuse(w, r, http.StatusBadRequest, err.Error())
+		return
+	}
 	hist, err := s.callerTickets(ctx, q.get("caller_phone"))
 	if err != nil {
 		s.serverError(w, r, err)

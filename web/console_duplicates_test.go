@@ -33,8 +33,8 @@ func TestConsoleDuplicatesAndSuggestions(t *testing.T) {
 	e := newStaffEnvWith(t, withRouting)
 	first := e.register("建筑工地夜间施工噪音扰民，凌晨两点还在打桩<b>", "noise", "13600001234", "")
 	agent := e.token("agent1")
-	side := e.do(nil, "GET", "/console/side?"+url.Values{"caller_phone": {"13600001234"}, "category": {"noise"},
-		"description": {"工地夜间施工噪音很大，凌晨还在打桩"}, "merge_into": {first.Number}}.Encode(), nil, agent)
+	side := e.do(nil, "POST", "/console/side", url.Values{"caller_phone": {"13600001234"}, "category": {"noise"},
+		"description": {"工地夜间施工噪音很大，凌晨还在打桩"}, "merge_into": {first.Number}}, agent)
 	for _, want := range []string{`id="duplicates"`, `name="merge_into" value="` + first.Number + `" form="register-form" checked`,
 		tr("zh", "duplicate.same_phone"), `id="dispatch-suggest" hx-swap-oob="true"`, `class="small suggest-dept" data-dept="environment"`, "生态环境局", "打桩&lt;b&gt;"} {
 		if side.Status != 200 || !strings.Contains(side.Body, want) {
@@ -42,8 +42,8 @@ func TestConsoleDuplicatesAndSuggestions(t *testing.T) {
 		}
 	}
 	// Nothing typed, or a category the agent has not finished choosing, is no error.
-	for _, q := range []string{"", "?category=no-such&description=x"} {
-		if r := e.do(nil, "GET", "/console/side"+q, nil, agent); r.Status != 200 || !strings.Contains(r.Body, "未发现") {
+	for _, q := range []url.Values{{}, {"category": {"no-such"}, "description": {"x"}}} {
+		if r := e.do(nil, "POST", "/console/side", q, agent); r.Status != 200 || !strings.Contains(r.Body, "未发现") {
 			t.Fatalf("side%s: %d %s", q, r.Status, r.Body)
 		}
 	}

@@ -24,7 +24,12 @@ func duplicateQuery(q fields) routing.DuplicateQuery {
 // routing's candidates: one implementation of duplicate detection for the API and the console.
 func (s *Server) getDuplicates(w http.ResponseWriter, r *http.Request) {
 	svc := s.Routing.Service
-	cands, err := svc.Duplicates(r.Context(), duplicateQuery(fields(r.URL.Query())))
+	f, err := queryOrBody(w, r, false)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	cands, err := svc.Duplicates(r.Context(), duplicateQuery(f))
 	if err != nil {
 		s.routingError(w, r, err)
 		return

@@ -67,7 +67,7 @@ func TestPagesJourney(t *testing.T) {
 		t.Fatalf("register: %d %s", r.Status, r.Header.Get("Location"))
 	}
 	number := strings.TrimPrefix(strings.Split(r.Header.Get("Location"), "?")[0], "/tickets/")
-	if side := e.do(agent, "GET", "/console/side?caller_phone=13911112222", nil, nil); !strings.Contains(side.Body, number) {
+	if side := e.do(agent, "POST", "/console/side", url.Values{"caller_phone": {"13911112222"}}, nil); !strings.Contains(side.Body, number) {
 		t.Fatal("caller history misses the ticket")
 	}
 	if kb := e.do(agent, "GET", "/console/kb?q="+url.QueryEscape("欠薪"), nil, nil); !strings.Contains(kb.Body, "被拖欠工资如何维权") {

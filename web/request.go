@@ -20,6 +20,25 @@ type fields url.Values
 
 // readFields reads a form-encoded, multipart or JSON body (and the query string). A JSON body
 // must be one object of strings, numbers, booleans, nulls or arrays of those.
+// queryOrBody are a look-up's fields: the query of a GET, the body of a POST. A citizen's phone
+// number belongs in a POST body, out of URLs, logs and browser history: a query carrying one
+// is refused unless phoneInQuery (GET /api/v1/tickets, whose phone parameter the outside
+// contract fixes).
+func queryOrBody(w http.ResponseWriter, r *http.Request, phoneInQuery bool) (fields, error) {
+	if r.Method == http.MethodGet {
+		q := fields(r.URL.Query())
+		if q.get("phone") != "" && !phoneInQuery {
+			return nil, &badField{"phone", "send the phone number in a POST body, not in the URL"}
+		}
+		return q, nil
+	}
+	f, err := readFields(w, r)
+	if err != nil {
+		return nil, &badField{"body", err.Error()}
+	}
+	return f, nil
+}
+
 func readFields(w http.ResponseWriter, r *http.Request) (fields, error) {
 	return readFieldsLimit(w, r, maxBody)
 }

@@ -53,7 +53,8 @@ func (s *Server) staffPages() {
 	// The agent console (console.go).
 	s.handleStaff("GET /console", org.Centre, s.getConsole)
 	s.handleStaff("POST /console/tickets", org.Centre, s.postConsoleTicket)
-	s.handleStaff("GET /console/side", org.Centre, s.getConsoleSide)
+	// POST: the caller's number travels in the body, never in a URL (logs, history, Referer).
+	s.handleStaff("POST /console/side", org.Centre, s.getConsoleSide)
 	s.handleStaff("GET /console/kb", org.Centre, s.getConsoleKB)
 
 	// The handler's workbench (workbench.go) and the supervisor board (board.go).
@@ -151,8 +152,13 @@ func (s *Server) staffAPI() {
 		"note")
 
 	// What the console looks up: callers, duplicates, the directory, the knowledge base.
-	s.handleAPI("GET /api/v1/callers/{phone}/tickets", org.Centre, "The caller's earlier tickets", s.getCallerTickets)
-	s.handleAPI("GET /api/v1/duplicates", org.Centre, "Duplicate candidates (并单) for a request being registered: open, unmerged tickets with the same phone, the same address and category, or similar text; query phone, address, category, text (or description), exclude", s.getDuplicates)
+	// A citizen's phone number is never part of a URL: these take it in the body.
+	s.handleAPI("POST /api/v1/callers/tickets", org.Centre, "The caller's earlier tickets: phone in the body", s.getCallerTickets, "phone*")
+	s.handleAPI("GET /api/v1/duplicates", org.Centre, "Duplicate candidates (并单) for a request being registered: open, unmerged tickets with the same address and category, or similar text; query address, category, text (or description), exclude; with a phone number, POST", s.getDuplicates)
+	s.handleAPI("POST /api/v1/duplicates", org.Centre, "Duplicate candidates, as GET, with the fields (phone included) in the body", s.getDuplicates,
+		"phone", "address", "category", "text", "description", "exclude")
+	s.handleAPI("POST /api/v1/tickets/search", nil, "List tickets you may see, as GET /api/v1/tickets, with the filter (phone included) in the body", s.getTickets,
+		"status", "department", "phone", "order", "limit", "offset", "q")
 	s.handleAPI("GET /api/v1/departments", nil, "Departments", s.getDepartments)
 	s.handleAPI("GET /api/v1/categories", nil, "The category tree", s.getCategories)
 	s.handleAPI("GET /api/v1/kb", nil, "Search the knowledge base (q); only articles valid today", s.getKB)
@@ -207,6 +213,8 @@ func (s *Server) staffAPI() {
 		"decision*", "department", "co_handlers", "note", "version")
 	s.handleAPI("GET /api/v1/routing/return-stats", org.Board, "Returns and re-dispatches per department over the last days (default 30)", s.getRoutingReturnStats)
 	s.handleAPI("GET /api/v1/routing/duplicates", org.Centre, "Alias of GET /api/v1/duplicates: the same candidates, kept for scripts written against the routing API", s.getDuplicates)
+	s.handleAPI("POST /api/v1/routing/duplicates", org.Centre, "Alias of POST /api/v1/duplicates", s.getDuplicates,
+		"phone", "address", "category", "text", "description", "exclude")
 
 	// Administration: the same changes as the pages, through the same functions (api_admin.go).
 	s.handleAPI("GET /api/v1/admin/audit", org.Admins, "The audit trail, newest first (limit)", s.getAuditAPI)

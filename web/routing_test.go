@@ -250,7 +250,7 @@ func TestRoutingAPIDryRunReviewAndMerge(t *testing.T) {
 
 	dup := e.register(tickets.RegisterInput{Category: "wage-arrears", Description: "公司拖欠工资三个月了", CallerPhone: "13600000002", Address: "东城区安定门大街1号"})
 	q := url.Values{"phone": {"13600000002"}, "address": {"东城区安定门大街1号"}, "category": {"wage-arrears"}, "text": {"公司拖欠工资三个月了"}, "exclude": {dup.Number}}
-	if st, m, raw = e.call("dispatcher", "GET", "/api/v1/routing/duplicates?"+q.Encode(), nil); st != 200 ||
+	if st, m, raw = e.call("dispatcher", "POST", "/api/v1/routing/duplicates", q); st != 200 ||
 		len(m["candidates"].([]any)) != 1 || m["candidates"].([]any)[0].(map[string]any)["number"] != tk.Number {
 		t.Fatalf("duplicates: %d %s", st, raw)
 	}

@@ -154,7 +154,12 @@ func (s *Server) ticketFilter(ctx context.Context, st *org.Staff, q fields) (tic
 func (s *Server) getTickets(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	st := staffFrom(ctx)
-	f, err := s.ticketFilter(ctx, st, fields(r.URL.Query()))
+	q, err := queryOrBody(w, r, true)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	f, err := s.ticketFilter(ctx, st, q)
 	if err != nil {
 		s.apiError(w, r, err)
 		return
@@ -426,7 +431,16 @@ func (s *Server) postRevealPhone(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) getCallerTickets(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	ts, err := s.callerTickets(ctx, r.PathValue("phone"))
+	f, err := readFields(w, r)
+	if err != nil {
+		s.apiError(w, r, &badField{"phone", err.Error()})
+		return
+	}
+	if f.get("phone") == "" {
+		s.apiError(w, r, &badField{"phone", "is required"})
+		return
+	}
+	ts, err := s.callerTickets(ctx, f.get("phone"))
 	if err != nil {
 		s.apiError(w, r, err)
 		return

@@ -206,22 +206,36 @@ func TestDuplicatesAndCallerHistory(t *testing.T) {
 		}
 	}
 	// The routing path is an alias of the same handler: the same answer.
-	q := "?" + url.Values{"phone": {"13500005678"}}.Encode()
-	a, b := e.do(nil, "GET", "/api/v1/duplicates"+q, nil, agent), e.do(nil, "GET", "/api/v1/routing/duplicates"+q, nil, agent)
+	// A phone number travels in a POST body, never in the URL.
+	byPhone := map[string]string{"phone": "13500005678"}
+	a, b := e.do(nil, "POST", "/api/v1/duplicates", byPhone, agent), e.do(nil, "POST", "/api/v1/routing/duplicates", byPhone, agent)
 	if a.Status != 200 || a.Body != b.Body || !strings.Contains(a.Body, "same phone") {
 		t.Fatalf("alias: %d %s / %d %s", a.Status, a.Body, b.Status, b.Body)
+	}
+	q := "?" + url.Values{"phone": {"13500005678"}}.Encode()
+	if r := e.do(nil, "GET", "/api/v1/duplicates"+q, nil, agent); r.Status != 400 || r.json(t)["field"] != "phone" {
+		t.Fatalf("a phone number in the URL: %d %s", r.Status, r.Body)
 	}
 	for _, tc := range []struct{ query, field string }{{"", "text"}, {"?text=x&category=no-such-category", "category"}} {
 		if r := e.do(nil, "GET", "/api/v1/duplicates"+tc.query, nil, agent); r.Status != 400 || r.json(t)["field"] != tc.field {
 			t.Fatalf("duplicates%s: %d %s, want 400 naming %s", tc.query, r.Status, r.Body, tc.field)
 		}
 	}
-	if r := e.do(nil, "GET", "/api/v1/duplicates"+q, nil, e.token("handler-hrss")); r.Status != 403 {
+	if r := e.do(nil, "POST", "/api/v1/duplicates", byPhone, e.token("handler-hrss")); r.Status != 403 {
 		t.Fatalf("handler asks for duplicates: %d", r.Status)
 	}
-	h := e.do(nil, "GET", "/api/v1/callers/13500005678/tickets", nil, agent).json(t)["tickets"].([]any)
+	h := e.do(nil, "POST", "/api/v1/callers/tickets", byPhone, agent).json(t)["tickets"].([]any)
 	if len(h) != 1 {
 		t.Fatalf("caller history: %v", h)
+	}
+	if r := e.do(nil, "POST", "/api/v1/callers/tickets", map[string]string{}, agent); r.Status != 400 || r.json(t)["field"] != "phone" {
+		t.Fatalf("caller history without a phone: %d %s", r.Status, r.Body)
+	}
+	if r := e.do(nil, "GET", "/api/v1/callers/13500005678/tickets", nil, agent); r.Status != 404 {
+		t.Fatalf("the old URL with the number in it: %d", r.Status)
+	}
+	if r := e.do(nil, "POST", "/api/v1/tickets/search", byPhone, agent); r.Status != 200 || strings.Count(r.Body, `"number"`) != 1 || !strings.Contains(r.Body, "公司拖欠工资") {
+		t.Fatalf("tickets by phone in the body: %d %s", r.Status, r.Body)
 	}
 	if r := e.do(nil, "GET", "/api/v1/tickets?phone=13500005678", nil, e.token("handler-hrss")); r.Status != 403 {
 		t.Fatalf("handler searches by phone: %d", r.Status)
