@@ -288,6 +288,12 @@ func readPart(fh *multipart.FileHeader, max int64) ([]byte, error) {
 func (s *Server) intakeServerError(w http.ResponseWriter, r *http.Request, err error) {
 	s.log.ErrorContext(r.Context(), "public page", "path", r.URL.Path, "err", err)
 	p := &intakePage{Lang: intakeLang(w, r), Path: r.URL.Path, Loc: s.Intake.Service.Location()}
+	status := http.StatusInternalServerError
 	p.Message = tr(p.Lang, "error.server")
-	s.renderIntake(w, r, "public_error", http.StatusInternalServerError, p)
+	if isOutage(err) {
+		status = http.StatusServiceUnavailable
+		w.Header().Set("Retry-After", retryAfter)
+		p.Message = tr(p.Lang, "error.outage")
+	}
+	s.renderIntake(w, r, "public_error", status, p)
 }

@@ -318,6 +318,7 @@ var messages = map[string][2]string{
 	"form.ratelimited":       {"提交过于频繁，请稍后再试，或拨打12345。", "Too many submissions. Please wait, or call 12345."},
 	"form.photos.again":      {"如需附照片，请重新选择。", "If you attached photos, please choose them again."},
 	"error.server":           {"系统繁忙，请稍后再试，或拨打12345。", "The system is busy. Please try again later, or call 12345."},
+	"error.outage":           {"系统暂时无法处理您的请求，请稍候再试；如您刚才已提交，请先按手机号查询，以免重复提交。也可拨打12345。", "We cannot handle your request for the moment. Please try again shortly; if you had just sent it, look it up by your phone number first so it is not sent twice. Or call 12345."},
 	"error.consent":          {"请阅读并同意隐私声明", "Please agree to the privacy notice"},
 	"complain.category.next": {"显示该类别需填写的内容", "Show this category's questions"},
 	"complain.questions":     {"该类别需要补充的内容", "About this category"},

@@ -202,15 +202,15 @@ func TestErrorPages(t *testing.T) {
 		want   string
 	}{
 		{"/tickets", down, 503, "服务暂时不可用"},
-		{"/api/v1/tickets", down, 503, `"service unavailable"`},
+		{"/api/v1/tickets", down, 503, `"service unavailable`},
 		{"/tickets", errors.New("nil map"), 500, "系统出错"},
 		{"/api/v1/tickets", errors.New("nil map"), 500, `"internal error"`},
 	} {
 		rec := httptest.NewRecorder()
 		fail := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { e.srv.serverError(w, r, tc.err) })
 		e.srv.staff().sessions.LoadAndSave(fail).ServeHTTP(rec, httptest.NewRequest("GET", tc.path, nil))
-		if rec.Code != tc.status || !strings.Contains(rec.Body.String(), tc.want) {
-			t.Errorf("%s %v: %d %s", tc.path, tc.err, rec.Code, rec.Body.String())
+		if rec.Code != tc.status || !strings.Contains(rec.Body.String(), tc.want) || (tc.status == 503) != (rec.Header().Get("Retry-After") != "") {
+			t.Errorf("%s %v: %d %s (Retry-After %q)", tc.path, tc.err, rec.Code, rec.Body.String(), rec.Header().Get("Retry-After"))
 		}
 	}
 }

@@ -67,9 +67,15 @@ func (s *Server) open311Error(w http.ResponseWriter, r *http.Request, format str
 		s.open311Fail(w, format, http.StatusForbidden, err.Error())
 	case status == http.StatusBadRequest || status == http.StatusNotFound:
 		s.open311Fail(w, format, status, body["error"])
+	case isOutage(err):
+		// Not a 4xx: clients take those as final. Whether a request that met the outage was
+		// written is unknown to the client; its idempotency key makes the retry safe.
+		s.log.ErrorContext(r.Context(), "open311: outage", "path", r.URL.Path, "err", err)
+		w.Header().Set("Retry-After", retryAfter)
+		s.open311Fail(w, format, http.StatusServiceUnavailable, "service unavailable: try again shortly")
 	default:
 		s.log.ErrorContext(r.Context(), "open311", "path", r.URL.Path, "err", err)
-		s.open311Fail(w, format, http.StatusBadRequest, "general service error: the request could not be processed, try again later")
+		s.open311Fail(w, format, http.StatusInternalServerError, "general service error: the request could not be processed")
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -228,13 +229,23 @@ func statusText(lang string, status int) string {
 }
 
 // isOutage tells an error of a dependency that is down (the database unreachable, a
-// connection lost) from a failure of the request: the first is a 503, the second a 500.
+// connection lost, the server shutting down or in recovery, a failover's read-only standby)
+// from a failure of the request: the first is a 503 with Retry-After, the second a 500.
 func isOutage(err error) bool {
 	var ne net.Error
 	var ce *pgconn.ConnectError
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		// 08: connection exception; 57P01-57P05: shutdown, crash, cannot connect now, idle
+		// session; 53300: too many connections; 25006: read-only (a standby after failover).
+		return strings.HasPrefix(pe.Code, "08") || strings.HasPrefix(pe.Code, "57P") || pe.Code == "53300" || pe.Code == "25006"
+	}
 	return errors.As(err, &ce) || errors.As(err, &ne) || errors.Is(err, driver.ErrBadConn) ||
-		errors.Is(err, sql.ErrConnDone) || errors.Is(err, context.DeadlineExceeded)
+		errors.Is(err, sql.ErrConnDone) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, io.ErrUnexpectedEOF)
 }
+
+// retryAfter is how long a client is asked to wait after an outage, in seconds.
+const retryAfter = "5"
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
@@ -284,7 +295,8 @@ func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) 
 	s.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	status, msg := http.StatusInternalServerError, "internal error"
 	if isOutage(err) {
-		status, msg = http.StatusServiceUnavailable, "service unavailable"
+		status, msg = http.StatusServiceUnavailable, "service unavailable, try again shortly"
+		w.Header().Set("Retry-After", retryAfter)
 	}
 	if isAPI(r) {
 		writeJSON(w, status, map[string]string{"error": msg})

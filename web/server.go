@@ -50,6 +50,11 @@ type Deps struct {
 	// Accounts signs staff in and keeps their sessions, tokens and the audit trail.
 	Accounts *account.Service
 
+	// BodyTimeout bounds how long a client may take to send a request's body (default two
+	// minutes, enough for photos from a phone on a slow network): a client sending a byte now
+	// and then holds no connection for ever.
+	BodyTimeout time.Duration
+
 	Intake     IntakeDeps
 	Staff      StaffDeps
 	Calls      CallsDeps
@@ -110,7 +115,24 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 
 // middleware wraps every request, outermost last.
 func (s *Server) middleware() []func(http.Handler) http.Handler {
-	return append(s.staffMiddleware(), s.securityHeaders)
+	return append(s.staffMiddleware(), s.securityHeaders, s.bodyDeadline)
+}
+
+// bodyDeadline gives a request with a body a deadline to finish sending it; past it the read
+// fails and the connection is closed. Requests without a body (an event stream's GET) keep
+// no deadline, so long-lived answers are not cut.
+func (s *Server) bodyDeadline(next http.Handler) http.Handler {
+	timeout := s.BodyTimeout
+	if timeout <= 0 {
+		timeout = 2 * time.Minute
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body != nil && r.Body != http.NoBody {
+			// Not every ResponseWriter can (a test recorder): then there is no socket to bound.
+			_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(timeout))
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // branded answers what the route tables do not: a path no route matches (404) or a method
