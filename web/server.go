@@ -110,7 +110,12 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "reason": "migrations not applied", "pending": pending})
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"status": "ready"})
+	// Ready, and says so when a crash of the database could lose what it acknowledges.
+	answer := map[string]any{"status": "ready", "durable": true}
+	if d, err := database.ReadDurability(ctx, s.db); err == nil && !d.Durable() {
+		answer["durable"], answer["warning"] = false, "the database may lose acknowledged writes in a crash: "+d.String()
+	}
+	writeJSON(w, http.StatusOK, answer)
 }
 
 // middleware wraps every request, outermost last.

@@ -192,6 +192,16 @@ func (e *env) prepareToServe(ctx context.Context) error {
 	} else if len(pending) > 0 {
 		return fmt.Errorf("the database needs %d migrations and role %s may not apply them: run hotline migrate with the owner's HOTLINE_DATABASE_URL", len(pending), rights.Role)
 	}
+	d, err := database.ReadDurability(ctx, e.db)
+	if err != nil {
+		return err
+	}
+	if !d.Durable() {
+		if !e.cfg.AllowNonDurable {
+			return fmt.Errorf("the database may lose answered commits in a crash (%s): acknowledged complaints could vanish; make it durable, or set HOTLINE_ALLOW_NONDURABLE=on for a benchmark", d)
+		}
+		e.log.Warn("SERVING ON A NON-DURABLE DATABASE: a crash of PostgreSQL can lose complaints that were acknowledged; for benchmarks only", "settings", d.String())
+	}
 	if err := e.asApp(ctx); err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -144,6 +145,12 @@ func TestServeHealthReadyAndCleanShutdown(t *testing.T) {
 	url := testdb.NewURL(t)
 	addr := freePort(t)
 	env := map[string]string{"HOTLINE_DATABASE_URL": url, "HOTLINE_HTTP_ADDR": addr, "HOTLINE_SIP_ADDR": freePort(t), "HOTLINE_LOG_LEVEL": "warn"}
+	// The test cluster runs without fsync: serve refuses it unless told it is a benchmark.
+	code, _, refused := runCmd(t, env, "serve")
+	if code == 0 || !strings.Contains(refused, "fsync=off") || !strings.Contains(refused, "HOTLINE_ALLOW_NONDURABLE=on") {
+		t.Fatalf("serve on a non-durable database: %d %q", code, refused)
+	}
+	env["HOTLINE_ALLOW_NONDURABLE"] = "on"
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	var stderr bytes.Buffer
@@ -161,9 +168,14 @@ func TestServeHealthReadyAndCleanShutdown(t *testing.T) {
 	if err != nil {
 		t.Fatalf("serve never answered: %v (%s)", err, stderr.String())
 	}
+	var ready map[string]any
+	json.NewDecoder(resp.Body).Decode(&ready)
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("readyz = %d", resp.StatusCode)
+	if resp.StatusCode != http.StatusOK || ready["durable"] != false || !strings.Contains(fmt.Sprint(ready["warning"]), "fsync=off") {
+		t.Fatalf("readyz = %d %v", resp.StatusCode, ready)
+	}
+	if !strings.Contains(stderr.String(), "NON-DURABLE") {
+		t.Fatalf("no warning of the non-durable database: %s", stderr.String())
 	}
 	wantOneListener(t, url)
 	// A second server on the same port fails with one clear line. It gets its own SIP port,

@@ -63,6 +63,10 @@ type Config struct {
 	SessionLifetime time.Duration
 	IdleTimeout     time.Duration
 	SecureCookies   bool
+
+	// AllowNonDurable lets serve run on a database that may lose answered commits in a crash
+	// (fsync or synchronous_commit off), for benchmarks only; it is refused otherwise.
+	AllowNonDurable bool
 }
 
 // Getenv looks up one variable; os.Getenv in production, a map in tests.
@@ -212,6 +216,13 @@ func loadSessions(c *Config, get func(name, def string) string) error {
 	}
 	if c.IdleTimeout > c.SessionLifetime {
 		return fmt.Errorf("HOTLINE_IDLE_TIMEOUT: %s is longer than HOTLINE_SESSION_LIFETIME %s", c.IdleTimeout, c.SessionLifetime)
+	}
+	switch v := get("HOTLINE_ALLOW_NONDURABLE", "off"); v {
+	case "on", "true", "1":
+		c.AllowNonDurable = true
+	case "off", "false", "0":
+	default:
+		return fmt.Errorf("HOTLINE_ALLOW_NONDURABLE: want on or off, got %q", v)
 	}
 	switch v := get("HOTLINE_SECURE_COOKIES", "off"); v {
 	case "on", "true", "1":

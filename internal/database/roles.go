@@ -99,3 +99,25 @@ func Rights(ctx context.Context, db bun.IDB) (RoleRights, error) {
 
 // Privileged reports whether the role could rewrite what must stay as written.
 func (r RoleRights) Privileged() bool { return r.Superuser || r.Owns > 0 }
+
+// Durability is what the server does with a commit before it answers.
+type Durability struct {
+	Fsync             string // "on": writes reach the disk
+	SynchronousCommit string // "off": a commit is answered before its WAL is flushed
+}
+
+// Durable reports whether an answered commit survives a crash of the database server.
+func (d Durability) Durable() bool { return d.Fsync == "on" && d.SynchronousCommit != "off" }
+
+func (d Durability) String() string {
+	return "fsync=" + d.Fsync + ", synchronous_commit=" + d.SynchronousCommit
+}
+
+// ReadDurability reads the server's durability settings as the connected session sees them.
+func ReadDurability(ctx context.Context, db bun.IDB) (Durability, error) {
+	var d Durability
+	if err := db.QueryRowContext(ctx, "SELECT current_setting('fsync'), current_setting('synchronous_commit')").Scan(&d.Fsync, &d.SynchronousCommit); err != nil {
+		return d, fmt.Errorf("read the database's durability settings: %w", err)
+	}
+	return d, nil
+}
