@@ -34,6 +34,13 @@ type Options struct {
 	Workers   int           // plan and sweep batches run at once, each on its own connection; default 2
 	Email     bool          // write e-mail rows to the outbox (an SMTP server is configured)
 	SMS       bool          // write SMS rows to the outbox (an SMS gateway is configured)
+	// A sweep's transactions hold the clocks they claimed. PostgreSQL ends one that sits
+	// idle for TxIdle (a scheduler paused, frozen or cut off mid-batch; default 10 s) or runs
+	// a statement for TxStatement (default 60 s), releasing its clocks to the other
+	// schedulers: a frozen process holds escalations back for at most that long, plus the
+	// other scheduler's next tick.
+	TxIdle      time.Duration
+	TxStatement time.Duration
 }
 
 // Service runs sweeps, extensions and supervision notices.
@@ -62,6 +69,12 @@ func New(db *bun.DB, clk clock.Clock, cal Calendar, loc *time.Location, log *slo
 	}
 	if opt.Workers <= 0 {
 		opt.Workers = 2
+	}
+	if opt.TxIdle <= 0 {
+		opt.TxIdle = 10 * time.Second
+	}
+	if opt.TxStatement <= 0 {
+		opt.TxStatement = time.Minute
 	}
 	if hub == nil {
 		hub = NewHub()
@@ -257,9 +270,16 @@ func wrap(what string, err error) error {
 	return fmt.Errorf("%s: %w", what, err)
 }
 
-// runTx is db.RunInTx with ctx first.
+// runTx runs fn in a transaction bounded by the TxIdle and TxStatement timeouts.
 func (s *Service) runTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
-	return s.db.RunInTx(ctx, nil, fn)
+	return s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		// Timeouts PostgreSQL enforces itself, so they hold even when this process cannot act.
+		if _, err := tx.ExecContext(ctx, "SELECT set_config('idle_in_transaction_session_timeout', ?, true), set_config('statement_timeout', ?, true)",
+			fmt.Sprint(s.opt.TxIdle.Milliseconds()), fmt.Sprint(s.opt.TxStatement.Milliseconds())); err != nil {
+			return err
+		}
+		return fn(ctx, tx)
+	})
 }
 
 // Errors are the ticket domain's, so the edges map one set of errors.
