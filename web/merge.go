@@ -34,18 +34,7 @@ func (s *Server) postTicketUnmergeForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if _, err := s.Tickets.Unmerge(ctx, actorFrom(ctx), number, f.get("note")); err != nil {
-		status, body := errorStatus(err)
-		if status == http.StatusInternalServerError {
-			s.serverError(w, r, err)
-			return
-		}
-		p, perr := s.ticketPageData(ctx, number)
-		if perr != nil {
-			s.pageError(w, r, perr)
-			return
-		}
-		p.Error = body["error"]
-		s.renderStaffStatus(w, r, status, "staff/ticket.html", p)
+		s.ticketRefused(w, r, number, err)
 		return
 	}
 	s.staff().live.publish("tickets")

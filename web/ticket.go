@@ -164,22 +164,28 @@ func (s *Server) postTicketPageAction(w http.ResponseWriter, r *http.Request) {
 		_, err = s.doActionFiles(ctx, a, number, f, files)
 	}
 	if err != nil {
-		status, _ := errorStatus(err)
-		if status == http.StatusInternalServerError {
-			s.serverError(w, r, err)
-			return
-		}
-		p, perr := s.ticketPageData(ctx, number)
-		if perr != nil {
-			s.pageError(w, r, perr)
-			return
-		}
-		p.Error = errorText(langOf(r), err)
-		s.renderStaffStatus(w, r, status, "staff/ticket.html", p)
+		s.ticketRefused(w, r, number, err)
 		return
 	}
 	s.staff().live.publish("tickets")
 	http.Redirect(w, r, "/tickets/"+url.PathEscape(number)+"?done="+string(a), http.StatusSeeOther)
+}
+
+// ticketRefused shows the ticket's page again with why an action on it was refused, in the
+// reader's language and with the refusal's status; a failure that is no refusal is a 500/503.
+func (s *Server) ticketRefused(w http.ResponseWriter, r *http.Request, number string, err error) {
+	status, _ := errorStatus(err)
+	if status == http.StatusInternalServerError {
+		s.serverError(w, r, err)
+		return
+	}
+	p, perr := s.ticketPageData(r.Context(), number)
+	if perr != nil {
+		s.pageError(w, r, perr)
+		return
+	}
+	p.Error = errorText(langOf(r), err)
+	s.renderStaffStatus(w, r, status, "staff/ticket.html", p)
 }
 
 func (s *Server) postTicketReveal(w http.ResponseWriter, r *http.Request) {
