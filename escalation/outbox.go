@@ -265,6 +265,12 @@ type NotificationGroup struct {
 	Notification
 	Count  int `bun:"group_count" json:"count"`
 	Unread int `bun:"group_unread" json:"unread"`
+	// The escalation action the latest notification tells of, when it does: its clock, level,
+	// deadline and supervision notice, so that pages word it in the reader's language.
+	ActionClock  string     `bun:"action_clock,scanonly" json:"-"`
+	ActionLevel  int        `bun:"action_level,scanonly" json:"-"`
+	ActionDue    *time.Time `bun:"action_due,scanonly" json:"-"`
+	ActionNotice string     `bun:"action_notice,scanonly" json:"-"`
 }
 
 // groupKey is the SQL expression that groups a person's notifications: by ticket.
@@ -283,8 +289,11 @@ func (s *Service) Grouped(ctx context.Context, staffID int64, limit int) ([]Noti
 	var out []NotificationGroup
 	err := s.db.NewSelect().With("g", groups).TableExpr("g").
 		ColumnExpr("n.*, t.number AS ticket_number, g.group_count, g.group_unread").
+		ColumnExpr("coalesce(a.clock, '') AS action_clock, coalesce(a.level, 0) AS action_level, a.due AS action_due, coalesce(sn.number, '') AS action_notice").
 		Join("JOIN notifications AS n ON n.id = g.latest").
 		Join("LEFT JOIN tickets AS t ON t.id = n.ticket_id").
+		Join("LEFT JOIN escalation_actions AS a ON a.id = n.action_id").
+		Join("LEFT JOIN supervision_notices AS sn ON sn.id = a.notice_id").
 		OrderExpr("n.id DESC").Scan(ctx, &out)
 	if err != nil {
 		return nil, fmt.Errorf("grouped notifications: %w", err)

@@ -563,3 +563,21 @@ func overdueFor(lang string, due, now time.Time) string {
 	}
 	return fmt.Sprintf(tr(lang, "esc.days"), int(d.Hours()/24))
 }
+
+// notifyText is an escalation notification's line in lang, from the action it tells of: the
+// ticket, which deadline, when it falls due or that it was missed and to which level. The
+// stored subject is in the words of the moment it was written (Chinese), for e-mail and SMS.
+func notifyText(lang string, loc *time.Location, g escalation.NotificationGroup) string {
+	what := tr(lang, "due."+g.ActionClock)
+	if g.ActionNotice != "" {
+		what = fmt.Sprintf(tr(lang, "notify.notice_due"), g.ActionNotice)
+	}
+	due := ""
+	if g.ActionDue != nil {
+		due = g.ActionDue.In(loc).Format("2006-01-02 15:04")
+	}
+	if g.ActionLevel == 0 {
+		return fmt.Sprintf(tr(lang, "notify.text.warned"), g.TicketNumber, what, due)
+	}
+	return fmt.Sprintf(tr(lang, "notify.text.escalated"), g.TicketNumber, what, due, g.ActionLevel)
+}

@@ -402,3 +402,24 @@ func TestNotificationsMarkRead(t *testing.T) {
 	mustContain(t, "bell after", e.do(h, "GET", "/notifications/bell", nil, nil), "0 条未读")
 	mustContain(t, "page in English", e.do(h, "GET", "/notifications", nil, map[string]string{"Cookie": "lang=en"}), "0 unread", "Supervision notice")
 }
+
+// An escalation's notification reads in the reader's language, worded from the action it
+// tells of, not from the Chinese subject stored for e-mail and SMS.
+func TestEscalationNotificationInReadersLanguage(t *testing.T) {
+	t.Parallel()
+	e, esc := newEscalationEnv(t)
+	tk := e.register("公司拖欠工资", "wage-arrears", "13800138000", "hrss")
+	ctx := context.Background()
+	if _, err := esc.Sweep(ctx, testNow.Add(time.Minute), nil); err != nil { // plans the clocks
+		t.Fatal(err)
+	}
+	if _, err := esc.Sweep(ctx, testNow.AddDate(0, 0, 3), nil); err != nil {
+		t.Fatal(err)
+	}
+	sup := e.browser("supervisor")
+	zh := e.do(sup, "GET", "/notifications", nil, nil)
+	mustContain(t, "Chinese", zh, "工单 "+tk.Number+"：签收时限", "升级至第")
+	en := e.do(sup, "GET", "/notifications", nil, map[string]string{"Cookie": "lang=en"})
+	mustContain(t, "English", en, "Ticket "+tk.Number+": Accept by", "escalated to level")
+	mustLack(t, "English", en, "签收时限", "已超期")
+}

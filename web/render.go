@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hotline-city/hotline/escalation"
 	"github.com/hotline-city/hotline/intake"
 	"github.com/hotline-city/hotline/internal/org"
 	"github.com/hotline-city/hotline/tickets"
@@ -116,6 +117,8 @@ func (s *Server) templateFuncs(lang string) template.FuncMap {
 		"confidence": func(pct float64) string { return confidenceText(lang, pct) },
 		// similarity is a duplicate's text similarity (0..1) with what it means.
 		"similarity": func(v float64) string { return similarityText(lang, v) },
+		// notifyText words an escalation notification from its action, in the page's language.
+		"notifyText": func(g escalation.NotificationGroup) string { return notifyText(lang, loc, g) },
 		// routingText shows routing's doubled labels in the page's language.
 		"routingText": func(s string) string { return routingText(lang, s) },
 		"time": func(t any) string {
