@@ -105,7 +105,7 @@ func (s *Server) postConsoleTicket(w http.ResponseWriter, r *http.Request) {
 		s.renderStaffStatus(w, r, status, "staff/console.html", data)
 		return
 	}
-	s.staff().live.publish("tickets")
+	s.publishLive(r.Context(), "tickets")
 	if master != "" {
 		// The agent picked a duplicate candidate: the new ticket is merged (并单) into it through
 		// the same service call as POST /api/v1/tickets/{number}/merge. The ticket is registered

@@ -389,7 +389,7 @@ func (s *Server) escalationFormDone(w http.ResponseWriter, r *http.Request, f fi
 	ctx := r.Context()
 	from := f.get("from")
 	if err == nil {
-		s.staff().live.publish("tickets")
+		s.publishLive(r.Context(), "tickets")
 		back := "/tickets/" + url.PathEscape(number) + "?done=" + done + "#escalation"
 		switch from {
 		case "workbench":

@@ -1,15 +1,19 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/hotline-city/hotline/internal/pgnotify"
 )
 
 // liveHub tells open pages that something changed, so the supervisor board's counts refresh at
-// once. It only reaches pages served by this process; the board also refreshes on a timer, so
-// with several processes a change shows within that period.
+// once. With a listener (Deps.Listener) the news goes through PostgreSQL's NOTIFY, so every
+// process's pages hear of a change made through any of them; the board also refreshes on a
+// timer, for what no page announced.
 type liveHub struct {
 	mu   sync.Mutex
 	subs map[chan string]struct{}
@@ -72,5 +76,35 @@ func (s *Server) getLiveEvents(w http.ResponseWriter, r *http.Request) {
 		if err := rc.Flush(); err != nil {
 			return
 		}
+	}
+}
+
+// liveTopic is the NOTIFY channel that carries live updates between processes.
+const liveTopic = "hotline_live"
+
+// publishLive announces topic to the open pages of every process: through NOTIFY when the
+// server has a listener (which relays it back to this process's pages too), else to this
+// process's pages alone. A failed NOTIFY falls back to the local pages: the others refresh on
+// their timer.
+func (s *Server) publishLive(ctx context.Context, topic string) {
+	if s.Listener == nil {
+		s.staff().live.publish(topic)
+		return
+	}
+	if err := pgnotify.Notify(ctx, s.db, liveTopic, topic); err != nil {
+		s.log.WarnContext(ctx, "announce a live update to the other processes", "err", err)
+		s.staff().live.publish(topic)
+	}
+}
+
+// relayLive passes the live updates of every process to this process's pages. A gap in the
+// notifications (a reconnect) is told as a change of the tickets, which makes pages refresh.
+func (s *Server) relayLive(sub *pgnotify.Subscription) {
+	for n := range sub.C {
+		topic := n.Payload
+		if n.Missed || topic == "" {
+			topic = "tickets"
+		}
+		s.staff().live.publish(topic)
 	}
 }

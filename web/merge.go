@@ -20,7 +20,7 @@ func (s *Server) postTicketUnmerge(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	s.staff().live.publish("tickets")
+	s.publishLive(r.Context(), "tickets")
 	writeJSON(w, http.StatusOK, map[string]any{"number": t.Number, "status": t.Status, "version": t.Version})
 }
 
@@ -37,7 +37,7 @@ func (s *Server) postTicketUnmergeForm(w http.ResponseWriter, r *http.Request) {
 		s.ticketRefused(w, r, number, err)
 		return
 	}
-	s.staff().live.publish("tickets")
+	s.publishLive(r.Context(), "tickets")
 	http.Redirect(w, r, "/tickets/"+url.PathEscape(number)+"?done=unmerge", http.StatusSeeOther)
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/hotline-city/hotline/internal/config"
 	"github.com/hotline-city/hotline/internal/database"
 	"github.com/hotline-city/hotline/internal/org"
+	"github.com/hotline-city/hotline/internal/pgnotify"
 	"github.com/hotline-city/hotline/internal/workcal"
 	"github.com/hotline-city/hotline/kb"
 	"github.com/hotline-city/hotline/tickets"
@@ -50,6 +51,11 @@ type Deps struct {
 	// Accounts signs staff in and keeps their sessions, tokens and the audit trail.
 	Accounts *account.Service
 
+	// Listener, when set, carries live updates between processes: a change made through any
+	// process reaches the open pages of every process (see publishLive). Without it, only this
+	// process's pages hear of changes at once.
+	Listener *pgnotify.Listener
+
 	// BodyTimeout bounds how long a client may take to send a request's body (default two
 	// minutes, enough for photos from a phone on a slow network): a client sending a byte now
 	// and then holds no connection for ever.
@@ -81,6 +87,9 @@ func New(d Deps) (*Server, error) {
 	}
 	s := &Server{Deps: d, db: d.DB, log: d.Log, version: d.Version, mux: http.NewServeMux()}
 	s.setupStaff()
+	if d.Listener != nil {
+		go s.relayLive(d.Listener.Subscribe(liveTopic))
+	}
 	s.routes()
 	s.handler = s.branded(s.mux)
 	for _, mw := range s.middleware() {

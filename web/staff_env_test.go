@@ -39,6 +39,7 @@ type staffEnv struct {
 	clock   *clock.Fixed
 	tickets *tickets.Service
 	org     *org.Store
+	url     string // the database's, for a LISTEN connection
 }
 
 // testNow is a Monday morning in Shanghai.
@@ -62,7 +63,7 @@ func newStaffEnvWith(t *testing.T, wire func(e *staffEnv, d *Deps)) *staffEnv {
 	c := demotest.New(t, demotest.At(testNow), demotest.Logger(log), demotest.Staff(), demotest.Seed(demo.SeedStaffWeb),
 		demotest.Intake(intake.Config{CatalogueTTL: time.Minute}),
 		demotest.Escalation(escalation.Options{}))
-	e := &staffEnv{t: t, db: c.DB, log: log, clock: c.Clock, tickets: c.Tickets, org: c.Org}
+	e := &staffEnv{t: t, db: c.DB, log: log, clock: c.Clock, tickets: c.Tickets, org: c.Org, url: c.URL}
 	deps := depsFor(c)
 	if wire != nil {
 		wire(e, &deps)

@@ -167,7 +167,7 @@ func (s *Server) postTicketPageAction(w http.ResponseWriter, r *http.Request) {
 		s.ticketRefused(w, r, number, err)
 		return
 	}
-	s.staff().live.publish("tickets")
+	s.publishLive(r.Context(), "tickets")
 	http.Redirect(w, r, "/tickets/"+url.PathEscape(number)+"?done="+string(a), http.StatusSeeOther)
 }
 

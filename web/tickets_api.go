@@ -252,7 +252,7 @@ func (s *Server) postTicket(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	s.staff().live.publish("tickets")
+	s.publishLive(r.Context(), "tickets")
 	writeJSON(w, http.StatusCreated, s.viewTicket(st, t))
 }
 
@@ -371,7 +371,7 @@ func (s *Server) ticketAction(a tickets.Action) http.HandlerFunc {
 			s.apiError(w, r, err)
 			return
 		}
-		s.staff().live.publish("tickets")
+		s.publishLive(r.Context(), "tickets")
 		t, err := s.Tickets.Get(ctx, number)
 		if err != nil {
 			s.apiError(w, r, err)

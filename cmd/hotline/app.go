@@ -55,7 +55,7 @@ func newApp(ctx context.Context, e *env) (*app, error) {
 	}
 	a.tickets = tickets.NewService(e.db, a.clock, a.cal, e.cfg.Location, e.log)
 	a.web = web.Deps{DB: e.db, Log: e.log, Version: buildVersion(), Config: e.cfg, Clock: a.clock,
-		Calendar: a.cal.Get(), LiveCalendar: a.cal, Org: a.org, Tickets: a.tickets}
+		Calendar: a.cal.Get(), LiveCalendar: a.cal, Org: a.org, Tickets: a.tickets, Listener: a.listener}
 	// Other processes' calendar edits arrive by NOTIFY, with a reload every minute besides.
 	a.background = append(a.background, a.listener.Run, func(ctx context.Context) error {
 		return a.cal.Run(ctx, e.db, a.listener, time.Minute, e.log)
