@@ -16,6 +16,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/hotline-city/hotline/internal/clock"
+	"github.com/hotline-city/hotline/internal/database"
 	"github.com/hotline-city/hotline/tickets"
 )
 
@@ -272,7 +273,7 @@ func wrap(what string, err error) error {
 
 // runTx runs fn in a transaction bounded by the TxIdle and TxStatement timeouts.
 func (s *Service) runTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
-	return s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	return database.RunInTx(ctx, s.db, nil, func(ctx context.Context, tx bun.Tx) error {
 		// Timeouts PostgreSQL enforces itself, so they hold even when this process cannot act.
 		if _, err := tx.ExecContext(ctx, "SELECT set_config('idle_in_transaction_session_timeout', ?, true), set_config('statement_timeout', ?, true)",
 			fmt.Sprint(s.opt.TxIdle.Milliseconds()), fmt.Sprint(s.opt.TxStatement.Milliseconds())); err != nil {

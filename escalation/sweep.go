@@ -17,6 +17,7 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 
+	"github.com/hotline-city/hotline/internal/database"
 	"github.com/hotline-city/hotline/internal/org"
 	"github.com/hotline-city/hotline/tickets"
 )
@@ -32,6 +33,8 @@ type Action struct {
 	Notice     string    `json:"notice,omitempty"`
 	Department string    `json:"department,omitempty"`
 	Recipients []string  `json:"recipients"`
+
+	id int64 // its row in escalation_actions
 }
 
 // clockRow is one live clock and how far it has gone.
@@ -364,13 +367,27 @@ func saveClocks(ctx context.Context, tx bun.Tx, cs []clockRow) error {
 func (s *Service) actBatch(ctx context.Context, now time.Time, dir *directory, out *[]Action) (int, error) {
 	claimed := 0
 	var tm batchTimes
+	var xid string
 	begin := time.Now()
 	err := s.runTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		tm = batchTimes{}
+		tm, xid = batchTimes{}, ""
 		var err error
-		claimed, err = s.actOnDue(ctx, tx, now, dir, out, &tm)
+		claimed, err = s.actOnDue(ctx, tx, now, dir, out, &tm, &xid)
 		return err
 	})
+	if errors.Is(err, database.ErrCommitUnknown) && xid != "" {
+		// The COMMIT went unanswered: what it did is what is reported, no more and no less.
+		done, lerr := s.committedActions(ctx, xid, *out)
+		if lerr != nil {
+			*out = nil
+			return claimed, fmt.Errorf("%w; looking its actions up: %w", err, lerr)
+		}
+		if done != nil {
+			s.log.WarnContext(ctx, "sweep batch committed though its commit went unanswered", "actions", len(done))
+			*out = done
+			return claimed, nil
+		}
+	}
 	if err != nil {
 		*out = nil
 		return claimed, err
@@ -381,11 +398,41 @@ func (s *Service) actBatch(ctx context.Context, now time.Time, dir *directory, o
 	return claimed, nil
 }
 
+// committedActions tells, after the COMMIT of transaction xid went unanswered, which of the
+// actions it recorded exist: nil when it did not commit. The actions are looked up by their
+// rows once PostgreSQL holds the transaction as ended.
+func (s *Service) committedActions(ctx context.Context, xid string, actions []Action) ([]Action, error) {
+	committed, err := database.Committed(ctx, s.db, xid)
+	if err != nil || !committed {
+		return nil, err
+	}
+	ids := make([]int64, len(actions))
+	for i, a := range actions {
+		ids[i] = a.id
+	}
+	var found []int64
+	if err := s.db.NewSelect().Table("escalation_actions").Column("id").Where("id IN (?)", bun.List(ids)).Scan(ctx, &found); err != nil {
+		return nil, wrap("look committed actions up", err)
+	}
+	have := make(map[int64]bool, len(found))
+	for _, id := range found {
+		have[id] = true
+	}
+	done := make([]Action, 0, len(found))
+	for _, a := range actions {
+		if have[a.id] {
+			done = append(done, a)
+		}
+	}
+	return done, nil
+}
+
 // actOnDue is a sweep batch's transaction: it claims the due clocks, decides their actions,
 // records those the unique key lets in with their events and notifications, and moves every
 // claimed clock on. It appends the recorded actions to out, sorted, notes where the time went
-// in tm and returns how many clocks it claimed.
-func (s *Service) actOnDue(ctx context.Context, tx bun.Tx, now time.Time, dir *directory, out *[]Action, tm *batchTimes) (int, error) {
+// in tm, sets xid to the transaction's id when it recorded actions and returns how many clocks
+// it claimed.
+func (s *Service) actOnDue(ctx context.Context, tx bun.Tx, now time.Time, dir *directory, out *[]Action, tm *batchTimes, xid *string) (int, error) {
 	mark := time.Now()
 	rows, err := s.claimDue(ctx, tx, now)
 	if err != nil {
@@ -399,7 +446,7 @@ func (s *Service) actOnDue(ctx context.Context, tx bun.Tx, now time.Time, dir *d
 	tm.decide = lap(&mark)
 	// Only the actions the unique key lets in are told about; a conflict means another
 	// sweep already did it, whatever the state of this one's clock row.
-	inserted, err := insertActions(ctx, tx, plan.actions, now)
+	inserted, err := insertActions(ctx, tx, plan.actions, now, xid)
 	if err != nil {
 		return len(rows), err
 	}
@@ -567,7 +614,7 @@ func (s *Service) describeActions(inserted []*actionRow, rows []dueClock, rowOf 
 		notes = append(notes, s.rowsFor(message{kind: a.Action, subject: subject, body: body, ticketID: a.TicketID,
 			actionID: &id, urgent: a.Level >= 1, dedup: escalationKey(a, r.ReopenCount)}, aud.to, now)...)
 		*out = append(*out, Action{Ticket: r.Number, Clock: a.Clock, Action: a.Action, Level: a.Level, Due: a.Due.In(s.loc),
-			At: now.In(s.loc), Notice: notice, Department: dir.deptCode(a.DepartmentID), Recipients: aud.names})
+			At: now.In(s.loc), Notice: notice, Department: dir.deptCode(a.DepartmentID), Recipients: aud.names, id: a.ID})
 	}
 	return events, notes, nil
 }
@@ -688,10 +735,11 @@ FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::timestamptz[], $5::int[]
      WITH ORDINALITY AS u(ticket_id, clock, notice_id, due, level, action, department_id, ord)
 ORDER BY u.ord
 ON CONFLICT (ticket_id, clock, notice_id, due, level) DO NOTHING
-RETURNING id, ticket_id, clock, notice_id, due, level`
+RETURNING id, ticket_id, clock, notice_id, due, level, ` + database.TxIDSQL
 
-// insertActions records actions and returns those the unique key let in, with their IDs.
-func insertActions(ctx context.Context, tx bun.Tx, actions []*actionRow, now time.Time) ([]*actionRow, error) {
+// insertActions records actions and returns those the unique key let in, with their IDs; it
+// sets xid to the transaction's id when any got in.
+func insertActions(ctx context.Context, tx bun.Tx, actions []*actionRow, now time.Time, xid *string) ([]*actionRow, error) {
 	if len(actions) == 0 {
 		return nil, nil
 	}
@@ -718,7 +766,7 @@ func insertActions(ctx context.Context, tx bun.Tx, actions []*actionRow, now tim
 	in := make([]*actionRow, 0, n)
 	for rows.Next() {
 		var k actionRow
-		if err := rows.Scan(&k.ID, &k.TicketID, &k.Clock, &k.NoticeID, &k.Due, &k.Level); err != nil {
+		if err := rows.Scan(&k.ID, &k.TicketID, &k.Clock, &k.NoticeID, &k.Due, &k.Level, xid); err != nil {
 			return nil, wrap("record actions", err)
 		}
 		a, ok := byKey[k.key()]

@@ -1,13 +1,16 @@
 package intake
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
 
 	"github.com/uptrace/bun"
 
+	"github.com/hotline-city/hotline/internal/database"
 	"github.com/hotline-city/hotline/tickets"
 )
 
@@ -96,35 +99,103 @@ func (s *Service) take(first *pending) []*pending {
 	return ps
 }
 
-// registerBatch registers ps in one transaction and answers each. When the transaction fails
-// (two submissions with one idempotency key in the same batch, say), each is registered alone,
-// so that one submission's trouble is not the others'.
+// registerBatch registers ps in one transaction and answers each. A submission whose
+// idempotency key an earlier one of the batch carries waits for that one's answer instead of
+// failing the batch. When the COMMIT goes unanswered, the submissions' tokens are looked up: each
+// written is answered with its ticket, and none is written twice. When the transaction failed
+// (a key another batch wrote meanwhile, say), each is registered alone, so that one
+// submission's trouble is not the others'.
 func (s *Service) registerBatch(ps []*pending) {
 	// The batch belongs to no single request: a citizen who hangs up does not cancel the others.
 	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
 	defer cancel()
+	var batch, twins []*pending
+	firstOf := map[string]int{} // idempotency key → index in batch
+	twinOf := map[*pending]int{}
+	for _, p := range ps {
+		if key := p.sub.IdempotencyKey; key != "" {
+			if i, ok := firstOf[key]; ok {
+				twins, twinOf[p] = append(twins, p), i
+				continue
+			}
+			firstOf[key] = len(batch)
+		}
+		batch = append(batch, p)
+	}
+	results := s.writeBatch(ctx, batch)
+	for i, p := range batch {
+		p.done <- results[i]
+	}
+	for _, p := range twins {
+		first := results[twinOf[p]]
+		switch {
+		case first.err != nil:
+			r, err := s.registerOne(ctx, p)
+			p.done <- submitted{r, err}
+		case !bytes.Equal(batch[twinOf[p]].hash, p.hash):
+			p.done <- submitted{nil, fmt.Errorf("ticket %s: %w", first.receipt.Number, ErrIdempotencyReused)}
+		default:
+			r := *first.receipt
+			r.Notice, r.Duplicate = p.notice, true
+			p.done <- submitted{&r, nil}
+		}
+	}
+}
+
+// writeBatch registers ps, whose idempotency keys differ, in one transaction and returns what
+// became of each.
+func (s *Service) writeBatch(ctx context.Context, ps []*pending) []submitted {
+	out := make([]submitted, len(ps))
 	regs := make([]tickets.Registration, len(ps))
 	for i, p := range ps {
 		regs[i] = tickets.Registration{Actor: p.actor, Input: p.in}
 	}
+	var xid string
 	ts, errs, err := s.tickets.RegisterBatch(ctx, regs, func(ctx context.Context, tx bun.Tx, ts []*tickets.Ticket) error {
-		return recordSubmissions(ctx, tx, ts, ps)
+		var err error
+		xid, err = recordSubmissions(ctx, tx, ts, ps)
+		return err
 	})
+	if errors.Is(err, database.ErrCommitUnknown) {
+		committed, found, lerr := s.afterUnknownCommit(ctx, xid, ps)
+		if lerr != nil {
+			// Written or not, nobody can say now: the citizen hears so, and no second ticket
+			// is written on a guess.
+			s.log.Error("submission batch: commit unanswered and not found out", "submissions", len(ps), "err", err, "lookup_err", lerr)
+			for i := range ps {
+				out[i].err = fmt.Errorf("submit: %w; looking it up: %w", err, lerr)
+			}
+			return out
+		}
+		if committed {
+			for i, p := range ps {
+				if r := found[p.token]; r != nil {
+					out[i].receipt = r
+					continue
+				}
+				// Refused in the batch, so not written: registered alone it is refused again
+				// with its reason, or written once.
+				out[i].receipt, out[i].err = s.registerOne(ctx, p)
+			}
+			return out
+		}
+		s.log.Warn("submission batch: commit unanswered and not done; registering each alone", "submissions", len(ps))
+	}
 	if err != nil {
 		if len(ps) > 1 {
 			s.log.Warn("submission batch failed; registering each alone", "submissions", len(ps), "err", err)
 		}
-		for _, p := range ps {
-			r, err := s.registerOne(ctx, p)
-			p.done <- submitted{r, err}
+		for i, p := range ps {
+			out[i].receipt, out[i].err = s.registerOne(ctx, p)
 		}
-		return
+		return out
 	}
 	for i, p := range ps {
 		if errs[i] != nil {
-			p.done <- submitted{nil, fmt.Errorf("submit: %w", errs[i])}
+			out[i].err = fmt.Errorf("submit: %w", errs[i])
 			continue
 		}
-		p.done <- submitted{p.receipt(ts[i]), nil}
+		out[i].receipt = p.receipt(ts[i])
 	}
+	return out
 }

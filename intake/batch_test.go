@@ -2,6 +2,7 @@ package intake_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -9,7 +10,10 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/hotline-city/hotline/demo/demotest"
 	"github.com/hotline-city/hotline/intake"
+	"github.com/hotline-city/hotline/internal/database"
+	"github.com/hotline-city/hotline/internal/faultproxy"
 )
 
 func batchSub(i int, key string) intake.Submission {
@@ -26,26 +30,34 @@ func count(t *testing.T, db *bun.DB, q string) int {
 	return n
 }
 
-// TestBatchWithOneKeyTwiceFallsBackToOneByOne: two submissions with one idempotency key in the
-// same batch fail its transaction; each is then registered alone, so the third gets its own
-// ticket, the pair one ticket between them, and every ticket its submission row.
-func TestBatchWithOneKeyTwiceFallsBackToOneByOne(t *testing.T) {
+// TestBatchWithOneKeyTwiceStaysOnTheFastPath: a batch holding the same submission twice under
+// one idempotency key, and a different complaint under that key too, is still written in one
+// transaction: the pair gets one ticket between them, the different complaint is refused as
+// the key's reuse, and the others get their own tickets, each with its submission row.
+func TestBatchWithOneKeyTwiceStaysOnTheFastPath(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, open)
-	rs, errs := f.svc.SubmitBatch(context.Background(), []intake.Submission{batchSub(0, "web:same"), batchSub(1, ""), batchSub(2, "web:same")})
-	for i, r := range rs {
-		if errs[i] != nil || r == nil || r.Number == "" {
-			t.Fatalf("submission %d: %+v %v", i, r, errs[i])
+	rs, errs := f.svc.SubmitBatch(context.Background(), []intake.Submission{batchSub(0, "web:same"), batchSub(1, ""),
+		batchSub(0, "web:same"), batchSub(3, "web:same"), batchSub(4, "")})
+	for _, i := range []int{0, 1, 2, 4} {
+		if errs[i] != nil || rs[i] == nil || rs[i].Number == "" {
+			t.Fatalf("submission %d: %+v %v", i, rs[i], errs[i])
 		}
 	}
-	if rs[0].Number != rs[2].Number || !rs[2].Duplicate || rs[1].Number == rs[0].Number {
-		t.Fatalf("receipts %+v %+v %+v: want the pair on one ticket, the other on its own", *rs[0], *rs[1], *rs[2])
+	if rs[0].Number != rs[2].Number || !rs[2].Duplicate || rs[0].Duplicate || rs[1].Number == rs[0].Number || rs[4].Number == rs[1].Number {
+		t.Fatalf("receipts %+v %+v %+v: want the pair on one ticket, the others on their own", *rs[0], *rs[1], *rs[2])
 	}
-	if n := count(t, f.db, "SELECT count(*) FROM tickets"); n != 2 {
-		t.Fatalf("%d tickets, want 2", n)
+	if !errors.Is(errs[3], intake.ErrIdempotencyReused) || rs[3] != nil {
+		t.Fatalf("another complaint under the pair's key: %+v, %v; want refused as the key's reuse", rs[3], errs[3])
 	}
-	if n := count(t, f.db, "SELECT count(*) FROM tickets t JOIN intake_submissions s ON s.ticket_id = t.id"); n != 2 {
-		t.Fatalf("%d tickets with their submission row, want 2", n)
+	if n := count(t, f.db, "SELECT count(*) FROM tickets"); n != 3 {
+		t.Fatalf("%d tickets, want 3", n)
+	}
+	if n := count(t, f.db, "SELECT count(*) FROM tickets t JOIN intake_submissions s ON s.ticket_id = t.id"); n != 3 {
+		t.Fatalf("%d tickets with their submission row, want 3", n)
+	}
+	if txs := count(t, f.db, "SELECT count(DISTINCT xmin::text) FROM tickets"); txs != 1 {
+		t.Fatalf("%d transactions for one batch: a repeated key sent it down the slow path", txs)
 	}
 }
 
@@ -125,4 +137,94 @@ func TestRunRegistersConcurrentSubmissionsInBatches(t *testing.T) {
 	if r, err := s.Submit(context.Background(), batchSub(n, "")); err != nil || r.Number == "" {
 		t.Fatalf("submission after Run: %v %v", r, err)
 	}
+}
+
+// TestLostCommitRepliesNeitherDuplicateNorLose: while batches register concurrent submissions,
+// now and then a COMMIT reaches PostgreSQL and its reply is lost. Every submission is answered
+// with its own ticket, looked up by its token rather than written again: no complaint becomes
+// two tickets, and every number given is the ticket of that complaint.
+func TestLostCommitRepliesNeitherDuplicateNorLose(t *testing.T) {
+	t.Parallel()
+	var p *faultproxy.Proxy
+	c := demotest.New(t, demotest.Intake(open), demotest.FaultProxy(&p))
+	s := c.Intake
+	ctx, stop := context.WithCancel(context.Background())
+	ran := make(chan error, 1)
+	go func() { ran <- s.Run(ctx) }()
+	for !s.BatchOpen() {
+		time.Sleep(time.Millisecond)
+	}
+	p.DropCommitReplies("INSERT INTO intake_submissions", 2, 12)
+	const n = 150
+	numbers := make([]string, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			key := ""
+			if i%5 == 0 {
+				key = fmt.Sprintf("web:%d", i) // most submissions carry no idempotency key
+			}
+			r, err := s.Submit(context.Background(), batchSub(i, key))
+			if err != nil {
+				t.Errorf("submission %d: %v", i, err)
+				return
+			}
+			numbers[i] = r.Number
+		})
+	}
+	wg.Wait()
+	stop()
+	if err := <-ran; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if p.Dropped() == 0 {
+		t.Fatal("no COMMIT reply was dropped: the test tested nothing")
+	}
+	if dup := count(t, c.DB, "SELECT count(*) FROM (SELECT description FROM tickets GROUP BY description HAVING count(*) > 1) d"); dup != 0 {
+		t.Fatalf("%d complaints registered twice after %d lost COMMIT replies", dup, p.Dropped())
+	}
+	if got := count(t, c.DB, "SELECT count(*) FROM tickets t JOIN intake_submissions s ON s.ticket_id = t.id AND s.token IS NOT NULL"); got != n {
+		t.Fatalf("%d tickets with their submission row and token, want %d", got, n)
+	}
+	for i, no := range numbers {
+		var desc string
+		if err := c.DB.QueryRowContext(context.Background(), "SELECT description FROM tickets WHERE number = ?", no).Scan(&desc); err != nil {
+			t.Fatalf("submission %d was told %q, which is no ticket: %v", i, no, err)
+		}
+		if want := batchSub(i, "").Description; desc != want {
+			t.Fatalf("submission %d was told %s, the ticket of %q", i, no, desc)
+		}
+	}
+	t.Logf("%d COMMIT replies dropped", p.Dropped())
+}
+
+// TestLostCommitReplyDuringOutageIsAnsweredHonestly: the COMMIT of a submission reaches
+// PostgreSQL and then the database cannot be reached at all, so whether the ticket exists cannot
+// be known: the citizen gets an outage error, not a number, and no second ticket is written.
+func TestLostCommitReplyDuringOutageIsAnsweredHonestly(t *testing.T) {
+	t.Parallel()
+	var p *faultproxy.Proxy
+	c := demotest.New(t, demotest.Intake(open), demotest.FaultProxy(&p))
+	p.DropCommitReplies("INSERT INTO intake_submissions", 1, 1)
+	p.OutageOnDrop()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	r, err := c.Intake.Submit(ctx, batchSub(1, ""))
+	if err == nil || !errors.Is(err, database.ErrCommitUnknown) {
+		t.Fatalf("Submit = %+v, %v; want the unknown commit said (%d dropped)", r, err, p.Dropped())
+	}
+	direct, derr := database.Open(context.Background(), c.URL, 1)
+	if derr != nil {
+		t.Fatal(derr)
+	}
+	defer direct.Close()
+	// The server carries the COMMIT out after the proxy cut its connection: once no other
+	// session is left on the database, it has.
+	for count(t, direct, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()") > 0 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := count(t, direct, "SELECT count(*) FROM tickets"); n != 1 {
+		t.Fatalf("%d tickets, want the one committed", n)
+	}
+	p.Restore()
 }

@@ -32,6 +32,8 @@ var (
 	ErrAlreadyRated = errors.New("already rated")
 	// ErrNotRateable means the ticket is not resolved, so there is nothing to rate yet.
 	ErrNotRateable = errors.New("not resolved yet")
+	// ErrIdempotencyReused means an idempotency key came again with a different complaint.
+	ErrIdempotencyReused = errors.New("idempotency key already used for a different request")
 )
 
 // FieldError is one invalid input: its field and what is wrong, in English as Open311 answers

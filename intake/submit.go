@@ -1,6 +1,7 @@
 package intake
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -11,10 +12,13 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
 
+	"github.com/hotline-city/hotline/internal/database"
 	"github.com/hotline-city/hotline/internal/filetype"
 	"github.com/hotline-city/hotline/tickets"
 )
@@ -185,8 +189,9 @@ func (s *Service) prepare(ctx context.Context, sub Submission) (*pending, *Recei
 	if err != nil {
 		return nil, nil, err
 	}
+	hash := requestHash(&sub, attrs)
 	if sub.IdempotencyKey != "" {
-		if r, err := s.byIdempotencyKey(ctx, sub.IdempotencyKey); err == nil {
+		if r, err := s.byIdempotencyKey(ctx, sub.IdempotencyKey, hash); err == nil {
 			r.Notice = si.Notice
 			return nil, r, nil
 		} else if !errors.Is(err, ErrNotFound) {
@@ -233,7 +238,23 @@ func (s *Service) prepare(ctx context.Context, sub Submission) (*pending, *Recei
 		return nil, nil, fmt.Errorf("submit: attributes: %w", err)
 	}
 	return &pending{sub: &sub, actor: tickets.Citizen(name), in: in, attrs: string(attrJSON), at: s.clock.Now(),
-		notice: si.Notice, done: make(chan submitted, 1)}, nil, nil
+		notice: si.Notice, token: uuid.NewString(), hash: hash, done: make(chan submitted, 1)}, nil, nil
+}
+
+// requestHash is the SHA-256 of what a checked submission asks for: every field a citizen or
+// client sends, its answers and its photos, but not where it came from, so that a retry from
+// another address is the same request.
+func requestHash(sub *Submission, attrs map[string]any) []byte {
+	h := sha256.New()
+	// encoding/json writes map keys sorted, so equal requests hash alike.
+	json.NewEncoder(h).Encode([]any{sub.Channel, sub.ServiceCode, sub.Description, sub.Address, strings.TrimSpace(sub.AddressID),
+		sub.Lat, sub.Lon, sub.FirstName, sub.LastName, sub.Name, sub.Phone, sub.Email, sub.DeviceID, sub.AccountID,
+		sub.MediaURL, attrs})
+	for _, ph := range sub.Photos {
+		sum := sha256.Sum256(ph.Data)
+		h.Write(sum[:])
+	}
+	return h.Sum(nil)
 }
 
 // pending is a checked submission on its way to becoming a ticket.
@@ -244,7 +265,11 @@ type pending struct {
 	attrs  string // the service's attributes as JSON
 	at     time.Time
 	notice string
-	done   chan submitted // what became of it, when a batch writer registered it
+	// token is made here and written with the submission's row, so that after a COMMIT that
+	// went unanswered a look-up tells whether its ticket exists.
+	token string
+	hash  []byte         // requestHash, kept with the idempotency key
+	done  chan submitted // what became of it, when a batch writer registered it
 }
 
 type submitted struct {
@@ -257,11 +282,14 @@ func (p *pending) receipt(t *tickets.Ticket) *Receipt {
 }
 
 // registerOne registers one submission in its own transaction: the ticket, its submission row
-// and its photos.
+// and its photos. When the COMMIT goes unanswered it looks the submission's token up rather than
+// guess: a ticket written is answered, one whose fate cannot be known is an outage error.
 func (s *Service) registerOne(ctx context.Context, p *pending) (*Receipt, error) {
 	sub := p.sub
+	var xid string
 	t, err := s.tickets.RegisterTx(ctx, p.actor, p.in, func(ctx context.Context, tx bun.Tx, t *tickets.Ticket) error {
-		if err := recordSubmissions(ctx, tx, []*tickets.Ticket{t}, []*pending{p}); err != nil {
+		var err error
+		if xid, err = recordSubmissions(ctx, tx, []*tickets.Ticket{t}, []*pending{p}); err != nil {
 			return err
 		}
 		for _, ph := range sub.Photos {
@@ -274,14 +302,29 @@ func (s *Service) registerOne(ctx context.Context, p *pending) (*Receipt, error)
 		}
 		return nil
 	})
+	if errors.Is(err, database.ErrCommitUnknown) {
+		committed, found, lerr := s.afterUnknownCommit(ctx, xid, []*pending{p})
+		switch {
+		case lerr != nil:
+			return nil, fmt.Errorf("submit: %w; looking it up: %w", err, lerr)
+		case committed && found[p.token] != nil:
+			return found[p.token], nil
+		case committed:
+			return nil, fmt.Errorf("submit: committed without its submission row: %w", err)
+		}
+		// Not committed: nothing was written, so it may be written now.
+		return s.registerOne(ctx, p)
+	}
 	if err != nil {
 		var pgErr *pgconn.PgError
 		if key := sub.IdempotencyKey; key != "" && errors.As(err, &pgErr) && pgErr.Code == "23505" && strings.Contains(pgErr.ConstraintName, "idempotency") {
 			// The same submission raced us and won: answer with its ticket.
-			r, lerr := s.byIdempotencyKey(ctx, key)
+			r, lerr := s.byIdempotencyKey(ctx, key, p.hash)
 			if lerr == nil {
 				r.Notice = p.notice
 				return r, nil
+			} else if errors.Is(lerr, ErrIdempotencyReused) {
+				return nil, lerr
 			}
 		}
 		return nil, fmt.Errorf("submit: %w", err)
@@ -289,22 +332,67 @@ func (s *Service) registerOne(ctx context.Context, p *pending) (*Receipt, error)
 	return p.receipt(t), nil
 }
 
+// afterUnknownCommit finds out what became of ps, written by transaction xid whose COMMIT went
+// unanswered: whether it committed and, when it did, the receipt of each submission it wrote,
+// by token. A submission of ps not found was refused in that transaction.
+func (s *Service) afterUnknownCommit(ctx context.Context, xid string, ps []*pending) (bool, map[string]*Receipt, error) {
+	if xid == "" {
+		return false, nil, errors.New("no transaction id to look up")
+	}
+	committed, err := database.Committed(ctx, s.db, xid)
+	if err != nil || !committed {
+		return false, nil, err
+	}
+	tokens := make([]string, len(ps))
+	for i, p := range ps {
+		tokens[i] = p.token
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT s.token::text, t.id, t.number FROM intake_submissions s
+		JOIN tickets t ON t.id = s.ticket_id WHERE s.token = ANY(?::uuid[])`, pgdialect.Array(tokens))
+	if err != nil {
+		return true, nil, fmt.Errorf("look submissions up by token: %w", err)
+	}
+	defer rows.Close()
+	found := map[string]*Receipt{}
+	for rows.Next() {
+		var token string
+		r := &Receipt{}
+		if err := rows.Scan(&token, &r.TicketID, &r.Number); err != nil {
+			return true, nil, fmt.Errorf("look submissions up by token: %w", err)
+		}
+		found[token] = r
+	}
+	if err := rows.Err(); err != nil {
+		return true, nil, fmt.Errorf("look submissions up by token: %w", err)
+	}
+	for _, p := range ps {
+		if r := found[p.token]; r != nil {
+			r.Notice = p.notice
+		}
+	}
+	return true, found, nil
+}
+
 // recordSubmissionsSQL writes the submission rows of a batch in one statement, prepared once
-// per connection (pgx's statement cache).
-const recordSubmissionsSQL = `INSERT INTO intake_submissions (ticket_id, channel, idempotency_key, api_key_id,
-		organisation_id, address_id, device_id, account_id, media_url, attributes, client_addr, created_at)
+// per connection (pgx's statement cache), and answers the transaction's id.
+const recordSubmissionsSQL = `WITH ins AS (INSERT INTO intake_submissions (ticket_id, channel, idempotency_key, api_key_id,
+		organisation_id, address_id, device_id, account_id, media_url, attributes, client_addr, created_at, token, request_hash)
 	SELECT ticket_id, channel, NULLIF(idempotency_key, ''), api_key_id, organisation_id, address_id, device_id,
-		account_id, media_url, attributes::jsonb, client_addr, created_at
+		account_id, media_url, attributes::jsonb, client_addr, created_at, token::uuid, request_hash
 	FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::text[],
-		$9::text[], $10::text[], $11::text[], $12::timestamptz[])
+		$9::text[], $10::text[], $11::text[], $12::timestamptz[], $13::text[], $14::bytea[])
 		AS u(ticket_id, channel, idempotency_key, api_key_id, organisation_id, address_id, device_id, account_id,
-		media_url, attributes, client_addr, created_at)`
+		media_url, attributes, client_addr, created_at, token, request_hash))
+	SELECT ` + database.TxIDSQL
 
 // recordSubmissions writes the submission row of each ticket registered for ps (nil tickets,
-// refused, are skipped): channel, idempotency key, API key and organisation, and the rest.
-func recordSubmissions(ctx context.Context, tx bun.Tx, ts []*tickets.Ticket, ps []*pending) error {
+// refused, are skipped): channel, idempotency key and request hash, token, API key and
+// organisation, and the rest. It returns the transaction's id, which tells after a COMMIT
+// that went unanswered whether it happened.
+func recordSubmissions(ctx context.Context, tx bun.Tx, ts []*tickets.Ticket, ps []*pending) (string, error) {
 	var ids, keyIDs, orgIDs []*int64
-	var channel, idem, addressID, deviceID, accountID, mediaURL, attrs, client []string
+	var channel, idem, addressID, deviceID, accountID, mediaURL, attrs, client, token []string
+	var hash [][]byte
 	var at []time.Time
 	for i, t := range ts {
 		if t == nil {
@@ -320,25 +408,32 @@ func recordSubmissions(ctx context.Context, tx bun.Tx, ts []*tickets.Ticket, ps 
 		addressID, deviceID = append(addressID, strings.TrimSpace(sub.AddressID)), append(deviceID, sub.DeviceID)
 		accountID, mediaURL = append(accountID, sub.AccountID), append(mediaURL, sub.MediaURL)
 		attrs, client, at = append(attrs, p.attrs), append(client, sub.ClientAddr), append(at, p.at)
+		token, hash = append(token, p.token), append(hash, p.hash)
 	}
-	if len(ids) == 0 {
-		return nil
+	var xid string
+	err := tx.Tx.QueryRowContext(ctx, recordSubmissionsSQL, pgx.QueryExecModeCacheStatement,
+		ids, channel, idem, keyIDs, orgIDs, addressID, deviceID, accountID, mediaURL, attrs, client, at, token, hash).Scan(&xid)
+	if err != nil {
+		return "", fmt.Errorf("record submission: %w", err)
 	}
-	if _, err := tx.Tx.ExecContext(ctx, recordSubmissionsSQL, pgx.QueryExecModeCacheStatement,
-		ids, channel, idem, keyIDs, orgIDs, addressID, deviceID, accountID, mediaURL, attrs, client, at); err != nil {
-		return fmt.Errorf("record submission: %w", err)
-	}
-	return nil
+	return xid, nil
 }
 
-func (s *Service) byIdempotencyKey(ctx context.Context, key string) (*Receipt, error) {
+// byIdempotencyKey returns the receipt of the ticket an earlier submission with key made, when
+// it asked for what hash says; ErrIdempotencyReused when it asked for something else.
+func (s *Service) byIdempotencyKey(ctx context.Context, key string, hash []byte) (*Receipt, error) {
 	r := &Receipt{Duplicate: true}
-	err := s.db.QueryRowContext(ctx, `SELECT t.id, t.number FROM intake_submissions s JOIN tickets t ON t.id = s.ticket_id
-		WHERE s.idempotency_key = ?`, key).Scan(&r.TicketID, &r.Number)
+	var stored []byte
+	err := s.db.QueryRowContext(ctx, `SELECT t.id, t.number, s.request_hash FROM intake_submissions s JOIN tickets t ON t.id = s.ticket_id
+		WHERE s.idempotency_key = ?`, key).Scan(&r.TicketID, &r.Number, &stored)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	} else if err != nil {
 		return nil, fmt.Errorf("idempotency key: %w", err)
+	}
+	// Submissions written before hashes were kept have none and answer as before.
+	if stored != nil && !bytes.Equal(stored, hash) {
+		return nil, fmt.Errorf("ticket %s: %w", r.Number, ErrIdempotencyReused)
 	}
 	return r, nil
 }

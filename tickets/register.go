@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/uptrace/bun"
 
+	"github.com/hotline-city/hotline/internal/database"
 	"github.com/hotline-city/hotline/internal/org"
 )
 
@@ -77,7 +78,8 @@ func (s *Service) RegisterTx(ctx context.Context, actor Actor, in RegisterInput,
 // its size, which is what lets online intake take a burst of complaints. A registration that
 // is invalid gets its error in errs and is not written; the others are. hook runs inside the
 // transaction after they are written, given the tickets with nil where one was refused. When
-// the transaction fails nothing is written and err says why.
+// the transaction fails nothing is written and err says why; when its COMMIT went unanswered err
+// wraps database.ErrCommitUnknown and the tickets may have been written.
 func (s *Service) RegisterBatch(ctx context.Context, regs []Registration, hook func(ctx context.Context, tx bun.Tx, ts []*Ticket) error) ([]*Ticket, []error, error) {
 	now := s.clock.Now()
 	day := now.In(s.loc).Format("20060102")
@@ -98,7 +100,9 @@ func (s *Service) RegisterBatch(ctx context.Context, regs []Registration, hook f
 		if err := s.ensureSequence(ctx, day); err != nil {
 			return nil, nil, err
 		}
-		err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		// A COMMIT that goes unanswered comes back as database.ErrCommitUnknown: the caller
+		// must find out what happened before it writes anything again.
+		err := database.RunInTx(ctx, s.db, nil, func(ctx context.Context, tx bun.Tx) error {
 			if err := s.settleAll(ctx, tx, es); err != nil {
 				return err
 			}

@@ -252,6 +252,11 @@ func (s *Server) postComplain(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, intake.ErrRateLimited):
 		fail(http.StatusTooManyRequests, tr(p.Lang, "form.ratelimited"))
 		return
+	case errors.Is(err, intake.ErrIdempotencyReused):
+		// The form was sent before with another complaint (the back button, then edited): the
+		// page comes back with a new form, which sends this one as a complaint of its own.
+		fail(http.StatusUnprocessableEntity, tr(p.Lang, "form.reused"))
+		return
 	case err != nil:
 		s.intakeServerError(w, r, err)
 		return

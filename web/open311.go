@@ -67,6 +67,8 @@ func (s *Server) open311Error(w http.ResponseWriter, r *http.Request, format str
 		s.open311Fail(w, format, http.StatusForbidden, err.Error())
 	case status == http.StatusBadRequest || status == http.StatusNotFound:
 		s.open311Fail(w, format, status, body["error"])
+	case status == http.StatusUnprocessableEntity:
+		s.open311Fail(w, format, status, "Idempotency-Key: already used for a different request ("+body["error"]+"): send a new key for a new request")
 	case isOutage(err):
 		// Not a 4xx: clients take those as final. Whether a request that met the outage was
 		// written is unknown to the client; its idempotency key makes the retry safe.

@@ -727,4 +727,26 @@ func TestOpen311IdempotencyKey(t *testing.T) {
 	if got := countTickets(t, e); got != 1 {
 		t.Fatalf("%d tickets", got)
 	}
+	// The key again with another complaint: refused in Open311's error list, nothing written.
+	other := validPost()
+	other.Set("description", "另一条不同的诉求")
+	req, _ := http.NewRequest("POST", e.ts.URL+"/open311/v2/requests.json", strings.NewReader(other.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Idempotency-Key", "retry-42")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var list []intake.Error
+	if err := json.NewDecoder(resp.Body).Decode(&list); err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusUnprocessableEntity || len(list) != 1 || list[0].Code != 422 ||
+		!strings.Contains(list[0].Description, "Idempotency-Key") {
+		t.Fatalf("a different complaint under a used key: %d %+v, want 422 in Open311's error list", resp.StatusCode, list)
+	}
+	if got := countTickets(t, e); got != 1 {
+		t.Fatalf("%d tickets after the refused reuse, want 1", got)
+	}
 }

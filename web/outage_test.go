@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/hotline-city/hotline/internal/database"
 )
 
 // What a database outage looks like from here — refused connections, a connection cut in the
@@ -26,6 +28,8 @@ func TestIsOutage(t *testing.T) {
 	}{
 		{&net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}, true},
 		{fmt.Errorf("register: %w", io.ErrUnexpectedEOF), true},
+		// A COMMIT gone unanswered whose fate could not be looked up, as pgx words a closed conn.
+		{fmt.Errorf("submit: %w: %w", database.ErrCommitUnknown, errors.New("conn closed")), true},
 		{&pgconn.PgError{Code: "57P01", Message: "terminating connection due to administrator command"}, true},
 		{&pgconn.PgError{Code: "57P03", Message: "the database system is starting up"}, true},
 		{&pgconn.PgError{Code: "08006", Message: "connection failure"}, true},

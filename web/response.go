@@ -17,6 +17,7 @@ import (
 
 	"github.com/hotline-city/hotline/intake"
 	"github.com/hotline-city/hotline/internal/account"
+	"github.com/hotline-city/hotline/internal/database"
 	"github.com/hotline-city/hotline/internal/org"
 	"github.com/hotline-city/hotline/internal/workcal"
 	"github.com/hotline-city/hotline/kb"
@@ -80,6 +81,8 @@ func errorStatus(err error) (int, map[string]string) {
 		return http.StatusForbidden, map[string]string{"error": err.Error()}
 	case errors.Is(err, intake.ErrRateLimited):
 		return http.StatusTooManyRequests, map[string]string{"error": err.Error()}
+	case errors.Is(err, intake.ErrIdempotencyReused):
+		return http.StatusUnprocessableEntity, map[string]string{"error": err.Error()}
 	case errors.Is(err, telephony.ErrNoOutbound):
 		return http.StatusConflict, map[string]string{"error": "no outbound SIP gateway is configured (HOTLINE_SIP_OUTBOUND): citizens cannot be called back"}
 	case errors.Is(err, intake.ErrAlreadyRated), errors.Is(err, intake.ErrNotRateable), errors.Is(err, telephony.ErrNotTransferable),
@@ -107,6 +110,7 @@ var errorKeys = []struct {
 	{intake.ErrAlreadyRated, "rate.already"},
 	{intake.ErrNotRateable, "rate.notyet"},
 	{intake.ErrRateLimited, "error.rate_limited"},
+	{intake.ErrIdempotencyReused, "error.idempotency_reused"},
 	{telephony.ErrNotFound, "error.call_not_found"},
 	{telephony.ErrNoOutbound, "error.no_outbound"},
 	{telephony.ErrAgentUnavailable, "error.agent_unavailable"},
@@ -241,7 +245,8 @@ func isOutage(err error) bool {
 		return strings.HasPrefix(pe.Code, "08") || strings.HasPrefix(pe.Code, "57P") || pe.Code == "53300" || pe.Code == "25006"
 	}
 	return errors.As(err, &ce) || errors.As(err, &ne) || errors.Is(err, driver.ErrBadConn) ||
-		errors.Is(err, sql.ErrConnDone) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, io.ErrUnexpectedEOF)
+		errors.Is(err, sql.ErrConnDone) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, database.ErrCommitUnknown)
 }
 
 // retryAfter is how long a client is asked to wait after an outage, in seconds.

@@ -19,6 +19,7 @@ import (
 
 	"github.com/hotline-city/hotline/demo/demotest"
 	"github.com/hotline-city/hotline/internal/database"
+	"github.com/hotline-city/hotline/internal/faultproxy"
 	"github.com/hotline-city/hotline/internal/org"
 )
 
@@ -310,4 +311,31 @@ func countSent(t *testing.T, url string) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// TestSweepPrintsWhatCommittedWhenCommitRepliesAreLost: the reply to the COMMIT of the sweep's
+// batch of actions is lost on its way back; the sweep looks its actions up and prints exactly
+// those that committed.
+func TestSweepPrintsWhatCommittedWhenCommitRepliesAreLost(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 11, 16, 12, 0, 0, 0, time.FixedZone("CST", 8*3600))
+	const n = 4
+	url := dueTickets(t, n, at)
+	p, viaProxy := faultproxy.Start(t, url)
+	p.DropCommitReplies("INSERT INTO escalation_actions", 1, 1)
+	env := map[string]string{"HOTLINE_DATABASE_URL": viaProxy, "HOTLINE_LOG_LEVEL": "error"}
+	code, out, stderr := runCmd(t, env, "sweep", "--at", at.Format(time.RFC3339))
+	if p.Dropped() != 1 {
+		t.Fatalf("%d COMMIT replies dropped, want 1", p.Dropped())
+	}
+	if code != 0 {
+		t.Fatalf("sweep: %d %s", code, stderr)
+	}
+	var printed []string
+	if out = strings.TrimSpace(out); out != "" {
+		printed = strings.Split(out, "\n")
+	}
+	if got := countsOf(t, url); len(printed) != got.actions || got.actions != n {
+		t.Fatalf("printed %d actions, %d committed, want %d of each:\n%s", len(printed), got.actions, n, out)
+	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/hotline-city/hotline/internal/account"
 	"github.com/hotline-city/hotline/internal/clock"
 	"github.com/hotline-city/hotline/internal/database"
+	"github.com/hotline-city/hotline/internal/faultproxy"
 	"github.com/hotline-city/hotline/internal/org"
 	"github.com/hotline-city/hotline/internal/testdb"
 	"github.com/hotline-city/hotline/internal/workcal"
@@ -68,6 +69,7 @@ type options struct {
 	routing    bool
 	intake     *intake.Config
 	escalation *escalation.Options
+	proxy      **faultproxy.Proxy
 }
 
 // At starts the city's clock at now instead of Monday 2026-11-16 10:00 in Shanghai.
@@ -104,6 +106,10 @@ func Routing() Option { return func(o *options) { o.routing = true } }
 // Its batch writers do not run unless RunIntake starts them.
 func Intake(cfg intake.Config) Option { return func(o *options) { o.intake = &cfg } }
 
+// FaultProxy connects the city's services (DB) to its database through a fault proxy, which
+// *p is set to; URL stays the database's own.
+func FaultProxy(p **faultproxy.Proxy) Option { return func(o *options) { o.proxy = p } }
+
 // Escalation builds the escalation service with opt (no live hub).
 func Escalation(opt escalation.Options) Option {
 	return func(o *options) { o.escalation = &opt }
@@ -129,7 +135,11 @@ func New(t testing.TB, opts ...Option) *City {
 	}
 
 	c := &City{t: t, URL: testdb.NewURL(t), Location: loc, Log: o.log}
-	if c.DB, err = database.Open(ctx, c.URL, 20); err != nil {
+	url := c.URL
+	if o.proxy != nil {
+		*o.proxy, url = faultproxy.Start(t, c.URL)
+	}
+	if c.DB, err = database.Open(ctx, url, 20); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.DB.Close() })

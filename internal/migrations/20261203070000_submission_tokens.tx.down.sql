@@ -1,0 +1,2 @@
+ALTER TABLE intake_submissions DROP COLUMN request_hash;
+ALTER TABLE intake_submissions DROP COLUMN token;
