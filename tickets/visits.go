@@ -1,0 +1,153 @@
+package tickets
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/uptrace/bun"
+)
+
+// The answers a return visit (回访) records.
+var (
+	VisitChannels     = []string{"phone", "sms", "web", "ivr"}
+	VisitOutcomes     = []string{"reached", "no_answer", "refused", "wrong_number"}
+	VisitSolved       = []string{"solved", "partly", "unsolved"}
+	VisitSatisfaction = []string{"satisfied", "basically", "dissatisfied"}
+)
+
+// VisitInput is one attempt to reach the citizen about a resolved ticket. When Outcome is
+// "reached", Contacted (did the department contact you?), Solved and Satisfaction are the
+// citizen's answers; otherwise they stay unset.
+type VisitInput struct {
+	Channel      string
+	Outcome      string
+	Contacted    *bool
+	Solved       string
+	Satisfaction string
+	Comment      string
+}
+
+// Visit is a recorded return visit attempt.
+type Visit struct {
+	bun.BaseModel `bun:"table:return_visits,alias:rv"`
+
+	ID           int64     `bun:"id,pk,autoincrement" json:"id"`
+	TicketID     int64     `bun:"ticket_id" json:"-"`
+	Resolution   int       `bun:"resolution" json:"resolution"`
+	DepartmentID *int64    `bun:"department_id" json:"-"`
+	Channel      string    `bun:"channel" json:"channel"`
+	Outcome      string    `bun:"outcome" json:"outcome"`
+	Contacted    *bool     `bun:"contacted" json:"contacted"`
+	Solved       *string   `bun:"solved" json:"solved"`
+	Satisfaction *string   `bun:"satisfaction" json:"satisfaction"`
+	Comment      string    `bun:"comment" json:"comment"`
+	Valid        bool      `bun:"valid" json:"valid"`
+	ActorID      *int64    `bun:"actor_id" json:"-"`
+	ActorName    string    `bun:"actor_name" json:"actor"`
+	At           time.Time `bun:"at" json:"at"`
+}
+
+func (in *VisitInput) check() error {
+	in.Comment = strings.TrimSpace(in.Comment)
+	switch {
+	case !slices.Contains(VisitChannels, in.Channel):
+		return invalid("channel", "must be phone, sms, web or ivr")
+	case !slices.Contains(VisitOutcomes, in.Outcome):
+		return invalid("outcome", "must be reached, no_answer, refused or wrong_number")
+	case utf8.RuneCountInString(in.Comment) > 2000:
+		return invalid("comment", "at most 2000 characters")
+	}
+	if in.Outcome != "reached" {
+		if in.Contacted != nil || in.Solved != "" || in.Satisfaction != "" {
+			return invalid("outcome", "answers are recorded only when the citizen was reached")
+		}
+		return nil
+	}
+	switch {
+	case in.Contacted == nil:
+		return invalid("contacted", "is required when the citizen was reached (true or false)")
+	case !slices.Contains(VisitSolved, in.Solved):
+		return invalid("solved", "must be solved, partly or unsolved")
+	case !slices.Contains(VisitSatisfaction, in.Satisfaction):
+		return invalid("satisfaction", "must be satisfied, basically or dissatisfied")
+	}
+	return nil
+}
+
+// RecordVisit records one return visit attempt on a resolved (or closed) ticket, with its event
+// on the timeline, in one transaction. A visit that reached the citizen is the visit of the
+// current resolution (it stops the 回访 clock); one that found the matter unsolved or the
+// citizen dissatisfied sends the ticket back to be handled again (重办) with the citizen's words.
+func (s *Service) RecordVisit(ctx context.Context, actor Actor, number string, in VisitInput) (*Visit, *Ticket, error) {
+	if err := in.check(); err != nil {
+		return nil, nil, err
+	}
+	var v *Visit
+	t, err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) (*Ticket, error) {
+		t := new(Ticket)
+		if err := tx.NewSelect().Model(t).Where("t.number = ?", number).For("UPDATE").Scan(ctx); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return nil, fmt.Errorf("visit %s: %w", number, ErrNotFound)
+			}
+			return nil, fmt.Errorf("visit %s: %w", number, err)
+		}
+		if err := s.inScope(ctx, tx, actor, t, ActVisit); err != nil {
+			return nil, err
+		}
+		if t.Merged() {
+			return nil, fmt.Errorf("visit %s: the ticket is merged into another and follows it: %w", number, ErrMerged)
+		}
+		if _, err := Next(t.Status, ActVisit, actor.Role); err != nil {
+			return nil, fmt.Errorf("a return visit is for a resolved ticket, %s is %s: %w", number, t.Status, err)
+		}
+		v = &Visit{TicketID: t.ID, Resolution: t.ReopenCount, DepartmentID: t.DepartmentID, Channel: in.Channel, Outcome: in.Outcome,
+			Contacted: in.Contacted, Comment: in.Comment, ActorID: actor.idPtr(), ActorName: actor.Name, At: s.clock.Now()}
+		if in.Outcome == "reached" {
+			v.Solved, v.Satisfaction, v.Valid = &in.Solved, &in.Satisfaction, true
+		}
+		if _, err := tx.NewInsert().Model(v).Returning("id").Exec(ctx); err != nil {
+			return nil, fmt.Errorf("record visit of %s: %w", number, err)
+		}
+		data, _ := json.Marshal(map[string]any{"visit_id": v.ID, "channel": v.Channel, "outcome": v.Outcome,
+			"contacted": v.Contacted, "solved": v.Solved, "satisfaction": v.Satisfaction})
+		if !v.Valid {
+			// An attempt that did not reach the citizen is on the timeline, and nothing else changes.
+			ev := &Event{TicketID: t.ID, Kind: "visit_attempt", ActorID: actor.idPtr(), ActorName: actor.Name, ActorRole: string(actor.Role),
+				DepartmentID: actor.deptPtr(), At: v.At, FromStatus: string(t.Status), ToStatus: string(t.Status), Body: in.Comment, Data: data}
+			return t, AppendEvent(ctx, tx, ev)
+		}
+		t, err := s.VisitTx(ctx, tx, actor, number, ActInput{Text: in.Comment, Data: map[string]any{"visit": json.RawMessage(data)}})
+		if err != nil {
+			return nil, err
+		}
+		if in.Solved == "unsolved" || in.Satisfaction == "dissatisfied" {
+			reason := "回访：" + map[string]string{"unsolved": "问题未解决", "partly": "问题部分解决", "solved": "问题已解决"}[in.Solved] +
+				"，" + map[string]string{"dissatisfied": "不满意", "basically": "基本满意", "satisfied": "满意"}[in.Satisfaction]
+			if in.Comment != "" {
+				reason += "。" + in.Comment
+			}
+			return s.ReopenTx(ctx, tx, actor, number, ActInput{Text: reason, Data: map[string]any{"visit_id": v.ID}})
+		}
+		return t, nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return v, t, nil
+}
+
+// Visits lists a ticket's return visits, oldest first.
+func (s *Service) Visits(ctx context.Context, ticketID int64) ([]Visit, error) {
+	var vs []Visit
+	if err := s.db.NewSelect().Model(&vs).Where("rv.ticket_id = ?", ticketID).OrderExpr("rv.id").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("visits: %w", err)
+	}
+	return vs, nil
+}

@@ -1,0 +1,102 @@
+package web
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/hotline-city/hotline/tickets"
+)
+
+// A return visit through the API: an attempt that reaches nobody changes nothing but the
+// timeline; a reached, satisfied citizen is the resolution's visit; an unsolved matter sends
+// the ticket back (重办); bad input of every kind is refused with its field, and a ticket not
+// yet resolved takes no visit.
+func TestReturnVisitsAPI(t *testing.T) {
+	t.Parallel()
+	e := newStaffEnv(t)
+	agent := e.token("agent1")
+	tk := e.register("公司拖欠三个月工资", "wage-arrears", "13800138000", "hrss")
+	post := func(number string, body map[string]any) resp {
+		return e.do(nil, "POST", "/api/v1/tickets/"+number+"/visits", body, agent)
+	}
+	if r := post(tk.Number, map[string]any{"channel": "phone", "outcome": "reached", "contacted": true, "solved": "solved", "satisfaction": "satisfied"}); r.Status != 409 {
+		t.Fatalf("a visit before resolution: %d %s", r.Status, r.Body)
+	}
+	e.resolve(tk.Number, "hrss", "已督促公司支付拖欠工资")
+	for _, tc := range []struct {
+		body  map[string]any
+		field string
+	}{
+		{map[string]any{"outcome": "reached"}, "channel"},
+		{map[string]any{"channel": "fax", "outcome": "reached"}, "channel"},
+		{map[string]any{"channel": "phone", "outcome": "maybe"}, "outcome"},
+		{map[string]any{"channel": "phone", "outcome": "reached", "solved": "solved", "satisfaction": "satisfied"}, "contacted"},
+		{map[string]any{"channel": "phone", "outcome": "reached", "contacted": "perhaps", "solved": "solved", "satisfaction": "satisfied"}, "contacted"},
+		{map[string]any{"channel": "phone", "outcome": "reached", "contacted": true, "solved": "mostly", "satisfaction": "satisfied"}, "solved"},
+		{map[string]any{"channel": "phone", "outcome": "reached", "contacted": true, "solved": "solved", "satisfaction": "delighted"}, "satisfaction"},
+		{map[string]any{"channel": "phone", "outcome": "no_answer", "satisfaction": "satisfied"}, "outcome"},
+		{map[string]any{"channel": "phone", "outcome": "reached", "contacted": true, "solved": "solved", "satisfaction": "satisfied", "comment": strings.Repeat("好", 2001)}, "comment"},
+	} {
+		if r := post(tk.Number, tc.body); r.Status != 400 || r.json(t)["field"] != tc.field {
+			t.Errorf("%v: %d %s, want 400 naming %s", tc.body, r.Status, r.Body, tc.field)
+		}
+	}
+	if r := e.do(nil, "POST", "/api/v1/tickets/"+tk.Number+"/visits", map[string]any{"channel": "phone", "outcome": "no_answer"}, e.token("handler-hrss")); r.Status != 403 {
+		t.Fatalf("a department records its own visit: %d", r.Status)
+	}
+	if r := post(tk.Number, map[string]any{"channel": "phone", "outcome": "no_answer"}); r.Status != 200 || r.json(t)["status"] != "resolved" {
+		t.Fatalf("an unanswered call: %d %s", r.Status, r.Body)
+	}
+	got, _ := e.tickets.Get(context.Background(), tk.Number)
+	if got.VisitedAt != nil {
+		t.Fatal("an unanswered call counted as the visit")
+	}
+	r := post(tk.Number, map[string]any{"channel": "phone", "outcome": "reached", "contacted": false, "solved": "unsolved", "satisfaction": "dissatisfied", "comment": "工资仍未发放"})
+	if r.Status != 200 || r.json(t)["status"] != "dispatched" || r.json(t)["reopened"] != true {
+		t.Fatalf("an unsolved matter: %d %s", r.Status, r.Body)
+	}
+	got, _ = e.tickets.Get(context.Background(), tk.Number)
+	if got.ReopenCount != 1 || got.VisitedAt != nil {
+		t.Fatalf("after the reopening visit: reopened %d, visited %v", got.ReopenCount, got.VisitedAt)
+	}
+	// Handled again and visited: satisfied this time, the visit of the second resolution.
+	e.resolve(tk.Number, "hrss", "公司已补发全部工资")
+	if r := post(tk.Number, map[string]any{"channel": "sms", "outcome": "reached", "contacted": true, "solved": "solved", "satisfaction": "basically"}); r.Status != 200 || r.json(t)["status"] != "resolved" {
+		t.Fatalf("a satisfied visit: %d %s", r.Status, r.Body)
+	}
+	got, _ = e.tickets.Get(context.Background(), tk.Number)
+	if got.VisitedAt == nil {
+		t.Fatal("the reached visit did not mark the resolution visited")
+	}
+	list := e.do(nil, "GET", "/api/v1/tickets/"+tk.Number+"/visits", nil, agent)
+	vs, _ := list.json(t)["visits"].([]any)
+	if list.Status != 200 || len(vs) != 3 || vs[1].(map[string]any)["resolution"] != float64(0) || vs[2].(map[string]any)["resolution"] != float64(1) {
+		t.Fatalf("the ticket's visits: %d %s", list.Status, list.Body)
+	}
+	var kinds []string
+	e.db.NewRaw("SELECT kind FROM ticket_events WHERE ticket_id = ? AND kind IN ('visit_attempt', 'visit', 'reopen') ORDER BY id", got.ID).Scan(context.Background(), &kinds)
+	if strings.Join(kinds, ",") != "visit_attempt,visit,reopen,visit" {
+		t.Fatalf("the timeline: %v", kinds)
+	}
+	if _, err := e.db.ExecContext(context.Background(), "UPDATE return_visits SET satisfaction = 'satisfied'"); err == nil {
+		t.Fatal("a recorded visit was changed")
+	}
+}
+
+// resolve has dept's handler sign for the ticket (when not yet) and resolve it with text.
+func (e *staffEnv) resolve(number, dept, text string) {
+	e.t.Helper()
+	ctx := context.Background()
+	st, err := e.org.Staff(ctx, "handler-"+dept)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	actor := tickets.ActorFor(st)
+	if _, err := e.tickets.Accept(ctx, actor, number, tickets.ActInput{}); err != nil {
+		e.t.Fatal(err)
+	}
+	if _, err := e.tickets.Resolve(ctx, actor, number, tickets.ActInput{Text: text}); err != nil {
+		e.t.Fatal(err)
+	}
+}
