@@ -147,7 +147,7 @@ func TestEveryPageInBothLanguages(t *testing.T) {
 		}
 		// The citizens' pages, and the error pages of someone not signed in.
 		c := noRedirect(nil)
-		for _, p := range []string{"/complain", "/track", "/no-such-page", "/login"} {
+		for _, p := range []string{"/complain", "/track", "/stats", "/no-such-page", "/login"} {
 			_, body := e.getIn(c, lang, p)
 			seen++
 			for _, problem := range pageProblems(lang, body) {

@@ -121,6 +121,15 @@ func (s *Server) templateFuncs(lang string) template.FuncMap {
 		"notifyText": func(g escalation.NotificationGroup) string { return notifyText(lang, loc, g) },
 		// routingText shows routing's doubled labels in the page's language.
 		"routingText": func(s string) string { return routingText(lang, s) },
+		// percent shows a rate (0..1) as a percentage, "—" when there is none.
+		"percent": percent,
+		// score shows a score with two decimals, "—" when there is none.
+		"score": func(v *float64) string {
+			if v == nil {
+				return "—"
+			}
+			return fmt.Sprintf("%.2f", *v)
+		},
 		"time": func(t any) string {
 			switch v := t.(type) {
 			case time.Time:
@@ -298,6 +307,8 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request, status int, nam
 		lang = d.Lang
 	case *intakePage:
 		lang = d.Lang
+	case *statsPage:
+		lang = d.Lang
 	}
 	var buf bytes.Buffer
 	if err := pt.in(lang).ExecuteTemplate(&buf, entry, data); err != nil {
@@ -306,7 +317,9 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request, status int, nam
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
+	if w.Header().Get("Cache-Control") == "" { // pages are private unless one says otherwise (/stats)
+		w.Header().Set("Cache-Control", "no-store")
+	}
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/hotline-city/hotline/evaluation"
 	"github.com/hotline-city/hotline/intake"
 	"github.com/hotline-city/hotline/internal/account"
 	"github.com/hotline-city/hotline/internal/database"
@@ -52,6 +53,8 @@ func errorStatus(err error) (int, map[string]string) {
 	var ife intake.FieldErrors
 	var wte workcal.TableErrors
 	switch {
+	case errors.Is(err, evaluation.ErrPeriod):
+		return http.StatusBadRequest, map[string]string{"error": err.Error(), "field": "period"}
 	case errors.As(err, &wte) && len(wte) > 0:
 		return http.StatusBadRequest, map[string]string{"error": wte.Error(), "field": "table"}
 	case errors.As(err, &ife) && len(ife) > 0:

@@ -150,6 +150,7 @@ func (s *Server) staffAPI() {
 		"master*", "note")
 	s.handleAPI("POST /api/v1/tickets/{number}/visits", org.Centre, "Record a return visit (回访) attempt on a resolved ticket: channel (phone, sms, web, ivr), outcome (reached, no_answer, refused, wrong_number) and, when reached, contacted (true/false), solved (solved, partly, unsolved), satisfaction (satisfied, basically, dissatisfied), comment; unsolved or dissatisfied reopens the ticket (重办)", s.postTicketVisit,
 		"channel*", "outcome*", "contacted", "solved", "satisfaction", "comment")
+	s.handleAPI("GET /api/v1/scorecards/{period}", org.Centre, "A month's scorecard (考评): every department's on-time rates and 三率 over valid return visits, its score and rank; a rate is null when there is nothing to measure", s.getScorecard)
 	s.handleAPI("GET /api/v1/tickets/{number}/visits", nil, "The ticket's return visits, oldest first", s.getTicketVisits)
 	s.handleAPI("POST /api/v1/tickets/{number}/unmerge", org.Centre, "Undo a wrong merge (并单): the ticket is handled on its own again, where it stood before; both timelines show it", s.postTicketUnmerge,
 		"note")
@@ -256,6 +257,9 @@ func (s *Server) citizenPages() {
 	s.mux.HandleFunc("GET /track", s.getTrack)
 	s.mux.HandleFunc("POST /track", s.postTrack)
 	s.mux.HandleFunc("POST /track/rate", s.postTrackRate)
+	// The published evaluation: a month's figures and ranking, and the same as open data.
+	s.mux.HandleFunc("GET /stats", s.getStats)
+	s.mux.HandleFunc("GET /stats/{file}", s.getStatsFile)
 }
 
 // open311 is the table of Open311 GeoReport v2 (open311.go); {file} is the resource with its

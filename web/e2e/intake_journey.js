@@ -162,6 +162,13 @@ const png = Buffer.from(
     await page.goto(base + '/complain');
     check((await page.textContent('h1')).includes('Online complaint'), 'English is not remembered');
 
+    // The published results: the month's ranking, readable on the phone (the table scrolls in
+    // its own box), and the page as wide as the screen.
+    await page.goto(base + '/stats?month=' + new Date().toISOString().slice(0, 7));
+    check((await page.textContent('h1')).includes('hotline'), 'no published results page');
+    const statsOverflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    check(statsOverflow <= 0, 'the results page is wider than the phone by ' + statsOverflow + ' px');
+
     await a11y.assertClean();
     console.log('DONE');
   } finally {

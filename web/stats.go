@@ -1,0 +1,120 @@
+package web
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/hotline-city/hotline/evaluation"
+)
+
+// The public evaluation (/stats): each month's figures and ranking of departments, as a page,
+// JSON and CSV. Only departments, counts and rates: no citizen, no ticket, no text anyone
+// typed. Cached for a few minutes, so it may sit on the city's website.
+
+// getScorecard is GET /api/v1/scorecards/{period} for the centre.
+func (s *Server) getScorecard(w http.ResponseWriter, r *http.Request) {
+	sc, err := evaluation.Compute(r.Context(), s.db, r.PathValue("period"), s.location(), s.Clock.Now(), evaluation.Beijing)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, sc)
+}
+
+// statsPage is /stats: a month's scorecard (?month=, default the last complete month) and the
+// months before it to choose from.
+type statsPage struct {
+	*intakePage
+	Month      string
+	Months     []string
+	Card       *evaluation.Scorecard
+	Indicators []string
+}
+
+func (s *Server) getStats(w http.ResponseWriter, r *http.Request) {
+	p := &statsPage{intakePage: s.newIntakePage(w, r), Indicators: evaluation.Indicators}
+	now := s.Clock.Now().In(s.location())
+	last := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, s.location()).AddDate(0, -1, 0)
+	for i := range 12 {
+		p.Months = append(p.Months, last.AddDate(0, -i, 0).Format("2006-01"))
+	}
+	p.Month = r.URL.Query().Get("month")
+	if p.Month == "" {
+		p.Month = p.Months[0]
+	}
+	card, err := evaluation.Compute(r.Context(), s.db, p.Month, s.location(), s.Clock.Now(), evaluation.Beijing)
+	if errors.Is(err, evaluation.ErrPeriod) {
+		p.Message = tr(p.Lang, "stats.bad_month")
+		s.renderStats(w, r, http.StatusBadRequest, p)
+		return
+	} else if err != nil {
+		s.intakeServerError(w, r, err)
+		return
+	}
+	p.Card = card
+	s.renderStats(w, r, http.StatusOK, p)
+}
+
+func (s *Server) renderStats(w http.ResponseWriter, r *http.Request, status int, p *statsPage) {
+	w.Header().Set("Content-Security-Policy", intakeCSP)
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	s.execute(w, r, status, "public/stats.html", "layout.html", p)
+}
+
+// getStatsFile is /stats/{YYYY-MM}.json and .csv: the month's scorecard as open data.
+func (s *Server) getStatsFile(w http.ResponseWriter, r *http.Request) {
+	file := r.PathValue("file")
+	period, format, ok := strings.Cut(file, ".")
+	if !ok || (format != "json" && format != "csv") {
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no such file: ask for YYYY-MM.json or YYYY-MM.csv"})
+		return
+	}
+	card, err := evaluation.Compute(r.Context(), s.db, period, s.location(), s.Clock.Now(), evaluation.Beijing)
+	if errors.Is(err, evaluation.ErrPeriod) {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error(), "field": "period"})
+		return
+	} else if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	if format == "json" {
+		writeJSON(w, http.StatusOK, card)
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="hotline-stats-%s.csv"`, period))
+	w.Write([]byte("\ufeff")) // a BOM, so spreadsheet programs read the Chinese names right
+	cw := csv.NewWriter(w)
+	head := append([]string{"period", "rank", "department", "name", "score", "tickets", "valid_visits"}, evaluation.Indicators...)
+	cw.Write(head)
+	for _, d := range card.Departments {
+		row := []string{card.Period, fmt.Sprint(d.Rank), d.Code, d.Name, figure(d.Score), fmt.Sprint(d.Tickets), fmt.Sprint(d.Visits)}
+		for _, code := range evaluation.Indicators {
+			row = append(row, figure(d.Indicators[code]))
+		}
+		cw.Write(row)
+	}
+	cw.Flush()
+}
+
+// figure writes a rate or score for open data: empty when there is none.
+func figure(v *float64) string {
+	if v == nil {
+		return ""
+	}
+	return fmt.Sprint(*v)
+}
+
+// percent shows a rate as a percentage, or "—" when there is nothing to measure.
+func percent(v *float64) string {
+	if v == nil {
+		return "—"
+	}
+	return fmt.Sprintf("%.1f%%", *v*100)
+}
