@@ -219,7 +219,7 @@ func TestRateOncePerResolutionAndReopen(t *testing.T) {
 		t.Fatal(err)
 	}
 	v, _ := f.svc.Track(ctx, "a", r.Number, "13800138000")
-	if _, err := f.svc.Rate(ctx, "a", v.Access, intake.Satisfied, ""); !errors.Is(err, intake.ErrNotRateable) {
+	if _, err := f.svc.Rate(ctx, "a", v.Access, rated(intake.Satisfied, "")); !errors.Is(err, intake.ErrNotRateable) {
 		t.Fatalf("rating before resolution: %v", err)
 	}
 	f.resolve(t, r.Number)
@@ -227,16 +227,16 @@ func TestRateOncePerResolutionAndReopen(t *testing.T) {
 	if !v.CanRate {
 		t.Fatal("resolved but cannot rate")
 	}
-	if _, err := f.svc.Rate(ctx, "a", v.Access, intake.Dissatisfied, " "); !errors.Is(err, tickets.ErrInvalid) {
+	if _, err := f.svc.Rate(ctx, "a", v.Access, rated(intake.Dissatisfied, " ")); !errors.Is(err, tickets.ErrInvalid) {
 		t.Fatalf("dissatisfied without a reason: %v", err)
 	}
-	if _, err := f.svc.Rate(ctx, "a", v.Access, "meh", ""); !errors.Is(err, tickets.ErrInvalid) {
+	if _, err := f.svc.Rate(ctx, "a", v.Access, rated("meh", "")); !errors.Is(err, tickets.ErrInvalid) {
 		t.Fatalf("unknown rating: %v", err)
 	}
-	if _, err := f.svc.Rate(ctx, "a", v.Access+"x", intake.Satisfied, ""); !errors.Is(err, intake.ErrNotFound) {
+	if _, err := f.svc.Rate(ctx, "a", v.Access+"x", rated(intake.Satisfied, "")); !errors.Is(err, intake.ErrNotFound) {
 		t.Fatalf("forged access: %v", err)
 	}
-	v, err = f.svc.Rate(ctx, "a", v.Access, intake.Dissatisfied, "坑还在，只是盖了块板")
+	v, err = f.svc.Rate(ctx, "a", v.Access, rated(intake.Dissatisfied, "坑还在，只是盖了块板"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,10 +246,10 @@ func TestRateOncePerResolutionAndReopen(t *testing.T) {
 	}
 	last2 := v.Events[len(v.Events)-2:]
 	if last2[0].Kind != "rated" || !last2[0].Public || last2[0].Body != "不满意：坑还在，只是盖了块板" ||
-		last2[1].Kind != "reopen" || !strings.Contains(last2[1].Body, "坑还在") || !strings.Contains(string(last2[1].Data), "dissatisfied_rating") {
+		last2[1].Kind != "reopen" || !strings.Contains(last2[1].Body, "坑还在") || !strings.Contains(string(last2[1].Data), "visit_id") {
 		t.Fatalf("timeline end: %+v", last2)
 	}
-	if _, err := f.svc.Rate(ctx, "a", v.Access, intake.Satisfied, ""); !errors.Is(err, intake.ErrNotRateable) {
+	if _, err := f.svc.Rate(ctx, "a", v.Access, rated(intake.Satisfied, "")); !errors.Is(err, intake.ErrNotRateable) {
 		t.Fatalf("rating a reopened ticket: %v", err)
 	}
 	// Resolved again: the new resolution can be rated once.
@@ -268,7 +268,7 @@ func TestRateOncePerResolutionAndReopen(t *testing.T) {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			_, results[i] = f.svc.Rate(ctx, "a", v.Access, intake.BasicallySatisfied, "还行")
+			_, results[i] = f.svc.Rate(ctx, "a", v.Access, rated(intake.BasicallySatisfied, "还行"))
 		}(i)
 	}
 	wg.Wait()
@@ -344,4 +344,10 @@ func TestKeys(t *testing.T) {
 	if _, err := f.svc.Authenticate(ctx, demo.Open311Key); !errors.Is(err, intake.ErrKey) {
 		t.Fatalf("revoked key: %v", err)
 	}
+}
+
+// rated is a rating with the other two answers of a visit: contacted, and solved.
+func rated(rating, comment string) intake.RatingInput {
+	yes := true
+	return intake.RatingInput{Rating: rating, Contacted: &yes, Solved: "solved", Comment: comment}
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -156,7 +157,20 @@ func rateable(t *tickets.Ticket) bool {
 // Rate records the citizen's rating of the ticket's current resolution, once, on its timeline,
 // and with it the return visit (回访) as done; 不满意 (dissatisfied) reopens the ticket (重办) in the same transaction, with the comment as
 // the reason.
-func (s *Service) Rate(ctx context.Context, addr, access, rating, comment string) (*TrackView, error) {
+// RatingInput is the citizen's own return visit on /track: did the department contact you,
+// is the matter solved (solved, partly, unsolved), how satisfied are you, and their words.
+type RatingInput struct {
+	Rating    string
+	Contacted *bool
+	Solved    string
+	Comment   string
+}
+
+// visitSatisfaction is a rating as a return visit records it.
+var visitSatisfaction = map[string]string{Satisfied: "satisfied", BasicallySatisfied: "basically", Dissatisfied: "dissatisfied"}
+
+func (s *Service) Rate(ctx context.Context, addr, access string, in RatingInput) (*TrackView, error) {
+	rating, comment := in.Rating, in.Comment
 	number, ok := s.verify("track", access)
 	if !ok {
 		return nil, fmt.Errorf("tracking access expired or invalid: %w", ErrNotFound)
@@ -170,7 +184,13 @@ func (s *Service) Rate(ctx context.Context, addr, access, rating, comment string
 		errs.add("rating", "rating", "choose 满意, 基本满意 or 不满意")
 	}
 	checkText(&errs, "comment", comment, MaxComment, true)
-	if rating == Dissatisfied && comment == "" && !errs.Has("comment") {
+	if in.Contacted == nil {
+		errs.add("contacted", "required", "is required")
+	}
+	if !slices.Contains(tickets.VisitSolved, in.Solved) {
+		errs.add("solved", "required", "is required")
+	}
+	if (rating == Dissatisfied || in.Solved == "unsolved") && comment == "" && !errs.Has("comment") {
 		errs.add("comment", "comment_needed", "say what is still wrong, so the department can redo it")
 	}
 	if len(errs) > 0 {
@@ -205,22 +225,11 @@ func (s *Service) Rate(ctx context.Context, addr, access, rating, comment string
 			Body: body, Data: raw}); err != nil {
 			return err
 		}
-		// The citizen's own rating is the return visit (回访) of this resolution: it stops the
-		// visit clock through the same marker a return-visit record sets.
-		if _, err := s.tickets.VisitTx(ctx, tx, actor, number, tickets.ActInput{
-			Data: map[string]any{"channel": "web", "outcome": "reached", "rating": rating, "rating_id": id},
-		}); err != nil {
-			return err
-		}
-		if rating != Dissatisfied || t.DepartmentID == nil {
-			// A consultation answered at once was never dispatched: there is no department to
-			// redo it, so the rating stays on the timeline for the centre to follow up.
-			return nil
-		}
-		_, err = s.tickets.ReopenTx(ctx, tx, actor, number, tickets.ActInput{
-			Text: "市民评价不满意，申请重办：" + comment,
-			Data: map[string]any{"reason": "dissatisfied_rating", "rating_id": id},
-		})
+		// The citizen's own rating is the return visit (回访) of this resolution, of the web
+		// channel: it stops the visit clock, counts in the department's 三率, and an unsolved
+		// matter or a dissatisfied citizen sends the ticket back (重办).
+		_, _, err = s.tickets.RecordVisitTx(ctx, tx, actor, number, tickets.VisitInput{Channel: "web", Outcome: "reached",
+			Contacted: in.Contacted, Solved: in.Solved, Satisfaction: visitSatisfaction[rating], Comment: comment})
 		return err
 	})
 	if err != nil {

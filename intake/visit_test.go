@@ -26,7 +26,7 @@ func TestRatingIsTheReturnVisit(t *testing.T) {
 	if v.Ticket.VisitedAt != nil {
 		t.Fatal("visited before anyone asked")
 	}
-	if v, err = f.svc.Rate(ctx, "a", v.Access, intake.Satisfied, ""); err != nil {
+	if v, err = f.svc.Rate(ctx, "a", v.Access, rated(intake.Satisfied, "")); err != nil {
 		t.Fatal(err)
 	}
 	if v.Ticket.VisitedAt == nil {
@@ -78,7 +78,49 @@ func TestMergedTicketIsNotRatedOnItsOwn(t *testing.T) {
 			}
 		}
 	}
-	if _, err := f.svc.Rate(ctx, "a", v.Access, intake.Satisfied, ""); !errors.Is(err, intake.ErrNotRateable) {
+	if _, err := f.svc.Rate(ctx, "a", v.Access, rated(intake.Satisfied, "")); !errors.Is(err, intake.ErrNotRateable) {
 		t.Fatalf("rating a merged ticket: %v, want ErrNotRateable", err)
+	}
+}
+
+// The rating asks a visit's three questions; its answers are a valid return visit of the web
+// channel, counted like the centre's calls, and a matter the citizen says is not solved goes
+// back to be handled again even when they are satisfied with the people. Each missing answer
+// is named.
+func TestRatingIsAValidWebVisit(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, open)
+	ctx := context.Background()
+	r, err := f.svc.Submit(ctx, webSub("13800138000"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.resolve(t, r.Number)
+	v, _ := f.svc.Track(ctx, "a", r.Number, "13800138000")
+	_, err = f.svc.Rate(ctx, "a", v.Access, intake.RatingInput{Rating: intake.Satisfied})
+	var fes intake.FieldErrors
+	if !errors.As(err, &fes) || !fes.Has("contacted") || !fes.Has("solved") {
+		t.Fatalf("a rating without the other answers: %v", err)
+	}
+	no := false
+	in := intake.RatingInput{Rating: intake.Satisfied, Contacted: &no, Solved: "unsolved"}
+	if _, err := f.svc.Rate(ctx, "a", v.Access, in); !errors.As(err, &fes) || !fes.Has("comment") {
+		t.Fatalf("not solved without a word why: %v", err)
+	}
+	in.Comment = "路灯还是不亮"
+	if v, err = f.svc.Rate(ctx, "a", v.Access, in); err != nil {
+		t.Fatal(err)
+	}
+	if v.Ticket.Status != tickets.StatusDispatched || v.Ticket.ReopenCount != 1 {
+		t.Fatalf("a matter not solved: %s, reopened %d", v.Ticket.Status, v.Ticket.ReopenCount)
+	}
+	var channel, solved, satisfaction string
+	var contacted, valid bool
+	if err := f.db.QueryRowContext(ctx, "SELECT channel, contacted, solved, satisfaction, valid FROM return_visits WHERE ticket_id = ?", v.Ticket.ID).
+		Scan(&channel, &contacted, &solved, &satisfaction, &valid); err != nil {
+		t.Fatal(err)
+	}
+	if channel != "web" || contacted || solved != "unsolved" || satisfaction != "satisfied" || !valid {
+		t.Fatalf("the visit: %s %v %s %s %v", channel, contacted, solved, satisfaction, valid)
 	}
 }

@@ -86,11 +86,28 @@ func (in *VisitInput) check() error {
 // current resolution (it stops the 回访 clock); one that found the matter unsolved or the
 // citizen dissatisfied sends the ticket back to be handled again (重办) with the citizen's words.
 func (s *Service) RecordVisit(ctx context.Context, actor Actor, number string, in VisitInput) (*Visit, *Ticket, error) {
+	var v *Visit
+	t, err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) (*Ticket, error) {
+		var t *Ticket
+		var err error
+		v, t, err = s.RecordVisitTx(ctx, tx, actor, number, in)
+		return t, err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return v, t, nil
+}
+
+// RecordVisitTx is RecordVisit inside the caller's transaction (the citizen's own rating on
+// /track is a visit of the web channel, written with the rating). A ticket that never had a
+// department (a consultation answered at once) is not sent back: there is nobody to redo it.
+func (s *Service) RecordVisitTx(ctx context.Context, tx bun.Tx, actor Actor, number string, in VisitInput) (*Visit, *Ticket, error) {
 	if err := in.check(); err != nil {
 		return nil, nil, err
 	}
 	var v *Visit
-	t, err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) (*Ticket, error) {
+	t, err := func() (*Ticket, error) {
 		t := new(Ticket)
 		if err := tx.NewSelect().Model(t).Where("t.number = ?", number).For("UPDATE").Scan(ctx); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
@@ -127,7 +144,7 @@ func (s *Service) RecordVisit(ctx context.Context, actor Actor, number string, i
 		if err != nil {
 			return nil, err
 		}
-		if in.Solved == "unsolved" || in.Satisfaction == "dissatisfied" {
+		if (in.Solved == "unsolved" || in.Satisfaction == "dissatisfied") && t.DepartmentID != nil {
 			reason := "回访：" + map[string]string{"unsolved": "问题未解决", "partly": "问题部分解决", "solved": "问题已解决"}[in.Solved] +
 				"，" + map[string]string{"dissatisfied": "不满意", "basically": "基本满意", "satisfied": "满意"}[in.Satisfaction]
 			if in.Comment != "" {
@@ -136,7 +153,7 @@ func (s *Service) RecordVisit(ctx context.Context, actor Actor, number string, i
 			return s.ReopenTx(ctx, tx, actor, number, ActInput{Text: reason, Data: map[string]any{"visit_id": v.ID}})
 		}
 		return t, nil
-	})
+	}()
 	if err != nil {
 		return nil, nil, err
 	}

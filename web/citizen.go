@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/hotline-city/hotline/intake"
+	"github.com/hotline-city/hotline/tickets"
 )
 
 // IntakeDeps are what the intake area needs: the Open311 API, the public complaint form and
@@ -57,6 +58,7 @@ type intakePage struct {
 	Number   string
 	View     *intake.TrackView
 	Ratings  []string
+	Solved   []string // the answers to "is it solved?" of the rating form
 	Status   int
 	MaxPhoto int
 	// The chosen category's questions and whether it needs an address (the complaint form).
@@ -72,7 +74,7 @@ func (s *Server) newIntakePage(w http.ResponseWriter, r *http.Request) *intakePa
 		path = "/track" // the language switch is a GET, which only the look-up page answers
 	}
 	return &intakePage{Lang: intakeLang(w, r), Path: path, Loc: s.Intake.Service.Location(),
-		Errors: map[string]string{}, Values: map[string]string{}, Ratings: intake.Ratings, MaxPhoto: intake.MaxPhotos}
+		Errors: map[string]string{}, Values: map[string]string{}, Ratings: intake.Ratings, Solved: tickets.VisitSolved, MaxPhoto: intake.MaxPhotos}
 }
 
 // intakeCSP is the citizens' pages' content policy: their own scripts and styles only.

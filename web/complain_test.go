@@ -308,15 +308,15 @@ func TestTrackAndRate(t *testing.T) {
 		t.Fatalf("resolved ticket without a rating form:\n%s", body)
 	}
 	access := m[1]
-	code, _, body = e.postForm("/track/rate", url.Values{"access": {access}, "rating": {"dissatisfied"}})
+	code, _, body = e.postForm("/track/rate", url.Values{"access": {access}, "rating": {"dissatisfied"}, "contacted": {"yes"}, "solved": {"partly"}})
 	if code != 400 || !strings.Contains(body, `id="comment-error"`) || !strings.Contains(body, `id="rating-dissatisfied" checked`) {
 		t.Fatalf("不满意 without a reason: %d\n%s", code, body)
 	}
-	code, _, body = e.postForm("/track/rate", url.Values{"access": {"forged"}, "rating": {"satisfied"}})
+	code, _, body = e.postForm("/track/rate", url.Values{"access": {"forged"}, "rating": {"satisfied"}, "contacted": {"yes"}, "solved": {"solved"}})
 	if code != 404 || !strings.Contains(body, "页面已过期") {
 		t.Fatalf("forged access: %d\n%s", code, body)
 	}
-	code, _, body = e.postForm("/track/rate", url.Values{"access": {access}, "rating": {"dissatisfied"}, "comment": {"坑还在 <b>没修</b>"}})
+	code, _, body = e.postForm("/track/rate", url.Values{"access": {access}, "rating": {"dissatisfied"}, "contacted": {"no"}, "solved": {"partly"}, "comment": {"坑还在 <b>没修</b>"}})
 	if code != 200 || !strings.Contains(body, "已为您退回重办") || !strings.Contains(body, `data-status="dispatched"`) ||
 		!strings.Contains(body, `市民评价：<span translate="no">不满意：坑还在 &lt;b&gt;没修&lt;/b&gt;</span>`) || strings.Contains(body, `id="rate-form"`) {
 		t.Fatalf("不满意: %d\n%s", code, body)
@@ -325,7 +325,7 @@ func TestTrackAndRate(t *testing.T) {
 	if tk.Status != tickets.StatusDispatched || tk.ReopenCount != 1 {
 		t.Fatalf("ticket %s reopen=%d", tk.Status, tk.ReopenCount)
 	}
-	code, _, body = e.postForm("/track/rate", url.Values{"access": {access}, "rating": {"satisfied"}})
+	code, _, body = e.postForm("/track/rate", url.Values{"access": {access}, "rating": {"satisfied"}, "contacted": {"yes"}, "solved": {"solved"}})
 	if code != 409 || !strings.Contains(body, "工单尚未办结") {
 		t.Fatalf("rating again: %d\n%s", code, body)
 	}

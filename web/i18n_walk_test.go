@@ -75,7 +75,7 @@ func seedWalk(t *testing.T, e *staffEnv) (walkTickets, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.Rate(ctx, "192.0.2.1", v.Access, intake.Dissatisfied, "工资还没到账"); err != nil {
+	if _, err := svc.Rate(ctx, "192.0.2.1", v.Access, rated(intake.Dissatisfied, "工资还没到账")); err != nil {
 		t.Fatal(err)
 	}
 	post(hrss, tk+"accept", map[string]any{}, http.StatusOK)
@@ -307,3 +307,9 @@ func pageProblems(lang, body string) []string {
 // posted are the HTML fragments asked for with POST, since what they look up (a caller's
 // number) must not be in a URL; the walk sends their query as the form.
 func posted(path string) bool { return path == "/console/side" }
+
+// rated is a rating with the other two answers of a visit: contacted, and solved.
+func rated(rating, comment string) intake.RatingInput {
+	yes := true
+	return intake.RatingInput{Rating: rating, Contacted: &yes, Solved: "solved", Comment: comment}
+}

@@ -57,12 +57,18 @@ func (s *Server) postTrackRate(w http.ResponseWriter, r *http.Request) {
 	p := s.newIntakePage(w, r)
 	svc := s.Intake.Service
 	access := r.PostFormValue("access")
-	rating, comment := r.PostFormValue("rating"), r.PostFormValue("comment")
-	v, err := svc.Rate(r.Context(), clientAddr(r), access, rating, comment)
+	in := intake.RatingInput{Rating: r.PostFormValue("rating"), Solved: r.PostFormValue("solved"), Comment: r.PostFormValue("comment")}
+	switch r.PostFormValue("contacted") {
+	case "yes":
+		in.Contacted = ptrTo(true)
+	case "no":
+		in.Contacted = ptrTo(false)
+	}
+	v, err := svc.Rate(r.Context(), clientAddr(r), access, in)
 	if err == nil {
 		p.View = v
 		p.Message = tr(p.Lang, "rate.thanks")
-		if rating == intake.Dissatisfied && v.Ticket.Status == tickets.StatusDispatched {
+		if v.Ticket.Status == tickets.StatusDispatched {
 			p.Message += " " + tr(p.Lang, "rate.reopened")
 		}
 		s.renderIntake(w, r, "track_view", http.StatusOK, p)
@@ -77,7 +83,8 @@ func (s *Server) postTrackRate(w http.ResponseWriter, r *http.Request) {
 			p.Errors[f.Field] = fieldMsg(p.Lang, f.Msg)
 		}
 		p.Message = tr(p.Lang, "form.fix")
-		p.Values["rating"], p.Values["comment"] = rating, comment
+		p.Values["rating"], p.Values["comment"] = in.Rating, in.Comment
+		p.Values["contacted"], p.Values["solved"] = r.PostFormValue("contacted"), in.Solved
 	case errors.Is(err, intake.ErrAlreadyRated):
 		p.Message = tr(p.Lang, "rate.already")
 	case errors.Is(err, intake.ErrNotRateable):

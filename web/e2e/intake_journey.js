@@ -143,6 +143,8 @@ const png = Buffer.from(
     check((await page.textContent('#resolution')).includes('已填补'), 'the result is not shown');
 
     // 不满意 without a reason is refused with the choice kept; with one, the ticket reopens.
+    await page.check('#contacted-no');
+    await page.check('#solved-partly');
     await page.check('#rating-dissatisfied');
     await page.evaluate(() => document.querySelector('#comment').removeAttribute('required'));
     await Promise.all([page.waitForNavigation(), page.click('#rate-submit')]);

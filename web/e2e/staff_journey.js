@@ -207,6 +207,8 @@ async function fitsPhone(page, what) {
     // The first citizen rates theirs: the return visit is done.
     await track(number, '13912345678');
     check((await citizen.textContent('#resolution')).includes('企业已补发全部工资'), 'the first citizen does not read the result');
+    await citizen.check('#contacted-yes');
+    await citizen.check('#solved-solved');
     await citizen.check('#rating-satisfied');
     await Promise.all([citizen.waitForNavigation(), citizen.click('#rate-submit')]);
     check(await citizen.locator('#ratings li').count() === 1, 'the rating is not listed');
