@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -131,7 +132,9 @@ func (s *Service) ensureSequence(ctx context.Context, day string) error {
 type ActInput struct {
 	Version int    // the version the actor saw; 0 skips the check against what they saw
 	Text    string // the note, reason, feedback or result
-	Data    map[string]any
+	// ResultType is a resolution's type (ResultTypes); other actions leave it empty.
+	ResultType string
+	Data       map[string]any
 	// Files are sent with a resolve or a feedback (Attachable): stored with the action, in
 	// its transaction, and named in its event.
 	Files []File
@@ -263,7 +266,11 @@ func (s *Service) CoReply(ctx context.Context, actor Actor, number string, in Ac
 	return t, err
 }
 
-// Resolve reports the result (办结); the return visit is due after it.
+// ResultTypes are how a resolution ended: 已解决, 部分解决, 未解决, 不属实, 已告知政策.
+var ResultTypes = []string{"solved", "partly", "unsolved", "untrue", "informed"}
+
+// Resolve reports the result (办结) with its type (in.ResultType, "solved" when empty); the
+// return visit is due after it.
 func (s *Service) Resolve(ctx context.Context, actor Actor, number string, in ActInput) (*Ticket, error) {
 	return s.inTx(ctx, func(ctx context.Context, tx bun.Tx) (*Ticket, error) { return s.ResolveTx(ctx, tx, actor, number, in) })
 }
@@ -274,15 +281,21 @@ func (s *Service) ResolveTx(ctx context.Context, tx bun.Tx, actor Actor, number 
 	if strings.TrimSpace(in.Text) == "" {
 		return nil, invalid("text", "say how it was resolved")
 	}
+	if in.ResultType == "" {
+		in.ResultType = "solved"
+	}
+	if !slices.Contains(ResultTypes, in.ResultType) {
+		return nil, invalid("result_type", "must be solved, partly, unsolved, untrue or informed")
+	}
 	return s.actTx(ctx, tx, actor, number, ActResolve, in, func(t *Ticket, ev map[string]any) error {
 		now := s.clock.Now()
 		p := t.Profile
 		if p == nil {
 			return fmt.Errorf("deadline profile %q missing", t.ProfileCode)
 		}
-		t.ResolvedAt, t.Resolution = &now, in.Text
+		t.ResolvedAt, t.Resolution, t.ResultType = &now, in.Text, in.ResultType
 		t.CallbackDue = ptr(s.cal.AddWorkdays(now, p.CallbackWorkdays))
-		ev["callback_due"] = t.CallbackDue
+		ev["callback_due"], ev["result_type"] = t.CallbackDue, in.ResultType
 		return nil
 	})
 }

@@ -42,7 +42,9 @@ type Ticket struct {
 	MasterID     *int64   `bun:"master_id" json:"-"`
 	RegisteredBy *int64   `bun:"registered_by" json:"-"`
 	Resolution   string   `bun:"resolution" json:"resolution"`
-	ReopenCount  int      `bun:"reopen_count" json:"reopen_count"`
+	// ResultType is how 办结 ended (ResultTypes): what evaluation counts.
+	ResultType  string `bun:"result_type" json:"result_type"`
+	ReopenCount int    `bun:"reopen_count" json:"reopen_count"`
 
 	CreatedAt    time.Time  `bun:"created_at" json:"created_at"`
 	UpdatedAt    time.Time  `bun:"updated_at" json:"updated_at"`

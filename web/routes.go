@@ -140,7 +140,7 @@ func (s *Server) staffAPI() {
 	s.handleAPI("POST /api/v1/tickets/{number}/feedback", org.DepartmentStaff, "Record feedback to the citizen (反馈); multipart/form-data may carry files as attachments, as for resolve", s.ticketAction(tickets.ActFeedback), "text*", "attachments", "version")
 	s.handleAPI("POST /api/v1/tickets/{number}/notes", nil, "Add an internal note", s.ticketAction(tickets.ActNote), "text*", "version")
 	s.handleAPI("POST /api/v1/tickets/{number}/co-reply", org.DepartmentStaff, "A co-handling department's reply (协办意见)", s.ticketAction(tickets.ActCoReply), "text*", "version")
-	s.handleAPI("POST /api/v1/tickets/{number}/resolve", org.DepartmentStaff, "Resolve (办结) with the result; multipart/form-data may carry up to 3 files (PDF, JPEG, PNG, WebP, DOCX; 10 MB each) as attachments", s.ticketAction(tickets.ActResolve), "text*", "attachments", "version")
+	s.handleAPI("POST /api/v1/tickets/{number}/resolve", org.DepartmentStaff, "Resolve (办结) with the result and its result_type (solved 已解决 when absent, partly, unsolved, untrue, informed); multipart/form-data may carry up to 3 files (PDF, JPEG, PNG, WebP, DOCX; 10 MB each) as attachments", s.ticketAction(tickets.ActResolve), "text*", "result_type", "attachments", "version")
 	s.handleAPI("POST /api/v1/tickets/{number}/close", org.Centre, "Close (结案) a resolved ticket", s.ticketAction(tickets.ActClose), "text", "version")
 	s.handleAPI("POST /api/v1/tickets/{number}/reopen", org.Centre, "Reopen (重办) with a reason", s.ticketAction(tickets.ActReopen), "text*", "version")
 	s.handleAPI("POST /api/v1/tickets/{number}/answer", org.Centre, "Answer a consultation directly (直接答复), optionally from a knowledge article", s.ticketAction(tickets.ActAnswer), "text", "article", "version")

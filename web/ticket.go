@@ -74,6 +74,9 @@ type ticketPage struct {
 	CanUnmerge bool
 }
 
+// ResultTypes are the resolve form's choices.
+func (p *ticketPage) ResultTypes() []string { return tickets.ResultTypes }
+
 func (s *Server) ticketPageData(ctx context.Context, number string) (*ticketPage, error) {
 	t, err := s.loadTicket(ctx, number)
 	if err != nil {

@@ -292,6 +292,7 @@ func actInput(f fields) (tickets.ActInput, error) {
 	if in.Version, err = f.int("version"); err != nil {
 		return in, err
 	}
+	in.ResultType = f.get("result_type")
 	for _, k := range []string{"text", "reason", "result", "answer", "reply", "note"} {
 		if v := f.get(k); v != "" {
 			in.Text = v

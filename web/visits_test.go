@@ -100,3 +100,30 @@ func (e *staffEnv) resolve(number, dept, text string) {
 		e.t.Fatal(err)
 	}
 }
+
+// A resolution records its result type: solved when none is given, one of the five otherwise,
+// anything else refused naming result_type; the ticket's read and page show it.
+func TestResolveResultType(t *testing.T) {
+	t.Parallel()
+	e := newStaffEnv(t)
+	handler := e.token("handler-hrss")
+	for _, tc := range []struct{ given, want string }{{"", "solved"}, {"informed", "informed"}} {
+		tk := e.register("咨询社保缴费", "wage-arrears", "13800138000", "hrss")
+		if r := e.do(nil, "POST", "/api/v1/tickets/"+tk.Number+"/accept", map[string]any{}, handler); r.Status != 200 {
+			t.Fatalf("accept: %d %s", r.Status, r.Body)
+		}
+		if r := e.do(nil, "POST", "/api/v1/tickets/"+tk.Number+"/resolve", map[string]any{"text": "已处理", "result_type": "maybe"}, handler); r.Status != 400 || r.json(t)["field"] != "result_type" {
+			t.Fatalf("a fourth kind of result: %d %s", r.Status, r.Body)
+		}
+		body := map[string]any{"text": "已告知缴费政策"}
+		if tc.given != "" {
+			body["result_type"] = tc.given
+		}
+		if r := e.do(nil, "POST", "/api/v1/tickets/"+tk.Number+"/resolve", body, handler); r.Status != 200 {
+			t.Fatalf("resolve: %d %s", r.Status, r.Body)
+		}
+		if r := e.do(nil, "GET", "/api/v1/tickets/"+tk.Number, nil, handler); r.json(t)["result_type"] != tc.want {
+			t.Fatalf("result type given %q: %s", tc.given, r.Body)
+		}
+	}
+}
