@@ -78,10 +78,13 @@ type Filter struct {
 	Since        time.Time
 	Limit        int
 	Offset       int
-	OrderBy      string // "due" (nearest resolution deadline first) or "" (newest first)
+	OrderBy      string // "due" (nearest resolution deadline first), "visit" (nearest 回访 deadline first) or "" (newest first)
 	// Queue keeps to the tickets handled on their own, as a work queue lists them: none merged
 	// into another (并单), which follows its master.
 	Queue bool
+	// VisitDue keeps to the resolved tickets whose return visit (回访) is still to be done: the
+	// 回访 work queue.
+	VisitDue bool
 }
 
 // List returns the tickets the actor may see that match f. Department staff are limited to
@@ -105,15 +108,21 @@ func (s *Service) List(ctx context.Context, actor Actor, f Filter) ([]Ticket, er
 	if f.Phone != "" {
 		q = q.Where("t.caller_phone = ?", f.Phone)
 	}
+	if f.VisitDue {
+		q = q.Where("t.status = ? AND t.visited_at IS NULL AND t.department_id IS NOT NULL AND t.master_id IS NULL", StatusResolved)
+	}
 	if !f.Since.IsZero() {
 		q = q.Where("t.created_at >= ?", f.Since)
 	}
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 100
 	}
-	if f.OrderBy == "due" {
+	switch f.OrderBy {
+	case "due":
 		q = q.OrderExpr("t.resolve_due ASC NULLS LAST, t.id")
-	} else {
+	case "visit":
+		q = q.OrderExpr("t.callback_due ASC NULLS LAST, t.id")
+	default:
 		q = q.OrderExpr("t.id DESC")
 	}
 	if err := q.Limit(int64(f.Limit)).Offset(int64(f.Offset)).Scan(ctx); err != nil {

@@ -123,6 +123,8 @@ func (s *Server) templateFuncs(lang string) template.FuncMap {
 		"routingText": func(s string) string { return routingText(lang, s) },
 		// percent shows a rate (0..1) as a percentage, "—" when there is none.
 		"percent": percent,
+		// maskPhone shows a phone number as 138****8000, where the page needs no more.
+		"maskPhone": tickets.MaskPhone,
 		// score shows a score with two decimals, "—" when there is none.
 		"score": func(v *float64) string {
 			if v == nil {

@@ -36,6 +36,7 @@ func (s *Server) staffPages() {
 	s.addNav("/console", "受理台", "Agent console", 10, org.Centre)
 	s.addNav("/workbench", "承办工作台", "Workbench", 20, org.DepartmentStaff)
 	s.addNav("/routing/returns", "退单审核", "Returns review", 25, org.Reviewers)
+	s.addNav("/visits", "回访", "Return visits", 27, org.Centre)
 	s.addNav("/board", "督办看板", "Supervisor board", 30, org.Board)
 	s.addNav("/tickets", "工单查询", "Tickets", 50, nil)
 	s.addNav("/admin/routing", "派单规则", "Dispatch rules", 85, org.Admins)
@@ -52,6 +53,8 @@ func (s *Server) staffPages() {
 
 	// The agent console (console.go).
 	s.handleStaff("GET /console", org.Centre, s.getConsole)
+	s.handleStaff("GET /visits", org.Centre, s.getVisitQueue)
+	s.handleStaff("POST /visits/{number}", org.Centre, s.postVisitForm)
 	s.handleStaff("POST /console/tickets", org.Centre, s.postConsoleTicket)
 	// POST: the caller's number travels in the body, never in a URL (logs, history, Referer).
 	s.handleStaff("POST /console/side", org.Centre, s.getConsoleSide)

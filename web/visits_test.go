@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -125,5 +126,32 @@ func TestResolveResultType(t *testing.T) {
 		if r := e.do(nil, "GET", "/api/v1/tickets/"+tk.Number, nil, handler); r.json(t)["result_type"] != tc.want {
 			t.Fatalf("result type given %q: %s", tc.given, r.Body)
 		}
+	}
+}
+
+// The 回访 work queue lists the resolved tickets still to be visited, nearest deadline first,
+// with the citizen's number masked; a row's form records the visit and the ticket leaves the
+// queue; a department's handler has no queue.
+func TestVisitQueuePage(t *testing.T) {
+	t.Parallel()
+	e := newStaffEnv(t)
+	first := e.register("公司拖欠三个月工资", "wage-arrears", "13800138000", "hrss")
+	e.resolve(first.Number, "hrss", "已督促公司支付")
+	open := e.register("小区噪音扰民", "wage-arrears", "13900139000", "hrss")
+	agent := e.browser("agent1")
+	page := e.do(agent, "GET", "/visits", nil, nil)
+	mustContain(t, "queue", page, `data-number="`+first.Number+`"`, "138****8000", `action="/visits/`+first.Number+`"`)
+	mustLack(t, "queue", page, "13800138000", `data-number="`+open.Number+`"`)
+	same := map[string]string{"Origin": e.ts.URL}
+	r := e.do(agent, "POST", "/visits/"+first.Number, url.Values{"outcome": {"reached"}, "contacted": {"yes"}, "solved": {"solved"}, "satisfaction": {"satisfied"}}, same)
+	if r.Status != 303 || !strings.Contains(r.Header.Get("Location"), "/visits?done=") {
+		t.Fatalf("record from the queue: %d %s", r.Status, r.Body)
+	}
+	mustLack(t, "queue after the visit", e.do(agent, "GET", "/visits", nil, nil), `data-number="`+first.Number+`"`)
+	if r := e.do(agent, "POST", "/visits/"+first.Number, url.Values{"outcome": {"reached"}}, same); r.Status != 409 && r.Status != 400 {
+		t.Fatalf("a visit on a ticket no longer resolved or without answers: %d", r.Status)
+	}
+	if r := e.do(e.browser("handler-hrss"), "GET", "/visits", nil, nil); r.Status != 403 {
+		t.Fatalf("a department's handler: %d", r.Status)
 	}
 }

@@ -1,0 +1,70 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+
+	"github.com/hotline-city/hotline/tickets"
+)
+
+// The 回访 work queue: the resolved tickets whose return visit is still to be done, nearest
+// deadline first, each with the form that records an attempt: what the citizen answered, or
+// that nobody was reached. Keyboard-first like the console: the first row's outcome is
+// focused with alt+v, and ctrl+enter sends a row's form.
+
+type visitQueuePage struct {
+	Queue        []*ticketView
+	Outcomes     []string
+	Solved       []string
+	Satisfaction []string
+	Done         string
+	Error        string
+}
+
+func (s *Server) getVisitQueue(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	ts, err := s.Tickets.List(ctx, actorFrom(ctx), tickets.Filter{VisitDue: true, OrderBy: "visit", Limit: 200})
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	st := staffFrom(ctx)
+	p := &visitQueuePage{Outcomes: tickets.VisitOutcomes, Solved: tickets.VisitSolved, Satisfaction: tickets.VisitSatisfaction,
+		Done: r.URL.Query().Get("done")}
+	for i := range ts {
+		p.Queue = append(p.Queue, s.viewTicket(st, &ts[i]))
+	}
+	s.renderStaff(w, r, "staff/visits.html", p)
+}
+
+// postVisitForm records an attempt from the queue's row and goes back to the queue.
+func (s *Server) postVisitForm(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	number := r.PathValue("number")
+	f, err := readFields(w, r)
+	if err != nil {
+		s.refuse(w, r, http.StatusBadRequest, err.Error())
+		return
+	}
+	in := tickets.VisitInput{Channel: "phone", Outcome: f.get("outcome"), Comment: f.get("comment")}
+	if in.Outcome == "reached" {
+		in.Solved, in.Satisfaction = f.get("solved"), f.get("satisfaction")
+		switch f.get("contacted") {
+		case "yes":
+			in.Contacted = ptrTo(true)
+		case "no":
+			in.Contacted = ptrTo(false)
+		}
+	}
+	if _, _, err := s.Tickets.RecordVisit(ctx, actorFrom(ctx), number, in); err != nil {
+		status, _ := errorStatus(err)
+		if status == http.StatusInternalServerError {
+			s.serverError(w, r, err)
+			return
+		}
+		s.refuseErr(w, r, status, err)
+		return
+	}
+	s.publishLive(ctx, "tickets")
+	http.Redirect(w, r, "/visits?done="+url.QueryEscape(number), http.StatusSeeOther)
+}
