@@ -21,7 +21,7 @@ bin/hotline version >/dev/null
 HOTLINE_DATABASE_URL=$APP_URL HOTLINE_HTTP_ADDR=127.0.0.1:$NODE1_PORT HOTLINE_SIP_ADDR=127.0.0.1:$((NODE1_PORT - 3400)) \
 	HOTLINE_LOG_LEVEL=warn bin/hotline serve >>"$STATE/log/node1.log" 2>&1 &
 echo $! >"$STATE/node1.pid"
-trap 'kill -INT "$(cat "$STATE/node1.pid")" 2>/dev/null; wait 2>/dev/null' EXIT
+trap 'kill -INT "$(cat "$STATE/node1.pid")" 2>/dev/null || true; wait 2>/dev/null || true' EXIT
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$NODE1_PORT/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
 
 run=pitr-$(date +%s)

@@ -5,7 +5,8 @@
 // an Idempotency-Key and a description of its own and is retried until answered, as a careful
 // client does. Afterwards it counts: tickets acknowledged (200 with a number), lost
 // (acknowledged, missing from the database), duplicated (one description twice), and the
-// seconds from the primary's death until the first write that succeeded.
+// seconds from the primary's death until writes succeeded again (and, from the database's side,
+// the longest pause between two committed tickets).
 package main
 
 import (
@@ -120,6 +121,7 @@ func run(c config) error {
 		return err
 	}
 	l.primaryDied.Store(died.UnixNano())
+	retriedBefore := l.retries.Load()
 	logf("kill -9 PostgreSQL primary %s (Patroni and postmaster)", primary)
 
 	at(c.duration * 5 / 8)
@@ -181,7 +183,8 @@ func run(c config) error {
 	l.mu.Unlock()
 
 	fmt.Printf("\nOpen311 clients: %d for %s through HAProxy; primary before: %s, after: %s\n", c.clients, c.duration, primary, newPrimary)
-	fmt.Printf("requests answered with an error and retried: %d\n", l.retries.Load())
+	fmt.Printf("attempts failed and retried: %d around the hotline node's death, %d after the primary's\n",
+		retriedBefore, l.retries.Load()-retriedBefore)
 	fmt.Printf("acknowledged tickets:       %d\n", acked)
 	fmt.Printf("in the database:            %d\n", len(inDB))
 	fmt.Printf("lost (acknowledged, gone):  %d\n", lost)
@@ -193,6 +196,12 @@ func run(c config) error {
 	} else {
 		fmt.Printf("writing again after the primary died: never\n")
 	}
+	var pause float64
+	if err := db.QueryRowContext(ctx, `SELECT coalesce(extract(epoch FROM max(gap)), 0) FROM (SELECT created_at - lag(created_at) OVER (ORDER BY created_at) AS gap
+		FROM tickets WHERE description LIKE ?) g`, "chaos "+run+" %").Scan(&pause); err != nil {
+		return fmt.Errorf("read the longest pause: %w", err)
+	}
+	fmt.Printf("longest pause between two committed tickets: %.1f s\n", pause)
 	if lost > 0 || dup > 0 || wrong > 0 {
 		return fmt.Errorf("%d lost, %d duplicated, %d with another number", lost, dup, wrong)
 	}
@@ -274,7 +283,8 @@ type load struct {
 	acked         map[string]string // description → ticket number answered
 	retries       atomic.Int64
 	primaryDied   atomic.Int64 // unix nanoseconds
-	firstWrite    atomic.Int64 // the first success of a request sent after the primary died
+	firstFailure  atomic.Int64 // the first failure after the primary died
+	firstWrite    atomic.Int64 // the first success of a request sent after that failure
 }
 
 func newLoad(base, run string) *load {
@@ -303,10 +313,15 @@ func (l *load) client(c int, stop <-chan struct{}) {
 				l.mu.Lock()
 				l.acked[desc] = no
 				l.mu.Unlock()
-				if died := l.primaryDied.Load(); died > 0 && sent.UnixNano() > died {
+				// The first write after the outage began: commits that were already on their way
+				// when the primary died may still be acknowledged in its last milliseconds.
+				if failed := l.firstFailure.Load(); failed > 0 && sent.UnixNano() > failed {
 					l.firstWrite.CompareAndSwap(0, time.Now().UnixNano())
 				}
 				break
+			}
+			if l.primaryDied.Load() > 0 {
+				l.firstFailure.CompareAndSwap(0, time.Now().UnixNano())
 			}
 			l.retries.Add(1)
 			select {
