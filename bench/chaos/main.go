@@ -1,0 +1,359 @@
+// Command chaos drives Open311 POST load through HAProxy at the two `hotline serve` nodes of the
+// reference deployment (deploy/up.sh) while it kills things on a schedule: a hotline node with
+// SIGKILL (and starts it again), then the PostgreSQL primary (its Patroni and its postmaster,
+// SIGKILL: a machine dying), so Patroni promotes the synchronous standby. Each request carries
+// an Idempotency-Key and a description of its own and is retried until answered, as a careful
+// client does. Afterwards it counts: tickets acknowledged (200 with a number), lost
+// (acknowledged, missing from the database), duplicated (one description twice), and the
+// seconds from the primary's death until writes succeeded again (and, from the database's side,
+// the longest pause between two committed tickets).
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/hotline-city/hotline/demo"
+	"github.com/hotline-city/hotline/internal/database"
+)
+
+type config struct {
+	base, ownerURL, appURL, state, binary string
+	nodePorts, apiPorts                   []string
+	clients                               int
+	duration                              time.Duration
+}
+
+func main() {
+	var c config
+	var nodes, apis string
+	flag.StringVar(&c.base, "base", "http://127.0.0.1:8480", "HAProxy's address")
+	flag.StringVar(&c.ownerURL, "owner-url", "", "the owner's multi-host database URL (for counting)")
+	flag.StringVar(&c.appURL, "app-url", "", "the application role's multi-host database URL (for serve)")
+	flag.StringVar(&c.state, "state", "var/deploy", "the deployment's state directory")
+	flag.StringVar(&c.binary, "binary", "bin/hotline", "the hotline binary")
+	flag.StringVar(&nodes, "nodes", "8491,8492", "the hotline nodes' HTTP ports")
+	flag.StringVar(&apis, "patroni", "8441,8442", "the Patroni REST ports of pg1 and pg2")
+	flag.IntVar(&c.clients, "clients", 16, "concurrent Open311 clients")
+	flag.DurationVar(&c.duration, "duration", 80*time.Second, "how long the load runs")
+	flag.Parse()
+	c.nodePorts, c.apiPorts = strings.Split(nodes, ","), strings.Split(apis, ",")
+	if err := run(c); err != nil {
+		fmt.Fprintln(os.Stderr, "chaos:", err)
+		os.Exit(1)
+	}
+}
+
+func run(c config) error {
+	ctx := context.Background()
+	nodes := make([]*exec.Cmd, len(c.nodePorts))
+	for i := range nodes {
+		cmd, err := startNode(c, i)
+		if err != nil {
+			return err
+		}
+		nodes[i] = cmd
+	}
+	defer func() {
+		for _, n := range nodes {
+			if n != nil && n.Process != nil {
+				n.Process.Signal(os.Interrupt)
+				n.Wait()
+			}
+		}
+	}()
+	for i := range nodes {
+		if err := waitReady("http://127.0.0.1:"+c.nodePorts[i], 30*time.Second); err != nil {
+			return err
+		}
+	}
+	if err := waitReady(c.base, 15*time.Second); err != nil {
+		return err
+	}
+
+	run := strconv.FormatInt(time.Now().Unix(), 36)
+	l := newLoad(c.base, run)
+	start := time.Now()
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := 0; i < c.clients; i++ {
+		wg.Add(1)
+		go func() { defer wg.Done(); l.client(i, stop) }()
+	}
+	at := func(d time.Duration) { time.Sleep(time.Until(start.Add(d))) }
+	logf := func(format string, args ...any) {
+		fmt.Printf("[%5.1fs] %s\n", time.Since(start).Seconds(), fmt.Sprintf(format, args...))
+	}
+
+	at(c.duration / 8)
+	logf("kill -9 hotline node 1 (pid %d)", nodes[0].Process.Pid)
+	nodes[0].Process.Signal(syscall.SIGKILL)
+	nodes[0].Wait()
+	at(c.duration / 4)
+	cmd, err := startNode(c, 0)
+	if err != nil {
+		return err
+	}
+	nodes[0] = cmd
+	logf("hotline node 1 started again (pid %d)", cmd.Process.Pid)
+
+	at(c.duration * 3 / 8)
+	primary, err := primaryNode(c)
+	if err != nil {
+		return err
+	}
+	died, err := killPostgres(c.state, primary)
+	if err != nil {
+		return err
+	}
+	l.primaryDied.Store(died.UnixNano())
+	retriedBefore := l.retries.Load()
+	logf("kill -9 PostgreSQL primary %s (Patroni and postmaster)", primary)
+
+	at(c.duration * 5 / 8)
+	logf("%s's Patroni started again: it rejoins as a standby", primary)
+	rejoin := exec.Command("bash", "deploy/up.sh")
+	rejoin.Stdout, rejoin.Stderr = io.Discard, io.Discard
+	rejoinErr := make(chan error, 1)
+	go func() { rejoinErr <- rejoin.Run() }()
+
+	at(c.duration)
+	close(stop)
+	wg.Wait()
+	logf("load stopped")
+	if err := <-rejoinErr; err != nil {
+		fmt.Fprintln(os.Stderr, "chaos: restarting the old primary:", err)
+	}
+	newPrimary, _ := primaryNode(c)
+
+	db, err := database.Open(ctx, c.ownerURL, 2)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	rows, err := db.QueryContext(ctx, "SELECT number, description FROM tickets WHERE description LIKE ?", "chaos "+run+" %")
+	if err != nil {
+		return fmt.Errorf("count tickets: %w", err)
+	}
+	inDB := map[string][]string{}
+	for rows.Next() {
+		var no, desc string
+		if err := rows.Scan(&no, &desc); err != nil {
+			return err
+		}
+		inDB[desc] = append(inDB[desc], no)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	var lost, wrong, dup, unacked int
+	l.mu.Lock()
+	for desc, no := range l.acked {
+		got := inDB[desc]
+		switch {
+		case len(got) == 0:
+			lost++
+		case got[0] != no:
+			wrong++
+		}
+	}
+	for desc, nos := range inDB {
+		if len(nos) > 1 {
+			dup += len(nos) - 1
+		}
+		if _, ok := l.acked[desc]; !ok {
+			unacked++
+		}
+	}
+	acked := len(l.acked)
+	l.mu.Unlock()
+
+	fmt.Printf("\nOpen311 clients: %d for %s through HAProxy; primary before: %s, after: %s\n", c.clients, c.duration, primary, newPrimary)
+	fmt.Printf("attempts failed and retried: %d around the hotline node's death, %d after the primary's\n",
+		retriedBefore, l.retries.Load()-retriedBefore)
+	fmt.Printf("acknowledged tickets:       %d\n", acked)
+	fmt.Printf("in the database:            %d\n", len(inDB))
+	fmt.Printf("lost (acknowledged, gone):  %d\n", lost)
+	fmt.Printf("duplicated:                 %d\n", dup)
+	fmt.Printf("number differs from answer: %d\n", wrong)
+	fmt.Printf("written, never answered:    %d\n", unacked)
+	if first := l.firstWrite.Load(); first > 0 {
+		fmt.Printf("writing again after the primary died: %.1f s\n", time.Duration(first-died.UnixNano()).Seconds())
+	} else {
+		fmt.Printf("writing again after the primary died: never\n")
+	}
+	var pause float64
+	if err := db.QueryRowContext(ctx, `SELECT coalesce(extract(epoch FROM max(gap)), 0) FROM (SELECT created_at - lag(created_at) OVER (ORDER BY created_at) AS gap
+		FROM tickets WHERE description LIKE ?) g`, "chaos "+run+" %").Scan(&pause); err != nil {
+		return fmt.Errorf("read the longest pause: %w", err)
+	}
+	fmt.Printf("longest pause between two committed tickets: %.1f s\n", pause)
+	if lost > 0 || dup > 0 || wrong > 0 {
+		return fmt.Errorf("%d lost, %d duplicated, %d with another number", lost, dup, wrong)
+	}
+	return nil
+}
+
+// startNode starts `hotline serve` number i on its port and records its pid for down.sh.
+func startNode(c config, i int) (*exec.Cmd, error) {
+	port, _ := strconv.Atoi(c.nodePorts[i])
+	cmd := exec.Command(c.binary, "serve")
+	cmd.Env = append(os.Environ(), "HOTLINE_DATABASE_URL="+c.appURL,
+		"HOTLINE_HTTP_ADDR=127.0.0.1:"+c.nodePorts[i], fmt.Sprintf("HOTLINE_SIP_ADDR=127.0.0.1:%d", port-3400),
+		fmt.Sprintf("HOTLINE_RTP_PORTS=%d-%d", 30000+i*1000, 30999+i*1000), "HOTLINE_LOG_LEVEL=warn")
+	log, err := os.OpenFile(filepath.Join(c.state, "log", fmt.Sprintf("node%d.log", i+1)), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start hotline node %d: %w", i+1, err)
+	}
+	os.WriteFile(filepath.Join(c.state, fmt.Sprintf("node%d.pid", i+1)), []byte(strconv.Itoa(cmd.Process.Pid)), 0o644)
+	return cmd, nil
+}
+
+func waitReady(base string, d time.Duration) error {
+	for end := time.Now().Add(d); time.Now().Before(end); time.Sleep(200 * time.Millisecond) {
+		if resp, err := http.Get(base + "/readyz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return nil
+			}
+		}
+	}
+	return fmt.Errorf("%s never became ready", base)
+}
+
+// primaryNode names the Patroni member (pg1, pg2) that answers 200 on /primary.
+func primaryNode(c config) (string, error) {
+	for i, port := range c.apiPorts {
+		resp, err := http.Get("http://127.0.0.1:" + port + "/primary")
+		if err != nil {
+			continue
+		}
+		resp.Body.Close()
+		if resp.StatusCode == 200 {
+			return "pg" + strconv.Itoa(i+1), nil
+		}
+	}
+	return "", fmt.Errorf("no PostgreSQL primary")
+}
+
+// killPostgres kills a node's Patroni and postmaster with SIGKILL and returns when.
+func killPostgres(state, name string) (time.Time, error) {
+	var pids []int
+	for _, f := range []string{filepath.Join(state, name, "patroni.pid"), filepath.Join(state, name, "data", "postmaster.pid")} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return time.Time{}, err
+		}
+		pid, err := strconv.Atoi(strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0]))
+		if err != nil {
+			return time.Time{}, fmt.Errorf("%s: %w", f, err)
+		}
+		pids = append(pids, pid)
+	}
+	for _, pid := range pids {
+		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+			return time.Time{}, fmt.Errorf("kill %d: %w", pid, err)
+		}
+	}
+	return time.Now(), nil
+}
+
+type load struct {
+	endpoint, run string
+	hc            *http.Client
+	mu            sync.Mutex
+	acked         map[string]string // description → ticket number answered
+	retries       atomic.Int64
+	primaryDied   atomic.Int64 // unix nanoseconds
+	firstFailure  atomic.Int64 // the first failure after the primary died
+	firstWrite    atomic.Int64 // the first success of a request sent after that failure
+}
+
+func newLoad(base, run string) *load {
+	return &load{endpoint: base + "/open311/v2/requests.json", run: run, acked: map[string]string{},
+		hc: &http.Client{Timeout: 60 * time.Second}}
+}
+
+// client posts one request after another until stop; each is retried with its key until it
+// is answered with a number (giving up a minute after stop).
+func (l *load) client(c int, stop <-chan struct{}) {
+	for i := 0; ; i++ {
+		select {
+		case <-stop:
+			return
+		default:
+		}
+		desc := fmt.Sprintf("chaos %s %d-%d 路面塌陷", l.run, c, i)
+		form := url.Values{"api_key": {demo.Open311Key}, "service_code": {"road-damage"},
+			"lat": {"39.9489"}, "long": {"116.4074"}, "address_string": {"东城区安定门大街1号"},
+			"description": {desc}, "phone": {fmt.Sprintf("139%08d", c*1_000_000+i)}}
+		var giveUp time.Time
+		for {
+			sent := time.Now()
+			no, err := l.post(form, "chaos-"+l.run+"-"+strconv.Itoa(c)+"-"+strconv.Itoa(i))
+			if err == nil {
+				l.mu.Lock()
+				l.acked[desc] = no
+				l.mu.Unlock()
+				// The first write after the outage began: commits that were already on their way
+				// when the primary died may still be acknowledged in its last milliseconds.
+				if failed := l.firstFailure.Load(); failed > 0 && sent.UnixNano() > failed {
+					l.firstWrite.CompareAndSwap(0, time.Now().UnixNano())
+				}
+				break
+			}
+			if l.primaryDied.Load() > 0 {
+				l.firstFailure.CompareAndSwap(0, time.Now().UnixNano())
+			}
+			l.retries.Add(1)
+			select {
+			case <-stop:
+				if giveUp.IsZero() {
+					giveUp = time.Now().Add(time.Minute)
+				}
+				if time.Now().After(giveUp) {
+					return
+				}
+			default:
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+}
+
+func (l *load) post(form url.Values, key string) (string, error) {
+	req, _ := http.NewRequest(http.MethodPost, l.endpoint, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
+	req.Header.Set("Idempotency-Key", key)
+	resp, err := l.hc.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	var out []struct {
+		ID string `json:"service_request_id"`
+	}
+	derr := json.NewDecoder(resp.Body).Decode(&out)
+	if resp.StatusCode != 200 || derr != nil || len(out) != 1 || out[0].ID == "" {
+		return "", fmt.Errorf("status %d", resp.StatusCode)
+	}
+	return out[0].ID, nil
+}
