@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -150,16 +151,34 @@ func (p *Proxy) handle(client net.Conn) {
 		return
 	}
 	defer p.untrack(client, server)
+	var muted atomic.Bool
 	go func() {
-		io.Copy(client, server)
+		relay(client, server, &muted)
 		p.untrack(client, server)
 	}()
-	p.forward(client, server)
+	p.forward(client, server, &muted)
+}
+
+// relay copies the server's replies to the client until either side goes; once muted, what
+// the server sends goes nowhere (the reply to a COMMIT that is to be lost).
+func relay(client, server net.Conn, muted *atomic.Bool) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := server.Read(buf)
+		if n > 0 && !muted.Load() {
+			if _, werr := client.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
 }
 
 // forward copies the client's messages to the server one by one, watching for COMMIT, until
 // either side goes or a COMMIT's reply is to be lost.
-func (p *Proxy) forward(client, server net.Conn) error {
+func (p *Proxy) forward(client, server net.Conn, muted *atomic.Bool) error {
 	// The start: messages without a type byte, an SSL or GSS request before the startup message.
 	for {
 		msg, err := readMessage(client, false)
@@ -205,6 +224,11 @@ func (p *Proxy) forward(client, server net.Conn) error {
 		case 'B':
 			portal := cstring(msg[5:])
 			ran = ran || p.matches(statements[cstring(msg[5+len(portal)+1:])])
+		}
+		if drop {
+			// Deaf to the server before the COMMIT leaves: its reply must not slip through
+			// while the connection is being cut.
+			muted.Store(true)
 		}
 		if _, err := server.Write(msg); err != nil {
 			return err
