@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hotline-city/hotline/internal/org"
@@ -74,11 +75,14 @@ func (s *Service) Events(ctx context.Context, ticketID int64, withInternal bool)
 type Filter struct {
 	Statuses     []Status
 	DepartmentID int64
-	Phone        string
-	Since        time.Time
-	Limit        int
-	Offset       int
-	OrderBy      string // "due" (nearest resolution deadline first), "visit" (nearest 回访 deadline first) or "" (newest first)
+	Phone        string // a full number, or its last four digits
+	// Words must each be found in the description, address, title or result (Chinese words
+	// of two characters too: a substring match).
+	Words   []string
+	Since   time.Time
+	Limit   int
+	Offset  int
+	OrderBy string // "due" (nearest resolution deadline first), "visit" (nearest 回访 deadline first) or "" (newest first)
 	// Queue keeps to the tickets handled on their own, as a work queue lists them: none merged
 	// into another (并单), which follows its master.
 	Queue bool
@@ -90,11 +94,21 @@ type Filter struct {
 // List returns the tickets the actor may see that match f. Department staff are limited to
 // their department in the query itself, not only in the page.
 func (s *Service) List(ctx context.Context, actor Actor, f Filter) ([]Ticket, error) {
+	ts, _, err := s.list(ctx, actor, f, false)
+	return ts, err
+}
+
+// ListCount is List with how many tickets match f in all, past the limit.
+func (s *Service) ListCount(ctx context.Context, actor Actor, f Filter) ([]Ticket, int, error) {
+	return s.list(ctx, actor, f, true)
+}
+
+func (s *Service) list(ctx context.Context, actor Actor, f Filter, count bool) ([]Ticket, int, error) {
 	var ts []Ticket
 	q := s.db.NewSelect().Model(&ts).Relation("Department").Relation("Category")
 	q = scope(q, actor)
 	if q == nil {
-		return nil, fmt.Errorf("list tickets: %w", ErrForbidden)
+		return nil, 0, fmt.Errorf("list tickets: %w", ErrForbidden)
 	}
 	if len(f.Statuses) > 0 {
 		q = q.Where("t.status IN (?)", bun.List(f.Statuses))
@@ -106,7 +120,14 @@ func (s *Service) List(ctx context.Context, actor Actor, f Filter) ([]Ticket, er
 		q = q.Where("t.master_id IS NULL")
 	}
 	if f.Phone != "" {
-		q = q.Where("t.caller_phone = ?", f.Phone)
+		if len(f.Phone) == 4 {
+			q = q.Where("t.caller_phone LIKE ?", "%"+likeEscape(f.Phone))
+		} else {
+			q = q.Where("t.caller_phone = ?", f.Phone)
+		}
+	}
+	for _, w := range f.Words {
+		q = q.Where("(t.description || ' ' || t.address || ' ' || t.title || ' ' || t.resolution) ILIKE ?", "%"+likeEscape(w)+"%")
 	}
 	if f.VisitDue {
 		q = q.Where("t.status = ? AND t.visited_at IS NULL AND t.department_id IS NOT NULL AND t.master_id IS NULL", StatusResolved)
@@ -125,10 +146,23 @@ func (s *Service) List(ctx context.Context, actor Actor, f Filter) ([]Ticket, er
 	default:
 		q = q.OrderExpr("t.id DESC")
 	}
-	if err := q.Limit(int64(f.Limit)).Offset(int64(f.Offset)).Scan(ctx); err != nil {
-		return nil, fmt.Errorf("list tickets: %w", err)
+	q = q.Limit(int64(f.Limit)).Offset(int64(f.Offset))
+	var total int64
+	var err error
+	if count {
+		total, err = q.ScanAndCount(ctx)
+	} else {
+		err = q.Scan(ctx)
 	}
-	return ts, nil
+	if err != nil {
+		return nil, 0, fmt.Errorf("list tickets: %w", err)
+	}
+	return ts, int(total), nil
+}
+
+// likeEscape escapes LIKE's wildcards in s, so a user's % or _ matches itself.
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(s)
 }
 
 func scope(q *bun.SelectQuery, actor Actor) *bun.SelectQuery {

@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/uptrace/bun"
 
@@ -107,6 +109,9 @@ func (s *Server) deleteToken(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"revoked": id})
 }
 
+// phoneQuery is a phone number to look tickets up by: the full number, or its last four digits.
+var phoneQuery = regexp.MustCompile(`^\+?[0-9]{4,20}$`)
+
 // ticketFilter reads a list's filter from the query. Department staff never filter beyond their
 // own department: the tickets service adds that to the query whatever is asked.
 func (s *Server) ticketFilter(ctx context.Context, st *org.Staff, q fields) (tickets.Filter, error) {
@@ -124,10 +129,23 @@ func (s *Server) ticketFilter(ctx context.Context, st *org.Staff, q fields) (tic
 		}
 		f.DepartmentID = d.ID
 	}
+	for _, w := range strings.Fields(q.get("q")) {
+		if utf8.RuneCountInString(w) > 100 {
+			return f, &badField{"q", "a word of at most 100 characters"}
+		}
+		f.Words = append(f.Words, w)
+	}
+	if len(f.Words) > 10 {
+		return f, &badField{"q", "at most 10 words"}
+	}
 	if p := q.get("phone"); p != "" {
 		// Looking tickets up by phone number is for the roles that see numbers anyway.
 		if !org.SeePhone.Has(st.Role) {
 			return f, fmt.Errorf("searching by phone number: %w", tickets.ErrForbidden)
+		}
+		p = strings.NewReplacer(" ", "", "-", "").Replace(p)
+		if !phoneQuery.MatchString(p) {
+			return f, &badField{"phone", "a full phone number or its last four digits"}
 		}
 		f.Phone = p
 	}
@@ -164,7 +182,7 @@ func (s *Server) getTickets(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	ts, err := s.Tickets.List(ctx, actorFrom(ctx), f)
+	ts, total, err := s.Tickets.ListCount(ctx, actorFrom(ctx), f)
 	if err != nil {
 		s.apiError(w, r, err)
 		return
@@ -173,7 +191,7 @@ func (s *Server) getTickets(w http.ResponseWriter, r *http.Request) {
 	for i := range ts {
 		out[i] = s.viewTicket(st, &ts[i])
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"tickets": out})
+	writeJSON(w, http.StatusOK, map[string]any{"tickets": out, "total": total})
 }
 
 // registerInput reads a new ticket from fields.

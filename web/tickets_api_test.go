@@ -241,3 +241,49 @@ func TestDuplicatesAndCallerHistory(t *testing.T) {
 		t.Fatalf("handler searches by phone: %d", r.Status)
 	}
 }
+
+// The ticket list finds tickets by words of their description, address, title or result
+// (two-character Chinese words too) and by a full phone number or its last four digits, and
+// says how many match in all beyond the page; bad searches are refused with their field.
+func TestTicketSearch(t *testing.T) {
+	t.Parallel()
+	e := newStaffEnv(t)
+	a := e.register("建筑工地夜间施工噪音扰民", "noise", "13600001234", "")
+	e.register("公司拖欠工资三个月", "wage-arrears", "13500005678", "")
+	e.register("小区噪音 100%_扰民", "noise", "13700009999", "")
+	sup := e.token("supervisor")
+	get := func(q url.Values) resp { return e.do(nil, "GET", "/api/v1/tickets?"+q.Encode(), nil, sup) }
+	for _, tc := range []struct {
+		q     url.Values
+		total float64
+	}{
+		{url.Values{"q": {"噪音"}}, 2},
+		{url.Values{"q": {"噪音 工地"}}, 1},
+		{url.Values{"q": {"安定门"}}, 3}, // the address all three share
+		{url.Values{"q": {"100%_"}}, 1},
+		{url.Values{"q": {"%"}}, 1},
+		{url.Values{"phone": {"1234"}}, 1},
+		{url.Values{"phone": {"136-0000-1234"}}, 1},
+		{url.Values{"q": {"噪音"}, "limit": {"1"}}, 2},
+	} {
+		r := get(tc.q)
+		if r.Status != 200 || r.json(t)["total"] != tc.total {
+			t.Errorf("%v: %d %s", tc.q, r.Status, r.Body)
+		}
+	}
+	if r := get(url.Values{"q": {"工地"}}); !strings.Contains(r.Body, a.Number) || strings.Count(r.Body, `"number"`) != 1 {
+		t.Errorf("the ticket found: %s", r.Body)
+	}
+	for _, tc := range []struct {
+		q     url.Values
+		field string
+	}{
+		{url.Values{"phone": {"12ab"}}, "phone"},
+		{url.Values{"phone": {"123"}}, "phone"},
+		{url.Values{"q": {"一 二 三 四 五 六 七 八 九 十 十一"}}, "q"},
+	} {
+		if r := get(tc.q); r.Status != 400 || r.json(t)["field"] != tc.field {
+			t.Errorf("%v: %d %s, want 400 naming %s", tc.q, r.Status, r.Body, tc.field)
+		}
+	}
+}
