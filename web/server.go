@@ -98,6 +98,15 @@ func New(d Deps) (*Server, error) {
 	return s, nil
 }
 
+// Route names the route r matches, for metrics: the pattern, not the path (one series per
+// route, not per ticket); "unmatched" when none does.
+func (s *Server) Route(r *http.Request) string {
+	if _, pattern := s.mux.Handler(r); pattern != "" {
+		return pattern
+	}
+	return "unmatched"
+}
+
 // ServeHTTP serves one request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/hotline-city/hotline/internal/clock"
+	"github.com/hotline-city/hotline/internal/metrics"
 	"github.com/hotline-city/hotline/internal/org"
 	"github.com/hotline-city/hotline/internal/pgnotify"
 	"github.com/hotline-city/hotline/internal/workcal"
@@ -27,6 +28,8 @@ type app struct {
 	// listener is the process's one LISTEN connection; every part that reloads when another
 	// process changes its table subscribes to its topic there.
 	listener *pgnotify.Listener
+	// metrics are what operations watch (HOTLINE_METRICS_ADDR); the parts report to them.
+	metrics *metrics.Metrics
 	// background are the long-running parts of `serve` (SIP, scheduler, delivery workers).
 	// Each runs until ctx ends; an error from one stops the process.
 	background []func(ctx context.Context) error
@@ -48,7 +51,7 @@ func newApp(ctx context.Context, e *env) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &app{env: e, clock: clock.System{}, listener: listener, org: org.NewStore(e.db)}
+	a := &app{env: e, clock: clock.System{}, listener: listener, org: org.NewStore(e.db), metrics: metrics.New(e.db.DB, buildVersion())}
 	a.cal = workcal.NewLive(workcal.New(days, e.cfg.Location, workcal.DefaultHours))
 	if year := a.clock.Now().In(e.cfg.Location).Year() + 1; !a.cal.Get().Covers(year) {
 		e.log.Warn("the working-day calendar has no entries for next year: add the State Council's holidays", "year", year)

@@ -238,16 +238,23 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		}
 		a.background = append(a.background, run)
 	}
+	if addr := e.cfg.MetricsAddr; addr != "" {
+		run, err := serveMetrics(addr, a.metrics.Handler(), e.log)
+		if err != nil {
+			return err
+		}
+		a.background = append(a.background, run)
+	}
 	ln, err := net.Listen("tcp", e.cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("HOTLINE_HTTP_ADDR %s: %s", e.cfg.HTTPAddr, listenReason(err))
 	}
-	handler, err := web.New(a.web)
+	site, err := web.New(a.web)
 	if err != nil {
 		return err
 	}
 	srv := &http.Server{
-		Handler:           handler,
+		Handler:           a.metrics.Instrument(site, site.Route),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
 	}

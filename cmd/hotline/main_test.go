@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -151,6 +152,8 @@ func TestServeHealthReadyAndCleanShutdown(t *testing.T) {
 		t.Fatalf("serve on a non-durable database: %d %q", code, refused)
 	}
 	env["HOTLINE_ALLOW_NONDURABLE"] = "on"
+	metricsAddr := freePort(t)
+	env["HOTLINE_METRICS_ADDR"] = metricsAddr
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	var stderr bytes.Buffer
@@ -177,6 +180,20 @@ func TestServeHealthReadyAndCleanShutdown(t *testing.T) {
 	if !strings.Contains(stderr.String(), "NON-DURABLE") {
 		t.Fatalf("no warning of the non-durable database: %s", stderr.String())
 	}
+	// Prometheus's metrics on their own address: requests by route (not by path), the
+	// database pool, the outbox, SIP registrations, the runtime.
+	mres, err := http.Get("http://" + metricsAddr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	scraped, _ := io.ReadAll(mres.Body)
+	mres.Body.Close()
+	for _, want := range []string{`hotline_http_request_duration_seconds_count{code="200",method="GET",route="GET /readyz"}`,
+		`go_sql_open_connections{db_name="hotline"}`, "hotline_outbox_pending 0", "hotline_sip_registrations 0", "go_goroutines", "hotline_build_info"} {
+		if !strings.Contains(string(scraped), want) {
+			t.Errorf("metrics lack %s:\n%s", want, scraped)
+		}
+	}
 	wantOneListener(t, url)
 	// A second server on the same port fails with one clear line. It gets its own SIP port,
 	// because SIP binds first and would otherwise be the port reported.
@@ -185,6 +202,7 @@ func TestServeHealthReadyAndCleanShutdown(t *testing.T) {
 		env2[k] = v
 	}
 	env2["HOTLINE_SIP_ADDR"] = freePort(t)
+	delete(env2, "HOTLINE_METRICS_ADDR")
 	code, _, errText := runCmd(t, env2, "serve")
 	if code == 0 || lastLine(errText) != "hotline: HOTLINE_HTTP_ADDR "+addr+": address already in use" {
 		t.Fatalf("port in use: %d %q", code, errText)

@@ -12,6 +12,7 @@ import (
 	"github.com/hotline-city/hotline/escalation"
 	"github.com/hotline-city/hotline/internal/clock"
 	"github.com/hotline-city/hotline/internal/config"
+	"github.com/hotline-city/hotline/internal/metrics"
 	"github.com/hotline-city/hotline/tickets"
 	"github.com/hotline-city/hotline/web"
 )
@@ -28,7 +29,7 @@ func wireEscalation(ctx context.Context, a *app) error {
 	a.tickets.Follow(esc)
 	a.web.Escalation = web.EscalationDeps{Service: esc}
 	a.background = append(a.background,
-		func(ctx context.Context) error { return runSchedule(ctx, a.cfg, a.log, a.clock, esc) },
+		func(ctx context.Context) error { return runSchedule(ctx, a.cfg, a.log, a.clock, esc, a.metrics) },
 		del.Run,
 	)
 	return nil
@@ -42,7 +43,7 @@ func newEscalation(db *bun.DB, cfg *config.Config, log *slog.Logger, clk clock.C
 
 // runSchedule runs the sweep on HOTLINE_SWEEP_SCHEDULE until ctx ends. A sweep still running
 // when the next is due makes that one skip; sweeps in other processes share the work safely.
-func runSchedule(ctx context.Context, cfg *config.Config, log *slog.Logger, clk clock.Clock, esc *escalation.Service) error {
+func runSchedule(ctx context.Context, cfg *config.Config, log *slog.Logger, clk clock.Clock, esc *escalation.Service, m *metrics.Metrics) error {
 	c := cron.New(cron.WithLocation(cfg.Location))
 	var running atomic.Bool
 	_, err := c.AddFunc(cfg.SweepSchedule, func() {
@@ -55,6 +56,9 @@ func runSchedule(ctx context.Context, cfg *config.Config, log *slog.Logger, clk 
 		n, err := esc.Sweep(ctx, clk.Now(), func(a escalation.Action) {
 			log.Info("escalation", "ticket_no", a.Ticket, "clock", a.Clock, "action", a.Action, "level", a.Level, "notice", a.Notice)
 		})
+		if ctx.Err() == nil {
+			m.Sweep(time.Since(start), n, err)
+		}
 		if err != nil && ctx.Err() == nil {
 			log.Error("escalation sweep", "err", err)
 			return

@@ -47,6 +47,7 @@ type Config struct {
 	SweepSchedule string
 	LogLevel      string
 	PprofAddr     string // empty: no profiler listener
+	MetricsAddr   string // empty: no metrics listener
 
 	// Escalation: warnings at WarnShare of each clock, one more level per EscalationPeriod
 	// overdue; e-mail through SMTP when SMTPHost is set, SMS when SMSGateway is set.
@@ -101,8 +102,10 @@ func Load(getenv Getenv) (*Config, error) {
 		return nil, fmt.Errorf("HOTLINE_APP_ROLE: want a role name of lower-case letters, digits and underscores")
 	}
 	c.PprofAddr = get("HOTLINE_PPROF_ADDR", "")
-	for _, a := range []struct{ name, v string }{{"HOTLINE_HTTP_ADDR", c.HTTPAddr}, {"HOTLINE_SIP_ADDR", c.SIPAddr}, {"HOTLINE_PPROF_ADDR", c.PprofAddr}} {
-		if a.v == "" && a.name == "HOTLINE_PPROF_ADDR" {
+	c.MetricsAddr = get("HOTLINE_METRICS_ADDR", "")
+	for _, a := range []struct{ name, v string }{{"HOTLINE_HTTP_ADDR", c.HTTPAddr}, {"HOTLINE_SIP_ADDR", c.SIPAddr},
+		{"HOTLINE_PPROF_ADDR", c.PprofAddr}, {"HOTLINE_METRICS_ADDR", c.MetricsAddr}} {
+		if a.v == "" && (a.name == "HOTLINE_PPROF_ADDR" || a.name == "HOTLINE_METRICS_ADDR") {
 			continue
 		}
 		if err := checkHostPort(a.v); err != nil {

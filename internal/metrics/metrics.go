@@ -1,0 +1,120 @@
+// Package metrics exposes what operations watch, in Prometheus's format on a separate address
+// (HOTLINE_METRICS_ADDR): HTTP requests and latencies by route, the escalation sweep (when it
+// last ran, how long it took, what it did), the outbox backlog and failures, SIP
+// registrations, the database pool, and the Go runtime and process.
+package metrics
+
+import (
+	"context"
+	"database/sql"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Metrics holds the process's registry and the instruments other parts report to.
+type Metrics struct {
+	reg *prometheus.Registry
+
+	requests *prometheus.HistogramVec
+
+	sweepDuration prometheus.Histogram
+	sweepActions  prometheus.Counter
+	sweepFailures prometheus.Counter
+	sweepLast     prometheus.Gauge
+}
+
+// New registers the process's metrics; db is the application's pool.
+func New(db *sql.DB, version string) *Metrics {
+	m := &Metrics{reg: prometheus.NewRegistry()}
+	m.requests = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "hotline_http_request_duration_seconds", Help: "HTTP requests by route, method and status code, and how long they took.",
+		Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+	}, []string{"route", "method", "code"})
+	m.sweepDuration = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name: "hotline_sweep_duration_seconds", Help: "How long each escalation sweep took.",
+		Buckets: []float64{.01, .05, .1, .5, 1, 5, 10, 30, 60},
+	})
+	m.sweepActions = prometheus.NewCounter(prometheus.CounterOpts{Name: "hotline_sweep_actions_total", Help: "Warnings and escalations the sweeps committed."})
+	m.sweepFailures = prometheus.NewCounter(prometheus.CounterOpts{Name: "hotline_sweep_failures_total", Help: "Sweeps that ended with an error."})
+	m.sweepLast = prometheus.NewGauge(prometheus.GaugeOpts{Name: "hotline_sweep_last_success_timestamp_seconds", Help: "When the last sweep finished without an error (alert when it is more than 5 minutes old)."})
+	build := prometheus.NewGauge(prometheus.GaugeOpts{Name: "hotline_build_info", Help: "The running version.", ConstLabels: prometheus.Labels{"version": version}})
+	build.Set(1)
+	m.reg.MustRegister(m.requests, m.sweepDuration, m.sweepActions, m.sweepFailures, m.sweepLast, build,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		collectors.NewDBStatsCollector(db, "hotline"),
+		&outbox{db: db,
+			pending: prometheus.NewDesc("hotline_outbox_pending", "Notifications (e-mail, SMS) waiting to be sent (alert when it keeps growing).", nil, nil),
+			failed:  prometheus.NewDesc("hotline_outbox_failed", "Notifications given up on after their retries.", nil, nil)})
+	return m
+}
+
+// Handler serves the metrics.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+}
+
+// Gauge registers a gauge read at each scrape (SIP registrations, say).
+func (m *Metrics) Gauge(name, help string, read func() float64) {
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, read))
+}
+
+// Instrument times h's requests by route: route names the pattern a request matched (not its
+// path, which would make a series per ticket).
+func (m *Metrics) Instrument(h http.Handler, route func(*http.Request) string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
+		h.ServeHTTP(rec, r)
+		m.requests.WithLabelValues(route(r), r.Method, strconv.Itoa(rec.code)).Observe(time.Since(start).Seconds())
+	})
+}
+
+// Sweep records one escalation sweep.
+func (m *Metrics) Sweep(took time.Duration, actions int, err error) {
+	m.sweepDuration.Observe(took.Seconds())
+	if err != nil {
+		m.sweepFailures.Inc()
+		return
+	}
+	m.sweepActions.Add(float64(actions))
+	m.sweepLast.SetToCurrentTime()
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	code int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	s.code = code
+	s.ResponseWriter.WriteHeader(code)
+}
+
+// Unwrap lets http.ResponseController reach the connection (flushing event streams, deadlines).
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// outbox counts the notifications waiting and given up on, at each scrape.
+type outbox struct {
+	db              *sql.DB
+	pending, failed *prometheus.Desc
+}
+
+func (o *outbox) Describe(ch chan<- *prometheus.Desc) { ch <- o.pending; ch <- o.failed }
+
+func (o *outbox) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	var pending, failed float64
+	if err := o.db.QueryRowContext(ctx, `SELECT count(*) FILTER (WHERE status = 'pending'), count(*) FILTER (WHERE status = 'failed')
+		FROM notifications WHERE status IN ('pending', 'failed')`).Scan(&pending, &failed); err != nil {
+		ch <- prometheus.NewInvalidMetric(o.pending, err)
+		return
+	}
+	ch <- prometheus.MustNewConstMetric(o.pending, prometheus.GaugeValue, pending)
+	ch <- prometheus.MustNewConstMetric(o.failed, prometheus.GaugeValue, failed)
+}
