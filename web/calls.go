@@ -31,6 +31,9 @@ type callView struct {
 	QueueWaitMS    int64      `json:"queue_wait_ms"`
 	RingMS         int64      `json:"ring_ms"`
 	TalkMS         int64      `json:"talk_ms"`
+	// Recording is the URL of the call's recording for those allowed to hear it; empty while
+	// this process records no audio (HOTLINE_MEDIA is the next step) or the call has none.
+	Recording string `json:"recording"`
 	CallerCallID   string     `json:"caller_call_id"`
 	AgentCallID    string     `json:"agent_call_id"`
 	TransferTarget string     `json:"transfer_target,omitempty"`
@@ -48,9 +51,18 @@ func viewCall(r *telephony.Record) callView {
 }
 
 func (s *Server) getCalls(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	f := telephony.CallFilter{Caller: q.Get("caller")}
-	if v := q.Get("limit"); v != "" {
+	q, err := queryOrBody(w, r, false)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	if r.Method == http.MethodGet && q.get("caller") != "" {
+		// A citizen's number stays out of URLs: POST /api/v1/calls/search carries it.
+		s.apiError(w, r, &badField{"caller", "send the caller's number in a POST body, not in the URL"})
+		return
+	}
+	f := telephony.CallFilter{Caller: q.get("caller")}
+	if v := q.get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 1000 {
 			s.apiError(w, r, &badField{"limit", "must be a number from 1 to 1000"})
@@ -58,7 +70,7 @@ func (s *Server) getCalls(w http.ResponseWriter, r *http.Request) {
 		}
 		f.Limit = n
 	}
-	if v := q.Get("before"); v != "" {
+	if v := q.get("before"); v != "" {
 		t, err := time.Parse(time.RFC3339Nano, v)
 		if err != nil {
 			s.apiError(w, r, &badField{"before", "must be an RFC 3339 time"})

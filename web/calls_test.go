@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -131,5 +132,19 @@ func TestCallsAPI(t *testing.T) {
 	}
 	if r := e.do(nil, "GET", "/api/v1/agent/status", nil, agent); r.json(t)["status"] != "break" {
 		t.Fatalf("read status: %s", r.Body)
+	}
+}
+
+// A caller's calls are looked up with the number in a POST body; in a URL it is refused. Every
+// call carries a recording field (empty while none is kept).
+func TestCallsByCallerOutOfURLs(t *testing.T) {
+	t.Parallel()
+	e, _ := newCallsEnv(t)
+	agent := e.token("agent1")
+	if r := e.do(nil, "GET", "/api/v1/calls?caller=13800138000", nil, agent); r.Status != 400 || r.json(t)["field"] != "caller" {
+		t.Fatalf("a number in the URL: %d %s", r.Status, r.Body)
+	}
+	if r := e.do(nil, "POST", "/api/v1/calls/search", map[string]string{"caller": "13800138000", "limit": "5"}, agent); r.Status != 200 || !strings.Contains(r.Body, `"calls"`) {
+		t.Fatalf("a caller's calls: %d %s", r.Status, r.Body)
 	}
 }

@@ -173,7 +173,9 @@ func (s *Server) staffAPI() {
 
 	// Calls, the agent's phone and callbacks (calls.go); without the SIP front end, sip answers
 	// 503 but for the call list, which is read from the database.
-	s.handleAPI("GET /api/v1/calls", org.Centre, "Calls to 12345, newest first (caller, before, limit)", s.getCalls)
+	s.handleAPI("GET /api/v1/calls", org.Centre, "Calls to 12345, newest first (before, limit; a caller's calls through POST /api/v1/calls/search)", s.getCalls)
+	s.handleAPI("POST /api/v1/calls/search", org.Centre, "Calls to 12345, newest first, with the filter in the body: caller (a number, kept out of URLs), before, limit", s.getCalls,
+		"caller", "before", "limit")
 	s.handleAPI("GET /api/v1/calls/{id}", org.Centre, "One call record", s.sip(s.getCall))
 	s.handleAPI("POST /api/v1/calls/{id}/transfer", org.CallTakers, "One-key transfer (一键转接) of your caller to 110 or another configured hotline", s.sip(s.postCallTransfer), "target*")
 	s.handleAPI("POST /api/v1/calls/{id}/ticket", org.Centre, "Link the ticket registered during the call to its record", s.sip(s.postCallTicket), "ticket*")
