@@ -19,24 +19,24 @@ type CallsDeps struct {
 
 // callView is a call in the API: the contract's fields first.
 type callView struct {
-	ID             string     `json:"id"`
-	Caller         string     `json:"caller"`
-	Dialled        string     `json:"dialled"`
-	Extension      string     `json:"extension"`
-	StartedAt      time.Time  `json:"started_at"`
-	AnsweredAt     *time.Time `json:"answered_at"`
-	EndedAt        *time.Time `json:"ended_at"`
-	Outcome        string     `json:"outcome"`
-	Ticket         *string    `json:"ticket"`
-	QueueWaitMS    int64      `json:"queue_wait_ms"`
-	RingMS         int64      `json:"ring_ms"`
-	TalkMS         int64      `json:"talk_ms"`
+	ID          string     `json:"id"`
+	Caller      string     `json:"caller"`
+	Dialled     string     `json:"dialled"`
+	Extension   string     `json:"extension"`
+	StartedAt   time.Time  `json:"started_at"`
+	AnsweredAt  *time.Time `json:"answered_at"`
+	EndedAt     *time.Time `json:"ended_at"`
+	Outcome     string     `json:"outcome"`
+	Ticket      *string    `json:"ticket"`
+	QueueWaitMS int64      `json:"queue_wait_ms"`
+	RingMS      int64      `json:"ring_ms"`
+	TalkMS      int64      `json:"talk_ms"`
 	// Recording is the URL of the call's recording for those allowed to hear it; empty while
 	// this process records no audio (HOTLINE_MEDIA is the next step) or the call has none.
-	Recording string `json:"recording"`
-	CallerCallID   string     `json:"caller_call_id"`
-	AgentCallID    string     `json:"agent_call_id"`
-	TransferTarget string     `json:"transfer_target,omitempty"`
+	Recording      string `json:"recording"`
+	CallerCallID   string `json:"caller_call_id"`
+	AgentCallID    string `json:"agent_call_id"`
+	TransferTarget string `json:"transfer_target,omitempty"`
 }
 
 func viewCall(r *telephony.Record) callView {
