@@ -106,59 +106,59 @@ func (s *Service) RecordVisitTx(ctx context.Context, tx bun.Tx, actor Actor, num
 	if err := in.check(); err != nil {
 		return nil, nil, err
 	}
-	var v *Visit
-	t, err := func() (*Ticket, error) {
-		t := new(Ticket)
-		if err := tx.NewSelect().Model(t).Where("t.number = ?", number).For("UPDATE").Scan(ctx); err != nil {
-			if errors.Is(err, sql.ErrNoRows) {
-				return nil, fmt.Errorf("visit %s: %w", number, ErrNotFound)
-			}
-			return nil, fmt.Errorf("visit %s: %w", number, err)
+	t := new(Ticket)
+	if err := tx.NewSelect().Model(t).Where("t.number = ?", number).For("UPDATE").Scan(ctx); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, nil, fmt.Errorf("visit %s: %w", number, ErrNotFound)
 		}
-		if err := s.inScope(ctx, tx, actor, t, ActVisit); err != nil {
-			return nil, err
-		}
-		if t.Merged() {
-			return nil, fmt.Errorf("visit %s: the ticket is merged into another and follows it: %w", number, ErrMerged)
-		}
-		if _, err := Next(t.Status, ActVisit, actor.Role); err != nil {
-			return nil, fmt.Errorf("a return visit is for a resolved ticket, %s is %s: %w", number, t.Status, err)
-		}
-		v = &Visit{TicketID: t.ID, Resolution: t.ReopenCount, DepartmentID: t.DepartmentID, Channel: in.Channel, Outcome: in.Outcome,
-			Contacted: in.Contacted, Comment: in.Comment, ActorID: actor.idPtr(), ActorName: actor.Name, At: s.clock.Now()}
-		if in.Outcome == "reached" {
-			v.Solved, v.Satisfaction, v.Valid = &in.Solved, &in.Satisfaction, true
-		}
-		if _, err := tx.NewInsert().Model(v).Returning("id").Exec(ctx); err != nil {
-			return nil, fmt.Errorf("record visit of %s: %w", number, err)
-		}
-		data, _ := json.Marshal(map[string]any{"visit_id": v.ID, "channel": v.Channel, "outcome": v.Outcome,
-			"contacted": v.Contacted, "solved": v.Solved, "satisfaction": v.Satisfaction})
-		if !v.Valid {
-			// An attempt that did not reach the citizen is on the timeline, and nothing else changes.
-			ev := &Event{TicketID: t.ID, Kind: "visit_attempt", ActorID: actor.idPtr(), ActorName: actor.Name, ActorRole: string(actor.Role),
-				DepartmentID: actor.deptPtr(), At: v.At, FromStatus: string(t.Status), ToStatus: string(t.Status), Body: in.Comment, Data: data}
-			return t, AppendEvent(ctx, tx, ev)
-		}
-		t, err := s.VisitTx(ctx, tx, actor, number, ActInput{Text: in.Comment, Data: map[string]any{"visit": json.RawMessage(data)}})
-		if err != nil {
-			return nil, err
-		}
-		if (in.Solved == "unsolved" || in.Satisfaction == "dissatisfied") && t.DepartmentID != nil {
-			reason := "回访：" + map[string]string{"unsolved": "问题未解决", "partly": "问题部分解决", "solved": "问题已解决"}[in.Solved] +
-				"，" + map[string]string{"dissatisfied": "不满意", "basically": "基本满意", "satisfied": "满意"}[in.Satisfaction]
-			if in.Comment != "" {
-				reason += "。" + in.Comment
-			}
-			return s.ReopenTx(ctx, tx, actor, number, ActInput{Text: reason, Data: map[string]any{"visit_id": v.ID}})
-		}
-		return t, nil
-	}()
+		return nil, nil, fmt.Errorf("visit %s: %w", number, err)
+	}
+	if err := s.inScope(ctx, tx, actor, t, ActVisit); err != nil {
+		return nil, nil, err
+	}
+	if t.Merged() {
+		return nil, nil, fmt.Errorf("visit %s: the ticket is merged into another and follows it: %w", number, ErrMerged)
+	}
+	if _, err := Next(t.Status, ActVisit, actor.Role); err != nil {
+		return nil, nil, fmt.Errorf("a return visit is for a resolved ticket, %s is %s: %w", number, t.Status, err)
+	}
+	v := &Visit{TicketID: t.ID, Resolution: t.ReopenCount, DepartmentID: t.DepartmentID, Channel: in.Channel, Outcome: in.Outcome,
+		Contacted: in.Contacted, Comment: in.Comment, ActorID: actor.idPtr(), ActorName: actor.Name, At: s.clock.Now()}
+	if in.Outcome == "reached" {
+		v.Solved, v.Satisfaction, v.Valid = &in.Solved, &in.Satisfaction, true
+	}
+	if _, err := tx.NewInsert().Model(v).Returning("id").Exec(ctx); err != nil {
+		return nil, nil, fmt.Errorf("record visit of %s: %w", number, err)
+	}
+	data, _ := json.Marshal(map[string]any{"visit_id": v.ID, "channel": v.Channel, "outcome": v.Outcome,
+		"contacted": v.Contacted, "solved": v.Solved, "satisfaction": v.Satisfaction})
+	if !v.Valid {
+		// An attempt that did not reach the citizen is on the timeline, and nothing else changes.
+		ev := &Event{TicketID: t.ID, Kind: "visit_attempt", ActorID: actor.idPtr(), ActorName: actor.Name, ActorRole: string(actor.Role),
+			DepartmentID: actor.deptPtr(), At: v.At, FromStatus: string(t.Status), ToStatus: string(t.Status), Body: in.Comment, Data: data}
+		return v, t, AppendEvent(ctx, tx, ev)
+	}
+	t, err := s.VisitTx(ctx, tx, actor, number, ActInput{Text: in.Comment, Data: map[string]any{"visit": json.RawMessage(data)}})
 	if err != nil {
 		return nil, nil, err
 	}
+	if (in.Solved == "unsolved" || in.Satisfaction == "dissatisfied") && t.DepartmentID != nil {
+		reason := "回访：" + visitSolvedZh[in.Solved] + "，" + visitSatisfactionZh[in.Satisfaction]
+		if in.Comment != "" {
+			reason += "。" + in.Comment
+		}
+		if t, err = s.ReopenTx(ctx, tx, actor, number, ActInput{Text: reason, Data: map[string]any{"visit_id": v.ID}}); err != nil {
+			return nil, nil, err
+		}
+	}
 	return v, t, nil
 }
+
+// The answers in the words of the reason a reopening visit writes on the timeline.
+var (
+	visitSolvedZh       = map[string]string{"solved": "问题已解决", "partly": "问题部分解决", "unsolved": "问题未解决"}
+	visitSatisfactionZh = map[string]string{"satisfied": "满意", "basically": "基本满意", "dissatisfied": "不满意"}
+)
 
 // Visits lists a ticket's return visits, oldest first.
 func (s *Service) Visits(ctx context.Context, ticketID int64) ([]Visit, error) {
