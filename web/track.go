@@ -58,12 +58,7 @@ func (s *Server) postTrackRate(w http.ResponseWriter, r *http.Request) {
 	svc := s.Intake.Service
 	access := r.PostFormValue("access")
 	in := intake.RatingInput{Rating: r.PostFormValue("rating"), Solved: r.PostFormValue("solved"), Comment: r.PostFormValue("comment")}
-	switch r.PostFormValue("contacted") {
-	case "yes":
-		in.Contacted = ptrTo(true)
-	case "no":
-		in.Contacted = ptrTo(false)
-	}
+	in.Contacted, _ = contactedAnswer(r.PostFormValue("contacted")) // no answer: refused, naming it
 	v, err := svc.Rate(r.Context(), clientAddr(r), access, in)
 	if err == nil {
 		p.View = v

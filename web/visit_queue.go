@@ -49,12 +49,7 @@ func (s *Server) postVisitForm(w http.ResponseWriter, r *http.Request) {
 	in := tickets.VisitInput{Channel: "phone", Outcome: f.get("outcome"), Comment: f.get("comment")}
 	if in.Outcome == "reached" {
 		in.Solved, in.Satisfaction = f.get("solved"), f.get("satisfaction")
-		switch f.get("contacted") {
-		case "yes":
-			in.Contacted = ptrTo(true)
-		case "no":
-			in.Contacted = ptrTo(false)
-		}
+		in.Contacted, _ = contactedAnswer(f.get("contacted")) // no answer: the visit is refused, naming it
 	}
 	if _, _, err := s.Tickets.RecordVisit(ctx, actorFrom(ctx), number, in); err != nil {
 		status, _ := errorStatus(err)

@@ -17,13 +17,8 @@ func (s *Server) postTicketVisit(w http.ResponseWriter, r *http.Request) {
 	}
 	in := tickets.VisitInput{Channel: f.get("channel"), Outcome: f.get("outcome"), Solved: f.get("solved"),
 		Satisfaction: f.get("satisfaction"), Comment: f.get("comment")}
-	switch c := f.get("contacted"); c {
-	case "true", "1", "yes":
-		in.Contacted = ptrTo(true)
-	case "false", "0", "no":
-		in.Contacted = ptrTo(false)
-	case "":
-	default:
+	var ok bool
+	if in.Contacted, ok = contactedAnswer(f.get("contacted")); !ok {
 		s.apiError(w, r, &badField{"contacted", "must be true or false"})
 		return
 	}
@@ -57,3 +52,17 @@ func (s *Server) getTicketVisits(w http.ResponseWriter, r *http.Request) {
 }
 
 func ptrTo[T any](v T) *T { return &v }
+
+// contactedAnswer reads "did the department contact you?" as the API (true/false), the forms
+// (yes/no) or a checkbox (1/0) send it: nil when unanswered, ok=false when it is no answer.
+func contactedAnswer(v string) (answer *bool, ok bool) {
+	switch v {
+	case "true", "yes", "1":
+		return ptrTo(true), true
+	case "false", "no", "0":
+		return ptrTo(false), true
+	case "":
+		return nil, true
+	}
+	return nil, false
+}
