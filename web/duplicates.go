@@ -24,7 +24,7 @@ func duplicateQuery(q fields) routing.DuplicateQuery {
 // routing's candidates: one implementation of duplicate detection for the API and the console.
 func (s *Server) getDuplicates(w http.ResponseWriter, r *http.Request) {
 	svc := s.Routing.Service
-	f, err := queryOrBody(w, r, false)
+	f, err := queryOrBody(w, r, "phone")
 	if err != nil {
 		s.apiError(w, r, err)
 		return

@@ -22,13 +22,15 @@ type fields url.Values
 // must be one object of strings, numbers, booleans, nulls or arrays of those.
 // queryOrBody are a look-up's fields: the query of a GET, the body of a POST. A citizen's phone
 // number belongs in a POST body, out of URLs, logs and browser history: a query carrying one
-// is refused unless phoneInQuery (GET /api/v1/tickets, whose phone parameter the outside
-// contract fixes).
-func queryOrBody(w http.ResponseWriter, r *http.Request, phoneInQuery bool) (fields, error) {
+// of the fields named private is refused. (GET /api/v1/tickets keeps its phone parameter,
+// which the outside contract fixes.)
+func queryOrBody(w http.ResponseWriter, r *http.Request, private ...string) (fields, error) {
 	if r.Method == http.MethodGet {
 		q := fields(r.URL.Query())
-		if q.get("phone") != "" && !phoneInQuery {
-			return nil, &badField{"phone", "send the phone number in a POST body, not in the URL"}
+		for _, name := range private {
+			if q.get(name) != "" {
+				return nil, &badField{name, "send the phone number in a POST body, not in the URL"}
+			}
 		}
 		return q, nil
 	}

@@ -172,7 +172,7 @@ func (s *Server) ticketFilter(ctx context.Context, st *org.Staff, q fields) (tic
 func (s *Server) getTickets(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	st := staffFrom(ctx)
-	q, err := queryOrBody(w, r, true)
+	q, err := queryOrBody(w, r)
 	if err != nil {
 		s.apiError(w, r, err)
 		return
