@@ -15,6 +15,7 @@ import (
 	"github.com/hotline-city/hotline/internal/clock"
 	"github.com/hotline-city/hotline/internal/config"
 	"github.com/hotline-city/hotline/internal/database"
+	"github.com/hotline-city/hotline/internal/metrics"
 	"github.com/hotline-city/hotline/internal/org"
 	"github.com/hotline-city/hotline/internal/pgnotify"
 	"github.com/hotline-city/hotline/internal/workcal"
@@ -98,15 +99,6 @@ func New(d Deps) (*Server, error) {
 	return s, nil
 }
 
-// Route names the route r matches, for metrics: the pattern, not the path (one series per
-// route, not per ticket); "unmatched" when none does.
-func (s *Server) Route(r *http.Request) string {
-	if _, pattern := s.mux.Handler(r); pattern != "" {
-		return pattern
-	}
-	return "unmatched"
-}
-
 // ServeHTTP serves one request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
@@ -171,7 +163,9 @@ func (s *Server) branded(mux *http.ServeMux) http.Handler {
 				s.serverError(w, r, fmt.Errorf("panic: %v", v))
 			}
 		}()
-		if _, pattern := mux.Handler(r); pattern != "" || strings.HasPrefix(r.URL.Path, open311Base+"/") {
+		_, pattern := mux.Handler(r)
+		metrics.SetRoute(r.Context(), pattern)
+		if pattern != "" || strings.HasPrefix(r.URL.Path, open311Base+"/") {
 			mux.ServeHTTP(w, r)
 			return
 		}

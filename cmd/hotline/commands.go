@@ -254,7 +254,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	srv := &http.Server{
-		Handler:           a.metrics.Instrument(site, site.Route),
+		Handler:           a.metrics.Instrument(site),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
 	}

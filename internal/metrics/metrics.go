@@ -63,15 +63,27 @@ func (m *Metrics) Gauge(name, help string, read func() float64) {
 	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, read))
 }
 
-// Instrument times h's requests by route: route names the pattern a request matched (not its
-// path, which would make a series per ticket).
-func (m *Metrics) Instrument(h http.Handler, route func(*http.Request) string) http.Handler {
+// Instrument times h's requests by route: the pattern the request matched, which the router
+// tells with SetRoute (not its path, which would make a series per ticket); "unmatched" when
+// it tells none.
+func (m *Metrics) Instrument(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		route := "unmatched"
 		rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
-		h.ServeHTTP(rec, r)
-		m.requests.WithLabelValues(route(r), r.Method, strconv.Itoa(rec.code)).Observe(time.Since(start).Seconds())
+		h.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), routeKey{}, &route)))
+		m.requests.WithLabelValues(route, r.Method, strconv.Itoa(rec.code)).Observe(time.Since(start).Seconds())
 	})
+}
+
+type routeKey struct{}
+
+// SetRoute tells Instrument which route pattern the request in ctx matched; outside Instrument
+// it does nothing.
+func SetRoute(ctx context.Context, pattern string) {
+	if p, ok := ctx.Value(routeKey{}).(*string); ok && pattern != "" {
+		*p = pattern
+	}
 }
 
 // Sweep records one escalation sweep.

@@ -22,8 +22,10 @@ func TestSweepAndRequestMetrics(t *testing.T) {
 	m := metrics.New(db.DB, "test")
 	m.Sweep(200*time.Millisecond, 3, nil)
 	m.Sweep(time.Second, 0, errors.New("database gone"))
-	h := m.Instrument(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusTeapot) }),
-		func(*http.Request) string { return "GET /tickets/{number}" })
+	h := m.Instrument(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		metrics.SetRoute(r.Context(), "GET /tickets/{number}")
+		w.WriteHeader(http.StatusTeapot)
+	}))
 	for _, n := range []string{"1", "2"} {
 		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/tickets/2026-"+n, nil))
 	}
