@@ -125,13 +125,7 @@ func (s *Server) templateFuncs(lang string) template.FuncMap {
 		"percent": percent,
 		// maskPhone shows a phone number as 138****8000, where the page needs no more.
 		"maskPhone": tickets.MaskPhone,
-		// score shows a score with two decimals, "—" when there is none.
-		"score": func(v *float64) string {
-			if v == nil {
-				return "—"
-			}
-			return fmt.Sprintf("%.2f", *v)
-		},
+		"score":     score,
 		"time": func(t any) string {
 			switch v := t.(type) {
 			case time.Time:

@@ -111,6 +111,14 @@ func figure(v *float64) string {
 	return fmt.Sprint(*v)
 }
 
+// score shows a score with two decimals, or "—" when there is none.
+func score(v *float64) string {
+	if v == nil {
+		return "—"
+	}
+	return fmt.Sprintf("%.2f", *v)
+}
+
 // percent shows a rate as a percentage, or "—" when there is nothing to measure.
 func percent(v *float64) string {
 	if v == nil {
