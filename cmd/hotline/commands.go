@@ -197,10 +197,10 @@ func (e *env) prepareToServe(ctx context.Context) error {
 		return err
 	}
 	if !d.Durable() {
-		if !e.cfg.AllowNonDurable {
-			return fmt.Errorf("the database may lose answered commits in a crash (%s): acknowledged complaints could vanish; make it durable, or set HOTLINE_ALLOW_NONDURABLE=on for a benchmark", d)
+		if e.cfg.RequireDurable {
+			return fmt.Errorf("the database may lose answered commits in a crash (%s): acknowledged complaints could vanish; make it durable, or unset HOTLINE_REQUIRE_DURABLE for a benchmark", d)
 		}
-		e.log.Warn("SERVING ON A NON-DURABLE DATABASE: a crash of PostgreSQL can lose complaints that were acknowledged; for benchmarks only", "settings", d.String())
+		e.log.Warn("SERVING ON A NON-DURABLE DATABASE: a crash of PostgreSQL can lose complaints that were acknowledged; for benchmarks only (HOTLINE_REQUIRE_DURABLE=on refuses it)", "settings", d.String())
 	}
 	if err := e.asApp(ctx); err != nil {
 		return err

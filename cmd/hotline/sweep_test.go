@@ -270,7 +270,7 @@ func TestTwoServersScheduleSweeps(t *testing.T) {
 	var wg sync.WaitGroup
 	for range 2 {
 		env := map[string]string{"HOTLINE_DATABASE_URL": url, "HOTLINE_HTTP_ADDR": freePort(t), "HOTLINE_SIP_ADDR": freePort(t),
-			"HOTLINE_LOG_LEVEL": "error", "HOTLINE_SWEEP_SCHEDULE": "@every 1s", "HOTLINE_ALLOW_NONDURABLE": "on"}
+			"HOTLINE_LOG_LEVEL": "error", "HOTLINE_SWEEP_SCHEDULE": "@every 1s"}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

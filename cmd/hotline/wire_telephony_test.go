@@ -18,7 +18,7 @@ func TestServeSIPPortInUse(t *testing.T) {
 	defer pc.Close()
 	sip := pc.LocalAddr().String()
 	env := map[string]string{"HOTLINE_DATABASE_URL": testdb.NewURL(t), "HOTLINE_HTTP_ADDR": freePort(t),
-		"HOTLINE_SIP_ADDR": sip, "HOTLINE_LOG_LEVEL": "error", "HOTLINE_ALLOW_NONDURABLE": "on"}
+		"HOTLINE_SIP_ADDR": sip, "HOTLINE_LOG_LEVEL": "error"}
 	code, _, stderr := runCmd(t, env, "serve")
 	want := "hotline: telephony: HOTLINE_SIP_ADDR " + sip + ": address already in use"
 	if code == 0 || strings.TrimRight(stderr, "\n") != want {

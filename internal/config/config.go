@@ -65,9 +65,9 @@ type Config struct {
 	IdleTimeout     time.Duration
 	SecureCookies   bool
 
-	// AllowNonDurable lets serve run on a database that may lose answered commits in a crash
-	// (fsync or synchronous_commit off), for benchmarks only; it is refused otherwise.
-	AllowNonDurable bool
+	// RequireDurable makes serve refuse a database that may lose answered commits in a crash
+	// (fsync or synchronous_commit off); without it serve warns loudly and /readyz says so.
+	RequireDurable bool
 }
 
 // Getenv looks up one variable; os.Getenv in production, a map in tests.
@@ -220,12 +220,12 @@ func loadSessions(c *Config, get func(name, def string) string) error {
 	if c.IdleTimeout > c.SessionLifetime {
 		return fmt.Errorf("HOTLINE_IDLE_TIMEOUT: %s is longer than HOTLINE_SESSION_LIFETIME %s", c.IdleTimeout, c.SessionLifetime)
 	}
-	switch v := get("HOTLINE_ALLOW_NONDURABLE", "off"); v {
+	switch v := get("HOTLINE_REQUIRE_DURABLE", "off"); v {
 	case "on", "true", "1":
-		c.AllowNonDurable = true
+		c.RequireDurable = true
 	case "off", "false", "0":
 	default:
-		return fmt.Errorf("HOTLINE_ALLOW_NONDURABLE: want on or off, got %q", v)
+		return fmt.Errorf("HOTLINE_REQUIRE_DURABLE: want on or off, got %q", v)
 	}
 	switch v := get("HOTLINE_SECURE_COOKIES", "off"); v {
 	case "on", "true", "1":

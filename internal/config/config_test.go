@@ -188,7 +188,7 @@ func TestLoadSessions(t *testing.T) {
 		{"HOTLINE_IDLE_TIMEOUT", "13h"}, // longer than the lifetime
 		{"HOTLINE_SESSION_LIFETIME", "0"},
 		{"HOTLINE_SECURE_COOKIES", "yes please"},
-		{"HOTLINE_ALLOW_NONDURABLE", "sure"},
+		{"HOTLINE_REQUIRE_DURABLE", "sure"},
 	} {
 		_, err := Load(func(k string) string {
 			if k == tc.name {

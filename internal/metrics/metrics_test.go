@@ -48,4 +48,3 @@ func scrape(t *testing.T, m *metrics.Metrics) string {
 	b, _ := io.ReadAll(rec.Body)
 	return string(b)
 }
-
