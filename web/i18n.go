@@ -737,6 +737,18 @@ var messages = map[string][2]string{
 	"error.rating_comment":       {"请写明还有什么问题，以便承办单位重新办理", "Say what is still wrong, so the department can redo it"},
 }
 
+// addMessages adds a feature's own catalogue (kept in its own file, web/i18n_<feature>.go, so
+// features grow without editing one shared map) to the one the site speaks; a key defined twice
+// is a programming error caught at start-up.
+func addMessages(m map[string][2]string) {
+	for k, v := range m {
+		if _, dup := messages[k]; dup {
+			panic("web: message key defined twice: " + k)
+		}
+		messages[k] = v
+	}
+}
+
 // tr translates key into lang; an unknown key shows as itself so a missing entry is visible.
 func tr(lang, key string) string {
 	return trOr(lang, key, key)
