@@ -76,6 +76,8 @@ func (s *Server) staffPages() {
 	s.handleStaff("POST /tickets/{number}/{action}", nil, s.postTicketPageAction)
 	s.handleStaff("GET /tickets/{number}/attachments/{id}", nil, s.getAttachment)
 	s.handleStaff("GET /tickets/{number}/photos/{id}", nil, s.getTicketPhoto)
+	s.handleStaff("GET /tickets/{number}/sheet", nil, s.getTicketSheet)
+	s.handleStaff("GET /tickets/{number}/result-sheet", nil, s.getTicketSheet)
 
 	// Extensions (延期), supervision notices (督办单) and notifications (escalation_pages.go).
 	s.handleStaff("POST /tickets/{number}/extensions", org.DepartmentStaff, s.postExtensionForm)

@@ -158,6 +158,13 @@ async function fitsPhone(page, what) {
     check((await handler.textContent('.status')).includes('已办结'), 'ticket not resolved');
     check(await handler.locator('#timeline li.internal[data-kind=note]').count() === 1, 'internal note not told apart');
     await shot(handler, 'ticket-resolved');
+    // Its result sheet (办结单) prints without the navigation or the print button.
+    await handler.goto(base + '/tickets/' + number + '/result-sheet');
+    check((await handler.textContent('#sheet-resolution')).includes('企业已补发全部工资'), 'the result sheet lacks the result');
+    await handler.emulateMedia({ media: 'print' });
+    check(!(await handler.isVisible('header.top')) && !(await handler.isVisible('#print')), 'the navigation or the print button would be printed');
+    await shot(handler, 'result-sheet-print');
+    await handler.emulateMedia({ media: 'screen' });
 
     // The supervisor sees it in the figures.
     const sup = await login(browser, 'supervisor', 'demo-supervisor');
@@ -260,7 +267,7 @@ async function fitsPhone(page, what) {
     const rule = await admin.getAttribute('#routing-rules tbody a', 'href');
     for (const p of ['/admin', '/admin/catalogue', '/admin/calendar', '/admin/tokens', '/admin/kb', '/admin/audit',
       '/admin/open311-keys', rule, '/admin/routing?dry=1&text=' + encodeURIComponent('公司拖欠工资') + '&category=wage-arrears#dry-run',
-      '/tickets', '/tickets/' + number, '/notifications', '/visits']) {
+      '/tickets', '/tickets/' + number, '/tickets/' + number + '/sheet', '/notifications', '/visits']) {
       await admin.goto(base + p);
     }
     await sup.goto(base + '/routing/returns');

@@ -23,6 +23,12 @@
     if (f) { e.preventDefault(); f.requestSubmit(); }
   });
 
+  // A button with data-print prints the page (the printed sheets).
+  document.addEventListener("click", function (e) {
+    var b = e.target.closest && e.target.closest("[data-print]");
+    if (b) { e.preventDefault(); window.print(); }
+  });
+
   // A form with data-confirm asks before it is sent (no inline handlers: the pages' CSP allows
   // none).
   document.addEventListener("submit", function (e) {
