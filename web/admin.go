@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/uptrace/bun"
 
 	"github.com/hotline-city/hotline/internal/account"
@@ -45,11 +47,61 @@ type adminPage struct {
 	Cal *calendarView
 	// MissingYear is next year when, from 1 November, the calendar has no entry in it yet.
 	MissingYear int
+	// Edit is the row whose edit button was pressed: the tab's form shows its values.
+	Edit *adminEdit
+}
+
+// adminEdit is a row loaded into its tab's form for editing: one of the pointers is set, with
+// the codes its selects need.
+type adminEdit struct {
+	Dept     *org.Department
+	Staff    *org.Staff
+	Category *org.Category
+	Profile  *org.Profile
+	// Parent is the code of the department's or category's parent, DeptCode the staff
+	// account's department.
+	Parent, DeptCode string
+}
+
+// loadEdit loads the row named by the query's edit (edit_profile for a deadline profile) on
+// tab; a row that does not exist is a 404.
+func (s *Server) loadEdit(ctx context.Context, tab string, q url.Values) (*adminEdit, error) {
+	code := q.Get("edit")
+	e := &adminEdit{}
+	var err error
+	switch {
+	case tab == "departments" && code != "":
+		if e.Dept, err = s.Org.Department(ctx, code); err == nil && e.Dept.ParentID != nil {
+			e.Parent, err = s.deptCode(ctx, *e.Dept.ParentID)
+		}
+	case tab == "staff" && code != "":
+		if e.Staff, err = s.Org.Staff(ctx, code); err == nil {
+			e.DeptCode, err = s.deptCode(ctx, e.Staff.DepartmentID)
+		}
+	case tab == "catalogue" && code != "":
+		if e.Category, err = s.Org.Category(ctx, code); err == nil && e.Category.ParentID != nil {
+			var c *org.Category
+			if c, err = s.Org.CategoryByID(ctx, *e.Category.ParentID); err == nil {
+				e.Parent = c.Code
+			}
+		}
+	case tab == "catalogue" && q.Get("edit_profile") != "":
+		e.Profile, err = s.Org.Profile(ctx, q.Get("edit_profile"))
+	}
+	return e, err
+}
+
+func (s *Server) deptCode(ctx context.Context, id int64) (string, error) {
+	d, err := s.Org.DepartmentByID(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	return d.Code, nil
 }
 
 func (s *Server) adminData(ctx context.Context, tab string) (*adminPage, error) {
 	p := &adminPage{Tab: tab, Tabs: adminTabs, Types: tickets.Types,
-		Roles: org.StaffRoles}
+		Roles: org.StaffRoles, Edit: &adminEdit{}}
 	var err error
 	if p.Departments, err = s.Org.Departments(ctx); err != nil {
 		return nil, err
@@ -95,6 +147,10 @@ func (s *Server) getAdmin(tab string) http.HandlerFunc {
 		}
 		if p.Cal != nil {
 			p.Cal.Moved = q.Get("moved")
+		}
+		if p.Edit, err = s.loadEdit(r.Context(), tab, q); err != nil {
+			s.pageError(w, r, err)
+			return
 		}
 		s.renderStaff(w, r, "staff/admin.html", p)
 	}
@@ -272,6 +328,13 @@ func (s *Server) saveStaff(ctx context.Context, tx bun.Tx, by *org.Staff, f fiel
 	if !isNew {
 		u.SIPExtension, u.Phone = existing.SIPExtension, existing.Phone
 	}
+	sip, err := s.staffSIP(f, existing, isNew)
+	if err != nil {
+		return auditRecord{}, err
+	}
+	if sip.set {
+		u.SIPExtension, u.SIPHA1 = sip.ext, sip.ha1
+	}
 	pw := f.get("password")
 	if isNew && pw == "" {
 		return auditRecord{}, &badField{"password", "a new account needs a password"}
@@ -285,9 +348,25 @@ func (s *Server) saveStaff(ctx context.Context, tx bun.Tx, by *org.Staff, f fiel
 		}
 	}
 	if err := st.UpsertStaff(ctx, u); err != nil {
+		if isUniqueViolation(err) {
+			return auditRecord{}, &badField{"sip_extension", "belongs to another account"}
+		}
 		return auditRecord{}, err
 	}
+	if sip.set && sip.ext == nil {
+		// No extension, no SIP credentials: the phone that used them can no longer register.
+		if _, err := tx.NewUpdate().Table("staff").Set("sip_ha1 = ''").Where("id = ?", u.ID).Exec(ctx); err != nil {
+			return auditRecord{}, err
+		}
+	}
 	detail := map[string]any{"role": role, "department": d.Code, "active": u.Active, "password_changed": pw != "", "new": isNew}
+	if sip.set {
+		detail["sip_extension"] = ""
+		if sip.ext != nil {
+			detail["sip_extension"] = *sip.ext
+		}
+		detail["sip_password_changed"] = sip.ha1 != ""
+	}
 	// A disabled account or a new password ends every session of the account at once, and
 	// revokes its scripts' tokens: whoever knew the old password may have made one.
 	if !u.Active || pw != "" {
@@ -301,6 +380,48 @@ func (s *Server) saveStaff(ctx context.Context, tx bun.Tx, by *org.Staff, f fiel
 		detail["tokens_revoked"] = n
 	}
 	return auditRecord{"staff_saved", "staff", username, detail}, nil
+}
+
+// staffSIP is a staff form's SIP settings: set says whether they change, ext is the
+// extension (nil for none) and ha1 the digest credentials of a new SIP password.
+type staffSIP struct {
+	set bool
+	ext *string
+	ha1 string
+}
+
+// staffSIP reads the SIP extension and SIP password of a staff form. An absent sip_extension
+// keeps the account's; an empty one removes it with its credentials. The digest credentials
+// are bound to the extension, so a new or changed extension needs a SIP password with it.
+func (s *Server) staffSIP(f fields, existing *org.Staff, isNew bool) (staffSIP, error) {
+	_, present := f["sip_extension"]
+	ext, pw := f.get("sip_extension"), f.get("sip_password")
+	var old string
+	if !isNew && existing.SIPExtension != nil {
+		old = *existing.SIPExtension
+	}
+	if !present {
+		ext = old
+	}
+	switch {
+	case ext == "" && pw != "":
+		return staffSIP{}, &badField{"sip_extension", "a SIP password needs an extension"}
+	case ext == "":
+		return staffSIP{set: present && old != ""}, nil
+	case !regexp.MustCompile(`^[0-9]{3,8}$`).MatchString(ext):
+		return staffSIP{}, &badField{"sip_extension", "3 to 8 digits"}
+	case pw == "" && ext != old:
+		return staffSIP{}, &badField{"sip_password", "a new extension needs a SIP password"}
+	case pw == "":
+		return staffSIP{}, nil
+	case len(pw) < 8 || pw == ext:
+		return staffSIP{}, &badField{"sip_password", "at least 8 characters, not the extension"}
+	}
+	realm := "hotline"
+	if s.Config != nil && s.Config.SIPRealm != "" {
+		realm = s.Config.SIPRealm
+	}
+	return staffSIP{set: true, ext: &ext, ha1: org.DigestHA1(ext, realm, pw)}, nil
 }
 
 func (s *Server) saveCategory(ctx context.Context, tx bun.Tx, by *org.Staff, f fields, r *http.Request) (auditRecord, error) {
@@ -434,4 +555,10 @@ func (s *Server) getAuditAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"entries": es})
+}
+
+// isUniqueViolation says whether err is PostgreSQL refusing a duplicate of a unique value.
+func isUniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23505"
 }

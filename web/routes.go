@@ -231,8 +231,8 @@ func (s *Server) staffAPI() {
 	s.handleAPI("GET /api/v1/admin/audit", org.Admins, "The audit trail, newest first (limit)", s.getAuditAPI)
 	s.handleAPI("POST /api/v1/admin/departments", org.Admins, "Create or update a department (by code)",
 		s.adminAPI("departments", s.saveDepartment), "code*", "name_zh*", "name_en", "kind*", "parent", "active")
-	s.handleAPI("POST /api/v1/admin/staff", org.Admins, "Create or update a staff account (by username); a new password or a disabled account ends its sessions",
-		s.adminAPI("staff", s.saveStaff), "username*", "display_name*", "role*", "department*", "password", "email", "active")
+	s.handleAPI("POST /api/v1/admin/staff", org.Admins, "Create or update a staff account (by username); a new password or a disabled account ends its sessions. sip_extension (3-8 digits) with sip_password sets or resets the account's SIP phone; an empty sip_extension removes it, an absent one keeps it",
+		s.adminAPI("staff", s.saveStaff), "username*", "display_name*", "role*", "department*", "password", "email", "active", "sip_extension", "sip_password")
 	s.handleAPI("POST /api/v1/admin/categories", org.Admins, "Create or update a category (by code)",
 		s.adminAPI("catalogue", s.saveCategory), "code*", "name_zh*", "name_en", "ticket_type*", "profile*", "parent", "active")
 	s.handleAPI("POST /api/v1/admin/services", org.Admins, "Set how complaints are filed in a category (the complaint form and Open311): location_required (default true), keywords, notice, and attributes, a JSON list of Open311 attribute definitions the form asks at once",

@@ -98,7 +98,8 @@ func TestAuthorisationMatrix(t *testing.T) {
 				t.Errorf("another department's handler: %d", status)
 			}
 			if strings.Count(pattern, "{") == 1 {
-				if status, _ := send("GET", path, own); status != 200 {
+				// The result sheet of a ticket not yet resolved does not exist (409).
+				if status, _ := send("GET", path, own); status != 200 && !(status == 409 && strings.HasSuffix(pattern, "/result-sheet")) {
 					t.Errorf("own department's handler: %d", status)
 				}
 			}

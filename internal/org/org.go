@@ -240,6 +240,15 @@ func (s *Store) Category(ctx context.Context, code string) (*Category, error) {
 	return c, nil
 }
 
+// CategoryByID returns the category with id.
+func (s *Store) CategoryByID(ctx context.Context, id int64) (*Category, error) {
+	c := new(Category)
+	if err := s.db.NewSelect().Model(c).Where("id = ?", id).Scan(ctx); err != nil {
+		return nil, notFound("category", fmt.Sprint(id), err)
+	}
+	return c, nil
+}
+
 // Categories lists the whole tree, parents before children.
 func (s *Store) Categories(ctx context.Context) ([]Category, error) {
 	var cs []Category
