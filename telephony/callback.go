@@ -25,11 +25,17 @@ var (
 // Callbacks lists callback tasks, open ones oldest first (the citizen who waited longest
 // is called first), then the rest newest first. status "" lists open and calling tasks.
 func (s *Server) Callbacks(ctx context.Context, status string, limit int) ([]CallbackTask, error) {
+	return ListCallbacks(ctx, s.db, status, limit)
+}
+
+// ListCallbacks is Callbacks over db, for a process that reads the tasks without running the
+// SIP front end.
+func ListCallbacks(ctx context.Context, db bun.IDB, status string, limit int) ([]CallbackTask, error) {
 	if limit <= 0 || limit > 1000 {
 		limit = 100
 	}
 	var ts []CallbackTask
-	q := s.db.NewSelect().Model(&ts).ColumnExpr("cb.*").
+	q := db.NewSelect().Model(&ts).ColumnExpr("cb.*").
 		// The missed calls a task stands for: its own and those from its number since, while
 		// it was open.
 		ColumnExpr(`(SELECT count(*) FROM call_records r WHERE r.caller = cb.phone AND r.outcome IN (?)

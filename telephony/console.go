@@ -150,9 +150,11 @@ func (s *Server) LinkTicket(ctx context.Context, id, number string) error {
 
 // CallFilter selects calls for the list.
 type CallFilter struct {
-	Caller string
-	Limit  int
-	Before time.Time // started before; zero: no bound
+	Caller    string
+	Extension string // the agent's extension that took the call
+	Outcome   string
+	Limit     int
+	Before    time.Time // started before; zero: no bound
 }
 
 // Calls lists call records, newest first.
@@ -172,6 +174,12 @@ func ListCalls(ctx context.Context, db bun.IDB, f CallFilter) ([]Record, error) 
 		OrderExpr("cr.started_at DESC, cr.id DESC").Limit(int64(f.Limit))
 	if f.Caller != "" {
 		q = q.Where("cr.caller = ?", f.Caller)
+	}
+	if f.Extension != "" {
+		q = q.Where("cr.extension = ?", f.Extension)
+	}
+	if f.Outcome != "" {
+		q = q.Where("cr.outcome = ?", f.Outcome)
 	}
 	if !f.Before.IsZero() {
 		q = q.Where("cr.started_at < ?", f.Before)

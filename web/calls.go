@@ -15,6 +15,8 @@ import (
 // wired, as in tests of other areas; the call list then still reads the database).
 type CallsDeps struct {
 	Telephony *telephony.Server
+	// WallboardEvery is how often the wallboard refreshes without news (3 s when zero).
+	WallboardEvery time.Duration
 }
 
 // callView is a call in the API: the contract's fields first.

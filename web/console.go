@@ -20,6 +20,8 @@ type consolePage struct {
 	Departments []org.Department
 	Types       []string
 	Recent      []tickets.Ticket
+	// Desk is the agent's status in the call queue, shown in the console's header (desk.go).
+	Desk *deskStatus
 }
 
 func (s *Server) consoleData(ctx context.Context, form url.Values) (*consolePage, error) {
@@ -38,7 +40,8 @@ func (s *Server) consoleData(ctx context.Context, form url.Values) (*consolePage
 	if form == nil {
 		form = url.Values{}
 	}
-	return &consolePage{Form: form, Categories: cats, Departments: activeDepartments(deps), Types: tickets.Types, Recent: recent}, nil
+	return &consolePage{Form: form, Categories: cats, Departments: activeDepartments(deps), Types: tickets.Types, Recent: recent,
+		Desk: s.deskStatusFor(staffFrom(ctx))}, nil
 }
 
 func activeDepartments(ds []org.Department) []org.Department {

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -123,6 +124,16 @@ func (s *Server) templateFuncs(lang string) template.FuncMap {
 		"routingText": func(s string) string { return routingText(lang, s) },
 		// percent shows a rate (0..1) as a percentage, "—" when there is none.
 		"percent": percent,
+		// The phone desk's figures (desk.go): seconds from milliseconds, a wait as m:ss, a
+		// time of day, the wallboard's agent states in order.
+		"seconds": func(ms int64) string { return strconv.FormatInt((ms+500)/1000, 10) },
+		"add64":   func(a, b int64) int64 { return a + b },
+		"duration": func(d time.Duration) string {
+			d = d.Round(time.Second)
+			return fmt.Sprintf("%d:%02d", int(d.Minutes()), int(d.Seconds())%60)
+		},
+		"clock":       func(t time.Time) string { return t.In(loc).Format("15:04:05") },
+		"agentStates": func() []string { return agentStates },
 		// maskPhone shows a phone number as 138****8000, where the page needs no more.
 		"maskPhone": tickets.MaskPhone,
 		"score":     score,

@@ -37,7 +37,10 @@ func (s *Server) staffPages() {
 	s.addNav("/workbench", "承办工作台", "Workbench", 20, org.DepartmentStaff)
 	s.addNav("/routing/returns", "退单审核", "Returns review", 25, org.Reviewers)
 	s.addNav("/visits", "回访", "Return visits", 27, org.Centre)
+	s.addNav("/calls", "通话记录", "Calls", 12, org.Centre)
+	s.addNav("/callbacks", "漏接回拨", "Missed calls", 14, org.Centre)
 	s.addNav("/board", "督办看板", "Supervisor board", 30, org.Board)
+	s.addNav("/wallboard", "话务大屏", "Wallboard", 32, wallboardRoles)
 	s.addNav("/tickets", "工单查询", "Tickets", 50, nil)
 	s.addNav("/admin/routing", "派单规则", "Dispatch rules", 85, org.Admins)
 	s.addNav("/admin/open311-keys", "Open311 密钥", "Open311 keys", 88, org.Admins)
@@ -59,6 +62,15 @@ func (s *Server) staffPages() {
 	// POST: the caller's number travels in the body, never in a URL (logs, history, Referer).
 	s.handleStaff("POST /console/side", org.Centre, s.getConsoleSide)
 	s.handleStaff("GET /console/kb", org.Centre, s.getConsoleKB)
+
+	// The phone desk: the agent's status, the call log, missed calls and the wallboard (desk.go).
+	s.handleStaff("POST /console/status", org.CallTakers, s.sip(s.postConsoleStatus))
+	s.handleStaff("GET /calls", org.Centre, s.getCallsPage)
+	s.handleStaff("GET /callbacks", org.Centre, s.getCallbacksPage)
+	s.handleStaff("POST /callbacks/{id}/call", org.CallTakers, s.sip(s.postCallbackForm))
+	s.handleStaff("GET /wallboard", wallboardRoles, s.getWallboard)
+	s.handleStaff("GET /wallboard/figures", wallboardRoles, s.getWallboardFigures)
+	s.handleStaff("GET /wallboard/events", wallboardRoles, s.getWallboardEvents)
 
 	// The handler's workbench (workbench.go) and the supervisor board (board.go).
 	s.handleStaff("GET /workbench", org.DepartmentStaff, s.getWorkbench)

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -34,6 +35,9 @@ type staffState struct {
 	routes   []staffRoute
 	apiDocs  []apiOp
 	live     *liveHub
+	// breaks are the reasons agents gave for their breaks (小休), by extension (desk.go).
+	deskMu sync.Mutex
+	breaks map[string]string
 }
 
 // staff returns the state the staff surfaces share, built by setupStaff before the routes.

@@ -267,7 +267,7 @@ async function fitsPhone(page, what) {
     const rule = await admin.getAttribute('#routing-rules tbody a', 'href');
     for (const p of ['/admin', '/admin/catalogue', '/admin/calendar', '/admin/tokens', '/admin/kb', '/admin/audit',
       '/admin/open311-keys', rule, '/admin/routing?dry=1&text=' + encodeURIComponent('公司拖欠工资') + '&category=wage-arrears#dry-run',
-      '/tickets', '/tickets/' + number, '/tickets/' + number + '/sheet', '/notifications', '/visits']) {
+      '/tickets', '/tickets/' + number, '/tickets/' + number + '/sheet', '/notifications', '/visits', '/calls', '/callbacks', '/wallboard']) {
       await admin.goto(base + p);
     }
     await sup.goto(base + '/routing/returns');

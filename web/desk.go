@@ -1,0 +1,372 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/hotline-city/hotline/internal/org"
+	"github.com/hotline-city/hotline/telephony"
+	"github.com/hotline-city/hotline/telephony/acd"
+)
+
+// The phone desk in the browser: the agent's status in the console header, the call log, the
+// missed-call list (漏接回拨) with one-click callback, and the floor's wallboard, all over the
+// calls area's data (calls.go) and the SIP front end's queue.
+
+// wallboardRoles see the floor's wallboard: the centre and its leaders.
+var wallboardRoles = append(org.RoleSet{org.RoleLeader}, org.Centre...)
+
+// breakReasons are the reasons an agent gives for a break (小休).
+var breakReasons = []string{"rest", "meal", "meeting", "training", "busy"}
+
+// deskStatus is the console header's agent status: the queue's view of the extension.
+type deskStatus struct {
+	Extension string
+	Agent     telephony.AgentState
+	Reason    string
+	Reasons   []string
+	// Off says why no status can be set (no telephony in this process, no extension).
+	Off string
+}
+
+// deskStatusFor is st's status for the console header.
+func (s *Server) deskStatusFor(st *org.Staff) *deskStatus {
+	d := &deskStatus{Reasons: breakReasons}
+	switch {
+	case !org.CallTakers.Has(st.Role):
+		return nil
+	case st.SIPExtension == nil || *st.SIPExtension == "":
+		d.Off = "desk.no_extension"
+	case s.Calls.Telephony == nil:
+		d.Off = "desk.no_telephony"
+	default:
+		d.Extension = *st.SIPExtension
+		d.Agent = s.Calls.Telephony.Agent(d.Extension)
+		d.Reason = s.staff().breakReason(d.Extension)
+	}
+	return d
+}
+
+// breakReason is the reason extension gave for its break, kept by this process for the
+// console and the wallboard.
+func (st *staffState) breakReason(ext string) string {
+	st.deskMu.Lock()
+	defer st.deskMu.Unlock()
+	return st.breaks[ext]
+}
+
+func (st *staffState) setBreakReason(ext, reason string) {
+	st.deskMu.Lock()
+	defer st.deskMu.Unlock()
+	if st.breaks == nil {
+		st.breaks = map[string]string{}
+	}
+	if reason == "" {
+		delete(st.breaks, ext)
+	} else {
+		st.breaks[ext] = reason
+	}
+}
+
+// postConsoleStatus sets the agent's status from the console header: 示闲 (available), 小休
+// (break, with a reason) or 签出 (signed out); 示忙 is a break for other work.
+func (s *Server) postConsoleStatus(w http.ResponseWriter, r *http.Request) {
+	tel := s.Calls.Telephony
+	ext, ok := s.extension(w, r)
+	if !ok {
+		return
+	}
+	f, err := readFields(w, r)
+	if err != nil {
+		s.refuseErr(w, r, http.StatusBadRequest, err)
+		return
+	}
+	st, err := telephony.ParseStatus(f.get("status"))
+	if err != nil {
+		s.refuseErr(w, r, http.StatusBadRequest, &badField{"status", "must be available, break or signed_out"})
+		return
+	}
+	reason := ""
+	if st == acd.StatusBreak {
+		reason = f.get("reason")
+		if !slices.Contains(breakReasons, reason) {
+			s.refuseErr(w, r, http.StatusBadRequest, &badField{"reason", "choose the reason for the break"})
+			return
+		}
+	}
+	if err := tel.SetAgentStatus(ext, st); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	s.staff().setBreakReason(ext, reason)
+	s.publishLive(r.Context(), "calls")
+	next := safeNext(f.get("next"))
+	if next == "" {
+		next = "/console"
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// callsPage is the call log: an agent's own calls, or every call for the centre's other roles.
+type callsPage struct {
+	Calls    []telephony.Record
+	Mine     bool
+	CanAll   bool
+	SeePhone bool
+	Outcome  string
+	Outcomes []string
+	Next     string
+}
+
+// callOutcomes are the outcomes the call log filters by.
+var callOutcomes = []string{string(acd.OutcomeAnswered), telephony.OutcomeTransferred, string(acd.OutcomeAbandonedQueue),
+	string(acd.OutcomeAbandonedRinging), string(acd.OutcomeNoAgent), string(acd.OutcomeMaxWait), telephony.OutcomeFailed,
+	telephony.OutcomeInProgress}
+
+func (s *Server) getCallsPage(w http.ResponseWriter, r *http.Request) {
+	st := staffFrom(r.Context())
+	q := r.URL.Query()
+	p := &callsPage{CanAll: st.Role != org.RoleAgent, SeePhone: org.SeePhone.Has(st.Role), Outcomes: callOutcomes}
+	f := telephony.CallFilter{Limit: 50}
+	// An agent sees their own calls; the centre's other roles every call, or their own.
+	p.Mine = !p.CanAll || q.Get("mine") == "1"
+	if p.Mine {
+		if st.SIPExtension == nil || *st.SIPExtension == "" {
+			s.refuse(w, r, http.StatusConflict, "your account has no SIP extension")
+			return
+		}
+		f.Extension = *st.SIPExtension
+	}
+	if o := q.Get("outcome"); o != "" {
+		if !slices.Contains(callOutcomes, o) {
+			s.refuseErr(w, r, http.StatusBadRequest, &badField{"outcome", "unknown outcome"})
+			return
+		}
+		f.Outcome, p.Outcome = o, o
+	}
+	if v := q.Get("before"); v != "" {
+		t, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
+			s.refuseErr(w, r, http.StatusBadRequest, &badField{"before", "must be an RFC 3339 time"})
+			return
+		}
+		f.Before = t
+	}
+	calls, err := telephony.ListCalls(r.Context(), s.db, f)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	p.Calls = calls
+	if len(calls) == f.Limit {
+		next := url.Values{"before": {calls[len(calls)-1].StartedAt.Format(time.RFC3339Nano)}}
+		if p.Outcome != "" {
+			next.Set("outcome", p.Outcome)
+		}
+		if p.Mine && p.CanAll {
+			next.Set("mine", "1")
+		}
+		p.Next = "/calls?" + next.Encode()
+	}
+	s.renderStaff(w, r, "staff/calls.html", p)
+}
+
+// callbacksPage is the missed-call list (漏接回拨).
+type callbacksPage struct {
+	Open, Recent []telephony.CallbackTask
+	CanCall      bool
+	SeePhone     bool
+	Done, Error  string
+}
+
+func (s *Server) getCallbacksPage(w http.ResponseWriter, r *http.Request) {
+	s.renderCallbacks(w, r, http.StatusOK, r.URL.Query().Get("done"), "")
+}
+
+func (s *Server) renderCallbacks(w http.ResponseWriter, r *http.Request, status int, done, errText string) {
+	ctx := r.Context()
+	st := staffFrom(ctx)
+	p := &callbacksPage{SeePhone: org.SeePhone.Has(st.Role), Done: done, Error: errText,
+		CanCall: org.CallTakers.Has(st.Role) && st.SIPExtension != nil && *st.SIPExtension != ""}
+	var err error
+	if p.Open, err = telephony.ListCallbacks(ctx, s.db, "", 200); err == nil {
+		var done, failed []telephony.CallbackTask
+		if done, err = telephony.ListCallbacks(ctx, s.db, "done", 20); err == nil {
+			failed, err = telephony.ListCallbacks(ctx, s.db, "failed", 20)
+		}
+		p.Recent = append(done, failed...)
+		slices.SortFunc(p.Recent, func(a, b telephony.CallbackTask) int { return b.UpdatedAt.Compare(a.UpdatedAt) })
+	}
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	s.renderStaffStatus(w, r, status, "staff/callbacks.html", p)
+}
+
+// postCallbackForm calls a citizen back from the missed-call list: the agent's phone rings
+// first, then the citizen's.
+func (s *Server) postCallbackForm(w http.ResponseWriter, r *http.Request) {
+	tel := s.Calls.Telephony
+	ext, ok := s.extension(w, r)
+	if !ok {
+		return
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.refuse(w, r, http.StatusNotFound, "no such callback task")
+		return
+	}
+	if _, err := tel.CallBack(r.Context(), id, ext, staffFrom(r.Context()).ID); err != nil {
+		status, _ := errorStatus(err)
+		if status == http.StatusInternalServerError || status == http.StatusServiceUnavailable {
+			s.pageError(w, r, err)
+			return
+		}
+		s.renderCallbacks(w, r, status, "", errorText(langOf(r), err))
+		return
+	}
+	http.Redirect(w, r, "/callbacks?done="+strconv.FormatInt(id, 10), http.StatusSeeOther)
+}
+
+// wallboard is what the floor's wallboard shows, per queue (the hotline has one, 12345).
+type wallboard struct {
+	Live bool // the queue's live figures are known to this process
+	// Waiting calls, the longest wait among them, agents by state.
+	Waiting     int
+	LongestWait time.Duration
+	Agents      map[string]int
+	// Today (Beijing time): calls offered, answered, answered within 15 seconds, abandoned,
+	// and the callbacks still owed.
+	Offered, Answered, Answered15, Abandoned, CallbacksOpen int
+	AnswerRate, Answer15Rate                                *float64
+	At                                                      time.Time
+}
+
+// agentStates orders the wallboard's agents-by-state row.
+var agentStates = []string{"available", "ringing", "talking", "wrap_up", "break", "offline", "signed_out"}
+
+// wallboardFigures gathers the wallboard's figures: the queue's live state from this process's
+// SIP front end, today's from the call records.
+func (s *Server) wallboardFigures(ctx context.Context) (*wallboard, error) {
+	now := s.Clock.Now()
+	b := &wallboard{At: now, Agents: map[string]int{}}
+	for _, k := range agentStates {
+		b.Agents[k] = 0
+	}
+	if tel := s.Calls.Telephony; tel != nil {
+		b.Live = true
+		snap := tel.Queue()
+		b.Waiting = len(snap.Waiting)
+		for _, c := range snap.Waiting {
+			b.LongestWait = max(b.LongestWait, c.Waited)
+		}
+		for _, a := range snap.Agents {
+			b.Agents[agentBucket(a)]++
+		}
+	}
+	loc := s.location()
+	y, m, d := now.In(loc).Date()
+	dayStart := time.Date(y, m, d, 0, 0, 0, 0, loc)
+	err := s.db.NewRaw(`SELECT count(*),
+			count(*) FILTER (WHERE answered_at IS NOT NULL),
+			count(*) FILTER (WHERE answered_at IS NOT NULL AND queue_wait_ms + ring_ms <= 15000),
+			count(*) FILTER (WHERE outcome IN (?, ?))
+		FROM call_records WHERE started_at >= ? AND outcome <> ?`,
+		string(acd.OutcomeAbandonedQueue), string(acd.OutcomeAbandonedRinging), dayStart, telephony.OutcomeInProgress).
+		Scan(ctx, &b.Offered, &b.Answered, &b.Answered15, &b.Abandoned)
+	if err != nil {
+		return nil, fmt.Errorf("wallboard: today's calls: %w", err)
+	}
+	if err := s.db.NewRaw("SELECT count(*) FROM callback_tasks WHERE status IN ('open', 'calling')").Scan(ctx, &b.CallbacksOpen); err != nil {
+		return nil, fmt.Errorf("wallboard: callbacks: %w", err)
+	}
+	if b.Offered > 0 {
+		a, a15 := float64(b.Answered)/float64(b.Offered), float64(b.Answered15)/float64(b.Offered)
+		b.AnswerRate, b.Answer15Rate = &a, &a15
+	}
+	return b, nil
+}
+
+// agentBucket is the wallboard's state of an agent: what the phone does while on a call, the
+// chosen status otherwise; an agent on shift whose phone is not registered is offline.
+func agentBucket(a acd.AgentInfo) string {
+	switch {
+	case a.State == acd.StateRinging:
+		return "ringing"
+	case a.State == acd.StateTalking:
+		return "talking"
+	case a.State == acd.StateWrapUp:
+		return "wrap_up"
+	case a.Status == acd.StatusSignedOut:
+		return "signed_out"
+	case !a.Registered:
+		return "offline"
+	case a.Status == acd.StatusBreak:
+		return "break"
+	}
+	return "available"
+}
+
+func (s *Server) getWallboard(w http.ResponseWriter, r *http.Request) {
+	b, err := s.wallboardFigures(r.Context())
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	s.renderStaff(w, r, "staff/wallboard.html", b)
+}
+
+// getWallboardFigures is the wallboard's figures alone, which the page swaps in when its event
+// stream says they changed.
+func (s *Server) getWallboardFigures(w http.ResponseWriter, r *http.Request) {
+	b, err := s.wallboardFigures(r.Context())
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	s.renderTemplate(w, r, http.StatusOK, "staff/wallboard.html", "wallboard-figures", b)
+}
+
+// getWallboardEvents streams "calls" events: at every change announced on the live hub and
+// every few seconds, since a queue's waits grow without any change being announced.
+func (s *Server) getWallboardEvents(w http.ResponseWriter, r *http.Request) {
+	rc := http.NewResponseController(w)
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	fmt.Fprint(w, ": connected\n\n")
+	if err := rc.Flush(); err != nil {
+		return
+	}
+	hub := s.staff().live
+	ch := hub.subscribe()
+	defer hub.unsubscribe(ch)
+	tick := time.NewTicker(s.wallboardEvery())
+	defer tick.Stop()
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-ch:
+		case <-tick.C:
+		}
+		if _, err := fmt.Fprint(w, "event: calls\ndata: changed\n\n"); err != nil || rc.Flush() != nil {
+			return
+		}
+	}
+}
+
+// wallboardEvery is how often the wallboard refreshes without news.
+func (s *Server) wallboardEvery() time.Duration {
+	if s.Calls.WallboardEvery > 0 {
+		return s.Calls.WallboardEvery
+	}
+	return 3 * time.Second
+}
