@@ -29,11 +29,20 @@ type routingAdminPage struct {
 	DryAt   string
 	Model   routing.ModelInfo
 	Stats   []routing.DepartmentReturns
+	// New is the new rule's form: its values and its pickers (routing_form.go).
+	New ruleForm
+}
+
+// ruleForm is what the rule form's fields show: a rule and the pickers' choices for it.
+type ruleForm struct {
+	Rule routing.Rule
+	Pick *rulePickers
 }
 
 // routingRulePage is /admin/routing/rules/{id}: one rule as a form and as JSON, with its history.
 type routingRulePage struct {
 	Rule     routing.Rule
+	Pick     *rulePickers
 	JSON     string
 	Versions []routingVersionRow
 	Error    string
@@ -74,10 +83,10 @@ func indentJSON(v any) string {
 }
 
 func (s *Server) getRoutingAdmin(w http.ResponseWriter, r *http.Request) {
-	s.renderRoutingAdmin(w, r, http.StatusOK, "", newRuleTemplate)
+	s.renderRoutingAdmin(w, r, http.StatusOK, "", newRuleTemplate, routing.Rule{Priority: 500, Enabled: true})
 }
 
-func (s *Server) renderRoutingAdmin(w http.ResponseWriter, r *http.Request, status int, errMsg, newJSON string) {
+func (s *Server) renderRoutingAdmin(w http.ResponseWriter, r *http.Request, status int, errMsg, newJSON string, newRule routing.Rule) {
 	svc := s.Routing.Service
 	ctx := r.Context()
 	rules, err := svc.Rules(ctx)
@@ -85,7 +94,11 @@ func (s *Server) renderRoutingAdmin(w http.ResponseWriter, r *http.Request, stat
 		s.serverError(w, r, err)
 		return
 	}
-	p := routingAdminPage{NewJSON: newJSON, Error: errMsg, Model: svc.Cache().ModelInfo()}
+	p := routingAdminPage{NewJSON: newJSON, Error: errMsg, Model: svc.Cache().ModelInfo(), New: ruleForm{Rule: newRule}}
+	if p.New.Pick, err = s.rulePickers(ctx, langOf(r), newRule); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
 	for _, rule := range rules {
 		p.Rules = append(p.Rules, routingRuleRow{Rule: rule, Conditions: compactJSON(rule.Conditions), Action: compactJSON(rule.Action)})
 	}
@@ -174,13 +187,18 @@ func (s *Server) postRoutingAdminCreate(w http.ResponseWriter, r *http.Request) 
 		s.refuseErr(w, r, http.StatusBadRequest, err)
 		return
 	}
-	rule, err := ruleFromForm(f, routing.Rule{})
+	entered, err := ruleFromForm(f, routing.Rule{})
+	var rule routing.Rule
 	if err == nil {
-		rule, err = svc.CreateRule(r.Context(), editorOf(r), rule)
+		rule, err = svc.CreateRule(r.Context(), editorOf(r), entered)
 	}
 	if err != nil {
 		if st, _ := errorStatus(err); st != http.StatusInternalServerError {
-			s.renderRoutingAdmin(w, r, st, errorText(langOf(r), err), f.get("json"))
+			json := f.get("json")
+			if json == "" {
+				json = newRuleTemplate
+			}
+			s.renderRoutingAdmin(w, r, st, errorText(langOf(r), err), json, entered)
 			return
 		}
 		s.serverError(w, r, err)
@@ -220,7 +238,12 @@ func (s *Server) renderRoutingRule(w http.ResponseWriter, r *http.Request, statu
 	for i, v := range vs {
 		rows[i] = routingVersionRow{RuleVersion: v, Name: v.Rule.Name, JSON: indentJSON(v.Rule)}
 	}
-	s.renderStaffStatus(w, r, status, "routing/rule.html", routingRulePage{Rule: rule, JSON: indentJSON(rule), Versions: rows,
+	pick, err := s.rulePickers(r.Context(), langOf(r), rule)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.renderStaffStatus(w, r, status, "routing/rule.html", routingRulePage{Rule: rule, Pick: pick, JSON: indentJSON(rule), Versions: rows,
 		Error: errMsg, Saved: r.URL.Query().Get("saved") != ""})
 }
 
@@ -245,13 +268,15 @@ func (s *Server) postRoutingAdminUpdate(w http.ResponseWriter, r *http.Request) 
 		s.serverError(w, r, err)
 		return
 	}
-	rule, err := ruleFromForm(f, base)
+	entered, err := ruleFromForm(f, base)
+	var rule routing.Rule
 	if err == nil {
-		rule, err = svc.UpdateRule(r.Context(), editorOf(r), rule)
+		rule, err = svc.UpdateRule(r.Context(), editorOf(r), entered)
 	}
 	if err != nil {
 		if st, _ := errorStatus(err); st != http.StatusInternalServerError {
-			s.renderRoutingRule(w, r, st, errorText(langOf(r), err), &rule)
+			// The form shows again with what was entered, not an empty rule.
+			s.renderRoutingRule(w, r, st, errorText(langOf(r), err), &entered)
 			return
 		}
 		s.serverError(w, r, err)

@@ -322,3 +322,68 @@ func TestRoutingAdminPages(t *testing.T) {
 		t.Fatalf("returns page: %d", st)
 	}
 }
+
+// A dispatch rule is created and edited with the form's pickers, without JSON: the categories,
+// types, channels and day types chosen, the lead and co-handling departments and the profile
+// picked from the city's own lists; the rule page shows them chosen, and a bad choice is
+// refused with the form keeping what was entered.
+func TestRoutingRuleFormPickers(t *testing.T) {
+	t.Parallel()
+	e := newRoutingEnv(t)
+	st, _, body := e.call("admin", "GET", "/admin/routing", nil)
+	if st != 200 || !strings.Contains(body, `id="new-rule-form"`) || !strings.Contains(body, `<option value="wage-arrears">`) {
+		t.Fatalf("the new rule form: %d", st)
+	}
+	form := url.Values{"mode": {"form"}, "name": {"夜间工地噪音"}, "priority": {"30"}, "enabled": {"1"},
+		"categories": {"noise", "wage-arrears"}, "keywords": {"工地,夜间"}, "types": {"complaint"}, "channels": {"phone", "web"},
+		"day_types": {"weekend", "holiday"}, "time_from": {"22:00"}, "time_to": {"06:00"},
+		"lead": {"environment"}, "co_handlers": {"urban", "housing"}, "profile": {"urgent"}, "action_priority": {"urgent"}}
+	bad := url.Values{}
+	for k, v := range form {
+		bad[k] = v
+	}
+	bad["lead"] = []string{"nasa"}
+	st, _, body = e.call("admin", "POST", "/admin/routing/rules", bad)
+	if st != 400 || !strings.Contains(body, "nasa") || !strings.Contains(body, `value="夜间工地噪音"`) || !strings.Contains(body, `<option value="noise" selected>`) {
+		t.Fatalf("a rule with an unknown lead: %d, the form kept? %v", st, strings.Contains(body, `value="夜间工地噪音"`))
+	}
+	st, _, _ = e.call("admin", "POST", "/admin/routing/rules", form)
+	if st != http.StatusSeeOther {
+		t.Fatalf("create from the form: %d", st)
+	}
+	var id int64
+	rules, _ := e.svc.Rules(context.Background())
+	for _, r := range rules {
+		if r.Name == "夜间工地噪音" {
+			id = r.ID
+		}
+	}
+	r, err := e.svc.Rule(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, a := r.Conditions, r.Action
+	if strings.Join(c.Categories, ",") != "noise,wage-arrears" || strings.Join(c.Types, ",") != "complaint" || strings.Join(c.Channels, ",") != "phone,web" ||
+		strings.Join(c.DayTypes, ",") != "weekend,holiday" || c.TimeWindow == nil || c.TimeWindow.From != "22:00" ||
+		a.Lead != "environment" || strings.Join(a.CoHandlers, ",") != "urban,housing" || a.Profile != "urgent" || a.Priority != "urgent" || r.Priority != 30 {
+		t.Fatalf("the rule made by the form: %+v %+v", c, a)
+	}
+	path := "/admin/routing/rules/" + jsonNum(id)
+	_, _, body = e.call("admin", "GET", path, nil)
+	for _, want := range []string{`<option value="noise" selected>`, `<option value="environment" selected>`, `<option value="housing" selected>`,
+		`name="channels" value="web" checked`, `name="day_types" value="holiday" checked`, `<option value="urgent" selected lang="zh-CN">`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the rule page lacks %s", want)
+		}
+	}
+	if strings.Contains(body, `name="channels" value="letter" checked`) {
+		t.Error("a channel not chosen shows checked")
+	}
+	// A refused edit shows the form with what was entered.
+	edit := url.Values{"mode": {"form"}, "version": {"1"}, "name": {"夜间工地噪音（改）"}, "priority": {"30"}, "enabled": {"1"},
+		"categories": {"noise"}, "lead": {"nasa"}}
+	st, _, body = e.call("admin", "POST", path, edit)
+	if st != 400 || !strings.Contains(body, `value="夜间工地噪音（改）"`) {
+		t.Errorf("a refused edit: %d, the form kept? %v", st, strings.Contains(body, `value="夜间工地噪音（改）"`))
+	}
+}
