@@ -9,6 +9,7 @@ import (
 
 	"github.com/hotline-city/hotline/internal/org"
 	"github.com/hotline-city/hotline/internal/workcal"
+	"github.com/hotline-city/hotline/tickets"
 )
 
 // SIPRealm is the digest realm the demo's SIP passwords are hashed for.
@@ -53,6 +54,14 @@ func SeedDirectory(ctx context.Context, db bun.IDB) error {
 	}
 	if _, err := workcal.NewStore(db).SeedDefaults(ctx); err != nil {
 		return err
+	}
+	// The gazetteer: the roads and lanes of the demo's two districts, by street.
+	var places []tickets.Place
+	for _, p := range Places {
+		places = append(places, tickets.Place{Place: p[0], District: p[1], Street: p[2]})
+	}
+	if _, err := db.NewInsert().Model(&places).On("CONFLICT (place, district, street) DO NOTHING").Exec(ctx); err != nil {
+		return fmt.Errorf("seed the gazetteer: %w", err)
 	}
 	return nil
 }

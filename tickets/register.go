@@ -100,6 +100,9 @@ func (s *Service) RegisterBatch(ctx context.Context, regs []Registration, hook f
 		if err := s.ensureSequence(ctx, day); err != nil {
 			return nil, nil, err
 		}
+		if err := s.placeAll(ctx, es); err != nil {
+			return nil, nil, err
+		}
 		// A COMMIT that goes unanswered comes back as database.ErrCommitUnknown: the caller
 		// must find out what happened before it writes anything again.
 		err := database.RunInTx(ctx, s.db, nil, func(ctx context.Context, tx bun.Tx) error {
@@ -163,6 +166,7 @@ func newTicket(actor Actor, in RegisterInput, now time.Time) *Ticket {
 		Address: strings.TrimSpace(in.Address), District: in.District, Street: in.Street, Lat: in.Lat, Lon: in.Lon,
 		CallerName: strings.TrimSpace(in.CallerName), CallerPhone: strings.TrimSpace(in.CallerPhone), CallerEmail: strings.TrimSpace(in.CallerEmail),
 		Priority: in.Priority, RegisteredBy: actor.idPtr(), CreatedAt: now, UpdatedAt: now,
+		Confidential: in.Confidential, ReplyWanted: !in.NoReply,
 	}
 }
 
@@ -334,22 +338,22 @@ const (
 		FROM unnest($3::text[], $4::text[], $5::text[], $6::int[], $7::bigint[], $8::text[], $9::text[],
 			$10::text[], $11::text[], $12::text[], $13::float8[], $14::float8[], $15::text[], $16::text[], $17::text[], $18::bigint[],
 			$19::text[], $20::text[], $21::bigint[], $22::timestamptz[], $23::timestamptz[], $24::timestamptz[], $25::timestamptz[],
-			$26::timestamptz[], $27::timestamptz[]) WITH ORDINALITY
+			$26::timestamptz[], $27::timestamptz[], $42::bool[], $43::bool[]) WITH ORDINALITY
 			AS u(type, channel, status, version, category_id, title, description,
 			address, district, street, lat, lon, caller_name, caller_phone, caller_email, department_id,
 			priority, profile_code, registered_by, created_at, updated_at, dispatched_at, accept_due,
-			feedback_due, resolve_due, ord)),
+			feedback_due, resolve_due, confidential, reply_wanted, ord)),
 	numbered AS (
 		SELECT src.*, $1::text || '-' || lpad(n::text, greatest(6, length(n::text)), '0') AS number FROM src),
 	t AS (
 		INSERT INTO tickets (number, type, channel, status, version, category_id, title, description,
 			address, district, street, lat, lon, caller_name, caller_phone, caller_email, department_id,
 			priority, profile_code, registered_by, created_at, updated_at, dispatched_at, accept_due,
-			feedback_due, resolve_due)
+			feedback_due, resolve_due, confidential, reply_wanted)
 		SELECT number, type, channel, status, version, category_id, title, description,
 			address, district, street, lat, lon, caller_name, caller_phone, caller_email, department_id,
 			priority, profile_code, registered_by, created_at, updated_at, dispatched_at, accept_due,
-			feedback_due, resolve_due
+			feedback_due, resolve_due, confidential, reply_wanted
 		FROM numbered ORDER BY ord
 		RETURNING id, number),
 	k AS (
@@ -588,7 +592,7 @@ func (s *Service) insertMany(ctx context.Context, tx bun.Tx, day string, es []*e
 		c.priority, c.profile, c.registeredBy, c.createdAt, c.updatedAt, c.dispatchedAt, c.acceptDue,
 		c.feedbackDue, c.resolveDue,
 		c.evT, c.kind, c.actor, c.actorName, c.actorRole, c.evDept, c.at, c.public, c.from, c.to, c.body, c.data,
-		c.coT, c.coDept)
+		c.coT, c.coDept, c.confidential, c.replyWanted)
 	if err != nil {
 		return fmt.Errorf("insert tickets: %w", err)
 	}
@@ -637,6 +641,7 @@ type columns struct {
 	actor, evDept                        []*int64
 	at                                   []time.Time
 	public                               []bool
+	confidential, replyWanted            []bool
 	coT                                  []int
 	coDept                               []int64
 }
@@ -650,6 +655,7 @@ func (c *columns) ticket(t *Ticket) {
 	c.callerName, c.callerPhone, c.callerEmail = append(c.callerName, t.CallerName), append(c.callerPhone, t.CallerPhone), append(c.callerEmail, t.CallerEmail)
 	c.department, c.priority, c.profile = append(c.department, t.DepartmentID), append(c.priority, t.Priority), append(c.profile, t.ProfileCode)
 	c.registeredBy = append(c.registeredBy, t.RegisteredBy)
+	c.confidential, c.replyWanted = append(c.confidential, t.Confidential), append(c.replyWanted, t.ReplyWanted)
 	c.createdAt, c.updatedAt = append(c.createdAt, t.CreatedAt), append(c.updatedAt, t.UpdatedAt)
 	c.dispatchedAt, c.acceptDue = append(c.dispatchedAt, t.DispatchedAt), append(c.acceptDue, t.AcceptDue)
 	c.feedbackDue, c.resolveDue = append(c.feedbackDue, t.FeedbackDue), append(c.resolveDue, t.ResolveDue)

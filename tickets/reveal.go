@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/hotline-city/hotline/internal/org"
+
 	"github.com/uptrace/bun"
 )
 
@@ -19,6 +21,10 @@ func (s *Service) RevealPhone(ctx context.Context, actor Actor, number, reason s
 	t, err := s.GetFor(ctx, actor, number)
 	if err != nil {
 		return "", err
+	}
+	// A confidential ticket's (保密) contact details stay with the centre.
+	if t.Confidential && !org.Centre.Has(actor.Role) {
+		return "", fmt.Errorf("%w: the citizen asked for confidentiality; their contact details stay with the centre", ErrForbidden)
 	}
 	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		ev := &Event{TicketID: t.ID, Kind: "phone_revealed", ActorID: actor.idPtr(), ActorName: actor.Name,

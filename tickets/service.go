@@ -38,6 +38,8 @@ type Service struct {
 	router Router
 	// followers act on what each action did, in its transaction (Follow).
 	followers []Follower
+	// places is the gazetteer that places tickets by their address (gazetteer.go).
+	places gazetteer
 }
 
 // A Follower keeps what another domain holds about a ticket in step with the ticket: it is
@@ -92,7 +94,11 @@ type RegisterInput struct {
 	CallerPhone string
 	CallerEmail string
 	Priority    string // empty: normal
-	Data        map[string]any
+	// Confidential (保密) keeps the citizen's contact details from the departments; NoReply says
+	// the citizen wants no reply (是否需回复: no).
+	Confidential bool
+	NoReply      bool
+	Data         map[string]any
 	// Unrouted keeps the router out: the caller's hook settles the ticket itself (an agent who
 	// answers it at once or dispatches it by hand).
 	Unrouted bool

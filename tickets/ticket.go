@@ -2,6 +2,7 @@ package tickets
 
 import (
 	"encoding/json"
+	"regexp"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -45,6 +46,10 @@ type Ticket struct {
 	// ResultType is how 办结 ended (ResultTypes): what evaluation counts.
 	ResultType  string `bun:"result_type" json:"result_type"`
 	ReopenCount int    `bun:"reopen_count" json:"reopen_count"`
+	// Confidential (保密): the departments never see the citizen's contact details. ReplyWanted
+	// (是否需回复): the citizen asked to hear back.
+	Confidential bool `bun:"confidential" json:"confidential"`
+	ReplyWanted  bool `bun:"reply_wanted" json:"reply_wanted"`
 
 	CreatedAt    time.Time  `bun:"created_at" json:"created_at"`
 	UpdatedAt    time.Time  `bun:"updated_at" json:"updated_at"`
@@ -158,3 +163,10 @@ func MaskPhone(p string) string {
 	}
 	return string(r[:3]) + "****" + string(r[len(r)-4:])
 }
+
+// numberForm is the form of a ticket number: the day it was registered (YYYYMMDD), a dash and
+// its sequence of at least six digits.
+var numberForm = regexp.MustCompile(`^[0-9]{8}-[0-9]{6,12}$`)
+
+// ValidNumber says whether s has the form of a ticket number (not whether the ticket exists).
+func ValidNumber(s string) bool { return numberForm.MatchString(s) }

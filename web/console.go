@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 
 	"github.com/hotline-city/hotline/internal/org"
 	"github.com/hotline-city/hotline/routing"
@@ -22,6 +23,12 @@ type consolePage struct {
 	Recent      []tickets.Ticket
 	// Desk is the agent's status in the call queue, shown in the console's header (desk.go).
 	Desk *deskStatus
+	// Districts and Streets are the gazetteer's, offered while typing.
+	Districts, Streets []string
+	// Registered is the number of the ticket just registered: the form is blank again, with
+	// the focus in its first field (Focus).
+	Registered string
+	Focus      bool
 }
 
 func (s *Server) consoleData(ctx context.Context, form url.Values) (*consolePage, error) {
@@ -40,8 +47,21 @@ func (s *Server) consoleData(ctx context.Context, form url.Values) (*consolePage
 	if form == nil {
 		form = url.Values{}
 	}
-	return &consolePage{Form: form, Categories: cats, Departments: activeDepartments(deps), Types: tickets.Types, Recent: recent,
-		Desk: s.deskStatusFor(staffFrom(ctx))}, nil
+	places, err := s.Tickets.Gazetteer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p := &consolePage{Form: form, Categories: cats, Departments: activeDepartments(deps), Types: tickets.Types, Recent: recent,
+		Desk: s.deskStatusFor(staffFrom(ctx))}
+	for _, pl := range places {
+		if !slices.Contains(p.Districts, pl.District) {
+			p.Districts = append(p.Districts, pl.District)
+		}
+		if pl.Street != "" && !slices.Contains(p.Streets, pl.Street) {
+			p.Streets = append(p.Streets, pl.Street)
+		}
+	}
+	return p, nil
 }
 
 func activeDepartments(ds []org.Department) []org.Department {
@@ -66,6 +86,10 @@ func (s *Server) getConsole(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.serverError(w, r, err)
 		return
+	}
+	// After a registration the form is blank again, ready for the next caller.
+	if n := r.URL.Query().Get("registered"); tickets.ValidNumber(n) {
+		data.Registered, data.Focus = n, true
 	}
 	s.renderStaff(w, r, "staff/console.html", data)
 }
@@ -129,7 +153,7 @@ func (s *Server) postConsoleTicket(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	http.Redirect(w, r, "/tickets/"+t.Number+"?done=register", http.StatusSeeOther)
+	http.Redirect(w, r, "/console?registered="+url.QueryEscape(t.Number), http.StatusSeeOther)
 }
 
 // consoleSide is what the console shows beside the form: the caller's earlier tickets, tickets
@@ -141,6 +165,8 @@ type consoleSide struct {
 	Suggestions []deptSuggestion
 	MergeInto   string
 	Phone       string
+	// District and Street are where the gazetteer places the address typed.
+	District, Street string
 }
 
 // deptSuggestion is one of the classifier's departments with its name for the page.
@@ -174,8 +200,12 @@ func (s *Server) getConsoleSide(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	s.renderTemplate(w, r, http.StatusOK, "staff/console_side.html", "content", consoleSide{History: hist, Duplicates: dups,
-		Suggestions: sugs, MergeInto: q.get("merge_into"), Phone: q.get("caller_phone")})
+	side := consoleSide{History: hist, Duplicates: dups, Suggestions: sugs, MergeInto: q.get("merge_into"), Phone: q.get("caller_phone")}
+	if side.District, side.Street, err = s.Tickets.Locate(ctx, q.get("address")); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.renderTemplate(w, r, http.StatusOK, "staff/console_side.html", "content", side)
 }
 
 // consoleSuggestions are the classifier's three most likely departments for text, named;

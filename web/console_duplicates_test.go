@@ -60,7 +60,7 @@ func TestConsoleDuplicatesAndSuggestions(t *testing.T) {
 	if r.Status != 303 {
 		t.Fatalf("register and merge: %d %s", r.Status, r.Body)
 	}
-	number := strings.TrimPrefix(strings.SplitN(r.Header.Get("Location"), "?", 2)[0], "/tickets/")
+	number := registeredNumber(t, r)
 	var master string
 	if err := e.db.NewRaw("SELECT m.number FROM tickets t JOIN tickets m ON m.id = t.master_id WHERE t.number = ?", number).Scan(context.Background(), &master); err != nil || master != first.Number {
 		t.Fatalf("new ticket %s merged into %q (%v), want %s", number, master, err, first.Number)

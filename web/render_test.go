@@ -63,10 +63,16 @@ func TestPagesJourney(t *testing.T) {
 	}
 	r = e.do(agent, "POST", "/console/tickets", url.Values{"description": {"公司拖欠工资两个月"}, "category": {"wage-arrears"},
 		"caller_name": {"李先生"}, "caller_phone": {"13911112222"}, "mode": {"dispatch"}, "department": {"hrss"}}, same)
-	if r.Status != 303 || !strings.HasPrefix(r.Header.Get("Location"), "/tickets/") {
+	if r.Status != 303 || !strings.HasPrefix(r.Header.Get("Location"), "/console?registered=") {
 		t.Fatalf("register: %d %s", r.Status, r.Header.Get("Location"))
 	}
-	number := strings.TrimPrefix(strings.Split(r.Header.Get("Location"), "?")[0], "/tickets/")
+	number := registeredNumber(t, r)
+	// Back to a blank form for the next caller, the focus in its first field, the ticket named.
+	next := e.do(agent, "GET", r.Header.Get("Location"), nil, nil)
+	if !strings.Contains(next.Body, `id="registered">`) || !strings.Contains(next.Body, `href="/tickets/`+number+`"`) ||
+		!strings.Contains(next.Body, `data-key="alt+n" autofocus`) || strings.Contains(next.Body, `value="李先生"`) {
+		t.Fatalf("the console after registering: %s", between(next.Body, `<section class="card register">`, "</form>"))
+	}
 	if side := e.do(agent, "POST", "/console/side", url.Values{"caller_phone": {"13911112222"}}, nil); !strings.Contains(side.Body, number) {
 		t.Fatal("caller history misses the ticket")
 	}
@@ -163,4 +169,15 @@ func TestExports(t *testing.T) {
 			t.Fatalf("%s: %d", bad, r.Status)
 		}
 	}
+}
+
+// registeredNumber is the number of the ticket the console's registration r made, from where
+// it sends the agent next.
+func registeredNumber(t *testing.T, r resp) string {
+	t.Helper()
+	u, err := url.Parse(r.Header.Get("Location"))
+	if err != nil || u.Path != "/console" || u.Query().Get("registered") == "" {
+		t.Fatalf("registration went to %q", r.Header.Get("Location"))
+	}
+	return u.Query().Get("registered")
 }

@@ -146,9 +146,10 @@ func (s *Server) staffAPI() {
 
 	// Tickets and the actions of the closed loop (api.go).
 	s.handleAPI("GET /api/v1/tickets", nil, "List tickets you may see (status, department, phone, order=due, limit, offset)", s.getTickets)
-	s.handleAPI("POST /api/v1/tickets", org.Centre, "Register a ticket (受理); with article, answer a consultation at once from the knowledge base",
+	s.handleAPI("POST /api/v1/tickets", org.Centre, "Register a ticket (受理); with article, answer a consultation at once from the knowledge base. confidential (保密) keeps the citizen's contact details from the departments; anonymous (匿名) keeps no name and is confidential; reply_wanted=false records that the citizen wants no reply; an address without district is placed by the city's gazetteer",
 		s.postTicket, "description*", "type", "category", "channel", "title", "address", "district", "street",
-		"caller_name", "caller_phone", "caller_email", "priority", "lat", "lon", "department", "co_handlers", "article", "answer", "call_id")
+		"caller_name", "caller_phone", "caller_email", "priority", "lat", "lon", "department", "co_handlers", "article", "answer", "call_id",
+		"confidential", "anonymous", "reply_wanted")
 	s.handleAPI("GET /api/v1/tickets/{number}", nil, "Read a ticket with its timeline (403 or 404 for one you may not see)", s.getTicket)
 	s.handleAPI("POST /api/v1/tickets/{number}/dispatch", org.Centre, "Dispatch (派单) to a lead department", s.ticketAction(tickets.ActDispatch),
 		"department*", "co_handlers", "profile", "priority", "text", "version")

@@ -21,12 +21,14 @@ import (
 // not need it, the clock state, and what the viewer may do next.
 type ticketView struct {
 	*tickets.Ticket
-	PhoneMasked bool             `json:"phone_masked"`
-	Clock       string           `json:"clock"`
-	DueKind     string           `json:"due_kind,omitempty"`
-	Due         *time.Time       `json:"due,omitempty"`
-	Actions     []tickets.Action `json:"actions"`
-	Events      []tickets.Event  `json:"events,omitempty"`
+	PhoneMasked bool `json:"phone_masked"`
+	// Withheld says the contact details are kept from this reader (a confidential ticket).
+	Withheld bool             `json:"contact_withheld,omitempty"`
+	Clock    string           `json:"clock"`
+	DueKind  string           `json:"due_kind,omitempty"`
+	Due      *time.Time       `json:"due,omitempty"`
+	Actions  []tickets.Action `json:"actions"`
+	Events   []tickets.Event  `json:"events,omitempty"`
 	// Attachments are the files departments sent with their results and feedback.
 	Attachments []tickets.Attachment `json:"attachments,omitempty"`
 	// Master is the number of the ticket this one is merged into (并单), when it is.
@@ -40,6 +42,10 @@ func (s *Server) viewTicket(st *org.Staff, t *tickets.Ticket) *ticketView {
 	v.DueKind, v.Due = dueOf(t)
 	if !org.SeePhone.Has(st.Role) && c.CallerPhone != "" {
 		c.CallerPhone, v.PhoneMasked = tickets.MaskPhone(c.CallerPhone), true
+	}
+	// A confidential ticket (保密) shows no contact details outside the centre, not even masked.
+	if c.Confidential && !org.Centre.Has(st.Role) {
+		c.CallerName, c.CallerPhone, c.CallerEmail, v.Withheld = "", "", "", true
 	}
 	v.Actions = actionsFor(st, t)
 	return v
@@ -201,6 +207,12 @@ func registerInput(f fields) (tickets.RegisterInput, error) {
 		Description: f.get("description"), Address: f.get("address"), District: f.get("district"), Street: f.get("street"),
 		CallerName: f.get("caller_name"), CallerPhone: f.get("caller_phone"), CallerEmail: f.get("caller_email"),
 		Priority: f.get("priority"),
+		// 保密 and 匿名: an anonymous caller gives no name, and is kept confidential.
+		Confidential: checked(f, "confidential") || checked(f, "anonymous"),
+		NoReply:      f.get("reply_wanted") == "false" || f.get("reply_wanted") == "0",
+	}
+	if checked(f, "anonymous") {
+		in.CallerName = ""
 	}
 	if in.Channel == "" {
 		in.Channel = "phone"

@@ -110,11 +110,18 @@ async function fitsPhone(page, what) {
     await agent.waitForSelector('#side h2');
     await shot(agent, 'console');
     await agent.focus('textarea[name=description]');
+    check((await agent.textContent('#place-found')).includes('西城区'), 'the gazetteer does not place the address');
     await Promise.all([agent.waitForNavigation(), agent.keyboard.press('Control+Enter')]);
-    const m = agent.url().match(/\/tickets\/(\d{8}-\d{6})/);
-    check(m, 'no ticket page after registering: ' + agent.url());
+    // Back to a blank form for the next caller, the focus in its first field.
+    const m = agent.url().match(/\/console\?registered=(\d{8}-\d{6})/);
+    check(m, 'not back on the console after registering: ' + agent.url());
     const number = m[1];
+    check((await agent.textContent('#registered')).includes(number), 'the console does not name the ticket registered');
+    check(await agent.evaluate(() => document.activeElement && document.activeElement.name) === 'caller_name', 'the focus is not in the first field');
+    check(await agent.inputValue('input[name=caller_phone]') === '', 'the form is not blank');
+    await Promise.all([agent.waitForNavigation(), agent.click('#registered a')]);
     check((await agent.textContent('.status')).includes('已派单'), 'ticket not dispatched');
+    check((await agent.textContent('#place')).includes('西城区'), 'the ticket is not placed in its district');
     await shot(agent, 'ticket-registered');
 
     // A second citizen calls about the same matter: the console offers the first ticket as a
@@ -133,9 +140,10 @@ async function fitsPhone(page, what) {
     await cand.waitFor();
     await cand.check();
     await Promise.all([agent.waitForNavigation(), agent.click('#register-submit')]);
-    const m2 = agent.url().match(/\/tickets\/(\d{8}-\d{6})/);
-    check(m2 && m2[1] !== number, 'no page of the second ticket: ' + agent.url());
+    const m2 = agent.url().match(/\/console\?registered=(\d{8}-\d{6})/);
+    check(m2 && m2[1] !== number, 'the second ticket is not named: ' + agent.url());
     const merged = m2[1];
+    await agent.goto(base + '/tickets/' + merged);
     check((await agent.textContent('#master')).includes(number), 'the second ticket does not show it is merged');
 
     // The handler works the ticket from the workbench.
