@@ -23,6 +23,9 @@ type consolePage struct {
 	Recent      []tickets.Ticket
 	// Desk is the agent's status in the call queue, shown in the console's header (desk.go).
 	Desk *deskStatus
+	// RecentCats are the agent's recent categories, put first; Cats every category, each with
+	// the words the picker finds it by (console_categories.go).
+	RecentCats, Cats []catChoice
 	// Districts and Streets are the gazetteer's, offered while typing.
 	Districts, Streets []string
 	// Registered is the number of the ticket just registered: the form is blank again, with
@@ -53,6 +56,9 @@ func (s *Server) consoleData(ctx context.Context, form url.Values) (*consolePage
 	}
 	p := &consolePage{Form: form, Categories: cats, Departments: activeDepartments(deps), Types: tickets.Types, Recent: recent,
 		Desk: s.deskStatusFor(staffFrom(ctx))}
+	if p.RecentCats, p.Cats, err = s.categoryChoices(ctx, staffFrom(ctx), cats); err != nil {
+		return nil, err
+	}
 	for _, pl := range places {
 		if !slices.Contains(p.Districts, pl.District) {
 			p.Districts = append(p.Districts, pl.District)

@@ -98,7 +98,10 @@ async function fitsPhone(page, what) {
     await agent.keyboard.type('王女士');
     await agent.keyboard.press('Alt+P');
     await agent.keyboard.type('13912345678');
-    await agent.selectOption('select[name=category]', 'wage-arrears');
+    // The category by its pinyin initials: 拖欠工资 is tqgz.
+    await agent.keyboard.press('Alt+C');
+    await agent.keyboard.type('tqgz');
+    check(await agent.inputValue('select[name=category]') === 'wage-arrears', 'pinyin initials did not find the category');
     await agent.keyboard.press('Alt+D');
     await agent.keyboard.type('某公司拖欠三个月工资，多次讨要无果');
     await agent.fill('input[name=address]', '西城区新街口外大街8号');

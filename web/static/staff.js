@@ -101,3 +101,32 @@
     text.textContent = text.dataset.caller + " " + phone + (callID ? " (" + text.dataset.call + " " + callID + ")" : "");
   });
 })();
+
+// The console's category picker: typing in #category-filter keeps the categories whose names,
+// code or pinyin (whole, or its initials: "zy" finds 噪音) hold every word typed, and chooses the
+// first of them; Enter goes on to the list.
+(function () {
+  "use strict";
+  var f = document.getElementById("category-filter");
+  var sel = document.getElementById("category");
+  if (!f || !sel) return;
+  f.addEventListener("input", function () {
+    var words = f.value.toLowerCase().split(/\s+/).filter(Boolean);
+    var first = null;
+    Array.prototype.forEach.call(sel.options, function (o) {
+      if (!o.value) return;
+      var keys = o.getAttribute("data-keys") || "";
+      var ok = words.every(function (w) { return keys.indexOf(w) >= 0; });
+      o.hidden = !ok;
+      if (ok && !first && words.length) first = o;
+    });
+    if (first && sel.value !== first.value) {
+      sel.value = first.value;
+      sel.dispatchEvent(new Event("input", { bubbles: true }));
+      sel.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+  });
+  f.addEventListener("keydown", function (e) {
+    if (e.key === "Enter") { e.preventDefault(); sel.focus(); }
+  });
+})();
