@@ -249,7 +249,7 @@ type wallboard struct {
 }
 
 // agentStates orders the wallboard's agents-by-state row.
-var agentStates = []string{"available", "ringing", "talking", "wrap_up", "break", "offline", "signed_out"}
+var agentStates = acd.Buckets
 
 // wallboardFigures gathers the wallboard's figures: the queue's live state from this process's
 // SIP front end, today's from the call records.
@@ -267,7 +267,7 @@ func (s *Server) wallboardFigures(ctx context.Context) (*wallboard, error) {
 			b.LongestWait = max(b.LongestWait, c.Waited)
 		}
 		for _, a := range snap.Agents {
-			b.Agents[agentBucket(a)]++
+			b.Agents[a.Bucket()]++
 		}
 	}
 	loc := s.location()
@@ -291,26 +291,6 @@ func (s *Server) wallboardFigures(ctx context.Context) (*wallboard, error) {
 		b.AnswerRate, b.Answer15Rate = &a, &a15
 	}
 	return b, nil
-}
-
-// agentBucket is the wallboard's state of an agent: what the phone does while on a call, the
-// chosen status otherwise; an agent on shift whose phone is not registered is offline.
-func agentBucket(a acd.AgentInfo) string {
-	switch {
-	case a.State == acd.StateRinging:
-		return "ringing"
-	case a.State == acd.StateTalking:
-		return "talking"
-	case a.State == acd.StateWrapUp:
-		return "wrap_up"
-	case a.Status == acd.StatusSignedOut:
-		return "signed_out"
-	case !a.Registered:
-		return "offline"
-	case a.Status == acd.StatusBreak:
-		return "break"
-	}
-	return "available"
 }
 
 func (s *Server) getWallboard(w http.ResponseWriter, r *http.Request) {

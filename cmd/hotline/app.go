@@ -52,6 +52,7 @@ func newApp(ctx context.Context, e *env) (*app, error) {
 		return nil, err
 	}
 	a := &app{env: e, clock: clock.System{}, listener: listener, org: org.NewStore(e.db), metrics: metrics.New(e.db.DB, buildVersion())}
+	a.metrics.Calls(e.db.DB, e.cfg.Location, a.clock.Now)
 	a.cal = workcal.NewLive(workcal.New(days, e.cfg.Location, workcal.DefaultHours))
 	if year := a.clock.Now().In(e.cfg.Location).Year() + 1; !a.cal.Get().Covers(year) {
 		e.log.Warn("the working-day calendar has no entries for next year: add the State Council's holidays", "year", year)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hotline-city/hotline/internal/metrics"
 	"github.com/hotline-city/hotline/telephony"
 	"github.com/hotline-city/hotline/telephony/acd"
 )
@@ -41,6 +42,7 @@ func wireTelephony(ctx context.Context, a *app) error {
 	}
 	a.web.Calls.Telephony = tel
 	a.metrics.Gauge("hotline_sip_registrations", "Agents' phones registered with this process.", func() float64 { return float64(len(tel.Registered())) })
+	a.metrics.Queue(func() metrics.QueueState { return queueState(tel.Queue()) })
 	a.background = append(a.background, tel.Serve)
 	return nil
 }
@@ -52,4 +54,19 @@ func noneIfZero(d time.Duration) time.Duration {
 		return -1
 	}
 	return d
+}
+
+// queueState is the queue's snapshot as the metrics report it.
+func queueState(snap acd.Snapshot) metrics.QueueState {
+	q := metrics.QueueState{Waiting: len(snap.Waiting), Agents: map[string]int{}}
+	for _, b := range acd.Buckets {
+		q.Agents[b] = 0
+	}
+	for _, c := range snap.Waiting {
+		q.LongestWait = max(q.LongestWait, c.Waited)
+	}
+	for _, ag := range snap.Agents {
+		q.Agents[ag.Bucket()]++
+	}
+	return q
 }

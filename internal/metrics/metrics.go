@@ -130,3 +130,85 @@ func (o *outbox) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(o.pending, prometheus.GaugeValue, pending)
 	ch <- prometheus.MustNewConstMetric(o.failed, prometheus.GaugeValue, failed)
 }
+
+// QueueState is the call queue as a scrape reads it: calls waiting, the longest wait, and the
+// agents by state (acd.AgentInfo.Bucket).
+type QueueState struct {
+	Waiting     int
+	LongestWait time.Duration
+	Agents      map[string]int
+}
+
+// Queue reports the call queue of this process at each scrape: hotline_queue_calls_waiting,
+// hotline_queue_longest_wait_seconds and hotline_agents{state} (alert when no agent is
+// available during opening hours).
+func (m *Metrics) Queue(read func() QueueState) {
+	m.reg.MustRegister(&queue{read: read,
+		waiting: prometheus.NewDesc("hotline_queue_calls_waiting", "Calls waiting in this process's queue, ringing ones included.", nil, nil),
+		longest: prometheus.NewDesc("hotline_queue_longest_wait_seconds", "The longest wait among the calls waiting.", nil, nil),
+		agents:  prometheus.NewDesc("hotline_agents", "Agents by state (available, ringing, talking, wrap_up, break, offline, signed_out).", []string{"state"}, nil)})
+}
+
+type queue struct {
+	read                     func() QueueState
+	waiting, longest, agents *prometheus.Desc
+}
+
+func (q *queue) Describe(ch chan<- *prometheus.Desc) { ch <- q.waiting; ch <- q.longest; ch <- q.agents }
+
+func (q *queue) Collect(ch chan<- prometheus.Metric) {
+	s := q.read()
+	ch <- prometheus.MustNewConstMetric(q.waiting, prometheus.GaugeValue, float64(s.Waiting))
+	ch <- prometheus.MustNewConstMetric(q.longest, prometheus.GaugeValue, s.LongestWait.Seconds())
+	for state, n := range s.Agents {
+		ch <- prometheus.MustNewConstMetric(q.agents, prometheus.GaugeValue, float64(n), state)
+	}
+}
+
+// Calls reports the calls to 12345 since the start of today in loc by outcome, from the call
+// records every process writes (hotline_calls_today{outcome}), and those answered within 15
+// seconds (hotline_calls_answered_15s_today): the centre's 接通率 and 15秒接通率.
+func (m *Metrics) Calls(db *sql.DB, loc *time.Location, now func() time.Time) {
+	m.reg.MustRegister(&calls{db: db, loc: loc, now: now,
+		byOutcome: prometheus.NewDesc("hotline_calls_today", "Calls to 12345 since midnight by outcome (in_progress: not ended yet).", []string{"outcome"}, nil),
+		within15:  prometheus.NewDesc("hotline_calls_answered_15s_today", "Calls since midnight answered within 15 seconds of arriving.", nil, nil)})
+}
+
+type calls struct {
+	db                  *sql.DB
+	loc                 *time.Location
+	now                 func() time.Time
+	byOutcome, within15 *prometheus.Desc
+}
+
+func (c *calls) Describe(ch chan<- *prometheus.Desc) { ch <- c.byOutcome; ch <- c.within15 }
+
+func (c *calls) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	y, mo, d := c.now().In(c.loc).Date()
+	since := time.Date(y, mo, d, 0, 0, 0, 0, c.loc)
+	rows, err := c.db.QueryContext(ctx, `SELECT outcome, count(*), count(*) FILTER (WHERE answered_at IS NOT NULL AND queue_wait_ms + ring_ms <= 15000)
+		FROM call_records WHERE started_at >= $1 GROUP BY outcome`, since)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(c.byOutcome, err)
+		return
+	}
+	defer rows.Close()
+	var fast float64
+	for rows.Next() {
+		var outcome string
+		var n, f float64
+		if err := rows.Scan(&outcome, &n, &f); err != nil {
+			ch <- prometheus.NewInvalidMetric(c.byOutcome, err)
+			return
+		}
+		fast += f
+		ch <- prometheus.MustNewConstMetric(c.byOutcome, prometheus.GaugeValue, n, outcome)
+	}
+	if err := rows.Err(); err != nil {
+		ch <- prometheus.NewInvalidMetric(c.byOutcome, err)
+		return
+	}
+	ch <- prometheus.MustNewConstMetric(c.within15, prometheus.GaugeValue, fast)
+}

@@ -48,3 +48,42 @@ func scrape(t *testing.T, m *metrics.Metrics) string {
 	b, _ := io.ReadAll(rec.Body)
 	return string(b)
 }
+
+// The queue is reported as a scrape finds it, and today's calls by outcome from the call
+// records, with those answered within 15 seconds; yesterday's calls are not today's.
+func TestQueueAndCallMetrics(t *testing.T) {
+	t.Parallel()
+	db := testdb.New(t)
+	m := metrics.New(db.DB, "test")
+	loc := time.FixedZone("CST", 8*3600)
+	now := time.Date(2026, 12, 3, 10, 0, 0, 0, loc)
+	m.Queue(func() metrics.QueueState {
+		return metrics.QueueState{Waiting: 2, LongestWait: 75 * time.Second, Agents: map[string]int{"available": 0, "talking": 3}}
+	})
+	m.Calls(db.DB, loc, func() time.Time { return now })
+	for i, c := range []struct {
+		outcome string
+		at      time.Time
+		wait    int
+	}{
+		{"answered", now.Add(-time.Hour), 5000}, {"answered", now.Add(-time.Hour), 40000},
+		{"abandoned_queue", now.Add(-time.Minute), 30000}, {"answered", now.Add(-24 * time.Hour), 1000},
+	} {
+		var answered any
+		if c.outcome == "answered" {
+			answered = c.at
+		}
+		if _, err := db.Exec(`INSERT INTO call_records (id, caller, dialled, extension, outcome, started_at, answered_at, queue_wait_ms, caller_call_id)
+			VALUES (gen_random_uuid(), '13800000000', '12345', '', ?, ?, ?, ?, ?)`, c.outcome, c.at, answered, c.wait, i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := scrape(t, m)
+	for _, want := range []string{"hotline_queue_calls_waiting 2", "hotline_queue_longest_wait_seconds 75", `hotline_agents{state="talking"} 3`,
+		`hotline_agents{state="available"} 0`, `hotline_calls_today{outcome="answered"} 2`, `hotline_calls_today{outcome="abandoned_queue"} 1`,
+		"hotline_calls_answered_15s_today 1"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+}
