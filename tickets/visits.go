@@ -54,7 +54,7 @@ type Visit struct {
 	At           time.Time `bun:"at" json:"at"`
 }
 
-func (in *VisitInput) check() error {
+func (in *VisitInput) check(l *LoopSettings) error {
 	in.Comment = strings.TrimSpace(in.Comment)
 	switch {
 	case !slices.Contains(VisitChannels, in.Channel):
@@ -70,12 +70,13 @@ func (in *VisitInput) check() error {
 		}
 		return nil
 	}
+	// An answer the settings ask of a valid visit is required; one given must be one of its values.
 	switch {
-	case in.Contacted == nil:
+	case in.Contacted == nil && l.ValidNeedsContacted:
 		return invalid("contacted", "is required when the citizen was reached (true or false)")
-	case !slices.Contains(VisitSolved, in.Solved):
+	case (in.Solved != "" || l.ValidNeedsSolved) && !slices.Contains(VisitSolved, in.Solved):
 		return invalid("solved", "must be solved, partly or unsolved")
-	case !slices.Contains(VisitSatisfaction, in.Satisfaction):
+	case (in.Satisfaction != "" || l.ValidNeedsSatisfaction) && !slices.Contains(VisitSatisfaction, in.Satisfaction):
 		return invalid("satisfaction", "must be satisfied, basically or dissatisfied")
 	}
 	return nil
@@ -103,7 +104,11 @@ func (s *Service) RecordVisit(ctx context.Context, actor Actor, number string, i
 // /track is a visit of the web channel, written with the rating). A ticket that never had a
 // department (a consultation answered at once) is not sent back: there is nobody to redo it.
 func (s *Service) RecordVisitTx(ctx context.Context, tx bun.Tx, actor Actor, number string, in VisitInput) (*Visit, *Ticket, error) {
-	if err := in.check(); err != nil {
+	l, err := LoadLoopSettings(ctx, tx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := in.check(l); err != nil {
 		return nil, nil, err
 	}
 	t := new(Ticket)
@@ -125,25 +130,52 @@ func (s *Service) RecordVisitTx(ctx context.Context, tx bun.Tx, actor Actor, num
 	v := &Visit{TicketID: t.ID, Resolution: t.ReopenCount, DepartmentID: t.DepartmentID, Channel: in.Channel, Outcome: in.Outcome,
 		Contacted: in.Contacted, Comment: in.Comment, ActorID: actor.idPtr(), ActorName: actor.Name, At: s.clock.Now()}
 	if in.Outcome == "reached" {
-		v.Solved, v.Satisfaction, v.Valid = &in.Solved, &in.Satisfaction, true
+		v.Valid = l.validVisit(&in)
+		if in.Solved != "" {
+			v.Solved = &in.Solved
+		}
+		if in.Satisfaction != "" {
+			v.Satisfaction = &in.Satisfaction
+		}
 	}
 	if _, err := tx.NewInsert().Model(v).Returning("id").Exec(ctx); err != nil {
 		return nil, nil, fmt.Errorf("record visit of %s: %w", number, err)
 	}
 	data, _ := json.Marshal(map[string]any{"visit_id": v.ID, "channel": v.Channel, "outcome": v.Outcome,
-		"contacted": v.Contacted, "solved": v.Solved, "satisfaction": v.Satisfaction})
-	if !v.Valid {
-		// An attempt that did not reach the citizen is on the timeline, and nothing else changes.
+		"contacted": v.Contacted, "solved": v.Solved, "satisfaction": v.Satisfaction, "valid": v.Valid})
+	if v.Valid {
+		// A valid visit is the return visit of this resolution: it stops the visit clock.
+		if t, err = s.VisitTx(ctx, tx, actor, number, ActInput{Text: in.Comment, Data: map[string]any{"visit": json.RawMessage(data)}}); err != nil {
+			return nil, nil, err
+		}
+	} else {
+		// An attempt that did not count is on the timeline; after MaxAttempts that reached
+		// nobody the citizen is unreachable: the visit is over (the clock stops, the ticket
+		// leaves the queue) and the unrated rule decides how it counts.
 		ev := &Event{TicketID: t.ID, Kind: "visit_attempt", ActorID: actor.idPtr(), ActorName: actor.Name, ActorRole: string(actor.Role),
 			DepartmentID: actor.deptPtr(), At: v.At, FromStatus: string(t.Status), ToStatus: string(t.Status), Body: in.Comment, Data: data}
-		return v, t, AppendEvent(ctx, tx, ev)
-	}
-	t, err := s.VisitTx(ctx, tx, actor, number, ActInput{Text: in.Comment, Data: map[string]any{"visit": json.RawMessage(data)}})
-	if err != nil {
-		return nil, nil, err
+		if err := AppendEvent(ctx, tx, ev); err != nil {
+			return nil, nil, err
+		}
+		if in.Outcome != "reached" && t.VisitedAt == nil && t.Status == StatusResolved {
+			var failed int
+			if err := tx.NewSelect().Model((*Visit)(nil)).ColumnExpr("count(*)").
+				Where("ticket_id = ? AND resolution = ? AND outcome <> 'reached'", t.ID, t.ReopenCount).Scan(ctx, &failed); err != nil {
+				return nil, nil, fmt.Errorf("count visit attempts of %s: %w", number, err)
+			}
+			if failed >= l.MaxAttempts {
+				if t, err = s.VisitTx(ctx, tx, actor, number, ActInput{Text: fmt.Sprintf("%d 次回访未联系上市民 the citizen was not reached in %d attempts", failed, failed),
+					Data: map[string]any{"unreachable": true, "attempts": failed}}); err != nil {
+					return nil, nil, err
+				}
+			}
+		}
+		if in.Outcome != "reached" {
+			return v, t, nil
+		}
 	}
 	if (in.Solved == "unsolved" || in.Satisfaction == "dissatisfied") && t.DepartmentID != nil {
-		reason := "回访：" + visitSolvedZh[in.Solved] + "，" + visitSatisfactionZh[in.Satisfaction]
+		reason := "回访：" + visitAnswersZh(in)
 		if in.Comment != "" {
 			reason += "。" + in.Comment
 		}
@@ -152,6 +184,18 @@ func (s *Service) RecordVisitTx(ctx context.Context, tx bun.Tx, actor Actor, num
 		}
 	}
 	return v, t, nil
+}
+
+// visitAnswersZh are the answers given, in the words of a reopening's reason.
+func visitAnswersZh(in VisitInput) string {
+	var parts []string
+	if w := visitSolvedZh[in.Solved]; w != "" {
+		parts = append(parts, w)
+	}
+	if w := visitSatisfactionZh[in.Satisfaction]; w != "" {
+		parts = append(parts, w)
+	}
+	return strings.Join(parts, "，")
 }
 
 // The answers in the words of the reason a reopening visit writes on the timeline.

@@ -226,6 +226,9 @@ func (s *Server) staffAPI() {
 		"phone", "address", "category", "text", "description", "exclude")
 
 	// Administration: the same changes as the pages, through the same functions (api_admin.go).
+	s.handleAPI("GET /api/v1/admin/loop-settings", org.Centre, "The return visit settings (回访): which answers and channels make a visit valid, attempts before a citizen counts as unreachable, rectification working days, the unrated rule", s.getLoopSettings)
+	s.handleAPI("POST /api/v1/admin/loop-settings", org.Admins, "Change the return visit settings; a field left out keeps its value",
+		s.postLoopSettings, "valid_needs_contacted", "valid_needs_solved", "valid_needs_satisfaction", "valid_channels", "max_attempts", "rectify_workdays", "unrated_rule", "unrated_days")
 	s.handleAPI("GET /api/v1/admin/audit", org.Admins, "The audit trail, newest first (limit)", s.getAuditAPI)
 	s.handleAPI("POST /api/v1/admin/departments", org.Admins, "Create or update a department (by code)",
 		s.adminAPI("departments", s.saveDepartment), "code*", "name_zh*", "name_en", "kind*", "parent", "active")

@@ -1,0 +1,67 @@
+package web
+
+import (
+	"context"
+	"testing"
+)
+
+// The return visit settings decide what a valid visit (有效回访) is and when a citizen counts
+// as unreachable: with "contacted?" not asked and SMS not counted, a reached SMS visit stays
+// an attempt (the clock runs on) while a reached call without the contacted answer is valid;
+// with two attempts allowed, the second call nobody answers ends the visit and the ticket
+// leaves the queue. Bad settings are refused naming the field, and only administrators may
+// change them.
+func TestVisitSettingsDecideValidity(t *testing.T) {
+	t.Parallel()
+	e := newStaffEnv(t)
+	ctx := context.Background()
+	agent, admin := e.token("agent1"), e.token("admin")
+	set := map[string]any{"valid_needs_contacted": false, "valid_channels": []string{"phone", "web"}, "max_attempts": 2}
+	if r := e.do(nil, "POST", "/api/v1/admin/loop-settings", set, agent); r.Status != 403 {
+		t.Fatalf("an agent changes the settings: %d", r.Status)
+	}
+	for field, bad := range map[string]any{"max_attempts": 0, "valid_channels": "fax", "unrated_rule": "happy", "valid_needs_solved": "maybe", "rectify_workdays": "x"} {
+		if r := e.do(nil, "POST", "/api/v1/admin/loop-settings", map[string]any{field: bad}, admin); r.Status != 400 || r.json(t)["field"] != field {
+			t.Errorf("%s=%v: %d %s, want 400 naming it", field, bad, r.Status, r.Body)
+		}
+	}
+	if r := e.do(nil, "POST", "/api/v1/admin/loop-settings", set, admin); r.Status != 200 || r.json(t)["max_attempts"] != float64(2) || r.json(t)["valid_needs_solved"] != true {
+		t.Fatalf("save the settings: %d %s", r.Status, r.Body)
+	}
+	post := func(number string, body map[string]any) resp {
+		return e.do(nil, "POST", "/api/v1/tickets/"+number+"/visits", body, agent)
+	}
+	tk := e.register("公司拖欠三个月工资", "wage-arrears", "13800138000", "hrss")
+	e.resolve(tk.Number, "hrss", "已督促公司支付拖欠工资")
+	r := post(tk.Number, map[string]any{"channel": "sms", "outcome": "reached", "contacted": true, "solved": "solved", "satisfaction": "satisfied"})
+	if v, _ := r.json(t)["visit"].(map[string]any); r.Status != 200 || v["valid"] != false {
+		t.Fatalf("a reached SMS visit with SMS not counted: %d %s", r.Status, r.Body)
+	}
+	if got, _ := e.tickets.Get(ctx, tk.Number); got.VisitedAt != nil {
+		t.Fatal("a visit that does not count stopped the clock")
+	}
+	r = post(tk.Number, map[string]any{"channel": "phone", "outcome": "reached", "solved": "solved", "satisfaction": "basically"})
+	if v, _ := r.json(t)["visit"].(map[string]any); r.Status != 200 || v["valid"] != true {
+		t.Fatalf("a reached call without the contacted answer, not asked: %d %s", r.Status, r.Body)
+	}
+	if got, _ := e.tickets.Get(ctx, tk.Number); got.VisitedAt == nil {
+		t.Fatal("the valid visit did not stop the clock")
+	}
+
+	gone := e.register("拖欠工资", "wage-arrears", "13900139000", "hrss")
+	e.resolve(gone.Number, "hrss", "已处理")
+	if r := post(gone.Number, map[string]any{"channel": "phone", "outcome": "no_answer"}); r.Status != 200 {
+		t.Fatalf("first attempt: %d %s", r.Status, r.Body)
+	}
+	mustContain(t, "queue after one attempt", e.do(e.browser("agent1"), "GET", "/visits", nil, nil), `data-number="`+gone.Number+`"`)
+	if got, _ := e.tickets.Get(ctx, gone.Number); got.VisitedAt != nil {
+		t.Fatal("one attempt of two ended the visit")
+	}
+	if r := post(gone.Number, map[string]any{"channel": "phone", "outcome": "wrong_number"}); r.Status != 200 || r.json(t)["status"] != "resolved" {
+		t.Fatalf("second attempt: %d %s", r.Status, r.Body)
+	}
+	if got, _ := e.tickets.Get(ctx, gone.Number); got.VisitedAt == nil {
+		t.Fatal("the last attempt allowed did not end the visit")
+	}
+	mustLack(t, "queue after the last attempt", e.do(e.browser("agent1"), "GET", "/visits", nil, nil), `data-number="`+gone.Number+`"`)
+}
