@@ -179,8 +179,15 @@ func (s *Service) RecordVisitTx(ctx context.Context, tx bun.Tx, actor Actor, num
 		if in.Comment != "" {
 			reason += "。" + in.Comment
 		}
+		dept := *t.DepartmentID
 		if t, err = s.ReopenTx(ctx, tx, actor, number, ActInput{Text: reason, Data: map[string]any{"visit_id": v.ID}}); err != nil {
 			return nil, nil, err
+		}
+		// A named citizen's 不满意 also obliges the department to rectify (差评整改).
+		if in.Satisfaction == "dissatisfied" && named(t) {
+			if err := s.openRectification(ctx, tx, actor, t, dept, v, reason, l); err != nil {
+				return nil, nil, err
+			}
 		}
 	}
 	return v, t, nil

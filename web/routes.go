@@ -37,6 +37,7 @@ func (s *Server) staffPages() {
 	s.addNav("/workbench", "承办工作台", "Workbench", 20, org.DepartmentStaff)
 	s.addNav("/routing/returns", "退单审核", "Returns review", 25, org.Reviewers)
 	s.addNav("/visits", "回访", "Return visits", 27, org.Centre)
+	s.addNav("/rectifications", "差评整改", "Rectifications", 28, rectifyRoles)
 	s.addNav("/board", "督办看板", "Supervisor board", 30, org.Board)
 	s.addNav("/tickets", "工单查询", "Tickets", 50, nil)
 	s.addNav("/admin/routing", "派单规则", "Dispatch rules", 85, org.Admins)
@@ -55,6 +56,10 @@ func (s *Server) staffPages() {
 	s.handleStaff("GET /console", org.Centre, s.getConsole)
 	s.handleStaff("GET /visits", org.Centre, s.getVisitQueue)
 	s.handleStaff("POST /visits/{number}", org.Centre, s.postVisitForm)
+	// Rectifications (差评整改, rectify.go).
+	s.handleStaff("GET /rectifications", rectifyRoles, s.getRectifications)
+	s.handleStaff("POST /rectifications/{id}/proof", org.DepartmentStaff, s.rectifyForm(s.submitProof))
+	s.handleStaff("POST /rectifications/{id}/decide", org.Centre, s.rectifyForm(s.decide))
 	s.handleStaff("POST /console/tickets", org.Centre, s.postConsoleTicket)
 	// POST: the caller's number travels in the body, never in a URL (logs, history, Referer).
 	s.handleStaff("POST /console/side", org.Centre, s.getConsoleSide)
@@ -155,6 +160,9 @@ func (s *Server) staffAPI() {
 		"channel*", "outcome*", "contacted", "solved", "satisfaction", "comment")
 	s.handleAPI("GET /api/v1/scorecards/{period}", org.Centre, "A month's scorecard (考评): every department's on-time rates and 三率 over valid return visits, its score and rank; a rate is null when there is nothing to measure", s.getScorecard)
 	s.handleAPI("GET /api/v1/tickets/{number}/visits", nil, "The ticket's return visits, oldest first", s.getTicketVisits)
+	s.handleAPI("GET /api/v1/rectifications", rectifyRoles, "Rectifications of named bad ratings (差评整改), deadline first: a department's own, or every one for the centre; status (open, submitted, accepted), overdue=1", s.getRectificationsAPI)
+	s.handleAPI("POST /api/v1/rectifications/{id}/proof", org.DepartmentStaff, "The department's proof of a rectification: proof (text) and attachments (files, multipart/form-data)", s.postRectifyProofAPI, "proof*")
+	s.handleAPI("POST /api/v1/rectifications/{id}/decide", org.Centre, "The centre's decision on a rectification's proof: decision (accept, refuse), note (required to refuse)", s.postRectifyDecideAPI, "decision*", "note")
 	s.handleAPI("POST /api/v1/tickets/{number}/unmerge", org.Centre, "Undo a wrong merge (并单): the ticket is handled on its own again, where it stood before; both timelines show it", s.postTicketUnmerge,
 		"note")
 
