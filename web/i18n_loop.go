@@ -22,5 +22,7 @@ func init() {
 		"rectify.status.open":      {"待整改", "To rectify"},
 		"rectify.status.submitted": {"待审核", "To review"},
 		"rectify.status.accepted":  {"已完成", "Done"},
+		"stats.unrated.not_rated":  {"未作答的市民不计入满意度等三率。", "Citizens who never answered the return visit are not counted in the three rates."},
+		"stats.unrated.satisfied":  {"办结后 %d 天内未作答的市民按满意计入三率（默认满意）。", "Citizens who did not answer within %d days of the resolution count as satisfied in the three rates."},
 	})
 }

@@ -65,3 +65,28 @@ func TestVisitSettingsDecideValidity(t *testing.T) {
 	}
 	mustLack(t, "queue after the last attempt", e.do(e.browser("agent1"), "GET", "/visits", nil, nil), `data-number="`+gone.Number+`"`)
 }
+
+// Wherever a satisfaction figure is shown, so is the rule for citizens who never answered:
+// the scorecard API, the public page in both languages, its JSON and its CSV.
+func TestUnratedRuleIsShownWithTheFigures(t *testing.T) {
+	t.Parallel()
+	e := newStaffEnv(t)
+	tk := e.register("公司拖欠三个月工资", "wage-arrears", "13800138000", "hrss")
+	e.resolve(tk.Number, "hrss", "已督促公司支付")
+	month := testNow.Format("2006-01")
+	shown := func(rule, api, zh, en, csv string) {
+		t.Helper()
+		if r := e.do(nil, "GET", "/api/v1/scorecards/"+month, nil, e.token("supervisor")); r.json(t)["unrated_rule"] != rule {
+			t.Errorf("scorecard API under %s: %s", rule, r.Body)
+		}
+		mustContain(t, "/stats under "+rule, e.do(nil, "GET", "/stats?month="+month, nil, nil), zh)
+		mustContain(t, "/stats in English under "+rule, e.do(nil, "GET", "/stats?month="+month+"&lang=en", nil, nil), en)
+		mustContain(t, "JSON under "+rule, e.do(nil, "GET", "/stats/"+month+".json", nil, nil), api)
+		mustContain(t, "CSV under "+rule, e.do(nil, "GET", "/stats/"+month+".csv", nil, nil), ",unrated_rule\n", csv)
+	}
+	shown("not_rated", `"unrated_rule":"not_rated"`, "未作答的市民不计入", "are not counted", ",not_rated\n")
+	if r := e.do(nil, "POST", "/api/v1/admin/loop-settings", map[string]any{"unrated_rule": "satisfied", "unrated_days": 10}, e.token("admin")); r.Status != 200 {
+		t.Fatalf("set the rule: %d %s", r.Status, r.Body)
+	}
+	shown("satisfied", `"unrated_days":10`, "10 天内未作答的市民按满意计入", "within 10 days", ",satisfied_after_10_days\n")
+}
