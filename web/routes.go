@@ -42,6 +42,7 @@ func (s *Server) staffPages() {
 	s.addNav("/tickets", "工单查询", "Tickets", 50, nil)
 	s.addNav("/admin/routing", "派单规则", "Dispatch rules", 85, org.Admins)
 	s.addNav("/admin/open311-keys", "Open311 密钥", "Open311 keys", 88, org.Admins)
+	s.addNav("/admin/sms-templates", "短信模板", "SMS texts", 89, org.Admins)
 	s.addNav("/admin", "系统管理", "Administration", 90, org.Admins)
 
 	// Signing in and out (auth.go), home and language (i18n.go).
@@ -120,6 +121,8 @@ func (s *Server) staffPages() {
 	s.handleStaff("GET /admin/open311-keys", org.Admins, s.getOpen311Keys)
 	s.handleStaff("POST /admin/open311-keys", org.Admins, s.postOpen311Key)
 	s.handleStaff("POST /admin/open311-keys/{id}/revoke", org.Admins, s.postOpen311KeyRevoke)
+	s.handleStaff("GET /admin/sms-templates", org.Admins, s.getSMSTemplates)
+	s.handleStaff("POST /admin/sms-templates", org.Admins, s.postSMSTemplate)
 }
 
 // staffAPI is the table of the staff JSON API. handleAPI admits the roles given (nil: any
@@ -234,6 +237,8 @@ func (s *Server) staffAPI() {
 		"phone", "address", "category", "text", "description", "exclude")
 
 	// Administration: the same changes as the pages, through the same functions (api_admin.go).
+	s.handleAPI("GET /api/v1/admin/sms-templates", org.Admins, "The texts of the SMS to citizens: receipt (受理回执, placeholders {number} {link}) and rating (the rating link at resolution, {number} {link} {days})", s.getSMSTemplatesAPI)
+	s.handleAPI("POST /api/v1/admin/sms-templates", org.Admins, "Change the text of an SMS to citizens; an unknown or missing placeholder is refused", s.postSMSTemplateAPI, "kind*", "body*")
 	s.handleAPI("GET /api/v1/admin/loop-settings", org.Centre, "The return visit settings (回访): which answers and channels make a visit valid, attempts before a citizen counts as unreachable, rectification working days, the unrated rule", s.getLoopSettings)
 	s.handleAPI("POST /api/v1/admin/loop-settings", org.Admins, "Change the return visit settings; a field left out keeps its value",
 		s.postLoopSettings, "valid_needs_contacted", "valid_needs_solved", "valid_needs_satisfaction", "valid_channels", "max_attempts", "rectify_workdays", "unrated_rule", "unrated_days")
@@ -273,6 +278,8 @@ func (s *Server) citizenPages() {
 	s.mux.HandleFunc("GET /track", s.getTrack)
 	s.mux.HandleFunc("POST /track", s.postTrack)
 	s.mux.HandleFunc("POST /track/rate", s.postTrackRate)
+	s.mux.HandleFunc("GET /rate/{token}", s.getRateLink) // the rating link sent by SMS (rate_link.go)
+	s.mux.HandleFunc("POST /rate/{token}", s.postRateLink)
 	// The published evaluation: a month's figures and ranking, and the same as open data.
 	s.mux.HandleFunc("GET /stats", s.getStats)
 	s.mux.HandleFunc("GET /stats/{file}", s.getStatsFile)
