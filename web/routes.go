@@ -57,6 +57,7 @@ func (s *Server) staffPages() {
 	s.handleStaff("GET /console", org.Centre, s.getConsole)
 	s.handleStaff("GET /visits", org.Centre, s.getVisitQueue)
 	s.handleStaff("POST /visits/{number}", org.Centre, s.postVisitForm)
+	s.handleStaff("POST /visits/{number}/call", org.CallTakers, s.sip(s.postVisitCall))
 	// Rectifications (差评整改, rectify.go).
 	s.handleStaff("GET /rectifications", rectifyRoles, s.getRectifications)
 	s.handleStaff("POST /rectifications/{id}/proof", org.DepartmentStaff, s.rectifyForm(s.submitProof))
@@ -163,6 +164,7 @@ func (s *Server) staffAPI() {
 		"channel*", "outcome*", "contacted", "solved", "satisfaction", "comment")
 	s.handleAPI("GET /api/v1/scorecards/{period}", org.Centre, "A month's scorecard (考评): every department's on-time rates and 三率 over valid return visits, its score and rank; a rate is null when there is nothing to measure", s.getScorecard)
 	s.handleAPI("GET /api/v1/tickets/{number}/visits", nil, "The ticket's return visits, oldest first", s.getTicketVisits)
+	s.handleAPI("POST /api/v1/tickets/{number}/visits/call", org.CallTakers, "Call the citizen of a resolved ticket for its return visit: your phone rings first, then the citizen's through the outbound gateway; the number is never shown", s.sip(s.postVisitCall))
 	s.handleAPI("GET /api/v1/rectifications", rectifyRoles, "Rectifications of named bad ratings (差评整改), deadline first: a department's own, or every one for the centre; status (open, submitted, accepted), overdue=1", s.getRectificationsAPI)
 	s.handleAPI("POST /api/v1/rectifications/{id}/proof", org.DepartmentStaff, "The department's proof of a rectification: proof (text) and attachments (files, multipart/form-data)", s.postRectifyProofAPI, "proof*")
 	s.handleAPI("POST /api/v1/rectifications/{id}/decide", org.Centre, "The centre's decision on a rectification's proof: decision (accept, refuse), note (required to refuse)", s.postRectifyDecideAPI, "decision*", "note")

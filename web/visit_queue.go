@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 
@@ -10,7 +11,9 @@ import (
 // The 回访 work queue: the resolved tickets whose return visit is still to be done, nearest
 // deadline first, each with the form that records an attempt: what the citizen answered, or
 // that nobody was reached. Keyboard-first like the console: the first row's outcome is
-// focused with alt+v, and ctrl+enter sends a row's form.
+// focused with alt+v, alt+c calls its citizen (when an outbound gateway is configured), and
+// ctrl+enter sends the form being filled in. The citizen's number stays masked: the call is
+// placed by the server, which rings the agent's phone first.
 
 type visitQueuePage struct {
 	Queue        []*ticketView
@@ -18,7 +21,10 @@ type visitQueuePage struct {
 	Solved       []string
 	Satisfaction []string
 	Done         string
+	Calling      string
 	Error        string
+	// CanCall: the SIP front end runs with an outbound gateway, so a row can call its citizen.
+	CanCall bool
 }
 
 func (s *Server) getVisitQueue(w http.ResponseWriter, r *http.Request) {
@@ -30,7 +36,8 @@ func (s *Server) getVisitQueue(w http.ResponseWriter, r *http.Request) {
 	}
 	st := staffFrom(ctx)
 	p := &visitQueuePage{Outcomes: tickets.VisitOutcomes, Solved: tickets.VisitSolved, Satisfaction: tickets.VisitSatisfaction,
-		Done: r.URL.Query().Get("done")}
+		Done: r.URL.Query().Get("done"), Calling: r.URL.Query().Get("calling"),
+		CanCall: s.Calls.Telephony != nil && s.Calls.Telephony.CanCallOut()}
 	for i := range ts {
 		p.Queue = append(p.Queue, s.viewTicket(st, &ts[i]))
 	}
@@ -62,4 +69,44 @@ func (s *Server) postVisitForm(w http.ResponseWriter, r *http.Request) {
 	}
 	s.publishLive(ctx, "tickets")
 	http.Redirect(w, r, "/visits?done="+url.QueryEscape(number), http.StatusSeeOther)
+}
+
+// postVisitCall calls the citizen of a resolved ticket for its return visit, through the SIP
+// front end: the agent's phone rings, then the citizen's. The number never reaches the page.
+func (s *Server) postVisitCall(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	fail := func(err error) {
+		if isAPI(r) {
+			s.apiError(w, r, err)
+			return
+		}
+		status, _ := errorStatus(err)
+		if status == http.StatusInternalServerError {
+			s.serverError(w, r, err)
+			return
+		}
+		s.refuseErr(w, r, status, err)
+	}
+	ext, ok := s.extension(w, r)
+	if !ok {
+		return
+	}
+	t, err := s.Tickets.GetFor(ctx, actorFrom(ctx), r.PathValue("number"))
+	if err != nil {
+		fail(err)
+		return
+	}
+	if t.Status != tickets.StatusResolved || t.Merged() {
+		fail(fmt.Errorf("a return visit call is for a resolved ticket, %s is %s: %w", t.Number, t.Status, tickets.ErrTransition))
+		return
+	}
+	if err := s.Calls.Telephony.CallCitizen(ctx, t.Number, t.CallerPhone, ext); err != nil {
+		fail(err)
+		return
+	}
+	if isAPI(r) {
+		writeJSON(w, http.StatusAccepted, map[string]any{"number": t.Number, "calling": true})
+		return
+	}
+	http.Redirect(w, r, "/visits?calling="+url.QueryEscape(t.Number), http.StatusSeeOther)
 }
