@@ -129,7 +129,9 @@ func Compute(ctx context.Context, db bun.IDB, period string, loc *time.Location,
 			FROM tickets WHERE created_at >= ? AND created_at < ? AND department_id IS NOT NULL AND master_id IS NULL),
 		v AS (
 			SELECT DISTINCT ON (rv.ticket_id) rv.ticket_id, rv.contacted, rv.solved, rv.satisfaction
-			FROM return_visits rv JOIN t ON t.id = rv.ticket_id WHERE rv.valid ORDER BY rv.ticket_id, rv.id DESC)
+			FROM return_visits rv JOIN t ON t.id = rv.ticket_id
+			WHERE rv.valid AND rv.department_id = t.department_id -- the lead's part; co-handlers' parts are theirs
+			ORDER BY rv.ticket_id, rv.id DESC)
 		SELECT d.code, d.name_zh AS name, coalesce(d.name_en, '') AS name_en, count(*) AS tickets,
 			count(*) FILTER (WHERE t.accept_due IS NOT NULL AND (t.accepted_at IS NOT NULL OR t.accept_due <= ?)) AS accept_n,
 			count(*) FILTER (WHERE t.accepted_at <= t.accept_due) AS accept_ok,

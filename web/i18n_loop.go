@@ -40,5 +40,8 @@ func init() {
 		"visits.call":                       {"呼叫市民", "Call the citizen"},
 		"visits.calling":                    {"正在呼叫：您的话机先振铃，接起后接通市民。工单", "Calling: your phone rings first, then the citizen's. Ticket"},
 		"visits.keys":                       {"快捷键：Alt+V 第一条的回访结果，Alt+C 呼叫第一条的市民，Ctrl+Enter 提交正在填写的回访。", "Keys: Alt+V the first row's outcome, Alt+C call its citizen, Ctrl+Enter send the visit being filled in."},
+		"visits.part":                       {"回访对象", "Visit about"},
+		"visits.part.lead":                  {"主办", "Lead"},
+		"visits.part.co":                    {"协办", "Co-handler"},
 	})
 }

@@ -160,8 +160,8 @@ func (s *Server) staffAPI() {
 	s.handleAPI("GET /api/v1/tickets/{number}/attachments/{id}", nil, "Download an attachment of a ticket (403 or 404 for a ticket you may not see)", s.getAttachment)
 	s.handleAPI("POST /api/v1/tickets/{number}/merge", org.Centre, "Merge (并单) this ticket into the master ticket; it then follows the master to resolved and closed", s.postTicketMerge,
 		"master*", "note")
-	s.handleAPI("POST /api/v1/tickets/{number}/visits", org.Centre, "Record a return visit (回访) attempt on a resolved ticket: channel (phone, sms, web, ivr), outcome (reached, no_answer, refused, wrong_number) and, when reached, contacted (true/false), solved (solved, partly, unsolved), satisfaction (satisfied, basically, dissatisfied), comment; unsolved or dissatisfied reopens the ticket (重办)", s.postTicketVisit,
-		"channel*", "outcome*", "contacted", "solved", "satisfaction", "comment")
+	s.handleAPI("POST /api/v1/tickets/{number}/visits", org.Centre, "Record a return visit (回访) attempt on a resolved ticket: channel (phone, sms, web, ivr), outcome (reached, no_answer, refused, wrong_number) and, when reached, contacted (true/false), solved (solved, partly, unsolved), satisfaction (satisfied, basically, dissatisfied), comment; unsolved or dissatisfied reopens the ticket (重办); department (a co-handler's code) visits about that co-handling department's part (协办) instead, which reopens nothing", s.postTicketVisit,
+		"channel*", "outcome*", "contacted", "solved", "satisfaction", "comment", "department")
 	s.handleAPI("GET /api/v1/scorecards/{period}", org.Centre, "A month's scorecard (考评): every department's on-time rates and 三率 over valid return visits, its score and rank; a rate is null when there is nothing to measure", s.getScorecard)
 	s.handleAPI("GET /api/v1/tickets/{number}/visits", nil, "The ticket's return visits, oldest first", s.getTicketVisits)
 	s.handleAPI("POST /api/v1/tickets/{number}/visits/call", org.CallTakers, "Call the citizen of a resolved ticket for its return visit: your phone rings first, then the citizen's through the outbound gateway; the number is never shown", s.sip(s.postVisitCall))

@@ -16,7 +16,10 @@ import (
 // placed by the server, which rings the agent's phone first.
 
 type visitQueuePage struct {
-	Queue        []*ticketView
+	Queue []*ticketView
+	// Parts are each ticket's co-handling departments (协办), by number: their parts are
+	// visited about too, chosen in the row's form.
+	Parts        map[string][]tickets.CoHandler
 	Outcomes     []string
 	Solved       []string
 	Satisfaction []string
@@ -38,8 +41,19 @@ func (s *Server) getVisitQueue(w http.ResponseWriter, r *http.Request) {
 	p := &visitQueuePage{Outcomes: tickets.VisitOutcomes, Solved: tickets.VisitSolved, Satisfaction: tickets.VisitSatisfaction,
 		Done: r.URL.Query().Get("done"), Calling: r.URL.Query().Get("calling"),
 		CanCall: s.Calls.Telephony != nil && s.Calls.Telephony.CanCallOut()}
+	ids := make([]int64, len(ts))
 	for i := range ts {
 		p.Queue = append(p.Queue, s.viewTicket(st, &ts[i]))
+		ids[i] = ts[i].ID
+	}
+	parts, err := s.Tickets.VisitParts(ctx, ids)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	p.Parts = map[string][]tickets.CoHandler{}
+	for _, t := range ts {
+		p.Parts[t.Number] = parts[t.ID]
 	}
 	s.renderStaff(w, r, "staff/visits.html", p)
 }
@@ -53,7 +67,7 @@ func (s *Server) postVisitForm(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, r, http.StatusBadRequest, err.Error())
 		return
 	}
-	in := tickets.VisitInput{Channel: "phone", Outcome: f.get("outcome"), Comment: f.get("comment")}
+	in := tickets.VisitInput{Department: f.get("department"), Channel: "phone", Outcome: f.get("outcome"), Comment: f.get("comment")}
 	if in.Outcome == "reached" {
 		in.Solved, in.Satisfaction = f.get("solved"), f.get("satisfaction")
 		in.Contacted, _ = contactedAnswer(f.get("contacted")) // no answer: the visit is refused, naming it

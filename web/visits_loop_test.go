@@ -3,6 +3,8 @@ package web
 import (
 	"context"
 	"testing"
+
+	"github.com/hotline-city/hotline/tickets"
 )
 
 // The return visit settings decide what a valid visit (有效回访) is and when a citizen counts
@@ -89,4 +91,55 @@ func TestUnratedRuleIsShownWithTheFigures(t *testing.T) {
 		t.Fatalf("set the rule: %d %s", r.Status, r.Body)
 	}
 	shown("satisfied", `"unrated_days":10`, "10 天内未作答的市民按满意计入", "within 10 days", ",satisfied_after_10_days\n")
+}
+
+// A co-handled ticket (主办 hrss, 协办 market): the co-handler's part is visited about on its
+// own — recorded for market, reopening nothing, its named 不满意 market's rectification — and
+// the lead's part stops the clock; a department that is neither is refused, naming the field.
+// The scorecard credits each visit to its part: hrss's 三率 count only hrss's visit.
+func TestCoHandlerPartVisit(t *testing.T) {
+	t.Parallel()
+	e := newStaffEnv(t)
+	ctx := context.Background()
+	agent := e.token("agent1")
+	tk := e.register("公司拖欠工资且食堂卫生差", "wage-arrears", "13800138000", "")
+	if _, err := e.tickets.Dispatch(ctx, e.actor("dispatcher"), tk.Number, tickets.DispatchInput{Department: "hrss", CoHandlers: []string{"market"}}); err != nil {
+		t.Fatal(err)
+	}
+	e.resolve(tk.Number, "hrss", "已督促公司支付，食堂已整改")
+	mustContain(t, "the queue's part choice", e.do(e.browser("agent1"), "GET", "/visits", nil, nil), `name="department"`, `value="market"`)
+	post := func(body map[string]any) resp {
+		return e.do(nil, "POST", "/api/v1/tickets/"+tk.Number+"/visits", body, agent)
+	}
+	if r := post(map[string]any{"department": "police", "channel": "phone", "outcome": "no_answer"}); r.Status != 400 || r.json(t)["field"] != "department" {
+		t.Fatalf("a department that is no part of the ticket: %d %s", r.Status, r.Body)
+	}
+	r := post(map[string]any{"department": "market", "channel": "phone", "outcome": "reached", "contacted": true, "solved": "partly", "satisfaction": "dissatisfied", "comment": "食堂仍不卫生"})
+	if r.Status != 200 || r.json(t)["status"] != "resolved" || r.json(t)["reopened"] != false {
+		t.Fatalf("the co-handler's part: %d %s", r.Status, r.Body)
+	}
+	if got, _ := e.tickets.Get(ctx, tk.Number); got.VisitedAt != nil {
+		t.Fatal("the co-handler's part stopped the ticket's visit clock")
+	}
+	rs := e.do(nil, "GET", "/api/v1/rectifications", nil, e.token("handler-market")).json(t)["rectifications"].([]any)
+	if len(rs) != 1 || rs[0].(map[string]any)["ticket"] != tk.Number {
+		t.Fatalf("market's rectification: %v", rs)
+	}
+	if r := post(map[string]any{"channel": "phone", "outcome": "reached", "contacted": true, "solved": "solved", "satisfaction": "satisfied"}); r.Status != 200 {
+		t.Fatalf("the lead's part: %d %s", r.Status, r.Body)
+	}
+	if got, _ := e.tickets.Get(ctx, tk.Number); got.VisitedAt == nil || got.Status != tickets.StatusResolved {
+		t.Fatalf("the lead's visit: %+v", got)
+	}
+	vs := e.do(nil, "GET", "/api/v1/tickets/"+tk.Number+"/visits", nil, agent).json(t)["visits"].([]any)
+	if len(vs) != 2 || vs[0].(map[string]any)["department"] != "market" || vs[1].(map[string]any)["department"] != "hrss" {
+		t.Fatalf("visits by part: %v", vs)
+	}
+	sc := e.do(nil, "GET", "/api/v1/scorecards/"+testNow.Format("2006-01"), nil, e.token("supervisor")).json(t)
+	for _, d := range sc["departments"].([]any) {
+		d := d.(map[string]any)
+		if d["department"] == "hrss" && (d["valid_visits"] != float64(1) || d["indicators"].(map[string]any)["satisfaction_rate"] != float64(1)) {
+			t.Fatalf("hrss's figures count another part's visit: %v", d)
+		}
+	}
 }
