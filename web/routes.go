@@ -43,6 +43,7 @@ func (s *Server) staffPages() {
 	s.addNav("/admin/routing", "派单规则", "Dispatch rules", 85, org.Admins)
 	s.addNav("/admin/open311-keys", "Open311 密钥", "Open311 keys", 88, org.Admins)
 	s.addNav("/admin/sms-templates", "短信模板", "SMS texts", 89, org.Admins)
+	s.addNav("/admin/loop-settings", "回访设置", "Return visit settings", 90, org.Admins)
 	s.addNav("/admin", "系统管理", "Administration", 90, org.Admins)
 
 	// Signing in and out (auth.go), home and language (i18n.go).
@@ -123,6 +124,8 @@ func (s *Server) staffPages() {
 	s.handleStaff("POST /admin/open311-keys", org.Admins, s.postOpen311Key)
 	s.handleStaff("POST /admin/open311-keys/{id}/revoke", org.Admins, s.postOpen311KeyRevoke)
 	s.handleStaff("GET /admin/sms-templates", org.Admins, s.getSMSTemplates)
+	s.handleStaff("GET /admin/loop-settings", org.Admins, s.getLoopSettingsPage)
+	s.handleStaff("POST /admin/loop-settings", org.Admins, s.postLoopSettingsPage)
 	s.handleStaff("POST /admin/sms-templates", org.Admins, s.postSMSTemplate)
 }
 

@@ -2,6 +2,8 @@ package web
 
 import (
 	"context"
+	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/hotline-city/hotline/tickets"
@@ -141,5 +143,38 @@ func TestCoHandlerPartVisit(t *testing.T) {
 		if d["department"] == "hrss" && (d["valid_visits"] != float64(1) || d["indicators"].(map[string]any)["satisfaction_rate"] != float64(1)) {
 			t.Fatalf("hrss's figures count another part's visit: %v", d)
 		}
+	}
+}
+
+// The settings page: the form shows the settings, an unticked answer and channel are saved
+// as not needed and not counted, and a bad number is refused on the page, nothing saved.
+func TestLoopSettingsPage(t *testing.T) {
+	t.Parallel()
+	e := newStaffEnv(t)
+	admin := e.browser("admin")
+	same := map[string]string{"Origin": e.ts.URL}
+	mustContain(t, "the settings page", e.do(admin, "GET", "/admin/loop-settings", nil, nil), `name="max_attempts"`, `value="3"`, `value="sms" checked`)
+	form := url.Values{"valid_needs_contacted": {"true", "false"}, "valid_needs_solved": {"false"}, "valid_needs_satisfaction": {"true", "false"},
+		"valid_channels": {"phone", "web", ""}, "max_attempts": {"4"}, "rectify_workdays": {"3"}, "unrated_rule": {"satisfied"}, "unrated_days": {"5"}}
+	if r := e.do(admin, "POST", "/admin/loop-settings", form, same); r.Status != 303 {
+		t.Fatalf("save: %d %s", r.Status, r.Body)
+	}
+	l, err := e.tickets.LoopSettings(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !l.ValidNeedsContacted || l.ValidNeedsSolved || !l.ValidNeedsSatisfaction || strings.Join(l.ValidChannels, ",") != "phone,web" ||
+		l.MaxAttempts != 4 || l.RectifyWorkdays != 3 || l.UnratedRule != "satisfied" || l.UnratedDays != 5 {
+		t.Fatalf("saved: %+v", l)
+	}
+	form.Set("max_attempts", "0")
+	if r := e.do(admin, "POST", "/admin/loop-settings", form, same); r.Status != 400 || !strings.Contains(r.Body, "max_attempts") {
+		t.Fatalf("a bad number: %d", r.Status)
+	}
+	if l, _ := e.tickets.LoopSettings(context.Background()); l.MaxAttempts != 4 {
+		t.Fatalf("a refused form saved %d attempts", l.MaxAttempts)
+	}
+	if r := e.do(e.browser("agent1"), "GET", "/admin/loop-settings", nil, nil); r.Status != 403 {
+		t.Fatalf("an agent: %d", r.Status)
 	}
 }
