@@ -35,6 +35,8 @@ type Options struct {
 	Workers   int           // plan and sweep batches run at once, each on its own connection; default 2
 	Email     bool          // write e-mail rows to the outbox (an SMTP server is configured)
 	SMS       bool          // write SMS rows to the outbox (an SMS gateway is configured)
+	// PublicURL is where citizens reach this site (tracking and rating links in SMS).
+	PublicURL string
 	// A sweep's transactions hold the clocks they claimed. PostgreSQL ends one that sits
 	// idle for TxIdle (a scheduler paused, frozen or cut off mid-batch; default 10 s) or runs
 	// a statement for TxStatement (default 60 s), releasing its clocks to the other
@@ -54,6 +56,8 @@ type Service struct {
 	tickets *tickets.Service
 	opt     Options
 	hub     *Hub
+	// ratingToken signs the rating link sent at resolution (LinkRatings).
+	ratingToken func(number string, round int) string
 }
 
 // New wires the service. The hub is told about new notifications so the delivery worker and

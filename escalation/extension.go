@@ -275,6 +275,11 @@ func scopeDept(q *bun.SelectQuery, actor tickets.Actor, column string) (*bun.Sel
 // closed: nothing is left to extend, so the request can be neither approved nor refused. It
 // runs in the transaction of the ticket's action, and says why on the ticket's timeline.
 func (s *Service) Follow(ctx context.Context, tx bun.Tx, t *tickets.Ticket, a tickets.Action) error {
+	if a == tickets.ActResolve {
+		if err := s.ratingSMS(ctx, tx, t); err != nil { // the citizen's rating link
+			return err
+		}
+	}
 	switch a {
 	case tickets.ActResolve, tickets.ActAnswer, tickets.ActClose: // the actions that end the handling
 	default:

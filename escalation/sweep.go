@@ -122,7 +122,11 @@ func (s *Service) Sweep(ctx context.Context, now time.Time, emit func(Action)) (
 		}
 		return n, n >= s.opt.Batch, nil
 	})
-	return total, err
+	if err != nil {
+		return total, err
+	}
+	n, err := s.sweepRectifications(ctx, now, dir, emit) // the fan-out is over: emit runs alone
+	return total + n, err
 }
 
 // retry runs fn again when PostgreSQL aborted it for a deadlock or a serialization failure,

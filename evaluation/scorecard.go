@@ -55,10 +55,15 @@ type Department struct {
 	Visits     int                 `json:"valid_visits"`
 }
 
-// Scorecard is every department's figures for one month, best first.
+// Scorecard is every department's figures for one month, best first. UnratedRule says how
+// resolved tickets whose citizen never gave a valid answer count in the 三率 (the centre's
+// setting): "not_rated", left out; or "satisfied", counted after UnratedDays as a valid visit
+// answering contacted, solved and satisfied (默认满意).
 type Scorecard struct {
 	Period      string       `json:"period"`
 	Departments []Department `json:"departments"`
+	UnratedRule string       `json:"unrated_rule"`
+	UnratedDays int          `json:"unrated_days"`
 }
 
 // ErrPeriod is a period that is not a month, or one that has not begun.
@@ -98,6 +103,7 @@ type counts struct {
 	Solved     int    `bun:"solved"`
 	Satisfied  int    `bun:"satisfied"`
 	Basically  int    `bun:"basically"`
+	Unrated    int    `bun:"unrated"`
 }
 
 // Compute the scorecard of the month period (YYYY-MM, in loc) at now. Tickets count in the
@@ -110,13 +116,22 @@ func Compute(ctx context.Context, db bun.IDB, period string, loc *time.Location,
 		return nil, err
 	}
 	end := start.AddDate(0, 1, 0)
+	var rule struct {
+		Rule string `bun:"unrated_rule"`
+		Days int    `bun:"unrated_days"`
+	}
+	if err := db.NewRaw("SELECT unrated_rule, unrated_days FROM loop_settings WHERE id = 1").Scan(ctx, &rule); err != nil {
+		return nil, fmt.Errorf("scorecard %s: the unrated rule: %w", period, err)
+	}
 	var rows []counts
 	err = db.NewRaw(`WITH t AS (
 			SELECT id, department_id, accept_due, accepted_at, feedback_due, feedback_at, resolve_due, resolved_at
 			FROM tickets WHERE created_at >= ? AND created_at < ? AND department_id IS NOT NULL AND master_id IS NULL),
 		v AS (
 			SELECT DISTINCT ON (rv.ticket_id) rv.ticket_id, rv.contacted, rv.solved, rv.satisfaction
-			FROM return_visits rv JOIN t ON t.id = rv.ticket_id WHERE rv.valid ORDER BY rv.ticket_id, rv.id DESC)
+			FROM return_visits rv JOIN t ON t.id = rv.ticket_id
+			WHERE rv.valid AND rv.department_id = t.department_id -- the lead's part; co-handlers' parts are theirs
+			ORDER BY rv.ticket_id, rv.id DESC)
 		SELECT d.code, d.name_zh AS name, coalesce(d.name_en, '') AS name_en, count(*) AS tickets,
 			count(*) FILTER (WHERE t.accept_due IS NOT NULL AND (t.accepted_at IS NOT NULL OR t.accept_due <= ?)) AS accept_n,
 			count(*) FILTER (WHERE t.accepted_at <= t.accept_due) AS accept_ok,
@@ -128,14 +143,19 @@ func Compute(ctx context.Context, db bun.IDB, period string, loc *time.Location,
 			count(*) FILTER (WHERE v.contacted) AS contacted,
 			count(*) FILTER (WHERE v.solved = 'solved') AS solved,
 			count(*) FILTER (WHERE v.satisfaction = 'satisfied') AS satisfied,
-			count(*) FILTER (WHERE v.satisfaction = 'basically') AS basically
+			count(*) FILTER (WHERE v.satisfaction = 'basically') AS basically,
+			count(*) FILTER (WHERE v.ticket_id IS NULL AND t.resolved_at <= ?) AS unrated
 		FROM t JOIN departments d ON d.id = t.department_id LEFT JOIN v ON v.ticket_id = t.id
-		GROUP BY d.code, d.name_zh, d.name_en`, start, end, now, now, now).Scan(ctx, &rows)
+		GROUP BY d.code, d.name_zh, d.name_en`, start, end, now, now, now, now.AddDate(0, 0, -rule.Days)).Scan(ctx, &rows)
 	if err != nil {
 		return nil, fmt.Errorf("scorecard %s: %w", period, err)
 	}
-	sc := &Scorecard{Period: period, Departments: []Department{}}
+	sc := &Scorecard{Period: period, Departments: []Department{}, UnratedRule: rule.Rule, UnratedDays: rule.Days}
 	for _, c := range rows {
+		if rule.Rule == "satisfied" {
+			// 默认满意: a citizen silent for the set days counts as a valid visit, all answers good.
+			c.Visits, c.Contacted, c.Solved, c.Satisfied = c.Visits+c.Unrated, c.Contacted+c.Unrated, c.Solved+c.Unrated, c.Satisfied+c.Unrated
+		}
 		d := Department{Code: c.Code, Name: c.Name, NameEn: c.NameEn, Tickets: c.Tickets, Visits: c.Visits, Indicators: map[string]*float64{
 			OnTimeAcceptRate:   rate(float64(c.AcceptOK), c.AcceptN),
 			OnTimeFeedbackRate: rate(float64(c.FeedbackOK), c.FeedbackN),

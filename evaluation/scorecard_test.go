@@ -130,3 +130,57 @@ func deref(v *float64) any {
 	}
 	return *v
 }
+
+// The unrated rule: hrss resolves two tickets; one citizen answers (contacted, partly solved,
+// basically satisfied), the other never does. Left out (not_rated), the month counts one valid
+// visit: response 1, resolution 0, satisfaction 0.9. Counted as satisfied after 7 days, the
+// silent citizen is a second valid visit once the 7 days have passed and not before: response
+// 2/2, resolution 1/2, satisfaction (0.9 + 1)/2 = 0.95. The scorecard names the rule it used.
+func TestUnratedRule(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	registered := time.Date(2026, 11, 16, 10, 0, 0, 0, time.FixedZone("CST", 8*3600))
+	c := demotest.New(t, demotest.At(registered))
+	hrss := c.Actor("handler-hrss", org.RoleHandler, "hrss")
+	resolved := func() *tickets.Ticket {
+		tk := c.Dispatch(t, c.Register(t, tickets.RegisterInput{CallerPhone: "13800138000", Description: "投诉", Category: "wage-arrears"}).Number, "hrss")
+		if _, err := c.Tickets.Accept(ctx, hrss, tk.Number, tickets.ActInput{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Tickets.Resolve(ctx, hrss, tk.Number, tickets.ActInput{Text: "已处理"}); err != nil {
+			t.Fatal(err)
+		}
+		return tk
+	}
+	answered := resolved()
+	resolved() // its citizen never answers
+	yes := true
+	if _, _, err := c.Tickets.RecordVisit(ctx, c.Agent, answered.Number, tickets.VisitInput{Channel: "phone", Outcome: "reached",
+		Contacted: &yes, Solved: "partly", Satisfaction: "basically"}); err != nil {
+		t.Fatal(err)
+	}
+	check := func(now time.Time, rule string, visits int, response, resolution, satisfaction float64) {
+		t.Helper()
+		sc, err := evaluation.Compute(ctx, c.DB, "2026-11", registered.Location(), now, evaluation.Beijing)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := sc.Departments[0]
+		if sc.UnratedRule != rule || sc.UnratedDays != 7 || d.Code != "hrss" || d.Visits != visits ||
+			*d.Indicators[evaluation.ResponseRate] != response || *d.Indicators[evaluation.ResolutionRate] != resolution ||
+			*d.Indicators[evaluation.SatisfactionRate] != satisfaction {
+			t.Errorf("at %s under %s: rule %s/%d, %d visits, %v %v %v; want %d visits, %v %v %v", now, rule, sc.UnratedRule, sc.UnratedDays, d.Visits,
+				*d.Indicators[evaluation.ResponseRate], *d.Indicators[evaluation.ResolutionRate], *d.Indicators[evaluation.SatisfactionRate],
+				visits, response, resolution, satisfaction)
+		}
+	}
+	later := registered.AddDate(0, 0, 8)
+	check(later, "not_rated", 1, 1, 0, 0.9)
+	l := tickets.DefaultLoopSettings
+	l.UnratedRule = tickets.UnratedSatisfied
+	if _, err := c.Tickets.SetLoopSettings(ctx, tickets.Actor{Name: "admin", Role: org.RoleAdmin}, l); err != nil {
+		t.Fatal(err)
+	}
+	check(registered.AddDate(0, 0, 3), "satisfied", 1, 1, 0, 0.9)
+	check(later, "satisfied", 2, 1, 0.5, 0.95)
+}

@@ -32,6 +32,8 @@ var (
 	ErrAlreadyRated = errors.New("already rated")
 	// ErrNotRateable means the ticket is not resolved, so there is nothing to rate yet.
 	ErrNotRateable = errors.New("not resolved yet")
+	// ErrLinkExpired is a rating link past its time, forged, or for a resolution since reopened.
+	ErrLinkExpired = errors.New("rating link expired")
 	// ErrIdempotencyReused means an idempotency key came again with a different complaint.
 	ErrIdempotencyReused = errors.New("idempotency key already used for a different request")
 )

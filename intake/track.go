@@ -154,9 +154,6 @@ func rateable(t *tickets.Ticket) bool {
 	return t.ResolvedAt != nil && (t.Status == tickets.StatusResolved || t.Status == tickets.StatusClosed) && !t.Merged()
 }
 
-// Rate records the citizen's rating of the ticket's current resolution, once, on its timeline,
-// and with it the return visit (回访) as done; 不满意 (dissatisfied) reopens the ticket (重办) in the same transaction, with the comment as
-// the reason.
 // RatingInput is the citizen's own return visit on /track: did the department contact you,
 // is the matter solved (solved, partly, unsolved), how satisfied are you, and their words.
 type RatingInput struct {
@@ -169,8 +166,10 @@ type RatingInput struct {
 // visitSatisfaction is a rating as a return visit records it.
 var visitSatisfaction = map[string]string{Satisfied: "satisfied", BasicallySatisfied: "basically", Dissatisfied: "dissatisfied"}
 
+// Rate records the citizen's rating of the ticket's current resolution, once, on its timeline,
+// and with it the return visit (回访) as done; 不满意 (dissatisfied) reopens the ticket (重办) in the same transaction, with the comment as
+// the reason.
 func (s *Service) Rate(ctx context.Context, addr, access string, in RatingInput) (*TrackView, error) {
-	rating, comment := in.Rating, in.Comment
 	number, ok := s.verify("track", access)
 	if !ok {
 		return nil, fmt.Errorf("tracking access expired or invalid: %w", ErrNotFound)
@@ -178,28 +177,49 @@ func (s *Service) Rate(ctx context.Context, addr, access string, in RatingInput)
 	if err := s.allowTrack(addr); err != nil {
 		return nil, err
 	}
+	if err := s.rate(ctx, number, -1, "web", in); err != nil {
+		return nil, err
+	}
+	return s.view(ctx, number)
+}
+
+// checkRating checks the citizen's answers, naming each field that is wrong.
+func checkRating(in *RatingInput) error {
 	var errs FieldErrors
-	comment = strings.TrimSpace(comment)
-	if RatingZh(rating) == rating {
+	in.Comment = strings.TrimSpace(in.Comment)
+	if RatingZh(in.Rating) == in.Rating {
 		errs.add("rating", "rating", "choose 满意, 基本满意 or 不满意")
 	}
-	checkText(&errs, "comment", comment, MaxComment, true)
+	checkText(&errs, "comment", in.Comment, MaxComment, true)
 	if in.Contacted == nil {
 		errs.add("contacted", "required", "is required")
 	}
 	if !slices.Contains(tickets.VisitSolved, in.Solved) {
 		errs.add("solved", "required", "is required")
 	}
-	if (rating == Dissatisfied || in.Solved == "unsolved") && comment == "" && !errs.Has("comment") {
+	if (in.Rating == Dissatisfied || in.Solved == "unsolved") && in.Comment == "" && !errs.Has("comment") {
 		errs.add("comment", "comment_needed", "say what is still wrong, so the department can redo it")
 	}
 	if len(errs) > 0 {
-		return nil, errs
+		return errs
 	}
+	return nil
+}
+
+// rate records the rating of the ticket's current resolution (round: the resolution the
+// citizen was asked about, -1 for whichever is current) as a return visit of channel, once.
+func (s *Service) rate(ctx context.Context, number string, round int, channel string, in RatingInput) error {
+	if err := checkRating(&in); err != nil {
+		return err
+	}
+	rating, comment := in.Rating, in.Comment
 	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		t := new(tickets.Ticket)
 		if err := tx.NewSelect().Model(t).Where("t.number = ?", number).For("UPDATE").Scan(ctx); err != nil {
 			return fmt.Errorf("rate %s: %w", number, err)
+		}
+		if round >= 0 && round != t.ReopenCount {
+			return fmt.Errorf("rate %s: the link was for an earlier resolution: %w", number, ErrLinkExpired)
 		}
 		if !rateable(t) {
 			return fmt.Errorf("rate %s: %w", number, ErrNotRateable)
@@ -219,22 +239,23 @@ func (s *Service) Rate(ctx context.Context, addr, access string, in RatingInput)
 		if comment != "" {
 			body += "：" + comment
 		}
-		raw := fmt.Appendf(nil, `{"rating":%q,"rating_id":%d,"resolution":%d}`, rating, id, t.ReopenCount)
+		raw := fmt.Appendf(nil, `{"rating":%q,"rating_id":%d,"resolution":%d,"channel":%q}`, rating, id, t.ReopenCount, channel)
 		if err := tickets.AppendEvent(ctx, tx, &tickets.Event{TicketID: t.ID, Kind: "rated", ActorName: actor.Name,
 			ActorRole: string(actor.Role), At: now, Public: true, FromStatus: string(t.Status), ToStatus: string(t.Status),
 			Body: body, Data: raw}); err != nil {
 			return err
 		}
 		// The citizen's own rating is the return visit (回访) of this resolution, of the web
-		// channel: it stops the visit clock, counts in the department's 三率, and an unsolved
-		// matter or a dissatisfied citizen sends the ticket back (重办).
-		_, _, err = s.tickets.RecordVisitTx(ctx, tx, actor, number, tickets.VisitInput{Channel: "web", Outcome: "reached",
+		// channel (or sms, through the link sent at resolution): it stops the visit clock,
+		// counts in the department's 三率, and an unsolved matter or a dissatisfied citizen
+		// sends the ticket back (重办).
+		_, _, err = s.tickets.RecordVisitTx(ctx, tx, actor, number, tickets.VisitInput{Channel: channel, Outcome: "reached",
 			Contacted: in.Contacted, Solved: in.Solved, Satisfaction: visitSatisfaction[rating], Comment: comment})
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
-	s.log.InfoContext(ctx, "ticket rated", "ticket_no", number, "rating", rating)
-	return s.view(ctx, number)
+	s.log.InfoContext(ctx, "ticket rated", "ticket_no", number, "rating", rating, "channel", channel)
+	return nil
 }

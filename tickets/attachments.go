@@ -62,7 +62,7 @@ func checkFiles(a Action, files []File) ([]checkedFile, error) {
 	if len(files) == 0 {
 		return nil, nil
 	}
-	if !Attachable(a) {
+	if !Attachable(a) && a != ActRectify {
 		return nil, invalid("attachments", fmt.Sprintf("%s takes no files", a))
 	}
 	if len(files) > MaxAttachments {

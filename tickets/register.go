@@ -115,6 +115,9 @@ func (s *Service) RegisterBatch(ctx context.Context, regs []Registration, hook f
 			if err := s.insertMany(ctx, tx, day, es); err != nil {
 				return err
 			}
+			if err := s.followRegistered(ctx, tx, es); err != nil {
+				return err
+			}
 			if hook != nil {
 				return hook(ctx, tx, tickets(es))
 			}

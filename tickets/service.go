@@ -49,8 +49,36 @@ type Follower interface {
 	Follow(ctx context.Context, tx bun.Tx, t *Ticket, a Action) error
 }
 
+// A RegisterFollower is a Follower also told of the tickets a registration wrote, with what
+// was registered (a receipt to the citizen, say), inside the registering transaction.
+type RegisterFollower interface {
+	FollowRegistered(ctx context.Context, tx bun.Tx, ts []*Ticket, ins []RegisterInput) error
+}
+
 // Follow adds f to the followers of every action. serve wires them before it serves.
 func (s *Service) Follow(f Follower) { s.followers = append(s.followers, f) }
+
+// followRegistered tells the followers that care of the tickets a registration batch wrote.
+func (s *Service) followRegistered(ctx context.Context, tx bun.Tx, es []*entry) error {
+	var ts []*Ticket
+	var ins []RegisterInput
+	for _, e := range es {
+		if e.t != nil && e.err == nil {
+			ts, ins = append(ts, e.t), append(ins, e.Input)
+		}
+	}
+	if len(ts) == 0 {
+		return nil
+	}
+	for _, f := range s.followers {
+		if rf, ok := f.(RegisterFollower); ok {
+			if err := rf.FollowRegistered(ctx, tx, ts, ins); err != nil {
+				return fmt.Errorf("follow registration: %w", err)
+			}
+		}
+	}
+	return nil
+}
 
 // Route makes r decide where every new ticket goes, inside the transaction that registers it,
 // so a ticket is never left un-routed by a crash between. Call it while wiring, before the

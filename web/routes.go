@@ -39,11 +39,14 @@ func (s *Server) staffPages() {
 	s.addNav("/visits", "回访", "Return visits", 27, org.Centre)
 	s.addNav("/calls", "通话记录", "Calls", 12, org.Centre)
 	s.addNav("/callbacks", "漏接回拨", "Missed calls", 14, org.Centre)
+	s.addNav("/rectifications", "差评整改", "Rectifications", 28, rectifyRoles)
 	s.addNav("/board", "督办看板", "Supervisor board", 30, org.Board)
 	s.addNav("/wallboard", "话务大屏", "Wallboard", 32, wallboardRoles)
 	s.addNav("/tickets", "工单查询", "Tickets", 50, nil)
 	s.addNav("/admin/routing", "派单规则", "Dispatch rules", 85, org.Admins)
 	s.addNav("/admin/open311-keys", "Open311 密钥", "Open311 keys", 88, org.Admins)
+	s.addNav("/admin/sms-templates", "短信模板", "SMS texts", 89, org.Admins)
+	s.addNav("/admin/loop-settings", "回访设置", "Return visit settings", 90, org.Admins)
 	s.addNav("/admin", "系统管理", "Administration", 90, org.Admins)
 
 	// Signing in and out (auth.go), home and language (i18n.go).
@@ -58,6 +61,11 @@ func (s *Server) staffPages() {
 	s.handleStaff("GET /console", org.Centre, s.getConsole)
 	s.handleStaff("GET /visits", org.Centre, s.getVisitQueue)
 	s.handleStaff("POST /visits/{number}", org.Centre, s.postVisitForm)
+	s.handleStaff("POST /visits/{number}/call", org.CallTakers, s.sip(s.postVisitCall))
+	// Rectifications (差评整改, rectify.go).
+	s.handleStaff("GET /rectifications", rectifyRoles, s.getRectifications)
+	s.handleStaff("POST /rectifications/{id}/proof", org.DepartmentStaff, s.rectifyForm(s.submitProof))
+	s.handleStaff("POST /rectifications/{id}/decide", org.Centre, s.rectifyForm(s.decide))
 	s.handleStaff("POST /console/tickets", org.Centre, s.postConsoleTicket)
 	// POST: the caller's number travels in the body, never in a URL (logs, history, Referer).
 	s.handleStaff("POST /console/side", org.Centre, s.getConsoleSide)
@@ -129,6 +137,10 @@ func (s *Server) staffPages() {
 	s.handleStaff("GET /admin/open311-keys", org.Admins, s.getOpen311Keys)
 	s.handleStaff("POST /admin/open311-keys", org.Admins, s.postOpen311Key)
 	s.handleStaff("POST /admin/open311-keys/{id}/revoke", org.Admins, s.postOpen311KeyRevoke)
+	s.handleStaff("GET /admin/sms-templates", org.Admins, s.getSMSTemplates)
+	s.handleStaff("GET /admin/loop-settings", org.Admins, s.getLoopSettingsPage)
+	s.handleStaff("POST /admin/loop-settings", org.Admins, s.postLoopSettingsPage)
+	s.handleStaff("POST /admin/sms-templates", org.Admins, s.postSMSTemplate)
 }
 
 // staffAPI is the table of the staff JSON API. handleAPI admits the roles given (nil: any
@@ -166,10 +178,14 @@ func (s *Server) staffAPI() {
 	s.handleAPI("GET /api/v1/tickets/{number}/attachments/{id}", nil, "Download an attachment of a ticket (403 or 404 for a ticket you may not see)", s.getAttachment)
 	s.handleAPI("POST /api/v1/tickets/{number}/merge", org.Centre, "Merge (并单) this ticket into the master ticket; it then follows the master to resolved and closed", s.postTicketMerge,
 		"master*", "note")
-	s.handleAPI("POST /api/v1/tickets/{number}/visits", org.Centre, "Record a return visit (回访) attempt on a resolved ticket: channel (phone, sms, web, ivr), outcome (reached, no_answer, refused, wrong_number) and, when reached, contacted (true/false), solved (solved, partly, unsolved), satisfaction (satisfied, basically, dissatisfied), comment; unsolved or dissatisfied reopens the ticket (重办)", s.postTicketVisit,
-		"channel*", "outcome*", "contacted", "solved", "satisfaction", "comment")
+	s.handleAPI("POST /api/v1/tickets/{number}/visits", org.Centre, "Record a return visit (回访) attempt on a resolved ticket: channel (phone, sms, web, ivr), outcome (reached, no_answer, refused, wrong_number) and, when reached, contacted (true/false), solved (solved, partly, unsolved), satisfaction (satisfied, basically, dissatisfied), comment; unsolved or dissatisfied reopens the ticket (重办); department (a co-handler's code) visits about that co-handling department's part (协办) instead, which reopens nothing", s.postTicketVisit,
+		"channel*", "outcome*", "contacted", "solved", "satisfaction", "comment", "department")
 	s.handleAPI("GET /api/v1/scorecards/{period}", org.Centre, "A month's scorecard (考评): every department's on-time rates and 三率 over valid return visits, its score and rank; a rate is null when there is nothing to measure", s.getScorecard)
 	s.handleAPI("GET /api/v1/tickets/{number}/visits", nil, "The ticket's return visits, oldest first", s.getTicketVisits)
+	s.handleAPI("POST /api/v1/tickets/{number}/visits/call", org.CallTakers, "Call the citizen of a resolved ticket for its return visit: your phone rings first, then the citizen's through the outbound gateway; the number is never shown", s.sip(s.postVisitCall))
+	s.handleAPI("GET /api/v1/rectifications", rectifyRoles, "Rectifications of named bad ratings (差评整改), deadline first: a department's own, or every one for the centre; status (open, submitted, accepted), overdue=1", s.getRectificationsAPI)
+	s.handleAPI("POST /api/v1/rectifications/{id}/proof", org.DepartmentStaff, "The department's proof of a rectification: proof (text) and attachments (files, multipart/form-data)", s.postRectifyProofAPI, "proof*")
+	s.handleAPI("POST /api/v1/rectifications/{id}/decide", org.Centre, "The centre's decision on a rectification's proof: decision (accept, refuse), note (required to refuse)", s.postRectifyDecideAPI, "decision*", "note")
 	s.handleAPI("POST /api/v1/tickets/{number}/unmerge", org.Centre, "Undo a wrong merge (并单): the ticket is handled on its own again, where it stood before; both timelines show it", s.postTicketUnmerge,
 		"note")
 
@@ -241,6 +257,11 @@ func (s *Server) staffAPI() {
 		"phone", "address", "category", "text", "description", "exclude")
 
 	// Administration: the same changes as the pages, through the same functions (api_admin.go).
+	s.handleAPI("GET /api/v1/admin/sms-templates", org.Admins, "The texts of the SMS to citizens: receipt (受理回执, placeholders {number} {link}) and rating (the rating link at resolution, {number} {link} {days})", s.getSMSTemplatesAPI)
+	s.handleAPI("POST /api/v1/admin/sms-templates", org.Admins, "Change the text of an SMS to citizens; an unknown or missing placeholder is refused", s.postSMSTemplateAPI, "kind*", "body*")
+	s.handleAPI("GET /api/v1/admin/loop-settings", org.Centre, "The return visit settings (回访): which answers and channels make a visit valid, attempts before a citizen counts as unreachable, rectification working days, the unrated rule", s.getLoopSettings)
+	s.handleAPI("POST /api/v1/admin/loop-settings", org.Admins, "Change the return visit settings; a field left out keeps its value",
+		s.postLoopSettings, "valid_needs_contacted", "valid_needs_solved", "valid_needs_satisfaction", "valid_channels", "max_attempts", "rectify_workdays", "unrated_rule", "unrated_days")
 	s.handleAPI("GET /api/v1/admin/audit", org.Admins, "The audit trail, newest first (limit)", s.getAuditAPI)
 	s.handleAPI("POST /api/v1/admin/departments", org.Admins, "Create or update a department (by code)",
 		s.adminAPI("departments", s.saveDepartment), "code*", "name_zh*", "name_en", "kind*", "parent", "active")
@@ -277,6 +298,8 @@ func (s *Server) citizenPages() {
 	s.mux.HandleFunc("GET /track", s.getTrack)
 	s.mux.HandleFunc("POST /track", s.postTrack)
 	s.mux.HandleFunc("POST /track/rate", s.postTrackRate)
+	s.mux.HandleFunc("GET /rate/{token}", s.getRateLink) // the rating link sent by SMS (rate_link.go)
+	s.mux.HandleFunc("POST /rate/{token}", s.postRateLink)
 	// The published evaluation: a month's figures and ranking, and the same as open data.
 	s.mux.HandleFunc("GET /stats", s.getStats)
 	s.mux.HandleFunc("GET /stats/{file}", s.getStatsFile)

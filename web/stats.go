@@ -92,15 +92,26 @@ func (s *Server) getStatsFile(w http.ResponseWriter, r *http.Request) {
 	w.Write([]byte("\ufeff")) // a BOM, so spreadsheet programs read the Chinese names right
 	cw := csv.NewWriter(w)
 	head := append([]string{"period", "rank", "department", "name", "score", "tickets", "valid_visits"}, evaluation.Indicators...)
+	head = append(head, "unrated_rule") // how citizens who never answered count, on every row
 	cw.Write(head)
 	for _, d := range card.Departments {
 		row := []string{card.Period, fmt.Sprint(d.Rank), d.Code, d.Name, figure(d.Score), fmt.Sprint(d.Tickets), fmt.Sprint(d.Visits)}
 		for _, code := range evaluation.Indicators {
 			row = append(row, figure(d.Indicators[code]))
 		}
+		row = append(row, unratedRule(card))
 		cw.Write(row)
 	}
 	cw.Flush()
+}
+
+// unratedRule names the rule for citizens who never answered, as open data says it:
+// "not_rated", or "satisfied_after_7_days".
+func unratedRule(card *evaluation.Scorecard) string {
+	if card.UnratedRule == "satisfied" {
+		return fmt.Sprintf("satisfied_after_%d_days", card.UnratedDays)
+	}
+	return card.UnratedRule
 }
 
 // figure writes a rate or score for open data: empty when there is none.

@@ -15,7 +15,7 @@ func (s *Server) postTicketVisit(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error(), "field": "body"})
 		return
 	}
-	in := tickets.VisitInput{Channel: f.get("channel"), Outcome: f.get("outcome"), Solved: f.get("solved"),
+	in := tickets.VisitInput{Department: f.get("department"), Channel: f.get("channel"), Outcome: f.get("outcome"), Solved: f.get("solved"),
 		Satisfaction: f.get("satisfaction"), Comment: f.get("comment")}
 	var ok bool
 	if in.Contacted, ok = contactedAnswer(f.get("contacted")); !ok {

@@ -169,6 +169,10 @@ func cmdSeed(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return fmt.Errorf("seed: %w", err)
 	}
+	// Months of handled tickets, through the tickets service (its own transactions), once.
+	if err := demo.SeedHistory(ctx, e.db, e.cfg.Location, time.Now()); err != nil {
+		return fmt.Errorf("seed: %w", err)
+	}
 	fmt.Fprintln(stdout, "demo data loaded")
 	return nil
 }

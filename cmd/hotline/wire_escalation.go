@@ -25,7 +25,8 @@ func wireEscalation(ctx context.Context, a *app) error {
 	del := escalation.NewDelivery(a.db, a.clock, a.log, hub, escalation.DeliveryOptions{
 		SMTPHost: a.cfg.SMTPHost, SMTPPort: a.cfg.SMTPPort, SMTPFrom: a.cfg.SMTPFrom, SMSGateway: a.cfg.SMSGateway,
 	})
-	// A pending extension request closes when its ticket is resolved, in the same transaction.
+	// A pending extension request closes when its ticket is resolved, in the same transaction;
+	// the citizen's receipt and rating link are queued with the registration and the resolution.
 	a.tickets.Follow(esc)
 	a.web.Escalation = web.EscalationDeps{Service: esc}
 	a.background = append(a.background,
@@ -37,7 +38,7 @@ func wireEscalation(ctx context.Context, a *app) error {
 
 func newEscalation(db *bun.DB, cfg *config.Config, log *slog.Logger, clk clock.Clock, cal escalation.Calendar, ts *tickets.Service, hub *escalation.Hub) *escalation.Service {
 	return escalation.New(db, clk, cal, cfg.Location, log, ts, hub, escalation.Options{
-		WarnShare: cfg.WarnShare, Period: cfg.EscalationPeriod, Email: cfg.SMTPHost != "", SMS: cfg.SMSGateway != "",
+		WarnShare: cfg.WarnShare, Period: cfg.EscalationPeriod, Email: cfg.SMTPHost != "", SMS: cfg.SMSGateway != "", PublicURL: cfg.PublicURL,
 	})
 }
 

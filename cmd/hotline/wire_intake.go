@@ -14,6 +14,8 @@ func wireIntake(ctx context.Context, a *app) error {
 		return err
 	}
 	a.web.Intake = web.IntakeDeps{Service: svc}
+	// The rating link sent by SMS at resolution is signed with intake's secret.
+	a.web.Escalation.Service.LinkRatings(svc.RatingToken)
 	// Submissions are registered in batches while serve runs.
 	a.background = append(a.background, svc.Run)
 	return nil

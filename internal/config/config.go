@@ -57,6 +57,9 @@ type Config struct {
 	SMTPPort         int
 	SMTPFrom         string
 	SMSGateway       string
+	// PublicURL is where citizens reach the site, for the links SMS carry (HOTLINE_PUBLIC_URL;
+	// default http:// and HTTPAddr).
+	PublicURL string
 
 	// Staff sessions: a login ends after SessionLifetime at most, or after IdleTimeout unused.
 	// SecureCookies (HOTLINE_SECURE_COOKIES=on, behind TLS) marks cookies Secure, names the
@@ -195,6 +198,10 @@ func loadEscalation(c *Config, get func(name, def string) string) error {
 	c.SMTPFrom = get("HOTLINE_SMTP_FROM", "12345@localhost")
 	if a, err := mail.ParseAddress(c.SMTPFrom); err != nil || a.Name != "" {
 		return fmt.Errorf("HOTLINE_SMTP_FROM: want an e-mail address such as 12345@example.gov.cn")
+	}
+	c.PublicURL = strings.TrimRight(get("HOTLINE_PUBLIC_URL", "http://"+c.HTTPAddr), "/")
+	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("HOTLINE_PUBLIC_URL: want an http:// or https:// URL such as https://12345.example.gov.cn")
 	}
 	c.SMSGateway = get("HOTLINE_SMS_GATEWAY", "")
 	if c.SMSGateway != "" {

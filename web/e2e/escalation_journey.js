@@ -2,17 +2,21 @@
 // department's handler asks for an extension (申请延期) from the workbench; the supervisor's
 // bell counts it live, without a reload, from the notification stream; the supervisor approves
 // it from the board's queue; the handler's bell counts the decision, and the ticket page shows
-// the new resolution deadline with its history. Screenshots go to the directory given second.
-// Usage: node escalation_journey.js <base URL> <screenshot dir> <ticket number>
+// the new resolution deadline with its history. Then the loop closes on a resolved ticket: the
+// supervisor records its return visit from the 回访 queue with the keyboard — not solved,
+// 不满意 — which sends it back (重办) and opens a rectification (差评整改); the department's
+// satisfaction figure in the scorecard API changes, and the public /stats shows the month.
+// Screenshots go to the directory given second.
+// Usage: node escalation_journey.js <base URL> <screenshot dir> <ticket number> <resolved ticket> <month>
 'use strict';
 const { chromium } = require('playwright-core');
 const a11y = require('./axe');
 const path = require('path');
 const fs = require('fs');
 
-const [base, shots, number] = process.argv.slice(2);
-if (!base || !shots || !number) {
-  console.error('usage: node escalation_journey.js <base URL> <screenshot dir> <ticket number>');
+const [base, shots, number, resolved, month] = process.argv.slice(2);
+if (!base || !shots || !number || !resolved || !month) {
+  console.error('usage: node escalation_journey.js <base URL> <screenshot dir> <ticket number> <resolved ticket> <month>');
   process.exit(2);
 }
 fs.mkdirSync(shots, { recursive: true });
@@ -107,7 +111,44 @@ async function bellCount(page, n, what) {
     check(await handler.locator('#notifications li.unread').count() === 0, 'still unread after marking it read');
     await bellCount(handler, 0, 'handler after reading');
 
+    // The return visit of a resolved ticket, from the queue, by keyboard.
+    const satisfaction = async () => {
+      const r = await sup.request.get(base + '/api/v1/scorecards/' + month);
+      check(r.ok(), 'scorecard API: ' + r.status());
+      const d = (await r.json()).departments.find((x) => x.department === 'hrss');
+      return d ? d.indicators.satisfaction_rate : undefined;
+    };
+    const before = await satisfaction();
+    await sup.goto(base + '/visits');
+    const visit = sup.locator(`tr[data-number="${resolved}"]`);
+    check(await visit.count() === 1, 'the resolved ticket is not in the 回访 queue');
+    await visit.locator('select[name=outcome]').selectOption('reached');
+    await visit.locator('input[name=contacted][value=yes]').check();
+    await visit.locator('input[name=solved][value=unsolved]').check();
+    await visit.locator('input[name=satisfaction][value=dissatisfied]').check();
+    await visit.locator('input[name=comment]').fill('工资仍未到账');
+    await shot(sup, 'visit-queue');
+    await Promise.all([sup.waitForNavigation(), sup.keyboard.press('Control+Enter')]);
+    check((await sup.textContent('main')).includes(resolved), 'no confirmation of the visit');
+    check(await sup.locator(`tr[data-number="${resolved}"]`).count() === 0, 'the visited ticket is still in the queue');
+    await sup.goto(base + '/tickets/' + resolved);
+    check((await sup.textContent('main')).includes('已派单'), 'the dissatisfied visit did not send the ticket back');
+    await sup.goto(base + '/rectifications');
+    const rect = sup.locator('#rectifications tbody tr', { hasText: resolved });
+    check(await rect.count() === 1 && (await rect.textContent()).includes('待整改'), 'no open rectification for the bad rating');
+    await shot(sup, 'rectifications');
+    const after = await satisfaction();
+    check(after !== before, `the satisfaction rate did not change: ${before} → ${after}`);
+
+    // The public figures of the month, no login.
+    const citizen = await (await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN' })).newPage();
+    await citizen.goto(base + '/stats?month=' + month);
+    check(await citizen.locator('#ranking tr[data-department="hrss"]').count() === 1, 'the month on /stats has no hrss row');
+    check((await citizen.textContent('#unrated-rule')).includes('未作答'), 'the unrated rule is not stated on /stats');
+    await shot(citizen, 'stats');
+
     await a11y.assertClean();
+    console.log('SATISFACTION ' + before + ' ' + after);
     console.log('DONE ' + number);
   } finally {
     await browser.close();

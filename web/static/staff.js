@@ -19,7 +19,10 @@
       if (el.tagName === "BUTTON" || el.tagName === "A") el.click(); else el.focus();
       return;
     }
-    var f = document.querySelector('form[data-submit-key="' + c + '"]');
+    // The form being filled in first (a queue has one per row), else the page's first.
+    var a = document.activeElement;
+    var f = (a && a.closest && a.closest('form[data-submit-key="' + c + '"]')) ||
+      document.querySelector('form[data-submit-key="' + c + '"]');
     if (f) { e.preventDefault(); f.requestSubmit(); }
   });
 
