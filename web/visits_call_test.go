@@ -21,7 +21,7 @@ func TestVisitQueueCall(t *testing.T) {
 	if r := plain.do(nil, "POST", "/api/v1/tickets/"+tk.Number+"/visits/call", nil, plain.token("agent1")); r.Status != http.StatusServiceUnavailable {
 		t.Fatalf("without telephony: %d %s", r.Status, r.Body)
 	}
-	mustLack(t, "queue without telephony", plain.do(plain.browser("agent1"), "GET", "/visits", nil, nil), "/call")
+	mustLack(t, "queue without telephony", plain.do(plain.browser("agent1"), "GET", "/visits", nil, nil), "/"+tk.Number+"/call")
 
 	noOut, _ := newCallsEnv(t)
 	tk = noOut.register("公司拖欠三个月工资", "wage-arrears", "13700137000", "hrss")
@@ -30,7 +30,7 @@ func TestVisitQueueCall(t *testing.T) {
 		!strings.Contains(r.Body, "HOTLINE_SIP_OUTBOUND") {
 		t.Fatalf("without an outbound gateway: %d %s", r.Status, r.Body)
 	}
-	mustLack(t, "queue without an outbound gateway", noOut.do(noOut.browser("agent1"), "GET", "/visits", nil, nil), "/call")
+	mustLack(t, "queue without an outbound gateway", noOut.do(noOut.browser("agent1"), "GET", "/visits", nil, nil), "/"+tk.Number+"/call")
 
 	e, _ := newCallsEnv(t, func(c *telephony.Config) { c.Outbound = fmt.Sprintf("127.0.0.1:%d", udpPort(t)) })
 	tk = e.register("公司拖欠三个月工资", "wage-arrears", "13700137000", "hrss")
