@@ -171,8 +171,12 @@ func ParseQuery(q string) (textsearch.Query, error) {
 }
 
 // Search finds the articles offered today that match every word of q, best first (the
-// agents' direct answers); category, when given, narrows to that category's articles.
+// agents' direct answers); category, when given, narrows to that category's articles. An
+// empty or too long q is a FieldError on "q".
 func (s *Service) Search(ctx context.Context, q, category string) ([]Article, error) {
+	if _, err := ParseQuery(q); err != nil {
+		return nil, err
+	}
 	hits, _, err := s.Find(ctx, Filter{Query: q, Category: category, Offered: true, Limit: 20})
 	if err != nil {
 		return nil, err

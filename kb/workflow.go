@@ -58,9 +58,9 @@ type Editor struct {
 // Draft is the text of a proposal.
 type Draft struct {
 	Code, Title, Body, Keywords, Category, Source, Note string
-	ValidFrom                                          time.Time
-	ValidUntil                                         *time.Time
-	Submit                                             bool // send for review, not only keep as a draft
+	ValidFrom                                           time.Time
+	ValidUntil                                          *time.Time
+	Submit                                              bool // send for review, not only keep as a draft
 }
 
 // Propose keeps a department's proposal for the article with d.Code: a new article owned by

@@ -126,7 +126,7 @@ type Query struct {
 
 // Parse reads a search as a person types it: words separated by spaces, each of which must
 // be found. A Chinese word of one character matches that character; of two or more, the
-// characters in that order; a Latin word or number, a word starting with it.
+// characters in that order; a Latin word or number, that word.
 func Parse(q string) (Query, error) {
 	q = strings.TrimSpace(q)
 	if utf8.RuneCountInString(q) > MaxQueryRunes || len(strings.Fields(q)) > MaxWords {
@@ -137,7 +137,7 @@ func Parse(q string) (Query, error) {
 	for _, r := range runs(q) {
 		words = append(words, r.text)
 		if !r.han {
-			terms = append(terms, quote(truncate(r.text, maxLatinRunes))+":*")
+			terms = append(terms, quote(truncate(r.text, maxLatinRunes)))
 			continue
 		}
 		cs := []rune(r.text)
