@@ -115,9 +115,8 @@ type Hit struct {
 	Rank    float64 `bun:"rank,scanonly" json:"rank"`
 }
 
-// searchCond is the condition matching a parsed query; the title weighs most, then the
-// keywords, then the text.
-const searchCond = "kb.search @@ ?::tsquery"
+// searchText is the text search_ngrams made kb.search of, for the exact test of long words.
+const searchText = "kb.title || ' ' || kb.keywords || ' ' || kb.body"
 
 // Find returns the articles matching f: by rank for a query, else by title. A query that is
 // empty or too long is a FieldError on "q".
@@ -130,7 +129,9 @@ func (s *Service) Find(ctx context.Context, f Filter) ([]Hit, textsearch.Query, 
 		if pq, err = ParseQuery(f.Query); err != nil {
 			return nil, pq, err
 		}
-		sel = sel.ColumnExpr("ts_rank(kb.search, ?::tsquery) AS rank", pq.TSQuery).Where(searchCond, pq.TSQuery).
+		// Matched on all the text; ranked by the title (weighing most) and keywords.
+		cond, args := pq.Condition("kb.search", searchText)
+		sel = sel.ColumnExpr("ts_rank(kb.search_head, ?::tsquery) AS rank", pq.TSQuery).Where(cond, args...).
 			OrderExpr("rank DESC")
 	} else {
 		sel = sel.ColumnExpr("0::float8 AS rank")

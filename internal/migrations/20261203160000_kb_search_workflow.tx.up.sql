@@ -29,9 +29,11 @@ ALTER TABLE kb_articles
     ADD COLUMN status text NOT NULL DEFAULT 'published'
         CHECK (status IN ('draft', 'review', 'published', 'withdrawn')),
     ADD COLUMN version integer NOT NULL DEFAULT 1 CHECK (version >= 0),
-    ADD COLUMN search tsvector GENERATED ALWAYS AS (
-        setweight(search_ngrams(title), 'A') || setweight(search_ngrams(keywords), 'B') ||
-        setweight(search_ngrams(body), 'D')) STORED;
+    -- search matches (all the text); search_head ranks: small, so ranking every match does not
+    -- read every match's large vector.
+    ADD COLUMN search tsvector GENERATED ALWAYS AS (search_ngrams(title || ' ' || keywords || ' ' || body)) STORED,
+    ADD COLUMN search_head tsvector GENERATED ALWAYS AS (
+        setweight(search_ngrams(title), 'A') || setweight(search_ngrams(keywords), 'B')) STORED;
 UPDATE kb_articles SET status = 'withdrawn' WHERE NOT active;
 CREATE INDEX kb_articles_search ON kb_articles USING gin (search);
 

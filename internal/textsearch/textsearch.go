@@ -117,11 +117,31 @@ func truncate(s string, n int) string {
 	return s
 }
 
-// Query is a parsed search: the tsquery to match against a search_ngrams vector, and the
-// words to highlight.
+// Query is a parsed search: the tsquery to match against a search_ngrams vector, the Chinese
+// words of three or more characters that must also be found as written, and the words to
+// highlight.
+//
+// The tsquery asks for a word's bigrams with AND, not as a phrase: a GIN index answers AND
+// exactly, while a phrase makes PostgreSQL re-read every candidate's vector (a large, TOASTed
+// value) to check positions. The few candidates that hold the bigrams apart are dropped by
+// Exact, a substring test on the text itself.
 type Query struct {
 	TSQuery string   // in tsquery syntax, for a parameter cast ?::tsquery
+	Exact   []string // Chinese runs of three or more characters, to find with strpos
 	Words   []string // the searchable runs of the query, lower-cased
+}
+
+// Condition is the SQL condition matching q on a table with a search_ngrams vector column and
+// its text expression (the columns the vector was made of, joined by spaces), and its
+// arguments: the index finds the candidates, strpos keeps the exact ones.
+func (q Query) Condition(vector, text string) (string, []any) {
+	cond := vector + " @@ ?::tsquery"
+	args := []any{q.TSQuery}
+	for _, w := range q.Exact {
+		cond += " AND strpos(" + text + ", ?) > 0"
+		args = append(args, w)
+	}
+	return cond, args
 }
 
 // Parse reads a search as a person types it: words separated by spaces, each of which must
@@ -132,8 +152,7 @@ func Parse(q string) (Query, error) {
 	if utf8.RuneCountInString(q) > MaxQueryRunes || len(strings.Fields(q)) > MaxWords {
 		return Query{}, ErrTooLong
 	}
-	var terms []string
-	var words []string
+	var terms, words, exact []string
 	for _, r := range runs(q) {
 		words = append(words, r.text)
 		if !r.han {
@@ -149,12 +168,15 @@ func Parse(q string) (Query, error) {
 		for i := 0; i+1 < len(cs); i++ {
 			grams = append(grams, quote(string(cs[i:i+2])))
 		}
-		terms = append(terms, "("+strings.Join(grams, " <-> ")+")")
+		terms = append(terms, "("+strings.Join(grams, " & ")+")")
+		if len(cs) > 2 {
+			exact = append(exact, r.text)
+		}
 	}
 	if len(terms) == 0 {
 		return Query{}, ErrEmpty
 	}
-	return Query{TSQuery: strings.Join(terms, " & "), Words: words}, nil
+	return Query{TSQuery: strings.Join(terms, " & "), Exact: exact, Words: words}, nil
 }
 
 // quote writes a lexeme in tsquery syntax; runs hold only letters and digits, but quoting
