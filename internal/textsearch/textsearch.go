@@ -40,14 +40,16 @@ func isHan(r rune) bool {
 
 func isLatin(r rune) bool { return (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') }
 
-// lowerASCII lower-cases ASCII letters only, as PostgreSQL's lower() does under the C locale.
+// lowerASCII lower-cases ASCII letters only, as PostgreSQL's lower() does under the C locale,
+// byte by byte: offsets stay those of s even where s is not valid UTF-8.
 func lowerASCII(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r >= 'A' && r <= 'Z' {
-			return r + 'a' - 'A'
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
 		}
-		return r
-	}, s)
+	}
+	return string(b)
 }
 
 // run is a stretch of Chinese characters or of Latin letters and digits.

@@ -3,9 +3,11 @@ package textsearch_test
 import (
 	"context"
 	"errors"
+	"html"
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/hotline-city/hotline/internal/testdb"
 	"github.com/hotline-city/hotline/internal/textsearch"
@@ -117,4 +119,36 @@ func TestSQLMatchesGo(t *testing.T) {
 			t.Errorf("%q matches: %v, want %v", q, got, want)
 		}
 	}
+}
+
+// FuzzParseHighlight: any search and text parse or fail cleanly, the tsquery quotes every
+// lexeme, and highlighting escapes everything but its own marks, losing nothing.
+func FuzzParseHighlight(f *testing.F) {
+	for _, s := range [][2]string{{"噪音", "夜间噪音<b>扰民</b>"}, {"it's 'a'", "it's & <a>"}, {"税 社保卡", "社保卡补办、个税"}, {"\x00\xff", "\xffA"}} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, q, text string) {
+		pq, err := textsearch.Parse(q)
+		if err != nil {
+			if !errors.Is(err, textsearch.ErrEmpty) && !errors.Is(err, textsearch.ErrTooLong) {
+				t.Fatalf("Parse(%q): %v", q, err)
+			}
+			return
+		}
+		if strings.Count(pq.TSQuery, "'")%2 != 0 {
+			t.Fatalf("unbalanced quotes in %q", pq.TSQuery)
+		}
+		out := string(textsearch.Highlight(text, pq))
+		plain := strings.NewReplacer("<mark>", "", "</mark>", "").Replace(out)
+		if strings.ContainsAny(plain, "<>\"") {
+			t.Fatalf("Highlight(%q) left markup: %q", text, out)
+		}
+		if html.UnescapeString(plain) != text && utf8.ValidString(text) {
+			t.Fatalf("Highlight(%q) lost text: %q", text, out)
+		}
+		snip := strings.NewReplacer("<mark>", "", "</mark>", "").Replace(string(textsearch.Snippet(text, pq, 10)))
+		if strings.ContainsAny(snip, "<>\"") {
+			t.Fatalf("Snippet(%q) left markup: %q", text, snip)
+		}
+	})
 }
