@@ -51,6 +51,8 @@ var Departments = []Department{
 	{"civil", "", "bureau", "民政局", "Civil Affairs Bureau"},
 	{"medicare", "", "bureau", "医疗保障局", "Healthcare Security Bureau"},
 	{"culture", "", "bureau", "文化广电旅游局", "Culture, Radio, TV and Tourism Bureau"},
+	{"housing-fund", "", "bureau", "住房公积金管理中心", "Housing Provident Fund Centre"},
+	{"tax", "", "bureau", "税务局", "Taxation Bureau"},
 	{"water", "", "enterprise", "市自来水集团", "City Water Supply Group"},
 	{"power", "", "enterprise", "国网市供电公司", "City Power Supply Company"},
 	{"gas", "", "enterprise", "市燃气集团", "City Gas Group"},

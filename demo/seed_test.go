@@ -45,7 +45,7 @@ func TestSeedTwiceChangesNothing(t *testing.T) {
 	for table, want := range map[string]int{
 		"departments": len(demo.Departments), "categories": len(demo.Categories), "deadline_profiles": len(demo.Profiles),
 		"staff": len(demo.Accounts()), "routing_rules": len(demo.Rules()), "routing_rule_versions": len(demo.Rules()),
-		"intake_api_keys": 1, "call_records": 4, "callback_tasks": 2, "kb_articles": len(demo.Articles),
+		"intake_api_keys": 1, "call_records": 4, "callback_tasks": 2, "kb_articles": len(demo.Articles), "kb_article_versions": len(demo.Articles),
 	} {
 		if got := len(first[table]); got != want {
 			t.Errorf("%s: %d rows, want %d", table, got, want)
@@ -63,5 +63,28 @@ func TestSeedTwiceChangesNothing(t *testing.T) {
 	}
 	if diff := cmp.Diff(first, contents(t, db)); diff != "" {
 		t.Fatalf("a second seed changed the data (-first +second):\n%s", diff)
+	}
+}
+
+// TestArticlesNameTheirSourceAndOwner checks the demo's knowledge base: at least 150 articles,
+// each with an owner department and a category of the demo city (or none), a source, and
+// validity dates in order.
+func TestArticlesNameTheirSourceAndOwner(t *testing.T) {
+	t.Parallel()
+	if len(demo.Articles) < 150 {
+		t.Fatalf("%d articles, want at least 150", len(demo.Articles))
+	}
+	deps, cats := map[string]bool{}, map[string]bool{"": true}
+	for _, d := range demo.Departments {
+		deps[d.Code] = true
+	}
+	for _, c := range demo.Categories {
+		cats[c.Code] = true
+	}
+	for _, a := range demo.Articles {
+		if !deps[a.Department] || !cats[a.Category] || a.Source == "" || a.Title == "" || a.Body == "" || a.ValidFrom == "" ||
+			(a.ValidUntil != "" && a.ValidUntil < a.ValidFrom) {
+			t.Errorf("article %s: %+v", a.Code, a)
+		}
 	}
 }

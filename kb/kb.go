@@ -1,7 +1,10 @@
 // Package kb is the knowledge base (知识库): the articles call-centre agents answer
-// consultations from. An article is offered only between its ValidFrom and ValidUntil dates
-// (policies change) and always names its source, which goes on the ticket's timeline with the
-// answer.
+// consultations from. An article is offered only while it is published and between its
+// ValidFrom and ValidUntil dates (policies change; ValidUntil is the date by which its owner
+// department must review it) and always names its source, which goes on the ticket's timeline
+// with the answer. Departments propose new articles and updates of their own (workflow.go);
+// the centre reviews them before they are published. Search is Chinese-aware
+// (internal/textsearch).
 package kb
 
 import (
@@ -17,6 +20,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/hotline-city/hotline/internal/clock"
+	"github.com/hotline-city/hotline/internal/textsearch"
 )
 
 // Article is a knowledge base article (知识库条目).
@@ -35,12 +39,29 @@ type Article struct {
 	Active       bool       `bun:"active" json:"active"`
 	UpdatedAt    time.Time  `bun:"updated_at" json:"updated_at"`
 	UpdatedBy    string     `bun:"updated_by" json:"updated_by"`
+	// DepartmentID is the owner department, which proposes its updates; nil: the centre's own.
+	DepartmentID *int64 `bun:"department_id" json:"department_id,omitempty"`
+	Status       Status `bun:"status" json:"status"`
+	Version      int    `bun:"version" json:"version"` // published versions so far; 0 while never published
 }
+
+// Status is where an article stands in the workflow.
+type Status string
+
+// Statuses of an article.
+const (
+	StatusDraft     Status = "draft"     // proposed by its department, not yet sent for review
+	StatusReview    Status = "review"    // waiting for the centre's review
+	StatusPublished Status = "published" // offered while valid
+	StatusWithdrawn Status = "withdrawn" // no longer offered
+)
 
 // Errors of the knowledge base.
 var (
-	ErrNotFound = errors.New("knowledge article not found")
-	ErrInvalid  = errors.New("invalid knowledge article")
+	ErrNotFound  = errors.New("knowledge article not found")
+	ErrInvalid   = errors.New("invalid knowledge article")
+	ErrForbidden = errors.New("not allowed on this knowledge article")
+	ErrConflict  = errors.New("the knowledge article or proposal has moved on")
 )
 
 // FieldError is bad input in one field; it unwraps to ErrInvalid.
@@ -64,40 +85,106 @@ func NewService(db *bun.DB, clk clock.Clock, loc *time.Location) *Service {
 // today is the date in the configured zone, as the validity dates mean it.
 func (s *Service) today() string { return s.clock.Now().In(s.loc).Format(time.DateOnly) }
 
-// ValidOn reports whether a is offered on day (YYYY-MM-DD).
+// ValidOn reports whether a is offered on day (YYYY-MM-DD): published, active and within its
+// validity.
 func (a *Article) ValidOn(day string) bool {
-	return a.Active && a.ValidFrom.Format(time.DateOnly) <= day && (a.ValidUntil == nil || a.ValidUntil.Format(time.DateOnly) >= day)
+	return a.Active && a.Status == StatusPublished && a.ValidFrom.Format(time.DateOnly) <= day && (a.ValidUntil == nil || a.ValidUntil.Format(time.DateOnly) >= day)
 }
 
-// likeEscape escapes LIKE's wildcards in a search term.
-func likeEscape(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+// ExpiredOn reports whether a's validity has ended by day (YYYY-MM-DD).
+func (a *Article) ExpiredOn(day string) bool {
+	return a.ValidUntil != nil && a.ValidUntil.Format(time.DateOnly) < day
 }
 
-// Search finds the articles valid today whose title, keywords or text contain every word of q
-// (Chinese needs no word splitting for a substring match), titles first; category, when
-// given, narrows to that category's articles.
+// Today is the date in the configured zone, as the validity dates mean it.
+func (s *Service) Today() string { return s.today() }
+
+// Filter narrows a Find.
+type Filter struct {
+	Query        string // words, Chinese-aware (internal/textsearch); empty: browse
+	Category     string
+	DepartmentID int64
+	Offered      bool // only the articles offered today (published, active, valid)
+	Published    bool // only published or withdrawn articles, not the proposals' drafts
+	Limit        int  // default and maximum 200
+}
+
+// Hit is an article found, with its rank for the query (0 when browsing).
+type Hit struct {
+	Article `bun:",extend"`
+	Rank    float64 `bun:"rank,scanonly" json:"rank"`
+}
+
+// searchText is the text search_ngrams made kb.search of, for the exact test of long words.
+const searchText = "kb.title || ' ' || kb.keywords || ' ' || kb.body"
+
+// Find returns the articles matching f: by rank for a query, else by title. A query that is
+// empty or too long is a FieldError on "q".
+func (s *Service) Find(ctx context.Context, f Filter) ([]Hit, textsearch.Query, error) {
+	var pq textsearch.Query
+	hits := []Hit{}
+	sel := s.db.NewSelect().Model(&hits).ColumnExpr("?TableColumns")
+	if f.Query != "" {
+		var err error
+		if pq, err = ParseQuery(f.Query); err != nil {
+			return nil, pq, err
+		}
+		// Matched on all the text; ranked by the title (weighing most) and keywords.
+		cond, args := pq.Condition("kb.search", searchText)
+		sel = sel.ColumnExpr("ts_rank(kb.search_head, ?::tsquery) AS rank", pq.TSQuery).Where(cond, args...).
+			OrderExpr("rank DESC")
+	} else {
+		sel = sel.ColumnExpr("0::float8 AS rank")
+	}
+	if f.Offered {
+		today := s.today()
+		sel = sel.Where("kb.active AND kb.status = ? AND kb.valid_from <= ?::date AND (kb.valid_until IS NULL OR kb.valid_until >= ?::date)",
+			StatusPublished, today, today)
+	}
+	if f.Published {
+		sel = sel.Where("kb.status IN (?, ?)", StatusPublished, StatusWithdrawn)
+	}
+	if f.Category != "" {
+		sel = sel.Where("kb.category_code = ?", f.Category)
+	}
+	if f.DepartmentID != 0 {
+		sel = sel.Where("kb.department_id = ?", f.DepartmentID)
+	}
+	if f.Limit <= 0 || f.Limit > 200 {
+		f.Limit = 200
+	}
+	if err := sel.OrderExpr("kb.title, kb.id").Limit(int64(f.Limit)).Scan(ctx); err != nil {
+		return nil, pq, fmt.Errorf("search knowledge base: %w", err)
+	}
+	return hits, pq, nil
+}
+
+// ParseQuery reads a search for articles; bad input is a FieldError on "q".
+func ParseQuery(q string) (textsearch.Query, error) {
+	pq, err := textsearch.Parse(q)
+	switch {
+	case errors.Is(err, textsearch.ErrEmpty):
+		return pq, &FieldError{"q", "type a word to search for"}
+	case errors.Is(err, textsearch.ErrTooLong):
+		return pq, &FieldError{"q", fmt.Sprintf("at most %d characters and %d words", textsearch.MaxQueryRunes, textsearch.MaxWords)}
+	}
+	return pq, err
+}
+
+// Search finds the articles offered today that match every word of q, best first (the
+// agents' direct answers); category, when given, narrows to that category's articles. An
+// empty or too long q is a FieldError on "q".
 func (s *Service) Search(ctx context.Context, q, category string) ([]Article, error) {
-	as := []Article{}
-	today := s.today()
-	sel := s.db.NewSelect().Model(&as).
-		Where("kb.active AND kb.valid_from <= ?::date AND (kb.valid_until IS NULL OR kb.valid_until >= ?::date)", today, today)
-	words := strings.Fields(q)
-	if len(words) > 8 {
-		words = words[:8]
+	if _, err := ParseQuery(q); err != nil {
+		return nil, err
 	}
-	for _, w := range words {
-		p := "%" + likeEscape(w) + "%"
-		sel = sel.Where("(kb.title ILIKE ? OR kb.keywords ILIKE ? OR kb.body ILIKE ?)", p, p, p)
+	hits, _, err := s.Find(ctx, Filter{Query: q, Category: category, Offered: true, Limit: 20})
+	if err != nil {
+		return nil, err
 	}
-	if category != "" {
-		sel = sel.Where("kb.category_code = ?", category)
-	}
-	if len(words) > 0 {
-		sel = sel.OrderExpr("(kb.title ILIKE ?) DESC", "%"+likeEscape(words[0])+"%")
-	}
-	if err := sel.OrderExpr("kb.title").Limit(20).Scan(ctx); err != nil {
-		return nil, fmt.Errorf("search knowledge base: %w", err)
+	as := make([]Article, len(hits))
+	for i := range hits {
+		as[i] = hits[i].Article
 	}
 	return as, nil
 }
@@ -166,28 +253,82 @@ func check(a *Article) error {
 }
 
 // Save writes a new article or a new text of an existing one (by code) on db, the transaction
-// that also writes the change's audit entry.
+// that also writes the change's audit entry: the administrators' direct edit, published at
+// once (or withdrawn, when not active) as the article's next version.
 func Save(ctx context.Context, db bun.IDB, a *Article) error {
 	if err := check(a); err != nil {
 		return err
 	}
+	a.Status = StatusPublished
+	if !a.Active {
+		a.Status = StatusWithdrawn
+	}
+	a.Version = 1
 	_, err := db.NewInsert().Model(a).On("CONFLICT (code) DO UPDATE").
 		Set("title = EXCLUDED.title, body = EXCLUDED.body, keywords = EXCLUDED.keywords, category_code = EXCLUDED.category_code, source = EXCLUDED.source, valid_from = EXCLUDED.valid_from, valid_until = EXCLUDED.valid_until, active = EXCLUDED.active, updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by").
-		Returning("id").Exec(ctx)
+		Set("status = EXCLUDED.status, version = kb.version + 1").
+		Returning("id, version, department_id").Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("save knowledge article %s: %w", a.Code, err)
 	}
-	return nil
+	return addVersion(ctx, db, a, nil)
 }
 
-// AddMissing writes a only when no article has its code, leaving an edited one as it is: how
-// a seed loads its articles again and again.
+// AddMissing writes a, published as its first version, only when no article has its code,
+// leaving an edited one as it is: how a seed loads its articles again and again.
 func AddMissing(ctx context.Context, db bun.IDB, a *Article) error {
 	if err := check(a); err != nil {
 		return err
 	}
-	if _, err := db.NewInsert().Model(a).On("CONFLICT (code) DO NOTHING").Exec(ctx); err != nil {
+	a.Status, a.Version = StatusPublished, 1
+	if !a.Active {
+		a.Status = StatusWithdrawn
+	}
+	res, err := db.NewInsert().Model(a).On("CONFLICT (code) DO NOTHING").Exec(ctx)
+	if err != nil {
 		return fmt.Errorf("add knowledge article %s: %w", a.Code, err)
 	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil
+	}
+	return addVersion(ctx, db, a, nil)
+}
+
+// Version is one published text of an article (kb_article_versions, append-only).
+type Version struct {
+	bun.BaseModel `bun:"table:kb_article_versions,alias:v"`
+
+	ArticleID    int64      `bun:"article_id,pk" json:"-"`
+	Version      int        `bun:"version,pk" json:"version"`
+	Title        string     `bun:"title" json:"title"`
+	Body         string     `bun:"body" json:"body"`
+	Keywords     string     `bun:"keywords" json:"keywords"`
+	CategoryCode string     `bun:"category_code" json:"category"`
+	Source       string     `bun:"source" json:"source"`
+	ValidFrom    time.Time  `bun:"valid_from,type:date" json:"valid_from"`
+	ValidUntil   *time.Time `bun:"valid_until,type:date" json:"valid_until,omitempty"`
+	DepartmentID *int64     `bun:"department_id" json:"department_id,omitempty"`
+	ProposalID   *int64     `bun:"proposal_id" json:"proposal_id,omitempty"`
+	PublishedAt  time.Time  `bun:"published_at" json:"published_at"`
+	PublishedBy  string     `bun:"published_by" json:"published_by"`
+}
+
+// addVersion records a's text as its version a.Version.
+func addVersion(ctx context.Context, db bun.IDB, a *Article, proposal *int64) error {
+	v := &Version{ArticleID: a.ID, Version: a.Version, Title: a.Title, Body: a.Body, Keywords: a.Keywords,
+		CategoryCode: a.CategoryCode, Source: a.Source, ValidFrom: a.ValidFrom, ValidUntil: a.ValidUntil,
+		DepartmentID: a.DepartmentID, ProposalID: proposal, PublishedAt: a.UpdatedAt, PublishedBy: a.UpdatedBy}
+	if _, err := db.NewInsert().Model(v).Exec(ctx); err != nil {
+		return fmt.Errorf("record version %d of knowledge article %s: %w", a.Version, a.Code, err)
+	}
 	return nil
+}
+
+// Versions lists the published texts of the article with id, newest first.
+func (s *Service) Versions(ctx context.Context, id int64) ([]Version, error) {
+	vs := []Version{}
+	if err := s.db.NewSelect().Model(&vs).Where("v.article_id = ?", id).Order("version DESC").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("versions of knowledge article %d: %w", id, err)
+	}
+	return vs, nil
 }

@@ -6,8 +6,10 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 
 	"github.com/hotline-city/hotline/internal/org"
+	"github.com/hotline-city/hotline/kb"
 	"github.com/hotline-city/hotline/routing"
 	"github.com/hotline-city/hotline/tickets"
 )
@@ -242,9 +244,15 @@ func (s *Server) consoleSuggestions(ctx context.Context, text string) ([]deptSug
 }
 
 func (s *Server) getConsoleKB(w http.ResponseWriter, r *http.Request) {
-	as, err := s.KB.Search(r.Context(), r.URL.Query().Get("q"), "")
+	q := r.URL.Query().Get("q")
+	if strings.TrimSpace(q) == "" {
+		// The agent cleared the box: nothing to offer, no error.
+		s.renderTemplate(w, r, http.StatusOK, "staff/console_kb.html", "content", []kb.Article{})
+		return
+	}
+	as, err := s.KB.Search(r.Context(), q, "")
 	if err != nil {
-		s.serverError(w, r, err)
+		s.kbRefuse(w, r, err)
 		return
 	}
 	s.renderTemplate(w, r, http.StatusOK, "staff/console_kb.html", "content", as)

@@ -107,7 +107,7 @@ func TestEveryPageInBothLanguages(t *testing.T) {
 	e := newStaffEnv(t)
 	w, ruleID := seedWalk(t, e)
 	numbers := []string{w.full, w.merged, w.escalated, w.returned, w.answered}
-	params := map[string][]string{"{number}": numbers, "{id}": {ruleID}}
+	params := map[string][]string{"{number}": numbers, "{id}": {ruleID}, "{code}": {"wage-arrears-how", "old-epidemic-policy"}}
 	var pages []string
 	for _, rt := range e.srv.staff().routes {
 		method, path, _ := strings.Cut(rt.Pattern, " ")
@@ -118,7 +118,7 @@ func TestEveryPageInBothLanguages(t *testing.T) {
 		pages = append(pages, expand(path, params)...)
 	}
 	pages = append(pages, "/console/side?"+url.Values{"caller_phone": {"13900002222"}, "category": {"wage-arrears"},
-		"description": {"公司拖欠工资"}}.Encode(), "/console/kb?q=社保", "/tickets?status=dispatched",
+		"description": {"公司拖欠工资"}}.Encode(), "/console/kb?q=社保", "/tickets?status=dispatched", "/kb?q=社保", "/kb/propose?code=wage-arrears-how",
 		"/admin/routing?"+url.Values{"dry": {"1"}, "text": {"工地欠薪"}, "category": {"wage-arrears"}}.Encode(),
 		"/no-such-page", "/tickets/20261123-999999")
 	accounts := []string{"admin", "supervisor", "dispatcher", "agent1", "leader", "handler-hrss", "head-hrss", "handler-market"}

@@ -72,9 +72,9 @@ func errorStatus(err error) (int, map[string]string) {
 		return http.StatusBadRequest, map[string]string{"error": kfe.Error(), "field": kfe.Field}
 	case errors.Is(err, tickets.ErrNotFound), errors.Is(err, org.ErrNotFound), errors.Is(err, routing.ErrNotFound), errors.Is(err, account.ErrNotFound), errors.Is(err, kb.ErrNotFound):
 		return http.StatusNotFound, map[string]string{"error": err.Error()}
-	case errors.Is(err, tickets.ErrForbidden):
+	case errors.Is(err, tickets.ErrForbidden), errors.Is(err, kb.ErrForbidden):
 		return http.StatusForbidden, map[string]string{"error": err.Error()}
-	case errors.Is(err, tickets.ErrTransition), errors.Is(err, tickets.ErrConflict), errors.Is(err, routing.ErrConflict):
+	case errors.Is(err, tickets.ErrTransition), errors.Is(err, tickets.ErrConflict), errors.Is(err, routing.ErrConflict), errors.Is(err, kb.ErrConflict):
 		return http.StatusConflict, map[string]string{"error": err.Error()}
 	case errors.Is(err, tickets.ErrInvalid), errors.Is(err, telephony.ErrUnknownTarget), errors.Is(err, telephony.ErrBadStatus):
 		return http.StatusBadRequest, map[string]string{"error": err.Error()}
@@ -110,6 +110,8 @@ var errorKeys = []struct {
 	{routing.ErrNotFound, "error.rule_not_found"},
 	{routing.ErrConflict, "error.conflict"},
 	{kb.ErrNotFound, "error.article_not_found"},
+	{kb.ErrForbidden, "kb.error.forbidden"},
+	{kb.ErrConflict, "kb.error.conflict"},
 	{intake.ErrAlreadyRated, "rate.already"},
 	{intake.ErrNotRateable, "rate.notyet"},
 	{intake.ErrRateLimited, "error.rate_limited"},

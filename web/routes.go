@@ -43,6 +43,7 @@ func (s *Server) staffPages() {
 	s.addNav("/board", "督办看板", "Supervisor board", 30, org.Board)
 	s.addNav("/wallboard", "话务大屏", "Wallboard", 32, wallboardRoles)
 	s.addNav("/tickets", "工单查询", "Tickets", 50, nil)
+	s.addNav("/kb", "知识库", "Knowledge base", 55, nil)
 	s.addNav("/admin/routing", "派单规则", "Dispatch rules", 85, org.Admins)
 	s.addNav("/admin/open311-keys", "Open311 密钥", "Open311 keys", 88, org.Admins)
 	s.addNav("/admin/sms-templates", "短信模板", "SMS texts", 89, org.Admins)
@@ -87,6 +88,17 @@ func (s *Server) staffPages() {
 	s.handleStaff("GET /board/events", org.Board, s.getLiveEvents)
 	s.handleStaff("GET /board/escalations", org.Board, s.getBoardEscalations)
 	s.handleStaff("GET /export/{list}", nil, s.getExport)
+
+	// The knowledge base (kb_pages.go): search and articles for all staff, proposals from the
+	// departments, the centre's review.
+	s.handleStaff("GET /kb", nil, s.getKBPage)
+	s.handleStaff("GET /kb/propose", org.DepartmentStaff, s.getKBPropose)
+	s.handleStaff("POST /kb/propose", org.DepartmentStaff, s.postKBPropose)
+	s.handleStaff("GET /kb/review", org.Reviewers, s.getKBReview)
+	s.handleStaff("POST /kb/proposals/{id}/approve", org.Reviewers, s.postKBReview(true))
+	s.handleStaff("POST /kb/proposals/{id}/refuse", org.Reviewers, s.postKBReview(false))
+	s.handleStaff("GET /kb/{code}", nil, s.getKBArticle)
+	s.handleStaff("POST /kb/{code}/withdraw", org.Reviewers, s.postKBWithdraw)
 
 	// Tickets: the list, one ticket's page and what staff do to it (ticket.go), its files.
 	s.handleStaff("GET /tickets", nil, s.getTicketsPage)
@@ -199,7 +211,13 @@ func (s *Server) staffAPI() {
 		"status", "department", "phone", "order", "limit", "offset", "q")
 	s.handleAPI("GET /api/v1/departments", nil, "Departments", s.getDepartments)
 	s.handleAPI("GET /api/v1/categories", nil, "The category tree", s.getCategories)
-	s.handleAPI("GET /api/v1/kb", nil, "Search the knowledge base (q); only articles valid today", s.getKB)
+	s.handleAPI("GET /api/v1/kb", nil, "Search the knowledge base (q: words, Chinese-aware, at most 64 characters; category); only articles valid today, best first", s.getKB)
+	s.handleAPI("GET /api/v1/kb/articles/{code}", nil, "A knowledge article whatever its state, with its state today and its published versions", s.getKBArticleAPI)
+	s.handleAPI("GET /api/v1/kb/proposals", nil, "Knowledge article proposals (status: draft, review, approved, refused); a department's staff see their own", s.getKBProposalsAPI)
+	s.handleAPI("POST /api/v1/kb/proposals", org.DepartmentStaff, "Propose a new knowledge article or an update of one of your department's (submit=true sends it for review)",
+		s.postKBProposalAPI, "code*", "title*", "body*", "source*", "valid_from*", "valid_until", "keywords", "category", "note", "submit")
+	s.handleAPI("POST /api/v1/kb/proposals/{id}/approve", org.Reviewers, "Approve a proposal in review: it is published as the article's next version", s.postKBReviewAPI(true))
+	s.handleAPI("POST /api/v1/kb/proposals/{id}/refuse", org.Reviewers, "Refuse a proposal in review, with a reason", s.postKBReviewAPI(false), "reason*")
 	s.handleAPI("GET /api/v1/stats/departments", org.Board, "Live counts per department: open, overdue, due soon, returned, resolved today", s.getDeptStats)
 
 	// Calls, the agent's phone and callbacks (calls.go); without the SIP front end, sip answers

@@ -512,9 +512,10 @@ func (s *Server) getCategories(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getKB(w http.ResponseWriter, r *http.Request) {
+	// An empty or too long query is bad input (400), named by its field.
 	as, err := s.KB.Search(r.Context(), r.URL.Query().Get("q"), r.URL.Query().Get("category"))
 	if err != nil {
-		s.serverError(w, r, err)
+		s.apiError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"articles": as})

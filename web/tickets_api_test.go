@@ -114,7 +114,8 @@ func TestAnswerFromKnowledgeBase(t *testing.T) {
 	e := newStaffEnv(t)
 	agent := e.token("agent1")
 	kb := e.do(nil, "GET", "/api/v1/kb?q="+url.QueryEscape("社保 转移"), nil, agent).json(t)["articles"].([]any)
-	if len(kb) != 1 || kb[0].(map[string]any)["code"] != "social-insurance-transfer" {
+	// The article with both words in its title ranks first.
+	if len(kb) == 0 || kb[0].(map[string]any)["code"] != "social-insurance-transfer" {
 		t.Fatalf("kb search: %v", kb)
 	}
 	if got := e.do(nil, "GET", "/api/v1/kb?q="+url.QueryEscape("防疫"), nil, agent).json(t)["articles"].([]any); len(got) != 0 {

@@ -8,7 +8,8 @@
 // → on a phone (390 px) the administrator, warned that next year's holidays are missing, reads
 // the year view and enters next year's notice through its preview.
 // Then every other staff page is visited once, and a handler works a second ticket (the third
-// argument, dispatched to market) on a 390 px phone. axe checks every page the journey visits.
+// argument, dispatched to market) on a 390 px phone, and proposes a knowledge article there,
+// which the supervisor approves. axe checks every page the journey visits.
 // Screenshots of the main pages go to the directory given second.
 // Usage: node staff_journey.js <base URL> <screenshot dir> <ticket number for the phone>
 'use strict';
@@ -288,6 +289,12 @@ async function fitsPhone(page, what) {
     await agent.goto(base + '/console');
     await agent.fill('#kb-q', '欠薪');
     await agent.waitForSelector('#kb-results article.kb');
+    // The knowledge base's search marks the words it found.
+    await agent.goto(base + '/kb?q=' + encodeURIComponent('社保'));
+    check(await agent.locator('#kb-hits mark').count() > 0, 'the knowledge search marks no word');
+    // The knowledge base's search marks the words it found.
+    await agent.goto(base + '/kb?q=' + encodeURIComponent('社保'));
+    check(await agent.locator('#kb-hits mark').count() > 0, 'the knowledge search marks no word');
 
     // A handler on a 390 px phone: the header, the workbench's queue and the ticket's actions fit.
     const phone = await login(browser, 'handler-market', 'demo-handler',
@@ -306,6 +313,24 @@ async function fitsPhone(page, what) {
     await Promise.all([phone.waitForNavigation(), phone.locator('#form-feedback button').tap()]);
     check((await phone.textContent('#timeline')).includes('已到现场查看'), 'the feedback given on the phone is not on the timeline');
     await fitsPhone(phone, 'ticket after feedback');
+
+    // The department proposes a knowledge article from the phone; the supervisor approves it.
+    await phone.goto(base + '/kb?q=' + encodeURIComponent('退货'));
+    await fitsPhone(phone, 'knowledge search');
+    await phone.goto(base + '/kb/propose');
+    await fitsPhone(phone, 'knowledge proposal');
+    await phone.fill('input[name=code]', 'market-lost-receipt');
+    await phone.fill('input[name=title]', '购物小票丢失如何维权');
+    await phone.fill('textarea[name=body]', '可凭支付记录、聊天记录等证明消费事实，向12315投诉。');
+    await phone.fill('input[name=source]', '市市场监管局 政策问答');
+    await phone.fill('input[name=valid_from]', '2026-01-01');
+    await Promise.all([phone.waitForNavigation(), phone.locator('button[name=submit][value="1"]').tap()]);
+    check((await phone.textContent('main')).includes('已提交热线中心审核'), 'the proposal was not sent for review');
+    await shot(phone, 'phone-kb-propose');
+    await sup.goto(base + '/kb/review');
+    await Promise.all([sup.waitForNavigation(), sup.locator('#kb-queue form[action$="/approve"] button').first().click()]);
+    await sup.goto(base + '/kb/market-lost-receipt');
+    check(await sup.locator('.badge.kb-valid').count() === 1, 'the approved article is not valid');
 
     await a11y.assertClean();
     console.log('NUMBER ' + number);
