@@ -8,6 +8,7 @@ import (
 
 	"github.com/hotline-city/hotline/demo/demotest"
 	"github.com/hotline-city/hotline/evaluation"
+	"github.com/hotline-city/hotline/internal/clock"
 	"github.com/hotline-city/hotline/internal/org"
 	"github.com/hotline-city/hotline/tickets"
 )
@@ -86,10 +87,8 @@ func TestScorecardOfAMonthWorkedOutByHand(t *testing.T) {
 	c.Clock.Set(time.Date(2026, 12, 2, 9, 0, 0, 0, registered.Location()))
 	register("hrss") // December's
 
-	sc, err := evaluation.Compute(ctx, c.DB, "2026-11", registered.Location(), at(20, 9), evaluation.Beijing)
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng := evaluation.NewEngine(c.DB, c.Location, clock.NewFixed(at(20, 9)))
+	sc := scorecard(t, eng, "2026-11")
 	if len(sc.Departments) != 2 {
 		t.Fatalf("departments: %+v", sc.Departments)
 	}
@@ -118,10 +117,29 @@ func TestScorecardOfAMonthWorkedOutByHand(t *testing.T) {
 	want(m, evaluation.SatisfactionRate, 0, false)
 
 	for _, bad := range []string{"2026-13", "26-11", "2026-11-01", "", "2027-01"} {
-		if _, err := evaluation.Compute(ctx, c.DB, bad, registered.Location(), at(20, 9), evaluation.Beijing); !errors.Is(err, evaluation.ErrPeriod) {
+		if _, err := evaluation.ParsePeriod(bad, c.Location, at(20, 9)); !errors.Is(err, evaluation.ErrPeriod) {
 			t.Errorf("period %q: %v", bad, err)
 		}
 	}
+}
+
+// scorecard computes period with the profile in force.
+func scorecard(t *testing.T, eng *evaluation.Engine, period string) *evaluation.Scorecard {
+	t.Helper()
+	ctx := context.Background()
+	p, err := eng.Current(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := evaluation.ParsePeriod(period, eng.Location(), eng.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := eng.Compute(ctx, p, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sc
 }
 
 func deref(v *float64) any {
