@@ -70,8 +70,6 @@ type Department struct {
 	Tickets    int                 `json:"tickets"`
 	Visits     int                 `json:"valid_visits"`
 	Excluded   int                 `json:"excluded_by_appeal"`
-
-	counts map[string][]int64 // the department's aggregate rows, for the formulas
 }
 
 // Profile is the profile the scorecard was computed with.
@@ -106,7 +104,7 @@ func (e *Engine) Compute(ctx context.Context, p *Profile, w Window) (*Scorecard,
 }
 
 func (e *Engine) aggregate(ctx context.Context, w Window) ([]aggRow, error) {
-	rs, err := e.db.QueryContext(ctx, `SELECT department_id, category_id, type, channel, `+sums()+`
+	rs, err := e.db.QueryContext(ctx, `SELECT department_id, category_id, type, channel, `+sums("")+`
 		FROM evaluation_daily WHERE day >= ? AND day < ? GROUP BY department_id, category_id, type, channel`,
 		w.From.Format(time.DateOnly), w.To.Format(time.DateOnly))
 	if err != nil {
@@ -473,7 +471,7 @@ func (e *Engine) recompute(ctx context.Context, tx bun.Tx, from, to, now time.Ti
 	}
 	facts, args := factsSQL(from, to, now, 0)
 	q := `INSERT INTO evaluation_daily (day, department_id, category_id, type, channel, ` + columns("", ", ") + `)
-		SELECT (f.at AT TIME ZONE ?)::date, f.department_id, f.category_id, f.type, f.channel, ` + sums() + `
+		SELECT (f.at AT TIME ZONE ?)::date, f.department_id, f.category_id, f.type, f.channel, ` + sums("") + `
 		FROM (` + facts + `) AS f(ticket_id, department_id, category_id, type, channel, at, ` + columns("", ", ") + `)
 		GROUP BY 1, 2, 3, 4, 5`
 	if _, err := tx.ExecContext(ctx, q, append([]any{e.loc.String()}, args...)...); err != nil {

@@ -224,11 +224,11 @@ func columns(prefix, sep string) string {
 	return strings.Join(parts, sep)
 }
 
-// sums is "sum(x) AS x, …" over the measures.
-func sums() string {
+// sums is "sum(<prefix>x) AS x, …" over the measures.
+func sums(prefix string) string {
 	var parts []string
 	for _, m := range Measures {
-		parts = append(parts, "sum("+m.Code+")::bigint AS "+m.Code)
+		parts = append(parts, "sum("+prefix+m.Code+")::bigint AS "+m.Code)
 	}
 	return strings.Join(parts, ", ")
 }
