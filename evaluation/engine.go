@@ -491,3 +491,16 @@ func (e *Engine) recompute(ctx context.Context, tx bun.Tx, from, to, now time.Ti
 	}
 	return nil
 }
+
+// GroupName is the name of the group of code in lang (zh or en).
+func (sc *Scorecard) GroupName(code, lang string) string {
+	for _, g := range sc.Groups {
+		if g.Code == code {
+			if lang == "en" {
+				return g.NameEn
+			}
+			return g.NameZh
+		}
+	}
+	return code
+}

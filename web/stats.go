@@ -119,13 +119,13 @@ func (s *Server) getStatsFile(w http.ResponseWriter, r *http.Request) {
 	w.Write([]byte("\ufeff")) // a BOM, so spreadsheet programs read the Chinese names right
 	cw := csv.NewWriter(w)
 	head := append([]string{"period", "rank", "department", "name", "score", "tickets", "valid_visits"}, evaluation.Indicators...)
-	cw.Write(head)
+	cw.Write(append(head, "group"))
 	for _, d := range card.Departments {
 		row := []string{card.Period, fmt.Sprint(d.Rank), d.Code, d.Name, figure(d.Score), fmt.Sprint(d.Tickets), fmt.Sprint(d.Visits)}
 		for _, code := range evaluation.Indicators {
 			row = append(row, figure(d.Indicators[code]))
 		}
-		cw.Write(row)
+		cw.Write(append(row, d.Group))
 	}
 	cw.Flush()
 }
