@@ -2,9 +2,11 @@ package evaluation
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -19,11 +21,29 @@ type Engine struct {
 	db    *bun.DB
 	loc   *time.Location
 	clock clock.Clock
+
+	// The scorecards computed, by profile version and window, each with the stamp of its days'
+	// aggregate: while no day of the window was recomputed since, it is served again.
+	mu    sync.Mutex
+	cache map[cacheKey]cached
 }
+
+type cacheKey struct {
+	version  int
+	from, to time.Time
+}
+
+type cached struct {
+	stamp string
+	card  *Scorecard
+}
+
+// maxCached bounds the scorecards kept.
+const maxCached = 128
 
 // NewEngine returns the engine over db, counting days in loc.
 func NewEngine(db *bun.DB, loc *time.Location, c clock.Clock) *Engine {
-	return &Engine{db: db, loc: loc, clock: c}
+	return &Engine{db: db, loc: loc, clock: c, cache: map[cacheKey]cached{}}
 }
 
 // Location is the zone the engine counts days in.
@@ -96,11 +116,37 @@ func (e *Engine) Compute(ctx context.Context, p *Profile, w Window) (*Scorecard,
 	if err := e.Refresh(ctx, w.From, w.To); err != nil {
 		return nil, err
 	}
+	// The stamp of the window's aggregate: when and how many of its days were last computed.
+	var stamp string
+	if err := e.db.QueryRowContext(ctx, "SELECT coalesce(max(computed_at)::text, '') || '/' || count(*) FROM evaluation_days WHERE day >= ? AND day < ?",
+		w.From.Format(time.DateOnly), w.To.Format(time.DateOnly)).Scan(&stamp); err != nil {
+		return nil, fmt.Errorf("scorecard %s: %w", w.Period, err)
+	}
+	key := cacheKey{p.Version, w.From, w.To}
+	e.mu.Lock()
+	c, ok := e.cache[key]
+	e.mu.Unlock()
+	if ok && c.stamp == stamp {
+		card := *c.card // callers may replace its lists, never change them in place
+		card.Period, card.Kind = w.Period, w.Kind
+		return &card, nil
+	}
 	rows, err := e.aggregate(ctx, w)
 	if err != nil {
 		return nil, err
 	}
-	return e.score(ctx, p, w, rows)
+	card, err := e.score(ctx, p, w, rows)
+	if err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	if len(e.cache) >= maxCached {
+		clear(e.cache)
+	}
+	e.cache[key] = cached{stamp: stamp, card: card}
+	e.mu.Unlock()
+	out := *card
+	return &out, nil
 }
 
 func (e *Engine) aggregate(ctx context.Context, w Window) ([]aggRow, error) {
@@ -110,6 +156,27 @@ func (e *Engine) aggregate(ctx context.Context, w Window) ([]aggRow, error) {
 	if err != nil {
 		return nil, fmt.Errorf("scorecard %s: %w", w.Period, err)
 	}
+	return scanAgg(rs, w)
+}
+
+// ComputeRaw computes the scorecard of w straight from the raw tables, as one plain GROUP BY
+// without the daily aggregate: what the aggregate saves, and a cross-check of it.
+func (e *Engine) ComputeRaw(ctx context.Context, p *Profile, w Window) (*Scorecard, error) {
+	facts, args := factsSQL(w.From, w.To, e.clock.Now(), 0)
+	rs, err := e.db.QueryContext(ctx, `SELECT f.department_id, f.category_id, f.type, f.channel, `+sums("f.")+`
+		FROM (`+facts+`) AS f(ticket_id, department_id, category_id, type, channel, at, `+columns("", ", ")+`)
+		GROUP BY 1, 2, 3, 4`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("scorecard %s from the raw tables: %w", w.Period, err)
+	}
+	rows, err := scanAgg(rs, w)
+	if err != nil {
+		return nil, err
+	}
+	return e.score(ctx, p, w, rows)
+}
+
+func scanAgg(rs *sql.Rows, w Window) ([]aggRow, error) {
 	defer rs.Close()
 	var out []aggRow
 	for rs.Next() {
@@ -478,15 +545,17 @@ func (e *Engine) recompute(ctx context.Context, tx bun.Tx, from, to, now time.Ti
 		return fmt.Errorf("aggregate evaluation days %s–%s: %w", fromDay, toDay, err)
 	}
 	// The next deadline still to come of each day's tickets: when it passes, the day changes.
+	// computed_at is the database's own time, so that every recomputation stamps its days anew
+	// (the cached scorecards compare stamps) whatever the engine's clock says.
 	if _, err := tx.ExecContext(ctx, `INSERT INTO evaluation_days (day, computed_at, next_due)
-		SELECT g.day::date, ?, n.next_due FROM generate_series(?::date, ?::date - 1, interval '1 day') AS g(day)
+		SELECT g.day::date, clock_timestamp(), n.next_due FROM generate_series(?::date, ?::date - 1, interval '1 day') AS g(day)
 		LEFT JOIN (SELECT (created_at AT TIME ZONE ?)::date AS day, min(least(
 				CASE WHEN accepted_at IS NULL AND accept_due > ? THEN accept_due END,
 				CASE WHEN feedback_at IS NULL AND feedback_due > ? THEN feedback_due END,
 				CASE WHEN resolved_at IS NULL AND resolve_due > ? THEN resolve_due END)) AS next_due
 			FROM tickets WHERE created_at >= ? AND created_at < ? GROUP BY 1) n ON n.day = g.day::date
 		ON CONFLICT (day) DO UPDATE SET computed_at = excluded.computed_at, next_due = excluded.next_due`,
-		now, fromDay, toDay, e.loc.String(), now, now, now, from, to); err != nil {
+		fromDay, toDay, e.loc.String(), now, now, now, from, to); err != nil {
 		return fmt.Errorf("record evaluation days %s–%s: %w", fromDay, toDay, err)
 	}
 	return nil

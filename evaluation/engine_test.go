@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
 	"github.com/hotline-city/hotline/demo/demotest"
 	"github.com/hotline-city/hotline/evaluation"
 	"github.com/hotline-city/hotline/internal/clock"
@@ -203,6 +206,18 @@ func TestEngineOnAMonthWorkedOutByHand(t *testing.T) {
 		if got := deref(sc.Centre[code]); got != want {
 			t.Errorf("centre %s = %v, want %v", code, got, want)
 		}
+	}
+
+	// The aggregate agrees with the raw tables.
+	p0, _ := eng.Current(ctx)
+	w0, _ := evaluation.ParsePeriod("2026-11", c.Location, engClock.Now())
+	raw, err := eng.ComputeRaw(ctx, p0, w0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw.ComputedAt = sc.ComputedAt
+	if diff := cmp.Diff(sc, raw, cmpopts.IgnoreUnexported(evaluation.Scorecard{})); diff != "" {
+		t.Errorf("aggregate and raw tables differ (-aggregate +raw):\n%s", diff)
 	}
 
 	// The drill-down: hrss's on-time acceptance lost t2 (t5 is excluded, listed as such).
