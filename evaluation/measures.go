@@ -102,8 +102,7 @@ var sources = []source{
 			AND (t.department_id IS NULL OR ` + fmt.Sprintf(notAppealed, "t.department_id") + `)`,
 	},
 	{ // the latest valid return visit of each ticket and department it evaluates
-		head: `DISTINCT ON (t.id, coalesce(rv.department_id, t.department_id)) t.id, coalesce(rv.department_id, t.department_id, 0),
-			coalesce(t.category_id, 0), t.type, t.channel, t.created_at`,
+		head: `t.id, coalesce(rv.dept, 0), coalesce(t.category_id, 0), t.type, t.channel, t.created_at`,
 		measures: map[string]string{
 			"valid_visits": `1`,
 			"contacted":    `rv.contacted::int`,
@@ -114,22 +113,29 @@ var sources = []source{
 			"basically":    `(rv.satisfaction = 'basically')::int`,
 			"dissatisfied": `(rv.satisfaction = 'dissatisfied')::int`,
 		},
-		from: `FROM return_visits rv JOIN tickets t ON t.id = rv.ticket_id
-			WHERE rv.valid AND t.created_at >= {from} AND t.created_at < {to} AND t.master_id IS NULL {dept:coalesce(rv.department_id, t.department_id)}
-			AND ` + fmt.Sprintf(notAppealed, "coalesce(rv.department_id, t.department_id)") + `
-			ORDER BY t.id, coalesce(rv.department_id, t.department_id), rv.id DESC`,
+		// From the window's tickets into each one's visits (by the visits' ticket index), so a
+		// day costs its own tickets whatever the size of the table; OFFSET 0 keeps the planner
+		// from turning these lookups into a scan of the whole table (here and below).
+		from: `FROM tickets t CROSS JOIN LATERAL (
+				SELECT DISTINCT ON (coalesce(v.department_id, t.department_id)) coalesce(v.department_id, t.department_id) AS dept,
+					v.contacted, v.solved, v.satisfaction
+				FROM return_visits v WHERE v.ticket_id = t.id AND v.valid
+				ORDER BY coalesce(v.department_id, t.department_id), v.id DESC OFFSET 0) rv
+			WHERE t.created_at >= {from} AND t.created_at < {to} AND t.master_id IS NULL {dept:rv.dept}
+			AND ` + fmt.Sprintf(notAppealed, "rv.dept"),
 	},
 	{ // dispatches to a department and its returns (退单)
-		head: `t.id, coalesce(dd.id, (e.data->>'returned_by_department')::bigint, 0), coalesce(t.category_id, 0), t.type, t.channel, t.created_at`,
+		head: `t.id, coalesce(e.dept, 0), coalesce(t.category_id, 0), t.type, t.channel, t.created_at`,
 		measures: map[string]string{
 			"dispatches": `(e.kind = 'dispatch')::int`,
 			"returns":    `(e.kind = 'return')::int`,
 		},
-		from: `FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id
-			LEFT JOIN departments dd ON e.kind = 'dispatch' AND dd.code = e.data->>'department'
-			WHERE e.kind IN ('dispatch', 'return') AND e.at >= {from} AND t.created_at >= {from} AND t.created_at < {to} AND t.master_id IS NULL
-			{dept:coalesce(dd.id, (e.data->>'returned_by_department')::bigint)}
-			AND ` + fmt.Sprintf(notAppealed, "coalesce(dd.id, (e.data->>'returned_by_department')::bigint)"),
+		from: `FROM tickets t CROSS JOIN LATERAL (
+				SELECT x.kind, CASE WHEN x.kind = 'dispatch' THEN (SELECT dd.id FROM departments dd WHERE dd.code = x.data->>'department')
+					ELSE (x.data->>'returned_by_department')::bigint END AS dept
+				FROM ticket_events x WHERE x.ticket_id = t.id AND x.kind IN ('dispatch', 'return') OFFSET 0) e
+			WHERE t.created_at >= {from} AND t.created_at < {to} AND t.master_id IS NULL {dept:e.dept}
+			AND ` + fmt.Sprintf(notAppealed, "e.dept"),
 	},
 	{ // co-handling departments (协办) and their replies
 		head: `t.id, c.department_id, coalesce(t.category_id, 0), t.type, t.channel, t.created_at`,
@@ -137,7 +143,7 @@ var sources = []source{
 			"co_assigned": `1`,
 			"co_replied":  `(c.replied_at IS NOT NULL)::int`,
 		},
-		from: `FROM ticket_co_departments c JOIN tickets t ON t.id = c.ticket_id
+		from: `FROM tickets t CROSS JOIN LATERAL (SELECT x.department_id, x.replied_at FROM ticket_co_departments x WHERE x.ticket_id = t.id OFFSET 0) c
 			WHERE t.created_at >= {from} AND t.created_at < {to} AND t.master_id IS NULL {dept:c.department_id}
 			AND ` + fmt.Sprintf(notAppealed, "c.department_id"),
 	},
