@@ -1,11 +1,13 @@
 package web
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/hotline-city/hotline/evaluation"
 	"github.com/hotline-city/hotline/internal/org"
@@ -24,6 +26,10 @@ func (s *Server) evaluationPages() {
 	s.handleStaff("GET /evaluation/appeals", nil, s.getAppealsPage)
 	s.handleStaff("POST /evaluation/appeals", org.DepartmentStaff, s.postAppealForm)
 	s.handleStaff("POST /evaluation/appeals/{id}/{decision}", org.Deciders, s.postAppealDecisionForm)
+	s.handleStaff("GET /evaluation/profile", org.Admins, s.getProfilePage)
+	s.handleStaff("POST /evaluation/profile", org.Admins, s.postProfileForm)
+	s.handleStaff("POST /evaluation/profile/{version}/dry-run", org.Admins, s.postProfileDryRunForm)
+	s.handleStaff("POST /evaluation/profile/{version}/adopt", org.Admins, s.postProfileAdoptForm)
 }
 
 // trendPeriods is how many periods the trend shows, the current one included.
@@ -240,4 +246,116 @@ func (s *Server) postAppealDecisionForm(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	http.Redirect(w, r, fmt.Sprintf("/evaluation/appeals?done=%d", id), http.StatusSeeOther)
+}
+
+// The profile's versions for administrators: each version, the one in force, a form proposing
+// the next (the profile as JSON, prefilled with the one in force), and for a proposed version
+// its dry run — every department's score and changed figures under both, month by month —
+// before the button that adopts it.
+
+type profilePage struct {
+	Versions []evaluation.Version
+	Current  int
+	Draft    string
+	Run      *evaluation.DryRun
+	Error    string
+	Done     string
+}
+
+func (s *Server) profilePage(r *http.Request, p *profilePage) (*profilePage, error) {
+	vs, err := s.eval.Versions(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	p.Versions = vs
+	for _, v := range vs {
+		if v.Adopted {
+			p.Current = v.Version
+			if p.Draft == "" {
+				raw, _ := json.MarshalIndent(v.Profile, "", "  ")
+				p.Draft = string(raw)
+			}
+		}
+	}
+	return p, nil
+}
+
+func (s *Server) renderProfilePage(w http.ResponseWriter, r *http.Request, status int, p *profilePage) {
+	p, err := s.profilePage(r, p)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.renderStaffStatus(w, r, status, "staff/evaluation_profile.html", p)
+}
+
+func (s *Server) getProfilePage(w http.ResponseWriter, r *http.Request) {
+	s.renderProfilePage(w, r, http.StatusOK, &profilePage{Done: r.URL.Query().Get("done")})
+}
+
+// profileFormError renders the page again with the error of a form, or answers an outage.
+func (s *Server) profileFormError(w http.ResponseWriter, r *http.Request, p *profilePage, err error) {
+	status, _ := errorStatus(err)
+	if status == http.StatusInternalServerError {
+		s.serverError(w, r, err)
+		return
+	}
+	p.Error = err.Error()
+	s.renderProfilePage(w, r, status, p)
+}
+
+func (s *Server) postProfileForm(w http.ResponseWriter, r *http.Request) {
+	f, err := readFields(w, r)
+	if err != nil {
+		s.refuse(w, r, http.StatusBadRequest, err.Error())
+		return
+	}
+	p := &profilePage{Draft: f.get("profile")}
+	var prof evaluation.Profile
+	dec := json.NewDecoder(strings.NewReader(p.Draft))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&prof); err != nil {
+		s.profileFormError(w, r, p, &badField{"profile", tr(langOf(r), "eval.profile_json") + ": " + err.Error()})
+		return
+	}
+	v, err := s.eval.Propose(r.Context(), &prof, f.get("note"), actorFrom(r.Context()).Name)
+	if err != nil {
+		s.profileFormError(w, r, p, err)
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/evaluation/profile?done=%d", v.Version), http.StatusSeeOther)
+}
+
+func (s *Server) postProfileDryRunForm(w http.ResponseWriter, r *http.Request) {
+	f, err := readFields(w, r)
+	if err != nil {
+		s.refuse(w, r, http.StatusBadRequest, err.Error())
+		return
+	}
+	p := &profilePage{}
+	v, err := pathVersion(r)
+	months := 3
+	if err == nil && f.get("months") != "" {
+		months, err = f.int("months")
+	}
+	if err == nil {
+		p.Run, err = s.eval.RunDry(r.Context(), v, months, actorFrom(r.Context()).Name)
+	}
+	if err != nil {
+		s.profileFormError(w, r, p, err)
+		return
+	}
+	s.renderProfilePage(w, r, http.StatusOK, p)
+}
+
+func (s *Server) postProfileAdoptForm(w http.ResponseWriter, r *http.Request) {
+	v, err := pathVersion(r)
+	if err == nil {
+		err = s.eval.Adopt(r.Context(), v, actorFrom(r.Context()).Name)
+	}
+	if err != nil {
+		s.profileFormError(w, r, &profilePage{}, err)
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/evaluation/profile?done=%d", v), http.StatusSeeOther)
 }

@@ -181,6 +181,32 @@ func TestEvaluationEngineAPIAndPages(t *testing.T) {
 	if r := e.do(e.browser("supervisor"), "GET", "/evaluation/appeals?status=pending", nil, nil); !strings.Contains(r.Body, other.Number) || !strings.Contains(r.Body, "重复件") {
 		t.Errorf("appeals page: %s", r.Body)
 	}
+
+	// The same through the profile page: a bad document is shown again with its problem; a good
+	// one is dry-run, side by side, then adopted.
+	ab := e.browser("admin")
+	origin := map[string]string{"Origin": e.ts.URL}
+	if r := e.do(ab, "GET", "/evaluation/profile", nil, nil); r.Status != 200 || !strings.Contains(r.Body, `data-version="2"`) {
+		t.Errorf("profile page: %d", r.Status)
+	}
+	if r := e.do(ab, "POST", "/evaluation/profile", url.Values{"profile": {`{"name_zh": "x"}`}}, origin); r.Status != 400 || !strings.Contains(r.Body, "indicators") {
+		t.Errorf("a bad profile on the page: %d", r.Status)
+	}
+	third := evaluation.Default()
+	third.Settings["satisfaction_weight"] = 0.5
+	third.Settings["resolution_weight"] = 0.4
+	doc, _ := json.Marshal(third)
+	if r := e.do(ab, "POST", "/evaluation/profile", url.Values{"profile": {string(doc)}, "note": {"满意率权重 0.5"}}, origin); r.Status != 303 {
+		t.Fatalf("propose on the page: %d %s", r.Status, r.Body)
+	}
+	// The past month (October) had no tickets: its table says so.
+	r = e.do(ab, "POST", "/evaluation/profile/3/dry-run", url.Values{"months": {"1"}}, origin)
+	if r.Status != 200 || !strings.Contains(r.Body, `data-period="2026-10"`) || !strings.Contains(r.Body, "本期没有可考评的单位") {
+		t.Errorf("dry run on the page: %d %s", r.Status, r.Body)
+	}
+	if r := e.do(ab, "POST", "/evaluation/profile/3/adopt", nil, origin); r.Status != 303 {
+		t.Errorf("adopt on the page: %d %s", r.Status, r.Body)
+	}
 }
 
 func contains(list []string, v string) bool {
