@@ -64,6 +64,12 @@ func TestEvaluationEngineAPIAndPages(t *testing.T) {
 	if r := e.do(nil, "GET", explain, nil, market); r.Status != 403 {
 		t.Errorf("market explains hrss: %d", r.Status)
 	}
+	if r := e.do(nil, "GET", "/api/v1/evaluation/explain?period="+month+"&indicator="+evaluation.ResponseRate, nil, hrss); r.Status != 200 || !strings.Contains(r.Body, `"department":"hrss"`) {
+		t.Errorf("hrss explains its own figure without naming itself: %d %s", r.Status, r.Body)
+	}
+	if r := e.do(nil, "GET", "/api/v1/evaluation/explain?period="+month+"&indicator="+evaluation.AnswerRate, nil, sup); r.Status != 200 || !strings.Contains(r.Body, `"formula_zh":"接通量 / 呼入量"`) {
+		t.Errorf("the centre's answer rate: %d %s", r.Status, r.Body)
+	}
 	if r := e.do(nil, "GET", "/api/v1/evaluation/explain?period="+month+"&department=hrss&indicator=nope", nil, sup); r.Status != 404 {
 		t.Errorf("an unknown indicator: %d %s", r.Status, r.Body)
 	}
