@@ -122,6 +122,8 @@ CREATE TABLE evaluation_dirty (
     id bigserial PRIMARY KEY,
     at timestamptz NOT NULL
 );
+-- Whether a day is dirty is a range look-up, however many marks wait for a read.
+CREATE INDEX evaluation_dirty_at_idx ON evaluation_dirty (at);
 
 CREATE FUNCTION evaluation_dirty_tickets() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
