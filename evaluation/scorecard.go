@@ -1,25 +1,21 @@
-// Package evaluation computes how departments did (考评): the on-time rates of signing for,
-// giving feedback on and resolving their tickets, and the 三率 of the return visits — the
-// response rate (did the department contact the citizen), the resolution rate and the
-// satisfaction rate — with a score and a rank per department for a month.
-//
-// The first step of the evaluation engine: the indicators and their weights are fixed here
-// (the ones a centre uses in practice, with Beijing's weights); a later step makes them data.
+// Package evaluation computes how departments did (考评): indicators kept as versioned data
+// (a profile) — the on-time rates of signing for, giving feedback on and resolving tickets,
+// the 三率 of the return visits (response: did the department contact the citizen,
+// resolution, satisfaction) and more — scored, weighted and ranked per group of departments
+// for a month, quarter, year or any window of days; appeals (申诉) that take a ticket out of a
+// department's figures; and a drill-down from every point lost to the tickets behind it.
 package evaluation
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"regexp"
-	"slices"
+	"strconv"
 	"strings"
 	"time"
-
-	"github.com/uptrace/bun"
 )
 
-// Indicator codes, as the scorecard API names them.
+// Indicator codes of the default profile; the scorecard API's codes keep these meanings.
 const (
 	ResponseRate       = "response_rate"         // 响应率: contacted / valid visits
 	ResolutionRate     = "resolution_rate"       // 解决率: solved / valid visits
@@ -27,49 +23,45 @@ const (
 	OnTimeAcceptRate   = "on_time_accept_rate"   // 按时签收率: signed for in time / due to be signed for
 	OnTimeFeedbackRate = "on_time_feedback_rate" // 按时反馈率: citizen contacted in time / due to be contacted
 	OnTimeResolveRate  = "on_time_resolve_rate"  // 按时办结率: resolved in time / due to be resolved
+	CloseRate          = "close_rate"            // 结案率: closed / resolved or closed
+	ReturnRate         = "return_rate"           // 退单率: returns / dispatches
+	RedoRate           = "redo_rate"             // 重办率: redos / resolutions
+	CoReplyRate        = "co_reply_rate"         // 协办答复率: co-handling replies / co-handled
+	Composite          = "composite"             // 综合: 0.1 × response + 0.5 × resolution + 0.4 × satisfaction
+	DirectAnswerRate   = "direct_answer_rate"    // 直接答复率: answered directly / registered (the centre)
+	AnswerRate         = "answer_rate"           // 接通率: calls answered / offered (the centre)
+	Answer15Rate       = "answer_15s_rate"       // 15秒接通率: answered within 15 s / offered (the centre)
 )
 
-// Indicators lists the codes in the order pages show them.
+// Indicators lists the codes the public pages show, in their order.
 var Indicators = []string{ResponseRate, ResolutionRate, SatisfactionRate, OnTimeAcceptRate, OnTimeFeedbackRate, OnTimeResolveRate}
 
-// Settings are the weights of the score: 综合 = response × 0.1 + resolution × 0.5 +
-// satisfaction × 0.4, and how much a "basically satisfied" counts.
-type Settings struct {
-	ResponseWeight, ResolutionWeight, SatisfactionWeight float64
-	Basically                                            float64
-}
-
-// Beijing are the weights Beijing's 12345 publishes its 三率 with.
-var Beijing = Settings{ResponseWeight: 0.1, ResolutionWeight: 0.5, SatisfactionWeight: 0.4, Basically: 0.9}
-
-// Department is one department's figures for a period. A rate is nil when its denominator is
-// zero (nothing to measure), never a number made up.
-type Department struct {
-	Code       string              `json:"department"`
-	Name       string              `json:"name"`
-	NameEn     string              `json:"name_en,omitempty"`
-	Rank       int                 `json:"rank"`
-	Score      *float64            `json:"score"`
-	Indicators map[string]*float64 `json:"indicators"`
-	Tickets    int                 `json:"tickets"`
-	Visits     int                 `json:"valid_visits"`
-}
-
-// Scorecard is every department's figures for one month, best first. UnratedRule says how
-// resolved tickets whose citizen never gave a valid answer count in the 三率 (the centre's
-// setting): "not_rated", left out; or "satisfied", counted after UnratedDays as a valid visit
-// answering contacted, solved and satisfied (默认满意).
-type Scorecard struct {
-	Period      string       `json:"period"`
-	Departments []Department `json:"departments"`
-	UnratedRule string       `json:"unrated_rule"`
-	UnratedDays int          `json:"unrated_days"`
-}
-
-// ErrPeriod is a period that is not a month, or one that has not begun.
+// ErrPeriod is a period that is not a month, quarter, year or window of days, or one that has
+// not begun.
 var ErrPeriod = errors.New("bad period")
 
-var monthPattern = regexp.MustCompile(`^\d{4}-(0[1-9]|1[0-2])$`)
+// Period kinds.
+const (
+	KindMonth   = "month"
+	KindQuarter = "quarter"
+	KindYear    = "year"
+	KindCustom  = "custom"
+)
+
+// A Window is the days a scorecard counts: tickets registered (calls started) from From up
+// to, not including, To, both midnight in the engine's zone.
+type Window struct {
+	Period   string
+	Kind     string
+	From, To time.Time
+}
+
+var (
+	monthPattern   = regexp.MustCompile(`^(\d{4})-(0[1-9]|1[0-2])$`)
+	quarterPattern = regexp.MustCompile(`^(\d{4})-Q([1-4])$`)
+	yearPattern    = regexp.MustCompile(`^(\d{4})$`)
+	dayPattern     = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
+)
 
 // Month reads "YYYY-MM" as the month's first instant in loc, refusing one that has not begun
 // at now.
@@ -77,134 +69,71 @@ func Month(period string, loc *time.Location, now time.Time) (time.Time, error) 
 	if !monthPattern.MatchString(period) {
 		return time.Time{}, fmt.Errorf("period %q: want a month such as 2026-11: %w", period, ErrPeriod)
 	}
-	start, err := time.ParseInLocation("2006-01", period, loc)
-	if err != nil || start.Year() < 2000 {
-		return time.Time{}, fmt.Errorf("period %q: %w", period, ErrPeriod)
-	}
-	if start.After(now) {
-		return time.Time{}, fmt.Errorf("period %s has not begun: %w", period, ErrPeriod)
-	}
-	return start, nil
+	w, err := ParsePeriod(period, loc, now)
+	return w.From, err
 }
 
-type counts struct {
-	Code       string `bun:"code"`
-	Name       string `bun:"name"`
-	NameEn     string `bun:"name_en"`
-	Tickets    int    `bun:"tickets"`
-	AcceptN    int    `bun:"accept_n"`
-	AcceptOK   int    `bun:"accept_ok"`
-	FeedbackN  int    `bun:"feedback_n"`
-	FeedbackOK int    `bun:"feedback_ok"`
-	ResolveN   int    `bun:"resolve_n"`
-	ResolveOK  int    `bun:"resolve_ok"`
-	Visits     int    `bun:"visits"`
-	Contacted  int    `bun:"contacted"`
-	Solved     int    `bun:"solved"`
-	Satisfied  int    `bun:"satisfied"`
-	Basically  int    `bun:"basically"`
-	Unrated    int    `bun:"unrated"`
+// ParsePeriod reads a month (2026-11), a quarter (2026-Q4), a year (2026) or a window of days
+// (2026-11-03..2026-11-20, both included), refusing one that has not begun at now.
+func ParsePeriod(period string, loc *time.Location, now time.Time) (Window, error) {
+	w := Window{Period: period}
+	atoi := func(s string) int { n, _ := strconv.Atoi(s); return n }
+	switch {
+	case monthPattern.MatchString(period):
+		m := monthPattern.FindStringSubmatch(period)
+		w.Kind, w.From = KindMonth, time.Date(atoi(m[1]), time.Month(atoi(m[2])), 1, 0, 0, 0, 0, loc)
+		w.To = w.From.AddDate(0, 1, 0)
+	case quarterPattern.MatchString(period):
+		m := quarterPattern.FindStringSubmatch(period)
+		w.Kind, w.From = KindQuarter, time.Date(atoi(m[1]), time.Month(3*atoi(m[2])-2), 1, 0, 0, 0, 0, loc)
+		w.To = w.From.AddDate(0, 3, 0)
+	case yearPattern.MatchString(period):
+		w.Kind, w.From = KindYear, time.Date(atoi(period), 1, 1, 0, 0, 0, 0, loc)
+		w.To = w.From.AddDate(1, 0, 0)
+	default:
+		a, b, ok := strings.Cut(period, "..")
+		if !ok || !dayPattern.MatchString(a) || !dayPattern.MatchString(b) {
+			return w, fmt.Errorf("period %q: want a month (2026-11), a quarter (2026-Q4), a year (2026) or days (2026-11-03..2026-11-20): %w", period, ErrPeriod)
+		}
+		from, err1 := time.ParseInLocation(time.DateOnly, a, loc)
+		last, err2 := time.ParseInLocation(time.DateOnly, b, loc)
+		if err1 != nil || err2 != nil {
+			return w, fmt.Errorf("period %q: not a date: %w", period, ErrPeriod)
+		}
+		if last.Before(from) {
+			return w, fmt.Errorf("period %q ends before it begins: %w", period, ErrPeriod)
+		}
+		if last.Sub(from) > 3*366*24*time.Hour {
+			return w, fmt.Errorf("period %q: at most three years: %w", period, ErrPeriod)
+		}
+		w.Kind, w.From, w.To = KindCustom, from, last.AddDate(0, 0, 1)
+	}
+	if w.From.Year() < 2000 {
+		return w, fmt.Errorf("period %q: %w", period, ErrPeriod)
+	}
+	if w.From.After(now) {
+		return w, fmt.Errorf("period %s has not begun: %w", period, ErrPeriod)
+	}
+	return w, nil
 }
 
-// Compute the scorecard of the month period (YYYY-MM, in loc) at now. Tickets count in the
-// month they were registered, with the department they are dispatched to (the lead); a
-// merged ticket counts once, with its master. A ticket's visit is its latest valid return
-// visit (the citizen reached and answering).
-func Compute(ctx context.Context, db bun.IDB, period string, loc *time.Location, now time.Time, set Settings) (*Scorecard, error) {
-	start, err := Month(period, loc, now)
-	if err != nil {
-		return nil, err
+// Previous is the window of the same kind just before w (for a custom window, as many days).
+func (w Window) Previous() Window {
+	p := Window{Kind: w.Kind, To: w.From}
+	switch w.Kind {
+	case KindMonth:
+		p.From = w.From.AddDate(0, -1, 0)
+		p.Period = p.From.Format("2006-01")
+	case KindQuarter:
+		p.From = w.From.AddDate(0, -3, 0)
+		p.Period = fmt.Sprintf("%d-Q%d", p.From.Year(), (int(p.From.Month())+2)/3)
+	case KindYear:
+		p.From = w.From.AddDate(-1, 0, 0)
+		p.Period = p.From.Format("2006")
+	default:
+		days := int(w.To.Sub(w.From).Hours()/24 + 0.5)
+		p.From = w.From.AddDate(0, 0, -days)
+		p.Period = p.From.Format(time.DateOnly) + ".." + p.To.AddDate(0, 0, -1).Format(time.DateOnly)
 	}
-	end := start.AddDate(0, 1, 0)
-	var rule struct {
-		Rule string `bun:"unrated_rule"`
-		Days int    `bun:"unrated_days"`
-	}
-	if err := db.NewRaw("SELECT unrated_rule, unrated_days FROM loop_settings WHERE id = 1").Scan(ctx, &rule); err != nil {
-		return nil, fmt.Errorf("scorecard %s: the unrated rule: %w", period, err)
-	}
-	var rows []counts
-	err = db.NewRaw(`WITH t AS (
-			SELECT id, department_id, accept_due, accepted_at, feedback_due, feedback_at, resolve_due, resolved_at
-			FROM tickets WHERE created_at >= ? AND created_at < ? AND department_id IS NOT NULL AND master_id IS NULL),
-		v AS (
-			SELECT DISTINCT ON (rv.ticket_id) rv.ticket_id, rv.contacted, rv.solved, rv.satisfaction
-			FROM return_visits rv JOIN t ON t.id = rv.ticket_id
-			WHERE rv.valid AND rv.department_id = t.department_id -- the lead's part; co-handlers' parts are theirs
-			ORDER BY rv.ticket_id, rv.id DESC)
-		SELECT d.code, d.name_zh AS name, coalesce(d.name_en, '') AS name_en, count(*) AS tickets,
-			count(*) FILTER (WHERE t.accept_due IS NOT NULL AND (t.accepted_at IS NOT NULL OR t.accept_due <= ?)) AS accept_n,
-			count(*) FILTER (WHERE t.accepted_at <= t.accept_due) AS accept_ok,
-			count(*) FILTER (WHERE t.feedback_due IS NOT NULL AND (t.feedback_at IS NOT NULL OR t.feedback_due <= ?)) AS feedback_n,
-			count(*) FILTER (WHERE t.feedback_at <= t.feedback_due) AS feedback_ok,
-			count(*) FILTER (WHERE t.resolve_due IS NOT NULL AND (t.resolved_at IS NOT NULL OR t.resolve_due <= ?)) AS resolve_n,
-			count(*) FILTER (WHERE t.resolved_at <= t.resolve_due) AS resolve_ok,
-			count(v.ticket_id) AS visits,
-			count(*) FILTER (WHERE v.contacted) AS contacted,
-			count(*) FILTER (WHERE v.solved = 'solved') AS solved,
-			count(*) FILTER (WHERE v.satisfaction = 'satisfied') AS satisfied,
-			count(*) FILTER (WHERE v.satisfaction = 'basically') AS basically,
-			count(*) FILTER (WHERE v.ticket_id IS NULL AND t.resolved_at <= ?) AS unrated
-		FROM t JOIN departments d ON d.id = t.department_id LEFT JOIN v ON v.ticket_id = t.id
-		GROUP BY d.code, d.name_zh, d.name_en`, start, end, now, now, now, now.AddDate(0, 0, -rule.Days)).Scan(ctx, &rows)
-	if err != nil {
-		return nil, fmt.Errorf("scorecard %s: %w", period, err)
-	}
-	sc := &Scorecard{Period: period, Departments: []Department{}, UnratedRule: rule.Rule, UnratedDays: rule.Days}
-	for _, c := range rows {
-		if rule.Rule == "satisfied" {
-			// 默认满意: a citizen silent for the set days counts as a valid visit, all answers good.
-			c.Visits, c.Contacted, c.Solved, c.Satisfied = c.Visits+c.Unrated, c.Contacted+c.Unrated, c.Solved+c.Unrated, c.Satisfied+c.Unrated
-		}
-		d := Department{Code: c.Code, Name: c.Name, NameEn: c.NameEn, Tickets: c.Tickets, Visits: c.Visits, Indicators: map[string]*float64{
-			OnTimeAcceptRate:   rate(float64(c.AcceptOK), c.AcceptN),
-			OnTimeFeedbackRate: rate(float64(c.FeedbackOK), c.FeedbackN),
-			OnTimeResolveRate:  rate(float64(c.ResolveOK), c.ResolveN),
-			ResponseRate:       rate(float64(c.Contacted), c.Visits),
-			ResolutionRate:     rate(float64(c.Solved), c.Visits),
-			SatisfactionRate:   rate(float64(c.Satisfied)+set.Basically*float64(c.Basically), c.Visits),
-		}}
-		if c.Visits > 0 {
-			in := d.Indicators
-			score := round(100 * (set.ResponseWeight**in[ResponseRate] + set.ResolutionWeight**in[ResolutionRate] + set.SatisfactionWeight**in[SatisfactionRate]))
-			d.Score = &score
-		}
-		sc.Departments = append(sc.Departments, d)
-	}
-	// Best score first; departments without a visit to score after them; then by code.
-	slices.SortFunc(sc.Departments, func(a, b Department) int {
-		switch {
-		case a.Score != nil && b.Score == nil:
-			return -1
-		case a.Score == nil && b.Score != nil:
-			return 1
-		case a.Score != nil && *a.Score != *b.Score:
-			if *a.Score > *b.Score {
-				return -1
-			}
-			return 1
-		}
-		return strings.Compare(a.Code, b.Code)
-	})
-	for i := range sc.Departments {
-		sc.Departments[i].Rank = i + 1
-		if i > 0 && equalScore(sc.Departments[i].Score, sc.Departments[i-1].Score) {
-			sc.Departments[i].Rank = sc.Departments[i-1].Rank // a tie shares its rank
-		}
-	}
-	return sc, nil
+	return p
 }
-
-func equalScore(a, b *float64) bool { return a != nil && b != nil && *a == *b }
-
-// rate is n/d rounded to four places, or nil when there is nothing to divide by.
-func rate(n float64, d int) *float64 {
-	if d == 0 {
-		return nil
-	}
-	r := round4(n / float64(d))
-	return &r
-}
-
-func round(v float64) float64  { return float64(int64(v*100+0.5)) / 100 }
-func round4(v float64) float64 { return float64(int64(v*10000+0.5)) / 10000 }

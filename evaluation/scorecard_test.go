@@ -8,6 +8,7 @@ import (
 
 	"github.com/hotline-city/hotline/demo/demotest"
 	"github.com/hotline-city/hotline/evaluation"
+	"github.com/hotline-city/hotline/internal/clock"
 	"github.com/hotline-city/hotline/internal/org"
 	"github.com/hotline-city/hotline/tickets"
 )
@@ -25,7 +26,12 @@ import (
 func TestScorecardOfAMonthWorkedOutByHand(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	registered := time.Date(2026, 11, 16, 10, 0, 0, 0, time.FixedZone("CST", 8*3600))
+	// A zone by its name: the database reads the engine's zone by name, and "CST" is Chicago's there.
+	shanghai, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	registered := time.Date(2026, 11, 16, 10, 0, 0, 0, shanghai)
 	c := demotest.New(t, demotest.At(registered))
 	hrss := c.Actor("handler-hrss", org.RoleHandler, "hrss")
 	market := c.Actor("handler-market", org.RoleHandler, "market")
@@ -86,10 +92,8 @@ func TestScorecardOfAMonthWorkedOutByHand(t *testing.T) {
 	c.Clock.Set(time.Date(2026, 12, 2, 9, 0, 0, 0, registered.Location()))
 	register("hrss") // December's
 
-	sc, err := evaluation.Compute(ctx, c.DB, "2026-11", registered.Location(), at(20, 9), evaluation.Beijing)
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng := evaluation.NewEngine(c.DB, c.Location, clock.NewFixed(at(20, 9)))
+	sc := scorecard(t, eng, "2026-11")
 	if len(sc.Departments) != 2 {
 		t.Fatalf("departments: %+v", sc.Departments)
 	}
@@ -118,10 +122,29 @@ func TestScorecardOfAMonthWorkedOutByHand(t *testing.T) {
 	want(m, evaluation.SatisfactionRate, 0, false)
 
 	for _, bad := range []string{"2026-13", "26-11", "2026-11-01", "", "2027-01"} {
-		if _, err := evaluation.Compute(ctx, c.DB, bad, registered.Location(), at(20, 9), evaluation.Beijing); !errors.Is(err, evaluation.ErrPeriod) {
+		if _, err := evaluation.ParsePeriod(bad, c.Location, at(20, 9)); !errors.Is(err, evaluation.ErrPeriod) {
 			t.Errorf("period %q: %v", bad, err)
 		}
 	}
+}
+
+// scorecard computes period with the profile in force.
+func scorecard(t *testing.T, eng *evaluation.Engine, period string) *evaluation.Scorecard {
+	t.Helper()
+	ctx := context.Background()
+	p, err := eng.Current(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := evaluation.ParsePeriod(period, eng.Location(), eng.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := eng.Compute(ctx, p, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sc
 }
 
 func deref(v *float64) any {
@@ -139,7 +162,12 @@ func deref(v *float64) any {
 func TestUnratedRule(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	registered := time.Date(2026, 11, 16, 10, 0, 0, 0, time.FixedZone("CST", 8*3600))
+	// A zone by its name: the database reads the engine's zone by name, and "CST" is Chicago's there.
+	shanghai, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	registered := time.Date(2026, 11, 16, 10, 0, 0, 0, shanghai)
 	c := demotest.New(t, demotest.At(registered))
 	hrss := c.Actor("handler-hrss", org.RoleHandler, "hrss")
 	resolved := func() *tickets.Ticket {
@@ -161,16 +189,18 @@ func TestUnratedRule(t *testing.T) {
 	}
 	check := func(now time.Time, rule string, visits int, response, resolution, satisfaction float64) {
 		t.Helper()
-		sc, err := evaluation.Compute(ctx, c.DB, "2026-11", registered.Location(), now, evaluation.Beijing)
-		if err != nil {
-			t.Fatal(err)
+		sc := scorecard(t, evaluation.NewEngine(c.DB, registered.Location(), clock.NewFixed(now)), "2026-11")
+		var d evaluation.Department
+		for _, x := range sc.Departments {
+			if x.Code == "hrss" {
+				d = x
+			}
 		}
-		d := sc.Departments[0]
-		if sc.UnratedRule != rule || sc.UnratedDays != 7 || d.Code != "hrss" || d.Visits != visits ||
+		if sc.UnratedRule != rule || sc.UnratedDays != 7 || d.Code != "hrss" || d.Visits != visits || d.Indicators[evaluation.ResponseRate] == nil ||
 			*d.Indicators[evaluation.ResponseRate] != response || *d.Indicators[evaluation.ResolutionRate] != resolution ||
 			*d.Indicators[evaluation.SatisfactionRate] != satisfaction {
 			t.Errorf("at %s under %s: rule %s/%d, %d visits, %v %v %v; want %d visits, %v %v %v", now, rule, sc.UnratedRule, sc.UnratedDays, d.Visits,
-				*d.Indicators[evaluation.ResponseRate], *d.Indicators[evaluation.ResolutionRate], *d.Indicators[evaluation.SatisfactionRate],
+				deref(d.Indicators[evaluation.ResponseRate]), deref(d.Indicators[evaluation.ResolutionRate]), deref(d.Indicators[evaluation.SatisfactionRate]),
 				visits, response, resolution, satisfaction)
 		}
 	}

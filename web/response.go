@@ -52,9 +52,19 @@ func errorStatus(err error) (int, map[string]string) {
 	var kfe *kb.FieldError
 	var ife intake.FieldErrors
 	var wte workcal.TableErrors
+	var epe *evaluation.ProfileError
+	var efe *evaluation.FieldError
 	switch {
 	case errors.Is(err, evaluation.ErrPeriod):
 		return http.StatusBadRequest, map[string]string{"error": err.Error(), "field": "period"}
+	case errors.As(err, &epe):
+		return http.StatusBadRequest, map[string]string{"error": epe.Error(), "field": epe.Field}
+	case errors.As(err, &efe):
+		return http.StatusBadRequest, map[string]string{"error": efe.Error(), "field": efe.Field}
+	case errors.Is(err, evaluation.ErrNotFound):
+		return http.StatusNotFound, map[string]string{"error": err.Error()}
+	case errors.Is(err, evaluation.ErrDecided), errors.Is(err, evaluation.ErrNoDryRun):
+		return http.StatusConflict, map[string]string{"error": err.Error()}
 	case errors.As(err, &wte) && len(wte) > 0:
 		return http.StatusBadRequest, map[string]string{"error": wte.Error(), "field": "table"}
 	case errors.As(err, &ife) && len(ife) > 0:

@@ -25,7 +25,9 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /static/", staticHandler())
 	s.mux.HandleFunc("GET /favicon.ico", getFavicon)
 	s.staffPages()
+	s.evaluationPages()
 	s.staffAPI()
+	s.evaluationAPI()
 	s.citizenPages()
 	s.open311()
 }

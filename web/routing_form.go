@@ -50,36 +50,36 @@ func (s *Server) rulePickers(ctx context.Context, lang string, rule routing.Rule
 		}
 		catOpts = append(catOpts, o)
 	}
-	p.Categories = pick(catOpts, rule.Conditions.Categories)
+	p.Categories = pickChosen(catOpts, rule.Conditions.Categories)
 	var typeOpts, chanOpts, dayOpts []pickOption
 	for _, t := range tickets.Types {
 		typeOpts = append(typeOpts, pickOption{Value: t, Label: tr(lang, "type."+t)})
 	}
-	p.Types = pick(typeOpts, rule.Conditions.Types)
+	p.Types = pickChosen(typeOpts, rule.Conditions.Types)
 	for _, c := range tickets.Channels {
 		chanOpts = append(chanOpts, pickOption{Value: c, Label: tr(lang, "channel."+c)})
 	}
-	p.Channels = pick(chanOpts, rule.Conditions.Channels)
+	p.Channels = pickChosen(chanOpts, rule.Conditions.Channels)
 	for _, d := range []string{routing.DayWorkday, routing.DayWeekend, routing.DayHoliday} {
 		dayOpts = append(dayOpts, pickOption{Value: d, Label: tr(lang, "routing.day."+d)})
 	}
-	p.DayTypes = pick(dayOpts, rule.Conditions.DayTypes)
+	p.DayTypes = pickChosen(dayOpts, rule.Conditions.DayTypes)
 	var deptOpts []pickOption
 	for _, d := range activeDepartments(deps) {
 		deptOpts = append(deptOpts, pickOption{Value: d.Code, Label: deptName(lang, &d)})
 	}
-	p.Lead = pick(deptOpts, nonEmpty(rule.Action.Lead))
-	p.Co = pick(deptOpts, rule.Action.CoHandlers)
+	p.Lead = pickChosen(deptOpts, nonEmpty(rule.Action.Lead))
+	p.Co = pickChosen(deptOpts, rule.Action.CoHandlers)
 	var profOpts []pickOption
 	for _, pr := range profiles {
 		profOpts = append(profOpts, pickOption{Value: pr.Code, Label: pr.NameZh})
 	}
-	p.Profiles = pick(profOpts, nonEmpty(rule.Action.Profile))
+	p.Profiles = pickChosen(profOpts, nonEmpty(rule.Action.Profile))
 	return p, nil
 }
 
-// pick marks the options whose value is in chosen, and adds the chosen values it lacks.
-func pick(opts []pickOption, chosen []string) []pickOption {
+// pickChosen marks the options whose value is in chosen, and adds the chosen values it lacks.
+func pickChosen(opts []pickOption, chosen []string) []pickOption {
 	out := slices.Clone(opts)
 	for i := range out {
 		out[i].Selected = slices.Contains(chosen, out[i].Value)

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hotline-city/hotline/evaluation"
+
 	"github.com/uptrace/bun"
 
 	"github.com/hotline-city/hotline/internal/account"
@@ -31,6 +33,8 @@ type Server struct {
 	version string
 	mux     *http.ServeMux
 	handler http.Handler
+	// eval computes the scorecards (考评) from its daily aggregate.
+	eval *evaluation.Engine
 }
 
 // Deps are the server's dependencies. Each area of the site has its own part, declared in
@@ -87,6 +91,7 @@ func New(d Deps) (*Server, error) {
 		}
 	}
 	s := &Server{Deps: d, db: d.DB, log: d.Log, version: d.Version, mux: http.NewServeMux()}
+	s.eval = evaluation.NewEngine(d.DB, s.location(), d.Clock)
 	s.setupStaff()
 	if d.Listener != nil {
 		go s.relayLive(d.Listener.Subscribe(liveTopic))

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -17,12 +18,38 @@ import (
 
 // getScorecard is GET /api/v1/scorecards/{period} for the centre.
 func (s *Server) getScorecard(w http.ResponseWriter, r *http.Request) {
-	sc, err := evaluation.Compute(r.Context(), s.db, r.PathValue("period"), s.location(), s.Clock.Now(), evaluation.Beijing)
+	period := r.PathValue("period")
+	if _, err := evaluation.Month(period, s.location(), s.Clock.Now()); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	sc, err := s.scorecard(r.Context(), period)
 	if err != nil {
 		s.apiError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, sc)
+}
+
+// scorecard computes period (a month, quarter, year or days) with the profile in force.
+func (s *Server) scorecard(ctx context.Context, period string) (*evaluation.Scorecard, error) {
+	w, err := evaluation.ParsePeriod(period, s.location(), s.Clock.Now())
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.eval.Current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.eval.Compute(ctx, p, w)
+}
+
+// monthScorecard is scorecard for a month only, as the contract's pages take.
+func (s *Server) monthScorecard(ctx context.Context, period string) (*evaluation.Scorecard, error) {
+	if _, err := evaluation.Month(period, s.location(), s.Clock.Now()); err != nil {
+		return nil, err
+	}
+	return s.scorecard(ctx, period)
 }
 
 // statsPage is /stats: a month's scorecard (?month=, default the last complete month) and the
@@ -46,7 +73,7 @@ func (s *Server) getStats(w http.ResponseWriter, r *http.Request) {
 	if p.Month == "" {
 		p.Month = p.Months[0]
 	}
-	card, err := evaluation.Compute(r.Context(), s.db, p.Month, s.location(), s.Clock.Now(), evaluation.Beijing)
+	card, err := s.monthScorecard(r.Context(), p.Month)
 	if errors.Is(err, evaluation.ErrPeriod) {
 		p.Message = tr(p.Lang, "stats.bad_month")
 		s.renderStats(w, r, http.StatusBadRequest, p)
@@ -73,7 +100,7 @@ func (s *Server) getStatsFile(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no such file: ask for YYYY-MM.json or YYYY-MM.csv"})
 		return
 	}
-	card, err := evaluation.Compute(r.Context(), s.db, period, s.location(), s.Clock.Now(), evaluation.Beijing)
+	card, err := s.monthScorecard(r.Context(), period)
 	if errors.Is(err, evaluation.ErrPeriod) {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error(), "field": "period"})
 		return
@@ -92,14 +119,14 @@ func (s *Server) getStatsFile(w http.ResponseWriter, r *http.Request) {
 	w.Write([]byte("\ufeff")) // a BOM, so spreadsheet programs read the Chinese names right
 	cw := csv.NewWriter(w)
 	head := append([]string{"period", "rank", "department", "name", "score", "tickets", "valid_visits"}, evaluation.Indicators...)
-	head = append(head, "unrated_rule") // how citizens who never answered count, on every row
+	head = append(head, "group", "unrated_rule") // how citizens who never answered count, on every row
 	cw.Write(head)
 	for _, d := range card.Departments {
 		row := []string{card.Period, fmt.Sprint(d.Rank), d.Code, d.Name, figure(d.Score), fmt.Sprint(d.Tickets), fmt.Sprint(d.Visits)}
 		for _, code := range evaluation.Indicators {
 			row = append(row, figure(d.Indicators[code]))
 		}
-		row = append(row, unratedRule(card))
+		row = append(row, d.Group, unratedRule(card))
 		cw.Write(row)
 	}
 	cw.Flush()

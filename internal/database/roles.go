@@ -9,7 +9,8 @@ import (
 
 // AppendOnly are the tables whose rows, once written, stay as they are: the application's
 // role may only read and add to them.
-var AppendOnly = []string{"ticket_events", "audit_log", "routing_rule_versions", "chain_anchors", "chain_anchor_entries", "return_visits", "kb_article_versions"}
+var AppendOnly = []string{"ticket_events", "audit_log", "routing_rule_versions", "chain_anchors", "chain_anchor_entries", "return_visits", "kb_article_versions",
+	"evaluation_profile_versions", "evaluation_adoptions"}
 
 // DefaultAppRole is the role `hotline serve` runs as on the managed cluster.
 const DefaultAppRole = "hotline_app"

@@ -4,7 +4,8 @@
 // accepts it (签收), gives feedback (反馈) and resolves it (办结) → the supervisor sees it
 // counted once in the board's figures → on /track the second citizen reads that their matter
 // was handled, without the first citizen's name, number or result, and the first citizen rates
-// theirs (the return visit) → the supervisor undoes the merge, both timelines showing it.
+// theirs (the return visit) → the supervisor undoes the merge, both timelines showing it → the
+// supervisor reads the month's evaluation (考评), its trend chart, and a figure's drill-down.
 // → on a phone (390 px) the administrator, warned that next year's holidays are missing, reads
 // the year view and enters next year's notice through its preview.
 // Then every other staff page is visited once, and a handler works a second ticket (the third
@@ -243,6 +244,17 @@ async function fitsPhone(page, what) {
     await shot(sup, 'ticket-unmerged');
     await sup.goto(base + '/tickets/' + number);
     check(await sup.locator('#timeline li[data-kind=unmerge]').count() === 1, 'the unmerge is not on the master\'s timeline');
+
+    // The supervisor reads the month's evaluation (考评): hrss ranked with its score, the trend
+    // drawn, and a figure explained down to its formula.
+    await sup.goto(base + '/evaluation?period=2026-11');
+    check(await sup.locator('table.eval-ranking tr[data-department=hrss]').count() === 1, 'hrss is not ranked in the evaluation');
+    await sup.waitForSelector('#eval-chart canvas');
+    await shot(sup, 'evaluation');
+    await Promise.all([sup.waitForNavigation(), sup.click('table.eval-ranking tr[data-department=hrss] a[href*="indicator=satisfaction_rate"]')]);
+    check((await sup.textContent('.formula')).includes('基本满意'), 'the drill-down shows no formula');
+    await shot(sup, 'evaluation-explain');
+    await sup.goto(base + '/evaluation/appeals');
 
     const admin = await login(browser, 'admin', 'demo-admin');
     await admin.goto(base + '/admin/staff');

@@ -1,0 +1,16 @@
+DROP TRIGGER call_records_evaluation_update ON call_records;
+DROP TRIGGER call_records_evaluation_insert ON call_records;
+DROP FUNCTION evaluation_dirty_calls();
+DROP TRIGGER return_visits_evaluation ON return_visits;
+DROP TABLE evaluation_appeals;
+DROP FUNCTION evaluation_dirty_visits();
+DROP TRIGGER tickets_evaluation_update ON tickets;
+DROP TRIGGER tickets_evaluation_insert ON tickets;
+DROP FUNCTION evaluation_dirty_tickets();
+DROP TABLE evaluation_dirty;
+DROP TABLE evaluation_days;
+DROP TABLE evaluation_daily;
+DROP TABLE evaluation_adoptions;
+DROP TABLE evaluation_dry_runs;
+DROP TABLE evaluation_profile_versions;
+DROP FUNCTION evaluation_append_only();
