@@ -154,7 +154,11 @@ type queue struct {
 	waiting, longest, agents *prometheus.Desc
 }
 
-func (q *queue) Describe(ch chan<- *prometheus.Desc) { ch <- q.waiting; ch <- q.longest; ch <- q.agents }
+func (q *queue) Describe(ch chan<- *prometheus.Desc) {
+	ch <- q.waiting
+	ch <- q.longest
+	ch <- q.agents
+}
 
 func (q *queue) Collect(ch chan<- prometheus.Metric) {
 	s := q.read()
