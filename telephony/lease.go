@@ -334,14 +334,29 @@ func (s *Server) stopQueue() {
 // be sure it holds the lease offers no call to an agent.
 type queueSwitch struct{ *switchboard }
 
+// Such a call is ended instead, as one nobody could answer (a callback task follows): refusing
+// the offer as the agent's would count against the agent, and the queue would put every agent
+// on break during a database outage.
 func (q queueSwitch) Ring(callID, ext string) {
 	s := q.server()
 	if s.lease != nil && s.lease.valid() == 0 {
 		s.log.Warn("offer withheld: the call queue lease is not held", "call_id", callID, "ext", ext)
-		go s.queue.AgentRejected(callID, ext)
+		go q.withhold(callID)
 		return
 	}
 	q.switchboard.Ring(callID, ext)
+}
+
+func (q queueSwitch) withhold(callID string) {
+	c := q.lookup(callID)
+	s := q.server()
+	s.queue.Hangup(callID)
+	if c != nil {
+		select {
+		case c.abandoned <- acd.OutcomeNoAgent:
+		default:
+		}
+	}
 }
 
 // holderOnly refuses citizens' new calls with 503 on a process that does not hold the call

@@ -3,6 +3,7 @@ package telephony
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"strconv"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/hotline-city/hotline/internal/testdb"
+	"github.com/hotline-city/hotline/telephony/acd"
 )
 
 // stepUntil steps l until cond accepts a change, at most within d.
@@ -274,5 +276,46 @@ func (ts *testServer) waitHolder(t testing.TB) {
 			t.Fatal("the server never took the call queue's lease")
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// A process that cannot be sure it holds the queue (its lease lapsed in a database outage)
+// offers no call: it ends the call as one nobody could answer, and the agents, who missed
+// nothing, stay available instead of being put on break as after missed offers.
+func TestLapsedLeaseEndsCallsWithoutPausingAgents(t *testing.T) {
+	t.Parallel()
+	s, err := New(Config{Realm: "hotline"}, Deps{Log: discardLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.lease = newLease(nil, LeaseConfig{Node: "lapsed"})
+	s.lease.epoch = 7 // held once, expired now
+	for _, ext := range []string{"1001", "1002"} {
+		s.queue.SetStatus(ext, acd.StatusAvailable)
+		s.queue.SetRegistered(ext, true)
+	}
+	for i := range 3 {
+		id := fmt.Sprintf("call-%d", i)
+		c := &call{callID: id, abandoned: make(chan acd.Outcome, 1), answered: make(chan []byte, 1),
+			ringing: map[string]context.CancelFunc{}, rec: Record{ID: uuid.NewString(), Outcome: OutcomeInProgress}}
+		s.mu.Lock()
+		s.calls[id] = c
+		s.mu.Unlock()
+		if _, err := s.queue.Enqueue(id, "13800138000"); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case got := <-c.abandoned:
+			if got != acd.OutcomeNoAgent {
+				t.Fatalf("call %d abandoned for %s", i, got)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("call %d was neither offered nor ended", i)
+		}
+	}
+	for _, a := range s.queue.Snapshot().Agents {
+		if a.Status != acd.StatusAvailable {
+			t.Fatalf("agent %s is %s after calls the lapsed queue withheld", a.Ext, a.Status)
+		}
 	}
 }

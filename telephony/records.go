@@ -147,10 +147,15 @@ func (w *recordWriter) run() {
 	}
 }
 
-// write stores one batch, retrying for a few seconds so that no call goes unrecorded
-// through a database restart or failover.
+// recordRetry is how long a batch of call records is retried: longer than a PostgreSQL
+// failover (Patroni promotes the standby within about 30 s).
+const recordRetry = time.Minute
+
+// write stores one batch, retrying for a minute so that no call goes unrecorded through a
+// database restart or failover.
 func (w *recordWriter) write(rows []*Record) {
 	backoff := 50 * time.Millisecond
+	giveUp := time.Now().Add(recordRetry)
 	for attempt := 1; ; attempt++ {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		err := writeRecords(ctx, w.db, rows)
@@ -169,13 +174,13 @@ func (w *recordWriter) write(rows []*Record) {
 		if err == nil {
 			return
 		}
-		if attempt == 6 {
+		if time.Now().After(giveUp) {
 			w.log.Error("call records lost", "count", len(rows), "err", err)
 			return
 		}
 		w.log.Warn("write call records; retrying", "count", len(rows), "attempt", attempt, "err", err)
 		time.Sleep(backoff)
-		backoff = min(2*backoff, 5*time.Second)
+		backoff = min(2*backoff, 2*time.Second)
 	}
 }
 
