@@ -137,13 +137,30 @@ func (l *sipLoad) report(ctx context.Context, db *bun.DB, start, nodeKilled, pri
 	if err := rows.Err(); err != nil {
 		return err
 	}
+	// againAfter is the first answer to a call that arrived after t, and the longest pause
+	// between two answers (or from t to the first) in the minute after t.
 	againAfter := func(t time.Time) string {
+		rows, err := db.QueryContext(ctx, `SELECT answered_at FROM call_records WHERE answered_at > ? AND answered_at < ?
+			ORDER BY answered_at`, t, t.Add(time.Minute))
+		if err != nil {
+			return err.Error()
+		}
+		defer rows.Close()
 		var first sql.NullTime
 		db.QueryRowContext(ctx, "SELECT min(answered_at) FROM call_records WHERE started_at > ? AND answered_at IS NOT NULL", t).Scan(&first)
+		prev, pause := t, time.Duration(0)
+		for rows.Next() {
+			var at time.Time
+			if err := rows.Scan(&at); err != nil {
+				return err.Error()
+			}
+			pause, prev = max(pause, at.Sub(prev)), at
+		}
 		if !first.Valid {
 			return "never"
 		}
-		return fmt.Sprintf("%.1f s", first.Time.Sub(t).Seconds())
+		return fmt.Sprintf("first call arriving after it answered %.1f s after; longest pause between answers %.1f s",
+			first.Time.Sub(t).Seconds(), pause.Seconds())
 	}
 	fmt.Printf("\ncalls through Kamailio: %d (%s)\n", total, strings.Join(parts, ", "))
 	fmt.Printf("calls up on the killed node, closed as dropped: %d\n", dropped)
@@ -152,7 +169,7 @@ func (l *sipLoad) report(ctx context.Context, db *bun.DB, start, nodeKilled, pri
 	} else {
 		fmt.Printf("call queue taken over after the node died: not seen\n")
 	}
-	fmt.Printf("calls answered again after the queue's node died: %s\n", againAfter(nodeKilled))
-	fmt.Printf("calls answered again after the primary died: %s\n", againAfter(primaryDied))
+	fmt.Printf("the queue's node killed: %s\n", againAfter(nodeKilled))
+	fmt.Printf("the PostgreSQL primary killed: %s\n", againAfter(primaryDied))
 	return nil
 }
