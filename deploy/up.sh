@@ -139,11 +139,18 @@ cat >"$STATE/dispatcher.list" <<LIST
 2 sip:12345@127.0.0.1:$SIP1_PORT
 2 sip:12345@127.0.0.1:$SIP2_PORT
 LIST
-render deploy/kamailio.cfg.in "$STATE/kamailio.cfg" kamailio:kamailio
+render deploy/kamailio.cfg.in "$STATE/kamailio.cfg.new" kamailio:kamailio
 chmod 644 "$STATE/dispatcher.list"
 mkdir -p "$STATE/kamailio"
 chown kamailio:kamailio "$STATE/kamailio"
-kamailio -c -f "$STATE/kamailio.cfg" >"$STATE/log/kamailio-check.log" 2>&1 || { echo "up.sh: kamailio.cfg: see $STATE/log/kamailio-check.log" >&2; exit 1; }
+kamailio -c -f "$STATE/kamailio.cfg.new" >"$STATE/log/kamailio-check.log" 2>&1 || { echo "up.sh: kamailio.cfg: see $STATE/log/kamailio-check.log" >&2; exit 1; }
+# A running Kamailio is left alone unless its configuration changed (up.sh runs again mid-load).
+if alive "$STATE/kamailio.pid" && ! cmp -s "$STATE/kamailio.cfg.new" "$STATE/kamailio.cfg"; then
+	pid=$(cat "$STATE/kamailio.pid")
+	kill "$pid"
+	for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+fi
+mv "$STATE/kamailio.cfg.new" "$STATE/kamailio.cfg"
 if ! alive "$STATE/kamailio.pid"; then
 	kamailio -f "$STATE/kamailio.cfg" -P "$STATE/kamailio.pid" -u kamailio -g kamailio -Y "$STATE/kamailio" \
 		-E >"$STATE/log/kamailio.log" 2>&1

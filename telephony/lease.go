@@ -14,6 +14,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/hotline-city/hotline/telephony/acd"
+	"github.com/hotline-city/hotline/tickets"
 )
 
 // OutcomeDropped is the outcome of a call that was up on a process that died or lost the
@@ -360,15 +361,43 @@ func (q queueSwitch) withhold(callID string) {
 }
 
 // holderOnly refuses citizens' new calls with 503 on a process that does not hold the call
-// queue, so that the SIP proxy in front sends them to the one that does.
+// queue, so that the SIP proxy in front sends them to the one that does. While no process
+// holds it (the seconds between a holder's death and the takeover) a call is recorded as
+// missed, with its callback task, and answered 480: every call is recorded.
 func (s *Server) holderOnly(next func(*sip.Request, sip.ServerTransaction)) func(*sip.Request, sip.ServerTransaction) {
 	return func(req *sip.Request, tx sip.ServerTransaction) {
-		if _, inDialog := req.To().Params.Get("tag"); !inDialog && s.lease != nil && s.lease.valid() == 0 {
-			s.respond(tx, req, 503, "Call Queue On Another Node", sip.NewHeader("Retry-After", "5"))
+		if _, inDialog := req.To().Params.Get("tag"); inDialog || s.lease == nil || s.lease.valid() != 0 {
+			next(req, tx)
 			return
 		}
-		next(req, tx)
+		if req.Recipient.User == s.cfg.Hotline && s.guard.isTrunk(sourceAddr(req)) && s.recordUnqueued(req) {
+			s.respond(tx, req, 480, "No Agent Available")
+			return
+		}
+		s.respond(tx, req, 503, "Call Queue On Another Node", sip.NewHeader("Retry-After", "5"))
 	}
+}
+
+// recordUnqueued records req, a citizen's call, as missed when no process holds the call
+// queue, and reports whether it did; false when another process holds it or the database
+// cannot tell.
+func (s *Server) recordUnqueued(req *sip.Request) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	var held bool
+	err := s.db.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM call_queue_lease WHERE holder <> '' AND expires_at > now())").Scan(&held)
+	if err != nil || held {
+		return false
+	}
+	now := s.clock.Now()
+	rec := &Record{ID: uuid.NewString(), Caller: callerNumber(req), Dialled: req.Recipient.User, Outcome: string(acd.OutcomeNoAgent),
+		StartedAt: now, EndedAt: &now, CallerCallID: req.CallID().Value()}
+	if err := writeRecords(ctx, s.db, []*Record{rec}); err != nil {
+		s.log.Error("record a call while no process holds the queue", "err", err)
+		return false
+	}
+	s.log.Info("missed call: no process holds the call queue", "call_id", rec.ID, "caller", tickets.MaskPhone(rec.Caller))
+	return true
 }
 
 // queueProbe answers OPTIONS to sip:queue@<host> 200 on the process that holds the call queue

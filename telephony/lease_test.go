@@ -319,3 +319,41 @@ func TestLapsedLeaseEndsCallsWithoutPausingAgents(t *testing.T) {
 		}
 	}
 }
+
+// A citizen's call reaching a process that does not hold the queue is refused 503 while another
+// holds it (the proxy tries that one), but recorded as missed, with a callback, and answered 480
+// while nobody holds it: the seconds between a holder's death and the takeover lose no call.
+func TestCallWhileNobodyHoldsTheQueueIsRecorded(t *testing.T) {
+	t.Parallel()
+	db := testdb.New(t)
+	seedAgents(t, db, "1001")
+	ctx := context.Background()
+	if _, err := db.ExecContext(ctx, `INSERT INTO call_queue_lease (id, holder, epoch, expires_at, taken_at)
+		VALUES (1, 'other', 4, now() + interval '1 hour', now())`); err != nil {
+		t.Fatal(err)
+	}
+	ts := newTestServerOn(t, db, func(c *Config) { c.Lease = LeaseConfig{TTL: time.Hour, Renew: time.Minute} })
+	if got := sipStatus(t, ts.Addr(), "INVITE", "12345"); got != "SIP/2.0 503 Call Queue On Another Node" {
+		t.Fatalf("while another holds the queue: %s", got)
+	}
+	if rs, _ := ListCalls(ctx, db, CallFilter{Limit: 10}); len(rs) != 0 {
+		t.Fatalf("a call passed on to the holder was recorded here: %s", describe(rs))
+	}
+	// The holder dies: its lease expires, and this process has not taken it over yet.
+	if _, err := db.ExecContext(ctx, "UPDATE call_queue_lease SET expires_at = now() - interval '1 second'"); err != nil {
+		t.Fatal(err)
+	}
+	if got := sipStatus(t, ts.Addr(), "INVITE", "12345"); got != "SIP/2.0 480 No Agent Available" {
+		t.Fatalf("while nobody holds the queue: %s", got)
+	}
+	rs, err := ListCalls(ctx, db, CallFilter{Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) != 1 || rs[0].Outcome != "no_agent" || rs[0].Caller != "13800138000" || rs[0].EndedAt == nil {
+		t.Fatalf("records: %s", describe(rs))
+	}
+	if n := ts.countCallbacks(t, "13800138000"); n != 1 {
+		t.Fatalf("callback tasks: %d", n)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -21,6 +22,7 @@ import (
 // answer every call, registered once through Kamailio (never again: their registrations are
 // shared), and a SIPp client calling 12345 through Kamailio at a steady rate.
 type sipLoad struct {
+	cfg      config
 	procs    []*exec.Cmd
 	stopOnce sync.Once
 }
@@ -49,7 +51,7 @@ func startSIPLoad(c config, logf func(string, ...any)) (*sipLoad, error) {
 	if _, err := exec.LookPath("sipp"); err != nil {
 		return nil, fmt.Errorf("sipp is missing: apt-get install -y sip-tester")
 	}
-	l := &sipLoad{}
+	l := &sipLoad{cfg: c}
 	for ext, port := range agentPorts {
 		agent, err := sipp(c, "agent_answer.xml", "-p", strconv.Itoa(port), "-mp", strconv.Itoa(40000+port%100*10))
 		if err != nil {
@@ -83,13 +85,45 @@ func startSIPLoad(c config, logf func(string, ...any)) (*sipLoad, error) {
 	return l, nil
 }
 
+// stop ends the callers (SIGUSR1: SIPp stops placing calls, ends them and prints its
+// statistics) and the agents.
 func (l *sipLoad) stop() {
 	l.stopOnce.Do(func() {
-		for _, p := range l.procs {
-			p.Process.Kill()
-			p.Wait()
+		for i := len(l.procs) - 1; i >= 0; i-- {
+			p := l.procs[i]
+			p.Process.Signal(syscall.SIGUSR1)
+			done := make(chan struct{})
+			go func() { p.Wait(); close(done) }()
+			select {
+			case <-done:
+			case <-time.After(20 * time.Second):
+				p.Process.Kill()
+				<-done
+			}
 		}
 	})
+}
+
+// callerStats reads the callers' last statistics screen from SIPp's log: calls placed,
+// successful and failed.
+func callerStats(c config) string {
+	b, err := os.ReadFile(filepath.Join(c.state, "log", "sipp-caller.log"))
+	if err != nil {
+		return "unknown"
+	}
+	text := string(b)
+	value := func(name string) string {
+		i := strings.LastIndex(text, name)
+		if i < 0 {
+			return "?"
+		}
+		fields := strings.Fields(strings.SplitN(text[i+len(name):], "\n", 2)[0])
+		if len(fields) == 0 {
+			return "?"
+		}
+		return fields[len(fields)-1]
+	}
+	return fmt.Sprintf("%s placed, %s completed, %s failed", value("Total Calls created"), value("Successful call"), value("Failed call"))
 }
 
 // queueHolder returns the process id and epoch of the call queue's lease holder (named
@@ -162,7 +196,8 @@ func (l *sipLoad) report(ctx context.Context, db *bun.DB, start, nodeKilled, pri
 		return fmt.Sprintf("first call arriving after it answered %.1f s after; longest pause between answers %.1f s",
 			first.Time.Sub(t).Seconds(), pause.Seconds())
 	}
-	fmt.Printf("\ncalls through Kamailio: %d (%s)\n", total, strings.Join(parts, ", "))
+	fmt.Printf("\nSIPp callers through Kamailio: %s\n", callerStats(l.cfg))
+	fmt.Printf("calls recorded: %d (%s)\n", total, strings.Join(parts, ", "))
 	fmt.Printf("calls up on the killed node, closed as dropped: %d\n", dropped)
 	if queueMoved > 0 {
 		fmt.Printf("call queue taken over after the node died: %.1f s\n", queueMoved.Seconds())
