@@ -360,35 +360,82 @@ func (q queueSwitch) withhold(callID string) {
 	}
 }
 
-// holderOnly refuses citizens' new calls with 503 on a process that does not hold the call
-// queue, so that the SIP proxy in front sends them to the one that does. While no process
-// holds it (the seconds between a holder's death and the takeover) a call is recorded as
-// missed, with its callback task, and answered 480: every call is recorded.
+// holderOnly passes citizens' new calls to next only on the process that holds the call queue.
+// Elsewhere a call waits (the caller hears 100 Trying) while the lease belongs to another
+// process, for at most the time a takeover takes: the SIP proxy sends calls here when the
+// holder stopped answering, and this process may be taking over, whereupon the call is queued
+// here. A call that finds nobody holding the queue is recorded as missed, with its callback
+// task, and answered 480; one still held elsewhere is refused 503 for the proxy to retry.
 func (s *Server) holderOnly(next func(*sip.Request, sip.ServerTransaction)) func(*sip.Request, sip.ServerTransaction) {
 	return func(req *sip.Request, tx sip.ServerTransaction) {
 		if _, inDialog := req.To().Params.Get("tag"); inDialog || s.lease == nil || s.lease.valid() != 0 {
 			next(req, tx)
 			return
 		}
-		if req.Recipient.User == s.cfg.Hotline && s.guard.isTrunk(sourceAddr(req)) && s.recordUnqueued(req) {
-			s.respond(tx, req, 480, "No Agent Available")
-			return
+		if req.Recipient.User == s.cfg.Hotline && s.guard.isTrunk(sourceAddr(req)) {
+			switch s.awaitQueue() {
+			case queueHere:
+				next(req, tx)
+				return
+			case queueNowhere:
+				if s.recordUnqueued(req) {
+					s.respond(tx, req, 480, "No Agent Available")
+					return
+				}
+			}
 		}
 		s.respond(tx, req, 503, "Call Queue On Another Node", sip.NewHeader("Retry-After", "5"))
 	}
 }
 
-// recordUnqueued records req, a citizen's call, as missed when no process holds the call
-// queue, and reports whether it did; false when another process holds it or the database
-// cannot tell.
+type queuePlace int
+
+const (
+	queueElsewhere queuePlace = iota // another process holds it, or the database cannot tell
+	queueHere
+	queueNowhere
+)
+
+// maxQueueWait bounds how long a call waits for the queue on a process that does not hold it.
+const maxQueueWait = 10 * time.Second
+
+// awaitQueue waits until this process holds the call queue, at most as long as a takeover
+// takes, and says where the queue is. The queue is nowhere when its lease expired longer ago
+// than a takeover takes: nobody is left to take it over.
+func (s *Server) awaitQueue() queuePlace {
+	deadline := time.Now().Add(min(s.lease.ttl+2*s.lease.renew, maxQueueWait))
+	for {
+		if s.lease.valid() != 0 {
+			return queueHere
+		}
+		place := s.queueElsewhere()
+		if place != queueElsewhere || !time.Now().Before(deadline) {
+			return place
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// queueElsewhere reads the lease: queueNowhere when it is free or expired longer ago than a
+// takeover takes, queueElsewhere otherwise (another process holds it, one is taking it over,
+// or the database cannot tell).
+func (s *Server) queueElsewhere() queuePlace {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	var free bool
+	err := s.db.QueryRowContext(ctx, `SELECT NOT EXISTS (SELECT 1 FROM call_queue_lease
+		WHERE holder <> '' AND expires_at > now() - ?::interval)`, interval(s.lease.ttl)).Scan(&free)
+	if err != nil || !free {
+		return queueElsewhere
+	}
+	return queueNowhere
+}
+
+// recordUnqueued records req, a citizen's call that no queue takes, as missed (no agent), and
+// reports whether it could.
 func (s *Server) recordUnqueued(req *sip.Request) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	var held bool
-	err := s.db.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM call_queue_lease WHERE holder <> '' AND expires_at > now())").Scan(&held)
-	if err != nil || held {
-		return false
-	}
 	now := s.clock.Now()
 	rec := &Record{ID: uuid.NewString(), Caller: callerNumber(req), Dialled: req.Recipient.User, Outcome: string(acd.OutcomeNoAgent),
 		StartedAt: now, EndedAt: &now, CallerCallID: req.CallID().Value()}

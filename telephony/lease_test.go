@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/uptrace/bun"
 
 	"github.com/hotline-city/hotline/internal/testdb"
 	"github.com/hotline-city/hotline/telephony/acd"
@@ -152,7 +153,7 @@ func sipStatus(t *testing.T, addr, method, user string) string {
 	}
 	buf := make([]byte, 8192)
 	for {
-		conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		conn.SetReadDeadline(time.Now().Add(15 * time.Second))
 		n, err := conn.Read(buf)
 		if err != nil {
 			t.Fatalf("no answer to %s %s: %v", method, user, err)
@@ -320,40 +321,68 @@ func TestLapsedLeaseEndsCallsWithoutPausingAgents(t *testing.T) {
 	}
 }
 
-// A citizen's call reaching a process that does not hold the queue is refused 503 while another
-// holds it (the proxy tries that one), but recorded as missed, with a callback, and answered 480
-// while nobody holds it: the seconds between a holder's death and the takeover lose no call.
-func TestCallWhileNobodyHoldsTheQueueIsRecorded(t *testing.T) {
+// A citizen's call reaching a process that does not hold the queue waits for a takeover: it is
+// refused 503 when the queue stays with another process (the proxy tries that one), recorded as
+// missed, with a callback, and answered 480 when nobody holds the queue any more, and queued
+// here when this process takes the queue over meanwhile.
+func TestCallsOnAProcessWithoutTheQueue(t *testing.T) {
 	t.Parallel()
-	db := testdb.New(t)
-	seedAgents(t, db, "1001")
 	ctx := context.Background()
-	if _, err := db.ExecContext(ctx, `INSERT INTO call_queue_lease (id, holder, epoch, expires_at, taken_at)
-		VALUES (1, 'other', 4, now() + interval '1 hour', now())`); err != nil {
-		t.Fatal(err)
+	holdLease := func(t *testing.T, db *bun.DB, expires string) {
+		t.Helper()
+		if _, err := db.ExecContext(ctx, `INSERT INTO call_queue_lease (id, holder, epoch, expires_at, taken_at)
+			VALUES (1, 'other', 4, now() + ?::interval, now())
+			ON CONFLICT (id) DO UPDATE SET holder = 'other', epoch = 4, expires_at = EXCLUDED.expires_at`, expires); err != nil {
+			t.Fatal(err)
+		}
 	}
-	ts := newTestServerOn(t, db, func(c *Config) { c.Lease = LeaseConfig{TTL: time.Hour, Renew: time.Minute} })
-	if got := sipStatus(t, ts.Addr(), "INVITE", "12345"); got != "SIP/2.0 503 Call Queue On Another Node" {
-		t.Fatalf("while another holds the queue: %s", got)
-	}
-	if rs, _ := ListCalls(ctx, db, CallFilter{Limit: 10}); len(rs) != 0 {
-		t.Fatalf("a call passed on to the holder was recorded here: %s", describe(rs))
-	}
-	// The holder dies: its lease expires, and this process has not taken it over yet.
-	if _, err := db.ExecContext(ctx, "UPDATE call_queue_lease SET expires_at = now() - interval '1 second'"); err != nil {
-		t.Fatal(err)
-	}
-	if got := sipStatus(t, ts.Addr(), "INVITE", "12345"); got != "SIP/2.0 480 No Agent Available" {
-		t.Fatalf("while nobody holds the queue: %s", got)
-	}
-	rs, err := ListCalls(ctx, db, CallFilter{Limit: 10})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(rs) != 1 || rs[0].Outcome != "no_agent" || rs[0].Caller != "13800138000" || rs[0].EndedAt == nil {
-		t.Fatalf("records: %s", describe(rs))
-	}
-	if n := ts.countCallbacks(t, "13800138000"); n != 1 {
-		t.Fatalf("callback tasks: %d", n)
-	}
+	t.Run("held elsewhere, then nowhere", func(t *testing.T) {
+		t.Parallel()
+		db := testdb.New(t)
+		seedAgents(t, db, "1001")
+		holdLease(t, db, "1 hour")
+		// A lease this process would take over only after an hour of watching it.
+		ts := newTestServerOn(t, db, func(c *Config) { c.Lease = LeaseConfig{TTL: time.Hour, Renew: time.Minute} })
+		if got := sipStatus(t, ts.Addr(), "INVITE", "12345"); got != "SIP/2.0 503 Call Queue On Another Node" {
+			t.Fatalf("while another holds the queue: %s", got)
+		}
+		if rs, _ := ListCalls(ctx, db, CallFilter{Limit: 10}); len(rs) != 0 {
+			t.Fatalf("a call passed on to the holder was recorded here: %s", describe(rs))
+		}
+		// The holder died long ago and nobody took over.
+		holdLease(t, db, "-2 hours")
+		if got := sipStatus(t, ts.Addr(), "INVITE", "12345"); got != "SIP/2.0 480 No Agent Available" {
+			t.Fatalf("while nobody holds the queue: %s", got)
+		}
+		rs, err := ListCalls(ctx, db, CallFilter{Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rs) != 1 || rs[0].Outcome != "no_agent" || rs[0].Caller != "13800138000" || rs[0].EndedAt == nil {
+			t.Fatalf("records: %s", describe(rs))
+		}
+		if n := ts.countCallbacks(t, "13800138000"); n != 1 {
+			t.Fatalf("callback tasks: %d", n)
+		}
+	})
+	t.Run("taken over while the call waits", func(t *testing.T) {
+		t.Parallel()
+		db := testdb.New(t)
+		seedAgents(t, db, "1001")
+		holdLease(t, db, "1 second")
+		ts := newTestServerOn(t, db, func(c *Config) { c.Lease = LeaseConfig{TTL: 2 * time.Second, Renew: 500 * time.Millisecond} })
+		// No phone is registered: the queue, once here, refuses the call at once (480) and
+		// records it under its own epoch.
+		if got := sipStatus(t, ts.Addr(), "INVITE", "12345"); got != "SIP/2.0 480 No Agent Available" {
+			t.Fatalf("call during the takeover: %s", got)
+		}
+		ts.waitCalls(t, "the call's final record", func(rs []Record) bool { return len(rs) == 1 && rs[0].Outcome == "no_agent" })
+		var epochs []int64
+		if err := db.NewSelect().Table("call_records").Column("queue_epoch").Scan(ctx, &epochs); err != nil {
+			t.Fatal(err)
+		}
+		if ts.lease.valid() != 5 || len(epochs) != 1 || epochs[0] != 5 {
+			t.Fatalf("lease %d, records' epochs %v: want the call queued under the new epoch 5", ts.lease.valid(), epochs)
+		}
+	})
 }
