@@ -400,20 +400,18 @@ const (
 const maxQueueWait = 10 * time.Second
 
 // awaitQueue waits until this process holds the call queue, at most as long as a takeover
-// takes, and says where the queue is. The queue is nowhere when its lease expired longer ago
-// than a takeover takes: nobody is left to take it over.
+// takes, and then says where the queue is. The queue is nowhere when its lease expired longer
+// ago than a takeover takes: nobody is left to take it over. (Right after a database outage
+// every lease looks that old, which is why the wait comes first: the holder renews meanwhile.)
 func (s *Server) awaitQueue() queuePlace {
 	deadline := time.Now().Add(min(s.lease.ttl+2*s.lease.renew, maxQueueWait))
-	for {
+	for time.Now().Before(deadline) {
 		if s.lease.valid() != 0 {
 			return queueHere
 		}
-		place := s.queueElsewhere()
-		if place != queueElsewhere || !time.Now().Before(deadline) {
-			return place
-		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	return s.queueElsewhere()
 }
 
 // queueElsewhere reads the lease: queueNowhere when it is free or expired longer ago than a

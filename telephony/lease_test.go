@@ -206,7 +206,7 @@ func TestStandbyRefusesCallsAndSharesRegistrations(t *testing.T) {
 	}
 	_, challenge = p.register("1001", contact, "")
 	p.conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-	if status := p.unregister("1001", answer(challenge, "1001", "demo-sip", 1)); status != "SIP/2.0 200 OK" {
+	if status := p.unregister("1001", answer(challenge, "1001", "demo-sip", 2)); status != "SIP/2.0 200 OK" {
 		t.Fatalf("unregister through the standby: %s", status)
 	}
 	deadline := time.Now().Add(10 * time.Second)
@@ -385,4 +385,27 @@ func TestCallsOnAProcessWithoutTheQueue(t *testing.T) {
 			t.Fatalf("lease %d, records' epochs %v: want the call queued under the new epoch 5", ts.lease.valid(), epochs)
 		}
 	})
+}
+
+// After a database outage longer than the lease, the holder, which renews as soon as it can,
+// keeps the queue: a standby takes over only a lease it has watched stay expired.
+func TestHolderKeepsTheQueueAfterADatabaseOutage(t *testing.T) {
+	t.Parallel()
+	db := testdb.New(t)
+	ctx := context.Background()
+	a := newLease(db, LeaseConfig{Node: "a", TTL: time.Second, Renew: 300 * time.Millisecond})
+	b := newLease(db, LeaseConfig{Node: "b", TTL: time.Second, Renew: 300 * time.Millisecond})
+	if ch, err := a.step(ctx, time.Now()); err != nil || ch.gained != 1 {
+		t.Fatalf("a: %+v %v", ch, err)
+	}
+	time.Sleep(1500 * time.Millisecond) // nobody reaches the database
+	if ch, err := b.step(ctx, time.Now()); err != nil || ch.gained != 0 {
+		t.Fatalf("b took over a lease it first saw expired: %+v %v", ch, err)
+	}
+	if ch, err := a.step(ctx, time.Now()); err != nil || ch.lost || ch.gained != 0 || a.valid() != 1 {
+		t.Fatalf("a's renewal after the outage: %+v %v valid=%d", ch, err, a.valid())
+	}
+	if ch, err := b.step(ctx, time.Now()); err != nil || ch.gained != 0 {
+		t.Fatalf("b took over a renewed lease: %+v %v", ch, err)
+	}
 }
