@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # The fault schedule against the reference deployment (deploy/), on this one machine, as root:
 # brings it up, migrates (as the owner) and loads the demo city, starts two `hotline serve`
-# nodes (as the application role) behind HAProxy and drives Open311 POST load while it kills
-# -9 a hotline node and later the PostgreSQL primary; prints acknowledged / lost / duplicated
-# tickets and the seconds until writing resumed. Then backups and a point-in-time restore:
-# a full backup, tickets, an incremental backup, a chosen moment T, more tickets, a restore to
-# T into a fresh cluster on another port, and the checks (the count of tickets as of T, and
-# `hotline verify` on the restored copy). Leaves the deployment running; deploy/down.sh stops
-# it. Usage: bash bench/chaos.sh [-clients 16] [-duration 80s]
+# nodes (as the application role) behind HAProxy (HTTP) and Kamailio (SIP) and drives Open311
+# POST load and SIPp calls (the demo's two agents registered once through Kamailio) while it
+# kills -9 the hotline node holding the call queue and later the PostgreSQL primary; prints
+# acknowledged / lost / duplicated tickets, the seconds until writing resumed, the calls by
+# outcome (dropped: up on the killed node) and the seconds until calls were answered again.
+# Then backups and a point-in-time restore: a full backup, tickets, an incremental backup, a
+# chosen moment T, more tickets, a restore to T into a fresh cluster on another port, and the
+# checks (the count of tickets as of T, and `hotline verify` on the restored copy). Leaves the deployment running; deploy/down.sh stops
+# it. Usage: bash bench/chaos.sh [-clients 16] [-duration 80s] [-call-rate 1]
 set -euo pipefail
+command -v sipp >/dev/null || { echo "chaos: sipp is missing: apt-get install -y sip-tester" >&2; exit 1; }
 cd "$(dirname "$0")/.."
 . deploy/ports.sh
 STATE=$(realpath -m "${HOTLINE_DEPLOY_STATE:-var/deploy}")
@@ -21,7 +24,8 @@ HOTLINE_DATABASE_URL=$OWNER_URL bin/hotline seed --demo >/dev/null
 
 echo "== failover under load"
 go run ./bench/chaos -base "$HTTP_URL" -owner-url "$OWNER_URL" -app-url "$APP_URL" -state "$STATE" \
-	-nodes "$NODE1_PORT,$NODE2_PORT" -patroni "$API1_PORT,$API2_PORT" "$@"
+	-nodes "$NODE1_PORT,$NODE2_PORT" -patroni "$API1_PORT,$API2_PORT" \
+	-sip "$SIP_ADDR" -sip-ports "$SIP1_PORT,$SIP2_PORT" "$@"
 
 echo "== backup and point-in-time restore"
 bash deploy/pitr.sh

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Stops what deploy/up.sh and bench/chaos.sh started, by their recorded process ids: HAProxy,
+# Stops what deploy/up.sh and bench/chaos.sh started, by their recorded process ids: HAProxy, Kamailio,
 # the hotline nodes, Patroni with its PostgreSQL, etcd. With --purge it also deletes the state
 # directory (data, backups, passwords).
 set -uo pipefail
@@ -19,6 +19,7 @@ stop() { # pidfile [signal]
 	rm -f "$1"
 }
 stop "$STATE/haproxy.pid"
+stop "$STATE/kamailio.pid"
 for n in node1 node2; do stop "$STATE/$n.pid" INT; done
 stop "$STATE/restore.pid" INT
 if [ -f "$STATE/restore/data/postmaster.pid" ]; then

@@ -2,7 +2,8 @@
 # Brings the reference high-availability deployment up on this one machine, on its own ports,
 # under a state directory (default var/deploy): etcd, two PostgreSQL nodes managed by Patroni
 # (a primary and a synchronous standby), pgBackRest's repository with WAL archiving, the roles
-# hotline needs, and HAProxy for the `hotline serve` nodes (which bench/chaos.sh starts).
+# hotline needs, HAProxy for the `hotline serve` nodes' HTTP and Kamailio for their SIP (the
+# nodes themselves bench/chaos.sh starts).
 # Installs the Debian packages when missing. Needs root; the services run as their own users.
 # Prints the environment to use (also written to $STATE/env). Stop with deploy/down.sh.
 set -euo pipefail
@@ -13,7 +14,7 @@ STATE=$(realpath -m "${HOTLINE_DEPLOY_STATE:-var/deploy}")
 [ "$(id -u)" = 0 ] || { echo "up.sh: run as root (it starts services as postgres, etcd and haproxy)" >&2; exit 1; }
 
 need=()
-for p in patroni etcd-server etcd-client pgbackrest haproxy python3-psycopg2 postgresql-15; do
+for p in patroni etcd-server etcd-client pgbackrest haproxy kamailio python3-psycopg2 postgresql-15; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then
@@ -45,6 +46,7 @@ render() { # template output owner
 	sed -e "s|@STATE@|$STATE|g" -e "s|@ETCDPORT@|$ETCD_PORT|g" -e "s|@PG1PORT@|$PG1_PORT|g" \
 		-e "s|@PG2PORT@|$PG2_PORT|g" -e "s|@HTTPPORT@|$HTTP_PORT|g" -e "s|@STATSPORT@|$STATS_PORT|g" \
 		-e "s|@NODE1PORT@|$NODE1_PORT|g" -e "s|@NODE2PORT@|$NODE2_PORT|g" \
+		-e "s|@KAMPORT@|$KAMAILIO_PORT|g" -e "s|@SIP1PORT@|$SIP1_PORT|g" -e "s|@SIP2PORT@|$SIP2_PORT|g" \
 		-e "s|@SUPERPASS@|$SUPERPASS|g" -e "s|@REPLPASS@|$REPLPASS|g" "${@:4}" "$1" >"$2"
 	chown "$3" "$2"
 	chmod 600 "$2"
@@ -129,6 +131,31 @@ else
 	haproxy -f "$STATE/haproxy.cfg" -p "$STATE/haproxy.pid"
 fi
 
+# Kamailio for the hotline nodes' SIP, as its own user: the dispatcher's two sets (see
+# kamailio.cfg.in) probe the queue holder and the live nodes.
+cat >"$STATE/dispatcher.list" <<LIST
+1 sip:queue@127.0.0.1:$SIP1_PORT
+1 sip:queue@127.0.0.1:$SIP2_PORT
+2 sip:12345@127.0.0.1:$SIP1_PORT
+2 sip:12345@127.0.0.1:$SIP2_PORT
+LIST
+render deploy/kamailio.cfg.in "$STATE/kamailio.cfg.new" kamailio:kamailio
+chmod 644 "$STATE/dispatcher.list"
+mkdir -p "$STATE/kamailio"
+chown kamailio:kamailio "$STATE/kamailio"
+kamailio -c -f "$STATE/kamailio.cfg.new" >"$STATE/log/kamailio-check.log" 2>&1 || { echo "up.sh: kamailio.cfg: see $STATE/log/kamailio-check.log" >&2; exit 1; }
+# A running Kamailio is left alone unless its configuration changed (up.sh runs again mid-load).
+if alive "$STATE/kamailio.pid" && ! cmp -s "$STATE/kamailio.cfg.new" "$STATE/kamailio.cfg"; then
+	pid=$(cat "$STATE/kamailio.pid")
+	kill "$pid"
+	for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+fi
+mv "$STATE/kamailio.cfg.new" "$STATE/kamailio.cfg"
+if ! alive "$STATE/kamailio.pid"; then
+	kamailio -f "$STATE/kamailio.cfg" -P "$STATE/kamailio.pid" -u kamailio -g kamailio -Y "$STATE/kamailio" \
+		-E >"$STATE/log/kamailio.log" 2>&1
+fi
+
 hosts="127.0.0.1:$PG1_PORT,127.0.0.1:$PG2_PORT"
 cat >"$STATE/env" <<ENV
 # hotline migrate and seed run as the owner; hotline serve as the application role.
@@ -136,8 +163,9 @@ OWNER_URL=postgres://hotline:$OWNERPASS@$hosts/hotline?target_session_attrs=read
 APP_URL=postgres://hotline_app:$APPPASS@$hosts/hotline?target_session_attrs=read-write
 SUPER_URL=postgres://postgres:$SUPERPASS@$hosts/postgres?target_session_attrs=read-write
 HTTP_URL=http://127.0.0.1:$HTTP_PORT
+SIP_ADDR=127.0.0.1:$KAMAILIO_PORT
 ENV
 chmod 600 "$STATE/env"
-echo "up: etcd :$ETCD_PORT, PostgreSQL :$PG1_PORT and :$PG2_PORT (Patroni :$API1_PORT, :$API2_PORT), HAProxy :$HTTP_PORT -> :$NODE1_PORT, :$NODE2_PORT"
+echo "up: etcd :$ETCD_PORT, PostgreSQL :$PG1_PORT and :$PG2_PORT (Patroni :$API1_PORT, :$API2_PORT), HAProxy :$HTTP_PORT -> :$NODE1_PORT, :$NODE2_PORT, Kamailio :$KAMAILIO_PORT -> :$SIP1_PORT, :$SIP2_PORT"
 echo "environment: $STATE/env"
 patronictl -c "$STATE/pg1/patroni.yml" list 2>/dev/null || true

@@ -98,7 +98,7 @@ func (n *nonces) check(nonce string, now time.Time, src netip.Addr) error {
 	return nil
 }
 
-// use records that credentials with c's nonce and count passed at now, refusing a nonce
+// use records that credentials with c's user, nonce and count passed at now, refusing a nonce
 // without qop seen before and a count with qop no higher than the last one seen.
 func (n *nonces) use(c *digest.Credentials, now time.Time) error {
 	n.mu.Lock()
@@ -111,11 +111,14 @@ func (n *nonces) use(c *digest.Credentials, now time.Time) error {
 			}
 		}
 	}
-	u, seen := n.used[c.Nonce]
+	// Per user: phones behind one proxy or NAT, challenged within one second, get one nonce,
+	// and one phone's credentials are no replay of another's.
+	key := c.Username + "\x00" + c.Nonce
+	u, seen := n.used[key]
 	if seen && (c.QOP == "" || uint32(c.Nc) <= u.nc) {
 		return errNonceReplayed
 	}
-	n.used[c.Nonce] = usedNonce{nc: uint32(c.Nc), expires: now.Add(nonceTTL + time.Minute)}
+	n.used[key] = usedNonce{nc: uint32(c.Nc), expires: now.Add(nonceTTL + time.Minute)}
 	return nil
 }
 

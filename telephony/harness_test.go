@@ -30,6 +30,7 @@ type testServer struct {
 	*Server
 	db   *bun.DB
 	logs *lockedBuffer
+	stop func() // stops the server; the test's end does it otherwise
 }
 
 type lockedBuffer struct {
@@ -77,6 +78,13 @@ func newTestServer(t testing.TB, opts ...serverOption) *testServer {
 	t.Helper()
 	db := testdb.New(t)
 	seedAgents(t, db, "1001", "1002", "1003")
+	return newTestServerOn(t, db, opts...)
+}
+
+// newTestServerOn starts a SIP front end on db, which may be another server's: the processes
+// of one deployment share their database.
+func newTestServerOn(t testing.TB, db *bun.DB, opts ...serverOption) *testServer {
+	t.Helper()
 	logs := &lockedBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	cfg := Config{
@@ -99,7 +107,7 @@ func newTestServer(t testing.TB, opts ...serverOption) *testServer {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx) }()
-	t.Cleanup(func() {
+	stop := sync.OnceFunc(func() {
 		cancel()
 		select {
 		case err := <-done:
@@ -109,11 +117,14 @@ func newTestServer(t testing.TB, opts ...serverOption) *testServer {
 		case <-time.After(60 * time.Second):
 			t.Errorf("serve did not stop")
 		}
+	})
+	t.Cleanup(func() {
+		stop()
 		if t.Failed() || os.Getenv("HOTLINE_SIP_TEST_LOG") != "" {
 			t.Logf("server log:\n%s", logs.String())
 		}
 	})
-	return &testServer{Server: srv, db: db, logs: logs}
+	return &testServer{Server: srv, db: db, logs: logs, stop: stop}
 }
 
 // freePort returns a loopback UDP port that was free a moment ago.

@@ -2,7 +2,9 @@ package telephony
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"regexp"
@@ -43,6 +45,9 @@ type Record struct {
 	TransferTarget string          `bun:"transfer_target" json:"transfer_target,omitempty"`
 	TicketID       *int64          `bun:"ticket_id" json:"-"`
 	Offers         json.RawMessage `bun:"offers,type:jsonb" json:"offers"`
+	// QueueEpoch is the call queue lease's epoch (fencing token) the record was written
+	// under; 0 for records from outside the queue, which are not fenced.
+	QueueEpoch int64 `bun:"queue_epoch" json:"-"`
 
 	// Ticket is the linked ticket's number, read by a join.
 	Ticket string `bun:"ticket,scanonly" json:"ticket"`
@@ -80,6 +85,10 @@ type recordWriter struct {
 	db  bun.IDB
 	log *slog.Logger
 	in  chan *Record
+	// stamp, when set, gives the queue's epoch for each record put; fenced hears of the
+	// epochs whose records the database refused.
+	stamp  func() int64
+	fenced func(epoch int64)
 
 	mu     sync.RWMutex
 	closed bool
@@ -97,6 +106,9 @@ func (w *recordWriter) put(r Record) {
 	if w.closed {
 		w.log.Error("call record after shutdown", "call_id", r.CallerCallID, "outcome", r.Outcome)
 		return
+	}
+	if w.stamp != nil {
+		r.QueueEpoch = w.stamp()
 	}
 	w.in <- &r
 }
@@ -135,24 +147,40 @@ func (w *recordWriter) run() {
 	}
 }
 
-// write stores one batch, retrying for a few seconds so that no call goes unrecorded
-// through a database restart or failover.
+// recordRetry is how long a batch of call records is retried: longer than a PostgreSQL
+// failover (Patroni promotes the standby within about 30 s).
+const recordRetry = time.Minute
+
+// write stores one batch, retrying for a minute so that no call goes unrecorded through a
+// database restart or failover.
 func (w *recordWriter) write(rows []*Record) {
 	backoff := 50 * time.Millisecond
+	giveUp := time.Now().Add(recordRetry)
 	for attempt := 1; ; attempt++ {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		err := writeRecords(ctx, w.db, rows)
 		cancel()
+		var fe *fencedError
+		if errors.As(err, &fe) {
+			w.log.Warn("call records refused: written under a call queue lease another process has taken over",
+				"count", fe.refused, "epochs", fe.epochs)
+			for _, e := range fe.epochs {
+				if w.fenced != nil {
+					w.fenced(e)
+				}
+			}
+			return
+		}
 		if err == nil {
 			return
 		}
-		if attempt == 6 {
+		if time.Now().After(giveUp) {
 			w.log.Error("call records lost", "count", len(rows), "err", err)
 			return
 		}
 		w.log.Warn("write call records; retrying", "count", len(rows), "attempt", attempt, "err", err)
 		time.Sleep(backoff)
-		backoff = min(2*backoff, 5*time.Second)
+		backoff = min(2*backoff, 2*time.Second)
 	}
 }
 
@@ -165,30 +193,79 @@ func (w *recordWriter) close() {
 	<-w.done
 }
 
+// fencedError reports records refused because their queue epoch is no longer the lease's;
+// the others of the batch were written.
+type fencedError struct {
+	refused int
+	epochs  []int64
+}
+
+func (e *fencedError) Error() string {
+	return fmt.Sprintf("%d call records refused: call queue epochs %v are over", e.refused, e.epochs)
+}
+
+// writeRecords upserts rows with their callback tasks. Rows written under a call queue epoch
+// are checked against the lease in the same transaction, which holds the lease row so that no
+// takeover happens meanwhile: those of an epoch that is over are refused (fencedError).
 func writeRecords(ctx context.Context, db bun.IDB, rows []*Record) error {
 	for _, r := range rows {
 		if len(r.Offers) == 0 {
 			r.Offers = json.RawMessage("[]")
 		}
 	}
-	tasks := callbackTasks(rows)
-	return runInTx(ctx, db, func(ctx context.Context, tx bun.IDB) error {
-		_, err := tx.NewInsert().Model(&rows).
-			On("CONFLICT (id) DO UPDATE").
-			Set("extension = EXCLUDED.extension, outcome = EXCLUDED.outcome, answered_at = EXCLUDED.answered_at, "+
-				"ended_at = EXCLUDED.ended_at, queue_wait_ms = EXCLUDED.queue_wait_ms, ring_ms = EXCLUDED.ring_ms, "+
-				"talk_ms = EXCLUDED.talk_ms, agent_call_id = EXCLUDED.agent_call_id, "+
-				"transfer_target = EXCLUDED.transfer_target, offers = EXCLUDED.offers, "+
-				"ticket_id = COALESCE(EXCLUDED.ticket_id, cr.ticket_id)").
-			// Snapshots of a call are put from several goroutines; one taken while the call
-			// was in progress must never replace the call's final record.
-			Where("cr.outcome = ? OR EXCLUDED.outcome <> ?", OutcomeInProgress, OutcomeInProgress).
-			Exec(ctx)
-		if err != nil {
-			return fmt.Errorf("upsert %d call records: %w", len(rows), err)
+	var fe *fencedError
+	err := runInTx(ctx, db, func(ctx context.Context, tx bun.IDB) error {
+		fe = nil
+		if slices.ContainsFunc(rows, func(r *Record) bool { return r.QueueEpoch != 0 }) {
+			var current int64
+			err := tx.QueryRowContext(ctx, "SELECT epoch FROM call_queue_lease WHERE id = 1 FOR SHARE").Scan(&current)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("read the call queue lease: %w", err)
+			}
+			kept := rows[:0:0]
+			for _, r := range rows {
+				if r.QueueEpoch == 0 || r.QueueEpoch == current {
+					kept = append(kept, r)
+					continue
+				}
+				if fe == nil {
+					fe = &fencedError{}
+				}
+				fe.refused++
+				if !slices.Contains(fe.epochs, r.QueueEpoch) {
+					fe.epochs = append(fe.epochs, r.QueueEpoch)
+				}
+			}
+			rows = kept
 		}
-		return insertCallbackTasks(ctx, tx, tasks)
+		if len(rows) == 0 {
+			return nil
+		}
+		return upsertRecords(ctx, tx, rows)
 	})
+	if err == nil && fe != nil {
+		return fe
+	}
+	return err
+}
+
+func upsertRecords(ctx context.Context, tx bun.IDB, rows []*Record) error {
+	tasks := callbackTasks(rows)
+	_, err := tx.NewInsert().Model(&rows).
+		On("CONFLICT (id) DO UPDATE").
+		Set("extension = EXCLUDED.extension, outcome = EXCLUDED.outcome, answered_at = EXCLUDED.answered_at, "+
+			"ended_at = EXCLUDED.ended_at, queue_wait_ms = EXCLUDED.queue_wait_ms, ring_ms = EXCLUDED.ring_ms, "+
+			"talk_ms = EXCLUDED.talk_ms, agent_call_id = EXCLUDED.agent_call_id, "+
+			"transfer_target = EXCLUDED.transfer_target, offers = EXCLUDED.offers, "+
+			"ticket_id = COALESCE(EXCLUDED.ticket_id, cr.ticket_id)").
+		// Snapshots of a call are put from several goroutines; one taken while the call
+		// was in progress must never replace the call's final record.
+		Where("cr.outcome = ? OR EXCLUDED.outcome <> ?", OutcomeInProgress, OutcomeInProgress).
+		Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("upsert %d call records: %w", len(rows), err)
+	}
+	return insertCallbackTasks(ctx, tx, tasks)
 }
 
 // callbackTasks are the callback tasks (漏接回拨) of the missed calls among rows, open from

@@ -37,13 +37,15 @@ type binding struct {
 	transport string
 	expires   time.Time
 	timer     acd.Timer
+	gen       uint64 // the registrar's generation when the binding was made here
 }
 
-// registrar keeps the bindings in memory: phones refresh them every few minutes, so a
-// restarted process has them back within one refresh interval.
+// registrar keeps the bindings in memory, copied to and from the shared table of every
+// process (registrations.go).
 type registrar struct {
 	mu       sync.Mutex
 	bindings map[string]*binding
+	gen      uint64 // counts the bindings made and removed through this process
 }
 
 func newRegistrar() *registrar { return &registrar{bindings: make(map[string]*binding)} }
@@ -194,15 +196,25 @@ func (s *Server) bind(req *sip.Request, tx sip.ServerTransaction, ext string) {
 	expires = min(expires, maxExpires)
 	now := s.clock.Now()
 	b := &binding{ext: ext, contact: *c.Address.Clone(), dest: c.Address.HostPort(), transport: req.Transport(),
-		expires: now.Add(time.Duration(expires) * time.Second)}
+		// As PostgreSQL keeps it, so that the shared copy reads back equal.
+		expires: now.Add(time.Duration(expires) * time.Second).Truncate(time.Microsecond)}
 	if req.Via().Params.Has("rport") || sip.IsReliable(req.Transport()) {
 		b.dest = req.Source()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.storeBinding(ctx, b); err != nil {
+		s.log.Error("sip register", "ext", ext, "err", err)
+		s.respond(tx, req, 500, "Server Internal Error", sip.NewHeader("Retry-After", "5"))
+		return
 	}
 	s.reg.mu.Lock()
 	old := s.reg.bindings[ext]
 	if old != nil && old.timer != nil {
 		old.timer.Stop()
 	}
+	s.reg.gen++
+	b.gen = s.reg.gen
 	s.reg.bindings[ext] = b
 	b.timer = s.clock.AfterFunc(time.Duration(expires)*time.Second, func() { s.expire(ext, b) })
 	s.reg.mu.Unlock()
@@ -227,7 +239,13 @@ func (s *Server) expire(ext string, b *binding) {
 }
 
 func (s *Server) unbind(ext string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.deleteBinding(ctx, ext); err != nil {
+		s.log.Error("sip unregister", "ext", ext, "err", err)
+	}
 	s.reg.mu.Lock()
+	s.reg.gen++
 	b := s.reg.bindings[ext]
 	if b != nil {
 		if b.timer != nil {

@@ -140,3 +140,23 @@ func TestDigestFailuresPerExtension(t *testing.T) {
 		t.Fatalf("another extension: %s", status)
 	}
 }
+
+// Phones behind one proxy (Kamailio in front of the nodes) or one NAT share its address, so two
+// of them challenged within one second get the same nonce: each phone's first answer to it is
+// no replay of the other's.
+func TestPhonesBehindOneAddressShareANonce(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	one := newPhone(t, "127.0.0.1", ts.Addr())
+	two := newPhone(t, "127.0.0.1", ts.Addr())
+	_, challenge := one.register("1001", "sip:1001@127.0.0.1:5998", "")
+	if status, _ := one.register("1001", "sip:1001@127.0.0.1:5998", answer(challenge, "1001", "demo-sip", 1)); !strings.HasPrefix(status, "SIP/2.0 200") {
+		t.Fatalf("first phone: %s", status)
+	}
+	if status, _ := two.register("1002", "sip:1002@127.0.0.1:5997", answer(challenge, "1002", "demo-sip", 1)); !strings.HasPrefix(status, "SIP/2.0 200") {
+		t.Fatalf("second phone answering the same nonce: %s", status)
+	}
+	if status, _ := two.register("1002", "sip:1002@127.0.0.1:5997", answer(challenge, "1002", "demo-sip", 1)); !strings.HasPrefix(status, "SIP/2.0 401") {
+		t.Fatalf("the second phone's credentials replayed: %s", status)
+	}
+}

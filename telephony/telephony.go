@@ -58,6 +58,8 @@ type Config struct {
 	// 3261's sips transport) with TLS's certificate; their calls then ring over it too.
 	TLSAddr string
 	TLS     *tls.Config
+	// Lease names this process in the call queue's lease, which only one process holds.
+	Lease LeaseConfig
 }
 
 // Deps are the services the SIP front end uses.
@@ -84,6 +86,7 @@ type Server struct {
 	reg    *registrar
 	queue  *acd.Queue
 	writer *recordWriter
+	lease  *lease // nil without a database
 	hub    *hub
 
 	ua      *sipgo.UserAgent
@@ -134,8 +137,12 @@ func New(cfg Config, d Deps) (*Server, error) {
 		statuses: make(map[string]acd.Status),
 	}
 	s.guard = newGuard(d.Clock.Now, d.Log, cfg.Trunks)
-	s.queue = acd.New(cfg.ACD, d.Clock, (*switchboard)(s))
+	s.queue = acd.New(cfg.ACD, d.Clock, queueSwitch{(*switchboard)(s)})
 	s.writer = newRecordWriter(d.DB, d.Log)
+	if d.DB != nil {
+		s.lease = newLease(d.DB, cfg.Lease)
+		s.writer.stamp, s.writer.fenced = s.lease.stamp, s.fenced
+	}
 	return s, nil
 }
 
@@ -233,9 +240,9 @@ func (s *Server) build() error {
 		}
 		s.dialogs[tp] = &sipgo.DialogUA{Client: client, ContactHDR: contact}
 	}
-	srv.OnOptions(s.checked(s.onOptions))
+	srv.OnOptions(s.checked(s.queueProbe(s.onOptions)))
 	srv.OnRegister(s.checked(s.onRegister))
-	srv.OnInvite(s.checked(s.onInvite))
+	srv.OnInvite(s.checked(s.holderOnly(s.onInvite)))
 	srv.OnAck(s.checked(s.onAck))
 	srv.OnBye(s.checked(s.onBye))
 	srv.OnCancel(s.checked(s.onCancel))
@@ -254,6 +261,15 @@ const allowed = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, REFER, NOTIFY"
 func (s *Server) Serve(ctx context.Context) error {
 	if s.ua == nil {
 		return errors.New("telephony: Serve before Listen")
+	}
+	// The lease is tried once before the first call can arrive: a lone process answers at once.
+	bg, stopBackground := context.WithCancel(context.Background())
+	var background sync.WaitGroup
+	if s.lease != nil {
+		s.syncRegistrations(ctx)
+		s.leaseStep(ctx)
+		background.Go(func() { s.runLease(bg) })
+		background.Go(func() { s.runRegistrationSync(bg) })
 	}
 	s.mu.Lock()
 	s.serving = true
@@ -286,6 +302,15 @@ func (s *Server) Serve(ctx context.Context) error {
 	s.ua.Close()
 	s.finishAll()
 	s.writer.close()
+	stopBackground()
+	background.Wait()
+	if s.lease != nil {
+		rctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if rerr := s.lease.release(rctx); rerr != nil {
+			s.log.Warn("call queue lease", "err", rerr)
+		}
+		cancel()
+	}
 	return err
 }
 

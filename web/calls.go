@@ -21,18 +21,20 @@ type CallsDeps struct {
 
 // callView is a call in the API: the contract's fields first.
 type callView struct {
-	ID          string     `json:"id"`
-	Caller      string     `json:"caller"`
-	Dialled     string     `json:"dialled"`
-	Extension   string     `json:"extension"`
-	StartedAt   time.Time  `json:"started_at"`
-	AnsweredAt  *time.Time `json:"answered_at"`
-	EndedAt     *time.Time `json:"ended_at"`
-	Outcome     string     `json:"outcome"`
-	Ticket      *string    `json:"ticket"`
-	QueueWaitMS int64      `json:"queue_wait_ms"`
-	RingMS      int64      `json:"ring_ms"`
-	TalkMS      int64      `json:"talk_ms"`
+	ID         string     `json:"id"`
+	Caller     string     `json:"caller"`
+	Dialled    string     `json:"dialled"`
+	Extension  string     `json:"extension"`
+	StartedAt  time.Time  `json:"started_at"`
+	AnsweredAt *time.Time `json:"answered_at"`
+	EndedAt    *time.Time `json:"ended_at"`
+	Outcome    string     `json:"outcome"`
+	// OutcomeText is the outcome in the reader's language.
+	OutcomeText string  `json:"outcome_text"`
+	Ticket      *string `json:"ticket"`
+	QueueWaitMS int64   `json:"queue_wait_ms"`
+	RingMS      int64   `json:"ring_ms"`
+	TalkMS      int64   `json:"talk_ms"`
 	// Recording is the URL of the call's recording for those allowed to hear it; empty while
 	// this process records no audio (HOTLINE_MEDIA is the next step) or the call has none.
 	Recording      string `json:"recording"`
@@ -41,9 +43,9 @@ type callView struct {
 	TransferTarget string `json:"transfer_target,omitempty"`
 }
 
-func viewCall(r *telephony.Record) callView {
+func viewCall(r *telephony.Record, lang string) callView {
 	v := callView{ID: r.ID, Caller: r.Caller, Dialled: r.Dialled, Extension: r.Extension, StartedAt: r.StartedAt,
-		AnsweredAt: r.AnsweredAt, EndedAt: r.EndedAt, Outcome: r.Outcome, QueueWaitMS: r.QueueWaitMS, RingMS: r.RingMS,
+		AnsweredAt: r.AnsweredAt, EndedAt: r.EndedAt, Outcome: r.Outcome, OutcomeText: tr(lang, "call.outcome."+r.Outcome), QueueWaitMS: r.QueueWaitMS, RingMS: r.RingMS,
 		TalkMS: r.TalkMS, CallerCallID: r.CallerCallID, AgentCallID: r.AgentCallID, TransferTarget: r.TransferTarget}
 	if r.Ticket != "" {
 		t := r.Ticket
@@ -83,7 +85,7 @@ func (s *Server) getCalls(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]callView, len(rs))
 	for i := range rs {
-		out[i] = viewCall(&rs[i])
+		out[i] = viewCall(&rs[i], langOf(r))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"calls": out})
 }
@@ -95,7 +97,7 @@ func (s *Server) getCall(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, viewCall(rec))
+	writeJSON(w, http.StatusOK, viewCall(rec, langOf(r)))
 }
 
 // sip is h when this process runs the SIP front end, decided once as the routes are mounted;

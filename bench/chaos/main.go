@@ -33,9 +33,11 @@ import (
 
 type config struct {
 	base, ownerURL, appURL, state, binary string
-	nodePorts, apiPorts                   []string
+	nodePorts, apiPorts, sipPorts         []string
 	clients                               int
 	duration                              time.Duration
+	sipProxy, scenarios                   string
+	callRate                              int
 }
 
 func main() {
@@ -50,8 +52,13 @@ func main() {
 	flag.StringVar(&apis, "patroni", "8441,8442", "the Patroni REST ports of pg1 and pg2")
 	flag.IntVar(&c.clients, "clients", 16, "concurrent Open311 clients")
 	flag.DurationVar(&c.duration, "duration", 80*time.Second, "how long the load runs")
+	var sips string
+	flag.StringVar(&sips, "sip-ports", "5091,5092", "the hotline nodes' SIP ports")
+	flag.StringVar(&c.sipProxy, "sip", "", "Kamailio's host:port; empty: no SIP load")
+	flag.StringVar(&c.scenarios, "scenarios", "telephony/testdata", "the SIPp scenarios")
+	flag.IntVar(&c.callRate, "call-rate", 1, "citizens' calls a second")
 	flag.Parse()
-	c.nodePorts, c.apiPorts = strings.Split(nodes, ","), strings.Split(apis, ",")
+	c.nodePorts, c.apiPorts, c.sipPorts = strings.Split(nodes, ","), strings.Split(apis, ","), strings.Split(sips, ",")
 	if err := run(c); err != nil {
 		fmt.Fprintln(os.Stderr, "chaos:", err)
 		os.Exit(1)
@@ -99,17 +106,45 @@ func run(c config) error {
 		fmt.Printf("[%5.1fs] %s\n", time.Since(start).Seconds(), fmt.Sprintf(format, args...))
 	}
 
+	var calls *sipLoad
+	if c.sipProxy != "" {
+		var err error
+		if calls, err = startSIPLoad(c, logf); err != nil {
+			return err
+		}
+		defer calls.stop()
+	}
+
 	at(c.duration / 8)
-	logf("kill -9 hotline node 1 (pid %d)", nodes[0].Process.Pid)
-	nodes[0].Process.Signal(syscall.SIGKILL)
-	nodes[0].Wait()
+	// The node holding the call queue dies: the other serves HTTP alone and takes the queue over.
+	victim := 0
+	holderPid, epoch := queueHolder(c.ownerURL)
+	for i, n := range nodes {
+		if n.Process.Pid == holderPid {
+			victim = i
+		}
+	}
+	nodeKilled := time.Now()
+	logf("kill -9 hotline node %d (pid %d, holds the call queue under epoch %d)", victim+1, nodes[victim].Process.Pid, epoch)
+	nodes[victim].Process.Signal(syscall.SIGKILL)
+	nodes[victim].Wait()
+	var queueMoved atomic.Int64 // nanoseconds from the kill to the takeover
+	go func() {
+		for end := time.Now().Add(c.duration / 2); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
+			if pid, e := queueHolder(c.ownerURL); pid != 0 && pid != holderPid && e > epoch {
+				queueMoved.Store(int64(time.Since(nodeKilled)))
+				logf("call queue taken over by pid %d under epoch %d", pid, e)
+				return
+			}
+		}
+	}()
 	at(c.duration / 4)
-	cmd, err := startNode(c, 0)
+	cmd, err := startNode(c, victim)
 	if err != nil {
 		return err
 	}
-	nodes[0] = cmd
-	logf("hotline node 1 started again (pid %d)", cmd.Process.Pid)
+	nodes[victim] = cmd
+	logf("hotline node %d started again (pid %d)", victim+1, cmd.Process.Pid)
 
 	at(c.duration * 3 / 8)
 	primary, err := primaryNode(c)
@@ -133,6 +168,9 @@ func run(c config) error {
 
 	at(c.duration)
 	close(stop)
+	if calls != nil {
+		calls.stop()
+	}
 	wg.Wait()
 	logf("load stopped")
 	if err := <-rejoinErr; err != nil {
@@ -202,6 +240,12 @@ func run(c config) error {
 		return fmt.Errorf("read the longest pause: %w", err)
 	}
 	fmt.Printf("longest pause between two committed tickets: %.1f s\n", pause)
+	if calls != nil {
+		calls.stop()
+		if err := calls.report(ctx, db, start, nodeKilled, died, time.Duration(queueMoved.Load())); err != nil {
+			return err
+		}
+	}
 	if lost > 0 || dup > 0 || wrong > 0 {
 		return fmt.Errorf("%d lost, %d duplicated, %d with another number", lost, dup, wrong)
 	}
@@ -210,10 +254,10 @@ func run(c config) error {
 
 // startNode starts `hotline serve` number i on its port and records its pid for down.sh.
 func startNode(c config, i int) (*exec.Cmd, error) {
-	port, _ := strconv.Atoi(c.nodePorts[i])
 	cmd := exec.Command(c.binary, "serve")
 	cmd.Env = append(os.Environ(), "HOTLINE_DATABASE_URL="+c.appURL,
-		"HOTLINE_HTTP_ADDR=127.0.0.1:"+c.nodePorts[i], fmt.Sprintf("HOTLINE_SIP_ADDR=127.0.0.1:%d", port-3400),
+		"HOTLINE_HTTP_ADDR=127.0.0.1:"+c.nodePorts[i], "HOTLINE_SIP_ADDR=127.0.0.1:"+c.sipPorts[i],
+		"HOTLINE_ACD_WRAPUP=0s",
 		fmt.Sprintf("HOTLINE_RTP_PORTS=%d-%d", 30000+i*1000, 30999+i*1000), "HOTLINE_LOG_LEVEL=warn")
 	log, err := os.OpenFile(filepath.Join(c.state, "log", fmt.Sprintf("node%d.log", i+1)), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {

@@ -41,7 +41,7 @@ func wireTelephony(ctx context.Context, a *app) error {
 		return fmt.Errorf("HOTLINE_SIP_ADDR %s: %s", cfg.SIPAddr, listenReason(err))
 	}
 	a.web.Calls.Telephony = tel
-	a.metrics.Gauge("hotline_sip_registrations", "Agents' phones registered with this process.", func() float64 { return float64(len(tel.Registered())) })
+	a.metrics.Gauge("hotline_sip_registrations", "Agents' phones registered, through this process or another one sharing its database.", func() float64 { return float64(len(tel.Registered())) })
 	a.metrics.Queue(func() metrics.QueueState { return queueState(tel.Queue()) })
 	a.background = append(a.background, tel.Serve)
 	return nil
