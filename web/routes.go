@@ -131,7 +131,7 @@ func (s *Server) staffAPI() {
 	s.handleAPI("POST /api/v1/logout-everywhere", nil, "End every session of your account", s.postLogoutEverywhere, "revoke_tokens")
 
 	// Tickets and the actions of the closed loop (api.go).
-	s.handleAPI("GET /api/v1/tickets", nil, "List tickets you may see (status, department, phone, order=due, limit, offset)", s.getTickets)
+	s.handleAPI("GET /api/v1/tickets", nil, "List tickets you may see (status, department, phone, q, order=due, limit; after: the next cursor of the page before, keyset paging; offset, for old scripts); answers tickets, total, next", s.getTickets)
 	s.handleAPI("POST /api/v1/tickets", org.Centre, "Register a ticket (受理); with article, answer a consultation at once from the knowledge base",
 		s.postTicket, "description*", "type", "category", "channel", "title", "address", "district", "street",
 		"caller_name", "caller_phone", "caller_email", "priority", "lat", "lon", "department", "co_handlers", "article", "answer", "call_id")
@@ -165,7 +165,7 @@ func (s *Server) staffAPI() {
 	s.handleAPI("POST /api/v1/duplicates", org.Centre, "Duplicate candidates, as GET, with the fields (phone included) in the body", s.getDuplicates,
 		"phone", "address", "category", "text", "description", "exclude")
 	s.handleAPI("POST /api/v1/tickets/search", nil, "List tickets you may see, as GET /api/v1/tickets, with the filter (phone included) in the body", s.getTickets,
-		"status", "department", "phone", "order", "limit", "offset", "q")
+		"status", "department", "phone", "order", "limit", "offset", "q", "after")
 	s.handleAPI("GET /api/v1/departments", nil, "Departments", s.getDepartments)
 	s.handleAPI("GET /api/v1/categories", nil, "The category tree", s.getCategories)
 	s.handleAPI("GET /api/v1/kb", nil, "Search the knowledge base (q); only articles valid today", s.getKB)

@@ -14,6 +14,7 @@ import (
 
 type visitQueuePage struct {
 	Queue        []*ticketView
+	Pager        *pager
 	Outcomes     []string
 	Solved       []string
 	Satisfaction []string
@@ -23,16 +24,22 @@ type visitQueuePage struct {
 
 func (s *Server) getVisitQueue(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	ts, err := s.Tickets.List(ctx, actorFrom(ctx), tickets.Filter{VisitDue: true, OrderBy: "visit", Limit: 200})
+	pg, err := s.Tickets.ListPage(ctx, actorFrom(ctx), tickets.Filter{VisitDue: true, OrderBy: "visit", Limit: pageSize,
+		After: r.URL.Query().Get("after")})
 	if err != nil {
-		s.serverError(w, r, err)
+		status, _ := errorStatus(err)
+		if status == http.StatusInternalServerError {
+			s.serverError(w, r, err)
+			return
+		}
+		s.refuseErr(w, r, status, err)
 		return
 	}
 	st := staffFrom(ctx)
 	p := &visitQueuePage{Outcomes: tickets.VisitOutcomes, Solved: tickets.VisitSolved, Satisfaction: tickets.VisitSatisfaction,
-		Done: r.URL.Query().Get("done")}
-	for i := range ts {
-		p.Queue = append(p.Queue, s.viewTicket(st, &ts[i]))
+		Done: r.URL.Query().Get("done"), Pager: newPager(r.URL, pg, true)}
+	for i := range pg.Tickets {
+		p.Queue = append(p.Queue, s.viewTicket(st, &pg.Tickets[i]))
 	}
 	s.renderStaff(w, r, "staff/visits.html", p)
 }
