@@ -182,3 +182,50 @@ func boardQuery(q *bun.SelectQuery, list BoardList, now time.Time) *bun.SelectQu
 	}
 	return nil
 }
+
+// BoardCount counts one of the board's lists as actor sees it, up to limit: over is true when
+// more than limit tickets are in it (the count then stops at limit+1 rows read).
+func (s *Service) BoardCount(ctx context.Context, actor Actor, list BoardList, limit int) (n int, over bool, err error) {
+	q := s.db.NewSelect().TableExpr("tickets AS t").ColumnExpr("1").Where("t.master_id IS NULL")
+	if q = boardQuery(q, list, s.clock.Now()); q == nil {
+		return 0, false, invalid("list", fmt.Sprintf("unknown list %q", list))
+	}
+	if q = scope(q, actor); q == nil {
+		return 0, false, fmt.Errorf("count board list %s: %w", list, ErrForbidden)
+	}
+	if err := s.db.NewSelect().TableExpr("(?) AS l", q.Limit(int64(limit)+1)).ColumnExpr("count(*)").Scan(ctx, &n); err != nil {
+		return 0, false, fmt.Errorf("count board list %s: %w", list, err)
+	}
+	return min(n, limit), n > limit, nil
+}
+
+// BoardEach calls fn with each ticket of one of the board's lists, at most limit, in the list's
+// order, as the database returns them: an export of a hundred thousand rows holds one ticket in
+// memory at a time. fn's error stops it and is returned.
+func (s *Service) BoardEach(ctx context.Context, actor Actor, list BoardList, limit int, fn func(*Ticket) error) error {
+	q := s.db.NewSelect().Model((*Ticket)(nil)).Relation("Department").Relation("Category").Where("t.master_id IS NULL")
+	if q = boardQuery(q, list, s.clock.Now()); q == nil {
+		return invalid("list", fmt.Sprintf("unknown list %q", list))
+	}
+	if q = scope(q, actor); q == nil {
+		return fmt.Errorf("board list %s: %w", list, ErrForbidden)
+	}
+	rows, err := q.Limit(int64(limit)).Rows(ctx)
+	if err != nil {
+		return fmt.Errorf("board list %s: %w", list, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var t Ticket
+		if err := s.db.ScanRow(ctx, rows, &t); err != nil {
+			return fmt.Errorf("board list %s: %w", list, err)
+		}
+		if err := fn(&t); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("board list %s: %w", list, err)
+	}
+	return nil
+}

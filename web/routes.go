@@ -67,6 +67,7 @@ func (s *Server) staffPages() {
 	s.handleStaff("GET /board/events", org.Board, s.getLiveEvents)
 	s.handleStaff("GET /board/escalations", org.Board, s.getBoardEscalations)
 	s.handleStaff("GET /export/{list}", nil, s.getExport)
+	s.handleStaff("GET /exports/{list}", nil, s.getExportPage)
 
 	// Tickets: the list, one ticket's page and what staff do to it (ticket.go), its files.
 	s.handleStaff("GET /tickets", nil, s.getTicketsPage)
