@@ -186,6 +186,46 @@ func boardQuery(q *bun.SelectQuery, list BoardList, now time.Time) *bun.SelectQu
 // BoardCount counts one of the board's lists as actor sees it, up to limit: over is true when
 // more than limit tickets are in it (the count then stops at limit+1 rows read).
 func (s *Service) BoardCount(ctx context.Context, actor Actor, list BoardList, limit int) (n int, over bool, err error) {
+	// The lists the board counters hold are counted from them, not over the tickets.
+	fromCounters := func(statuses ...Status) (int, bool, error) {
+		return s.countFromCounters(ctx, actor, Filter{Statuses: statuses, Queue: true})
+	}
+	var ok bool
+	switch list {
+	case ListReturned:
+		n, ok, err = fromCounters(StatusReturned)
+	case ListOpen:
+		// Open (在办) is everything not yet resolved: what the counters hold, and the
+		// registered tickets not yet dispatched, which no department leads.
+		if n, ok, err = fromCounters(StatusDispatched, StatusAccepted, StatusReturned); ok && err == nil {
+			var reg int
+			q := s.db.NewSelect().TableExpr("tickets AS t").ColumnExpr("1").
+				Where("t.status = ? AND t.master_id IS NULL", StatusRegistered).Limit(int64(limit) + 1)
+			if q = scope(q, actor); q == nil {
+				return 0, false, fmt.Errorf("count board list %s: %w", list, ErrForbidden)
+			}
+			if err = s.db.NewSelect().TableExpr("(?) AS l", q).ColumnExpr("count(*)").Scan(ctx, &reg); err != nil {
+				return 0, false, fmt.Errorf("count board list %s: %w", list, err)
+			}
+			n += reg
+		}
+	case ListOverdue, ListDueSoon:
+		if cityWide(actor.Role) {
+			var rows []DepartmentCount
+			if rows, err = s.DepartmentCounts(ctx, actor); err == nil {
+				for _, r := range rows {
+					n += map[bool]int{true: r.Overdue, false: r.DueSoon}[list == ListOverdue]
+				}
+				ok = true
+			}
+		}
+	}
+	if err != nil {
+		return 0, false, err
+	}
+	if ok {
+		return min(n, limit), n > limit, nil
+	}
 	q := s.db.NewSelect().TableExpr("tickets AS t").ColumnExpr("1").Where("t.master_id IS NULL")
 	if q = boardQuery(q, list, s.clock.Now()); q == nil {
 		return 0, false, invalid("list", fmt.Sprintf("unknown list %q", list))

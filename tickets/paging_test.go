@@ -94,3 +94,43 @@ func TestListPagesWithCursorsAndCountsTotal(t *testing.T) {
 		t.Errorf("a cursor that is none: %v, want ErrInvalid", err)
 	}
 }
+
+// TestBoardCountMatchesTheList: the count an export page shows is the number of tickets the
+// export holds, whether it comes from the counters or from the tickets, capped at the limit.
+func TestBoardCountMatchesTheList(t *testing.T) {
+	t.Parallel()
+	c := demotest.New(t)
+	ctx := context.Background()
+	sup := c.Actor("sup", org.RoleSupervisor, "centre")
+	for i := range 9 {
+		tk := c.Register(t, tickets.RegisterInput{Channel: "phone", Category: "noise",
+			Description: fmt.Sprintf("夜间施工噪声 %d", i), Address: "东城区安定门大街1号", CallerPhone: "13800138000"})
+		if i%3 == 0 {
+			continue // stays registered
+		}
+		c.Dispatch(t, tk.Number, []string{"hrss", "urban"}[i%2])
+		if i == 4 {
+			if _, err := c.Tickets.Return(ctx, c.Handler("hrss"), tk.Number, tickets.ActInput{Text: "不属本部门"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	c.Clock.Advance(20 * 24 * time.Hour) // all overdue
+	for _, actor := range []tickets.Actor{sup, c.Handler("hrss")} {
+		for _, list := range tickets.BoardLists {
+			var want int
+			if err := c.Tickets.BoardEach(ctx, actor, list, 1000, func(*tickets.Ticket) error { want++; return nil }); err != nil {
+				t.Fatal(err)
+			}
+			n, over, err := c.Tickets.BoardCount(ctx, actor, list, 1000)
+			if err != nil || n != want || over {
+				t.Errorf("%s %s: count %d (over %v, %v), the list holds %d", actor.Name, list, n, over, err, want)
+			}
+			if want > 1 {
+				if n, over, _ := c.Tickets.BoardCount(ctx, actor, list, want-1); n != want-1 || !over {
+					t.Errorf("%s %s with a limit of %d: %d over %v", actor.Name, list, want-1, n, over)
+				}
+			}
+		}
+	}
+}

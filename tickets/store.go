@@ -145,15 +145,16 @@ const (
 )
 
 func (s *Service) list(ctx context.Context, actor Actor, f Filter, count bool) (*Page, error) {
-	var ts []Ticket
-	q := s.db.NewSelect().Model(&ts).Relation("Department").Relation("Category")
-	q = scope(q, actor)
-	if q == nil {
-		return nil, fmt.Errorf("list tickets: %w", ErrForbidden)
-	}
-	q = filterQuery(q, f)
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 100
+	}
+	var c *cursor
+	if f.After != "" {
+		cur, err := parseCursor(f.OrderBy, f.After)
+		if err != nil {
+			return nil, err
+		}
+		c = &cur
 	}
 	var total int
 	var atLeast bool
@@ -163,31 +164,29 @@ func (s *Service) list(ctx context.Context, actor Actor, f Filter, count bool) (
 			return nil, err
 		}
 	}
-	switch f.OrderBy {
-	case "due":
-		q = q.OrderExpr(dueOrder)
-	case "visit":
-		q = q.OrderExpr(visitOrder)
-	default:
-		q = q.OrderExpr("t.id DESC")
-	}
-	if f.After != "" {
-		c, err := parseCursor(f.OrderBy, f.After)
-		if err != nil {
-			return nil, err
-		}
-		switch f.OrderBy {
-		case "due":
-			q = q.Where("("+dueExpr+", t.id) > (?, ?)", c.at, c.id)
-		case "visit":
-			q = q.Where("("+visitExpr+", t.id) > (?, ?)", c.at, c.id)
-		default:
-			q = q.Where("t.id < ?", c.id)
-		}
-	}
+	var ts []Ticket
+	q := s.db.NewSelect().Model(&ts).Relation("Department").Relation("Category")
 	// One more than asked tells whether a next page exists.
-	q = q.Limit(int64(f.Limit) + 1).Offset(int64(f.Offset))
-	if err := q.Scan(ctx); err != nil {
+	n := int64(f.Limit) + 1
+	switch {
+	case cityWide(actor.Role):
+		q = pageQuery(filterQuery(q, f), f.OrderBy, c)
+	case org.DepartmentStaff.Has(actor.Role):
+		// A department's own tickets and those it co-handles (协办), each in the list's order
+		// from its own index and cut to the page, then merged: an OR of the two would read
+		// the whole department to find a page.
+		page := func(q *bun.SelectQuery) *bun.SelectQuery {
+			return pageQuery(filterQuery(q, f), f.OrderBy, c).Limit(n + int64(f.Offset))
+		}
+		own := page(s.db.NewSelect().TableExpr("tickets AS t").Column("t.id").Where("t.department_id = ?", actor.DepartmentID))
+		co := page(s.db.NewSelect().TableExpr("tickets AS t").Column("t.id").
+			Where("t.id IN (SELECT ticket_id FROM ticket_co_departments WHERE department_id = ?)", actor.DepartmentID).
+			Where("t.department_id IS DISTINCT FROM ?", actor.DepartmentID))
+		q = pageQuery(q.Where("t.id IN ((?) UNION ALL (?))", own, co), f.OrderBy, nil)
+	default:
+		return nil, fmt.Errorf("list tickets: %w", ErrForbidden)
+	}
+	if err := q.Limit(n).Offset(int64(f.Offset)).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("list tickets: %w", err)
 	}
 	p := &Page{Tickets: ts, Total: total, TotalAtLeast: atLeast}
@@ -196,6 +195,28 @@ func (s *Service) list(ctx context.Context, actor Actor, f Filter, count bool) (
 		p.Next = cursorOf(f.OrderBy, &p.Tickets[f.Limit-1])
 	}
 	return p, nil
+}
+
+// pageQuery orders q by order and starts it after c, when there is one.
+func pageQuery(q *bun.SelectQuery, order string, c *cursor) *bun.SelectQuery {
+	switch order {
+	case "due":
+		q = q.OrderExpr(dueOrder)
+		if c != nil {
+			q = q.Where("("+dueExpr+", t.id) > (?, ?)", c.at, c.id)
+		}
+	case "visit":
+		q = q.OrderExpr(visitOrder)
+		if c != nil {
+			q = q.Where("("+visitExpr+", t.id) > (?, ?)", c.at, c.id)
+		}
+	default:
+		q = q.OrderExpr("t.id DESC")
+		if c != nil {
+			q = q.Where("t.id < ?", c.id)
+		}
+	}
+	return q
 }
 
 // filterQuery narrows q to f, all but its order and page.
@@ -235,11 +256,20 @@ func (s *Service) countList(ctx context.Context, actor Actor, f Filter) (int, bo
 		return n, false, err
 	}
 	var n int
-	q := s.db.NewSelect().TableExpr("tickets AS t").ColumnExpr("1")
-	if q = scope(q, actor); q == nil {
+	var q *bun.SelectQuery
+	capped := func(q *bun.SelectQuery) *bun.SelectQuery { return filterQuery(q, f).Limit(CountCap + 1) }
+	switch {
+	case cityWide(actor.Role):
+		q = capped(s.db.NewSelect().TableExpr("tickets AS t").ColumnExpr("1"))
+	case org.DepartmentStaff.Has(actor.Role):
+		own := capped(s.db.NewSelect().TableExpr("tickets AS t").ColumnExpr("1").Where("t.department_id = ?", actor.DepartmentID))
+		co := capped(s.db.NewSelect().TableExpr("tickets AS t").ColumnExpr("1").
+			Where("t.id IN (SELECT ticket_id FROM ticket_co_departments WHERE department_id = ?)", actor.DepartmentID).
+			Where("t.department_id IS DISTINCT FROM ?", actor.DepartmentID))
+		q = s.db.NewSelect().TableExpr("((?) UNION ALL (?)) AS u", own, co).ColumnExpr("1")
+	default:
 		return 0, false, fmt.Errorf("count tickets: %w", ErrForbidden)
 	}
-	q = filterQuery(q, f).Limit(CountCap + 1)
 	if err := s.db.NewSelect().TableExpr("(?) AS m", q).ColumnExpr("count(*)").Scan(ctx, &n); err != nil {
 		return 0, false, fmt.Errorf("count tickets: %w", err)
 	}
