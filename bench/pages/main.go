@@ -256,7 +256,8 @@ func getBody(base, token, path string) (int, string, error) {
 	if err != nil {
 		return 0, "", err
 	}
-	if res.StatusCode != http.StatusOK {
+	// An export page past the export limit answers 422 with its message: a page like another.
+	if res.StatusCode != http.StatusOK && !(res.StatusCode == http.StatusUnprocessableEntity && strings.HasPrefix(path, "/exports/")) {
 		return 0, "", fmt.Errorf("status %d: %.200s", res.StatusCode, b)
 	}
 	return len(b), string(b), nil
