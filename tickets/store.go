@@ -5,11 +5,13 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
-	"github.com/hotline-city/hotline/internal/org"
 	"github.com/uptrace/bun"
+
+	"github.com/hotline-city/hotline/internal/org"
 )
 
 // Get reads a ticket with its department, category and co-handlers, whoever asks.
@@ -78,10 +80,13 @@ type Filter struct {
 	Phone        string // a full number, or its last four digits
 	// Words must each be found in the description, address, title or result (Chinese words
 	// of two characters too: a substring match).
-	Words   []string
-	Since   time.Time
-	Limit   int
-	Offset  int
+	Words  []string
+	Since  time.Time
+	Limit  int
+	Offset int // kept for old scripts; pages and new callers page with After
+	// After is the cursor of the last ticket of the page before (Page.Next): the list goes on
+	// from there in its own order (keyset paging), however deep, without counting past rows.
+	After   string
 	OrderBy string // "due" (nearest resolution deadline first), "visit" (nearest 回访 deadline first) or "" (newest first)
 	// Queue keeps to the tickets handled on their own, as a work queue lists them: none merged
 	// into another (并单), which follows its master.
@@ -94,22 +99,128 @@ type Filter struct {
 // List returns the tickets the actor may see that match f. Department staff are limited to
 // their department in the query itself, not only in the page.
 func (s *Service) List(ctx context.Context, actor Actor, f Filter) ([]Ticket, error) {
-	ts, _, err := s.list(ctx, actor, f, false)
-	return ts, err
+	p, err := s.list(ctx, actor, f, false)
+	if err != nil {
+		return nil, err
+	}
+	return p.Tickets, nil
 }
 
 // ListCount is List with how many tickets match f in all, past the limit.
 func (s *Service) ListCount(ctx context.Context, actor Actor, f Filter) ([]Ticket, int, error) {
+	p, err := s.list(ctx, actor, f, true)
+	if err != nil {
+		return nil, 0, err
+	}
+	return p.Tickets, p.Total, nil
+}
+
+// Page is one page of a list: its tickets, the cursor of the next page (empty on the last),
+// and how many match in all.
+type Page struct {
+	Tickets []Ticket
+	Next    string
+	Total   int
+	// TotalAtLeast says Total is a lower bound: more than CountCap tickets match a filter the
+	// board counters do not cover, and counting them all on every page view would read them all.
+	TotalAtLeast bool
+}
+
+// CountCap is how far a list counts the tickets that match a filter the board counters do not
+// cover; past it the total is shown as "more than".
+const CountCap = 10000
+
+// ListPage is one page of List with the cursor of the next one and the total.
+func (s *Service) ListPage(ctx context.Context, actor Actor, f Filter) (*Page, error) {
 	return s.list(ctx, actor, f, true)
 }
 
-func (s *Service) list(ctx context.Context, actor Actor, f Filter, count bool) ([]Ticket, int, error) {
+// The lists' orders, each with an index that serves it (see the board_counts migration): a
+// missing deadline sorts last, as 'infinity'.
+const (
+	dueExpr    = "coalesce(t.resolve_due, 'infinity')"
+	visitExpr  = "coalesce(t.callback_due, 'infinity')"
+	dueOrder   = dueExpr + ", t.id"
+	visitOrder = visitExpr + ", t.id"
+)
+
+func (s *Service) list(ctx context.Context, actor Actor, f Filter, count bool) (*Page, error) {
+	if f.Limit <= 0 || f.Limit > 1000 {
+		f.Limit = 100
+	}
+	var c *cursor
+	if f.After != "" {
+		cur, err := parseCursor(f.OrderBy, f.After)
+		if err != nil {
+			return nil, err
+		}
+		c = &cur
+	}
+	var total int
+	var atLeast bool
+	if count {
+		var err error
+		if total, atLeast, err = s.countList(ctx, actor, f); err != nil {
+			return nil, err
+		}
+	}
 	var ts []Ticket
 	q := s.db.NewSelect().Model(&ts).Relation("Department").Relation("Category")
-	q = scope(q, actor)
-	if q == nil {
-		return nil, 0, fmt.Errorf("list tickets: %w", ErrForbidden)
+	// One more than asked tells whether a next page exists.
+	n := int64(f.Limit) + 1
+	switch {
+	case cityWide(actor.Role):
+		q = pageQuery(filterQuery(q, f), f.OrderBy, c)
+	case org.DepartmentStaff.Has(actor.Role):
+		// A department's own tickets and those it co-handles (协办), each in the list's order
+		// from its own index and cut to the page, then merged: an OR of the two would read
+		// the whole department to find a page.
+		page := func(q *bun.SelectQuery) *bun.SelectQuery {
+			return pageQuery(filterQuery(q, f), f.OrderBy, c).Limit(n + int64(f.Offset))
+		}
+		own := page(s.db.NewSelect().TableExpr("tickets AS t").Column("t.id").Where("t.department_id = ?", actor.DepartmentID))
+		co := page(s.db.NewSelect().TableExpr("tickets AS t").Column("t.id").
+			Where("t.id IN (SELECT ticket_id FROM ticket_co_departments WHERE department_id = ?)", actor.DepartmentID).
+			Where("t.department_id IS DISTINCT FROM ?", actor.DepartmentID))
+		q = pageQuery(q.Where("t.id IN ((?) UNION ALL (?))", own, co), f.OrderBy, nil)
+	default:
+		return nil, fmt.Errorf("list tickets: %w", ErrForbidden)
 	}
+	if err := q.Limit(n).Offset(int64(f.Offset)).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("list tickets: %w", err)
+	}
+	p := &Page{Tickets: ts, Total: total, TotalAtLeast: atLeast}
+	if len(ts) > f.Limit {
+		p.Tickets = ts[:f.Limit]
+		p.Next = cursorOf(f.OrderBy, &p.Tickets[f.Limit-1])
+	}
+	return p, nil
+}
+
+// pageQuery orders q by order and starts it after c, when there is one.
+func pageQuery(q *bun.SelectQuery, order string, c *cursor) *bun.SelectQuery {
+	switch order {
+	case "due":
+		q = q.OrderExpr(dueOrder)
+		if c != nil {
+			q = q.Where("("+dueExpr+", t.id) > (?, ?)", c.at, c.id)
+		}
+	case "visit":
+		q = q.OrderExpr(visitOrder)
+		if c != nil {
+			q = q.Where("("+visitExpr+", t.id) > (?, ?)", c.at, c.id)
+		}
+	default:
+		q = q.OrderExpr("t.id DESC")
+		if c != nil {
+			q = q.Where("t.id < ?", c.id)
+		}
+	}
+	return q
+}
+
+// filterQuery narrows q to f, all but its order and page.
+func filterQuery(q *bun.SelectQuery, f Filter) *bun.SelectQuery {
 	if len(f.Statuses) > 0 {
 		q = q.Where("t.status IN (?)", bun.List(f.Statuses))
 	}
@@ -135,29 +246,138 @@ func (s *Service) list(ctx context.Context, actor Actor, f Filter, count bool) (
 	if !f.Since.IsZero() {
 		q = q.Where("t.created_at >= ?", f.Since)
 	}
-	if f.Limit <= 0 || f.Limit > 1000 {
-		f.Limit = 100
+	return q
+}
+
+// countList counts the tickets f matches for actor: from the board counters when f asks only
+// for statuses they keep, else over the tickets up to CountCap.
+func (s *Service) countList(ctx context.Context, actor Actor, f Filter) (int, bool, error) {
+	if n, ok, err := s.countFromCounters(ctx, actor, f); err != nil || ok {
+		return n, false, err
 	}
-	switch f.OrderBy {
-	case "due":
-		q = q.OrderExpr("t.resolve_due ASC NULLS LAST, t.id")
-	case "visit":
-		q = q.OrderExpr("t.callback_due ASC NULLS LAST, t.id")
+	var n int
+	var q *bun.SelectQuery
+	capped := func(q *bun.SelectQuery) *bun.SelectQuery { return filterQuery(q, f).Limit(CountCap + 1) }
+	switch {
+	case cityWide(actor.Role):
+		q = capped(s.db.NewSelect().TableExpr("tickets AS t").ColumnExpr("1"))
+	case org.DepartmentStaff.Has(actor.Role):
+		own := capped(s.db.NewSelect().TableExpr("tickets AS t").ColumnExpr("1").Where("t.department_id = ?", actor.DepartmentID))
+		co := capped(s.db.NewSelect().TableExpr("tickets AS t").ColumnExpr("1").
+			Where("t.id IN (SELECT ticket_id FROM ticket_co_departments WHERE department_id = ?)", actor.DepartmentID).
+			Where("t.department_id IS DISTINCT FROM ?", actor.DepartmentID))
+		q = s.db.NewSelect().TableExpr("((?) UNION ALL (?)) AS u", own, co).ColumnExpr("1")
 	default:
-		q = q.OrderExpr("t.id DESC")
+		return 0, false, fmt.Errorf("count tickets: %w", ErrForbidden)
 	}
-	q = q.Limit(int64(f.Limit)).Offset(int64(f.Offset))
-	var total int64
-	var err error
-	if count {
-		total, err = q.ScanAndCount(ctx)
-	} else {
-		err = q.Scan(ctx)
+	if err := s.db.NewSelect().TableExpr("(?) AS m", q).ColumnExpr("count(*)").Scan(ctx, &n); err != nil {
+		return 0, false, fmt.Errorf("count tickets: %w", err)
 	}
+	if n > CountCap {
+		return CountCap, true, nil
+	}
+	return n, false, nil
+}
+
+// countFromCounters answers the count of a list of open tickets by status from the board
+// counters (ticket_counts), which hold them per lead department; ok is false for a filter
+// they cannot answer. A department's staff also see the tickets they co-handle (协办) for
+// another lead department: those are counted over the co-handling table.
+func (s *Service) countFromCounters(ctx context.Context, actor Actor, f Filter) (int, bool, error) {
+	if len(f.Statuses) == 0 || f.Phone != "" || len(f.Words) > 0 || f.VisitDue || !f.Since.IsZero() || f.Offset != 0 {
+		return 0, false, nil
+	}
+	var kinds []string
+	for _, st := range f.Statuses {
+		switch st {
+		case StatusDispatched, StatusAccepted, StatusReturned:
+			kinds = append(kinds, string(st))
+			if !f.Queue {
+				kinds = append(kinds, "merged-"+string(st))
+			}
+		default:
+			return 0, false, nil
+		}
+	}
+	dept := f.DepartmentID
+	co := false
+	switch {
+	case cityWide(actor.Role):
+	case org.DepartmentStaff.Has(actor.Role):
+		if dept != 0 && dept != actor.DepartmentID {
+			return 0, false, nil
+		}
+		dept, co = actor.DepartmentID, true
+	default:
+		return 0, false, fmt.Errorf("count tickets: %w", ErrForbidden)
+	}
+	var n int
+	err := s.db.NewRaw(`SELECT coalesce(sum(n), 0) FROM (
+    SELECT n FROM ticket_counts WHERE kind IN (?0) AND (?1 = 0 OR department_id = ?1)
+    UNION ALL
+    SELECT n FROM ticket_count_deltas WHERE kind IN (?0) AND (?1 = 0 OR department_id = ?1)
+    UNION ALL
+    SELECT count(*) FROM ticket_co_departments AS co JOIN tickets AS t ON t.id = co.ticket_id
+    WHERE ?2 AND co.department_id = ?1 AND t.department_id IS DISTINCT FROM ?1 AND t.status IN (?3)
+      AND (NOT ?4 OR t.master_id IS NULL)
+) AS c`, bun.List(kinds), dept, co, bun.List(f.Statuses), f.Queue).Scan(ctx, &n)
 	if err != nil {
-		return nil, 0, fmt.Errorf("list tickets: %w", err)
+		return 0, false, fmt.Errorf("count tickets: %w", err)
 	}
-	return ts, int(total), nil
+	return n, true, nil
+}
+
+// cursor is where a page ended: the last ticket's place in the list's order.
+type cursor struct {
+	at any // time.Time, or "infinity" for a missing deadline
+	id int64
+}
+
+// cursorOf is the cursor after t in order: "<id>" newest first, else "<unix µs>_<id>" with
+// "inf" for a missing deadline.
+func cursorOf(order string, t *Ticket) string {
+	var at *time.Time
+	switch order {
+	case "due":
+		at = t.ResolveDue
+	case "visit":
+		at = t.CallbackDue
+	default:
+		return strconv.FormatInt(t.ID, 10)
+	}
+	if at == nil {
+		return "inf_" + strconv.FormatInt(t.ID, 10)
+	}
+	return strconv.FormatInt(at.UnixMicro(), 10) + "_" + strconv.FormatInt(t.ID, 10)
+}
+
+// parseCursor reads a cursor made by cursorOf for order.
+func parseCursor(order, s string) (cursor, error) {
+	bad := invalid("after", "not a cursor of this list: follow the list's next link")
+	var c cursor
+	at, id, ok := strings.Cut(s, "_")
+	if order != "due" && order != "visit" {
+		if ok {
+			return c, bad
+		}
+		id = at
+	} else if !ok {
+		return c, bad
+	}
+	var err error
+	if c.id, err = strconv.ParseInt(id, 10, 64); err != nil || c.id < 0 {
+		return c, bad
+	}
+	if order == "due" || order == "visit" {
+		if at == "inf" {
+			c.at = "infinity"
+		} else if us, err := strconv.ParseInt(at, 10, 64); err == nil {
+			c.at = time.UnixMicro(us).UTC()
+		} else {
+			return c, bad
+		}
+	}
+	return c, nil
 }
 
 // likeEscape escapes LIKE's wildcards in s, so a user's % or _ matches itself.

@@ -408,7 +408,7 @@ func (s *Server) escalationFormDone(w http.ResponseWriter, r *http.Request, f fi
 	again := escForm{Error: errorText(langOf(r), err), For: form, Form: url.Values(f)}
 	switch {
 	case from == "workbench" && org.DepartmentStaff.Has(staffFrom(ctx).Role):
-		data, derr := s.workbenchData(ctx)
+		data, derr := s.workbenchData(ctx, &url.URL{Path: "/workbench"})
 		if derr != nil {
 			s.serverError(w, r, derr)
 			return

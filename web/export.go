@@ -1,8 +1,9 @@
 package web
 
 import (
-	"bytes"
+	"bufio"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -20,6 +21,12 @@ var exportColumns = []string{"ticket.number", "ticket.status", "ticket.type", "t
 	"ticket.description", "ticket.address", "ticket.caller", "ticket.phone", "ticket.created", "due.accept",
 	"due.feedback", "due.resolve", "ticket.clock"}
 
+// exportTimes are the columns of exportColumns that hold a time, from the first on.
+const exportTimes = 9
+
+// exportWidths are the XLSX columns' widths, in characters, in exportColumns' order.
+var exportWidths = []float64{17, 8, 8, 12, 20, 50, 30, 10, 14, 17, 17, 17, 17, 8}
+
 // exportHeader is the header row of an export in lang.
 func exportHeader(lang string) []string {
 	h := make([]string, len(exportColumns))
@@ -29,44 +36,34 @@ func exportHeader(lang string) []string {
 	return h
 }
 
-// exportRows turns tickets into rows in lang, with the phone masked for roles that do not
-// need it.
-func (s *Server) exportRows(lang string, st *org.Staff, ts []tickets.Ticket) [][]string {
-	loc := s.location()
-	fmtT := func(t *time.Time) string {
+// exportRow is t as one row in lang, with the phone masked for roles that do not need it: times
+// as times (nil when none), the rest as text.
+func (s *Server) exportRow(lang string, st *org.Staff, t *tickets.Ticket) []any {
+	v := s.viewTicket(st, t)
+	at := func(t *time.Time) any {
 		if t == nil {
-			return ""
+			return nil
 		}
-		return t.In(loc).Format("2006-01-02 15:04")
+		return t.In(s.location())
 	}
-	rows := make([][]string, 0, len(ts))
-	for i := range ts {
-		v := s.viewTicket(st, &ts[i])
-		rows = append(rows, []string{v.Number, statusName(lang, v.Status), tr(lang, "type."+v.Type), catName(lang, v.Category),
-			deptName(lang, v.Department), v.Description, v.Address, v.CallerName, v.CallerPhone,
-			fmtT(&v.CreatedAt), fmtT(v.AcceptDue), fmtT(v.FeedbackDue), fmtT(v.ResolveDue), tr(lang, "clock."+v.Clock)})
-	}
-	return rows
+	return []any{v.Number, statusName(lang, v.Status), tr(lang, "type."+v.Type), catName(lang, v.Category),
+		deptName(lang, v.Department), v.Description, v.Address, v.CallerName, v.CallerPhone,
+		at(&v.CreatedAt), at(v.AcceptDue), at(v.FeedbackDue), at(v.ResolveDue), tr(lang, "clock."+v.Clock)}
 }
 
-// writeCSV writes rows as CSV with a UTF-8 byte order mark, without which Excel shows
-// Chinese as mojibake. Cells that a spreadsheet would run as a formula are quoted with a
-// leading apostrophe.
-func writeCSV(header []string, rows [][]string) ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteString("\uFEFF")
-	cw := csv.NewWriter(&b)
-	cw.UseCRLF = true
-	cw.Write(header)
-	for _, r := range rows {
-		safe := make([]string, len(r))
-		for i, c := range r {
-			safe[i] = defuseFormula(c)
+// csvCells is a row as CSV text: times in the zone they carry, to the minute. Cells that a
+// spreadsheet would run as a formula are quoted with a leading apostrophe.
+func csvCells(row []any) []string {
+	out := make([]string, len(row))
+	for i, c := range row {
+		switch v := c.(type) {
+		case string:
+			out[i] = defuseFormula(v)
+		case time.Time:
+			out[i] = v.Format("2006-01-02 15:04")
 		}
-		cw.Write(safe)
 	}
-	cw.Flush()
-	return b.Bytes(), cw.Error()
+	return out
 }
 
 // defuseFormula keeps a citizen's text from running as a spreadsheet formula (CSV injection).
@@ -77,75 +74,218 @@ func defuseFormula(c string) string {
 	return c
 }
 
-// writeXLSX writes rows as one sheet; cells are set as strings, so nothing is a formula.
-func writeXLSX(sheet string, header []string, rows [][]string) ([]byte, error) {
-	f := excelize.NewFile()
-	defer f.Close()
-	f.SetSheetName("Sheet1", sheet)
-	sw, err := f.NewStreamWriter(sheet)
-	if err != nil {
-		return nil, err
+// zoneName names the zone the exports' times are in: Beijing time for Asia/Shanghai.
+func zoneName(lang string, loc *time.Location) string {
+	if loc.String() == "Asia/Shanghai" {
+		return tr(lang, "export.beijing")
 	}
-	row := func(n int, cells []string) error {
-		vals := make([]any, len(cells))
-		for i, c := range cells {
-			vals[i] = c
-		}
-		cell, _ := excelize.CoordinatesToCellName(1, n)
-		return sw.SetRow(cell, vals)
-	}
-	if err := row(1, header); err != nil {
-		return nil, err
-	}
-	for i, r := range rows {
-		if err := row(i+2, r); err != nil {
-			return nil, err
-		}
-	}
-	if err := sw.Flush(); err != nil {
-		return nil, err
-	}
-	var b bytes.Buffer
-	if err := f.Write(&b); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
+	return loc.String()
 }
 
+// exportLimit is the most rows one export holds.
+func (s *Server) exportLimit() int {
+	if s.Staff.ExportMaxRows > 0 {
+		return s.Staff.ExportMaxRows
+	}
+	return 100_000
+}
+
+// exportPage is GET /exports/{list}: how many rows the list's export will hold, before the
+// download, or why it cannot be exported.
+type exportPage struct {
+	List  tickets.BoardList
+	Rows  int
+	Over  bool
+	Limit int
+	Zone  string
+}
+
+func (s *Server) getExportPage(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	list := tickets.BoardList(r.PathValue("list"))
+	limit := s.exportLimit()
+	n, over, err := s.Tickets.BoardCount(ctx, actorFrom(ctx), list, limit)
+	if err != nil {
+		status, _ := errorStatus(err)
+		s.refuseErr(w, r, status, err)
+		return
+	}
+	status := http.StatusOK
+	if over {
+		status = http.StatusUnprocessableEntity
+	}
+	s.renderStaffStatus(w, r, status, "staff/export.html", &exportPage{List: list, Rows: n, Over: over, Limit: limit,
+		Zone: zoneName(langOf(r), s.location())})
+}
+
+// errExportEnded ends an export whose reader went away.
+var errExportEnded = errors.New("export ended")
+
 // getExport is GET /export/{list}?format=csv|xlsx: any board list, as the signed-in account
-// may see it.
+// may see it, written as its rows are read (memory does not grow with the list), up to
+// exportLimit rows; a longer list is refused before the download starts.
 func (s *Server) getExport(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	st := staffFrom(ctx)
+	actor := tickets.ActorFor(st)
 	list := tickets.BoardList(r.PathValue("list"))
-	ts, err := s.Tickets.Board(ctx, tickets.ActorFor(st), list, 10000)
+	format := r.URL.Query().Get("format")
+	if format != "" && format != "csv" && format != "xlsx" {
+		s.refuse(w, r, http.StatusBadRequest, "format must be csv or xlsx")
+		return
+	}
+	limit := s.exportLimit()
+	_, over, err := s.Tickets.BoardCount(ctx, actor, list, limit)
 	if err != nil {
 		status, _ := errorStatus(err)
 		s.refuseErr(w, r, status, err)
 		return
 	}
 	lang := langOf(r)
-	rows := s.exportRows(lang, st, ts)
-	name := fmt.Sprintf("tickets-%s-%s", list, s.Clock.Now().In(s.location()).Format("20060102-1504"))
-	var out []byte
-	switch format := r.URL.Query().Get("format"); format {
-	case "", "csv":
-		out, err = writeCSV(exportHeader(lang), rows)
-		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		name += ".csv"
-	case "xlsx":
-		out, err = writeXLSX(tr(lang, "export.sheet"), exportHeader(lang), rows)
-		w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-		name += ".xlsx"
-	default:
-		s.refuse(w, r, http.StatusBadRequest, "format must be csv or xlsx")
+	if over {
+		msg := fmt.Sprintf(tr(lang, "export.limit"), limit)
+		if isAPI(r) {
+			writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": msg, "limit": limit})
+			return
+		}
+		s.renderError(w, r, http.StatusUnprocessableEntity, msg)
 		return
+	}
+	// A long export may outlast the server's write timeout.
+	rc := http.NewResponseController(w)
+	rc.SetWriteDeadline(time.Now().Add(15 * time.Minute))
+	name := fmt.Sprintf("tickets-%s-%s", list, s.Clock.Now().In(s.location()).Format("20060102-1504"))
+	rows := 0
+	each := func(fn func([]any) error) error {
+		return s.Tickets.BoardEach(ctx, actor, list, limit, func(t *tickets.Ticket) error {
+			rows++
+			return fn(s.exportRow(lang, st, t))
+		})
+	}
+	if format == "xlsx" {
+		w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.xlsx"`)
+		err = s.streamXLSX(w, lang, each)
+	} else {
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)
+		err = streamCSV(w, rc, exportHeader(lang), each)
 	}
 	if err != nil {
-		s.serverError(w, r, err)
-		return
+		// The file is half sent: cut the connection, so the download fails rather than keeps
+		// a file that lacks rows.
+		if !errors.Is(err, errExportEnded) && ctx.Err() == nil {
+			s.log.ErrorContext(ctx, "export", "list", string(list), "rows", rows, "err", err)
+		}
+		panic(http.ErrAbortHandler)
 	}
-	s.auditAfter(ctx, st, "export", "tickets", string(list), map[string]any{"rows": len(rows), "file": name})
-	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
-	w.Write(out)
+	s.auditAfter(ctx, st, "export", "tickets", string(list), map[string]any{"rows": rows, "file": name + "." + orCSV(format)})
+}
+
+func orCSV(format string) string {
+	if format == "" {
+		return "csv"
+	}
+	return format
+}
+
+// streamCSV writes a UTF-8 byte order mark (without which Excel shows Chinese as mojibake), the
+// header and each row each gives, sending them on every thousand rows.
+func streamCSV(w http.ResponseWriter, rc *http.ResponseController, header []string, each func(func([]any) error) error) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.WriteString("\uFEFF")
+	cw := csv.NewWriter(bw)
+	cw.UseCRLF = true
+	cw.Write(header)
+	n := 0
+	err := each(func(row []any) error {
+		if err := cw.Write(csvCells(row)); err != nil {
+			return errExportEnded
+		}
+		if n++; n%1000 == 0 {
+			cw.Flush()
+			if cw.Error() != nil || bw.Flush() != nil || rc.Flush() != nil {
+				return errExportEnded
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	cw.Flush()
+	if cw.Error() != nil || bw.Flush() != nil {
+		return errExportEnded
+	}
+	return nil
+}
+
+// streamXLSX writes the rows each gives as one sheet with excelize's stream writer (rows go to
+// a temporary file past a few megabytes, not to memory): a bold header frozen above the rows,
+// column widths, times as real date cells in the server's zone, named in the header; text
+// cells as text, so nothing is a formula.
+func (s *Server) streamXLSX(w http.ResponseWriter, lang string, each func(func([]any) error) error) error {
+	f := excelize.NewFile()
+	defer f.Close()
+	sheet := tr(lang, "export.sheet")
+	f.SetSheetName("Sheet1", sheet)
+	sw, err := f.NewStreamWriter(sheet)
+	if err != nil {
+		return err
+	}
+	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	if err != nil {
+		return err
+	}
+	dateFmt := "yyyy-mm-dd hh:mm"
+	date, err := f.NewStyle(&excelize.Style{CustomNumFmt: &dateFmt})
+	if err != nil {
+		return err
+	}
+	for i, wd := range exportWidths {
+		if err := sw.SetColWidth(i+1, i+1, wd); err != nil {
+			return err
+		}
+	}
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+		return err
+	}
+	zone := zoneName(lang, s.location())
+	head := make([]any, len(exportColumns))
+	for i, h := range exportHeader(lang) {
+		if i >= exportTimes && i < exportTimes+4 {
+			h += map[bool]string{true: " (" + zone + ")", false: "（" + zone + "）"}[lang == "en"]
+		}
+		head[i] = excelize.Cell{StyleID: bold, Value: h}
+	}
+	if err := sw.SetRow("A1", head); err != nil {
+		return err
+	}
+	n := 1
+	err = each(func(row []any) error {
+		n++
+		cells := make([]any, len(row))
+		for i, c := range row {
+			switch v := c.(type) {
+			case time.Time:
+				// Excel has no zones: the cell holds the wall-clock time the header names.
+				wall := time.Date(v.Year(), v.Month(), v.Day(), v.Hour(), v.Minute(), v.Second(), 0, time.UTC)
+				cells[i] = excelize.Cell{StyleID: date, Value: wall}
+			default:
+				cells[i] = c
+			}
+		}
+		cell, _ := excelize.CoordinatesToCellName(1, n)
+		return sw.SetRow(cell, cells)
+	})
+	if err != nil {
+		return err
+	}
+	if err := sw.Flush(); err != nil {
+		return err
+	}
+	if err := f.Write(w); err != nil {
+		return errExportEnded
+	}
+	return nil
 }

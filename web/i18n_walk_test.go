@@ -107,7 +107,7 @@ func TestEveryPageInBothLanguages(t *testing.T) {
 	e := newStaffEnv(t)
 	w, ruleID := seedWalk(t, e)
 	numbers := []string{w.full, w.merged, w.escalated, w.returned, w.answered}
-	params := map[string][]string{"{number}": numbers, "{id}": {ruleID}, "{code}": {"wage-arrears-how", "old-epidemic-policy"}}
+	params := map[string][]string{"{number}": numbers, "{id}": {ruleID}, "{code}": {"wage-arrears-how", "old-epidemic-policy"}, "{list}": {"open", "overdue", "resolved"}}
 	var pages []string
 	for _, rt := range e.srv.staff().routes {
 		method, path, _ := strings.Cut(rt.Pattern, " ")

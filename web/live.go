@@ -17,6 +17,8 @@ import (
 type liveHub struct {
 	mu   sync.Mutex
 	subs map[chan string]struct{}
+	// changed is told of every change of the tickets (the board feed: it pushes new counts).
+	changed func()
 }
 
 func newLiveHub() *liveHub { return &liveHub{subs: map[chan string]struct{}{}} }
@@ -37,6 +39,9 @@ func (h *liveHub) unsubscribe(ch chan string) {
 
 // publish tells every subscriber about topic; a slow subscriber misses it rather than block.
 func (h *liveHub) publish(topic string) {
+	if topic == "tickets" && h.changed != nil {
+		h.changed()
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for ch := range h.subs {
@@ -47,8 +52,9 @@ func (h *liveHub) publish(topic string) {
 	}
 }
 
-// getLiveEvents streams server-sent events: one event named after each topic published, and
-// a comment every 25 seconds to keep proxies from closing the connection.
+// getLiveEvents streams the board's server-sent events: one event named after each topic
+// published, "counts" with the counts table whenever a count changed (boardFeed), and a
+// comment every 25 seconds to keep proxies from closing the connection.
 func (s *Server) getLiveEvents(w http.ResponseWriter, r *http.Request) {
 	rc := http.NewResponseController(w)
 	w.Header().Set("Content-Type", "text/event-stream")
@@ -62,6 +68,9 @@ func (s *Server) getLiveEvents(w http.ResponseWriter, r *http.Request) {
 	hub := s.staff().live
 	ch := hub.subscribe()
 	defer hub.unsubscribe(ch)
+	feed := s.staff().feed
+	counts := feed.subscribe(staffFrom(r.Context()), langOf(r))
+	defer feed.unsubscribe(counts)
 	ping := time.NewTicker(25 * time.Second)
 	defer ping.Stop()
 	for {
@@ -70,6 +79,8 @@ func (s *Server) getLiveEvents(w http.ResponseWriter, r *http.Request) {
 			return
 		case topic := <-ch:
 			fmt.Fprintf(w, "event: %s\ndata: changed\n\n", topic)
+		case ev := <-counts.ch:
+			w.Write(ev)
 		case <-ping.C:
 			fmt.Fprint(w, ": ping\n\n")
 		}

@@ -90,6 +90,7 @@ func (s *Server) staffPages() {
 	s.handleStaff("GET /board/events", org.Board, s.getLiveEvents)
 	s.handleStaff("GET /board/escalations", org.Board, s.getBoardEscalations)
 	s.handleStaff("GET /export/{list}", nil, s.getExport)
+	s.handleStaff("GET /exports/{list}", nil, s.getExportPage)
 
 	// The knowledge base (kb_pages.go): search and articles for all staff, proposals from the
 	// departments, the centre's review.
@@ -171,7 +172,7 @@ func (s *Server) staffAPI() {
 	s.handleAPI("POST /api/v1/logout-everywhere", nil, "End every session of your account", s.postLogoutEverywhere, "revoke_tokens")
 
 	// Tickets and the actions of the closed loop (api.go).
-	s.handleAPI("GET /api/v1/tickets", nil, "List tickets you may see (status, department, phone, order=due, limit, offset)", s.getTickets)
+	s.handleAPI("GET /api/v1/tickets", nil, "List tickets you may see (status, department, phone, q, order=due, limit; after: the next cursor of the page before, keyset paging; offset, for old scripts); answers tickets, total, next", s.getTickets)
 	s.handleAPI("POST /api/v1/tickets", org.Centre, "Register a ticket (受理); with article, answer a consultation at once from the knowledge base. confidential (保密) keeps the citizen's contact details from the departments; anonymous (匿名) keeps no name and is confidential; reply_wanted=false records that the citizen wants no reply; an address without district is placed by the city's gazetteer",
 		s.postTicket, "description*", "type", "category", "channel", "title", "address", "district", "street",
 		"caller_name", "caller_phone", "caller_email", "priority", "lat", "lon", "department", "co_handlers", "article", "answer", "call_id",
@@ -210,7 +211,7 @@ func (s *Server) staffAPI() {
 	s.handleAPI("POST /api/v1/duplicates", org.Centre, "Duplicate candidates, as GET, with the fields (phone included) in the body", s.getDuplicates,
 		"phone", "address", "category", "text", "description", "exclude")
 	s.handleAPI("POST /api/v1/tickets/search", nil, "List tickets you may see, as GET /api/v1/tickets, with the filter (phone included) in the body", s.getTickets,
-		"status", "department", "phone", "order", "limit", "offset", "q")
+		"status", "department", "phone", "order", "limit", "offset", "q", "after")
 	s.handleAPI("GET /api/v1/departments", nil, "Departments", s.getDepartments)
 	s.handleAPI("GET /api/v1/categories", nil, "The category tree", s.getCategories)
 	s.handleAPI("GET /api/v1/kb", nil, "Search the knowledge base (q: words, Chinese-aware, at most 64 characters; category); only articles valid today, best first", s.getKB)

@@ -20,6 +20,14 @@ type StaffDeps struct {
 	// SecureCookies is for a site served over HTTPS: the session cookie is Secure and named
 	// with the __Host- prefix (this host only, path /), and responses carry HSTS.
 	SecureCookies bool
+	// BoardPush is how often the board's counts are read again for the open boards while any
+	// is open (default two seconds): one read per process, whatever the number of boards, and
+	// pushed to them only when a count changed. A change announced on the live stream is read
+	// at once.
+	BoardPush time.Duration
+	// ExportMaxRows is the most rows one export of a list holds (default 100,000); a longer
+	// list is refused with a message asking to narrow it.
+	ExportMaxRows int
 
 	st *staffState
 }
@@ -35,6 +43,7 @@ type staffState struct {
 	routes   []staffRoute
 	apiDocs  []apiOp
 	live     *liveHub
+	feed     *boardFeed
 	// breaks are the reasons agents gave for their breaks (小休), by extension (desk.go).
 	deskMu sync.Mutex
 	breaks map[string]string
@@ -64,6 +73,8 @@ func (s *Server) handleStaff(pattern string, roles org.RoleSet, h http.HandlerFu
 // protection and the parsed templates (a missing template fails the start, not a click).
 func (s *Server) setupStaff() {
 	st := &staffState{live: newLiveHub()}
+	st.feed = newBoardFeed(s, orDefault(s.Staff.BoardPush, 2*time.Second))
+	st.live.changed = st.feed.changed
 	s.Staff.st = st
 	sm := scs.New()
 	sm.Store = s.Accounts.Sessions()

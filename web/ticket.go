@@ -22,6 +22,7 @@ type ticketsPage struct {
 	Tickets []*ticketView
 	Status  string
 	Query   string
+	Pager   *pager
 }
 
 func (s *Server) getTicketsPage(w http.ResponseWriter, r *http.Request) {
@@ -38,14 +39,22 @@ func (s *Server) getTicketsPage(w http.ResponseWriter, r *http.Request) {
 		s.refuseErr(w, r, status, err)
 		return
 	}
-	ts, err := s.Tickets.List(ctx, actorFrom(ctx), f)
+	if f.Limit == 0 || f.Limit > pageSize {
+		f.Limit = pageSize
+	}
+	p, err := s.Tickets.ListPage(ctx, actorFrom(ctx), f)
 	if err != nil {
-		s.serverError(w, r, err)
+		status, _ := errorStatus(err)
+		if status == http.StatusInternalServerError {
+			s.serverError(w, r, err)
+			return
+		}
+		s.refuseErr(w, r, status, err)
 		return
 	}
-	data := ticketsPage{Status: q.get("status"), Query: r.URL.RawQuery}
-	for i := range ts {
-		data.Tickets = append(data.Tickets, s.viewTicket(st, &ts[i]))
+	data := ticketsPage{Status: q.get("status"), Query: r.URL.RawQuery, Pager: newPager(r.URL, p, f.OrderBy == "due")}
+	for i := range p.Tickets {
+		data.Tickets = append(data.Tickets, s.viewTicket(st, &p.Tickets[i]))
 	}
 	s.renderStaff(w, r, "staff/tickets.html", data)
 }

@@ -162,6 +162,7 @@ func (s *Server) ticketFilter(ctx context.Context, st *org.Staff, q fields) (tic
 	if f.Offset, err = q.int("offset"); err != nil {
 		return f, err
 	}
+	f.After = q.get("after")
 	if f.Limit < 0 || f.Offset < 0 {
 		return f, &badField{"limit", "must not be negative"}
 	}
@@ -188,16 +189,18 @@ func (s *Server) getTickets(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	ts, total, err := s.Tickets.ListCount(ctx, actorFrom(ctx), f)
+	p, err := s.Tickets.ListPage(ctx, actorFrom(ctx), f)
 	if err != nil {
 		s.apiError(w, r, err)
 		return
 	}
-	out := make([]*ticketView, len(ts))
-	for i := range ts {
-		out[i] = s.viewTicket(st, &ts[i])
+	out := make([]*ticketView, len(p.Tickets))
+	for i := range p.Tickets {
+		out[i] = s.viewTicket(st, &p.Tickets[i])
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"tickets": out, "total": total})
+	// next is the cursor of the next page (pass it as after); total_at_least says total is a
+	// lower bound, for a filter matching more than tickets.CountCap that the counters cannot count.
+	writeJSON(w, http.StatusOK, map[string]any{"tickets": out, "total": p.Total, "next": p.Next, "total_at_least": p.TotalAtLeast})
 }
 
 // registerInput reads a new ticket from fields.

@@ -17,6 +17,7 @@ import (
 
 type visitQueuePage struct {
 	Queue []*ticketView
+	Pager *pager
 	// Parts are each ticket's co-handling departments (协办), by number: their parts are
 	// visited about too, chosen in the row's form.
 	Parts        map[string][]tickets.CoHandler
@@ -32,15 +33,22 @@ type visitQueuePage struct {
 
 func (s *Server) getVisitQueue(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	ts, err := s.Tickets.List(ctx, actorFrom(ctx), tickets.Filter{VisitDue: true, OrderBy: "visit", Limit: 200})
+	pg, err := s.Tickets.ListPage(ctx, actorFrom(ctx), tickets.Filter{VisitDue: true, OrderBy: "visit", Limit: pageSize,
+		After: r.URL.Query().Get("after")})
 	if err != nil {
-		s.serverError(w, r, err)
+		status, _ := errorStatus(err)
+		if status == http.StatusInternalServerError {
+			s.serverError(w, r, err)
+			return
+		}
+		s.refuseErr(w, r, status, err)
 		return
 	}
 	st := staffFrom(ctx)
 	p := &visitQueuePage{Outcomes: tickets.VisitOutcomes, Solved: tickets.VisitSolved, Satisfaction: tickets.VisitSatisfaction,
-		Done: r.URL.Query().Get("done"), Calling: r.URL.Query().Get("calling"),
+		Done: r.URL.Query().Get("done"), Calling: r.URL.Query().Get("calling"), Pager: newPager(r.URL, pg, true),
 		CanCall: s.Calls.Telephony != nil && s.Calls.Telephony.CanCallOut()}
+	ts := pg.Tickets
 	ids := make([]int64, len(ts))
 	for i := range ts {
 		p.Queue = append(p.Queue, s.viewTicket(st, &ts[i]))

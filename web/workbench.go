@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"net/url"
 
 	"github.com/hotline-city/hotline/internal/org"
 	"github.com/hotline-city/hotline/tickets"
@@ -11,22 +12,25 @@ import (
 // workbenchPage is a department's queue, nearest deadline first.
 type workbenchPage struct {
 	Queue      []*ticketView
+	Pager      *pager
 	Department *org.Department
 	// Esc is what the escalation area adds (escalation_pages.go): extensions and notices.
 	Esc *workbenchEscalation
 }
 
-func (s *Server) workbenchData(ctx context.Context) (*workbenchPage, error) {
+// workbenchData is the page of the queue at u: the first fifty, or the fifty after u's cursor.
+func (s *Server) workbenchData(ctx context.Context, u *url.URL) (*workbenchPage, error) {
 	st := staffFrom(ctx)
-	ts, err := s.Tickets.List(ctx, actorFrom(ctx), tickets.Filter{
-		Statuses: []tickets.Status{tickets.StatusDispatched, tickets.StatusAccepted}, OrderBy: "due", Limit: 500, Queue: true})
+	p, err := s.Tickets.ListPage(ctx, actorFrom(ctx), tickets.Filter{
+		Statuses: []tickets.Status{tickets.StatusDispatched, tickets.StatusAccepted}, OrderBy: "due", Limit: pageSize, Queue: true,
+		After: u.Query().Get("after")})
 	if err != nil {
 		return nil, err
 	}
-	data := &workbenchPage{}
+	data := &workbenchPage{Pager: newPager(u, p, true)}
 	data.Department, _ = s.Org.DepartmentByID(ctx, st.DepartmentID)
-	for i := range ts {
-		data.Queue = append(data.Queue, s.viewTicket(st, &ts[i]))
+	for i := range p.Tickets {
+		data.Queue = append(data.Queue, s.viewTicket(st, &p.Tickets[i]))
 	}
 	if data.Esc, err = s.workbenchEscalation(ctx, data.Queue); err != nil {
 		return nil, err
@@ -35,9 +39,14 @@ func (s *Server) workbenchData(ctx context.Context) (*workbenchPage, error) {
 }
 
 func (s *Server) getWorkbench(w http.ResponseWriter, r *http.Request) {
-	data, err := s.workbenchData(r.Context())
+	data, err := s.workbenchData(r.Context(), r.URL)
 	if err != nil {
-		s.serverError(w, r, err)
+		status, _ := errorStatus(err)
+		if status == http.StatusInternalServerError {
+			s.serverError(w, r, err)
+			return
+		}
+		s.refuseErr(w, r, status, err)
 		return
 	}
 	if data.Esc != nil {

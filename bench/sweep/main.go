@@ -14,6 +14,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/hotline-city/hotline/bench/internal/benchdb"
 	"github.com/hotline-city/hotline/demo"
 	"github.com/hotline-city/hotline/escalation"
 	"github.com/hotline-city/hotline/internal/clock"
@@ -192,7 +193,7 @@ func run(o options) error {
 // printing how long each took.
 func build(ctx context.Context, db *bun.DB, esc *escalation.Service, offset, count, due int, at time.Time) error {
 	start := time.Now()
-	if err := load(ctx, db, offset, count, due, at); err != nil {
+	if err := benchdb.LoadOpen(ctx, db, offset, count, due, at); err != nil {
 		return err
 	}
 	fmt.Printf("  load %d tickets (INSERT ... SELECT generate_series):   %8.1f s\n", count, time.Since(start).Seconds())
@@ -299,33 +300,6 @@ func seed(ctx context.Context, db *bun.DB) error {
 			if err := st.UpsertStaff(ctx, &u); err != nil {
 				return err
 			}
-		}
-	}
-	return nil
-}
-
-// load inserts count accepted tickets numbered from offset+1 with feedback given, so each has
-// one live clock (resolution). The first due of them passed their deadline an hour before at;
-// the others are due 20 to 50 days after it, far from their warning.
-func load(ctx context.Context, db *bun.DB, offset, count, due int, at time.Time) error {
-	const chunk = 100_000
-	for lo := 1; lo <= count; lo += chunk {
-		hi := min(lo+chunk-1, count)
-		_, err := db.ExecContext(ctx, `
-INSERT INTO tickets (number, type, channel, status, description, department_id, profile_code,
-                     created_at, updated_at, dispatched_at, accepted_at, feedback_at,
-                     accept_due, feedback_due, resolve_due)
-SELECT 'B' || lpad((? + g)::text, 9, '0'), 'complaint', 'phone', 'accepted', 'bench ticket',
-       d.id, 'standard', t0, t0, t0, t0, t0, t0 + interval '2 hours', t0 + interval '24 hours',
-       CASE WHEN g <= ? THEN ?::timestamptz - interval '1 hour'
-            ELSE ?::timestamptz + (20 + g % 30) * interval '1 day' END
-FROM generate_series(?::int, ?::int) AS g,
-     (SELECT ?::timestamptz - interval '1 day' AS t0) AS t,
-     (SELECT array_agg(id ORDER BY id) AS ids FROM departments WHERE kind = 'bureau') AS b,
-     LATERAL (SELECT b.ids[1 + g % cardinality(b.ids)] AS id) AS d`,
-			offset, due, at, at, lo, hi, at)
-		if err != nil {
-			return fmt.Errorf("load tickets: %w", err)
 		}
 	}
 	return nil

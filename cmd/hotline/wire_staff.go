@@ -19,7 +19,8 @@ func wireStaff(ctx context.Context, a *app) error {
 		return err
 	}
 	a.web.Accounts = accounts
-	a.web.Staff = web.StaffDeps{SessionLifetime: a.cfg.SessionLifetime, IdleTimeout: a.cfg.IdleTimeout, SecureCookies: a.cfg.SecureCookies}
+	a.web.Staff = web.StaffDeps{SessionLifetime: a.cfg.SessionLifetime, IdleTimeout: a.cfg.IdleTimeout, SecureCookies: a.cfg.SecureCookies,
+		ExportMaxRows: a.cfg.ExportMaxRows}
 	a.web.KB = kb.NewService(a.db, a.clock, a.cfg.Location)
 	a.background = append(a.background, account.SweepSessions(a.db, a.log), chain.Anchoring(a.db, a.log, time.Hour))
 	return nil

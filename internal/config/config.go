@@ -41,9 +41,11 @@ type Config struct {
 	TransferTargets map[string]string
 	// SIPOutbound is the host:port of the gateway through which citizens are called back;
 	// empty: none, and callbacks are refused.
-	SIPOutbound   string
-	ACDMaxWait    time.Duration
-	ACDWrapUp     time.Duration
+	SIPOutbound string
+	ACDMaxWait  time.Duration
+	ACDWrapUp   time.Duration
+	// ExportMaxRows is the most rows one export of a list may hold (HOTLINE_EXPORT_MAX_ROWS).
+	ExportMaxRows int
 	SweepSchedule string
 	LogLevel      string
 	PprofAddr     string // empty: no profiler listener
@@ -165,6 +167,9 @@ func Load(getenv Getenv) (*Config, error) {
 		return nil, err
 	}
 	if err := loadSessions(c, get); err != nil {
+		return nil, err
+	}
+	if err := loadExports(c, get); err != nil {
 		return nil, err
 	}
 	if _, err := cron.ParseStandard(c.SweepSchedule); err != nil {

@@ -24,6 +24,9 @@
     });
   }
   window.addEventListener("load", draw);
+  // The counts arrive pushed over the live stream (sse-swap="counts"), or from the slow
+  // fallback poll.
   document.addEventListener("htmx:afterSwap", function (e) { if (e.target.id === "counts-box") draw(); });
+  document.addEventListener("htmx:sseMessage", function (e) { if (e.target.id === "counts-box") draw(); });
   window.addEventListener("resize", function () { if (chart) chart.resize(); });
 })();

@@ -1,0 +1,303 @@
+// Command pages times the staff pages at 1,000 and at 1,000,000 open tickets (and, with
+// -total, beside millions of closed ones) in one run against `hotline serve`: p50 and p95 per
+// page for a supervisor, a handler of the biggest department and an agent, one request at a
+// time; the board's counts under 20 concurrent pollers; and an export of 100,000 rows with the
+// server's peak memory.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hotline-city/hotline/bench/internal/benchdb"
+	"github.com/hotline-city/hotline/demo"
+)
+
+type options struct {
+	binary        string
+	dir           string
+	small, open   int
+	total         int
+	overdue       int
+	requests      int
+	pollers       int
+	pollFor       time.Duration
+	exportFormats string
+}
+
+func main() {
+	var o options
+	flag.StringVar(&o.binary, "binary", "bin/hotline", "the hotline binary to serve")
+	flag.StringVar(&o.dir, "dir", "var/bench", "where the private cluster lives")
+	flag.IntVar(&o.small, "small", 1_000, "open tickets of the first measurement")
+	flag.IntVar(&o.open, "open", 1_000_000, "open tickets of the second measurement")
+	flag.IntVar(&o.total, "total", 0, "tickets in all at the second measurement, the rest closed (e.g. 10000000; 0: only the open ones)")
+	flag.IntVar(&o.overdue, "overdue", 100_000, "of the open tickets, overdue (the export's list)")
+	flag.IntVar(&o.requests, "n", 40, "requests per page and size")
+	flag.IntVar(&o.pollers, "pollers", 20, "concurrent pollers of the board's counts")
+	flag.DurationVar(&o.pollFor, "poll", 10*time.Second, "how long the pollers poll")
+	flag.StringVar(&o.exportFormats, "export", "csv,xlsx", "export formats to time")
+	flag.Parse()
+	if err := run(o); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+// page is one page timed for one account.
+type page struct {
+	who, path string
+}
+
+func run(o options) error {
+	ctx := context.Background()
+	db, err := benchdb.Fresh(ctx, o.dir, "bench_pages", 4, benchdb.DemoCity)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	at := time.Now()
+	smallDue := o.overdue * o.small / o.open
+	if err := benchdb.LoadOpen(ctx, db, 0, o.small, smallDue, at); err != nil {
+		return err
+	}
+	if _, err := db.ExecContext(ctx, "ANALYZE"); err != nil {
+		return err
+	}
+	srv, err := benchdb.Serve(o.binary, db.URL)
+	if err != nil {
+		return err
+	}
+	defer srv.Stop()
+	pid := srv.Cmd.Process.Pid
+	tokens := map[string]string{}
+	for _, a := range demo.Accounts() {
+		switch a.Username {
+		case "supervisor", "agent1", "handler-hrss":
+			if tokens[a.Username], err = login(srv.Base, a.Username, a.Password); err != nil {
+				return err
+			}
+		}
+	}
+	// The departments share the tickets evenly; hrss stands for the biggest.
+	pages := []page{
+		{"supervisor", "/board"}, {"supervisor", "/board/counts"}, {"supervisor", "/api/v1/stats/departments"},
+		{"supervisor", "/tickets"}, {"supervisor", "/tickets?status=accepted&order=due"},
+		{"supervisor", "/api/v1/tickets?order=due&limit=50"}, {"supervisor", "/api/v1/tickets?status=accepted&order=due&limit=50"},
+		{"supervisor", "/exports/open"}, {"supervisor", "/exports/overdue"},
+		{"handler-hrss", "/workbench"}, {"handler-hrss", "/workbench?after=NEXT"},
+		{"handler-hrss", "/api/v1/tickets?order=due&limit=50"}, {"handler-hrss", "/api/v1/tickets?status=accepted&order=due&limit=50"},
+		{"handler-hrss", "/tickets?status=accepted&order=due"}, {"handler-hrss", "/exports/open"},
+		{"agent1", "/console"}, {"agent1", "/tickets"}, {"agent1", "/api/v1/tickets?limit=50"}, {"agent1", "/visits"},
+	}
+	fmt.Printf("staff pages bench: %d then %d open tickets", o.small, o.open)
+	if o.total > o.open {
+		fmt.Printf(" (%d in all)", o.total)
+	}
+	fmt.Printf(", %d requests per page, one at a time (synchronous_commit=%s)\n", o.requests, db.SynchronousCommit(ctx))
+	small, err := timePages(srv.Base, tokens, pages, o.requests)
+	if err != nil {
+		return err
+	}
+
+	start := time.Now()
+	if err := benchdb.LoadOpen(ctx, db, o.small, o.open-o.small, o.overdue-smallDue, at); err != nil {
+		return err
+	}
+	fmt.Printf("  loaded %d more open tickets in %.0f s\n", o.open-o.small, time.Since(start).Seconds())
+	if o.total > o.open {
+		start = time.Now()
+		if err := benchdb.LoadClosed(ctx, db, 0, o.total-o.open, at); err != nil {
+			return err
+		}
+		fmt.Printf("  loaded %d closed tickets in %.0f s\n", o.total-o.open, time.Since(start).Seconds())
+	}
+	start = time.Now()
+	if _, err := db.ExecContext(ctx, "VACUUM ANALYZE tickets"); err != nil {
+		return err
+	}
+	fmt.Printf("  VACUUM ANALYZE in %.0f s\n", time.Since(start).Seconds())
+	big, err := timePages(srv.Base, tokens, pages, o.requests)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("\n  %-13s %-52s %19s %19s %7s\n", "account", "page", fmt.Sprintf("%dk: p50 / p95", o.small/1000),
+		fmt.Sprintf("%dk: p50 / p95", o.open/1000), "ratio")
+	worst := 0.0
+	for i, p := range pages {
+		s, b := small[i], big[i]
+		ratio := b.p95 / s.p95
+		worst = max(worst, b.p95)
+		flag := ""
+		if b.p95 > 100 || ratio > 3 {
+			flag = "  !"
+		}
+		fmt.Printf("  %-13s %-52s %7.1f / %7.1f ms %7.1f / %7.1f ms %6.1fx%s   (%d KB)\n", p.who, p.path, s.p50, s.p95, b.p50, b.p95, ratio, flag, b.size/1024)
+	}
+	fmt.Printf("  slowest p95 at %dk: %.1f ms (goal <= 100 ms, and within 3x of the %dk figure)\n", o.open/1000, worst, o.small/1000)
+
+	for _, path := range []string{"/board/counts", "/api/v1/stats/departments"} {
+		rate, p95, err := poll(srv.Base, tokens["supervisor"], path, o.pollers, o.pollFor)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("  %d pollers of %s for %s: %.0f requests/s, p95 %.1f ms\n", o.pollers, path, o.pollFor, rate, p95)
+	}
+
+	for _, format := range strings.Split(o.exportFormats, ",") {
+		hwmBefore, _ := benchdb.ProcStatus(pid, "VmHWM")
+		rssBefore, _ := benchdb.ProcStatus(pid, "VmRSS")
+		start := time.Now()
+		n, size, err := get(srv.Base, tokens["supervisor"], "/export/overdue?format="+format)
+		if err != nil {
+			return err
+		}
+		took := time.Since(start)
+		hwm, _ := benchdb.ProcStatus(pid, "VmHWM")
+		fmt.Printf("  export of the overdue list (%d rows) as %s: %.1f s, %.1f MB; server RSS before %d MB, peak %d MB (peak before %d MB)\n",
+			o.overdue, format, took.Seconds(), float64(n)/1e6, rssBefore/1024, hwm/1024, hwmBefore/1024)
+		_ = size
+	}
+	return nil
+}
+
+// timing is one page's figures, in milliseconds.
+type timing struct {
+	p50, p95 float64
+	size     int
+}
+
+// timePages requests each page n times after two warm-ups, one request at a time. A path with
+// after=NEXT follows the next link of the page before it.
+func timePages(base string, tokens map[string]string, pages []page, n int) ([]timing, error) {
+	out := make([]timing, len(pages))
+	next := ""
+	for i, p := range pages {
+		path := p.path
+		if strings.Contains(path, "after=NEXT") {
+			if next == "" {
+				return nil, fmt.Errorf("%s: the page before has no next page", path)
+			}
+			path = strings.Replace(path, "after=NEXT", "after="+url.QueryEscape(next), 1)
+		}
+		var ds []float64
+		for j := range n + 2 {
+			start := time.Now()
+			size, body, err := getBody(base, tokens[p.who], path)
+			if err != nil {
+				return nil, fmt.Errorf("%s %s: %w", p.who, path, err)
+			}
+			if j >= 2 {
+				ds = append(ds, float64(time.Since(start).Microseconds())/1000)
+			}
+			out[i].size = size
+			next = nextCursor(body)
+		}
+		slices.Sort(ds)
+		out[i].p50, out[i].p95 = ds[len(ds)/2], ds[(len(ds)*95+99)/100-1]
+	}
+	return out, nil
+}
+
+// nextCursor is the after= of a page's next link, or "".
+func nextCursor(body string) string {
+	i := strings.Index(body, `rel="next"`)
+	if i < 0 {
+		return ""
+	}
+	j := strings.LastIndex(body[:i], "after=")
+	if j < 0 {
+		return ""
+	}
+	rest := body[j+len("after="):]
+	end := strings.IndexAny(rest, `&"`)
+	if end < 0 {
+		return ""
+	}
+	v, _ := url.QueryUnescape(strings.ReplaceAll(rest[:end], "&amp;", "&"))
+	return v
+}
+
+var client = &http.Client{Timeout: 5 * time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+
+func login(base, user, password string) (string, error) {
+	body, _ := json.Marshal(map[string]string{"username": user, "password": password})
+	res, err := client.Post(base+"/api/v1/tokens", "application/json", strings.NewReader(string(body)))
+	if err != nil {
+		return "", err
+	}
+	defer res.Body.Close()
+	var out struct{ Token string }
+	if err := json.NewDecoder(res.Body).Decode(&out); err != nil || out.Token == "" {
+		return "", fmt.Errorf("login %s: %d %v", user, res.StatusCode, err)
+	}
+	return out.Token, nil
+}
+
+func getBody(base, token, path string) (int, string, error) {
+	req, _ := http.NewRequest("GET", base+path, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := client.Do(req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		return 0, "", err
+	}
+	// An export page past the export limit answers 422 with its message: a page like another.
+	if res.StatusCode != http.StatusOK && !(res.StatusCode == http.StatusUnprocessableEntity && strings.HasPrefix(path, "/exports/")) {
+		return 0, "", fmt.Errorf("status %d: %.200s", res.StatusCode, b)
+	}
+	return len(b), string(b), nil
+}
+
+// get reads path to the end without keeping it, and returns its size.
+func get(base, token, path string) (int64, int, error) {
+	req, _ := http.NewRequest("GET", base+path, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := client.Do(req)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(res.Body)
+		return 0, 0, fmt.Errorf("%s: status %d: %.200s", path, res.StatusCode, b)
+	}
+	n, err := io.Copy(io.Discard, res.Body)
+	return n, res.StatusCode, err
+}
+
+// poll requests path from workers goroutines for dur: requests per second and the p95 in ms.
+func poll(base, token, path string, workers int, dur time.Duration) (float64, float64, error) {
+	var mu sync.Mutex
+	var ds []float64
+	rate, err := benchdb.Phase(workers, dur, func(int) error {
+		start := time.Now()
+		if _, _, err := getBody(base, token, path); err != nil {
+			return err
+		}
+		d := float64(time.Since(start).Microseconds()) / 1000
+		mu.Lock()
+		ds = append(ds, d)
+		mu.Unlock()
+		return nil
+	})
+	if err != nil {
+		return 0, 0, err
+	}
+	slices.Sort(ds)
+	return rate, ds[(len(ds)*95+99)/100-1], nil
+}

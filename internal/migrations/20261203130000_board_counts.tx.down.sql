@@ -1,0 +1,16 @@
+DROP INDEX tickets_visit_due_idx;
+DROP INDEX tickets_dept_due_idx;
+DROP INDEX tickets_due_idx;
+DROP INDEX tickets_resolved_at_idx;
+DROP INDEX tickets_feedback_pending_idx;
+DROP INDEX tickets_open_due_all_idx;
+DROP INDEX tickets_open_due_idx;
+DROP TRIGGER tickets_counts_delete ON tickets;
+DROP TRIGGER tickets_counts_update ON tickets;
+DROP TRIGGER tickets_counts_insert ON tickets;
+DROP FUNCTION ticket_counts_compact();
+DROP FUNCTION ticket_counts_change();
+DROP TABLE ticket_count_deltas;
+DROP TABLE ticket_counts;
+DROP FUNCTION ticket_count_keys(text, bigint, bigint, timestamptz, timestamptz, timestamptz, timestamptz);
+DROP FUNCTION ticket_count_hour(timestamptz);

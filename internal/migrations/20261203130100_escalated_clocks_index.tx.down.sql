@@ -1,0 +1,1 @@
+DROP INDEX escalation_clocks_escalated_idx;
