@@ -58,6 +58,8 @@ type Config struct {
 	// 3261's sips transport) with TLS's certificate; their calls then ring over it too.
 	TLSAddr string
 	TLS     *tls.Config
+	// Media is how the calls' audio is carried; its zero value is signalling only.
+	Media MediaConfig
 }
 
 // Deps are the services the SIP front end uses.
@@ -85,6 +87,9 @@ type Server struct {
 	queue  *acd.Queue
 	writer *recordWriter
 	hub    *hub
+	// ports and prompts serve the calls' audio when cfg.Media.Enabled.
+	ports   *portPool
+	prompts *prompts
 
 	ua      *sipgo.UserAgent
 	srv     *sipgo.Server
@@ -166,8 +171,20 @@ func (s *Server) Listen() error {
 		break
 	}
 	s.host = host
+	bindIP := net.ParseIP(host)
 	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
 		s.host = "127.0.0.1"
+	}
+	if m := s.cfg.Media; m.Enabled {
+		public := net.ParseIP(m.Addr)
+		if public == nil && (bindIP == nil || bindIP.IsUnspecified()) {
+			public = net.ParseIP(s.host)
+		}
+		if bindIP == nil {
+			bindIP = net.IPv4zero
+		}
+		s.ports = newPortPool(bindIP, public, m.PortMin, m.PortMax)
+		s.prompts = loadPrompts(m.PromptsDir, s.log)
 	}
 	if s.cfg.TLSAddr != "" {
 		if s.cfg.TLS == nil {

@@ -32,6 +32,8 @@ func wireTelephony(ctx context.Context, a *app) error {
 		Transfers: cfg.TransferTargets,
 		Outbound:  cfg.SIPOutbound,
 		ACD:       acd.Config{MaxWait: noneIfZero(cfg.ACDMaxWait), WrapUp: noneIfZero(cfg.ACDWrapUp)},
+		Media: telephony.MediaConfig{Enabled: cfg.Media, PortMin: cfg.RTPPortMin, PortMax: cfg.RTPPortMax, Addr: cfg.MediaAddr,
+			RecordingsDir: cfg.RecordingsDir, PromptsDir: cfg.PromptsDir, Retention: cfg.RecordingRetention},
 	}, telephony.Deps{DB: a.db, Org: a.org, Tickets: a.tickets, Log: a.log})
 	if err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 	"net/mail"
 	"net/netip"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -41,13 +42,24 @@ type Config struct {
 	TransferTargets map[string]string
 	// SIPOutbound is the host:port of the gateway through which citizens are called back;
 	// empty: none, and callbacks are refused.
-	SIPOutbound   string
-	ACDMaxWait    time.Duration
-	ACDWrapUp     time.Duration
-	SweepSchedule string
-	LogLevel      string
-	PprofAddr     string // empty: no profiler listener
-	MetricsAddr   string // empty: no metrics listener
+	SIPOutbound string
+	ACDMaxWait  time.Duration
+	ACDWrapUp   time.Duration
+	// Media: with Media on (the default) hotline carries the calls' audio through UDP ports
+	// RTPPortMin..RTPPortMax, announcing MediaAddr in its SDP (empty: the SIP host), records
+	// every answered call under RecordingsDir and keeps recordings RecordingRetention; prompts
+	// are WAV files in PromptsDir. Off: signalling only, audio flows between the phones.
+	Media              bool
+	RTPPortMin         int
+	RTPPortMax         int
+	MediaAddr          string
+	RecordingsDir      string
+	RecordingRetention time.Duration
+	PromptsDir         string
+	SweepSchedule      string
+	LogLevel           string
+	PprofAddr          string // empty: no profiler listener
+	MetricsAddr        string // empty: no metrics listener
 
 	// Escalation: warnings at WarnShare of each clock, one more level per EscalationPeriod
 	// overdue; e-mail through SMTP when SMTPHost is set, SMS when SMSGateway is set.
@@ -161,6 +173,9 @@ func Load(getenv Getenv) (*Config, error) {
 	if err := loadEscalation(c, get); err != nil {
 		return nil, err
 	}
+	if err := loadMedia(c, get); err != nil {
+		return nil, err
+	}
 	if err := loadSessions(c, get); err != nil {
 		return nil, err
 	}
@@ -173,6 +188,38 @@ func Load(getenv Getenv) (*Config, error) {
 		return nil, fmt.Errorf("HOTLINE_LOG_LEVEL: want debug, info, warn or error")
 	}
 	return c, nil
+}
+
+// loadMedia reads the settings of the calls' audio.
+func loadMedia(c *Config, get func(name, def string) string) error {
+	switch get("HOTLINE_MEDIA", "on") {
+	case "on":
+		c.Media = true
+	case "off":
+	default:
+		return fmt.Errorf("HOTLINE_MEDIA: want on or off")
+	}
+	lo, hi, ok := strings.Cut(get("HOTLINE_RTP_PORTS", "20000-29999"), "-")
+	first, err1 := strconv.Atoi(strings.TrimSpace(lo))
+	last, err2 := strconv.Atoi(strings.TrimSpace(hi))
+	if !ok || err1 != nil || err2 != nil || first < 1024 || last > 65535 || last-first < 3 {
+		return fmt.Errorf("HOTLINE_RTP_PORTS: want a range of at least four UDP ports such as 20000-29999, within 1024-65535")
+	}
+	c.RTPPortMin, c.RTPPortMax = first, last
+	c.MediaAddr = get("HOTLINE_MEDIA_ADDR", "")
+	if c.MediaAddr != "" {
+		if ip, err := netip.ParseAddr(c.MediaAddr); err != nil || ip.IsUnspecified() {
+			return fmt.Errorf("HOTLINE_MEDIA_ADDR: want the IP address phones send audio to, such as 203.0.113.7")
+		}
+	}
+	c.RecordingsDir = get("HOTLINE_RECORDINGS_DIR", filepath.Join(c.DataDir, "recordings"))
+	c.PromptsDir = get("HOTLINE_PROMPTS_DIR", filepath.Join(c.DataDir, "prompts"))
+	days, err := strconv.Atoi(get("HOTLINE_RECORDING_RETENTION", "180"))
+	if err != nil || days < 1 {
+		return fmt.Errorf("HOTLINE_RECORDING_RETENTION: want a number of days, at least 1, such as 180")
+	}
+	c.RecordingRetention = time.Duration(days) * 24 * time.Hour
+	return nil
 }
 
 func loadEscalation(c *Config, get func(name, def string) string) error {

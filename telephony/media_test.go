@@ -1,0 +1,218 @@
+package telephony
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"math"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/emiago/diago/audio"
+)
+
+// toneWAV is a WAV prompt: seconds of a sine at hz, 8 kHz 16-bit mono.
+func toneWAV(hz float64, seconds float64) []byte {
+	n := int(8000 * seconds)
+	data := make([]byte, 44+2*n)
+	copy(data, "RIFF")
+	binary.LittleEndian.PutUint32(data[4:], uint32(36+2*n))
+	copy(data[8:], "WAVEfmt ")
+	binary.LittleEndian.PutUint32(data[16:], 16)
+	binary.LittleEndian.PutUint16(data[20:], 1)
+	binary.LittleEndian.PutUint16(data[22:], 1)
+	binary.LittleEndian.PutUint32(data[24:], 8000)
+	binary.LittleEndian.PutUint32(data[28:], 16000)
+	binary.LittleEndian.PutUint16(data[32:], 2)
+	binary.LittleEndian.PutUint16(data[34:], 16)
+	copy(data[36:], "data")
+	binary.LittleEndian.PutUint32(data[40:], uint32(2*n))
+	for i := range n {
+		v := int16(8000 * math.Sin(2*math.Pi*hz*float64(i)/8000))
+		binary.LittleEndian.PutUint16(data[44+2*i:], uint16(v))
+	}
+	return data
+}
+
+// withMedia turns media on with tone prompts and a recordings directory of the test's own.
+func withMedia(t testing.TB) serverOption {
+	t.Helper()
+	prompts := t.TempDir()
+	for name, hz := range map[string]float64{"greeting": 440, "hold": 330} {
+		if err := os.WriteFile(filepath.Join(prompts, name+".wav"), toneWAV(hz, 1), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	recs := t.TempDir()
+	return func(c *Config) {
+		c.Media = MediaConfig{Enabled: true, PortMin: 40000, PortMax: 49999, RecordingsDir: recs, PromptsDir: prompts}
+	}
+}
+
+// rtpSink counts the non-silent G.711 A-law packets sent to a loopback port.
+type rtpSink struct {
+	conn    net.PacketConn
+	packets atomic.Int64
+}
+
+func newRTPSink(t testing.TB) *rtpSink {
+	t.Helper()
+	c, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &rtpSink{conn: c}
+	t.Cleanup(func() { c.Close() })
+	go func() {
+		buf := make([]byte, 1500)
+		pcm := make([]byte, 3000)
+		for {
+			n, _, err := c.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			if n <= 12 || buf[1]&0x7f != 8 {
+				continue
+			}
+			m, _ := audio.DecodeAlawTo(pcm, buf[12:n])
+			if rms(pcm[:m], 1, 0) > 100 {
+				s.packets.Add(1)
+			}
+		}
+	}()
+	return s
+}
+
+func (s *rtpSink) port() int { return s.conn.LocalAddr().(*net.UDPAddr).Port }
+
+// rms is the root mean square of channel ch of interleaved 16-bit PCM with chans channels.
+func rms(pcm []byte, chans, ch int) float64 {
+	var sum float64
+	n := 0
+	for i := 2 * ch; i+1 < len(pcm); i += 2 * chans {
+		v := float64(int16(binary.LittleEndian.Uint16(pcm[i:])))
+		sum += v * v
+		n++
+	}
+	if n == 0 {
+		return 0
+	}
+	return math.Sqrt(sum / float64(n))
+}
+
+// waitRecording polls for the recording of the call recID.
+func (ts *testServer) waitRecording(t testing.TB, recID string) *Recording {
+	t.Helper()
+	rs := &Recordings{DB: ts.db, Dir: ts.cfg.Media.RecordingsDir}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		rec, err := rs.Get(context.Background(), recID)
+		if err == nil {
+			return rec
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no recording of %s: %v", recID, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// With media on, the caller hears the greeting (RTP to the caller's port while the agent's
+// phone rings), caller and agent talk through hotline, and the call is recorded as a stereo
+// WAV with the caller on the left and the agent on the right, both non-silent, its checksum
+// and size stored.
+func TestSIPpMediaGreetingBridgeAndRecording(t *testing.T) {
+	t.Parallel()
+	skipJourneyIfShort(t)
+	ts := newTestServer(t, withMedia(t))
+	sink := newRTPSink(t)
+	aport := freePort(t)
+	agent := startSipp(t, "agent_media.xml", aport, "")
+	ts.register(t, "1001", "demo-sip", aport, 200)
+	ts.runSipp(t, "caller_media.xml", "caller", "13800138000", "rtpport", strconv.Itoa(sink.port()), "-d", "2500")
+	agent.wait(t)
+	rs := ts.waitCalls(t, "an answered call", func(rs []Record) bool {
+		return len(rs) == 1 && rs[0].Outcome == "answered" && rs[0].EndedAt != nil
+	})
+	// The agent answers after 1.2 s: about 60 packets of greeting, some lost to timing.
+	if n := sink.packets.Load(); n < 25 {
+		t.Fatalf("caller received %d packets of prompt audio, want the greeting", n)
+	}
+	rec := ts.waitRecording(t, rs[0].ID)
+	if rec.Error != "" || rec.Path == "" {
+		t.Fatalf("recording: %+v", rec)
+	}
+	data, err := os.ReadFile(filepath.Join(ts.cfg.Media.RecordingsDir, rec.Path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(data)
+	if int64(len(data)) != rec.Bytes || hex.EncodeToString(sum[:]) != rec.SHA256 {
+		t.Fatalf("stored size %d and checksum %s do not match the file's %d and %x", rec.Bytes, rec.SHA256, len(data), sum)
+	}
+	if string(data[:4]) != "RIFF" || string(data[8:12]) != "WAVE" || binary.LittleEndian.Uint16(data[22:]) != 2 ||
+		binary.LittleEndian.Uint32(data[24:]) != 8000 || binary.LittleEndian.Uint16(data[34:]) != 16 {
+		t.Fatalf("not a stereo 8 kHz 16-bit WAV: % x", data[:44])
+	}
+	if size := binary.LittleEndian.Uint32(data[40:]); int(size) != len(data)-44 || size < 8000*4 {
+		t.Fatalf("data chunk of %d bytes in a file of %d; want at least a second of audio", size, len(data))
+	}
+	pcm := data[44:]
+	if l, r := rms(pcm, 2, 0), rms(pcm, 2, 1); l < 100 || r < 100 {
+		t.Fatalf("channel levels: caller %.0f, agent %.0f; want both non-silent", l, r)
+	}
+}
+
+// An unwritable recordings directory (a full disk behaves alike) does not stop the call: it
+// is answered and ends as usual, and the recording's failure is stored with the reason.
+func TestSIPpMediaRecordingFailureKeepsTheCall(t *testing.T) {
+	t.Parallel()
+	skipJourneyIfShort(t)
+	blocked := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(blocked, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	media := withMedia(t)
+	ts := newTestServer(t, media, func(c *Config) { c.Media.RecordingsDir = filepath.Join(blocked, "recordings") })
+	sink := newRTPSink(t)
+	aport := freePort(t)
+	agent := startSipp(t, "agent_media.xml", aport, "")
+	ts.register(t, "1001", "demo-sip", aport, 200)
+	ts.runSipp(t, "caller_media.xml", "caller", "13800138001", "rtpport", strconv.Itoa(sink.port()), "-d", "300")
+	agent.wait(t)
+	rs := ts.waitCalls(t, "an answered call", func(rs []Record) bool {
+		return len(rs) == 1 && rs[0].Outcome == "answered" && rs[0].EndedAt != nil
+	})
+	rec := ts.waitRecording(t, rs[0].ID)
+	if rec.Error == "" || rec.Path != "" || rec.Playable() {
+		t.Fatalf("recording into an unwritable directory: %+v", rec)
+	}
+}
+
+func TestParsePromptWAV(t *testing.T) {
+	t.Parallel()
+	good := toneWAV(440, 0.5)
+	if pcm, err := parsePromptWAV(good); err != nil || len(pcm) != 8000 {
+		t.Fatalf("good prompt: %d bytes, %v", len(pcm), err)
+	}
+	stereo := append([]byte(nil), good...)
+	binary.LittleEndian.PutUint16(stereo[22:], 2)
+	rate := append([]byte(nil), good...)
+	binary.LittleEndian.PutUint32(rate[24:], 44100)
+	long := toneWAV(440, maxPromptSeconds+1)
+	for name, data := range map[string][]byte{"text": []byte("hello, not audio"), "stereo": stereo, "44.1 kHz": rate,
+		"too long": long, "no data": good[:36]} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			if _, err := parsePromptWAV(data); err == nil {
+				t.Fatal("accepted")
+			}
+		})
+	}
+}
