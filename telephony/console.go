@@ -153,6 +153,8 @@ type CallFilter struct {
 	Caller string
 	Limit  int
 	Before time.Time // started before; zero: no bound
+	// TicketID selects the calls linked to one ticket; zero: any.
+	TicketID int64
 }
 
 // Calls lists call records, newest first.
@@ -176,6 +178,9 @@ func ListCalls(ctx context.Context, db bun.IDB, f CallFilter) ([]Record, error) 
 	if !f.Before.IsZero() {
 		q = q.Where("cr.started_at < ?", f.Before)
 	}
+	if f.TicketID != 0 {
+		q = q.Where("cr.ticket_id = ?", f.TicketID)
+	}
 	if err := q.Scan(ctx); err != nil {
 		return nil, fmt.Errorf("list calls: %w", err)
 	}
@@ -184,11 +189,16 @@ func ListCalls(ctx context.Context, db bun.IDB, f CallFilter) ([]Record, error) 
 
 // Call returns one call record by ID.
 func (s *Server) Call(ctx context.Context, id string) (*Record, error) {
+	return GetCall(ctx, s.db, id)
+}
+
+// GetCall returns one call record in db by ID, with the linked ticket's number.
+func GetCall(ctx context.Context, db bun.IDB, id string) (*Record, error) {
 	if uuid.Validate(id) != nil {
 		return nil, fmt.Errorf("call %q: %w", id, ErrNotFound)
 	}
 	r := new(Record)
-	err := s.db.NewSelect().Model(r).
+	err := db.NewSelect().Model(r).
 		ColumnExpr("cr.*").ColumnExpr("coalesce(t.number, '') AS ticket").
 		Join("LEFT JOIN tickets AS t ON t.id = cr.ticket_id").
 		Where("cr.id = ?", id).Scan(ctx)

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sync"
@@ -365,4 +366,24 @@ func parsePromptWAV(data []byte) ([]byte, error) {
 		p += 8 + size + size%2
 	}
 	return nil, errors.New("no audio data")
+}
+
+// ExpireEvery runs Expire now and then every period until ctx ends; failures are logged and
+// tried again at the next period.
+func (rs *Recordings) ExpireEvery(ctx context.Context, period time.Duration, now func() time.Time, log *slog.Logger) error {
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		n, err := rs.Expire(ctx, now())
+		if err != nil && ctx.Err() == nil {
+			log.Error("expire recordings", "err", err)
+		} else if n > 0 {
+			log.Info("expired recordings deleted", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
 }

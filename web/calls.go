@@ -15,6 +15,9 @@ import (
 // wired, as in tests of other areas; the call list then still reads the database).
 type CallsDeps struct {
 	Telephony *telephony.Server
+	// Recordings are the calls' recordings; nil when this process keeps none (HOTLINE_MEDIA
+	// off and none kept before), and every call's recording field is then empty.
+	Recordings *telephony.Recordings
 }
 
 // callView is a call in the API: the contract's fields first.
@@ -31,8 +34,8 @@ type callView struct {
 	QueueWaitMS int64      `json:"queue_wait_ms"`
 	RingMS      int64      `json:"ring_ms"`
 	TalkMS      int64      `json:"talk_ms"`
-	// Recording is the URL of the call's recording for those allowed to hear it; empty while
-	// this process records no audio (HOTLINE_MEDIA is the next step) or the call has none.
+	// Recording is the URL of the call's recording for those allowed to hear it (see mayHear);
+	// empty when the call has none or the reader may not hear it.
 	Recording      string `json:"recording"`
 	CallerCallID   string `json:"caller_call_id"`
 	AgentCallID    string `json:"agent_call_id"`
@@ -83,6 +86,10 @@ func (s *Server) getCalls(w http.ResponseWriter, r *http.Request) {
 	for i := range rs {
 		out[i] = viewCall(&rs[i])
 	}
+	if err := s.withRecordings(r.Context(), rs, out); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"calls": out})
 }
 
@@ -93,7 +100,12 @@ func (s *Server) getCall(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, viewCall(rec))
+	out := []callView{viewCall(rec)}
+	if err := s.withRecordings(r.Context(), []telephony.Record{*rec}, out); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, out[0])
 }
 
 // sip is h when this process runs the SIP front end, decided once as the routes are mounted;

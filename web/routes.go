@@ -75,6 +75,7 @@ func (s *Server) staffPages() {
 	s.handleStaff("POST /tickets/{number}/unmerge", org.Centre, s.postTicketUnmergeForm)
 	s.handleStaff("POST /tickets/{number}/{action}", nil, s.postTicketPageAction)
 	s.handleStaff("GET /tickets/{number}/attachments/{id}", nil, s.getAttachment)
+	s.handleStaff("GET /calls/{id}/recording", nil, s.getRecording)
 	s.handleStaff("GET /tickets/{number}/photos/{id}", nil, s.getTicketPhoto)
 
 	// Extensions (延期), supervision notices (督办单) and notifications (escalation_pages.go).
@@ -177,6 +178,7 @@ func (s *Server) staffAPI() {
 	s.handleAPI("POST /api/v1/calls/search", org.Centre, "Calls to 12345, newest first, with the filter in the body: caller (a number, kept out of URLs), before, limit", s.getCalls,
 		"caller", "before", "limit")
 	s.handleAPI("GET /api/v1/calls/{id}", org.Centre, "One call record", s.sip(s.getCall))
+	s.handleAPI("GET /api/v1/calls/{id}/recording", nil, "Play the call's recording (audio/wav, range requests): supervisors and administrators, the agent who took the call, the staff of a department for calls linked to its tickets; each playback is audited", s.getRecording)
 	s.handleAPI("POST /api/v1/calls/{id}/transfer", org.CallTakers, "One-key transfer (一键转接) of your caller to 110 or another configured hotline", s.sip(s.postCallTransfer), "target*")
 	s.handleAPI("POST /api/v1/calls/{id}/ticket", org.Centre, "Link the ticket registered during the call to its record", s.sip(s.postCallTicket), "ticket*")
 	s.handleAPI("GET /api/v1/agent/status", org.CallTakers, "Your extension's status in the call queue", s.sip(s.getAgentStatus))

@@ -42,6 +42,11 @@ func wireTelephony(ctx context.Context, a *app) error {
 		return fmt.Errorf("HOTLINE_SIP_ADDR %s: %s", cfg.SIPAddr, listenReason(err))
 	}
 	a.web.Calls.Telephony = tel
+	recs := &telephony.Recordings{DB: a.db, Dir: cfg.RecordingsDir, Retention: cfg.RecordingRetention}
+	a.web.Calls.Recordings = recs
+	a.background = append(a.background, func(ctx context.Context) error {
+		return recs.ExpireEvery(ctx, time.Hour, time.Now, a.log)
+	})
 	a.metrics.Gauge("hotline_sip_registrations", "Agents' phones registered with this process.", func() float64 { return float64(len(tel.Registered())) })
 	a.background = append(a.background, tel.Serve)
 	return nil
