@@ -5,11 +5,14 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"log/slog"
 	"math"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -214,5 +217,39 @@ func TestParsePromptWAV(t *testing.T) {
 				t.Fatal("accepted")
 			}
 		})
+	}
+}
+
+// The default prompts are made offline from Chinese text (espeak-ng's cmn voice, then sox) in
+// the format hotline plays, each with audible speech or music.
+func TestDefaultPromptsAreMadeOffline(t *testing.T) {
+	t.Parallel()
+	skipJourneyIfShort(t)
+	dir := t.TempDir()
+	out, err := exec.Command("../scripts/prompts.sh", dir).CombinedOutput()
+	if err != nil {
+		t.Fatalf("scripts/prompts.sh: %v\n%s", err, out)
+	}
+	for _, name := range append(promptPurposes, "queue", "survey", "thanks", "out-of-hours", "no-agent") {
+		pcm, err := readPromptFile(dir, name)
+		if err != nil {
+			t.Fatalf("prompt %s: %v", name, err)
+		}
+		if len(pcm) < 2*8000 || rms(pcm, 1, 0) < 300 {
+			t.Fatalf("prompt %s: %d bytes at level %.0f, want a second or more of sound", name, len(pcm), rms(pcm, 1, 0))
+		}
+	}
+}
+
+// Prompts missing at start are logged, and the calls play silence in their place.
+func TestMissingPromptsAreLogged(t *testing.T) {
+	t.Parallel()
+	logs := &lockedBuffer{}
+	p := loadPrompts(t.TempDir(), slog.New(slog.NewTextHandler(logs, nil)))
+	if p.get("greeting") != nil || p.get("hold") != nil {
+		t.Fatal("prompts from an empty directory")
+	}
+	if !strings.Contains(logs.String(), "prompt missing") || !strings.Contains(logs.String(), "prompt=greeting") {
+		t.Fatalf("log: %s", logs.String())
 	}
 }
