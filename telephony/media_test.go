@@ -253,3 +253,31 @@ func TestMissingPromptsAreLogged(t *testing.T) {
 		t.Fatalf("log: %s", logs.String())
 	}
 }
+
+// A trunk offering only a codec hotline does not carry (G.722) gets 488 before any agent's
+// phone rings: an incompatible call never counts as an agent's missed offer, so it cannot put
+// the floor on break (fault 1). The call is recorded as failed, with a callback task.
+func TestSIPpMediaIncompatibleCallerRingsNoAgent(t *testing.T) {
+	t.Parallel()
+	skipJourneyIfShort(t)
+	ts := newTestServer(t, withMedia(t), func(c *Config) { c.ACD.MaxMissed = 1 })
+	ts.register(t, "1001", "demo-sip", freePort(t), 200)
+	ts.waitRegistered(t, "1001")
+	for i := range 2 {
+		ts.runSipp(t, "caller_g722.xml", "caller", "1380013810"+strconv.Itoa(i))
+	}
+	rs := ts.waitCalls(t, "two failed calls", func(rs []Record) bool {
+		return len(rs) == 2 && rs[0].Outcome == OutcomeFailed && rs[1].Outcome == OutcomeFailed
+	})
+	for _, r := range rs {
+		if string(r.Offers) != "[]" || r.Extension != "" {
+			t.Fatalf("an incompatible call was offered to an agent: %+v", r)
+		}
+	}
+	if a := ts.Agent("1001"); a.Status != "available" || a.State != "idle" {
+		t.Fatalf("agent after two incompatible calls: %+v", a)
+	}
+	if n := ts.countCallbacks(t, "13800138100"); n != 1 {
+		t.Fatalf("callback tasks = %d, want 1", n)
+	}
+}
