@@ -45,6 +45,8 @@ type call struct {
 
 	// media is the call's audio through hotline; nil with media off.
 	media *callMedia
+	// surveyed: the agent hung up and the caller was kept for the post-call survey.
+	surveyed bool
 }
 
 // leg is one dialog of a call. Exactly one of uas and uac is set.
@@ -596,6 +598,16 @@ func (s *Server) hangup(c *call, from *leg) {
 	c.mu.Lock()
 	if c.ended {
 		c.mu.Unlock()
+		return
+	}
+	if s.surveying(c, from) {
+		// The agent hung up first: the agent is free at once, and the caller stays to rate
+		// the call.
+		c.mu.Unlock()
+		if err := s.queue.CallEnded(c.callID); err != nil && !errors.Is(err, acd.ErrUnknownCall) {
+			s.queue.Hangup(c.callID)
+		}
+		go s.runSurvey(c, from)
 		return
 	}
 	c.ended = true

@@ -200,6 +200,13 @@ type callMedia struct {
 	rec    *recorder
 	stop   chan struct{} // closed when the prompts stop
 	closed bool
+	done   chan struct{} // closed by close
+
+	// The caller's key presses (RFC 4733); eventTS and haveEvent belong to the caller's read
+	// goroutine.
+	digits    chan byte
+	eventTS   uint32
+	haveEvent bool
 }
 
 // openCallerMedia answers the caller's offer with a session of our own and starts the
@@ -219,8 +226,9 @@ func (s *Server) openCallerMedia(callID string, offer []byte) (*callMedia, error
 		return nil, err
 	}
 	ep.local = sess.LocalSDP(true)
-	m := &callMedia{s: s, callID: callID, caller: ep, answer: ep.local, stop: make(chan struct{})}
-	go ep.read(m.fromCaller, nil)
+	m := &callMedia{s: s, callID: callID, caller: ep, answer: ep.local, stop: make(chan struct{}),
+		done: make(chan struct{}), digits: make(chan byte, 8)}
+	go ep.read(m.fromCaller, m.onCallerEvent)
 	go m.play()
 	return m, nil
 }
@@ -342,6 +350,65 @@ func (m *callMedia) bridge(ep *endpoint, recID string) {
 	go ep.read(m.fromOther(ep), nil)
 }
 
+// endOther closes the other party's endpoint: the agent hung up and the caller stays (the
+// survey).
+func (m *callMedia) endOther() {
+	m.mu.Lock()
+	other := m.other
+	m.other = nil
+	m.mu.Unlock()
+	if other != nil {
+		other.close()
+	}
+}
+
+// playOnce plays a prompt to the caller, in real time, and reports whether the call is still
+// up at its end.
+func (m *callMedia) playOnce(name string) bool {
+	pcm := m.s.prompts.get(name)
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for pos := 0; pos < len(pcm); pos += 2 * frameSamples {
+		select {
+		case <-m.done:
+			return false
+		case <-t.C:
+		}
+		m.caller.send(pcm[pos : pos+2*frameSamples])
+	}
+	select {
+	case <-m.done:
+		return false
+	default:
+		return true
+	}
+}
+
+// flushDigits forgets the keys pressed so far.
+func (m *callMedia) flushDigits() {
+	for {
+		select {
+		case <-m.digits:
+		default:
+			return
+		}
+	}
+}
+
+// waitDigit waits at most d for a key; ok is false once the call is over.
+func (m *callMedia) waitDigit(d time.Duration) (digit byte, ok bool) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case k := <-m.digits:
+		return k, true
+	case <-t.C:
+		return 0, true
+	case <-m.done:
+		return 0, false
+	}
+}
+
 // close ends the call's audio: the sockets are closed and the recording is finished and
 // stored.
 func (m *callMedia) close() {
@@ -351,6 +418,7 @@ func (m *callMedia) close() {
 		return
 	}
 	m.closed = true
+	close(m.done)
 	if m.rec == nil {
 		close(m.stop)
 	}
@@ -372,7 +440,7 @@ type prompts struct {
 
 // promptPurposes are the prompts hotline plays; each is <purpose>.wav in the prompts
 // directory.
-var promptPurposes = []string{"greeting", "hold"}
+var promptPurposes = []string{"greeting", "hold", "survey", "thanks"}
 
 // loadPrompts reads the prompts; a missing or unreadable one is logged and plays as silence,
 // so a machine without them still takes calls.

@@ -47,7 +47,7 @@ func toneWAV(hz float64, seconds float64) []byte {
 func withMedia(t testing.TB) serverOption {
 	t.Helper()
 	prompts := t.TempDir()
-	for name, hz := range map[string]float64{"greeting": 440, "hold": 330} {
+	for name, hz := range map[string]float64{"greeting": 440, "hold": 330, "survey": 550, "thanks": 660} {
 		if err := os.WriteFile(filepath.Join(prompts, name+".wav"), toneWAV(hz, 1), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -279,5 +279,38 @@ func TestSIPpMediaIncompatibleCallerRingsNoAgent(t *testing.T) {
 	}
 	if n := ts.countCallbacks(t, "13800138100"); n != 1 {
 		t.Fatalf("callback tasks = %d, want 1", n)
+	}
+}
+
+// When the agent hangs up first, the caller hears the survey question and rates the call by
+// keypad: a key that is no choice repeats the question once, 3 is stored as dissatisfied against
+// the call and its agent, and hotline hangs up after the thanks. The agent is free at once.
+func TestSIPpMediaPostCallSurvey(t *testing.T) {
+	t.Parallel()
+	skipJourneyIfShort(t)
+	ts := newTestServer(t, withMedia(t), func(c *Config) { c.SurveyWait = 3 * time.Second })
+	sink := newRTPSink(t)
+	aport := freePort(t)
+	agent := startSipp(t, "agent_bye.xml", aport, "", "-d", "500")
+	ts.register(t, "1002", "demo-sip", aport, 200)
+	caller := startSipp(t, "caller_survey.xml", freePort(t), ts.Addr(), "caller", "13800138055", "rtpport", strconv.Itoa(sink.port()))
+	agent.wait(t)
+	deadline := time.Now().Add(time.Second)
+	for ts.Agent("1002").State == "talking" {
+		if time.Now().After(deadline) {
+			t.Fatal("the agent is held by the caller's survey")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	caller.wait(t)
+	rs := ts.waitCalls(t, "an answered call", func(rs []Record) bool {
+		return len(rs) == 1 && rs[0].Outcome == "answered" && rs[0].EndedAt != nil
+	})
+	r, err := CallRating(context.Background(), ts.db, rs[0].ID)
+	if err != nil || r.Rating != "dissatisfied" || r.Extension != "1002" {
+		t.Fatalf("rating: %+v %v", r, err)
+	}
+	if !strings.Contains(ts.logs.String(), "call rated") {
+		t.Fatalf("log: %s", ts.logs.String())
 	}
 }

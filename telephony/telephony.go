@@ -60,6 +60,9 @@ type Config struct {
 	TLS     *tls.Config
 	// Media is how the calls' audio is carried; its zero value is signalling only.
 	Media MediaConfig
+	// SurveyWait is how long the post-call survey waits for a key after its question; zero
+	// means 8 s.
+	SurveyWait time.Duration
 }
 
 // Deps are the services the SIP front end uses.
@@ -118,6 +121,9 @@ func New(cfg Config, d Deps) (*Server, error) {
 	}
 	if cfg.AckWait <= 0 {
 		cfg.AckWait = 64 * sip.T1
+	}
+	if cfg.SurveyWait <= 0 {
+		cfg.SurveyWait = 8 * time.Second
 	}
 	if cfg.Realm == "" {
 		return nil, errors.New("telephony: empty digest realm")
