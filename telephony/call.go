@@ -200,6 +200,7 @@ func (s *Server) incoming(req *sip.Request, tx sip.ServerTransaction) {
 func (s *Server) openMedia(c *call, dlg *sipgo.DialogServerSession) bool {
 	m, err := s.openCallerMedia(c.callID, dlg.InviteRequest.Body())
 	if err == nil {
+		m.onSilence = func() { s.silentCaller(c) }
 		c.media = m
 		return true
 	}
@@ -212,6 +213,16 @@ func (s *Server) openMedia(c *call, dlg *sipgo.DialogServerSession) bool {
 	s.failed(c)
 	s.forgetLegs(c)
 	return false
+}
+
+// silentCaller ends a call whose caller's audio stopped (both ends dead, a broken NAT): every
+// leg is hung up, the agent freed, and the record says why.
+func (s *Server) silentCaller(c *call) {
+	c.mu.Lock()
+	c.rec.EndReason = "no_rtp"
+	c.mu.Unlock()
+	s.log.Warn("no audio from the caller; hanging up", "call_id", c.callID, "timeout", s.cfg.Media.Timeout)
+	s.hangup(c, nil)
 }
 
 // closeMedia ends the call's audio, if hotline carries it, and stores its recording.

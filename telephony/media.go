@@ -33,6 +33,9 @@ type MediaConfig struct {
 	PromptsDir    string
 	// Retention is how long recordings are kept; zero keeps them for ever.
 	Retention time.Duration
+	// Timeout ends an answered call whose caller sent no RTP for this long (a dead phone or
+	// gateway, a broken NAT); zero means 60 s.
+	Timeout time.Duration
 }
 
 // frameSamples is one 20 ms packet of 8 kHz audio.
@@ -201,6 +204,8 @@ type callMedia struct {
 	stop   chan struct{} // closed when the prompts stop
 	closed bool
 	done   chan struct{} // closed by close
+	// onSilence ends the call when the caller's audio stops for longer than the timeout.
+	onSilence func()
 
 	// The caller's key presses (RFC 4733); eventTS and haveEvent belong to the caller's read
 	// goroutine.
@@ -342,12 +347,38 @@ func (m *callMedia) bridge(ep *endpoint, recID string) {
 	if first {
 		close(m.stop)
 		m.rec = m.s.startRecording(recID)
+		go m.watch(time.Now())
 	}
 	m.mu.Unlock()
 	if old != nil {
 		old.close()
 	}
 	go ep.read(m.fromOther(ep), nil)
+}
+
+// watch ends the call, through onSilence, once the caller has sent no RTP for the timeout:
+// from the bridge on, as a phone may send nothing during early media.
+func (m *callMedia) watch(from time.Time) {
+	timeout := m.s.cfg.Media.Timeout
+	t := time.NewTicker(min(time.Second, timeout/4))
+	defer t.Stop()
+	for {
+		select {
+		case <-m.done:
+			return
+		case now := <-t.C:
+			last := from
+			if ns := m.caller.last.Load(); ns > from.UnixNano() {
+				last = time.Unix(0, ns)
+			}
+			if now.Sub(last) > timeout {
+				if m.onSilence != nil {
+					m.onSilence()
+				}
+				return
+			}
+		}
+	}
 }
 
 // endOther closes the other party's endpoint: the agent hung up and the caller stays (the

@@ -314,3 +314,26 @@ func TestSIPpMediaPostCallSurvey(t *testing.T) {
 		t.Fatalf("log: %s", ts.logs.String())
 	}
 }
+
+// A caller whose phone goes dead after the answer (no RTP, no BYE) is hung up after the RTP
+// timeout: the agent is freed and the record says why the call ended (fault 2).
+func TestSIPpMediaSilentCallerIsHungUp(t *testing.T) {
+	t.Parallel()
+	skipJourneyIfShort(t)
+	ts := newTestServer(t, withMedia(t), func(c *Config) { c.Media.Timeout = 2 * time.Second })
+	sink := newRTPSink(t)
+	aport := freePort(t)
+	agent := startSipp(t, "agent_answer.xml", aport, "")
+	ts.register(t, "1001", "demo-sip", aport, 200)
+	ts.runSipp(t, "caller_silent.xml", "caller", "13800138066", "rtpport", strconv.Itoa(sink.port()))
+	agent.wait(t)
+	rs := ts.waitCalls(t, "an ended call", func(rs []Record) bool {
+		return len(rs) == 1 && rs[0].Outcome == "answered" && rs[0].EndedAt != nil
+	})
+	if rs[0].EndReason != "no_rtp" || rs[0].TalkMS < 2000 {
+		t.Fatalf("record: end_reason %q, talk %d ms", rs[0].EndReason, rs[0].TalkMS)
+	}
+	if a := ts.Agent("1001"); a.State == "talking" {
+		t.Fatalf("agent still talking: %+v", a)
+	}
+}

@@ -122,6 +122,9 @@ func New(cfg Config, d Deps) (*Server, error) {
 	if cfg.AckWait <= 0 {
 		cfg.AckWait = 64 * sip.T1
 	}
+	if cfg.Media.Timeout <= 0 {
+		cfg.Media.Timeout = 60 * time.Second
+	}
 	if cfg.SurveyWait <= 0 {
 		cfg.SurveyWait = 8 * time.Second
 	}

@@ -40,12 +40,15 @@ type callView struct {
 	CallerCallID   string `json:"caller_call_id"`
 	AgentCallID    string `json:"agent_call_id"`
 	TransferTarget string `json:"transfer_target,omitempty"`
+	// EndReason says why a call ended other than by a hang-up ("no_rtp").
+	EndReason string `json:"end_reason,omitempty"`
 }
 
 func viewCall(r *telephony.Record) callView {
 	v := callView{ID: r.ID, Caller: r.Caller, Dialled: r.Dialled, Extension: r.Extension, StartedAt: r.StartedAt,
 		AnsweredAt: r.AnsweredAt, EndedAt: r.EndedAt, Outcome: r.Outcome, QueueWaitMS: r.QueueWaitMS, RingMS: r.RingMS,
-		TalkMS: r.TalkMS, CallerCallID: r.CallerCallID, AgentCallID: r.AgentCallID, TransferTarget: r.TransferTarget}
+		TalkMS: r.TalkMS, CallerCallID: r.CallerCallID, AgentCallID: r.AgentCallID, TransferTarget: r.TransferTarget,
+		EndReason: r.EndReason}
 	if r.Ticket != "" {
 		t := r.Ticket
 		v.Ticket = &t

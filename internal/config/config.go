@@ -56,10 +56,12 @@ type Config struct {
 	RecordingsDir      string
 	RecordingRetention time.Duration
 	PromptsDir         string
-	SweepSchedule      string
-	LogLevel           string
-	PprofAddr          string // empty: no profiler listener
-	MetricsAddr        string // empty: no metrics listener
+	// RTPTimeout ends an answered call whose caller sent no audio for this long.
+	RTPTimeout    time.Duration
+	SweepSchedule string
+	LogLevel      string
+	PprofAddr     string // empty: no profiler listener
+	MetricsAddr   string // empty: no metrics listener
 
 	// Escalation: warnings at WarnShare of each clock, one more level per EscalationPeriod
 	// overdue; e-mail through SMTP when SMTPHost is set, SMS when SMSGateway is set.
@@ -219,6 +221,9 @@ func loadMedia(c *Config, get func(name, def string) string) error {
 		return fmt.Errorf("HOTLINE_RECORDING_RETENTION: want a number of days, at least 1, such as 180")
 	}
 	c.RecordingRetention = time.Duration(days) * 24 * time.Hour
+	if c.RTPTimeout, err = time.ParseDuration(get("HOTLINE_RTP_TIMEOUT", "60s")); err != nil || c.RTPTimeout < time.Second {
+		return fmt.Errorf("HOTLINE_RTP_TIMEOUT: want a duration of at least 1s, such as 60s")
+	}
 	return nil
 }
 

@@ -42,6 +42,8 @@ func TestLoadBadValuesNameTheVariable(t *testing.T) {
 		{"HOTLINE_MEDIA_ADDR", "0.0.0.0"},
 		{"HOTLINE_RECORDING_RETENTION", "180d"},
 		{"HOTLINE_RECORDING_RETENTION", "0"},
+		{"HOTLINE_RTP_TIMEOUT", "100ms"},
+		{"HOTLINE_RTP_TIMEOUT", "a minute"},
 	} {
 		t.Run(tc.name+"="+tc.value, func(t *testing.T) {
 			t.Parallel()
@@ -245,7 +247,8 @@ func TestLoadMedia(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !c.Media || c.RTPPortMin != 20000 || c.RTPPortMax != 29999 || c.MediaAddr != "" ||
-		c.RecordingsDir != "var/recordings" || c.PromptsDir != "var/prompts" || c.RecordingRetention != 180*24*time.Hour {
+		c.RecordingsDir != "var/recordings" || c.PromptsDir != "var/prompts" || c.RecordingRetention != 180*24*time.Hour ||
+		c.RTPTimeout != time.Minute {
 		t.Fatalf("media defaults: %+v", c)
 	}
 	env := map[string]string{"HOTLINE_MEDIA": "off", "HOTLINE_RTP_PORTS": "40000-40099", "HOTLINE_MEDIA_ADDR": "203.0.113.7",
