@@ -464,14 +464,16 @@ func (m *callMedia) close() {
 	}
 }
 
-// prompts are the audio files the caller hears, 8 kHz 16-bit mono PCM, by purpose.
+// prompts are the audio files the caller hears, 8 kHz 16-bit mono PCM, by purpose; an
+// administrator may replace one while calls play the others.
 type prompts struct {
+	mu  sync.RWMutex
 	pcm map[string][]byte
 }
 
 // promptPurposes are the prompts hotline plays; each is <purpose>.wav in the prompts
 // directory.
-var promptPurposes = []string{"greeting", "hold", "survey", "thanks"}
+var promptPurposes = PromptPurposes
 
 // loadPrompts reads the prompts; a missing or unreadable one is logged and plays as silence,
 // so a machine without them still takes calls.
@@ -491,7 +493,17 @@ func loadPrompts(dir string, log *slog.Logger) *prompts {
 	return p
 }
 
-func (p *prompts) get(name string) []byte { return p.pcm[name] }
+func (p *prompts) get(name string) []byte {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return p.pcm[name]
+}
+
+func (p *prompts) set(name string, pcm []byte) {
+	p.mu.Lock()
+	p.pcm[name] = pcm
+	p.mu.Unlock()
+}
 
 // pcmFrame pads or cuts 16-bit samples to whole 20 ms frames.
 func pcmFrames(pcm []byte) []byte {

@@ -204,12 +204,18 @@ func TestParsePromptWAV(t *testing.T) {
 	if pcm, err := parsePromptWAV(good); err != nil || len(pcm) != 8000 {
 		t.Fatalf("good prompt: %d bytes, %v", len(pcm), err)
 	}
-	stereo := append([]byte(nil), good...)
-	binary.LittleEndian.PutUint16(stereo[22:], 2)
-	rate := append([]byte(nil), good...)
-	binary.LittleEndian.PutUint32(rate[24:], 44100)
+	// 22.05 kHz stereo, as a desktop program writes it: mixed down and resampled to 8 kHz.
+	wide := wavOf(22050, 2, 22050)
+	pcm, err := parsePromptWAV(wide)
+	if err != nil || len(pcm) != 2*8000 || rms(pcm, 1, 0) < 3000 {
+		t.Fatalf("22.05 kHz stereo: %d bytes at level %.0f, %v", len(pcm), rms(pcm, 1, 0), err)
+	}
+	bits8 := append([]byte(nil), good...)
+	binary.LittleEndian.PutUint16(bits8[34:], 8)
+	slow := append([]byte(nil), good...)
+	binary.LittleEndian.PutUint32(slow[24:], 4000)
 	long := toneWAV(440, maxPromptSeconds+1)
-	for name, data := range map[string][]byte{"text": []byte("hello, not audio"), "stereo": stereo, "44.1 kHz": rate,
+	for name, data := range map[string][]byte{"text": []byte("hello, not audio"), "8-bit": bits8, "4 kHz": slow,
 		"too long": long, "no data": good[:36]} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -218,6 +224,30 @@ func TestParsePromptWAV(t *testing.T) {
 			}
 		})
 	}
+}
+
+// wavOf is a second of a 440 Hz tone (n samples per channel) at rate with chans channels.
+func wavOf(rate, chans, n int) []byte {
+	data := make([]byte, 44+2*chans*n)
+	copy(data, "RIFF")
+	binary.LittleEndian.PutUint32(data[4:], uint32(36+2*chans*n))
+	copy(data[8:], "WAVEfmt ")
+	binary.LittleEndian.PutUint32(data[16:], 16)
+	binary.LittleEndian.PutUint16(data[20:], 1)
+	binary.LittleEndian.PutUint16(data[22:], uint16(chans))
+	binary.LittleEndian.PutUint32(data[24:], uint32(rate))
+	binary.LittleEndian.PutUint32(data[28:], uint32(2*chans*rate))
+	binary.LittleEndian.PutUint16(data[32:], uint16(2*chans))
+	binary.LittleEndian.PutUint16(data[34:], 16)
+	copy(data[36:], "data")
+	binary.LittleEndian.PutUint32(data[40:], uint32(2*chans*n))
+	for i := range n {
+		v := int16(8000 * math.Sin(2*math.Pi*440*float64(i)/float64(rate)))
+		for c := range chans {
+			binary.LittleEndian.PutUint16(data[44+2*(i*chans+c):], uint16(v))
+		}
+	}
+	return data
 }
 
 // The default prompts are made offline from Chinese text (espeak-ng's cmn voice, then sox) in

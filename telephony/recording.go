@@ -13,6 +13,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -313,8 +315,8 @@ func (rs *Recordings) Expire(ctx context.Context, now time.Time) (int, error) {
 	return n, nil
 }
 
-// readPromptFile reads dir/name.wav, which must be a RIFF WAVE of 16-bit mono PCM at 8 kHz,
-// and returns its samples padded to whole frames.
+// readPromptFile reads dir/name.wav and returns its samples as hotline plays them (8 kHz
+// mono), padded to whole frames.
 func readPromptFile(dir, name string) ([]byte, error) {
 	data, err := os.ReadFile(filepath.Join(dir, name+".wav"))
 	if err != nil {
@@ -330,12 +332,15 @@ func readPromptFile(dir, name string) ([]byte, error) {
 // maxPromptSeconds bounds a prompt's length.
 const maxPromptSeconds = 300
 
-// parsePromptWAV checks a prompt and returns its samples.
+// parsePromptWAV checks a prompt — a RIFF WAVE of 16-bit PCM, mono or stereo, at 8 kHz or more,
+// at most maxPromptSeconds long — and returns its samples as 8 kHz 16-bit mono: stereo mixed
+// down, other rates resampled.
 func parsePromptWAV(data []byte) ([]byte, error) {
 	if len(data) < 12 || string(data[:4]) != "RIFF" || string(data[8:12]) != "WAVE" {
 		return nil, errors.New("not a RIFF WAVE file")
 	}
-	var fmtOK bool
+	var chans, bits int
+	var rate int
 	for p := 12; p+8 <= len(data); {
 		id, size := string(data[p:p+4]), int(binary.LittleEndian.Uint32(data[p+4:p+8]))
 		body := data[p+8:]
@@ -348,24 +353,123 @@ func parsePromptWAV(data []byte) ([]byte, error) {
 			if len(body) < 16 {
 				return nil, errors.New("short fmt chunk")
 			}
-			format, chans := binary.LittleEndian.Uint16(body[0:]), binary.LittleEndian.Uint16(body[2:])
-			rate, bits := binary.LittleEndian.Uint32(body[4:]), binary.LittleEndian.Uint16(body[14:])
-			if format != 1 || chans != 1 || rate != 8000 || bits != 16 {
-				return nil, fmt.Errorf("want 16-bit mono PCM at 8000 Hz, got format %d, %d channels, %d Hz, %d bits", format, chans, rate, bits)
+			format := binary.LittleEndian.Uint16(body[0:])
+			chans, rate = int(binary.LittleEndian.Uint16(body[2:])), int(binary.LittleEndian.Uint32(body[4:]))
+			bits = int(binary.LittleEndian.Uint16(body[14:]))
+			if format == 0xfffe && len(body) >= 26 { // WAVE_FORMAT_EXTENSIBLE: the sub-format says
+				format = binary.LittleEndian.Uint16(body[24:])
 			}
-			fmtOK = true
+			if format != 1 || bits != 16 || chans < 1 || chans > 2 || rate < 8000 || rate > 192000 {
+				return nil, fmt.Errorf("want 16-bit PCM, mono or stereo, at 8000 Hz or more; got format %d, %d channels, %d Hz, %d bits",
+					format, chans, rate, bits)
+			}
 		case "data":
-			if !fmtOK {
+			if chans == 0 {
 				return nil, errors.New("data before fmt")
 			}
-			if len(body) > maxPromptSeconds*8000*2 {
+			frames := len(body) / (2 * chans)
+			if frames > maxPromptSeconds*rate {
 				return nil, fmt.Errorf("longer than %d s", maxPromptSeconds)
 			}
-			return body[:len(body)&^1], nil
+			if frames == 0 {
+				return nil, errors.New("no audio data")
+			}
+			return to8kMono(body[:frames*2*chans], chans, rate), nil
 		}
 		p += 8 + size + size%2
 	}
 	return nil, errors.New("no audio data")
+}
+
+// to8kMono mixes 16-bit PCM down to mono and resamples it to 8 kHz: each output sample is the
+// mean of the input samples it covers (a box filter against aliasing), interpolated linearly
+// when the input has fewer samples than the output window.
+func to8kMono(pcm []byte, chans, rate int) []byte {
+	n := len(pcm) / (2 * chans)
+	mono := make([]float64, n)
+	for i := range n {
+		var v float64
+		for c := range chans {
+			v += float64(int16(binary.LittleEndian.Uint16(pcm[2*(i*chans+c):])))
+		}
+		mono[i] = v / float64(chans)
+	}
+	if rate == 8000 {
+		out := make([]byte, 2*n)
+		for i, v := range mono {
+			binary.LittleEndian.PutUint16(out[2*i:], uint16(int16(v)))
+		}
+		return out
+	}
+	step := float64(rate) / 8000
+	m := int(float64(n) / step)
+	out := make([]byte, 2*m)
+	for j := range m {
+		lo, hi := int(float64(j)*step), int(float64(j+1)*step)
+		hi = min(max(hi, lo+1), n)
+		var sum float64
+		for _, v := range mono[lo:hi] {
+			sum += v
+		}
+		v := max(-32768, min(32767, sum/float64(hi-lo)))
+		binary.LittleEndian.PutUint16(out[2*j:], uint16(int16(v)))
+	}
+	return out
+}
+
+// PromptPurposes are the prompts an administrator may upload: the greeting with the recording
+// notice, the queue announcement, hold audio, the survey question, the thanks, out of hours,
+// and no agent available.
+var PromptPurposes = []string{"greeting", "queue", "hold", "survey", "thanks", "out-of-hours", "no-agent"}
+
+// Errors of prompt uploads.
+var (
+	// ErrBadPrompt is an upload that is not a usable prompt; the error says why.
+	ErrBadPrompt = errors.New("bad prompt")
+	// ErrNoMedia is a prompt upload to a process that carries no audio (HOTLINE_MEDIA=off).
+	ErrNoMedia = errors.New("this process carries no audio (HOTLINE_MEDIA=off)")
+)
+
+// SetPrompt replaces the prompt for purpose with the WAV data, checked and converted to 8 kHz
+// mono, in the prompts directory and for the calls from now on. It returns the prompt's length.
+func (s *Server) SetPrompt(purpose string, data []byte) (time.Duration, error) {
+	if s.prompts == nil {
+		return 0, ErrNoMedia
+	}
+	if !slices.Contains(PromptPurposes, purpose) {
+		return 0, fmt.Errorf("%w: unknown purpose %q (one of %s)", ErrBadPrompt, purpose, strings.Join(PromptPurposes, ", "))
+	}
+	pcm, err := parsePromptWAV(data)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %v", ErrBadPrompt, err)
+	}
+	dir := s.cfg.Media.PromptsDir
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return 0, fmt.Errorf("prompt %s: %w", purpose, err)
+	}
+	tmp, err := os.CreateTemp(dir, purpose+".*.tmp")
+	if err != nil {
+		return 0, fmt.Errorf("prompt %s: %w", purpose, err)
+	}
+	defer os.Remove(tmp.Name())
+	w := audio.NewWavWriter(tmp)
+	w.NumChans = 1
+	_, err = w.Write(pcm)
+	if err == nil {
+		err = w.Close()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), filepath.Join(dir, purpose+".wav"))
+	}
+	if err != nil {
+		return 0, fmt.Errorf("prompt %s: %w", purpose, err)
+	}
+	s.prompts.set(purpose, pcmFrames(pcm))
+	s.log.Info("prompt replaced", "prompt", purpose, "seconds", len(pcm)/16000)
+	return time.Duration(len(pcm)/2) * time.Second / 8000, nil
 }
 
 // ExpireEvery runs Expire now and then every period until ctx ends; failures are logged and

@@ -82,6 +82,10 @@ func errorStatus(err error) (int, map[string]string) {
 		return http.StatusNotFound, map[string]string{"error": err.Error()}
 	case errors.Is(err, errRecordingForbidden):
 		return http.StatusForbidden, map[string]string{"error": err.Error()}
+	case errors.Is(err, telephony.ErrBadPrompt):
+		return http.StatusBadRequest, map[string]string{"error": err.Error(), "field": "body"}
+	case errors.Is(err, telephony.ErrNoMedia):
+		return http.StatusConflict, map[string]string{"error": err.Error()}
 	case errors.Is(err, intake.ErrKey):
 		return http.StatusForbidden, map[string]string{"error": err.Error()}
 	case errors.Is(err, intake.ErrRateLimited):
@@ -126,6 +130,8 @@ var errorKeys = []struct {
 	{telephony.ErrBadStatus, "error.bad_agent_status"},
 	{telephony.ErrNoRecording, "error.recording_missing"},
 	{errRecordingForbidden, "error.recording_forbidden"},
+	{telephony.ErrBadPrompt, "error.bad_prompt"},
+	{telephony.ErrNoMedia, "error.no_media"},
 }
 
 // fieldMsgKeys are the catalogue's words for the field errors a person meets most, by the

@@ -228,6 +228,7 @@ func (s *Server) staffAPI() {
 		"phone", "address", "category", "text", "description", "exclude")
 
 	// Administration: the same changes as the pages, through the same functions (api_admin.go).
+	s.handleAPI("PUT /api/v1/admin/prompts/{purpose}", org.Admins, "Replace a prompt callers hear (purpose: greeting, queue, hold, survey, thanks, out-of-hours, no-agent) with the WAV in the body (16-bit PCM, mono or stereo, 8 kHz or more, converted to 8 kHz mono; at most 300 s)", s.sip(s.putPrompt))
 	s.handleAPI("GET /api/v1/admin/audit", org.Admins, "The audit trail, newest first (limit)", s.getAuditAPI)
 	s.handleAPI("POST /api/v1/admin/departments", org.Admins, "Create or update a department (by code)",
 		s.adminAPI("departments", s.saveDepartment), "code*", "name_zh*", "name_en", "kind*", "parent", "active")
