@@ -16,8 +16,9 @@ import (
 )
 
 // recordedCall stores an answered call by extension 1001 linked to ticketID, and its
-// recording (a small WAV-like file) under dir; it returns the call's ID and the file's path.
-func recordedCall(t *testing.T, e *staffEnv, dir string, ticketID int64) (string, string) {
+// recording (data; nil: a small file that is no real WAV) under dir; it returns the call's ID
+// and the file's path.
+func recordedCall(t *testing.T, e *staffEnv, dir string, ticketID int64, data []byte) (string, string) {
 	t.Helper()
 	ctx := context.Background()
 	id := uuid.NewString()
@@ -28,7 +29,9 @@ func recordedCall(t *testing.T, e *staffEnv, dir string, ticketID int64) (string
 		CallerCallID: "c-" + id, AgentCallID: "a-" + id, TicketID: &ticketID}}); err != nil {
 		t.Fatal(err)
 	}
-	data := []byte("RIFF" + strings.Repeat("\x01\x02recorded audio", 200))
+	if data == nil {
+		data = []byte("RIFF" + strings.Repeat("\x01\x02recorded audio", 200))
+	}
 	rel := filepath.Join("2026", id+".wav")
 	if err := os.MkdirAll(filepath.Join(dir, "2026"), 0o755); err != nil {
 		t.Fatal(err)
@@ -64,7 +67,7 @@ func TestCallRecordingPlayback(t *testing.T) {
 	recs := &telephony.Recordings{Dir: dir, Retention: 24 * time.Hour}
 	e := newStaffEnvWith(t, func(e *staffEnv, d *Deps) { recs.DB = e.db; d.Calls.Recordings = recs })
 	tk := e.register("工资拖欠三个月，老板不接电话", "wage-arrears", "13800138077", "hrss")
-	id, file := recordedCall(t, e, dir, tk.ID)
+	id, file := recordedCall(t, e, dir, tk.ID, nil)
 	url := "/api/v1/calls/" + id + "/recording"
 	data, _ := os.ReadFile(file)
 
