@@ -391,3 +391,23 @@ func TestSIPpMediaTransferKeepsTheCallersSession(t *testing.T) {
 		t.Fatalf("recording of the transferred call: %+v", rec)
 	}
 }
+
+// A key sent by SIP INFO (application/dtmf-relay) is accepted (200) and read like an RFC 4733
+// one: the caller's 2 rates the call 基本满意 (fault 8).
+func TestSIPpMediaSurveyByInfo(t *testing.T) {
+	t.Parallel()
+	skipJourneyIfShort(t)
+	ts := newTestServer(t, withMedia(t), func(c *Config) { c.SurveyWait = 3 * time.Second })
+	sink := newRTPSink(t)
+	aport := freePort(t)
+	agent := startSipp(t, "agent_bye.xml", aport, "", "-d", "500")
+	ts.register(t, "1002", "demo-sip", aport, 200)
+	ts.runSipp(t, "caller_survey_info.xml", "caller", "13800138056", "rtpport", strconv.Itoa(sink.port()))
+	agent.wait(t)
+	rs := ts.waitCalls(t, "an answered call", func(rs []Record) bool {
+		return len(rs) == 1 && rs[0].Outcome == "answered" && rs[0].EndedAt != nil
+	})
+	if r, err := CallRating(context.Background(), ts.db, rs[0].ID); err != nil || r.Rating != "basically" {
+		t.Fatalf("rating: %+v %v", r, err)
+	}
+}

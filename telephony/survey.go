@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
+	"github.com/emiago/sipgo/sip"
 	"github.com/pion/rtp"
 	"github.com/uptrace/bun"
 
@@ -68,6 +70,50 @@ func (m *callMedia) onCallerEvent(p *rtp.Packet) {
 		default:
 		}
 	}
+}
+
+// onInfo accepts INFO within a call's dialogs: a key sent as application/dtmf-relay
+// ("Signal=2") or application/dtmf ("2"), as some phones send them instead of RFC 4733, is
+// read like one from the RTP stream; other INFO (keep-alives) is answered and ignored.
+func (s *Server) onInfo(req *sip.Request, tx sip.ServerTransaction) {
+	l := s.findLeg(req)
+	if l == nil {
+		s.respond(tx, req, 481, "Call/Transaction Does Not Exist")
+		return
+	}
+	if d := infoDigit(req); d != 0 && l == l.c.in && l.c.media != nil {
+		select {
+		case l.c.media.digits <- d:
+		default:
+		}
+	}
+	s.respond(tx, req, 200, "OK")
+}
+
+// infoDigit is the key an INFO carries, or 0.
+func infoDigit(req *sip.Request) byte {
+	ct := ""
+	if h := req.ContentType(); h != nil {
+		ct = strings.ToLower(strings.TrimSpace(strings.Split(h.Value(), ";")[0]))
+	}
+	body := strings.TrimSpace(string(req.Body()))
+	switch ct {
+	case "application/dtmf-relay":
+		for _, line := range strings.Split(body, "\n") {
+			k, v, ok := strings.Cut(line, "=")
+			if ok && strings.EqualFold(strings.TrimSpace(k), "signal") {
+				body = strings.TrimSpace(v)
+				break
+			}
+		}
+	case "application/dtmf":
+	default:
+		return 0
+	}
+	if len(body) == 1 && strings.ContainsRune("0123456789*#", rune(body[0])) {
+		return body[0]
+	}
+	return 0
 }
 
 // surveying reports whether the agent's hang-up (from) on c starts the post-call survey: with

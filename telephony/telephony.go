@@ -267,13 +267,14 @@ func (s *Server) build() error {
 	srv.OnCancel(s.checked(s.onCancel))
 	srv.OnRefer(s.checked(s.onRefer))
 	srv.OnNotify(s.checked(s.onNotify))
+	srv.OnInfo(s.checked(s.onInfo))
 	srv.OnNoRoute(s.checked(func(req *sip.Request, tx sip.ServerTransaction) {
 		s.respond(tx, req, 405, "Method Not Allowed", sip.NewHeader("Allow", allowed))
 	}))
 	return nil
 }
 
-const allowed = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, REFER, NOTIFY"
+const allowed = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, REFER, NOTIFY, INFO"
 
 // Serve runs the SIP front end until ctx ends, then stops taking calls and writes the
 // records still queued.
