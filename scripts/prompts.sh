@@ -31,6 +31,14 @@ speak thanks "感谢您的评价，再见。"
 speak out-of-hours "您好，现在是非工作时间。请在提示音后留言，我们将尽快回电。"
 speak no-agent "您好，坐席人员正忙，请在提示音后留言，我们将尽快给您回电。"
 
+# The queue position, said as 您前面还有 + a number + 位来电在等候 (or 您是下一位).
+speak queue-ahead "您前面还有"
+speak queue-calls "位来电在等候，请耐心等待。"
+speak queue-next "您是下一位，请稍候。"
+speak queue-many "很多"
+numbers=(一 两 三 四 五 六 七 八 九 十 十一 十二 十三 十四 十五 十六 十七 十八 十九 二十)
+for i in "${!numbers[@]}"; do speak "n-$((i + 1))" "${numbers[$i]}"; done
+
 # Hold audio: a quiet, slow chime (C–E–G–E), twelve seconds, looped by hotline.
 if [ ! -s "$dir/hold.wav" ] || [ "$force" = --force ]; then
   for n in C4 E4 G4 E4; do

@@ -3,9 +3,13 @@ package telephony
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"math/rand/v2"
 	"net"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -36,6 +40,9 @@ type MediaConfig struct {
 	// Timeout ends an answered call whose caller sent no RTP for this long (a dead phone or
 	// gateway, a broken NAT); zero means 60 s.
 	Timeout time.Duration
+	// AnnounceEvery is how much hold audio a waiting caller hears between announcements of
+	// their place in the queue; zero means 30 s.
+	AnnounceEvery time.Duration
 }
 
 // frameSamples is one 20 ms packet of 8 kHz audio.
@@ -299,38 +306,93 @@ func (m *callMedia) fromOther(ep *endpoint) func(pcm []byte) {
 	}
 }
 
-// play sends the greeting and then the hold audio, looped, to the caller every 20 ms until
-// the call is bridged or over. A prompt that is missing plays as silence.
+// play sends the waiting caller's audio every 20 ms until the call is bridged or over: the
+// greeting, then hold audio with the queue position announced every AnnounceEvery.
 func (m *callMedia) play() {
-	greeting, hold := m.s.prompts.get("greeting"), m.s.prompts.get("hold")
+	pl := newPlaylist(m.s.prompts, m.s.cfg.Media.AnnounceEvery, func() int { return m.s.queuedAhead(m.callID) })
 	t := time.NewTicker(20 * time.Millisecond)
 	defer t.Stop()
-	frame := make([]byte, 2*frameSamples)
-	pos, inGreeting := 0, true
 	for {
 		select {
 		case <-m.stop:
 			return
 		case <-t.C:
 		}
-		src := hold
-		if inGreeting {
-			src = greeting
-		}
-		clear(frame)
-		if len(src) > 0 {
-			n := copy(frame, src[pos:])
-			pos += n
-			if pos >= len(src) {
-				pos = 0
-				inGreeting = false
-			}
-		} else if inGreeting {
-			inGreeting = false
-		}
-		m.caller.send(frame)
+		m.caller.send(pl.next())
 	}
 }
+
+// playlist is what a waiting caller hears, one 20 ms frame at a time: the greeting once, then
+// hold audio, interrupted every announceEvery by the queue position — "您前面还有" (queue-ahead),
+// the number (n-1 … n-20, or queue-many beyond), "位来电在等候" (queue-calls), or "您是下一位"
+// (queue-next) when nobody is ahead. Without those parts the generic queue prompt is played;
+// a prompt that is missing is silence.
+type playlist struct {
+	prompts       *prompts
+	announceEvery time.Duration
+	ahead         func() int
+
+	cur        []byte // what plays now
+	pos        int
+	holdPlayed time.Duration
+	frame      []byte
+}
+
+func newPlaylist(p *prompts, every time.Duration, ahead func() int) *playlist {
+	return &playlist{prompts: p, announceEvery: every, ahead: ahead, cur: p.get("greeting"),
+		frame: make([]byte, 2*frameSamples)}
+}
+
+// next returns the next frame.
+func (pl *playlist) next() []byte {
+	if pl.pos >= len(pl.cur) {
+		pl.pos = 0
+		pl.cur = pl.after()
+	}
+	clear(pl.frame)
+	pl.pos += copy(pl.frame, pl.cur[pl.pos:])
+	return pl.frame
+}
+
+// after chooses what plays once the current audio is over.
+func (pl *playlist) after() []byte {
+	if pl.announceEvery > 0 && pl.holdPlayed >= pl.announceEvery {
+		pl.holdPlayed = 0
+		if a := pl.announcement(); len(a) > 0 {
+			return a
+		}
+	}
+	hold := pl.prompts.get("hold")
+	if len(hold) == 0 {
+		hold = make([]byte, 2*frameSamples*50) // a second of silence
+	}
+	pl.holdPlayed += time.Duration(len(hold)/2) * time.Second / 8000
+	return hold
+}
+
+// announcement is the queue position as audio.
+func (pl *playlist) announcement() []byte {
+	p := pl.prompts
+	n := pl.ahead()
+	if n < 0 {
+		return nil
+	}
+	if n == 0 && len(p.get("queue-next")) > 0 {
+		return p.get("queue-next")
+	}
+	num := p.get("queue-many")
+	if n <= maxAnnouncedPosition {
+		num = p.get("n-" + strconv.Itoa(n))
+	}
+	head, tail := p.get("queue-ahead"), p.get("queue-calls")
+	if n == 0 || len(head) == 0 || len(num) == 0 || len(tail) == 0 {
+		return p.get("queue")
+	}
+	return slices.Concat(head, num, tail)
+}
+
+// maxAnnouncedPosition is the largest number of callers ahead announced as a number.
+const maxAnnouncedPosition = 20
 
 // bridge connects the caller with ep (the agent who answered, or a transfer target that
 // replaces them), stopping the prompts and starting the recording on the first bridge.
@@ -472,8 +534,17 @@ type prompts struct {
 }
 
 // promptPurposes are the prompts hotline plays; each is <purpose>.wav in the prompts
-// directory.
-var promptPurposes = PromptPurposes
+// directory: those an administrator may upload, and the parts of the queue position.
+var promptPurposes = slices.Concat(PromptPurposes, announcementParts())
+
+// announcementParts are the prompts the queue position is made of.
+func announcementParts() []string {
+	parts := []string{"queue-ahead", "queue-calls", "queue-next", "queue-many"}
+	for i := 1; i <= maxAnnouncedPosition; i++ {
+		parts = append(parts, "n-"+strconv.Itoa(i))
+	}
+	return parts
+}
 
 // loadPrompts reads the prompts; a missing or unreadable one is logged and plays as silence,
 // so a machine without them still takes calls.
@@ -482,13 +553,21 @@ func loadPrompts(dir string, log *slog.Logger) *prompts {
 	if dir == "" {
 		return p
 	}
+	var missing []string
 	for _, name := range promptPurposes {
 		pcm, err := readPromptFile(dir, name)
 		if err != nil {
-			log.Warn("prompt missing; callers hear silence instead (scripts/prompts.sh makes the defaults)", "prompt", name, "err", err)
+			if !errors.Is(err, fs.ErrNotExist) {
+				log.Warn("prompt unusable; callers hear silence instead", "prompt", name, "err", err)
+			}
+			missing = append(missing, name)
 			continue
 		}
 		p.pcm[name] = pcm
+	}
+	if len(missing) > 0 {
+		log.Warn("prompts missing; callers hear silence instead (scripts/prompts.sh makes the defaults)",
+			"dir", dir, "prompts", strings.Join(missing, ","))
 	}
 	return p
 }

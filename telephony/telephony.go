@@ -125,6 +125,9 @@ func New(cfg Config, d Deps) (*Server, error) {
 	if cfg.Media.Timeout <= 0 {
 		cfg.Media.Timeout = 60 * time.Second
 	}
+	if cfg.Media.AnnounceEvery <= 0 {
+		cfg.Media.AnnounceEvery = 30 * time.Second
+	}
 	if cfg.SurveyWait <= 0 {
 		cfg.SurveyWait = 8 * time.Second
 	}
