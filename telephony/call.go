@@ -813,12 +813,18 @@ func (s *Server) finishAll() {
 	s.mu.Lock()
 	s.serving = false
 	ids := make([]string, 0, len(s.calls))
-	for id := range s.calls {
+	live := make([]*call, 0, len(s.calls))
+	for id, c := range s.calls {
 		ids = append(ids, id)
+		live = append(live, c)
 	}
 	s.mu.Unlock()
 	for _, id := range ids {
 		s.queue.Hangup(id)
+	}
+	// The calls' audio ends with the process: each recording is completed and stored.
+	for _, c := range live {
+		c.closeMedia()
 	}
 	// A call the queue never knew, because its INVITE arrived as the server stopped, or
 	// whose end the queue is still reporting, gets its final record here all the same.

@@ -437,3 +437,26 @@ func TestPlaylistAnnouncesThePosition(t *testing.T) {
 		t.Fatalf("frames %v, want %v", got, want)
 	}
 }
+
+// A call still talking when the server stops gets its recording completed and stored.
+func TestSIPpMediaShutdownCompletesTheRecording(t *testing.T) {
+	t.Parallel()
+	skipJourneyIfShort(t)
+	ts := newTestServer(t, withMedia(t))
+	sink := newRTPSink(t)
+	aport := freePort(t)
+	agent := startSipp(t, "agent_media.xml", aport, "")
+	ts.register(t, "1001", "demo-sip", aport, 200)
+	caller := startSipp(t, "caller_media.xml", freePort(t), ts.Addr(), "caller", "13800138088", "rtpport", strconv.Itoa(sink.port()), "-d", "20000")
+	ts.waitCalls(t, "an answered call", func(rs []Record) bool { return len(rs) == 1 && rs[0].AnsweredAt != nil })
+	time.Sleep(time.Second)
+	// Both phones die, so no BYE ends the call: only the shutdown does.
+	caller.cmd.Process.Kill()
+	agent.cmd.Process.Kill()
+	ts.finishAll()
+	rs := ts.waitCalls(t, "a finished call", func(rs []Record) bool { return len(rs) == 1 && rs[0].EndedAt != nil })
+	rec := ts.waitRecording(t, rs[0].ID)
+	if !rec.Playable() || rec.DurationMS < 500 {
+		t.Fatalf("recording at shutdown: %+v", rec)
+	}
+}
