@@ -460,6 +460,13 @@ func (s *Server) ring(c *call, ext string) {
 			}
 			return
 		}
+		var re *sipgo.ErrDialogResponse
+		if errors.As(err, &re) && codecRefusal(re.Res.StatusCode) {
+			// The phone cannot take this call: no miss, and it is not offered the call again.
+			s.log.Info("agent's phone refused the call's codecs", "ext", ext, "code", re.Res.StatusCode)
+			s.queue.AgentUnable(c.callID, ext)
+			return
+		}
 		if qerr := s.queue.AgentRejected(c.callID, ext); qerr != nil {
 			s.log.Debug("agent rejected", "ext", ext, "err", qerr)
 		}
@@ -471,7 +478,7 @@ func (s *Server) ring(c *call, ext string) {
 			// The phone answered with nothing we can send it.
 			s.log.Warn("agent answer without a usable codec", "ext", ext, "err", err)
 			s.ackAndBye(dc)
-			s.queue.AgentRejected(c.callID, ext)
+			s.queue.AgentUnable(c.callID, ext)
 			return
 		}
 	}
@@ -511,6 +518,10 @@ func (s *Server) ring(c *call, ext string) {
 	c.answered <- dc.InviteResponse.Body()
 	s.hub.publish(ext, Event{Type: "screenpop", CallID: rec.ID, Caller: rec.Caller, Extension: ext, At: now})
 }
+
+// codecRefusal reports whether an answer to an INVITE refuses its session description: 488 Not
+// Acceptable Here, 415 Unsupported Media Type, 606 Not Acceptable.
+func codecRefusal(code int) bool { return code == 488 || code == 415 || code == 606 }
 
 // newInvite builds an INVITE to target presenting the citizen's number as the caller.
 func (s *Server) newInvite(target sip.Uri, transport, callerNum, toUser string, sdp []byte) *sip.Request {
