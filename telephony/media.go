@@ -5,7 +5,8 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"math/rand/v2"
+	"crypto/rand"
+	"encoding/binary"
 	"net"
 	"slices"
 	"strconv"
@@ -67,7 +68,7 @@ type portPool struct {
 
 func newPortPool(ip, public net.IP, lo, hi int) *portPool {
 	lo += lo % 2
-	return &portPool{ip: ip, public: public, min: lo, max: hi, next: lo + 2*rand.IntN(max(1, (hi-lo)/2))}
+	return &portPool{ip: ip, public: public, min: lo, max: hi, next: lo + 2*int(randUint32()%uint32(max(1, (hi-lo)/2)))}
 }
 
 // open binds a media session on the next free pair of ports.
@@ -89,6 +90,14 @@ func (p *portPool) open() (*media.MediaSession, error) {
 		}
 	}
 	return nil, fmt.Errorf("no free rtp port in %d-%d: %w", p.min, p.max, err)
+}
+
+// randUint32 is a random number from crypto/rand: RTP's SSRC, first sequence number and
+// timestamp are random (RFC 3550), and unguessable ones make injecting packets harder.
+func randUint32() uint32 {
+	var b [4]byte
+	rand.Read(b[:])
+	return binary.LittleEndian.Uint32(b[:])
 }
 
 // endpoint is one leg's audio: a diago media session whose codec was negotiated, read and
@@ -116,7 +125,7 @@ type endpoint struct {
 
 // newEndpoint takes a negotiated session: the first common audio codec is the one sent.
 func newEndpoint(sess *media.MediaSession) (*endpoint, error) {
-	e := &endpoint{sess: sess, dtmf: -1, seq: uint16(rand.Uint32()), ts: rand.Uint32(), ssrc: rand.Uint32()}
+	e := &endpoint{sess: sess, dtmf: -1, seq: uint16(randUint32()), ts: randUint32(), ssrc: randUint32()}
 	found := false
 	for _, c := range sess.CommonCodecs() {
 		switch c.Name {

@@ -77,10 +77,7 @@ func (s *Server) startRecording(recID string) *recorder {
 	now := s.clock.Now()
 	r := &recorder{s: s, callID: recID, started: now, stop: make(chan struct{}), done: make(chan struct{}),
 		path: filepath.Join(now.UTC().Format("2006/01/02"), recID+".wav")}
-	full := filepath.Join(s.cfg.Media.RecordingsDir, r.path)
-	if err := os.MkdirAll(filepath.Dir(full), 0o750); err != nil {
-		r.err = err
-	} else if f, err := os.OpenFile(full, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o640); err != nil {
+	if f, err := createRecording(s.cfg.Media.RecordingsDir, r.path); err != nil {
 		r.err = err
 	} else {
 		r.f = f
@@ -95,6 +92,22 @@ func (s *Server) startRecording(recID string) *recorder {
 	}
 	go r.run()
 	return r
+}
+
+// createRecording creates the file rel under dir, and its directories; nothing outside dir.
+func createRecording(dir, rel string) (*os.File, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, err
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	if err := root.MkdirAll(filepath.Dir(rel), 0o750); err != nil {
+		return nil, err
+	}
+	return root.OpenFile(rel, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 }
 
 // push queues one side's audio (channel 0 caller, 1 the other party).
@@ -178,7 +191,7 @@ func (s *Server) finishRecording(r *recorder) {
 		}
 	}
 	if r.err == nil {
-		rec.SHA256, rec.Bytes, r.err = fileDigest(filepath.Join(s.cfg.Media.RecordingsDir, r.path))
+		rec.SHA256, rec.Bytes, r.err = fileDigest(s.cfg.Media.RecordingsDir, r.path)
 	}
 	if r.err != nil {
 		rec.Error = r.err.Error()
@@ -192,9 +205,14 @@ func (s *Server) finishRecording(r *recorder) {
 	}
 }
 
-// fileDigest is the SHA-256 and size of a file.
-func fileDigest(path string) (string, int64, error) {
-	f, err := os.Open(path)
+// fileDigest is the SHA-256 and size of the file rel under dir.
+func fileDigest(dir, rel string) (string, int64, error) {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return "", 0, err
+	}
+	defer root.Close()
+	f, err := root.Open(rel)
 	if err != nil {
 		return "", 0, err
 	}
@@ -268,7 +286,7 @@ func (rs *Recordings) Open(ctx context.Context, callID string) (*Recording, *byt
 	if !rec.Playable() {
 		return rec, nil, fmt.Errorf("recording of %s: %w", callID, ErrNoRecording)
 	}
-	data, err := os.ReadFile(filepath.Join(rs.Dir, filepath.Clean(rec.Path)))
+	data, err := readUnder(rs.Dir, rec.Path)
 	if err != nil {
 		return rec, nil, fmt.Errorf("recording of %s: %w: %v", callID, ErrRecordingDamaged, err)
 	}
@@ -294,7 +312,7 @@ func (rs *Recordings) Expire(ctx context.Context, now time.Time) (int, error) {
 	n := 0
 	for _, rec := range old {
 		if rec.Path != "" {
-			if err := os.Remove(filepath.Join(rs.Dir, filepath.Clean(rec.Path))); err != nil && !errors.Is(err, os.ErrNotExist) {
+			if err := removeUnder(rs.Dir, rec.Path); err != nil && !errors.Is(err, os.ErrNotExist) {
 				return n, fmt.Errorf("delete recording of %s: %w", rec.CallID, err)
 			}
 		}
@@ -318,7 +336,7 @@ func (rs *Recordings) Expire(ctx context.Context, now time.Time) (int, error) {
 // readPromptFile reads dir/name.wav and returns its samples as hotline plays them (8 kHz
 // mono), padded to whole frames.
 func readPromptFile(dir, name string) ([]byte, error) {
-	data, err := os.ReadFile(filepath.Join(dir, name+".wav"))
+	data, err := readUnder(dir, name+".wav")
 	if err != nil {
 		return nil, err
 	}
@@ -327,6 +345,27 @@ func readPromptFile(dir, name string) ([]byte, error) {
 		return nil, fmt.Errorf("%s.wav: %w", name, err)
 	}
 	return pcmFrames(pcm), nil
+}
+
+// readUnder reads the file rel under dir; a path leading outside dir (a row altered in the
+// database) is refused.
+func readUnder(dir, rel string) ([]byte, error) {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	return root.ReadFile(rel)
+}
+
+// removeUnder removes the file rel under dir, never outside it.
+func removeUnder(dir, rel string) error {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	return root.Remove(rel)
 }
 
 // maxPromptSeconds bounds a prompt's length.
