@@ -1,12 +1,12 @@
 package telephony
 
 import (
+	"crypto/rand"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"crypto/rand"
-	"encoding/binary"
 	"net"
 	"slices"
 	"strconv"
