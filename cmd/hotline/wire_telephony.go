@@ -45,7 +45,7 @@ func wireTelephony(ctx context.Context, a *app) error {
 	recs := &telephony.Recordings{DB: a.db, Dir: cfg.RecordingsDir, Retention: cfg.RecordingRetention}
 	a.web.Calls.Recordings = recs
 	a.background = append(a.background, func(ctx context.Context) error {
-		return recs.ExpireEvery(ctx, time.Hour, time.Now, a.log)
+		return recs.ExpireEvery(ctx, time.Hour, a.clock.Now, a.log)
 	})
 	a.metrics.Gauge("hotline_sip_registrations", "Agents' phones registered with this process.", func() float64 { return float64(len(tel.Registered())) })
 	a.background = append(a.background, tel.Serve)
