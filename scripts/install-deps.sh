@@ -14,8 +14,10 @@ have_pg() {
 if [ -z "${HOTLINE_DATABASE_URL:-}" ] || [ "$mode" = test ]; then
   have_pg || need+=(postgresql)
 fi
-command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)
-command -v sox >/dev/null 2>&1 || need+=(sox)
+if [ "${HOTLINE_MEDIA:-on}" != off ] || [ "$mode" = test ]; then
+  command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)
+  command -v sox >/dev/null 2>&1 || need+=(sox)
+fi
 if [ "$mode" = test ]; then
   command -v sipp >/dev/null 2>&1 || need+=(sip-tester)
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
