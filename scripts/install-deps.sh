@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what `make run` (install-deps.sh run) or `make test` (install-deps.sh test) needs and
 # is missing, on Debian 12 / Ubuntu: PostgreSQL's server programs unless a database is configured,
-# and for tests SIPp, Chromium with CJK fonts, and the browser driver and axe-core from npm.
+# espeak-ng and sox, which make the default voice prompts (run: into the prompts directory), and
+# for tests SIPp, Chromium with CJK fonts, and the browser driver and axe-core from npm.
 set -euo pipefail
 mode=${1:-run}
 cd "$(dirname "$0")/.."
@@ -12,6 +13,10 @@ have_pg() {
 }
 if [ -z "${HOTLINE_DATABASE_URL:-}" ] || [ "$mode" = test ]; then
   have_pg || need+=(postgresql)
+fi
+if [ "${HOTLINE_MEDIA:-on}" != off ] || [ "$mode" = test ]; then
+  command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)
+  command -v sox >/dev/null 2>&1 || need+=(sox)
 fi
 if [ "$mode" = test ]; then
   command -v sipp >/dev/null 2>&1 || need+=(sip-tester)
@@ -36,6 +41,12 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 go mod download
+
+# The default prompts (greeting with the recording notice, hold audio …), made offline once;
+# an administrator's own files in the directory are kept.
+if [ "$mode" = run ] && [ "${HOTLINE_MEDIA:-on}" != off ]; then
+  scripts/prompts.sh "${HOTLINE_PROMPTS_DIR:-${HOTLINE_DATA_DIR:-var}/prompts}"
+fi
 
 if [ "$mode" = test ] && [ -f web/e2e/package.json ]; then
   (cd web/e2e && { [ -d node_modules/playwright-core ] && [ -d node_modules/axe-core ] || npm install --no-audit --no-fund --loglevel=error; })

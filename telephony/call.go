@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/emiago/diago/media"
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 	"github.com/google/uuid"
@@ -41,6 +42,11 @@ type call struct {
 	finished    bool                          // the queue has reported the call
 	transferred bool
 	transfering bool
+
+	// media is the call's audio through hotline; nil with media off.
+	media *callMedia
+	// surveyed: the agent hung up and the caller was kept for the post-call survey.
+	surveyed bool
 }
 
 // leg is one dialog of a call. Exactly one of uas and uac is set.
@@ -164,17 +170,65 @@ func (s *Server) incoming(req *sip.Request, tx sip.ServerTransaction) {
 		s.respond(tx, req, code, phrase)
 		return
 	}
-	if !s.enqueue(c, dlg) {
+	if s.cfg.Media.Enabled && !s.openMedia(c, dlg) {
 		return
+	}
+	if !s.enqueue(c, dlg) {
+		c.closeMedia()
+		return
+	}
+	if c.media != nil {
+		// The caller hears the greeting and then the hold audio at once, as early media: a
+		// trunk releases a call that shows no progress within 20-30 s.
+		dlg.Respond(183, "Session Progress", c.media.answer, sip.NewHeader("Content-Type", "application/sdp"))
 	}
 	select {
 	case sdp := <-c.answered:
 		s.answerCaller(c, dlg, sdp)
 	case reason := <-c.abandoned:
 		s.abandon(c, dlg, reason)
+		c.closeMedia()
 	case <-dlg.Context().Done():
 		// CANCEL (sipgo has answered 487) or the transaction died.
 		s.callerLeft(c)
+		c.closeMedia()
+	}
+}
+
+// openMedia answers the caller's offer with hotline's own session. A caller with no codec in
+// common is answered 488, and 503 when no RTP port is free; the call then ends as failed.
+func (s *Server) openMedia(c *call, dlg *sipgo.DialogServerSession) bool {
+	m, err := s.openCallerMedia(c.callID, dlg.InviteRequest.Body())
+	if err == nil {
+		m.onSilence = func() { s.silentCaller(c) }
+		c.media = m
+		return true
+	}
+	s.log.Warn("caller media", "call_id", c.callID, "err", err)
+	if errors.Is(err, errNoCodec) {
+		dlg.Respond(488, "Not Acceptable Here", nil)
+	} else {
+		dlg.Respond(503, "Service Unavailable", nil)
+	}
+	s.failed(c)
+	s.forgetLegs(c)
+	return false
+}
+
+// silentCaller ends a call whose caller's audio stopped (both ends dead, a broken NAT): every
+// leg is hung up, the agent freed, and the record says why.
+func (s *Server) silentCaller(c *call) {
+	c.mu.Lock()
+	c.rec.EndReason = "no_rtp"
+	c.mu.Unlock()
+	s.log.Warn("no audio from the caller; hanging up", "call_id", c.callID, "timeout", s.cfg.Media.Timeout)
+	s.hangup(c, nil)
+}
+
+// closeMedia ends the call's audio, if hotline carries it, and stores its recording.
+func (c *call) closeMedia() {
+	if c.media != nil {
+		c.media.close()
 	}
 }
 
@@ -246,6 +300,9 @@ func (s *Server) enqueue(c *call, dlg *sipgo.DialogServerSession) bool {
 // The call is hung up when the answer fails, when it ended while the answer was out, and when
 // the caller never acknowledged the answer within AckWait.
 func (s *Server) answerCaller(c *call, dlg *sipgo.DialogServerSession, sdp []byte) {
+	if c.media != nil {
+		sdp = c.media.answer // the same session as in the 183: the caller's audio goes on
+	}
 	noAck, err := s.answerWithin(dlg, sdp)
 	if err != nil {
 		// The caller cancelled as the agent answered, or hung up before acknowledging.
@@ -363,6 +420,22 @@ func (s *Server) ring(c *call, ext string) {
 		c.mu.Unlock()
 	}()
 
+	var sess *media.MediaSession
+	if c.media != nil {
+		// The agent is offered hotline's session, with every codec hotline has, never the
+		// caller's: the audio is bridged here.
+		var err error
+		if sess, offer, err = s.offerAgent(); err != nil {
+			s.log.Error("agent media", "ext", ext, "err", err)
+			s.queue.AgentRejected(c.callID, ext)
+			return
+		}
+		defer func() {
+			if sess != nil {
+				sess.Close() // not handed to the bridge
+			}
+		}()
+	}
 	req := s.newInvite(b.contact, b.transport, caller, ext, offer)
 	req.SetDestination(b.dest)
 	req.AppendHeader(sip.NewHeader("X-Hotline-Call", recID))
@@ -387,10 +460,27 @@ func (s *Server) ring(c *call, ext string) {
 			}
 			return
 		}
+		var re *sipgo.ErrDialogResponse
+		if errors.As(err, &re) && codecRefusal(re.Res.StatusCode) {
+			// The phone cannot take this call: no miss, and it is not offered the call again.
+			s.log.Info("agent's phone refused the call's codecs", "ext", ext, "code", re.Res.StatusCode)
+			s.queue.AgentUnable(c.callID, ext)
+			return
+		}
 		if qerr := s.queue.AgentRejected(c.callID, ext); qerr != nil {
 			s.log.Debug("agent rejected", "ext", ext, "err", qerr)
 		}
 		return
+	}
+	var ep *endpoint
+	if sess != nil {
+		if ep, err = answered(sess, offer, dc.InviteResponse.Body(), dc.ID); err != nil {
+			// The phone answered with nothing we can send it.
+			s.log.Warn("agent answer without a usable codec", "ext", ext, "err", err)
+			s.ackAndBye(dc)
+			s.queue.AgentUnable(c.callID, ext)
+			return
+		}
 	}
 	if err := s.queue.Answered(c.callID, ext); err != nil {
 		// The ring timed out or the caller left just before the answer.
@@ -402,6 +492,10 @@ func (s *Server) ring(c *call, ext string) {
 	acancel()
 	l := &leg{c: c, id: dc.ID, ext: ext, uac: dc}
 	now := s.clock.Now()
+	if ep != nil {
+		sess = nil // the bridge owns it now
+		c.media.bridge(ep, recID)
+	}
 	c.mu.Lock()
 	gone := c.callerGone
 	c.out, c.agent = l, l
@@ -424,6 +518,10 @@ func (s *Server) ring(c *call, ext string) {
 	c.answered <- dc.InviteResponse.Body()
 	s.hub.publish(ext, Event{Type: "screenpop", CallID: rec.ID, Caller: rec.Caller, Extension: ext, At: now})
 }
+
+// codecRefusal reports whether an answer to an INVITE refuses its session description: 488 Not
+// Acceptable Here, 415 Unsupported Media Type, 606 Not Acceptable.
+func codecRefusal(code int) bool { return code == 488 || code == 415 || code == 606 }
 
 // newInvite builds an INVITE to target presenting the citizen's number as the caller.
 func (s *Server) newInvite(target sip.Uri, transport, callerNum, toUser string, sdp []byte) *sip.Request {
@@ -454,7 +552,8 @@ func (s *Server) relayProgress(c *call, r *sip.Response) {
 	c.mu.Lock()
 	gone := c.callerGone || c.out != nil
 	c.mu.Unlock()
-	if gone {
+	if gone || c.media != nil {
+		// With media the caller already hears our prompts through the 183.
 		return
 	}
 	var hs []sip.Header
@@ -523,6 +622,16 @@ func (s *Server) hangup(c *call, from *leg) {
 		c.mu.Unlock()
 		return
 	}
+	if s.surveying(c, from) {
+		// The agent hung up first: the agent is free at once, and the caller stays to rate
+		// the call.
+		c.mu.Unlock()
+		if err := s.queue.CallEnded(c.callID); err != nil && !errors.Is(err, acd.ErrUnknownCall) {
+			s.queue.Hangup(c.callID)
+		}
+		go s.runSurvey(c, from)
+		return
+	}
 	c.ended = true
 	talking := c.talking
 	legs := []*leg{c.in, c.out}
@@ -561,6 +670,7 @@ func (s *Server) hangup(c *call, from *leg) {
 		s.queue.Hangup(c.callID)
 	}
 	wg.Wait()
+	c.closeMedia()
 	s.forgetLegs(c)
 }
 
@@ -593,6 +703,10 @@ func (s *Server) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	c := l.c
+	if c.media != nil {
+		s.reinviteMedia(l, req, tx)
+		return
+	}
 	if l == c.in {
 		// The caller may re-INVITE as soon as it has acknowledged our answer, which can be
 		// before incoming has marked the call talking: that is no glare, so wait for it.
@@ -633,6 +747,32 @@ func (s *Server) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	out.AppendHeader(&s.dialogUA(req.Transport()).ContactHDR)
 	if err := tx.Respond(out); err != nil {
+		s.log.Debug("respond re-invite", "err", err)
+	}
+}
+
+// reinviteMedia answers a re-INVITE (a session refresh, hold) on a call whose audio hotline
+// carries: hotline's session stays as it is, so the answer is the same SDP again and the
+// other leg never hears of it.
+func (s *Server) reinviteMedia(l *leg, req *sip.Request, tx sip.ServerTransaction) {
+	c := l.c
+	var body []byte
+	if l == c.in {
+		body = c.media.answer
+	} else if ep := c.media.endpointOf(l.id); ep != nil {
+		body = ep.local
+	}
+	if len(body) == 0 {
+		s.respond(tx, req, 488, "Not Acceptable Here")
+		return
+	}
+	if l.uas != nil {
+		l.uas.ReadRequest(req, tx)
+	}
+	res := sip.NewResponseFromRequest(req, 200, "OK", body)
+	res.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	res.AppendHeader(&s.dialogUA(req.Transport()).ContactHDR)
+	if err := tx.Respond(res); err != nil {
 		s.log.Debug("respond re-invite", "err", err)
 	}
 }
@@ -684,12 +824,18 @@ func (s *Server) finishAll() {
 	s.mu.Lock()
 	s.serving = false
 	ids := make([]string, 0, len(s.calls))
-	for id := range s.calls {
+	live := make([]*call, 0, len(s.calls))
+	for id, c := range s.calls {
 		ids = append(ids, id)
+		live = append(live, c)
 	}
 	s.mu.Unlock()
 	for _, id := range ids {
 		s.queue.Hangup(id)
+	}
+	// The calls' audio ends with the process: each recording is completed and stored.
+	for _, c := range live {
+		c.closeMedia()
 	}
 	// A call the queue never knew, because its INVITE arrived as the server stopped, or
 	// whose end the queue is still reporting, gets its final record here all the same.
@@ -711,6 +857,7 @@ func (s *Server) failed(c *call) {
 	delete(s.calls, c.callID)
 	s.ended.remember(c.inviteKey, s.clock.Now())
 	s.mu.Unlock()
+	c.closeMedia()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.finished {

@@ -70,6 +70,17 @@ func (s *Server) Agent(ext string) AgentState {
 	return out
 }
 
+// queuedAhead is how many calls wait before the caller's call callID (its Call-ID), or -1 when
+// it no longer waits.
+func (s *Server) queuedAhead(callID string) int {
+	for i, w := range s.queue.Snapshot().Waiting {
+		if w.CallID == callID {
+			return i
+		}
+	}
+	return -1
+}
+
 // Queue returns a snapshot of the call queue for the wallboard.
 func (s *Server) Queue() acd.Snapshot { return s.queue.Snapshot() }
 
@@ -155,6 +166,8 @@ type CallFilter struct {
 	Outcome   string
 	Limit     int
 	Before    time.Time // started before; zero: no bound
+	// TicketID selects the calls linked to one ticket; zero: any.
+	TicketID int64
 }
 
 // Calls lists call records, newest first.
@@ -184,6 +197,9 @@ func ListCalls(ctx context.Context, db bun.IDB, f CallFilter) ([]Record, error) 
 	if !f.Before.IsZero() {
 		q = q.Where("cr.started_at < ?", f.Before)
 	}
+	if f.TicketID != 0 {
+		q = q.Where("cr.ticket_id = ?", f.TicketID)
+	}
 	if err := q.Scan(ctx); err != nil {
 		return nil, fmt.Errorf("list calls: %w", err)
 	}
@@ -192,11 +208,16 @@ func ListCalls(ctx context.Context, db bun.IDB, f CallFilter) ([]Record, error) 
 
 // Call returns one call record by ID.
 func (s *Server) Call(ctx context.Context, id string) (*Record, error) {
+	return GetCall(ctx, s.db, id)
+}
+
+// GetCall returns one call record in db by ID, with the linked ticket's number.
+func GetCall(ctx context.Context, db bun.IDB, id string) (*Record, error) {
 	if uuid.Validate(id) != nil {
 		return nil, fmt.Errorf("call %q: %w", id, ErrNotFound)
 	}
 	r := new(Record)
-	err := s.db.NewSelect().Model(r).
+	err := db.NewSelect().Model(r).
 		ColumnExpr("cr.*").ColumnExpr("coalesce(t.number, '') AS ticket").
 		Join("LEFT JOIN tickets AS t ON t.id = cr.ticket_id").
 		Where("cr.id = ?", id).Scan(ctx)

@@ -48,6 +48,8 @@ type Record struct {
 	// QueueEpoch is the call queue lease's epoch (fencing token) the record was written
 	// under; 0 for records from outside the queue, which are not fenced.
 	QueueEpoch int64 `bun:"queue_epoch" json:"-"`
+	// EndReason says why a call ended other than by a hang-up: "no_rtp"; empty otherwise.
+	EndReason string `bun:"end_reason" json:"end_reason,omitempty"`
 
 	// Ticket is the linked ticket's number, read by a join.
 	Ticket string `bun:"ticket,scanonly" json:"ticket"`
@@ -256,7 +258,7 @@ func upsertRecords(ctx context.Context, tx bun.IDB, rows []*Record) error {
 		Set("extension = EXCLUDED.extension, outcome = EXCLUDED.outcome, answered_at = EXCLUDED.answered_at, "+
 			"ended_at = EXCLUDED.ended_at, queue_wait_ms = EXCLUDED.queue_wait_ms, ring_ms = EXCLUDED.ring_ms, "+
 			"talk_ms = EXCLUDED.talk_ms, agent_call_id = EXCLUDED.agent_call_id, "+
-			"transfer_target = EXCLUDED.transfer_target, offers = EXCLUDED.offers, "+
+			"transfer_target = EXCLUDED.transfer_target, offers = EXCLUDED.offers, end_reason = EXCLUDED.end_reason, "+
 			"ticket_id = COALESCE(EXCLUDED.ticket_id, cr.ticket_id)").
 		// Snapshots of a call are put from several goroutines; one taken while the call
 		// was in progress must never replace the call's final record.

@@ -2,6 +2,7 @@ package telephony
 
 import (
 	"context"
+	"encoding/json"
 	"net/netip"
 	"strconv"
 	"testing"
@@ -216,5 +217,29 @@ func TestSIPpNoAckHangsUp(t *testing.T) {
 	})
 	if a := ts.Agent("1001"); a.State == "talking" {
 		t.Fatalf("agent still talking: %+v", a)
+	}
+}
+
+// An agent's phone answering 488 (no codec of the trunk's offer, signalling only) has not
+// missed the call: the agent is not paused, even with one miss allowed, and the call is not
+// offered to that phone again but waits for another agent until the maximum wait (fault 1).
+func TestSIPpCodecRefusalIsNoMiss(t *testing.T) {
+	t.Parallel()
+	skipJourneyIfShort(t)
+	ts := newTestServer(t, func(c *Config) { c.ACD.MaxMissed = 1; c.ACD.MaxWait = 2 * time.Second })
+	aport := freePort(t)
+	agent := startSipp(t, "agent_488.xml", aport, "")
+	ts.register(t, "1001", "demo-sip", aport, 200)
+	ts.runSipp(t, "caller_no_agent.xml", "caller", "13700137009")
+	agent.wait(t)
+	rs := ts.waitCalls(t, "a max_wait call", func(rs []Record) bool {
+		return len(rs) == 1 && rs[0].Outcome == "max_wait" && rs[0].EndedAt != nil
+	})
+	var offers []struct{ Extension, Result string }
+	if err := json.Unmarshal(rs[0].Offers, &offers); err != nil || len(offers) != 1 || offers[0].Result != "unable" {
+		t.Fatalf("offers: %s (%v)", rs[0].Offers, err)
+	}
+	if a := ts.Agent("1001"); a.Status != "available" {
+		t.Fatalf("agent after a codec refusal: %+v", a)
 	}
 }

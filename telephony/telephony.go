@@ -60,6 +60,11 @@ type Config struct {
 	TLS     *tls.Config
 	// Lease names this process in the call queue's lease, which only one process holds.
 	Lease LeaseConfig
+	// Media is how the calls' audio is carried; its zero value is signalling only.
+	Media MediaConfig
+	// SurveyWait is how long the post-call survey waits for a key after its question; zero
+	// means 8 s.
+	SurveyWait time.Duration
 }
 
 // Deps are the services the SIP front end uses.
@@ -88,6 +93,9 @@ type Server struct {
 	writer *recordWriter
 	lease  *lease // nil without a database
 	hub    *hub
+	// ports and prompts serve the calls' audio when cfg.Media.Enabled.
+	ports   *portPool
+	prompts *prompts
 
 	ua      *sipgo.UserAgent
 	srv     *sipgo.Server
@@ -116,6 +124,15 @@ func New(cfg Config, d Deps) (*Server, error) {
 	}
 	if cfg.AckWait <= 0 {
 		cfg.AckWait = 64 * sip.T1
+	}
+	if cfg.Media.Timeout <= 0 {
+		cfg.Media.Timeout = 60 * time.Second
+	}
+	if cfg.Media.AnnounceEvery <= 0 {
+		cfg.Media.AnnounceEvery = 30 * time.Second
+	}
+	if cfg.SurveyWait <= 0 {
+		cfg.SurveyWait = 8 * time.Second
 	}
 	if cfg.Realm == "" {
 		return nil, errors.New("telephony: empty digest realm")
@@ -173,8 +190,20 @@ func (s *Server) Listen() error {
 		break
 	}
 	s.host = host
+	bindIP := net.ParseIP(host)
 	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
 		s.host = "127.0.0.1"
+	}
+	if m := s.cfg.Media; m.Enabled {
+		public := net.ParseIP(m.Addr)
+		if public == nil && (bindIP == nil || bindIP.IsUnspecified()) {
+			public = net.ParseIP(s.host)
+		}
+		if bindIP == nil {
+			bindIP = net.IPv4zero
+		}
+		s.ports = newPortPool(bindIP, public, m.PortMin, m.PortMax)
+		s.prompts = loadPrompts(m.PromptsDir, s.log)
 	}
 	if s.cfg.TLSAddr != "" {
 		if s.cfg.TLS == nil {
@@ -248,13 +277,14 @@ func (s *Server) build() error {
 	srv.OnCancel(s.checked(s.onCancel))
 	srv.OnRefer(s.checked(s.onRefer))
 	srv.OnNotify(s.checked(s.onNotify))
+	srv.OnInfo(s.checked(s.onInfo))
 	srv.OnNoRoute(s.checked(func(req *sip.Request, tx sip.ServerTransaction) {
 		s.respond(tx, req, 405, "Method Not Allowed", sip.NewHeader("Allow", allowed))
 	}))
 	return nil
 }
 
-const allowed = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, REFER, NOTIFY"
+const allowed = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, REFER, NOTIFY, INFO"
 
 // Serve runs the SIP front end until ctx ends, then stops taking calls and writes the
 // records still queued.

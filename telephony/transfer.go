@@ -55,6 +55,9 @@ func (s *Server) transfer(ctx context.Context, c *call, target string) error {
 	if tp, ok := uri.UriParams.Get("transport"); ok {
 		transport = strings.ToLower(tp)
 	}
+	if c.media != nil {
+		return s.transferMedia(ctx, c, target, uri, transport, caller, done)
+	}
 	req := s.newInvite(uri, transport, caller, uri.User, offer)
 	dc, err := s.dialogUA(transport).WriteInvite(ctx, req)
 	if err != nil {
@@ -92,6 +95,56 @@ func (s *Server) transfer(ctx context.Context, c *call, target string) error {
 	s.mu.Lock()
 	s.legs[l.id] = l
 	s.mu.Unlock()
+	c.mu.Lock()
+	c.out = l
+	c.transferred = true
+	c.transfering = false
+	c.rec.TransferTarget = target
+	c.mu.Unlock()
+	return nil
+}
+
+// transferMedia is transfer on a call whose audio hotline carries: the target is offered
+// hotline's own session and bridged to the caller here, so the caller's session does not
+// change at all (no re-INVITE) and the recording goes on with the target on its right.
+func (s *Server) transferMedia(ctx context.Context, c *call, target string, uri sip.Uri, transport, caller string, done func()) error {
+	sess, offer, err := s.offerAgent()
+	if err != nil {
+		done()
+		return fmt.Errorf("transfer to %s: %w", target, err)
+	}
+	req := s.newInvite(uri, transport, caller, uri.User, offer)
+	dc, err := s.dialogUA(transport).WriteInvite(ctx, req)
+	if err != nil {
+		sess.Close()
+		done()
+		return fmt.Errorf("transfer to %s: %w", target, err)
+	}
+	if err := dc.WaitAnswer(ctx, sipgo.AnswerOptions{}); err != nil {
+		sess.Close()
+		done()
+		if dc.InviteResponse != nil && dc.InviteResponse.IsSuccess() {
+			s.ackAndBye(dc)
+		}
+		var re *sipgo.ErrDialogResponse
+		if errors.As(err, &re) {
+			return fmt.Errorf("%w: %s answered %d", ErrTransferFailed, target, re.Res.StatusCode)
+		}
+		return fmt.Errorf("%w: %s: %v", ErrTransferFailed, target, err)
+	}
+	dc.Ack(ctx)
+	ep, err := answered(sess, offer, dc.InviteResponse.Body(), dc.ID)
+	if err != nil {
+		sess.Close()
+		done()
+		dc.Bye(ctx)
+		return fmt.Errorf("%w: %s: %v", ErrTransferFailed, target, err)
+	}
+	l := &leg{c: c, id: dc.ID, uac: dc}
+	s.mu.Lock()
+	s.legs[l.id] = l
+	s.mu.Unlock()
+	c.media.bridge(ep, "")
 	c.mu.Lock()
 	c.out = l
 	c.transferred = true

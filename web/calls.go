@@ -17,6 +17,9 @@ type CallsDeps struct {
 	Telephony *telephony.Server
 	// WallboardEvery is how often the wallboard refreshes without news (3 s when zero).
 	WallboardEvery time.Duration
+	// Recordings are the calls' recordings; nil when this process keeps none (HOTLINE_MEDIA
+	// off and none kept before), and every call's recording field is then empty.
+	Recordings *telephony.Recordings
 }
 
 // callView is a call in the API: the contract's fields first.
@@ -35,18 +38,21 @@ type callView struct {
 	QueueWaitMS int64   `json:"queue_wait_ms"`
 	RingMS      int64   `json:"ring_ms"`
 	TalkMS      int64   `json:"talk_ms"`
-	// Recording is the URL of the call's recording for those allowed to hear it; empty while
-	// this process records no audio (HOTLINE_MEDIA is the next step) or the call has none.
+	// Recording is the URL of the call's recording for those allowed to hear it (see mayHear);
+	// empty when the call has none or the reader may not hear it.
 	Recording      string `json:"recording"`
 	CallerCallID   string `json:"caller_call_id"`
 	AgentCallID    string `json:"agent_call_id"`
 	TransferTarget string `json:"transfer_target,omitempty"`
+	// EndReason says why a call ended other than by a hang-up ("no_rtp").
+	EndReason string `json:"end_reason,omitempty"`
 }
 
 func viewCall(r *telephony.Record, lang string) callView {
 	v := callView{ID: r.ID, Caller: r.Caller, Dialled: r.Dialled, Extension: r.Extension, StartedAt: r.StartedAt,
 		AnsweredAt: r.AnsweredAt, EndedAt: r.EndedAt, Outcome: r.Outcome, OutcomeText: tr(lang, "call.outcome."+r.Outcome), QueueWaitMS: r.QueueWaitMS, RingMS: r.RingMS,
-		TalkMS: r.TalkMS, CallerCallID: r.CallerCallID, AgentCallID: r.AgentCallID, TransferTarget: r.TransferTarget}
+		TalkMS: r.TalkMS, CallerCallID: r.CallerCallID, AgentCallID: r.AgentCallID, TransferTarget: r.TransferTarget,
+		EndReason: r.EndReason}
 	if r.Ticket != "" {
 		t := r.Ticket
 		v.Ticket = &t
@@ -87,6 +93,10 @@ func (s *Server) getCalls(w http.ResponseWriter, r *http.Request) {
 	for i := range rs {
 		out[i] = viewCall(&rs[i], langOf(r))
 	}
+	if err := s.withRecordings(r.Context(), rs, out); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"calls": out})
 }
 
@@ -97,7 +107,12 @@ func (s *Server) getCall(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, viewCall(rec, langOf(r)))
+	out := []callView{viewCall(rec, langOf(r))}
+	if err := s.withRecordings(r.Context(), []telephony.Record{*rec}, out); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, out[0])
 }
 
 // sip is h when this process runs the SIP front end, decided once as the routes are mounted;

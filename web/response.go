@@ -88,8 +88,14 @@ func errorStatus(err error) (int, map[string]string) {
 		return http.StatusConflict, map[string]string{"error": err.Error()}
 	case errors.Is(err, tickets.ErrInvalid), errors.Is(err, telephony.ErrUnknownTarget), errors.Is(err, telephony.ErrBadStatus):
 		return http.StatusBadRequest, map[string]string{"error": err.Error()}
-	case errors.Is(err, intake.ErrNotFound), errors.Is(err, telephony.ErrNotFound):
+	case errors.Is(err, intake.ErrNotFound), errors.Is(err, telephony.ErrNotFound), errors.Is(err, telephony.ErrNoRecording):
 		return http.StatusNotFound, map[string]string{"error": err.Error()}
+	case errors.Is(err, errRecordingForbidden):
+		return http.StatusForbidden, map[string]string{"error": err.Error()}
+	case errors.Is(err, telephony.ErrBadPrompt):
+		return http.StatusBadRequest, map[string]string{"error": err.Error(), "field": "body"}
+	case errors.Is(err, telephony.ErrNoMedia):
+		return http.StatusConflict, map[string]string{"error": err.Error()}
 	case errors.Is(err, intake.ErrKey):
 		return http.StatusForbidden, map[string]string{"error": err.Error()}
 	case errors.Is(err, intake.ErrRateLimited):
@@ -134,6 +140,10 @@ var errorKeys = []struct {
 	{telephony.ErrTransferFailed, "error.transfer_failed"},
 	{telephony.ErrUnknownTarget, "error.unknown_target"},
 	{telephony.ErrBadStatus, "error.bad_agent_status"},
+	{telephony.ErrNoRecording, "error.recording_missing"},
+	{errRecordingForbidden, "error.recording_forbidden"},
+	{telephony.ErrBadPrompt, "error.bad_prompt"},
+	{telephony.ErrNoMedia, "error.no_media"},
 }
 
 // fieldMsgKeys are the catalogue's words for the field errors a person meets most, by the

@@ -110,6 +110,7 @@ func (s *Server) staffPages() {
 	s.handleStaff("POST /tickets/{number}/unmerge", org.Centre, s.postTicketUnmergeForm)
 	s.handleStaff("POST /tickets/{number}/{action}", nil, s.postTicketPageAction)
 	s.handleStaff("GET /tickets/{number}/attachments/{id}", nil, s.getAttachment)
+	s.handleStaff("GET /calls/{id}/recording", nil, s.getRecording)
 	s.handleStaff("GET /tickets/{number}/photos/{id}", nil, s.getTicketPhoto)
 	s.handleStaff("GET /tickets/{number}/sheet", nil, s.getTicketSheet)
 	s.handleStaff("GET /tickets/{number}/result-sheet", nil, s.getTicketSheet)
@@ -229,6 +230,7 @@ func (s *Server) staffAPI() {
 	s.handleAPI("POST /api/v1/calls/search", org.Centre, "Calls to 12345, newest first, with the filter in the body: caller (a number, kept out of URLs), before, limit", s.getCalls,
 		"caller", "before", "limit")
 	s.handleAPI("GET /api/v1/calls/{id}", org.Centre, "One call record", s.sip(s.getCall))
+	s.handleAPI("GET /api/v1/calls/{id}/recording", nil, "Play the call's recording (audio/wav, range requests): supervisors and administrators, the agent who took the call, the staff of a department for calls linked to its tickets; each playback is audited", s.getRecording)
 	s.handleAPI("POST /api/v1/calls/{id}/transfer", org.CallTakers, "One-key transfer (一键转接) of your caller to 110 or another configured hotline", s.sip(s.postCallTransfer), "target*")
 	s.handleAPI("POST /api/v1/calls/{id}/ticket", org.Centre, "Link the ticket registered during the call to its record", s.sip(s.postCallTicket), "ticket*")
 	s.handleAPI("GET /api/v1/agent/status", org.CallTakers, "Your extension's status in the call queue", s.sip(s.getAgentStatus))
@@ -283,6 +285,7 @@ func (s *Server) staffAPI() {
 	s.handleAPI("GET /api/v1/admin/loop-settings", org.Centre, "The return visit settings (回访): which answers and channels make a visit valid, attempts before a citizen counts as unreachable, rectification working days, the unrated rule", s.getLoopSettings)
 	s.handleAPI("POST /api/v1/admin/loop-settings", org.Admins, "Change the return visit settings; a field left out keeps its value",
 		s.postLoopSettings, "valid_needs_contacted", "valid_needs_solved", "valid_needs_satisfaction", "valid_channels", "max_attempts", "rectify_workdays", "unrated_rule", "unrated_days")
+	s.handleAPI("PUT /api/v1/admin/prompts/{purpose}", org.Admins, "Replace a prompt callers hear (purpose: greeting, queue, hold, survey, thanks, out-of-hours, no-agent) with the WAV in the body (16-bit PCM, mono or stereo, 8 kHz or more, converted to 8 kHz mono; at most 300 s)", s.sip(s.putPrompt))
 	s.handleAPI("GET /api/v1/admin/audit", org.Admins, "The audit trail, newest first (limit)", s.getAuditAPI)
 	s.handleAPI("POST /api/v1/admin/departments", org.Admins, "Create or update a department (by code)",
 		s.adminAPI("departments", s.saveDepartment), "code*", "name_zh*", "name_en", "kind*", "parent", "active")

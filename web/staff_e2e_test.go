@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hotline-city/hotline/escalation"
+	"github.com/hotline-city/hotline/telephony"
 	"github.com/hotline-city/hotline/tickets"
 )
 
@@ -25,11 +26,19 @@ func TestStaffBrowserJourney(t *testing.T) {
 	}
 	needBrowser(t)
 	var esc *escalation.Service
-	e := newStaffEnvWith(t, func(e *staffEnv, d *Deps) { withRouting(e, d); esc = d.Escalation.Service })
+	recs := &telephony.Recordings{Dir: t.TempDir()}
+	e := newStaffEnvWith(t, func(e *staffEnv, d *Deps) {
+		withRouting(e, d)
+		esc = d.Escalation.Service
+		recs.DB = e.db
+		d.Calls.Recordings = recs
+	})
 	// The demo rules dispatch both to market: the phone's handler accepts one; the other waits
 	// in the returns review.
 	phoneTicket := e.register("菜市场摊位售卖过期熟食，要求查处", "food-safety", "13700001111", "")
 	returned := e.register("小区门口餐馆油烟扰民", "food-safety", "13700002222", "")
+	// The phone ticket's call was recorded: two seconds of stereo audio the supervisor plays.
+	recordedCall(t, e, recs.Dir, phoneTicket.ID, promptWAV(8000, 2, 2))
 	st, err := e.org.Staff(context.Background(), "handler-market")
 	if err != nil {
 		t.Fatal(err)

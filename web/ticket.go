@@ -81,6 +81,9 @@ type ticketPage struct {
 	Master     string
 	Merged     []tickets.Ticket
 	CanUnmerge bool
+	// Recordings are the recordings of the calls linked to the ticket that the reader may
+	// hear (recordings.go).
+	Recordings []ticketRecording
 }
 
 // ResultTypes are the resolve form's choices.
@@ -115,6 +118,9 @@ func (s *Server) ticketPageData(ctx context.Context, number string) (*ticketPage
 		return nil, err
 	}
 	p.Routing = routingNotes(p.Events, deps)
+	if p.Recordings, err = s.ticketRecordings(ctx, t.ID); err != nil {
+		return nil, err
+	}
 	if p.Esc, err = s.ticketEscalation(ctx, t); err != nil {
 		return nil, err
 	}

@@ -33,6 +33,8 @@ func wireTelephony(ctx context.Context, a *app) error {
 		Transfers: cfg.TransferTargets,
 		Outbound:  cfg.SIPOutbound,
 		ACD:       acd.Config{MaxWait: noneIfZero(cfg.ACDMaxWait), WrapUp: noneIfZero(cfg.ACDWrapUp)},
+		Media: telephony.MediaConfig{Enabled: cfg.Media, PortMin: cfg.RTPPortMin, PortMax: cfg.RTPPortMax, Addr: cfg.MediaAddr,
+			RecordingsDir: cfg.RecordingsDir, PromptsDir: cfg.PromptsDir, Retention: cfg.RecordingRetention, Timeout: cfg.RTPTimeout},
 	}, telephony.Deps{DB: a.db, Org: a.org, Tickets: a.tickets, Log: a.log})
 	if err != nil {
 		return err
@@ -41,6 +43,11 @@ func wireTelephony(ctx context.Context, a *app) error {
 		return fmt.Errorf("HOTLINE_SIP_ADDR %s: %s", cfg.SIPAddr, listenReason(err))
 	}
 	a.web.Calls.Telephony = tel
+	recs := &telephony.Recordings{DB: a.db, Dir: cfg.RecordingsDir, Retention: cfg.RecordingRetention}
+	a.web.Calls.Recordings = recs
+	a.background = append(a.background, func(ctx context.Context) error {
+		return recs.ExpireEvery(ctx, time.Hour, a.clock.Now, a.log)
+	})
 	a.metrics.Gauge("hotline_sip_registrations", "Agents' phones registered, through this process or another one sharing its database.", func() float64 { return float64(len(tel.Registered())) })
 	a.metrics.Queue(func() metrics.QueueState { return queueState(tel.Queue()) })
 	a.background = append(a.background, tel.Serve)

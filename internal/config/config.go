@@ -8,6 +8,7 @@ import (
 	"net/mail"
 	"net/netip"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -46,6 +47,19 @@ type Config struct {
 	ACDWrapUp   time.Duration
 	// ExportMaxRows is the most rows one export of a list may hold (HOTLINE_EXPORT_MAX_ROWS).
 	ExportMaxRows int
+	// Media: with Media on (the default) hotline carries the calls' audio through UDP ports
+	// RTPPortMin..RTPPortMax, announcing MediaAddr in its SDP (empty: the SIP host), records
+	// every answered call under RecordingsDir and keeps recordings RecordingRetention; prompts
+	// are WAV files in PromptsDir. Off: signalling only, audio flows between the phones.
+	Media              bool
+	RTPPortMin         int
+	RTPPortMax         int
+	MediaAddr          string
+	RecordingsDir      string
+	RecordingRetention time.Duration
+	PromptsDir         string
+	// RTPTimeout ends an answered call whose caller sent no audio for this long.
+	RTPTimeout    time.Duration
 	SweepSchedule string
 	LogLevel      string
 	PprofAddr     string // empty: no profiler listener
@@ -166,6 +180,9 @@ func Load(getenv Getenv) (*Config, error) {
 	if err := loadEscalation(c, get); err != nil {
 		return nil, err
 	}
+	if err := loadMedia(c, get); err != nil {
+		return nil, err
+	}
 	if err := loadSessions(c, get); err != nil {
 		return nil, err
 	}
@@ -181,6 +198,41 @@ func Load(getenv Getenv) (*Config, error) {
 		return nil, fmt.Errorf("HOTLINE_LOG_LEVEL: want debug, info, warn or error")
 	}
 	return c, nil
+}
+
+// loadMedia reads the settings of the calls' audio.
+func loadMedia(c *Config, get func(name, def string) string) error {
+	switch get("HOTLINE_MEDIA", "on") {
+	case "on":
+		c.Media = true
+	case "off":
+	default:
+		return fmt.Errorf("HOTLINE_MEDIA: want on or off")
+	}
+	lo, hi, ok := strings.Cut(get("HOTLINE_RTP_PORTS", "20000-29999"), "-")
+	first, err1 := strconv.Atoi(strings.TrimSpace(lo))
+	last, err2 := strconv.Atoi(strings.TrimSpace(hi))
+	if !ok || err1 != nil || err2 != nil || first < 1024 || last > 65535 || last-first < 3 {
+		return fmt.Errorf("HOTLINE_RTP_PORTS: want a range of at least four UDP ports such as 20000-29999, within 1024-65535")
+	}
+	c.RTPPortMin, c.RTPPortMax = first, last
+	c.MediaAddr = get("HOTLINE_MEDIA_ADDR", "")
+	if c.MediaAddr != "" {
+		if ip, err := netip.ParseAddr(c.MediaAddr); err != nil || ip.IsUnspecified() {
+			return fmt.Errorf("HOTLINE_MEDIA_ADDR: want the IP address phones send audio to, such as 203.0.113.7")
+		}
+	}
+	c.RecordingsDir = get("HOTLINE_RECORDINGS_DIR", filepath.Join(c.DataDir, "recordings"))
+	c.PromptsDir = get("HOTLINE_PROMPTS_DIR", filepath.Join(c.DataDir, "prompts"))
+	days, err := strconv.Atoi(get("HOTLINE_RECORDING_RETENTION", "180"))
+	if err != nil || days < 1 {
+		return fmt.Errorf("HOTLINE_RECORDING_RETENTION: want a number of days, at least 1, such as 180")
+	}
+	c.RecordingRetention = time.Duration(days) * 24 * time.Hour
+	if c.RTPTimeout, err = time.ParseDuration(get("HOTLINE_RTP_TIMEOUT", "60s")); err != nil || c.RTPTimeout < time.Second {
+		return fmt.Errorf("HOTLINE_RTP_TIMEOUT: want a duration of at least 1s, such as 60s")
+	}
+	return nil
 }
 
 func loadEscalation(c *Config, get func(name, def string) string) error {

@@ -34,6 +34,16 @@ func TestLoadBadValuesNameTheVariable(t *testing.T) {
 		{"HOTLINE_ACD_WRAPUP", "-1s"},
 		{"HOTLINE_SWEEP_SCHEDULE", "every minute"},
 		{"HOTLINE_LOG_LEVEL", "loud"},
+		{"HOTLINE_MEDIA", "yes"},
+		{"HOTLINE_RTP_PORTS", "20000"},
+		{"HOTLINE_RTP_PORTS", "30000-20000"},
+		{"HOTLINE_RTP_PORTS", "80-90"},
+		{"HOTLINE_MEDIA_ADDR", "pbx.example"},
+		{"HOTLINE_MEDIA_ADDR", "0.0.0.0"},
+		{"HOTLINE_RECORDING_RETENTION", "180d"},
+		{"HOTLINE_RECORDING_RETENTION", "0"},
+		{"HOTLINE_RTP_TIMEOUT", "100ms"},
+		{"HOTLINE_RTP_TIMEOUT", "a minute"},
 	} {
 		t.Run(tc.name+"="+tc.value, func(t *testing.T) {
 			t.Parallel()
@@ -227,5 +237,28 @@ func TestLoadAppRole(t *testing.T) {
 	}
 	if _, err := Load(func(k string) string { return map[string]string{"HOTLINE_APP_ROLE": "app; DROP TABLE x"}[k] }); err == nil || !strings.HasPrefix(err.Error(), "HOTLINE_APP_ROLE:") {
 		t.Fatalf("bad role name: %v", err)
+	}
+}
+
+func TestLoadMedia(t *testing.T) {
+	t.Parallel()
+	c, err := Load(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Media || c.RTPPortMin != 20000 || c.RTPPortMax != 29999 || c.MediaAddr != "" ||
+		c.RecordingsDir != "var/recordings" || c.PromptsDir != "var/prompts" || c.RecordingRetention != 180*24*time.Hour ||
+		c.RTPTimeout != time.Minute {
+		t.Fatalf("media defaults: %+v", c)
+	}
+	env := map[string]string{"HOTLINE_MEDIA": "off", "HOTLINE_RTP_PORTS": "40000-40099", "HOTLINE_MEDIA_ADDR": "203.0.113.7",
+		"HOTLINE_RECORDINGS_DIR": "/srv/rec", "HOTLINE_RECORDING_RETENTION": "30"}
+	c, err = Load(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Media || c.RTPPortMin != 40000 || c.RTPPortMax != 40099 || c.MediaAddr != "203.0.113.7" ||
+		c.RecordingsDir != "/srv/rec" || c.RecordingRetention != 30*24*time.Hour {
+		t.Fatalf("media values: %+v", c)
 	}
 }

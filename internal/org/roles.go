@@ -51,6 +51,9 @@ var (
 	Supervisors = RoleSet{RoleSupervisor, RoleAdmin, RoleLeader}
 	// Reviewers handle the review queue of returned tickets (退单审核) in the pages.
 	Reviewers = RoleSet{RoleDispatcher, RoleSupervisor, RoleAdmin}
+	// HearRecordings may hear any call's recording (全程录音); an agent hears the calls they
+	// took and a department's staff the calls linked to tickets they may see.
+	HearRecordings = RoleSet{RoleSupervisor, RoleAdmin}
 	// Admins administer the directory, the rules and the accounts.
 	Admins = RoleSet{RoleAdmin}
 )

@@ -134,7 +134,10 @@ type call struct {
 	// tried maps each extension already offered this call to that offer's
 	// sequence number, so that a call that was missed goes to someone else
 	// first, and round-robin if everyone free has missed it.
-	tried     map[string]uint64
+	tried map[string]uint64
+	// unable are the extensions whose phones cannot take this call (no codec in common): never
+	// offered it again, and not counted as having missed it.
+	unable    map[string]bool
 	ringTimer Timer
 	waitTimer Timer
 	expired   bool // MaxWait passed during a ring: end the call if it fails
@@ -316,6 +319,26 @@ func (q *Queue) AgentRejected(callID, ext string) error {
 	return nil
 }
 
+// AgentUnable reports that ext's phone cannot take callID at all: it refused the offer for
+// want of a codec in common (488, 415, 606). That is no missed offer — the agent is not paused
+// for it, however many such calls come — and the call is never offered to ext again but goes
+// to the next agent, or waits.
+func (q *Queue) AgentUnable(callID, ext string) error {
+	q.mu.Lock()
+	defer q.unlockAndDeliver()
+	c, _, err := q.ringingAt(callID, ext)
+	if err != nil {
+		return err
+	}
+	if c.unable == nil {
+		c.unable = make(map[string]bool)
+	}
+	c.unable[ext] = true
+	q.failOffer(c, OfferUnable)
+	q.dispatch()
+	return nil
+}
+
 // Hangup reports that the caller hung up. A waiting call ends as
 // abandoned_queue; a ringing call has its ring cancelled and ends as
 // abandoned_ringing; an answered call ends as by CallEnded.
@@ -442,14 +465,22 @@ func (q *Queue) ringingAt(callID, ext string) (*call, *agent, error) {
 // dispatch offers waiting calls, oldest first, while there are free agents.
 // Only the head of the queue is ever offered, which keeps callers in order.
 func (q *Queue) dispatch() {
-	for len(q.waiting) > 0 {
-		c := q.waiting[0]
+	for i := 0; i < len(q.waiting); {
+		c := q.waiting[i]
 		a := q.pick(c)
 		if a == nil {
-			return
+			if len(c.unable) == 0 {
+				return // nobody is free
+			}
+			i++ // only phones that cannot take this call are free: the next call may go
+			continue
 		}
-		q.waiting[0] = nil
-		q.waiting = q.waiting[1:]
+		if i == 0 {
+			q.waiting[0] = nil
+			q.waiting = q.waiting[1:]
+		} else {
+			q.waiting = slices.Delete(q.waiting, i, i+1)
+		}
 		q.offer(c, a)
 	}
 }
@@ -461,7 +492,7 @@ func (q *Queue) pick(c *call) *agent {
 	var best *agent
 	var bestTried uint64
 	for _, a := range q.agents {
-		if !a.offerable() {
+		if !a.offerable() || c.unable[a.ext] {
 			continue
 		}
 		tried := c.tried[a.ext]
@@ -507,7 +538,7 @@ func (q *Queue) closeOffer(c *call, now time.Time, res OfferResult) {
 func (q *Queue) failOffer(c *call, res OfferResult) {
 	a := q.agents[c.agent]
 	q.closeOffer(c, q.clock.Now(), res)
-	if res != OfferRejected {
+	if res != OfferRejected && res != OfferUnable {
 		q.emit(action{kind: actCancelRing, callID: c.rec.CallID, ext: a.ext})
 	}
 	a.state, a.callID = StateIdle, ""

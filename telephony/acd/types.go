@@ -138,6 +138,9 @@ const (
 	// went on break, signed out or lost registration while ringing. It does
 	// not count as a missed offer: the agent said they were unavailable.
 	OfferWithdrawn OfferResult = "withdrawn"
+	// OfferUnable means the agent's phone could not take the call (no codec in
+	// common). It does not count as a missed offer.
+	OfferUnable OfferResult = "unable"
 	// OfferCallerHangup means the caller hung up during the ring.
 	OfferCallerHangup OfferResult = "caller_hangup"
 )

@@ -218,6 +218,18 @@ async function fitsPhone(page, what) {
     check((await sup.textContent('.status')).includes('Resolved'), 'status not in English');
     await shot(sup, 'ticket-english');
     await Promise.all([sup.waitForNavigation(), sup.click('header a.lang')]); // back to Chinese
+    // The phone ticket's call was recorded (全程录音): the supervisor plays it on the ticket page.
+    await sup.goto(base + '/tickets/' + phoneNumber);
+    const player = sup.locator('#recordings audio');
+    check(await player.count() === 1, 'no recording player on the ticket page');
+    const played = await player.evaluate((a) => new Promise((resolve, reject) => {
+      a.addEventListener('error', () => reject(new Error('audio error ' + (a.error && a.error.code))));
+      a.addEventListener('timeupdate', () => { if (a.currentTime > 0.3) resolve(a.duration); });
+      a.muted = true; // a muted player may start without a gesture
+      a.play().catch(reject);
+    }));
+    check(played > 1.9 && played < 2.1, 'recording plays for ' + played + ' s, want 2');
+    await shot(sup, 'ticket-recording');
 
     // The second citizen looks their ticket up: handled, in their own terms.
     const pub = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });

@@ -1,0 +1,1 @@
+ALTER TABLE call_records DROP COLUMN end_reason;
