@@ -132,8 +132,9 @@ func (s *Server) templateFuncs(lang string) template.FuncMap {
 			d = d.Round(time.Second)
 			return fmt.Sprintf("%d:%02d", int(d.Minutes()), int(d.Seconds())%60)
 		},
-		"clock":       func(t time.Time) string { return t.In(loc).Format("15:04:05") },
-		"agentStates": func() []string { return agentStates },
+		"clock":        func(t time.Time) string { return t.In(loc).Format("15:04:05") },
+		"agentStates":  func() []string { return agentStates },
+		"batchSummary": batchSummary,
 		// maskPhone shows a phone number as 138****8000, where the page needs no more.
 		"maskPhone": tickets.MaskPhone,
 		"score":     score,

@@ -112,6 +112,7 @@ func (s *Server) staffPages() {
 	s.handleStaff("GET /tickets/{number}/attachments/{id}", nil, s.getAttachment)
 	s.handleStaff("GET /calls/{id}/recording", nil, s.getRecording)
 	s.handleStaff("GET /tickets/{number}/photos/{id}", nil, s.getTicketPhoto)
+	s.handleStaff("POST /workbench/batch", org.DepartmentStaff, s.postWorkbenchBatch)
 	s.handleStaff("GET /tickets/{number}/sheet", nil, s.getTicketSheet)
 	s.handleStaff("GET /tickets/{number}/result-sheet", nil, s.getTicketSheet)
 
@@ -178,6 +179,8 @@ func (s *Server) staffAPI() {
 		s.postTicket, "description*", "type", "category", "channel", "title", "address", "district", "street",
 		"caller_name", "caller_phone", "caller_email", "priority", "lat", "lon", "department", "co_handlers", "article", "answer", "call_id",
 		"confidential", "anonymous", "reply_wanted")
+	s.handleAPI("POST /api/v1/tickets/batch", nil, "A batch action on up to 500 tickets: action accept (批量签收, departments) or dispatch (批量派单/改派, the centre, with department); each ticket gets its own event; answers done and failed, each failure with its reason",
+		s.postTicketsBatch, "action*", "numbers*", "department", "co_handlers", "text")
 	s.handleAPI("GET /api/v1/tickets/{number}", nil, "Read a ticket with its timeline (403 or 404 for one you may not see)", s.getTicket)
 	s.handleAPI("POST /api/v1/tickets/{number}/dispatch", org.Centre, "Dispatch (派单) to a lead department", s.ticketAction(tickets.ActDispatch),
 		"department*", "co_handlers", "profile", "priority", "text", "version")

@@ -16,6 +16,9 @@ type workbenchPage struct {
 	Department *org.Department
 	// Esc is what the escalation area adds (escalation_pages.go): extensions and notices.
 	Esc *workbenchEscalation
+	// Batch is the outcome of a batch just taken (batch.go), BatchError why one was refused.
+	Batch      *batchResult
+	BatchError string
 }
 
 // workbenchData is the page of the queue at u: the first fifty, or the fifty after u's cursor.
