@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/xuri/excelize/v2"
@@ -19,13 +20,13 @@ import (
 // language, Chinese unless they chose English.
 var exportColumns = []string{"ticket.number", "ticket.status", "ticket.type", "ticket.category", "ticket.department",
 	"ticket.description", "ticket.address", "ticket.caller", "ticket.phone", "ticket.created", "due.accept",
-	"due.feedback", "due.resolve", "ticket.clock"}
+	"due.feedback", "due.resolve", "export.resolved_at", "ticket.clock", "ticket.result_type", "export.late", "export.resolution"}
 
-// exportTimes are the columns of exportColumns that hold a time, from the first on.
-const exportTimes = 9
+// exportTimes and exportTimesEnd bound the columns of exportColumns that hold a time.
+const exportTimes, exportTimesEnd = 9, 14
 
 // exportWidths are the XLSX columns' widths, in characters, in exportColumns' order.
-var exportWidths = []float64{17, 8, 8, 12, 20, 50, 30, 10, 14, 17, 17, 17, 17, 8}
+var exportWidths = []float64{17, 8, 8, 12, 20, 50, 30, 10, 14, 17, 17, 17, 17, 17, 8, 10, 8, 40}
 
 // exportHeader is the header row of an export in lang.
 func exportHeader(lang string) []string {
@@ -46,9 +47,25 @@ func (s *Server) exportRow(lang string, st *org.Staff, t *tickets.Ticket) []any 
 		}
 		return t.In(s.location())
 	}
+	result, late := "", ""
+	if v.ResultType != "" {
+		result = tr(lang, "result."+v.ResultType)
+	}
+	// Late: resolved after its deadline, or still open past it.
+	if v.ResolveDue != nil {
+		end := s.Clock.Now()
+		if v.ResolvedAt != nil {
+			end = *v.ResolvedAt
+		}
+		late = tr(lang, "sheet.no")
+		if end.After(*v.ResolveDue) {
+			late = tr(lang, "sheet.yes")
+		}
+	}
 	return []any{v.Number, statusName(lang, v.Status), tr(lang, "type."+v.Type), catName(lang, v.Category),
 		deptName(lang, v.Department), v.Description, v.Address, v.CallerName, v.CallerPhone,
-		at(&v.CreatedAt), at(v.AcceptDue), at(v.FeedbackDue), at(v.ResolveDue), tr(lang, "clock."+v.Clock)}
+		at(&v.CreatedAt), at(v.AcceptDue), at(v.FeedbackDue), at(v.ResolveDue), at(v.ResolvedAt), tr(lang, "clock."+v.Clock),
+		result, late, v.Resolution}
 }
 
 // csvCells is a row as CSV text: times in the zone they carry, to the minute. Cells that a
@@ -165,7 +182,7 @@ func (s *Server) getExport(w http.ResponseWriter, r *http.Request) {
 	if format == "xlsx" {
 		w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.xlsx"`)
-		err = s.streamXLSX(w, lang, each)
+		err = s.streamXLSX(w, lang, list, each)
 	} else {
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)
@@ -224,7 +241,7 @@ func streamCSV(w http.ResponseWriter, rc *http.ResponseController, header []stri
 // a temporary file past a few megabytes, not to memory): a bold header frozen above the rows,
 // column widths, times as real date cells in the server's zone, named in the header; text
 // cells as text, so nothing is a formula.
-func (s *Server) streamXLSX(w http.ResponseWriter, lang string, each func(func([]any) error) error) error {
+func (s *Server) streamXLSX(w http.ResponseWriter, lang string, list tickets.BoardList, each func(func([]any) error) error) error {
 	f := excelize.NewFile()
 	defer f.Close()
 	sheet := tr(lang, "export.sheet")
@@ -247,21 +264,35 @@ func (s *Server) streamXLSX(w http.ResponseWriter, lang string, each func(func([
 			return err
 		}
 	}
-	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 3, TopLeftCell: "A4", ActivePane: "bottomLeft"}); err != nil {
 		return err
 	}
 	zone := zoneName(lang, s.location())
+	// A title naming the list and when it was taken, above the header.
+	big, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true, Size: 14}})
+	if err != nil {
+		return err
+	}
+	lastCol, _ := excelize.ColumnNumberToName(len(exportColumns))
+	title := fmt.Sprintf(tr(lang, "export.heading"), trOr(lang, "export.list."+string(list), string(list)),
+		s.Clock.Now().In(s.location()).Format("2006-01-02 15:04"), zone)
+	if err := sw.SetRow("A1", []any{excelize.Cell{StyleID: big, Value: title}}, excelize.RowOpts{Height: 24}); err != nil {
+		return err
+	}
+	if err := sw.MergeCell("A1", lastCol+"1"); err != nil {
+		return err
+	}
 	head := make([]any, len(exportColumns))
 	for i, h := range exportHeader(lang) {
-		if i >= exportTimes && i < exportTimes+4 {
+		if i >= exportTimes && i < exportTimesEnd {
 			h += map[bool]string{true: " (" + zone + ")", false: "（" + zone + "）"}[lang == "en"]
 		}
 		head[i] = excelize.Cell{StyleID: bold, Value: h}
 	}
-	if err := sw.SetRow("A1", head); err != nil {
+	if err := sw.SetRow("A3", head); err != nil {
 		return err
 	}
-	n := 1
+	n := 3
 	err = each(func(row []any) error {
 		n++
 		cells := make([]any, len(row))
@@ -280,6 +311,12 @@ func (s *Server) streamXLSX(w http.ResponseWriter, lang string, each func(func([
 	})
 	if err != nil {
 		return err
+	}
+	// Filter buttons on every column of the header.
+	if n > 3 {
+		if err := sw.AddTable(&excelize.Table{Range: "A3:" + lastCol + strconv.Itoa(n), Name: "tickets", StyleName: "TableStyleLight1"}); err != nil {
+			return err
+		}
 	}
 	if err := sw.Flush(); err != nil {
 		return err

@@ -34,22 +34,30 @@ func TestExportsStateTheirSizeAndStopAtTheLimit(t *testing.T) {
 	}
 	defer f.Close()
 	sheet := f.GetSheetList()[0]
-	head, _ := f.GetCellValue(sheet, "J1")
+	// A title naming the list and the time above the header (row 3), which names each time
+	// column's zone; times are real dates; every column has a filter button.
+	if title, _ := f.GetCellValue(sheet, "A1"); !strings.Contains(title, "在办工单") || !strings.Contains(title, "北京时间") {
+		t.Errorf("A1 = %q, want a title naming the list and the zone", title)
+	}
+	head, _ := f.GetCellValue(sheet, "J3")
 	if head != "受理时间（北京时间）" {
-		t.Errorf("J1 = %q, want the time column named with its zone", head)
+		t.Errorf("J3 = %q, want the time column named with its zone", head)
 	}
-	if typ, _ := f.GetCellType(sheet, "J2"); typ != excelize.CellTypeUnset && typ != excelize.CellTypeNumber {
-		t.Errorf("J2 is of type %v, want a date (a number with a date format)", typ)
+	if typ, _ := f.GetCellType(sheet, "J4"); typ != excelize.CellTypeUnset && typ != excelize.CellTypeNumber {
+		t.Errorf("J4 is of type %v, want a date (a number with a date format)", typ)
 	}
-	if raw, _ := f.GetCellValue(sheet, "J2", excelize.Options{RawCellValue: true}); strings.Contains(raw, "-") {
-		t.Errorf("J2 holds %q, text rather than a date", raw)
+	if raw, _ := f.GetCellValue(sheet, "J4", excelize.Options{RawCellValue: true}); strings.Contains(raw, "-") {
+		t.Errorf("J4 holds %q, text rather than a date", raw)
 	}
-	if st, _ := f.GetCellStyle(sheet, "A1"); st == 0 {
+	if tables, _ := f.GetTables(sheet); len(tables) != 1 || !strings.HasPrefix(tables[0].Range, "A3:") {
+		t.Errorf("tables %+v, want one with filters from the header row", tables)
+	}
+	if st, _ := f.GetCellStyle(sheet, "A3"); st == 0 {
 		t.Error("the header has no style of its own")
 	} else if s, _ := f.GetStyle(st); s == nil || s.Font == nil || !s.Font.Bold {
 		t.Error("the header is not bold")
 	}
-	if p, _ := f.GetPanes(sheet); !p.Freeze || p.YSplit != 1 {
+	if p, _ := f.GetPanes(sheet); !p.Freeze || p.YSplit != 3 {
 		t.Errorf("panes %+v, want the header row frozen", p)
 	}
 

@@ -24,3 +24,18 @@ func init() {
 		"field.action":      {"操作", "Action"},
 	})
 }
+
+// The exports' title and added columns (export.go).
+func init() {
+	addMessages(map[string][2]string{
+		"export.heading":       {"12345 工单导出 · %s · 导出于 %s（%s）", "12345 tickets · %s · exported %s (%s)"},
+		"export.resolved_at":   {"办结时间", "Resolved at"},
+		"export.late":          {"是否超期", "Late"},
+		"export.resolution":    {"办结内容", "Result text"},
+		"export.list.open":     {"在办工单", "Open tickets"},
+		"export.list.overdue":  {"超期工单", "Overdue tickets"},
+		"export.list.due-soon": {"即将到期工单", "Tickets due soon"},
+		"export.list.returned": {"待审核退单", "Returns to review"},
+		"export.list.resolved": {"已办结待回访工单", "Resolved, awaiting the visit"},
+	})
+}

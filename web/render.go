@@ -371,7 +371,7 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, status int,
 		}
 	}
 	st := staffFrom(r.Context())
-	if st == nil && !strings.HasPrefix(r.URL.Path, "/complain") && !strings.HasPrefix(r.URL.Path, "/track") {
+	if st == nil && !strings.HasPrefix(r.URL.Path, "/complain") && !strings.HasPrefix(r.URL.Path, "/track") && r.Context().Value(noSessionKey{}) == nil {
 		// Routes outside requireStaff (an unknown path, a refused cross-site post) look the
 		// session up themselves.
 		st, _, _ = s.authenticate(r)

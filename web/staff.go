@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"sync"
 	"time"
@@ -69,6 +70,9 @@ func (s *Server) handleStaff(pattern string, roles org.RoleSet, h http.HandlerFu
 	s.mux.Handle(pattern, s.requireStaff(roles, h))
 }
 
+// noSessionKey marks a request whose session could not be loaded.
+type noSessionKey struct{}
+
 // setupStaff builds what the staff surfaces share: sessions in PostgreSQL, cross-origin
 // protection and the parsed templates (a missing template fails the start, not a click).
 func (s *Server) setupStaff() {
@@ -88,7 +92,11 @@ func (s *Server) setupStaff() {
 	sm.Cookie.HttpOnly = true
 	sm.Cookie.SameSite = http.SameSiteLaxMode
 	sm.Cookie.Secure = s.Staff.SecureCookies
-	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) { s.serverError(w, r, err) }
+	// The session could not be read (its store is down): the error page must not look the
+	// session up again, which scs cannot do without one.
+	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
+		s.serverError(w, r.WithContext(context.WithValue(r.Context(), noSessionKey{}, true)), err)
+	}
 	st.sessions = sm
 
 	st.cop = http.NewCrossOriginProtection()
