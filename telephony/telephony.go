@@ -79,12 +79,14 @@ type Deps struct {
 
 // Server is the SIP front end. Listen binds its sockets; Serve runs it.
 type Server struct {
-	cfg     Config
-	db      *bun.DB
-	org     *org.Store
-	tickets *tickets.Service
-	log     *slog.Logger
-	clock   acd.Clock
+	// sipStats counts the responses sent, by method and code (sipstats.go).
+	sipStats sipStats
+	cfg      Config
+	db       *bun.DB
+	org      *org.Store
+	tickets  *tickets.Service
+	log      *slog.Logger
+	clock    acd.Clock
 
 	guard  *guard
 	nonces *nonces
@@ -393,6 +395,9 @@ func addrOf(a net.Addr) netip.Addr {
 // checked wraps a handler with the validation every request gets.
 func (s *Server) checked(h sipgo.RequestHandler) sipgo.RequestHandler {
 	return func(req *sip.Request, tx sip.ServerTransaction) {
+		if tx != nil {
+			tx = &countingTx{ServerTransaction: tx, method: req.Method, stats: &s.sipStats}
+		}
 		if bad := validate(req); bad != nil {
 			s.guard.warn(sourceAddr(req), "malformed", "sip request refused",
 				"method", req.Method.String(), "code", bad.code, "reason", bad.reason)

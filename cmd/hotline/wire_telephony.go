@@ -50,6 +50,13 @@ func wireTelephony(ctx context.Context, a *app) error {
 	})
 	a.metrics.Gauge("hotline_sip_registrations", "Agents' phones registered, through this process or another one sharing its database.", func() float64 { return float64(len(tel.Registered())) })
 	a.metrics.Queue(func() metrics.QueueState { return queueState(tel.Queue()) })
+	a.metrics.SIP(func() []metrics.SIPCount {
+		var out []metrics.SIPCount
+		for _, c := range tel.SIPResponses() {
+			out = append(out, metrics.SIPCount{Method: c.Method, Code: c.Code, N: c.N})
+		}
+		return out
+	})
 	a.background = append(a.background, tel.Serve)
 	return nil
 }

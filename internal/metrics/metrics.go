@@ -216,3 +216,29 @@ func (c *calls) Collect(ch chan<- prometheus.Metric) {
 	}
 	ch <- prometheus.MustNewConstMetric(c.within15, prometheus.GaugeValue, fast)
 }
+
+// SIPCount is how many requests of a method were answered with a code.
+type SIPCount struct {
+	Method, Code string
+	N            uint64
+}
+
+// SIP reports the SIP responses this process sent, by method and code
+// (hotline_sip_responses_total{method,code}).
+func (m *Metrics) SIP(read func() []SIPCount) {
+	m.reg.MustRegister(&sipResponses{read: read,
+		desc: prometheus.NewDesc("hotline_sip_responses_total", "SIP responses this process sent, by request method and status code.", []string{"method", "code"}, nil)})
+}
+
+type sipResponses struct {
+	read func() []SIPCount
+	desc *prometheus.Desc
+}
+
+func (s *sipResponses) Describe(ch chan<- *prometheus.Desc) { ch <- s.desc }
+
+func (s *sipResponses) Collect(ch chan<- prometheus.Metric) {
+	for _, c := range s.read() {
+		ch <- prometheus.MustNewConstMetric(s.desc, prometheus.CounterValue, float64(c.N), c.Method, c.Code)
+	}
+}

@@ -61,6 +61,7 @@ func TestQueueAndCallMetrics(t *testing.T) {
 		return metrics.QueueState{Waiting: 2, LongestWait: 75 * time.Second, Agents: map[string]int{"available": 0, "talking": 3}}
 	})
 	m.Calls(db.DB, loc, func() time.Time { return now })
+	m.SIP(func() []metrics.SIPCount { return []metrics.SIPCount{{Method: "INVITE", Code: "486", N: 4}} })
 	for i, c := range []struct {
 		outcome string
 		at      time.Time
@@ -81,7 +82,7 @@ func TestQueueAndCallMetrics(t *testing.T) {
 	out := scrape(t, m)
 	for _, want := range []string{"hotline_queue_calls_waiting 2", "hotline_queue_longest_wait_seconds 75", `hotline_agents{state="talking"} 3`,
 		`hotline_agents{state="available"} 0`, `hotline_calls_today{outcome="answered"} 2`, `hotline_calls_today{outcome="abandoned_queue"} 1`,
-		"hotline_calls_answered_15s_today 1"} {
+		"hotline_calls_answered_15s_today 1", `hotline_sip_responses_total{code="486",method="INVITE"} 4`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("metrics lack %q", want)
 		}
