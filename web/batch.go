@@ -144,3 +144,101 @@ func batchSummary(lang string, res *batchResult) string {
 	}
 	return strings.TrimSpace(fmt.Sprintf(tr(lang, "batch.summary"), len(res.Done), len(res.Failed)))
 }
+
+// postExportSelection exports the tickets chosen on a list (导出所选) as CSV or XLSX, each as
+// the reader may see it; a ticket the reader may not see is left out. At most maxBatch.
+func (s *Server) postExportSelection(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	f, err := readFields(w, r)
+	if err != nil {
+		s.refuseErr(w, r, http.StatusBadRequest, err)
+		return
+	}
+	format := f.get("format")
+	if format != "" && format != "csv" && format != "xlsx" {
+		s.refuseErr(w, r, http.StatusBadRequest, &badField{"format", "format must be csv or xlsx"})
+		return
+	}
+	numbers := f.list("numbers")
+	switch {
+	case len(numbers) == 0:
+		s.refuseErr(w, r, http.StatusBadRequest, &badField{"numbers", "choose at least one ticket"})
+		return
+	case len(numbers) > maxBatch:
+		s.refuseErr(w, r, http.StatusBadRequest, &badField{"numbers", fmt.Sprintf("at most %d tickets in one batch", maxBatch)})
+		return
+	}
+	st := staffFrom(ctx)
+	actor := tickets.ActorFor(st)
+	var ts []*tickets.Ticket
+	for _, n := range numbers {
+		if !tickets.ValidNumber(n) {
+			continue
+		}
+		t, err := s.Tickets.GetFor(ctx, actor, n)
+		if err != nil {
+			if status, _ := errorStatus(err); status == http.StatusNotFound || status == http.StatusForbidden {
+				continue
+			}
+			s.pageError(w, r, err)
+			return
+		}
+		ts = append(ts, t)
+	}
+	lang := langOf(r)
+	each := func(fn func([]any) error) error {
+		for _, t := range ts {
+			if err := fn(s.exportRow(lang, st, t)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	name := "tickets-selection-" + s.Clock.Now().In(s.location()).Format("20060102-1504")
+	if format == "xlsx" {
+		w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.xlsx"`)
+		err = s.streamXLSX(w, lang, "selection", each)
+	} else {
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)
+		err = streamCSV(w, http.NewResponseController(w), exportHeader(lang), each)
+	}
+	if err != nil {
+		panic(http.ErrAbortHandler)
+	}
+	s.auditAfter(ctx, st, "export", "tickets", "selection", map[string]any{"rows": len(ts), "file": name + "." + orCSV(format)})
+}
+
+// batchPage is the outcome of a batch taken from a list page, with the way back to the list.
+type batchPage struct {
+	Result *batchResult
+	Error  string
+	Back   string
+}
+
+// postTicketsBatchForm takes a batch chosen on the ticket list (批量改派 for the centre) and
+// shows what was done and what failed.
+func (s *Server) postTicketsBatchForm(w http.ResponseWriter, r *http.Request) {
+	f, err := readFields(w, r)
+	if err != nil {
+		s.refuseErr(w, r, http.StatusBadRequest, err)
+		return
+	}
+	back := safeNext(f.get("next"))
+	if back == "" {
+		back = "/tickets"
+	}
+	res, err := s.runBatch(r.Context(), f, langOf(r))
+	p := &batchPage{Result: res, Back: back}
+	status := http.StatusOK
+	if err != nil {
+		st, _ := errorStatus(err)
+		if st == http.StatusInternalServerError || st == http.StatusServiceUnavailable {
+			s.pageError(w, r, err)
+			return
+		}
+		status, p.Error = st, errorText(langOf(r), err)
+	}
+	s.renderStaffStatus(w, r, status, "staff/batch.html", p)
+}

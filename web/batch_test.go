@@ -84,3 +84,31 @@ func TestBatchActions(t *testing.T) {
 		}
 	}
 }
+
+// The centre re-dispatches a selection from the ticket list and exports a selection: the
+// export holds only the chosen tickets the reader may see, in the reader's columns.
+func TestBatchFromTheListAndExportSelection(t *testing.T) {
+	t.Parallel()
+	e := newStaffEnv(t)
+	x := e.register("路灯不亮", "road-damage", "13700000005", "")
+	y := e.register("井盖缺失", "road-damage", "13700000006", "")
+	z := e.register("餐馆卫生差", "food-safety", "13700000007", "market")
+	sup := e.browser("supervisor")
+	r := e.do(sup, "POST", "/tickets/batch", url.Values{"action": {"dispatch"}, "department": {"urban"}, "numbers": {x.Number, y.Number, z.Number},
+		"next": {"/tickets?status=registered"}}, nil)
+	if r.Status != http.StatusOK || !strings.Contains(between(r.Body, `id="batch-result">`, "</div>"), "已完成 2 张，未完成 1 张") ||
+		!strings.Contains(r.Body, `href="/tickets?status=registered" id="batch-back"`) {
+		t.Fatalf("the list's batch: %d %s", r.Status, between(r.Body, `id="batch-result">`, "</div>"))
+	}
+	if r := e.do(e.browser("handler-hrss"), "POST", "/tickets/batch", url.Values{"action": {"dispatch"}, "department": {"urban"}, "numbers": {x.Number}}, nil); r.Status != http.StatusForbidden {
+		t.Errorf("a department's batch from the list: %d", r.Status)
+	}
+	h := e.browser("handler-market")
+	csv := e.do(h, "POST", "/export/selection", url.Values{"numbers": {x.Number, z.Number}, "format": {"csv"}}, nil)
+	if csv.Status != http.StatusOK || !strings.Contains(csv.Body, z.Number) || strings.Contains(csv.Body, x.Number) || !strings.Contains(csv.Body, "137****0007") {
+		t.Fatalf("a department's export of a selection: %d %s", csv.Status, csv.Body)
+	}
+	if r := e.do(h, "POST", "/export/selection", url.Values{"format": {"pdf"}, "numbers": {z.Number}}, nil); r.Status != http.StatusBadRequest {
+		t.Errorf("a bad format: %d", r.Status)
+	}
+}

@@ -8,6 +8,11 @@ func init() {
 		"batch.choose":     {"选择", "Choose"},
 		"batch.summary":    {"已完成 %d 张，未完成 %d 张。", "%d done, %d not done."},
 		"batch.bad_number": {"不是工单编号", "not a ticket number"},
+		"batch.title":      {"批量操作结果", "Batch result"},
+		"batch.done":       {"已完成", "Done"},
+		"batch.back":       {"返回工单列表", "Back to the list"},
+		"batch.dispatch":   {"批量派单/改派", "Dispatch the chosen"},
+		"batch.export":     {"导出所选", "Export the chosen"},
 	})
 	for msg, key := range map[string]string{
 		"choose at least one ticket":       "batch.none_chosen",
@@ -28,14 +33,15 @@ func init() {
 // The exports' title and added columns (export.go).
 func init() {
 	addMessages(map[string][2]string{
-		"export.heading":       {"12345 工单导出 · %s · 导出于 %s（%s）", "12345 tickets · %s · exported %s (%s)"},
-		"export.resolved_at":   {"办结时间", "Resolved at"},
-		"export.late":          {"是否超期", "Late"},
-		"export.resolution":    {"办结内容", "Result text"},
-		"export.list.open":     {"在办工单", "Open tickets"},
-		"export.list.overdue":  {"超期工单", "Overdue tickets"},
-		"export.list.due-soon": {"即将到期工单", "Tickets due soon"},
-		"export.list.returned": {"待审核退单", "Returns to review"},
-		"export.list.resolved": {"已办结待回访工单", "Resolved, awaiting the visit"},
+		"export.heading":        {"12345 工单导出 · %s · 导出于 %s（%s）", "12345 tickets · %s · exported %s (%s)"},
+		"export.resolved_at":    {"办结时间", "Resolved at"},
+		"export.late":           {"是否超期", "Late"},
+		"export.resolution":     {"办结内容", "Result text"},
+		"export.list.open":      {"在办工单", "Open tickets"},
+		"export.list.overdue":   {"超期工单", "Overdue tickets"},
+		"export.list.due-soon":  {"即将到期工单", "Tickets due soon"},
+		"export.list.returned":  {"待审核退单", "Returns to review"},
+		"export.list.resolved":  {"已办结待回访工单", "Resolved, awaiting the visit"},
+		"export.list.selection": {"所选工单", "Chosen tickets"},
 	})
 }
