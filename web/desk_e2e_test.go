@@ -1,0 +1,66 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hotline-city/hotline/telephony"
+)
+
+// TestDeskBrowserJourney runs the phone desk's journey (e2e/desk_journey.js) against a server
+// with its SIP front end: a citizen's call that found no agent is owed a callback; the agent
+// takes a break and is ready again from the console, calls the citizen back from the
+// missed-call list — SIPp phones answer for the agent and the citizen — and the supervisor's
+// open wallboard follows by itself.
+func TestDeskBrowserJourney(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("browser and SIPp journey: slow, skipped with -short")
+	}
+	needBrowser(t)
+	citizen := udpPort(t)
+	var tel *telephony.Server
+	e := newStaffEnvWith(t, func(e *staffEnv, d *Deps) {
+		tel = startTelephony(t, e, func(c *telephony.Config) { c.Outbound = fmt.Sprintf("127.0.0.1:%d", citizen) })
+		d.Calls.Telephony = tel
+		d.Calls.WallboardEvery = 300 * time.Millisecond
+	})
+	sipp(t, "caller_no_agent.xml", udpPort(t), tel.Addr(), "-key", "caller", "13700137000").wait(t)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		r := e.do(nil, "GET", "/api/v1/callbacks", nil, e.token("agent1"))
+		var got struct {
+			Callbacks []map[string]any `json:"callbacks"`
+		}
+		if json.Unmarshal([]byte(r.Body), &got) == nil && len(got.Callbacks) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no callback task for the missed call: %s", r.Body)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	citizenPhone := sipp(t, "citizen_callback.xml", citizen, "", "-key", "phone", "13700137000")
+	phone := udpPort(t)
+	agentPhone := sipp(t, "agent_callback.xml", phone, "", "-d", "200")
+	registerPhone(t, tel, "1001", phone)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "node", "e2e/desk_journey.js", e.ts.URL).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "DESK OK") {
+		t.Fatalf("journey failed: %v\n%s", err, out)
+	}
+	agentPhone.wait(t)
+	citizenPhone.wait(t)
+	var attempts int
+	e.db.NewRaw("SELECT count(*) FROM callback_attempts WHERE result = 'answered' AND extension = '1001'").Scan(context.Background(), &attempts)
+	if attempts != 1 {
+		t.Fatalf("answered callback attempts: %d", attempts)
+	}
+}
