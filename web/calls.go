@@ -192,26 +192,19 @@ func (s *Server) getAgentStatus(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) postAgentStatus(w http.ResponseWriter, r *http.Request) {
-	tel := s.Calls.Telephony
 	ext, ok := s.extension(w, r)
 	if !ok {
 		return
 	}
 	f, err := readFields(w, r)
-	if err != nil {
-		s.refuseErr(w, r, http.StatusBadRequest, err)
-		return
+	if err == nil {
+		err = s.changeAgentStatus(r.Context(), ext, f)
 	}
-	st, err := telephony.ParseStatus(f.get("status"))
 	if err != nil {
-		s.apiError(w, r, &badField{"status", "must be available, break or signed_out"})
-		return
-	}
-	if err := tel.SetAgentStatus(ext, st); err != nil {
 		s.apiError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, tel.Agent(ext))
+	writeJSON(w, http.StatusOK, s.Calls.Telephony.Agent(ext))
 }
 
 // ticketBrief is an earlier ticket of the caller in a screen-pop.

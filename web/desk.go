@@ -73,43 +73,59 @@ func (st *staffState) setBreakReason(ext, reason string) {
 	}
 }
 
-// postConsoleStatus sets the agent's status from the console header: 示闲 (available), 小休
-// (break, with a reason) or 签出 (signed out); 示忙 is a break for other work.
+// changeAgentStatus sets ext's status from f: status available (示闲), break (小休, with a
+// reason; 示忙 is a break for other work) or signed_out (签出). The console's header and the API
+// both take it.
+func (s *Server) changeAgentStatus(ctx context.Context, ext string, f fields) error {
+	st, err := telephony.ParseStatus(f.get("status"))
+	if err != nil {
+		return &badField{"status", "must be available, break or signed_out"}
+	}
+	reason := ""
+	if st == acd.StatusBreak {
+		// A script may leave the reason out; the console always gives one.
+		if reason = f.get("reason"); reason != "" && !slices.Contains(breakReasons, reason) || reason == "" && f.get("form") != "" {
+			return &badField{"reason", "choose the reason for the break"}
+		}
+	}
+	if err := s.Calls.Telephony.SetAgentStatus(ext, st); err != nil {
+		return err
+	}
+	s.staff().setBreakReason(ext, reason)
+	s.publishLive(ctx, "calls")
+	return nil
+}
+
+// postConsoleStatus sets the agent's status from the console header and goes back.
 func (s *Server) postConsoleStatus(w http.ResponseWriter, r *http.Request) {
-	tel := s.Calls.Telephony
 	ext, ok := s.extension(w, r)
 	if !ok {
 		return
 	}
 	f, err := readFields(w, r)
+	if err == nil {
+		f["form"] = []string{"console"}
+		err = s.changeAgentStatus(r.Context(), ext, f)
+	}
 	if err != nil {
-		s.refuseErr(w, r, http.StatusBadRequest, err)
+		s.refusedOrFailed(w, r, err)
 		return
 	}
-	st, err := telephony.ParseStatus(f.get("status"))
-	if err != nil {
-		s.refuseErr(w, r, http.StatusBadRequest, &badField{"status", "must be available, break or signed_out"})
-		return
-	}
-	reason := ""
-	if st == acd.StatusBreak {
-		reason = f.get("reason")
-		if !slices.Contains(breakReasons, reason) {
-			s.refuseErr(w, r, http.StatusBadRequest, &badField{"reason", "choose the reason for the break"})
-			return
-		}
-	}
-	if err := tel.SetAgentStatus(ext, st); err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	s.staff().setBreakReason(ext, reason)
-	s.publishLive(r.Context(), "calls")
 	next := safeNext(f.get("next"))
 	if next == "" {
 		next = "/console"
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// refusedOrFailed answers a refused form with its reason and status, or the failure page.
+func (s *Server) refusedOrFailed(w http.ResponseWriter, r *http.Request, err error) {
+	status, _ := errorStatus(err)
+	if status == http.StatusInternalServerError || status == http.StatusServiceUnavailable {
+		s.pageError(w, r, err)
+		return
+	}
+	s.refuseErr(w, r, status, err)
 }
 
 // callsPage is the call log: an agent's own calls, or every call for the centre's other roles.

@@ -239,7 +239,7 @@ func (s *Server) staffAPI() {
 	s.handleAPI("POST /api/v1/calls/{id}/transfer", org.CallTakers, "One-key transfer (一键转接) of your caller to 110 or another configured hotline", s.sip(s.postCallTransfer), "target*")
 	s.handleAPI("POST /api/v1/calls/{id}/ticket", org.Centre, "Link the ticket registered during the call to its record", s.sip(s.postCallTicket), "ticket*")
 	s.handleAPI("GET /api/v1/agent/status", org.CallTakers, "Your extension's status in the call queue", s.sip(s.getAgentStatus))
-	s.handleAPI("POST /api/v1/agent/status", org.CallTakers, "Set your agent status: available, break (小休) or signed_out", s.sip(s.postAgentStatus), "status*")
+	s.handleAPI("POST /api/v1/agent/status", org.CallTakers, "Set your agent status: available, break (小休; reason: rest, meal, meeting, training or busy 示忙) or signed_out", s.sip(s.postAgentStatus), "status*", "reason")
 	s.handleAPI("GET /api/v1/agent/events", org.CallTakers, "Your console's live events (SSE): screenpop with the caller's number and earlier tickets when you answer", s.sip(s.getAgentEvents))
 	s.handleAPI("GET /api/v1/callbacks", org.Centre, "Missed calls to call back (漏接回拨): open ones, or status=done|failed|open|calling", s.sip(s.getCallbacks))
 	s.handleAPI("POST /api/v1/callbacks/{id}/call", org.CallTakers, "Call the citizen back: your phone rings first, then the citizen's", s.sip(s.postCallback))
