@@ -37,6 +37,8 @@ type escLoad struct {
 // or resolution deadlines), and tickets inserted with a status other than registered are
 // marked for the planner by the tickets' trigger, as a bulk import is.
 func loadEscalations(ctx context.Context, db *bun.DB, run string, steady int, from, to time.Time, wave int, waveAt time.Time) (*escLoad, error) {
+	// PostgreSQL keeps microseconds: the wave's deadline as read back.
+	waveAt = waveAt.Truncate(time.Microsecond)
 	e := &escLoad{prefix: "CE" + run + "-", waveAt: waveAt, last: to}
 	if waveAt.After(e.last) {
 		e.last = waveAt
@@ -133,8 +135,8 @@ SELECT (SELECT count(*) FROM t WHERE accept_due <= ?),
 }
 
 // lags returns the median and the largest of the seconds from deadline to escalation, for all
-// of the run's clocks and for the wave's.
-func (e *escLoad) lags() (med, worst, waveMed, waveWorst float64) {
+// of the run's clocks and for the wave's, and how many of the wave waited longer than over.
+func (e *escLoad) lags(over time.Duration) (med, worst, waveMed, waveWorst float64, waveOver int) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	q := func(xs []float64) (float64, float64) {
@@ -147,6 +149,11 @@ func (e *escLoad) lags() (med, worst, waveMed, waveWorst float64) {
 	}
 	med, worst = q(e.late)
 	waveMed, waveWorst = q(e.waveLag)
+	for _, l := range e.waveLag {
+		if l > over.Seconds() {
+			waveOver++
+		}
+	}
 	return
 }
 
