@@ -135,8 +135,8 @@ SELECT (SELECT count(*) FROM t WHERE accept_due <= ?),
 }
 
 // lags returns the median and the largest of the seconds from deadline to escalation, for all
-// of the run's clocks and for the wave's, and how many of the wave waited longer than over.
-func (e *escLoad) lags(over time.Duration) (med, worst, waveMed, waveWorst float64, waveOver int) {
+// of the run's clocks and for the wave's.
+func (e *escLoad) lags() (med, worst, waveMed, waveWorst float64) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	q := func(xs []float64) (float64, float64) {
@@ -149,11 +149,6 @@ func (e *escLoad) lags(over time.Duration) (med, worst, waveMed, waveWorst float
 	}
 	med, worst = q(e.late)
 	waveMed, waveWorst = q(e.waveLag)
-	for _, l := range e.waveLag {
-		if l > over.Seconds() {
-			waveOver++
-		}
-	}
 	return
 }
 
@@ -178,6 +173,7 @@ type frozen struct {
 	statement string // its last statement
 	released  time.Duration
 	held      time.Duration
+	from, to  time.Time // SIGSTOP and SIGCONT
 }
 
 // sweepStatement matches the statements of a sweep batch's transaction that hold claimed
@@ -217,6 +213,7 @@ func freezeScheduler(ctx context.Context, super *bun.DB, nodes []*exec.Cmd, cand
 		break
 	}
 	stopped := time.Now()
+	f.from = stopped
 	if !f.caught {
 		if err := nodes[f.node].Process.Signal(syscall.SIGSTOP); err != nil {
 			return f, err
@@ -242,7 +239,8 @@ func freezeScheduler(ctx context.Context, super *bun.DB, nodes []*exec.Cmd, cand
 	if err := nodes[f.node].Process.Signal(syscall.SIGCONT); err != nil {
 		return f, err
 	}
-	f.held = time.Since(stopped)
+	f.to = time.Now()
+	f.held = f.to.Sub(stopped)
 	logf("SIGCONT hotline node %d after %.0f s", f.node+1, f.held.Seconds())
 	return f, nil
 }
