@@ -116,6 +116,13 @@ SELECT format('CREATE ROLE hotline LOGIN PASSWORD %L', :'owner') WHERE NOT EXIST
 SELECT format('CREATE ROLE hotline_app LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD %L', :'app') WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'hotline_app') \gexec
 SELECT 'CREATE DATABASE hotline OWNER hotline' WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'hotline') \gexec
 SQL
+# A node frozen (SIGSTOP, a stalled VM) inside a transaction keeps that transaction's locks, and
+# the other node's writes that need them wait: a registration batch holding an Idempotency-Key
+# the client has meanwhile retried on the other node stalls that node's registrations. PostgreSQL
+# ends such a transaction once it has sat idle this long. Longer than any wait inside serve's
+# own transactions (the outbox sends an e-mail or SMS with 10 s timeouts between statements);
+# the sweep bounds its transactions more tightly itself.
+psqlw -c "ALTER ROLE hotline_app SET idle_in_transaction_session_timeout = '30s'"
 
 # The stanza, once the primary archives.
 if [ ! -f "$STATE/pgbackrest/repo/backup/hotline/backup.info" ]; then

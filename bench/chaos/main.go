@@ -7,6 +7,12 @@
 // (acknowledged, missing from the database), duplicated (one description twice), and the
 // seconds from the primary's death until writes succeeded again (and, from the database's side,
 // the longest pause between two committed tickets).
+//
+// Escalations ride along: tickets whose acceptance deadlines fall due through the faults, and
+// a wave of them at one moment on which the scheduler of the node not holding the call queue
+// is frozen (SIGSTOP inside its sweep, SIGCONT after -freeze). Both nodes sweep every
+// -sweep-every. At the end it counts, from the database, the escalations expected, done,
+// doubled (an action, its timeline event or a notification written twice) and missing.
 package main
 
 import (
@@ -32,12 +38,14 @@ import (
 )
 
 type config struct {
-	base, ownerURL, appURL, state, binary string
-	nodePorts, apiPorts, sipPorts         []string
-	clients                               int
-	duration                              time.Duration
-	sipProxy, scenarios                   string
-	callRate                              int
+	base, ownerURL, appURL, superURL, state, binary string
+	nodePorts, apiPorts, sipPorts                   []string
+	clients                                         int
+	duration                                        time.Duration
+	sipProxy, scenarios                             string
+	callRate                                        int
+	steady, wave                                    int
+	freeze, sweepEvery                              time.Duration
 }
 
 func main() {
@@ -46,12 +54,17 @@ func main() {
 	flag.StringVar(&c.base, "base", "http://127.0.0.1:8480", "HAProxy's address")
 	flag.StringVar(&c.ownerURL, "owner-url", "", "the owner's multi-host database URL (for counting)")
 	flag.StringVar(&c.appURL, "app-url", "", "the application role's multi-host database URL (for serve)")
+	flag.StringVar(&c.superURL, "super-url", "", "the superuser's multi-host database URL (to watch the schedulers' transactions)")
 	flag.StringVar(&c.state, "state", "var/deploy", "the deployment's state directory")
 	flag.StringVar(&c.binary, "binary", "bin/hotline", "the hotline binary")
 	flag.StringVar(&nodes, "nodes", "8491,8492", "the hotline nodes' HTTP ports")
 	flag.StringVar(&apis, "patroni", "8441,8442", "the Patroni REST ports of pg1 and pg2")
 	flag.IntVar(&c.clients, "clients", 16, "concurrent Open311 clients")
-	flag.DurationVar(&c.duration, "duration", 80*time.Second, "how long the load runs")
+	flag.DurationVar(&c.duration, "duration", 150*time.Second, "how long the load runs")
+	flag.IntVar(&c.steady, "escalations", 3000, "tickets whose acceptance deadlines fall due one after another through the faults")
+	flag.IntVar(&c.wave, "wave", 6000, "tickets whose acceptance deadlines fall due at once, when a scheduler is frozen")
+	flag.DurationVar(&c.freeze, "freeze", 30*time.Second, "how long a scheduler stays frozen (SIGSTOP)")
+	flag.DurationVar(&c.sweepEvery, "sweep-every", 10*time.Second, "the nodes' sweep interval (HOTLINE_SWEEP_SCHEDULE @every)")
 	var sips string
 	flag.StringVar(&sips, "sip-ports", "5091,5092", "the hotline nodes' SIP ports")
 	flag.StringVar(&c.sipProxy, "sip", "", "Kamailio's host:port; empty: no SIP load")
@@ -95,6 +108,31 @@ func run(c config) error {
 	run := strconv.FormatInt(time.Now().Unix(), 36)
 	l := newLoad(c.base, run)
 	start := time.Now()
+	logf := func(format string, args ...any) {
+		fmt.Printf("[%5.1fs] %s\n", time.Since(start).Seconds(), fmt.Sprintf(format, args...))
+	}
+	watch, err := database.Open(ctx, c.ownerURL, 2)
+	if err != nil {
+		return err
+	}
+	defer watch.Close()
+	super, err := openSuper(ctx, c.superURL)
+	if err != nil {
+		return err
+	}
+	defer super.Close()
+	// Deadlines through the node's death (d/10) and the primary's (3d/10), and the wave when a
+	// scheduler is frozen (3d/5).
+	waveAt := start.Add(c.duration * 3 / 5)
+	esc, err := loadEscalations(ctx, watch, run, c.steady, start.Add(c.duration/20), start.Add(c.duration*11/20), c.wave, waveAt)
+	if err != nil {
+		return err
+	}
+	logf("loaded %d tickets due for escalation through the faults and %d due at once at %.0f s; sweeps every %s",
+		c.steady, c.wave, waveAt.Sub(start).Seconds(), c.sweepEvery)
+	escStop := make(chan struct{})
+	escDone := make(chan struct{})
+	go func() { defer close(escDone); esc.poll(ctx, watch, escStop) }()
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	for i := 0; i < c.clients; i++ {
@@ -102,20 +140,16 @@ func run(c config) error {
 		go func() { defer wg.Done(); l.client(i, stop) }()
 	}
 	at := func(d time.Duration) { time.Sleep(time.Until(start.Add(d))) }
-	logf := func(format string, args ...any) {
-		fmt.Printf("[%5.1fs] %s\n", time.Since(start).Seconds(), fmt.Sprintf(format, args...))
-	}
 
 	var calls *sipLoad
 	if c.sipProxy != "" {
-		var err error
 		if calls, err = startSIPLoad(c, logf); err != nil {
 			return err
 		}
 		defer calls.stop()
 	}
 
-	at(c.duration / 8)
+	at(c.duration / 10)
 	// The node holding the call queue dies: the other serves HTTP alone and takes the queue over.
 	victim := 0
 	holderPid, epoch := queueHolder(c.ownerURL)
@@ -138,7 +172,7 @@ func run(c config) error {
 			}
 		}
 	}()
-	at(c.duration / 4)
+	at(c.duration / 5)
 	cmd, err := startNode(c, victim)
 	if err != nil {
 		return err
@@ -146,7 +180,7 @@ func run(c config) error {
 	nodes[victim] = cmd
 	logf("hotline node %d started again (pid %d)", victim+1, cmd.Process.Pid)
 
-	at(c.duration * 3 / 8)
+	at(c.duration * 3 / 10)
 	primary, err := primaryNode(c)
 	if err != nil {
 		return err
@@ -159,12 +193,27 @@ func run(c config) error {
 	retriedBefore := l.retries.Load()
 	logf("kill -9 PostgreSQL primary %s (Patroni and postmaster)", primary)
 
-	at(c.duration * 5 / 8)
+	at(c.duration / 2)
 	logf("%s's Patroni started again: it rejoins as a standby", primary)
 	rejoin := exec.Command("bash", "deploy/up.sh")
 	rejoin.Stdout, rejoin.Stderr = io.Discard, io.Discard
 	rejoinErr := make(chan error, 1)
 	go func() { rejoinErr <- rejoin.Run() }()
+
+	// The wave falls due: the first scheduler to claim it is frozen inside its sweep, unless it
+	// holds the call queue (that node's death was the first fault).
+	at(waveAt.Sub(start) - time.Second)
+	holder, _ := queueHolder(c.ownerURL)
+	var candidates []int
+	for i, n := range nodes {
+		if n.Process.Pid != holder {
+			candidates = append(candidates, i)
+		}
+	}
+	froze, err := freezeScheduler(ctx, super, nodes, candidates, 2*c.sweepEvery+5*time.Second, c.freeze, logf)
+	if err != nil {
+		return err
+	}
 
 	at(c.duration)
 	close(stop)
@@ -177,6 +226,16 @@ func run(c config) error {
 		fmt.Fprintln(os.Stderr, "chaos: restarting the old primary:", err)
 	}
 	newPrimary, _ := primaryNode(c)
+	// An escalation is missing once its deadline is older than two sweep intervals and the
+	// idle timeout that frees a frozen scheduler's claims; wait until every loaded one is.
+	grace := 2*c.sweepEvery + 10*time.Second + 10*time.Second
+	if wait := time.Until(esc.last.Add(grace)); wait > 0 {
+		logf("waiting %.0f s for the last deadlines to be %s old", wait.Seconds(), grace)
+		time.Sleep(wait)
+	}
+	cutoff := time.Now().Add(-grace)
+	close(escStop)
+	<-escDone
 
 	db, err := database.Open(ctx, c.ownerURL, 2)
 	if err != nil {
@@ -246,8 +305,39 @@ func run(c config) error {
 			return err
 		}
 	}
-	if lost > 0 || dup > 0 || wrong > 0 {
-		return fmt.Errorf("%d lost, %d duplicated, %d with another number", lost, dup, wrong)
+	ec, err := esc.count(ctx, db, cutoff)
+	if err != nil {
+		return err
+	}
+	med, worst, waveMed, waveWorst := esc.lags()
+	fmt.Printf("\nescalations: %d expected, %d done, %d doubled, %d missing\n", ec.expected, ec.done, ec.doubled(), ec.missing())
+	fmt.Printf("  doubled: %d actions, %d timeline events, %d notifications; done without their event: %d; warnings: %d\n",
+		ec.doubledActions, ec.doubledEvents, ec.doubledNotes, ec.withoutEvent, ec.warnings)
+	fmt.Printf("  seen done after their deadline (polled each second): median %.1f s, longest %.1f s (sweeps every %s)\n",
+		med, worst, c.sweepEvery)
+	what := "not caught inside a sweep"
+	if froze.caught {
+		what = "inside its sweep transaction"
+		if froze.released > 0 {
+			what += fmt.Sprintf(", which PostgreSQL ended after %.1f s", froze.released.Seconds())
+		} else {
+			what += ", which PostgreSQL never ended"
+		}
+	}
+	fmt.Printf("  frozen scheduler: node %d stopped for %.0f s %s\n", froze.node+1, froze.held.Seconds(), what)
+	fmt.Printf("  the wave of %d due at once: done a median %.1f s and at most %.1f s after the deadline\n", c.wave, waveMed, waveWorst)
+	// What else the frozen node held: a transaction of its own in flight keeps its locks
+	// until the node runs again, and other nodes' writes that need them wait.
+	var frozenPause float64
+	if err := db.QueryRowContext(ctx, `SELECT coalesce(extract(epoch FROM max(gap)), 0) FROM (SELECT created_at,
+		created_at - lag(created_at) OVER (ORDER BY created_at) AS gap FROM tickets WHERE description LIKE ?) g
+		WHERE created_at BETWEEN ? AND ?`, "chaos "+run+" %", froze.from, froze.to.Add(5*time.Second)).Scan(&frozenPause); err != nil {
+		return fmt.Errorf("read the pause while frozen: %w", err)
+	}
+	fmt.Printf("  longest pause between two committed tickets while the node was frozen: %.1f s\n", frozenPause)
+	if lost > 0 || dup > 0 || wrong > 0 || ec.doubled() > 0 || ec.missing() > 0 {
+		return fmt.Errorf("%d lost, %d duplicated, %d with another number, %d escalations doubled, %d missing",
+			lost, dup, wrong, ec.doubled(), ec.missing())
 	}
 	return nil
 }
@@ -255,7 +345,8 @@ func run(c config) error {
 // startNode starts `hotline serve` number i on its port and records its pid for down.sh.
 func startNode(c config, i int) (*exec.Cmd, error) {
 	cmd := exec.Command(c.binary, "serve")
-	cmd.Env = append(os.Environ(), "HOTLINE_DATABASE_URL="+c.appURL,
+	cmd.Env = append(os.Environ(), "HOTLINE_DATABASE_URL="+withAppName(c.appURL, fmt.Sprintf("hotline-node%d", i+1)),
+		"HOTLINE_SWEEP_SCHEDULE=@every "+c.sweepEvery.String(),
 		"HOTLINE_HTTP_ADDR=127.0.0.1:"+c.nodePorts[i], "HOTLINE_SIP_ADDR=127.0.0.1:"+c.sipPorts[i],
 		"HOTLINE_ACD_WRAPUP=0s",
 		fmt.Sprintf("HOTLINE_RTP_PORTS=%d-%d", 30000+i*1000, 30999+i*1000), "HOTLINE_LOG_LEVEL=warn")
