@@ -73,7 +73,7 @@ func TestOutageAnswers(t *testing.T) {
 		if rec.Code != tc.status || !strings.Contains(rec.Body.String(), tc.want) || (tc.status == 503) != (retry != "") {
 			t.Errorf("%s: %d (Retry-After %q) %s", tc.name, rec.Code, retry, rec.Body.String())
 		}
-	}	// The session store down: the session middleware's own error is an outage page too,
+	} // The session store down: the session middleware's own error is an outage page too,
 	// without looking up the session it could not load.
 	rec := httptest.NewRecorder()
 	e.srv.staff().sessions.ErrorFunc(rec, httptest.NewRequest("GET", "/board", nil), fmt.Errorf("load session: %w", down))
