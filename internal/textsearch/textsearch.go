@@ -244,7 +244,7 @@ func mark(s string, spans []span) template.HTML {
 		at = sp.to
 	}
 	b.WriteString(html.EscapeString(s[at:]))
-	return template.HTML(b.String()) //nolint:gosec // every piece of s is escaped above
+	return template.HTML(b.String()) // #nosec G203 -- every piece of s is escaped above
 }
 
 // Snippet is Highlight on an excerpt of s of about n characters around the first match (or
