@@ -26,6 +26,8 @@ func main() {
 	flag.IntVar(&o.month, "month", 200_000, "of which registered in the month measured (2000000 for the full size)")
 	flag.StringVar(&o.dir, "dir", "var/bench", "where the private cluster lives")
 	flag.StringVar(&o.binary, "binary", "bin/hotline", "the hotline binary, to time the public page")
+	flag.BoolVar(&o.keep, "keep", false, "keep the loaded database afterwards (its name is printed) for -db")
+	flag.StringVar(&o.reuse, "db", "", "measure a database kept by an earlier -keep run instead of loading a new one")
 	flag.Parse()
 	if o.month > o.n || o.month < 2 {
 		fmt.Fprintln(os.Stderr, "bench: -month must be from 2 to -tickets")
@@ -38,26 +40,44 @@ func main() {
 }
 
 type options struct {
-	n, month    int
-	dir, binary string
+	n, month           int
+	dir, binary, reuse string
+	keep               bool
 }
 
 func run(o options) error {
 	ctx := context.Background()
-	db, err := benchdb.Fresh(ctx, o.dir, "bench_scorecard", 8, benchdb.DemoCity)
+	var db *benchdb.DB
+	var err error
+	if o.reuse != "" {
+		db, err = benchdb.Existing(ctx, o.dir, o.reuse, 8)
+	} else {
+		db, err = benchdb.Fresh(ctx, o.dir, "bench_scorecard", 8, benchdb.DemoCity)
+	}
 	if err != nil {
 		return err
 	}
+	db.Keep = o.keep
 	defer db.Close()
 	loc, _ := time.LoadLocation("Asia/Shanghai")
 	month := time.Date(2026, 11, 1, 0, 0, 0, 0, loc)
-	fmt.Printf("scorecard bench: %d tickets, %d of them in %s\n", o.n, o.month, month.Format("2006-01"))
 	start := time.Now()
-	if err := load(ctx, db.DB, o.n, o.month, month); err != nil {
-		return err
+	if o.reuse == "" {
+		fmt.Printf("scorecard bench: %d tickets, %d of them in %s\n", o.n, o.month, month.Format("2006-01"))
+		if err := load(ctx, db.DB, o.n, o.month, month); err != nil {
+			return err
+		}
+		if _, err := db.ExecContext(ctx, "ANALYZE"); err != nil {
+			return err
+		}
+	} else {
+		fmt.Printf("scorecard bench: database %s as loaded before; its aggregate emptied\n", o.reuse)
+		if _, err := db.ExecContext(ctx, "TRUNCATE evaluation_daily, evaluation_days, evaluation_dirty"); err != nil {
+			return err
+		}
 	}
-	if _, err := db.ExecContext(ctx, "ANALYZE"); err != nil {
-		return err
+	if o.keep {
+		fmt.Printf("  kept for -db: %s\n", db.Name())
 	}
 	var events, visits, calls int
 	db.QueryRowContext(ctx, "SELECT (SELECT count(*) FROM ticket_events), (SELECT count(*) FROM return_visits), (SELECT count(*) FROM call_records)").Scan(&events, &visits, &calls)
@@ -187,8 +207,8 @@ func load(ctx context.Context, db *bun.DB, n, month int, from time.Time) error {
 				CASE WHEN g % 5 <> 0 THEN ts + interval '9 days' END, (g % 17 = 0)::int, 'solved'
 			FROM generate_series(1, ?::int) g
 			CROSS JOIN LATERAL (SELECT CASE WHEN g <= ?::int
-				THEN ?::timestamptz + (g - 1) * (?::timestamptz - ?::timestamptz) / ?::int
-				ELSE ?::timestamptz + (g - ?::int) * (?::timestamptz - ?::timestamptz) / greatest(?::int - ?::int, 1) END AS ts) x
+				THEN ?::timestamptz + (g - 1)::float8 * extract(epoch FROM ?::timestamptz - ?::timestamptz) / ?::int * interval '1 second'
+				ELSE ?::timestamptz + (g - ?::int)::float8 * extract(epoch FROM ?::timestamptz - ?::timestamptz) / greatest(?::int - ?::int, 1) * interval '1 second' END AS ts) x
 			JOIN bench_depts d ON d.i = g % (SELECT count(*) FROM bench_depts)
 			JOIN bench_cats c ON c.i = (g / 7) % (SELECT count(*) FROM bench_cats)`,
 				[]any{n, month, from, to, from, month, hist, month, from, hist, n, month}},
