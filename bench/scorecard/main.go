@@ -28,7 +28,7 @@ func main() {
 	flag.StringVar(&o.binary, "binary", "bin/hotline", "the hotline binary, to time the public page")
 	flag.IntVar(&o.plain, "plain", 3, "runs of the plain GROUP BY (its median is the yardstick)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the loaded database afterwards (its name is printed) for -db")
-	flag.StringVar(&o.reuse, "db", "", "measure a database kept by an earlier -keep run instead of loading a new one")
+	flag.StringVar(&o.reuse, "db", "", "measure a database kept by an earlier -keep run instead of loading a new one (dropped afterwards unless -keep)")
 	flag.Parse()
 	if o.month > o.n || o.month < 2 {
 		fmt.Fprintln(os.Stderr, "bench: -month must be from 2 to -tickets")
@@ -73,16 +73,16 @@ func run(o options) error {
 		}
 	} else {
 		fmt.Printf("scorecard bench: database %s as loaded before; its aggregate emptied\n", o.reuse)
-		if _, err := db.ExecContext(ctx, "TRUNCATE evaluation_daily, evaluation_days, evaluation_dirty"); err != nil {
+		if _, err := db.ExecContext(ctx, "TRUNCATE evaluation_daily, evaluation_days, evaluation_dirty, evaluation_refreshed"); err != nil {
 			return err
 		}
 	}
 	if o.keep {
 		fmt.Printf("  kept for -db: %s\n", db.Name())
 	}
-	var events, visits, calls int
-	db.QueryRowContext(ctx, "SELECT (SELECT count(*) FROM ticket_events), (SELECT count(*) FROM return_visits), (SELECT count(*) FROM call_records)").Scan(&events, &visits, &calls)
-	fmt.Printf("  load: %d tickets, %d events, %d visits, %d calls   %8.1f s\n", o.n, events, visits, calls, time.Since(start).Seconds())
+	var ticketCount, events, visits, calls int
+	db.QueryRowContext(ctx, "SELECT (SELECT count(*) FROM tickets), (SELECT count(*) FROM ticket_events), (SELECT count(*) FROM return_visits), (SELECT count(*) FROM call_records)").Scan(&ticketCount, &events, &visits, &calls)
+	fmt.Printf("  load: %d tickets, %d events, %d visits, %d calls   %8.1f s\n", ticketCount, events, visits, calls, time.Since(start).Seconds())
 
 	// The machine's clock may be anywhere: evaluate as on 3 December 2026.
 	clk := clock.NewFixed(time.Date(2026, 12, 3, 9, 0, 0, 0, loc))

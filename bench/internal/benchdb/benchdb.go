@@ -36,9 +36,10 @@ type DB struct {
 // Name is the database's name.
 func (d *DB) Name() string { return d.name }
 
-// Existing opens database name, kept by an earlier run, migrated to this build's migrations.
+// Existing opens database name, kept by an earlier run, migrated to this build's migrations;
+// Close drops it unless Keep is set.
 func Existing(ctx context.Context, dir, name string, maxConns int) (*DB, error) {
-	d := &DB{adminURL: os.Getenv("HOTLINE_DATABASE_URL"), name: name, Keep: true}
+	d := &DB{adminURL: os.Getenv("HOTLINE_DATABASE_URL"), name: name}
 	if d.adminURL == "" {
 		c, err := pgmanaged.New(filepath.Join(dir, "pg"))
 		if err != nil {
