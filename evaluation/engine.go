@@ -26,7 +26,21 @@ type Engine struct {
 	// aggregate: while no day of the window was recomputed since, it is served again.
 	mu    sync.Mutex
 	cache map[cacheKey]cached
+
+	// asRefreshed: reads use the aggregate as the background refresher last left it (see
+	// ReadsAsRefreshed) and never recompute a day that was aggregated before.
+	asRefreshed bool
 }
+
+// Option changes how an engine reads.
+type Option func(*Engine)
+
+// ReadsAsRefreshed makes a read use the aggregate as last refreshed by RefreshAll, which the
+// process runs in the background, so that no read pays for recomputing days that changed: it
+// only aggregates days never aggregated before, and the scorecard's ComputedAt says up to when
+// its figures hold every change. Without it every read first recomputes the window's changed
+// days, as a process without a refresher needs.
+func ReadsAsRefreshed() Option { return func(e *Engine) { e.asRefreshed = true } }
 
 type cacheKey struct {
 	version  int
@@ -42,8 +56,12 @@ type cached struct {
 const maxCached = 128
 
 // NewEngine returns the engine over db, counting days in loc.
-func NewEngine(db *bun.DB, loc *time.Location, c clock.Clock) *Engine {
-	return &Engine{db: db, loc: loc, clock: c, cache: map[cacheKey]cached{}}
+func NewEngine(db *bun.DB, loc *time.Location, c clock.Clock, opts ...Option) *Engine {
+	e := &Engine{db: db, loc: loc, clock: c, cache: map[cacheKey]cached{}}
+	for _, o := range opts {
+		o(e)
+	}
+	return e
 }
 
 // Location is the zone the engine counts days in.
@@ -118,14 +136,27 @@ type aggRow struct {
 
 // Compute the scorecard of window w with profile p.
 func (e *Engine) Compute(ctx context.Context, p *Profile, w Window) (*Scorecard, error) {
-	if err := e.Refresh(ctx, w.From, w.To); err != nil {
+	pick := pickStale
+	if e.asRefreshed {
+		pick = pickMissing
+	}
+	if _, err := e.refresh(ctx, true, w.From, w.To, pick); err != nil {
 		return nil, err
 	}
-	// The stamp of the window's aggregate: when and how many of its days were last computed.
+	// The stamp of the window's aggregate: when and how many of its days were last computed;
+	// and up to when it holds every change: each day is current as of its own computation or
+	// the last refresh of all days, whichever is later.
 	var stamp string
-	if err := e.db.QueryRowContext(ctx, "SELECT coalesce(max(computed_at)::text, '') || '/' || count(*) FROM evaluation_days WHERE day >= ? AND day < ?",
-		w.From.Format(time.DateOnly), w.To.Format(time.DateOnly)).Scan(&stamp); err != nil {
+	var asOf sql.NullTime
+	if err := e.db.QueryRowContext(ctx, `SELECT coalesce(max(computed_at)::text, '') || '/' || count(*),
+			min(greatest(computed_at, (SELECT as_of FROM evaluation_refreshed WHERE id = 1)))
+		FROM evaluation_days WHERE day >= ? AND day < ?`,
+		w.From.Format(time.DateOnly), w.To.Format(time.DateOnly)).Scan(&stamp, &asOf); err != nil {
 		return nil, fmt.Errorf("scorecard %s: %w", w.Period, err)
+	}
+	computedAt := e.clock.Now()
+	if e.asRefreshed && asOf.Valid {
+		computedAt = asOf.Time
 	}
 	key := cacheKey{p.Version, w.From, w.To}
 	e.mu.Lock()
@@ -133,7 +164,7 @@ func (e *Engine) Compute(ctx context.Context, p *Profile, w Window) (*Scorecard,
 	e.mu.Unlock()
 	if ok && c.stamp == stamp {
 		card := *c.card // callers may replace its lists, never change them in place
-		card.Period, card.Kind = w.Period, w.Kind
+		card.Period, card.Kind, card.ComputedAt = w.Period, w.Kind, computedAt
 		return &card, nil
 	}
 	rows, err := e.aggregate(ctx, w)
@@ -151,6 +182,7 @@ func (e *Engine) Compute(ctx context.Context, p *Profile, w Window) (*Scorecard,
 	e.cache[key] = cached{stamp: stamp, card: card}
 	e.mu.Unlock()
 	out := *card
+	out.ComputedAt = computedAt
 	return &out, nil
 }
 
@@ -453,77 +485,6 @@ func rate(n, d float64) *float64 {
 func round(v float64) float64  { return float64(int64(v*100+0.5)) / 100 }
 func round4(v float64) float64 { return float64(int64(v*10000+0.5)) / 10000 }
 
-// Refresh brings the daily aggregate of the days from–to (exclusive) up to date: each day
-// never aggregated, marked dirty since, or with a deadline passed since it was, is recomputed
-// from the raw tables in one transaction. Days after today have nothing to count.
-func (e *Engine) Refresh(ctx context.Context, from, to time.Time) error {
-	now := e.clock.Now()
-	today := now.In(e.loc)
-	tomorrow := time.Date(today.Year(), today.Month(), today.Day()+1, 0, 0, 0, 0, e.loc)
-	if to.After(tomorrow) {
-		to = tomorrow
-	}
-	if !from.Before(to) {
-		return nil
-	}
-	stale, err := e.staleDays(ctx, e.db, from, to, now)
-	if err != nil || len(stale) == 0 {
-		return err
-	}
-	return e.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtext('evaluation_daily'))"); err != nil {
-			return fmt.Errorf("lock evaluation aggregate: %w", err)
-		}
-		var maxDirty int64
-		if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(id), 0) FROM evaluation_dirty").Scan(&maxDirty); err != nil {
-			return fmt.Errorf("evaluation dirty days: %w", err)
-		}
-		stale, err := e.staleDays(ctx, tx, from, to, now)
-		if err != nil {
-			return err
-		}
-		for _, r := range ranges(stale) {
-			if err := e.recompute(ctx, tx, r[0], r[1], now); err != nil {
-				return err
-			}
-		}
-		days := make([]string, len(stale))
-		for i, d := range stale {
-			days[i] = d.Format(time.DateOnly)
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM evaluation_dirty WHERE id <= ? AND ((at AT TIME ZONE ?)::date = ANY(?::date[])
-			OR NOT EXISTS (SELECT 1 FROM evaluation_days d WHERE d.day = (at AT TIME ZONE ?)::date))`,
-			maxDirty, e.loc.String(), pgDates(days), e.loc.String()); err != nil {
-			return fmt.Errorf("clear evaluation dirty days: %w", err)
-		}
-		return nil
-	})
-}
-
-func pgDates(days []string) string { return "{" + strings.Join(days, ",") + "}" }
-
-// staleDays lists the days from–to that need recomputing, oldest first.
-func (e *Engine) staleDays(ctx context.Context, db bun.IDB, from, to, now time.Time) ([]time.Time, error) {
-	rs, err := db.QueryContext(ctx, `SELECT g.day::date FROM generate_series(?::date, ?::date - 1, interval '1 day') AS g(day)
-		LEFT JOIN evaluation_days d ON d.day = g.day::date
-		WHERE d.day IS NULL OR d.next_due <= ?
-			OR EXISTS (SELECT 1 FROM evaluation_dirty x WHERE x.at >= g.day::timestamp AT TIME ZONE ? AND x.at < (g.day + interval '1 day')::timestamp AT TIME ZONE ?)
-		ORDER BY 1`, from.Format(time.DateOnly), to.Format(time.DateOnly), now, e.loc.String(), e.loc.String())
-	if err != nil {
-		return nil, fmt.Errorf("evaluation stale days: %w", err)
-	}
-	defer rs.Close()
-	var out []time.Time
-	for rs.Next() {
-		var d time.Time
-		if err := rs.Scan(&d); err != nil {
-			return nil, err
-		}
-		out = append(out, time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, e.loc))
-	}
-	return out, rs.Err()
-}
-
 // ranges joins consecutive days into [first, last+1) ranges.
 func ranges(days []time.Time) [][2]time.Time {
 	var out [][2]time.Time
@@ -538,8 +499,9 @@ func ranges(days []time.Time) [][2]time.Time {
 	return out
 }
 
-// recompute replaces the aggregate of the days from–to from the raw tables.
-func (e *Engine) recompute(ctx context.Context, tx bun.Tx, from, to, now time.Time) error {
+// recompute replaces the aggregate of the days from–to from the raw tables, stamping them
+// computed as of asOf (the transaction's snapshot).
+func (e *Engine) recompute(ctx context.Context, tx bun.Tx, from, to, now, asOf time.Time) error {
 	fromDay, toDay := from.Format(time.DateOnly), to.Format(time.DateOnly)
 	if _, err := tx.ExecContext(ctx, "DELETE FROM evaluation_daily WHERE day >= ? AND day < ?", fromDay, toDay); err != nil {
 		return fmt.Errorf("clear evaluation days %s–%s: %w", fromDay, toDay, err)
@@ -556,7 +518,7 @@ func (e *Engine) recompute(ctx context.Context, tx bun.Tx, from, to, now time.Ti
 	// computed_at is the database's own time, so that every recomputation stamps its days anew
 	// (the cached scorecards compare stamps) whatever the engine's clock says.
 	if _, err := tx.ExecContext(ctx, `INSERT INTO evaluation_days (day, computed_at, next_due)
-		SELECT g.day::date, clock_timestamp(), n.next_due FROM generate_series(?::date, ?::date - 1, interval '1 day') AS g(day)
+		SELECT g.day::date, ?::timestamptz, n.next_due FROM generate_series(?::date, ?::date - 1, interval '1 day') AS g(day)
 		LEFT JOIN (SELECT (created_at AT TIME ZONE ?)::date AS day, min(least(
 				CASE WHEN accepted_at IS NULL AND accept_due > ? THEN accept_due END,
 				CASE WHEN feedback_at IS NULL AND feedback_due > ? THEN feedback_due END,
@@ -566,7 +528,7 @@ func (e *Engine) recompute(ctx context.Context, tx bun.Tx, from, to, now time.Ti
 				 WHERE id = 1 AND unrated_rule = 'satisfied' AND visited_at IS NULL AND resolved_at + unrated_days * interval '1 day' > ?))) AS next_due
 			FROM tickets WHERE created_at >= ? AND created_at < ? GROUP BY 1) n ON n.day = g.day::date
 		ON CONFLICT (day) DO UPDATE SET computed_at = excluded.computed_at, next_due = excluded.next_due`,
-		fromDay, toDay, e.loc.String(), now, now, now, now, from, to); err != nil {
+		asOf, fromDay, toDay, e.loc.String(), now, now, now, now, from, to); err != nil {
 		return fmt.Errorf("record evaluation days %s–%s: %w", fromDay, toDay, err)
 	}
 	return nil

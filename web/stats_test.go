@@ -40,8 +40,12 @@ func TestScorecardAPIAndPublishedStats(t *testing.T) {
 		!strings.Contains(page.Body, `data-department="hrss"`) || !strings.Contains(page.Header.Get("Cache-Control"), "public") {
 		t.Fatalf("/stats: %d (Cache-Control %q) %s", page.Status, page.Header.Get("Cache-Control"), page.Body)
 	}
+	if !strings.Contains(page.Body, `<p id="stats-as-of">数据截至 `) {
+		t.Errorf("/stats does not say as of when its figures hold: %s", page.Body)
+	}
 	en := e.do(nil, "GET", "/stats?month="+month+"&lang=en", nil, nil)
-	if !strings.Contains(en.Body, "Satisfaction rate") || !strings.Contains(en.Body, "Human Resources and Social Security Bureau") {
+	if !strings.Contains(en.Body, "Satisfaction rate") || !strings.Contains(en.Body, "Human Resources and Social Security Bureau") ||
+		!strings.Contains(en.Body, `<p id="stats-as-of">Figures as of `) {
 		t.Fatalf("/stats in English: %s", en.Body)
 	}
 	js := e.do(nil, "GET", "/stats/"+month+".json", nil, nil)

@@ -26,6 +26,9 @@ func main() {
 	flag.IntVar(&o.month, "month", 200_000, "of which registered in the month measured (2000000 for the full size)")
 	flag.StringVar(&o.dir, "dir", "var/bench", "where the private cluster lives")
 	flag.StringVar(&o.binary, "binary", "bin/hotline", "the hotline binary, to time the public page")
+	flag.IntVar(&o.plain, "plain", 3, "runs of the plain GROUP BY (its median is the yardstick)")
+	flag.BoolVar(&o.keep, "keep", false, "keep the loaded database afterwards (its name is printed) for -db")
+	flag.StringVar(&o.reuse, "db", "", "measure a database kept by an earlier -keep run instead of loading a new one (dropped afterwards unless -keep)")
 	flag.Parse()
 	if o.month > o.n || o.month < 2 {
 		fmt.Fprintln(os.Stderr, "bench: -month must be from 2 to -tickets")
@@ -38,30 +41,48 @@ func main() {
 }
 
 type options struct {
-	n, month    int
-	dir, binary string
+	n, month, plain    int
+	dir, binary, reuse string
+	keep               bool
 }
 
 func run(o options) error {
 	ctx := context.Background()
-	db, err := benchdb.Fresh(ctx, o.dir, "bench_scorecard", 8, benchdb.DemoCity)
+	var db *benchdb.DB
+	var err error
+	if o.reuse != "" {
+		db, err = benchdb.Existing(ctx, o.dir, o.reuse, 8)
+	} else {
+		db, err = benchdb.Fresh(ctx, o.dir, "bench_scorecard", 8, benchdb.DemoCity)
+	}
 	if err != nil {
 		return err
 	}
+	db.Keep = o.keep
 	defer db.Close()
 	loc, _ := time.LoadLocation("Asia/Shanghai")
 	month := time.Date(2026, 11, 1, 0, 0, 0, 0, loc)
-	fmt.Printf("scorecard bench: %d tickets, %d of them in %s\n", o.n, o.month, month.Format("2006-01"))
 	start := time.Now()
-	if err := load(ctx, db.DB, o.n, o.month, month); err != nil {
-		return err
+	if o.reuse == "" {
+		fmt.Printf("scorecard bench: %d tickets, %d of them in %s\n", o.n, o.month, month.Format("2006-01"))
+		if err := load(ctx, db.DB, o.n, o.month, month); err != nil {
+			return err
+		}
+		if _, err := db.ExecContext(ctx, "ANALYZE"); err != nil {
+			return err
+		}
+	} else {
+		fmt.Printf("scorecard bench: database %s as loaded before; its aggregate emptied\n", o.reuse)
+		if _, err := db.ExecContext(ctx, "TRUNCATE evaluation_daily, evaluation_days, evaluation_dirty, evaluation_refreshed"); err != nil {
+			return err
+		}
 	}
-	if _, err := db.ExecContext(ctx, "ANALYZE"); err != nil {
-		return err
+	if o.keep {
+		fmt.Printf("  kept for -db: %s\n", db.Name())
 	}
-	var events, visits, calls int
-	db.QueryRowContext(ctx, "SELECT (SELECT count(*) FROM ticket_events), (SELECT count(*) FROM return_visits), (SELECT count(*) FROM call_records)").Scan(&events, &visits, &calls)
-	fmt.Printf("  load: %d tickets, %d events, %d visits, %d calls   %8.1f s\n", o.n, events, visits, calls, time.Since(start).Seconds())
+	var ticketCount, events, visits, calls int
+	db.QueryRowContext(ctx, "SELECT (SELECT count(*) FROM tickets), (SELECT count(*) FROM ticket_events), (SELECT count(*) FROM return_visits), (SELECT count(*) FROM call_records)").Scan(&ticketCount, &events, &visits, &calls)
+	fmt.Printf("  load: %d tickets, %d events, %d visits, %d calls   %8.1f s\n", ticketCount, events, visits, calls, time.Since(start).Seconds())
 
 	// The machine's clock may be anywhere: evaluate as on 3 December 2026.
 	clk := clock.NewFixed(time.Date(2026, 12, 3, 9, 0, 0, 0, loc))
@@ -75,11 +96,11 @@ func run(o options) error {
 		return err
 	}
 	var raw *evaluation.Scorecard
-	plain := timeit(3, func() error { raw, err = eng.ComputeRaw(ctx, p, w); return err })
+	plain := timeit(max(o.plain, 1), func() error { raw, err = eng.ComputeRaw(ctx, p, w); return err })
 	if err != nil {
 		return err
 	}
-	fmt.Printf("  plain GROUP BY over the raw tables:            median %8.1f ms (of 3)\n", ms(plain))
+	fmt.Printf("  plain GROUP BY over the raw tables:            median %8.1f ms (of %d)\n", ms(plain), max(o.plain, 1))
 	build := timeit(1, func() error { return eng.Refresh(ctx, w.From, w.To) })
 	fmt.Printf("  build the month's daily aggregate (30 days):          %8.1f ms (once)\n", ms(build))
 	var sc *evaluation.Scorecard
@@ -107,7 +128,44 @@ func run(o options) error {
 		_, err := eng.Compute(ctx, p, w)
 		return err
 	})
-	fmt.Printf("  scorecard after one ticket of the month changed:     median %8.1f ms (of 5; one day recomputed)\n", ms(changed))
+	fmt.Printf("  read after one ticket of the month changed, recomputing on read (no refresher): median %8.1f ms (of 5; one day recomputed)\n", ms(changed))
+
+	// As serve reads: the aggregate as the background refresher left it.
+	bg := evaluation.NewEngine(db.DB, loc, clk, evaluation.ReadsAsRefreshed())
+	if _, err := bg.RefreshAll(ctx); err != nil {
+		return err
+	}
+	if _, err := bg.Compute(ctx, p, w); err != nil {
+		return err
+	}
+	var asOf time.Time
+	bgRead := timeit(5, func() error {
+		if _, err := db.ExecContext(ctx, "UPDATE tickets SET updated_at = updated_at + interval '1 second' WHERE id = (SELECT min(id) FROM tickets WHERE created_at >= ?)", w.From); err != nil {
+			return err
+		}
+		sc, err := bg.Compute(ctx, p, w)
+		if err == nil {
+			asOf = sc.ComputedAt
+		}
+		return err
+	})
+	fmt.Printf("  read after one ticket of the month changed, as refreshed (serve): median %8.1f ms (of 5; figures as of %s)\n", ms(bgRead), asOf.In(loc).Format("15:04:05.000"))
+	pass := timeit(3, func() error {
+		if _, err := db.ExecContext(ctx, "UPDATE tickets SET updated_at = updated_at + interval '1 second' WHERE id = (SELECT min(id) FROM tickets WHERE created_at >= ?)", w.From); err != nil {
+			return err
+		}
+		_, err := bg.RefreshAll(ctx)
+		return err
+	})
+	fmt.Printf("  the background refresher's pass after one ticket changed (off the read path): median %8.1f ms (of 3; one day recomputed)\n", ms(pass))
+	afterPass := timeit(1, func() error {
+		sc, err := bg.Compute(ctx, p, w)
+		if err == nil {
+			asOf = sc.ComputedAt
+		}
+		return err
+	})
+	fmt.Printf("  the first read after that pass (the month's daily rows summed and scored): %8.1f ms (figures as of %s)\n", ms(afterPass), asOf.In(loc).Format("15:04:05.000"))
 
 	// The public page of `hotline serve`, on the same database.
 	srv, err := benchdb.Serve(o.binary, db.URL)
@@ -187,8 +245,8 @@ func load(ctx context.Context, db *bun.DB, n, month int, from time.Time) error {
 				CASE WHEN g % 5 <> 0 THEN ts + interval '9 days' END, (g % 17 = 0)::int, 'solved'
 			FROM generate_series(1, ?::int) g
 			CROSS JOIN LATERAL (SELECT CASE WHEN g <= ?::int
-				THEN ?::timestamptz + (g - 1) * (?::timestamptz - ?::timestamptz) / ?::int
-				ELSE ?::timestamptz + (g - ?::int) * (?::timestamptz - ?::timestamptz) / greatest(?::int - ?::int, 1) END AS ts) x
+				THEN ?::timestamptz + (g - 1)::float8 * extract(epoch FROM ?::timestamptz - ?::timestamptz) / ?::int * interval '1 second'
+				ELSE ?::timestamptz + (g - ?::int)::float8 * extract(epoch FROM ?::timestamptz - ?::timestamptz) / greatest(?::int - ?::int, 1) * interval '1 second' END AS ts) x
 			JOIN bench_depts d ON d.i = g % (SELECT count(*) FROM bench_depts)
 			JOIN bench_cats c ON c.i = (g / 7) % (SELECT count(*) FROM bench_cats)`,
 				[]any{n, month, from, to, from, month, hist, month, from, hist, n, month}},

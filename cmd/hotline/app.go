@@ -72,6 +72,7 @@ func newApp(ctx context.Context, e *env) (*app, error) {
 		{"escalation", wireEscalation},
 		{"intake", wireIntake},
 		{"telephony", wireTelephony},
+		{"evaluation", wireEvaluation},
 		{"staff web", wireStaff},
 	} {
 		if err := wire.fn(ctx, a); err != nil {

@@ -15,9 +15,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/uptrace/bun"
 
 	"github.com/hotline-city/hotline/demo/demotest"
+	"github.com/hotline-city/hotline/evaluation"
+	"github.com/hotline-city/hotline/internal/clock"
 	"github.com/hotline-city/hotline/internal/database"
 	"github.com/hotline-city/hotline/internal/faultproxy"
 	"github.com/hotline-city/hotline/internal/org"
@@ -260,7 +264,8 @@ func TestTwoSweepProcessesShareTheWork(t *testing.T) {
 
 // TestTwoServersScheduleSweeps runs two servers on one database with a sweep every second:
 // together they escalate every overdue ticket once, and their delivery workers send each
-// notification once.
+// notification once. Their scorecard refreshers, every second, leave the aggregate equal to the
+// raw tables.
 func TestTwoServersScheduleSweeps(t *testing.T) {
 	t.Parallel()
 	// Overdue by an hour now, so the scheduled sweeps (at the real time) act on them.
@@ -270,7 +275,7 @@ func TestTwoServersScheduleSweeps(t *testing.T) {
 	var wg sync.WaitGroup
 	for range 2 {
 		env := map[string]string{"HOTLINE_DATABASE_URL": url, "HOTLINE_HTTP_ADDR": freePort(t), "HOTLINE_SIP_ADDR": freePort(t),
-			"HOTLINE_LOG_LEVEL": "error", "HOTLINE_SWEEP_SCHEDULE": "@every 1s"}
+			"HOTLINE_LOG_LEVEL": "error", "HOTLINE_SWEEP_SCHEDULE": "@every 1s", "HOTLINE_EVALUATION_REFRESH": "1s"}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -296,6 +301,61 @@ func TestTwoServersScheduleSweeps(t *testing.T) {
 	}
 	if got != want || sent != 2*n {
 		t.Fatalf("after the scheduled sweeps: %+v with %d sent, want %+v with %d sent", got, sent, want, 2*n)
+	}
+	refreshedEqualsRaw(t, url)
+}
+
+// refreshedEqualsRaw waits for a scorecard refresh of the running servers begun after now and
+// checks that this month's scorecard, read as they left the aggregate, is the raw tables'.
+func refreshedEqualsRaw(t *testing.T, url string) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := database.Open(ctx, url, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var since time.Time
+	if err := db.QueryRowContext(ctx, "SELECT now()").Scan(&since); err != nil {
+		t.Fatal(err)
+	}
+	var asOf time.Time
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		db.QueryRowContext(ctx, "SELECT as_of FROM evaluation_refreshed WHERE id = 1").Scan(&asOf)
+		if asOf.After(since) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no scorecard refresh since %s (last as of %s)", since, asOf)
+		}
+	}
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	eng := evaluation.NewEngine(db, loc, clock.System{}, evaluation.ReadsAsRefreshed())
+	p, err := eng.Current(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := evaluation.ParsePeriod(time.Now().In(loc).Format("2006-01"), loc, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := eng.Compute(ctx, p, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := eng.ComputeRaw(ctx, p, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc.ComputedAt.Before(asOf) {
+		t.Errorf("the scorecard is as of %s, before the refresh of %s", sc.ComputedAt, asOf)
+	}
+	raw.ComputedAt = sc.ComputedAt
+	if h, ok := sc.Department("hrss"); !ok || h.Tickets == 0 {
+		t.Errorf("hrss's tickets are not in the refreshed scorecard: %+v", sc.Departments)
+	}
+	if diff := cmp.Diff(sc, raw, cmpopts.IgnoreUnexported(evaluation.Scorecard{})); diff != "" {
+		t.Errorf("the aggregate as refreshed and the raw tables differ (-aggregate +raw):\n%s", diff)
 	}
 }
 

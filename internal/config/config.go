@@ -61,9 +61,12 @@ type Config struct {
 	// RTPTimeout ends an answered call whose caller sent no audio for this long.
 	RTPTimeout    time.Duration
 	SweepSchedule string
-	LogLevel      string
-	PprofAddr     string // empty: no profiler listener
-	MetricsAddr   string // empty: no metrics listener
+	// EvaluationRefresh is how often serve brings the scorecards' daily aggregate up to date;
+	// scorecards are read as of the last refresh (HOTLINE_EVALUATION_REFRESH).
+	EvaluationRefresh time.Duration
+	LogLevel          string
+	PprofAddr         string // empty: no profiler listener
+	MetricsAddr       string // empty: no metrics listener
 
 	// Escalation: warnings at WarnShare of each clock, one more level per EscalationPeriod
 	// overdue; e-mail through SMTP when SMTPHost is set, SMS when SMSGateway is set.
@@ -170,7 +173,7 @@ func Load(getenv Getenv) (*Config, error) {
 	for _, d := range []struct {
 		name, def string
 		dst       *time.Duration
-	}{{"HOTLINE_ACD_MAX_WAIT", "60s", &c.ACDMaxWait}, {"HOTLINE_ACD_WRAPUP", "10s", &c.ACDWrapUp}} {
+	}{{"HOTLINE_ACD_MAX_WAIT", "60s", &c.ACDMaxWait}, {"HOTLINE_ACD_WRAPUP", "10s", &c.ACDWrapUp}, {"HOTLINE_EVALUATION_REFRESH", "30s", &c.EvaluationRefresh}} {
 		v, err := time.ParseDuration(get(d.name, d.def))
 		if err != nil || v < 0 {
 			return nil, fmt.Errorf("%s: want a duration such as %s", d.name, d.def)

@@ -29,6 +29,39 @@ type DB struct {
 	adminURL string
 	name     string
 	cluster  *pgmanaged.Cluster
+	// Keep leaves the database in place at Close, for a later run to measure again (Existing).
+	Keep bool
+}
+
+// Name is the database's name.
+func (d *DB) Name() string { return d.name }
+
+// Existing opens database name, kept by an earlier run, migrated to this build's migrations;
+// Close drops it unless Keep is set.
+func Existing(ctx context.Context, dir, name string, maxConns int) (*DB, error) {
+	d := &DB{adminURL: os.Getenv("HOTLINE_DATABASE_URL"), name: name}
+	if d.adminURL == "" {
+		c, err := pgmanaged.New(filepath.Join(dir, "pg"))
+		if err != nil {
+			return nil, err
+		}
+		if err := c.Start(ctx); err != nil {
+			return nil, err
+		}
+		d.cluster, d.adminURL = c, c.URL("postgres")
+	}
+	d.URL = database.WithName(d.adminURL, d.name)
+	db, err := database.Open(ctx, d.URL, maxConns)
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	d.DB = db
+	if _, err := database.Migrate(ctx, db); err != nil {
+		d.Close()
+		return nil, err
+	}
+	return d, nil
 }
 
 // DemoCity seeds the demo city with its routing rules, so tickets take the real path: routed and
@@ -79,11 +112,17 @@ func (d *DB) SynchronousCommit(ctx context.Context) string {
 	return sc
 }
 
-// Close drops the database and stops the private cluster if this process started it.
+// Close drops the database (unless kept) and stops the private cluster if this process started it.
 func (d *DB) Close() {
 	ctx := context.Background()
 	if d.DB != nil {
 		d.DB.Close()
+	}
+	if d.Keep {
+		if d.cluster != nil {
+			d.cluster.Stop()
+		}
+		return
 	}
 	if admin, err := database.Open(ctx, d.adminURL, 1); err == nil {
 		admin.ExecContext(ctx, "DROP DATABASE IF EXISTS ? WITH (FORCE)", bun.Ident(d.name))
