@@ -137,7 +137,7 @@ func (s *Server) ticketFilter(ctx context.Context, st *org.Staff, q fields) (tic
 			if isOutage(err) {
 				return f, err
 			}
-			return f, &badField{"department", fmt.Sprintf("unknown department %q", code)}
+			return f, &badField{"department", "no such department"}
 		}
 		f.DepartmentID = d.ID
 	}
@@ -147,19 +147,19 @@ func (s *Server) ticketFilter(ctx context.Context, st *org.Staff, q fields) (tic
 			if isOutage(err) {
 				return f, err
 			}
-			return f, &badField{"category", fmt.Sprintf("unknown category %q", code)}
+			return f, &badField{"category", "no such category"}
 		}
 		f.CategoryID = c.ID
 	}
 	if v := q.get("type"); v != "" {
 		if !slices.Contains(tickets.Types, v) {
-			return f, &badField{"type", fmt.Sprintf("unknown type %q", v)}
+			return f, &badField{"type", "not a type of ticket"}
 		}
 		f.Type = v
 	}
 	if v := q.get("channel"); v != "" {
 		if !slices.Contains(tickets.Channels, v) {
-			return f, &badField{"channel", fmt.Sprintf("unknown channel %q", v)}
+			return f, &badField{"channel", "not a channel"}
 		}
 		f.Channel = v
 	}
@@ -171,9 +171,9 @@ func (s *Server) ticketFilter(ctx context.Context, st *org.Staff, q fields) (tic
 	}
 	if words := q.get("q"); words != "" {
 		if _, err := textsearch.Parse(words); errors.Is(err, textsearch.ErrTooLong) {
-			return f, &badField{"q", fmt.Sprintf("at most %d characters and %d words", textsearch.MaxQueryRunes, textsearch.MaxWords)}
+			return f, &badField{"q", msgQTooLong}
 		} else if err != nil {
-			return f, &badField{"q", "no words to look for: Chinese characters, letters or digits"}
+			return f, &badField{"q", msgQEmpty}
 		}
 		f.Words = strings.Fields(words)
 	}
@@ -194,7 +194,7 @@ func (s *Server) ticketFilter(ctx context.Context, st *org.Staff, q fields) (tic
 			if isOutage(err) {
 				return f, err
 			}
-			return f, &badField{"handler", fmt.Sprintf("unknown staff member %q", v)}
+			return f, &badField{"handler", "no such staff member"}
 		}
 		f.HandlerID = h.ID
 	}
@@ -226,17 +226,24 @@ func (s *Server) ticketFilter(ctx context.Context, st *org.Staff, q fields) (tic
 	switch strings.TrimPrefix(o, "-") {
 	case "new":
 		if f.Desc {
-			return f, &badField{"order", "must be due, created or number, each with - for descending, or new"}
+			return f, &badField{"order", msgOrder}
 		}
 	case "":
 		f.Desc = false
 	case "due", "created", "number":
 		f.OrderBy = strings.TrimPrefix(o, "-")
 	default:
-		return f, &badField{"order", "must be due, created or number, each with - for descending, or new"}
+		return f, &badField{"order", msgOrder}
 	}
 	return f, nil
 }
+
+// The search's field errors that the catalogue words in both languages (i18n_search.go).
+var (
+	msgQTooLong = fmt.Sprintf("at most %d characters and %d words", textsearch.MaxQueryRunes, textsearch.MaxWords)
+	msgQEmpty   = "no words to look for: Chinese characters, letters or digits"
+	msgOrder    = "must be due, created or number, each with - for descending, or new"
+)
 
 // dateParam reads the date k (YYYY-MM-DD, the start of that day in the centre's zone), or the
 // zero time when absent.
