@@ -3,6 +3,7 @@ package tickets_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -229,4 +230,47 @@ func cmpStr(a, b string) int {
 		return 1
 	}
 	return 0
+}
+
+// TestSearchCommonWordsPagesInOrder pages through a word found in more tickets than the count
+// goes to (the list then walks its order's index rather than sorting every match) and gets
+// the same pages as for a rarer word: in order, each ticket once, the total a lower bound.
+func TestSearchCommonWordsPagesInOrder(t *testing.T) {
+	t.Parallel()
+	c := demotest.New(t)
+	ctx := context.Background()
+	sup := c.Actor("sup", org.RoleSupervisor, "centre")
+	if _, err := c.DB.ExecContext(ctx, `
+INSERT INTO tickets (number, type, channel, status, description, profile_code, created_at, updated_at)
+SELECT 'X' || lpad(g::text, 6, '0'), 'complaint', 'phone', 'registered',
+       CASE WHEN g % 3 = 0 THEN '公积金提取' ELSE '夜间噪音' END || g, 'standard', ?, ?
+FROM generate_series(1, ?) AS g`, c.Clock.Now(), c.Clock.Now(), 3*(tickets.CountCap+1)); err != nil {
+		t.Fatal(err)
+	}
+	for _, order := range []string{"", "number"} {
+		f := tickets.Filter{Words: []string{"公积金"}, OrderBy: order, Desc: order != "", Limit: 1000}
+		var got []string
+		for page := 0; page < 3; page++ {
+			p, err := c.Tickets.ListPage(ctx, sup, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.Total != tickets.CountCap || !p.TotalAtLeast {
+				t.Errorf("order %q: total %d (at least %v), want more than %d", order, p.Total, p.TotalAtLeast, tickets.CountCap)
+			}
+			for _, tk := range p.Tickets {
+				got = append(got, tk.Number)
+			}
+			f.After = p.Next
+		}
+		var want []string
+		for g := 3 * (tickets.CountCap + 1); len(want) < 3000; g-- {
+			if g%3 == 0 {
+				want = append(want, fmt.Sprintf("X%06d", g))
+			}
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("order %q: pages (-want +got):\n%s", order, diff)
+		}
+	}
 }

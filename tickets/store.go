@@ -209,7 +209,22 @@ func (s *Service) list(ctx context.Context, actor Actor, f Filter, count bool) (
 	default:
 		return nil, fmt.Errorf("list tickets: %w", ErrForbidden)
 	}
-	if err := q.Limit(n).Offset(int64(f.Offset)).Scan(ctx); err != nil {
+	q = q.Limit(n).Offset(int64(f.Offset))
+	if len(f.Words) > 0 && atLeast {
+		// Words found in more tickets than CountCap are common: the page is the first few of
+		// them in the list's order, found soonest by walking that order's index. The planner
+		// cannot know it: it takes a word's bigrams as independent and expects a few hundred
+		// matches, then fetches and sorts every match. The count just made tells.
+		err = s.db.RunInTx(ctx, &sql.TxOptions{ReadOnly: true}, func(ctx context.Context, tx bun.Tx) error {
+			if _, err := tx.ExecContext(ctx, "SET LOCAL enable_bitmapscan = off"); err != nil {
+				return err
+			}
+			return q.Conn(tx).Scan(ctx)
+		})
+	} else {
+		err = q.Scan(ctx)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("list tickets: %w", err)
 	}
 	p := &Page{Tickets: ts, Total: total, TotalAtLeast: atLeast}
