@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/hotline-city/hotline/internal/org"
+	"github.com/hotline-city/hotline/internal/textsearch"
 )
 
 // Get reads a ticket with its department, category and co-handlers, whoever asks.
@@ -78,16 +80,33 @@ type Filter struct {
 	Statuses     []Status
 	DepartmentID int64
 	Phone        string // a full number, or its last four digits
-	// Words must each be found in the description, address, title or result (Chinese words
-	// of two characters too: a substring match).
-	Words  []string
-	Since  time.Time
-	Limit  int
-	Offset int // kept for old scripts; pages and new callers page with After
+	// Words must each be found in the description, address, title or result (package
+	// internal/textsearch: a Chinese word of two characters is its bigram, of three or more
+	// its bigrams plus a check that it is there as written).
+	Words []string
+	Since time.Time
+	// CategoryID keeps to a category and every category under it.
+	CategoryID int64
+	Type       string // the ticket's type (consultation, complaint, …)
+	Channel    string // where it came from (phone, web, …)
+	// Clock keeps to the open tickets past their resolution deadline ("overdue") or due
+	// within SoonWindow ("due-soon"), as the board's lists count them.
+	Clock string
+	// From and To keep to the tickets registered at or after From and before To.
+	From, To time.Time
+	// HandlerID keeps to the tickets on whose timeline that staff member recorded anything:
+	// registered, dispatched, accepted, gave feedback, resolved, returned, noted.
+	HandlerID int64
+	Limit     int
+	Offset    int // kept for old scripts; pages and new callers page with After
 	// After is the cursor of the last ticket of the page before (Page.Next): the list goes on
 	// from there in its own order (keyset paging), however deep, without counting past rows.
-	After   string
-	OrderBy string // "due" (nearest resolution deadline first), "visit" (nearest 回访 deadline first) or "" (newest first)
+	After string
+	// OrderBy is "due" (nearest resolution deadline first), "visit" (nearest 回访 deadline
+	// first), "created" (registration time), "number" (ticket number) or "" (newest first);
+	// Desc turns due, visit, created and number around.
+	OrderBy string
+	Desc    bool
 	// Queue keeps to the tickets handled on their own, as a work queue lists them: none merged
 	// into another (并单), which follows its master.
 	Queue bool
@@ -156,11 +175,15 @@ func (s *Service) list(ctx context.Context, actor Actor, f Filter, count bool) (
 		}
 		c = &cur
 	}
+	filterQuery, err := s.filter(f)
+	if err != nil {
+		return nil, err
+	}
 	var total int
 	var atLeast bool
 	if count {
 		var err error
-		if total, atLeast, err = s.countList(ctx, actor, f); err != nil {
+		if total, atLeast, err = s.countList(ctx, actor, f, filterQuery); err != nil {
 			return nil, err
 		}
 	}
@@ -170,23 +193,38 @@ func (s *Service) list(ctx context.Context, actor Actor, f Filter, count bool) (
 	n := int64(f.Limit) + 1
 	switch {
 	case cityWide(actor.Role):
-		q = pageQuery(filterQuery(q, f), f.OrderBy, c)
+		q = pageQuery(filterQuery(q), f, c)
 	case org.DepartmentStaff.Has(actor.Role):
 		// A department's own tickets and those it co-handles (协办), each in the list's order
 		// from its own index and cut to the page, then merged: an OR of the two would read
 		// the whole department to find a page.
 		page := func(q *bun.SelectQuery) *bun.SelectQuery {
-			return pageQuery(filterQuery(q, f), f.OrderBy, c).Limit(n + int64(f.Offset))
+			return pageQuery(filterQuery(q), f, c).Limit(n + int64(f.Offset))
 		}
 		own := page(s.db.NewSelect().TableExpr("tickets AS t").Column("t.id").Where("t.department_id = ?", actor.DepartmentID))
 		co := page(s.db.NewSelect().TableExpr("tickets AS t").Column("t.id").
 			Where("t.id IN (SELECT ticket_id FROM ticket_co_departments WHERE department_id = ?)", actor.DepartmentID).
 			Where("t.department_id IS DISTINCT FROM ?", actor.DepartmentID))
-		q = pageQuery(q.Where("t.id IN ((?) UNION ALL (?))", own, co), f.OrderBy, nil)
+		q = pageQuery(q.Where("t.id IN ((?) UNION ALL (?))", own, co), f, nil)
 	default:
 		return nil, fmt.Errorf("list tickets: %w", ErrForbidden)
 	}
-	if err := q.Limit(n).Offset(int64(f.Offset)).Scan(ctx); err != nil {
+	q = q.Limit(n).Offset(int64(f.Offset))
+	if len(f.Words) > 0 && atLeast {
+		// Words found in more tickets than CountCap are common: the page is the first few of
+		// them in the list's order, found soonest by walking that order's index. The planner
+		// cannot know it: it takes a word's bigrams as independent and expects a few hundred
+		// matches, then fetches and sorts every match. The count just made tells.
+		err = s.db.RunInTx(ctx, &sql.TxOptions{ReadOnly: true}, func(ctx context.Context, tx bun.Tx) error {
+			if _, err := tx.ExecContext(ctx, "SET LOCAL enable_bitmapscan = off"); err != nil {
+				return err
+			}
+			return q.Conn(tx).Scan(ctx)
+		})
+	} else {
+		err = q.Scan(ctx)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("list tickets: %w", err)
 	}
 	p := &Page{Tickets: ts, Total: total, TotalAtLeast: atLeast}
@@ -197,29 +235,86 @@ func (s *Service) list(ctx context.Context, actor Actor, f Filter, count bool) (
 	return p, nil
 }
 
-// pageQuery orders q by order and starts it after c, when there is one.
-func pageQuery(q *bun.SelectQuery, order string, c *cursor) *bun.SelectQuery {
-	switch order {
+// pageQuery orders q by f's order and starts it after c, when there is one. Each order ends
+// with the id, so ties keep one order and a cursor one place.
+func pageQuery(q *bun.SelectQuery, f Filter, c *cursor) *bun.SelectQuery {
+	dir, op := "ASC", ">"
+	if f.Desc {
+		dir, op = "DESC", "<"
+	}
+	var key string
+	switch f.OrderBy {
 	case "due":
-		q = q.OrderExpr(dueOrder)
-		if c != nil {
-			q = q.Where("("+dueExpr+", t.id) > (?, ?)", c.at, c.id)
-		}
+		key = dueExpr
 	case "visit":
-		q = q.OrderExpr(visitOrder)
+		key = visitExpr
+	case "created":
+		key = "t.created_at"
+	case "number":
+		// Numbers are unique: the number alone is the place.
+		q = q.OrderExpr("t.number " + dir)
 		if c != nil {
-			q = q.Where("("+visitExpr+", t.id) > (?, ?)", c.at, c.id)
+			q = q.Where("t.number "+op+" ?", c.number)
 		}
+		return q
 	default:
 		q = q.OrderExpr("t.id DESC")
 		if c != nil {
 			q = q.Where("t.id < ?", c.id)
 		}
+		return q
+	}
+	q = q.OrderExpr(key + " " + dir + ", t.id " + dir)
+	if c != nil {
+		q = q.Where("("+key+", t.id) "+op+" (?, ?)", c.at, c.id)
 	}
 	return q
 }
 
-// filterQuery narrows q to f, all but its order and page.
+// Clock states a list may keep to (Filter.Clock).
+const (
+	ClockOverdue = "overdue"
+	ClockDueSoon = "due-soon"
+)
+
+// filter is the narrowing of a query to f, all but its order and page; a search that has
+// no words to look for is bad input.
+func (s *Service) filter(f Filter) (func(*bun.SelectQuery) *bun.SelectQuery, error) {
+	var search *textsearch.Query
+	if len(f.Words) > 0 {
+		sq, err := textsearch.Parse(strings.Join(f.Words, " "))
+		if err != nil {
+			return nil, invalid("q", err.Error())
+		}
+		search = &sq
+	}
+	switch f.Clock {
+	case "", ClockOverdue, ClockDueSoon:
+	default:
+		return nil, invalid("clock", fmt.Sprintf("unknown clock state %q", f.Clock))
+	}
+	now := s.clock.Now()
+	return func(q *bun.SelectQuery) *bun.SelectQuery {
+		q = filterQuery(q, f)
+		if search != nil {
+			cond, args := search.Condition("t.search", searchText)
+			q = q.Where(cond, args...)
+		}
+		switch f.Clock {
+		case ClockOverdue:
+			q = q.Where("t.status IN ('dispatched', 'accepted') AND "+dueExpr+" < ?", now)
+		case ClockDueSoon:
+			q = q.Where("t.status IN ('dispatched', 'accepted') AND "+dueExpr+" >= ? AND "+dueExpr+" < ?", now, now.Add(SoonWindow))
+		}
+		return q
+	}, nil
+}
+
+// searchText is the text the search vector is made of (the ticket_search migration), for the
+// check that a word of three or more characters is there as written.
+const searchText = "(t.description || ' ' || t.address || ' ' || t.title || ' ' || t.resolution)"
+
+// filterQuery narrows q to the fields of f that need nothing but the query.
 func filterQuery(q *bun.SelectQuery, f Filter) *bun.SelectQuery {
 	if len(f.Statuses) > 0 {
 		q = q.Where("t.status IN (?)", bun.List(f.Statuses))
@@ -232,13 +327,32 @@ func filterQuery(q *bun.SelectQuery, f Filter) *bun.SelectQuery {
 	}
 	if f.Phone != "" {
 		if len(f.Phone) == 4 {
-			q = q.Where("t.caller_phone LIKE ?", "%"+likeEscape(f.Phone))
+			// The expression of tickets_phone_last4_idx.
+			q = q.Where("right(t.caller_phone, 4) = ? AND t.caller_phone <> ''", f.Phone)
 		} else {
 			q = q.Where("t.caller_phone = ?", f.Phone)
 		}
 	}
-	for _, w := range f.Words {
-		q = q.Where("(t.description || ' ' || t.address || ' ' || t.title || ' ' || t.resolution) ILIKE ?", "%"+likeEscape(w)+"%")
+	if f.CategoryID != 0 {
+		q = q.Where(`t.category_id IN (WITH RECURSIVE sub AS (
+    SELECT id FROM categories WHERE id = ?
+    UNION SELECT c.id FROM categories AS c JOIN sub ON c.parent_id = sub.id)
+SELECT id FROM sub)`, f.CategoryID)
+	}
+	if f.Type != "" {
+		q = q.Where("t.type = ?", f.Type)
+	}
+	if f.Channel != "" {
+		q = q.Where("t.channel = ?", f.Channel)
+	}
+	if !f.From.IsZero() {
+		q = q.Where("t.created_at >= ?", f.From)
+	}
+	if !f.To.IsZero() {
+		q = q.Where("t.created_at < ?", f.To)
+	}
+	if f.HandlerID != 0 {
+		q = q.Where("t.id IN (SELECT ticket_id FROM ticket_events WHERE actor_id = ?)", f.HandlerID)
 	}
 	if f.VisitDue {
 		q = q.Where("t.status = ? AND t.visited_at IS NULL AND t.department_id IS NOT NULL AND t.master_id IS NULL", StatusResolved)
@@ -251,13 +365,13 @@ func filterQuery(q *bun.SelectQuery, f Filter) *bun.SelectQuery {
 
 // countList counts the tickets f matches for actor: from the board counters when f asks only
 // for statuses they keep, else over the tickets up to CountCap.
-func (s *Service) countList(ctx context.Context, actor Actor, f Filter) (int, bool, error) {
+func (s *Service) countList(ctx context.Context, actor Actor, f Filter, filterQuery func(*bun.SelectQuery) *bun.SelectQuery) (int, bool, error) {
 	if n, ok, err := s.countFromCounters(ctx, actor, f); err != nil || ok {
 		return n, false, err
 	}
 	var n int
 	var q *bun.SelectQuery
-	capped := func(q *bun.SelectQuery) *bun.SelectQuery { return filterQuery(q, f).Limit(CountCap + 1) }
+	capped := func(q *bun.SelectQuery) *bun.SelectQuery { return filterQuery(q).Limit(CountCap + 1) }
 	switch {
 	case cityWide(actor.Role):
 		q = capped(s.db.NewSelect().TableExpr("tickets AS t").ColumnExpr("1"))
@@ -284,7 +398,8 @@ func (s *Service) countList(ctx context.Context, actor Actor, f Filter) (int, bo
 // they cannot answer. A department's staff also see the tickets they co-handle (协办) for
 // another lead department: those are counted over the co-handling table.
 func (s *Service) countFromCounters(ctx context.Context, actor Actor, f Filter) (int, bool, error) {
-	if len(f.Statuses) == 0 || f.Phone != "" || len(f.Words) > 0 || f.VisitDue || !f.Since.IsZero() || f.Offset != 0 {
+	if len(f.Statuses) == 0 || f.Phone != "" || len(f.Words) > 0 || f.VisitDue || !f.Since.IsZero() || f.Offset != 0 ||
+		f.CategoryID != 0 || f.Type != "" || f.Channel != "" || f.Clock != "" || !f.From.IsZero() || !f.To.IsZero() || f.HandlerID != 0 {
 		return 0, false, nil
 	}
 	var kinds []string
@@ -329,12 +444,13 @@ func (s *Service) countFromCounters(ctx context.Context, actor Actor, f Filter) 
 
 // cursor is where a page ended: the last ticket's place in the list's order.
 type cursor struct {
-	at any // time.Time, or "infinity" for a missing deadline
-	id int64
+	at     any // time.Time, or "infinity" for a missing deadline
+	id     int64
+	number string
 }
 
-// cursorOf is the cursor after t in order: "<id>" newest first, else "<unix µs>_<id>" with
-// "inf" for a missing deadline.
+// cursorOf is the cursor after t in order: "<id>" newest first, the number by number, else
+// "<unix µs>_<id>" with "inf" for a missing deadline.
 func cursorOf(order string, t *Ticket) string {
 	var at *time.Time
 	switch order {
@@ -342,6 +458,10 @@ func cursorOf(order string, t *Ticket) string {
 		at = t.ResolveDue
 	case "visit":
 		at = t.CallbackDue
+	case "created":
+		at = &t.CreatedAt
+	case "number":
+		return t.Number
 	default:
 		return strconv.FormatInt(t.ID, 10)
 	}
@@ -351,12 +471,23 @@ func cursorOf(order string, t *Ticket) string {
 	return strconv.FormatInt(at.UnixMicro(), 10) + "_" + strconv.FormatInt(t.ID, 10)
 }
 
+// numberCursor is what a ticket number may hold.
+var numberCursor = regexp.MustCompile(`^[A-Za-z0-9-]{1,40}$`)
+
 // parseCursor reads a cursor made by cursorOf for order.
 func parseCursor(order, s string) (cursor, error) {
 	bad := invalid("after", "not a cursor of this list: follow the list's next link")
 	var c cursor
+	timed := order == "due" || order == "visit" || order == "created"
+	if order == "number" {
+		if !numberCursor.MatchString(s) {
+			return c, bad
+		}
+		c.number = s
+		return c, nil
+	}
 	at, id, ok := strings.Cut(s, "_")
-	if order != "due" && order != "visit" {
+	if !timed {
 		if ok {
 			return c, bad
 		}
@@ -368,8 +499,8 @@ func parseCursor(order, s string) (cursor, error) {
 	if c.id, err = strconv.ParseInt(id, 10, 64); err != nil || c.id < 0 {
 		return c, bad
 	}
-	if order == "due" || order == "visit" {
-		if at == "inf" {
+	if timed {
+		if at == "inf" && order != "created" {
 			c.at = "infinity"
 		} else if us, err := strconv.ParseInt(at, 10, 64); err == nil {
 			c.at = time.UnixMicro(us).UTC()
@@ -378,11 +509,6 @@ func parseCursor(order, s string) (cursor, error) {
 		}
 	}
 	return c, nil
-}
-
-// likeEscape escapes LIKE's wildcards in s, so a user's % or _ matches itself.
-func likeEscape(s string) string {
-	return strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(s)
 }
 
 func scope(q *bun.SelectQuery, actor Actor) *bun.SelectQuery {

@@ -17,6 +17,7 @@ type pager struct {
 	AtLeast bool // Total is a lower bound (tickets.CountCap)
 	Shown   int
 	ByDue   bool
+	Sorted  string // the list's order in words, when neither newest first nor by deadline
 	Next    string // URL of the next page; empty on the last
 	First   string // URL of the first page; empty on it
 }

@@ -106,6 +106,9 @@ func (s *Server) staffPages() {
 	// Tickets: the list, one ticket's page and what staff do to it (ticket.go), its files.
 	s.handleStaff("GET /tickets", nil, s.getTicketsPage)
 	s.handleStaff("GET /tickets/{number}", nil, s.getTicketPage)
+	// Saved searches (常用查询) of the list, each person's own (ticket_search.go).
+	s.handleStaff("POST /tickets/saved-searches", nil, s.postSavedFilterForm)
+	s.handleStaff("POST /tickets/saved-searches/{id}/delete", nil, s.postSavedFilterDeleteForm)
 	s.handleStaff("POST /tickets/{number}/reveal-phone", nil, s.postTicketReveal)
 	s.handleStaff("POST /tickets/{number}/unmerge", org.Centre, s.postTicketUnmergeForm)
 	s.handleStaff("POST /tickets/{number}/{action}", nil, s.postTicketPageAction)
@@ -176,7 +179,11 @@ func (s *Server) staffAPI() {
 	s.handleAPI("POST /api/v1/logout-everywhere", nil, "End every session of your account", s.postLogoutEverywhere, "revoke_tokens")
 
 	// Tickets and the actions of the closed loop (api.go).
-	s.handleAPI("GET /api/v1/tickets", nil, "List tickets you may see (status, department, phone, q, order=due, limit; after: the next cursor of the page before, keyset paging; offset, for old scripts); answers tickets, total, next", s.getTickets)
+	s.handleAPI("GET /api/v1/tickets", nil, "Search the tickets you may see: q (words of the description, address, title or result; Chinese words of two characters too), phone (full or last four digits), department, category (with its subtree), type, channel, status (repeat or comma-separate), clock (overdue, due-soon), from and to (registration dates, YYYY-MM-DD, to inclusive), handler (username of a staff member who acted on it), order (due, created, number; - before for descending; new: newest first, the default), limit; after: the next cursor of the page before, keyset paging; offset, for old scripts. Answers tickets, total, next; bad input is a 400 naming the field", s.getTickets)
+	s.handleAPI("GET /api/v1/saved-filters", nil, "Your saved searches of the ticket list (常用查询), each with its query string and the list's url", s.getSavedFilters)
+	s.handleAPI("POST /api/v1/saved-filters", nil, "Save a search under a name (saving a name again replaces it; at most 50): query is the list's query string, checked like GET /api/v1/tickets", s.postSavedFilter, "name*", "query*")
+	s.handleAPI("GET /api/v1/saved-filters/{id}", nil, "One of your saved searches (another person's is 404)", s.getSavedFilter)
+	s.handleAPI("DELETE /api/v1/saved-filters/{id}", nil, "Delete one of your saved searches (another person's is 404)", s.deleteSavedFilter)
 	s.handleAPI("POST /api/v1/tickets", org.Centre, "Register a ticket (受理); with article, answer a consultation at once from the knowledge base. confidential (保密) keeps the citizen's contact details from the departments; anonymous (匿名) keeps no name and is confidential; reply_wanted=false records that the citizen wants no reply; an address without district is placed by the city's gazetteer",
 		s.postTicket, "description*", "type", "category", "channel", "title", "address", "district", "street",
 		"caller_name", "caller_phone", "caller_email", "priority", "lat", "lon", "department", "co_handlers", "article", "answer", "call_id",

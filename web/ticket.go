@@ -23,6 +23,7 @@ type ticketsPage struct {
 	Status  string
 	Query   string
 	Pager   *pager
+	Search  *searchForm // the search form and saved searches (ticket_search.go)
 }
 
 func (s *Server) getTicketsPage(w http.ResponseWriter, r *http.Request) {
@@ -33,26 +34,37 @@ func (s *Server) getTicketsPage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/tickets/"+url.PathEscape(n), http.StatusSeeOther)
 		return
 	}
-	f, err := s.ticketFilter(ctx, st, q)
+	form, err := s.searchFormFor(ctx, r, st)
 	if err != nil {
-		status, _ := errorStatus(err)
-		s.refuseErr(w, r, status, err)
+		s.serverError(w, r, err)
 		return
 	}
-	if f.Limit == 0 || f.Limit > pageSize {
-		f.Limit = pageSize
+	data := ticketsPage{Status: q.get("status"), Query: r.URL.RawQuery, Search: form}
+	f, err := s.ticketFilter(ctx, st, q)
+	var p *tickets.Page
+	if err == nil {
+		if f.Limit == 0 || f.Limit > pageSize {
+			f.Limit = pageSize
+		}
+		p, err = s.Tickets.ListPage(ctx, actorFrom(ctx), f)
 	}
-	p, err := s.Tickets.ListPage(ctx, actorFrom(ctx), f)
 	if err != nil {
 		status, _ := errorStatus(err)
-		if status == http.StatusInternalServerError {
+		if isOutage(err) || status == http.StatusInternalServerError {
 			s.serverError(w, r, err)
 			return
 		}
-		s.refuseErr(w, r, status, err)
+		if status != http.StatusBadRequest {
+			s.refuseErr(w, r, status, err)
+			return
+		}
+		// Bad input: the form again, saying what to mend in the reader's language.
+		form.Error = errorText(pageLang(r), err)
+		s.renderStaffStatus(w, r, status, "staff/tickets.html", data)
 		return
 	}
-	data := ticketsPage{Status: q.get("status"), Query: r.URL.RawQuery, Pager: newPager(r.URL, p, f.OrderBy == "due")}
+	data.Pager = newPager(r.URL, p, f.OrderBy == "due" && !f.Desc)
+	data.Pager.Sorted = sortedText(pageLang(r), f)
 	for i := range p.Tickets {
 		data.Tickets = append(data.Tickets, s.viewTicket(st, &p.Tickets[i]))
 	}

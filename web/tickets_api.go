@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -9,11 +10,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/uptrace/bun"
 
 	"github.com/hotline-city/hotline/internal/org"
+	"github.com/hotline-city/hotline/internal/textsearch"
 	"github.com/hotline-city/hotline/tickets"
 )
 
@@ -118,8 +119,10 @@ func (s *Server) deleteToken(w http.ResponseWriter, r *http.Request) {
 // phoneQuery is a phone number to look tickets up by: the full number, or its last four digits.
 var phoneQuery = regexp.MustCompile(`^\+?[0-9]{4,20}$`)
 
-// ticketFilter reads a list's filter from the query. Department staff never filter beyond their
-// own department: the tickets service adds that to the query whatever is asked.
+// ticketFilter reads a list's filter from the query (the search of GET /api/v1/tickets and
+// of the /tickets page; README's Ticket search lists the parameters). Every parameter is
+// checked, and bad input names its field. Department staff never filter beyond their own
+// department: the tickets service adds that to the query whatever is asked.
 func (s *Server) ticketFilter(ctx context.Context, st *org.Staff, q fields) (tickets.Filter, error) {
 	var f tickets.Filter
 	for _, v := range q.list("status") {
@@ -131,18 +134,48 @@ func (s *Server) ticketFilter(ctx context.Context, st *org.Staff, q fields) (tic
 	if code := q.get("department"); code != "" {
 		d, err := s.Org.Department(ctx, code)
 		if err != nil {
-			return f, &badField{"department", fmt.Sprintf("unknown department %q", code)}
+			if isOutage(err) {
+				return f, err
+			}
+			return f, &badField{"department", "no such department"}
 		}
 		f.DepartmentID = d.ID
 	}
-	for _, w := range strings.Fields(q.get("q")) {
-		if utf8.RuneCountInString(w) > 100 {
-			return f, &badField{"q", "a word of at most 100 characters"}
+	if code := q.get("category"); code != "" {
+		c, err := s.Org.Category(ctx, code)
+		if err != nil {
+			if isOutage(err) {
+				return f, err
+			}
+			return f, &badField{"category", "no such category"}
 		}
-		f.Words = append(f.Words, w)
+		f.CategoryID = c.ID
 	}
-	if len(f.Words) > 10 {
-		return f, &badField{"q", "at most 10 words"}
+	if v := q.get("type"); v != "" {
+		if !slices.Contains(tickets.Types, v) {
+			return f, &badField{"type", "not a type of ticket"}
+		}
+		f.Type = v
+	}
+	if v := q.get("channel"); v != "" {
+		if !slices.Contains(tickets.Channels, v) {
+			return f, &badField{"channel", "not a channel"}
+		}
+		f.Channel = v
+	}
+	switch v := q.get("clock"); v {
+	case "", tickets.ClockOverdue, tickets.ClockDueSoon:
+		f.Clock = v
+	default:
+		return f, &badField{"clock", "must be overdue or due-soon"}
+	}
+	if words := q.get("q"); words != "" {
+		if _, err := textsearch.Parse(words); errors.Is(err, textsearch.ErrTooLong) {
+			return f, &badField{"q", msgQTooLong}
+		} else if err != nil {
+			return f, &badField{"q", msgQEmpty}
+		}
+		f.Words = strings.Fields(words)
 	}
 	if p := q.get("phone"); p != "" {
 		// Looking tickets up by phone number is for the roles that see numbers anyway.
@@ -155,7 +188,29 @@ func (s *Server) ticketFilter(ctx context.Context, st *org.Staff, q fields) (tic
 		}
 		f.Phone = p
 	}
+	if v := q.get("handler"); v != "" {
+		h, err := s.Org.Staff(ctx, v)
+		if err != nil {
+			if isOutage(err) {
+				return f, err
+			}
+			return f, &badField{"handler", "no such staff member"}
+		}
+		f.HandlerID = h.ID
+	}
 	var err error
+	if f.From, err = s.dateParam(q, "from"); err != nil {
+		return f, err
+	}
+	if f.To, err = s.dateParam(q, "to"); err != nil {
+		return f, err
+	}
+	if !f.To.IsZero() {
+		f.To = f.To.AddDate(0, 0, 1) // to is the last day, inclusive
+		if !f.From.IsZero() && !f.From.Before(f.To) {
+			return f, &badField{"to", "must not be before from"}
+		}
+	}
 	if f.Limit, err = q.int("limit"); err != nil {
 		return f, err
 	}
@@ -166,14 +221,42 @@ func (s *Server) ticketFilter(ctx context.Context, st *org.Staff, q fields) (tic
 	if f.Limit < 0 || f.Offset < 0 {
 		return f, &badField{"limit", "must not be negative"}
 	}
-	switch o := q.get("order"); o {
-	case "", "new":
-	case "due":
-		f.OrderBy = "due"
+	o := q.get("order")
+	f.Desc = strings.HasPrefix(o, "-")
+	switch strings.TrimPrefix(o, "-") {
+	case "new":
+		if f.Desc {
+			return f, &badField{"order", msgOrder}
+		}
+	case "":
+		f.Desc = false
+	case "due", "created", "number":
+		f.OrderBy = strings.TrimPrefix(o, "-")
 	default:
-		return f, &badField{"order", "must be due or new"}
+		return f, &badField{"order", msgOrder}
 	}
 	return f, nil
+}
+
+// The search's field errors that the catalogue words in both languages (i18n_search.go).
+var (
+	msgQTooLong = fmt.Sprintf("at most %d characters and %d words", textsearch.MaxQueryRunes, textsearch.MaxWords)
+	msgQEmpty   = "no words to look for: Chinese characters, letters or digits"
+	msgOrder    = "must be due, created or number, each with - for descending, or new"
+)
+
+// dateParam reads the date k (YYYY-MM-DD, the start of that day in the centre's zone), or the
+// zero time when absent.
+func (s *Server) dateParam(q fields, k string) (time.Time, error) {
+	v := q.get(k)
+	if v == "" {
+		return time.Time{}, nil
+	}
+	d, err := time.ParseInLocation(time.DateOnly, v, s.location())
+	if err != nil || d.Year() < 2000 || d.Year() > 2100 {
+		return time.Time{}, &badField{k, "must be a date like 2027-01-01"}
+	}
+	return d, nil
 }
 
 func (s *Server) getTickets(w http.ResponseWriter, r *http.Request) {

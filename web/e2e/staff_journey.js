@@ -323,6 +323,17 @@ async function fitsPhone(page, what) {
     await sup.goto(base + '/routing/returns');
     check(await sup.locator('#returns tbody select').count() > 0, 'no returned ticket to review');
     await sup.goto(base + '/tickets?status=resolved');
+    // Ticket search: a two-character word finds the agent's ticket, the search stays in the
+    // URL, and the supervisor saves it by name.
+    await sup.goto(base + '/tickets');
+    await sup.fill('#ticket-search input[name=q]', '讨要');
+    await Promise.all([sup.waitForNavigation(), sup.click('#ticket-search button[type=submit]')]);
+    check(sup.url().includes('q=' + encodeURIComponent('讨要')), 'the search is not in the URL: ' + sup.url());
+    check(await sup.locator(`#ticket-list a[href="/tickets/${number}"]`).count() === 1, 'the search does not find the ticket');
+    await sup.fill('#save-search input[name=name]', '讨薪');
+    await Promise.all([sup.waitForNavigation(), sup.click('#save-search button[type=submit]')]);
+    check(await sup.locator('#saved-searches a', { hasText: '讨薪' }).count() === 1, 'the saved search is not listed');
+    check(await sup.locator(`#ticket-list a[href="/tickets/${number}"]`).count() === 1, 'the saved search does not show the ticket');
     await handler.goto(base + '/tickets');
     await agent.goto(base + '/console');
     await agent.fill('#kb-q', '欠薪');
