@@ -217,8 +217,8 @@ type batchPage struct {
 	Back   string
 }
 
-// postTicketsBatchForm takes a batch chosen on the ticket list (批量改派 for the centre) and
-// shows what was done and what failed.
+// postTicketsBatchForm takes a batch chosen on the ticket list (批量签收 for departments,
+// 批量派单/改派 for the centre) and shows what was done and what failed.
 func (s *Server) postTicketsBatchForm(w http.ResponseWriter, r *http.Request) {
 	f, err := readFields(w, r)
 	if err != nil {
@@ -228,6 +228,10 @@ func (s *Server) postTicketsBatchForm(w http.ResponseWriter, r *http.Request) {
 	back := safeNext(f.get("next"))
 	if back == "" {
 		back = "/tickets"
+	}
+	if a := batchActions[f.get("action")]; a == tickets.ActDispatch && !org.Centre.Has(staffFrom(r.Context()).Role) {
+		s.refuse(w, r, http.StatusForbidden, errRoleRefused)
+		return
 	}
 	res, err := s.runBatch(r.Context(), f, langOf(r))
 	p := &batchPage{Result: res, Back: back}

@@ -5,9 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/xuri/excelize/v2"
 
 	"github.com/hotline-city/hotline/telephony"
 )
@@ -50,9 +54,14 @@ func TestDeskBrowserJourney(t *testing.T) {
 	agentPhone := sipp(t, "agent_callback.xml", phone, "", "-d", "200")
 	registerPhone(t, tel, "1001", phone)
 
+	// Two complaints for hrss that the handler finds by a word and signs for at once.
+	first := e.register("公司欠薪三个月，工人讨要无果", "wage-arrears", "13700000011", "hrss")
+	second := e.register("工地欠薪，包工头失联", "wage-arrears", "13700000012", "hrss")
+
+	xlsx := filepath.Join(t.TempDir(), "chosen.xlsx")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, "node", "e2e/desk_journey.js", e.ts.URL).CombinedOutput()
+	out, err := exec.CommandContext(ctx, "node", "e2e/desk_journey.js", e.ts.URL, xlsx).CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "DESK OK") {
 		t.Fatalf("journey failed: %v\n%s", err, out)
 	}
@@ -62,5 +71,27 @@ func TestDeskBrowserJourney(t *testing.T) {
 	e.db.NewRaw("SELECT count(*) FROM callback_attempts WHERE result = 'answered' AND extension = '1001'").Scan(context.Background(), &attempts)
 	if attempts != 1 {
 		t.Fatalf("answered callback attempts: %d", attempts)
+	}
+	for _, n := range []string{first.Number, second.Number} {
+		if tk, err := e.tickets.Get(context.Background(), n); err != nil || tk.Status != "accepted" {
+			t.Errorf("%s after the batch: %v %v", n, tk.Status, err)
+		}
+	}
+	// The export: a title, the header on row 3, both tickets, times as real dates.
+	f, err := excelize.OpenFile(xlsx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sheet := f.GetSheetList()[0]
+	rows, _ := f.GetRows(sheet)
+	if len(rows) != 5 || rows[2][0] != "工单编号" {
+		t.Fatalf("the exported rows: %v", rows)
+	}
+	for _, cell := range []string{"J4", "J5"} {
+		raw, _ := f.GetCellValue(sheet, cell, excelize.Options{RawCellValue: true})
+		if _, err := strconv.ParseFloat(raw, 64); err != nil {
+			t.Errorf("%s holds %q, not a date serial", cell, raw)
+		}
 	}
 }

@@ -24,6 +24,8 @@ type ticketsPage struct {
 	Query   string
 	Pager   *pager
 	Search  *searchForm // the search form and saved searches (ticket_search.go)
+	// Centre says the reader dispatches (batch.go): the batch bar offers dispatch, else accept.
+	Centre bool
 }
 
 func (s *Server) getTicketsPage(w http.ResponseWriter, r *http.Request) {
@@ -39,7 +41,7 @@ func (s *Server) getTicketsPage(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	data := ticketsPage{Status: q.get("status"), Query: r.URL.RawQuery, Search: form}
+	data := ticketsPage{Status: q.get("status"), Query: r.URL.RawQuery, Search: form, Centre: org.Centre.Has(st.Role)}
 	f, err := s.ticketFilter(ctx, st, q)
 	var p *tickets.Page
 	if err == nil {

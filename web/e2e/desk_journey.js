@@ -3,15 +3,17 @@
 // and is ready again, the queue following each change → the agent calls the missed citizen back
 // from the missed-call list (漏接回拨) with one click; the agent's phone and then the citizen's
 // are SIPp phones that answer → the list shows the callback done, and the supervisor's
-// wallboard, never reloaded, counts no callback owed any more. axe checks every page.
-// Usage: node desk_journey.js <base URL>
+// wallboard, never reloaded, counts no callback owed any more → a department's handler finds
+// two tickets by a Chinese word, signs for both at once (批量签收) and exports them to Excel,
+// saved where the second argument says for the test to open. axe checks every page.
+// Usage: node desk_journey.js <base URL> <export file>
 'use strict';
 const { chromium } = require('playwright-core');
 const a11y = require('./axe');
 
-const [base] = process.argv.slice(2);
-if (!base) {
-  console.error('usage: node desk_journey.js <base URL>');
+const [base, exportFile] = process.argv.slice(2);
+if (!base || !exportFile) {
+  console.error('usage: node desk_journey.js <base URL> <export file>');
   process.exit(2);
 }
 
@@ -66,6 +68,22 @@ async function login(browser, username, password) {
 
     // The wallboard, never reloaded, follows.
     await sup.waitForFunction(() => document.querySelector('#wb-callbacks dd').textContent.trim() === '0', null, { timeout: 20000 });
+
+    // Search → batch sign → export.
+    const handler = await login(browser, 'handler-hrss', 'demo-handler');
+    await handler.goto(base + '/tickets');
+    await handler.fill('#ticket-search input[name=q]', '欠薪');
+    await Promise.all([handler.waitForNavigation(), handler.click('#ticket-search button[type=submit]')]);
+    const hits = handler.locator('#ticket-list tbody tr[data-number]');
+    check(await hits.count() === 2, 'the search did not find the two tickets: ' + await hits.count());
+    for (const box of await handler.locator('#ticket-list input[name=numbers]').all()) await box.check();
+    await Promise.all([handler.waitForNavigation(), handler.click('#batch-accept')]);
+    check((await handler.textContent('#batch-result')).includes('已完成 2 张，未完成 0 张'), 'the batch did not sign for both');
+    await Promise.all([handler.waitForNavigation(), handler.click('#batch-back')]);
+    for (const box of await handler.locator('#ticket-list input[name=numbers]').all()) await box.check();
+    const [download] = await Promise.all([handler.waitForEvent('download'), handler.click('#batch-export')]);
+    await download.saveAs(exportFile);
+
     await a11y.assertClean();
     console.log('DESK OK');
   } finally {
