@@ -8,6 +8,8 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/hotline-city/hotline/evaluation"
+
 	"github.com/uptrace/bun"
 
 	"github.com/hotline-city/hotline/internal/clock"
@@ -97,6 +99,35 @@ func SeedHistory(ctx context.Context, db *bun.DB, loc *time.Location, now time.T
 			if err := h.ticket(ctx, first, i); err != nil {
 				return fmt.Errorf("seed history: %w", err)
 			}
+		}
+	}
+	return h.appeals(ctx, db, loc, month.AddDate(0, -1, 0))
+}
+
+// appeals has hrss appeal two of its tickets of the month before last (申诉): the centre
+// approves the one the citizen called about twice (a duplicate) and refuses the other, so the
+// scorecards show a ticket excluded by appeal and the appeals page both outcomes.
+func (h *history) appeals(ctx context.Context, db *bun.DB, loc *time.Location, before time.Time) error {
+	var numbers []string
+	if err := db.NewRaw(`SELECT t.number FROM tickets t JOIN departments d ON d.id = t.department_id
+		WHERE d.code = 'hrss' AND t.created_at < ? AND t.resolved_at IS NOT NULL ORDER BY t.created_at, t.id LIMIT 2`, before).Scan(ctx, &numbers); err != nil {
+		return fmt.Errorf("seed history appeals: %w", err)
+	}
+	if len(numbers) < 2 {
+		return nil
+	}
+	h.clk.Set(before.Add(-48 * time.Hour))
+	eng := evaluation.NewEngine(db, loc, h.clk)
+	for i, c := range []struct{ reason, text, decision string }{
+		{"duplicate", "同一市民就同一欠薪事项重复来电，已在另一工单中办结", ""},
+		{"not_duty", "该诉求涉及劳动合同纠纷仲裁，不属本单位职责", "经核实，劳动保障监察属人社部门职责，申诉不予支持"},
+	} {
+		a, err := eng.FileAppeal(ctx, h.handlers["hrss"], numbers[i], c.reason, c.text)
+		if err != nil {
+			return fmt.Errorf("seed history appeal: %w", err)
+		}
+		if _, err := eng.DecideAppeal(ctx, h.supervisor, a.ID, c.decision == "", c.decision); err != nil {
+			return fmt.Errorf("seed history appeal decision: %w", err)
 		}
 	}
 	return nil

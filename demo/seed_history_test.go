@@ -2,6 +2,7 @@ package demo_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -54,6 +55,10 @@ func TestSeedHistory(t *testing.T) {
 		t.Fatalf("history: %+v", f)
 	}
 	t.Logf("history: %+v", f)
+	var appeals []string
+	if err := db.NewRaw("SELECT status FROM evaluation_appeals ORDER BY id").Scan(ctx, &appeals); err != nil || strings.Join(appeals, ",") != "approved,refused" {
+		t.Fatalf("the history's appeals: %v %v", appeals, err)
+	}
 	if r, err := chain.Verify(ctx, db); err != nil || r.Broken != "" {
 		t.Fatalf("chains after the history: %v %+v", err, r)
 	}
