@@ -168,7 +168,10 @@ type ActInput struct {
 	Text    string // the note, reason, feedback or result
 	// ResultType is a resolution's type (ResultTypes); other actions leave it empty.
 	ResultType string
-	Data       map[string]any
+	// ContactMethod is how a resolution's department reached the citizen (ContactMethods);
+	// empty when not said.
+	ContactMethod string
+	Data          map[string]any
 	// Files are sent with a resolve or a feedback (Attachable): stored with the action, in
 	// its transaction, and named in its event.
 	Files []File
@@ -303,6 +306,10 @@ func (s *Service) CoReply(ctx context.Context, actor Actor, number string, in Ac
 // ResultTypes are how a resolution ended: 已解决, 部分解决, 未解决, 不属实, 已告知政策.
 var ResultTypes = []string{"solved", "partly", "unsolved", "untrue", "informed"}
 
+// ContactMethods are how a department reached the citizen for its result: 电话, 上门, 短信,
+// 网上, 信函, 未联系.
+var ContactMethods = []string{"phone", "visit", "sms", "online", "letter", "none"}
+
 // Resolve reports the result (办结) with its type (in.ResultType, "solved" when empty); the
 // return visit is due after it.
 func (s *Service) Resolve(ctx context.Context, actor Actor, number string, in ActInput) (*Ticket, error) {
@@ -321,15 +328,21 @@ func (s *Service) ResolveTx(ctx context.Context, tx bun.Tx, actor Actor, number 
 	if !slices.Contains(ResultTypes, in.ResultType) {
 		return nil, invalid("result_type", "must be solved, partly, unsolved, untrue or informed")
 	}
+	if in.ContactMethod != "" && !slices.Contains(ContactMethods, in.ContactMethod) {
+		return nil, invalid("contact_method", "must be phone, visit, sms, online, letter or none")
+	}
 	return s.actTx(ctx, tx, actor, number, ActResolve, in, func(t *Ticket, ev map[string]any) error {
 		now := s.clock.Now()
 		p := t.Profile
 		if p == nil {
 			return fmt.Errorf("deadline profile %q missing", t.ProfileCode)
 		}
-		t.ResolvedAt, t.Resolution, t.ResultType = &now, in.Text, in.ResultType
+		t.ResolvedAt, t.Resolution, t.ResultType, t.ContactMethod = &now, in.Text, in.ResultType, in.ContactMethod
 		t.CallbackDue = ptr(s.cal.AddWorkdays(now, p.CallbackWorkdays))
 		ev["callback_due"], ev["result_type"] = t.CallbackDue, in.ResultType
+		if in.ContactMethod != "" {
+			ev["contact_method"] = in.ContactMethod
+		}
 		return nil
 	})
 }

@@ -44,8 +44,10 @@ type Ticket struct {
 	RegisteredBy *int64   `bun:"registered_by" json:"-"`
 	Resolution   string   `bun:"resolution" json:"resolution"`
 	// ResultType is how 办结 ended (ResultTypes): what evaluation counts.
-	ResultType  string `bun:"result_type" json:"result_type"`
-	ReopenCount int    `bun:"reopen_count" json:"reopen_count"`
+	ResultType string `bun:"result_type" json:"result_type"`
+	// ContactMethod is how the department reached the citizen for its result (ContactMethods).
+	ContactMethod string `bun:"contact_method" json:"contact_method,omitempty"`
+	ReopenCount   int    `bun:"reopen_count" json:"reopen_count"`
 	// Confidential (保密): the departments never see the citizen's contact details. ReplyWanted
 	// (是否需回复): the citizen asked to hear back.
 	Confidential bool `bun:"confidential" json:"confidential"`

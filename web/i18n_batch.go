@@ -45,3 +45,18 @@ func init() {
 		"export.list.selection": {"所选工单", "Chosen tickets"},
 	})
 }
+
+// How the citizen was reached for a result (办结).
+func init() {
+	addMessages(map[string][2]string{
+		"ticket.contact_method": {"联系方式", "Citizen reached by"},
+		"ticket.first_contact":  {"首次联系", "first contact"},
+		"contact.phone":         {"电话", "Phone"},
+		"contact.visit":         {"上门", "Visit"},
+		"contact.sms":           {"短信", "SMS"},
+		"contact.online":        {"网上", "Online"},
+		"contact.letter":        {"信函", "Letter"},
+		"contact.none":          {"未联系", "Not reached"},
+		"field.contact_method":  {"联系方式", "Citizen reached by"},
+	})
+}

@@ -103,6 +103,9 @@ type ticketPage struct {
 // ResultTypes are the resolve form's choices.
 func (p *ticketPage) ResultTypes() []string { return tickets.ResultTypes }
 
+// ContactMethods are the resolve form's choices of how the citizen was reached.
+func (p *ticketPage) ContactMethods() []string { return tickets.ContactMethods }
+
 func (s *Server) ticketPageData(ctx context.Context, number string) (*ticketPage, error) {
 	t, err := s.loadTicket(ctx, number)
 	if err != nil {

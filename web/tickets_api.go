@@ -408,7 +408,7 @@ func actInput(f fields) (tickets.ActInput, error) {
 	if in.Version, err = f.int("version"); err != nil {
 		return in, err
 	}
-	in.ResultType = f.get("result_type")
+	in.ResultType, in.ContactMethod = f.get("result_type"), f.get("contact_method")
 	for _, k := range []string{"text", "reason", "result", "answer", "reply", "note"} {
 		if v := f.get(k); v != "" {
 			in.Text = v

@@ -127,6 +127,23 @@ func TestResolveResultType(t *testing.T) {
 			t.Fatalf("result type given %q: %s", tc.given, r.Body)
 		}
 	}
+	// How the citizen was reached is recorded with the result, shown on the page and the result
+	// sheet; an unknown way is refused naming the field.
+	tk := e.register("咨询社保缴费", "wage-arrears", "13800138000", "hrss")
+	e.do(nil, "POST", "/api/v1/tickets/"+tk.Number+"/accept", map[string]any{}, handler)
+	if r := e.do(nil, "POST", "/api/v1/tickets/"+tk.Number+"/resolve", map[string]any{"text": "已上门处理", "contact_method": "pigeon"}, handler); r.Status != 400 || r.json(t)["field"] != "contact_method" {
+		t.Fatalf("an unknown contact method: %d %s", r.Status, r.Body)
+	}
+	if r := e.do(nil, "POST", "/api/v1/tickets/"+tk.Number+"/resolve", map[string]any{"text": "已上门处理", "contact_method": "visit"}, handler); r.Status != 200 || r.json(t)["contact_method"] != "visit" {
+		t.Fatalf("resolve with a contact method: %d %s", r.Status, r.Body)
+	}
+	hb := e.browser("handler-hrss")
+	if page := e.do(hb, "GET", "/tickets/"+tk.Number, nil, nil).Body; !strings.Contains(between(page, `id="contact-method">`, "</dd>"), "上门") {
+		t.Errorf("the page's contact method: %q", between(page, `id="contact-method">`, "</dd>"))
+	}
+	if sheet := e.do(hb, "GET", "/tickets/"+tk.Number+"/result-sheet", nil, nil).Body; between(sheet, `id="sheet-contact">`, "<") != "上门" {
+		t.Errorf("the result sheet's contact method: %q", between(sheet, `id="sheet-contact">`, "<"))
+	}
 }
 
 // The 回访 work queue lists the resolved tickets still to be visited, nearest deadline first,
