@@ -207,6 +207,22 @@ func (s *Server) postAgentStatus(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, s.Calls.Telephony.Agent(ext))
 }
 
+// callBack starts calling back the citizen of the task in the path for the signed-in agent;
+// ok is false when it has answered already (no extension, no such task).
+func (s *Server) callBack(w http.ResponseWriter, r *http.Request) (*telephony.CallbackTask, bool, error) {
+	ext, ok := s.extension(w, r)
+	if !ok {
+		return nil, false, nil
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.refuse(w, r, http.StatusNotFound, "no such callback task")
+		return nil, false, nil
+	}
+	t, err := s.Calls.Telephony.CallBack(r.Context(), id, ext, staffFrom(r.Context()).ID)
+	return t, true, err
+}
+
 // ticketBrief is an earlier ticket of the caller in a screen-pop.
 type ticketBrief struct {
 	Number    string         `json:"number"`
@@ -289,17 +305,10 @@ func (s *Server) getCallbacks(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) postCallback(w http.ResponseWriter, r *http.Request) {
-	tel := s.Calls.Telephony
-	ext, ok := s.extension(w, r)
+	t, ok, err := s.callBack(w, r)
 	if !ok {
 		return
 	}
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		s.refuse(w, r, http.StatusNotFound, "no such callback task")
-		return
-	}
-	t, err := tel.CallBack(r.Context(), id, ext, staffFrom(r.Context()).ID)
 	if err != nil {
 		s.apiError(w, r, err)
 		return

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/hotline-city/hotline/internal/org"
@@ -228,17 +227,11 @@ func (s *Server) renderCallbacks(w http.ResponseWriter, r *http.Request, status 
 // postCallbackForm calls a citizen back from the missed-call list: the agent's phone rings
 // first, then the citizen's.
 func (s *Server) postCallbackForm(w http.ResponseWriter, r *http.Request) {
-	tel := s.Calls.Telephony
-	ext, ok := s.extension(w, r)
+	_, ok, err := s.callBack(w, r)
 	if !ok {
 		return
 	}
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
-		s.refuse(w, r, http.StatusNotFound, "no such callback task")
-		return
-	}
-	if _, err := tel.CallBack(r.Context(), id, ext, staffFrom(r.Context()).ID); err != nil {
 		status, _ := errorStatus(err)
 		if status == http.StatusInternalServerError || status == http.StatusServiceUnavailable {
 			s.pageError(w, r, err)
@@ -247,7 +240,7 @@ func (s *Server) postCallbackForm(w http.ResponseWriter, r *http.Request) {
 		s.renderCallbacks(w, r, status, "", errorText(langOf(r), err))
 		return
 	}
-	http.Redirect(w, r, "/callbacks?done="+strconv.FormatInt(id, 10), http.StatusSeeOther)
+	http.Redirect(w, r, "/callbacks?done="+r.PathValue("id"), http.StatusSeeOther)
 }
 
 // wallboard is what the floor's wallboard shows, per queue (the hotline has one, 12345).
