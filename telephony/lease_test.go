@@ -370,7 +370,9 @@ func TestCallsOnAProcessWithoutTheQueue(t *testing.T) {
 		db := testdb.New(t)
 		seedAgents(t, db, "1001")
 		holdLease(t, db, "1 second")
-		ts := newTestServerOn(t, db, func(c *Config) { c.Lease = LeaseConfig{TTL: 2 * time.Second, Renew: 500 * time.Millisecond} })
+		// The call waits TTL + 2 × Renew (6 s) for a takeover that needs the lease watched
+		// unchanged for TTL − Renew (1.5 s): room for a loaded machine.
+		ts := newTestServerOn(t, db, func(c *Config) { c.Lease = LeaseConfig{TTL: 3 * time.Second, Renew: 1500 * time.Millisecond} })
 		// No phone is registered: the queue, once here, refuses the call at once (480) and
 		// records it under its own epoch.
 		if got := sipStatus(t, ts.Addr(), "INVITE", "12345"); got != "SIP/2.0 480 No Agent Available" {
