@@ -43,7 +43,7 @@ func TestLeaseTakeoverFencesTheOldHolder(t *testing.T) {
 	t.Parallel()
 	db := testdb.New(t)
 	ctx := context.Background()
-	cfg := LeaseConfig{TTL: time.Second, Renew: 300 * time.Millisecond}
+	cfg := LeaseConfig{TTL: 3 * time.Second, Renew: 300 * time.Millisecond} // renewals 0.3 s apart, with room for a loaded machine
 	a := newLease(db, LeaseConfig{Node: "a", TTL: cfg.TTL, Renew: cfg.Renew})
 	b := newLease(db, LeaseConfig{Node: "b", TTL: cfg.TTL, Renew: cfg.Renew})
 
