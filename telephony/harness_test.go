@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/netip"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -153,12 +155,14 @@ func freePort(t testing.TB) int {
 // other, and fails to start when either is taken.
 func freeMediaPort(t testing.TB) int {
 	t.Helper()
-	for range 50 {
-		audio, err := net.ListenPacket("udp", "127.0.0.1:0")
+	for range 200 {
+		// Above the ports the system hands out itself (32768–60999) and apart from the media
+		// pools the tests configure (40000–49999): a port found free here stays free for SIPp.
+		port := 61000 + int(nextMedia.Add(4)%3996)
+		audio, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port))
 		if err != nil {
-			t.Fatal(err)
+			continue
 		}
-		port := audio.LocalAddr().(*net.UDPAddr).Port
 		video, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port+2))
 		audio.Close()
 		if err == nil {
@@ -169,6 +173,11 @@ func freeMediaPort(t testing.TB) int {
 	t.Fatal("no pair of media ports free")
 	return 0
 }
+
+// nextMedia walks SIPp's media ports (freeMediaPort).
+var nextMedia atomic.Int64
+
+func init() { nextMedia.Store(rand.Int64N(999) * 4) }
 
 // sippProc is one SIPp process.
 type sippProc struct {

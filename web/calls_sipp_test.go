@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -13,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -52,6 +54,32 @@ func udpPort(t *testing.T) int {
 	return c.LocalAddr().(*net.UDPAddr).Port
 }
 
+// nextMedia walks SIPp's media ports through 10000–19999, below the ports the system hands
+// out itself: a port found free there is not taken by another socket before SIPp binds it.
+var nextMedia atomic.Int64
+
+func init() { nextMedia.Store(rand.Int64N(2500) * 4) }
+
+// mediaPort is a port for SIPp's audio with the one two above it (its video) free too.
+func mediaPort(t *testing.T) int {
+	t.Helper()
+	for range 200 {
+		port := 10000 + int(nextMedia.Add(4)%9996)
+		audio, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			continue
+		}
+		video, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port+2))
+		audio.Close()
+		if err == nil {
+			video.Close()
+			return port
+		}
+	}
+	t.Fatal("no pair of media ports free for SIPp")
+	return 0
+}
+
 // sipp starts one call of scenario on local port port; remote is empty for a phone that
 // waits for a call. args are further SIPp arguments.
 func sipp(t *testing.T, scenario string, port int, remote string, args ...string) *sippRun {
@@ -65,7 +93,7 @@ func sipp(t *testing.T, scenario string, port int, remote string, args ...string
 		t.Fatal(err)
 	}
 	all := append([]string{"-sf", sf, "-m", "1", "-nostdin", "-i", "127.0.0.1", "-p", strconv.Itoa(port),
-		"-timeout", "40s", "-timeout_error", "-max_retrans", "8", "-mp", strconv.Itoa(udpPort(t))}, args...)
+		"-timeout", "40s", "-timeout_error", "-max_retrans", "8", "-mp", strconv.Itoa(mediaPort(t))}, args...)
 	if remote != "" {
 		all = append(all, remote)
 	}
