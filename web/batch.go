@@ -75,7 +75,7 @@ func (s *Server) runBatch(ctx context.Context, f fields, lang string) (*batchRes
 		}
 		if _, err := s.doActionFiles(ctx, a, n, one, nil); err != nil {
 			status, _ := errorStatus(err)
-			if status == http.StatusInternalServerError || status == http.StatusServiceUnavailable {
+			if status == http.StatusInternalServerError {
 				return nil, err
 			}
 			res.Failed = append(res.Failed, batchFailed{Number: n, Error: errorText(lang, err), Status: status})
@@ -122,7 +122,7 @@ func (s *Server) postWorkbenchBatch(w http.ResponseWriter, r *http.Request) {
 	var batchErr string
 	if err != nil {
 		st, _ := errorStatus(err)
-		if st == http.StatusInternalServerError || st == http.StatusServiceUnavailable {
+		if st == http.StatusInternalServerError {
 			s.pageError(w, r, err)
 			return
 		}
@@ -238,7 +238,7 @@ func (s *Server) postTicketsBatchForm(w http.ResponseWriter, r *http.Request) {
 	status := http.StatusOK
 	if err != nil {
 		st, _ := errorStatus(err)
-		if st == http.StatusInternalServerError || st == http.StatusServiceUnavailable {
+		if st == http.StatusInternalServerError {
 			s.pageError(w, r, err)
 			return
 		}

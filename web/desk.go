@@ -107,7 +107,7 @@ func (s *Server) postConsoleStatus(w http.ResponseWriter, r *http.Request) {
 		err = s.changeAgentStatus(r.Context(), ext, f)
 	}
 	if err != nil {
-		s.refusedOrFailed(w, r, err)
+		s.pageError(w, r, err)
 		return
 	}
 	next := safeNext(f.get("next"))
@@ -115,16 +115,6 @@ func (s *Server) postConsoleStatus(w http.ResponseWriter, r *http.Request) {
 		next = "/console"
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
-}
-
-// refusedOrFailed answers a refused form with its reason and status, or the failure page.
-func (s *Server) refusedOrFailed(w http.ResponseWriter, r *http.Request, err error) {
-	status, _ := errorStatus(err)
-	if status == http.StatusInternalServerError || status == http.StatusServiceUnavailable {
-		s.pageError(w, r, err)
-		return
-	}
-	s.refuseErr(w, r, status, err)
 }
 
 // callsPage is the call log: an agent's own calls, or every call for the centre's other roles.
@@ -233,7 +223,7 @@ func (s *Server) postCallbackForm(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		status, _ := errorStatus(err)
-		if status == http.StatusInternalServerError || status == http.StatusServiceUnavailable {
+		if status == http.StatusInternalServerError {
 			s.pageError(w, r, err)
 			return
 		}
@@ -269,29 +259,14 @@ func (s *Server) wallboardFigures(ctx context.Context) (*wallboard, error) {
 		b.Agents[k] = 0
 	}
 	if tel := s.Calls.Telephony; tel != nil {
-		b.Live = true
-		snap := tel.Queue()
-		b.Waiting = len(snap.Waiting)
-		for _, c := range snap.Waiting {
-			b.LongestWait = max(b.LongestWait, c.Waited)
-		}
-		for _, a := range snap.Agents {
-			b.Agents[a.Bucket()]++
-		}
+		q := tel.QueueFigures()
+		b.Live, b.Waiting, b.LongestWait, b.Agents = true, q.Waiting, q.LongestWait, q.Agents
 	}
-	loc := s.location()
-	y, m, d := now.In(loc).Date()
-	dayStart := time.Date(y, m, d, 0, 0, 0, 0, loc)
-	err := s.db.NewRaw(`SELECT count(*),
-			count(*) FILTER (WHERE answered_at IS NOT NULL),
-			count(*) FILTER (WHERE answered_at IS NOT NULL AND queue_wait_ms + ring_ms <= 15000),
-			count(*) FILTER (WHERE outcome IN (?, ?))
-		FROM call_records WHERE started_at >= ? AND outcome <> ?`,
-		string(acd.OutcomeAbandonedQueue), string(acd.OutcomeAbandonedRinging), dayStart, telephony.OutcomeInProgress).
-		Scan(ctx, &b.Offered, &b.Answered, &b.Answered15, &b.Abandoned)
+	day, err := telephony.CallsToday(ctx, s.db, now, s.location())
 	if err != nil {
-		return nil, fmt.Errorf("wallboard: today's calls: %w", err)
+		return nil, fmt.Errorf("wallboard: %w", err)
 	}
+	b.Offered, b.Answered, b.Answered15, b.Abandoned = day.Offered, day.Answered, day.Answered15, day.Abandoned
 	if err := s.db.NewRaw("SELECT count(*) FROM callback_tasks WHERE status IN ('open', 'calling')").Scan(ctx, &b.CallbacksOpen); err != nil {
 		return nil, fmt.Errorf("wallboard: callbacks: %w", err)
 	}

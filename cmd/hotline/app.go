@@ -10,6 +10,7 @@ import (
 	"github.com/hotline-city/hotline/internal/org"
 	"github.com/hotline-city/hotline/internal/pgnotify"
 	"github.com/hotline-city/hotline/internal/workcal"
+	"github.com/hotline-city/hotline/telephony"
 	"github.com/hotline-city/hotline/tickets"
 	"github.com/hotline-city/hotline/web"
 )
@@ -52,7 +53,10 @@ func newApp(ctx context.Context, e *env) (*app, error) {
 		return nil, err
 	}
 	a := &app{env: e, clock: clock.System{}, listener: listener, org: org.NewStore(e.db), metrics: metrics.New(e.db.DB, buildVersion())}
-	a.metrics.Calls(e.db.DB, e.cfg.Location, a.clock.Now)
+	a.metrics.Calls(func(ctx context.Context) (map[string]int, int, error) {
+		day, err := telephony.CallsToday(ctx, e.db, a.clock.Now(), e.cfg.Location)
+		return day.ByOutcome, day.Answered15, err
+	})
 	a.cal = workcal.NewLive(workcal.New(days, e.cfg.Location, workcal.DefaultHours))
 	if year := a.clock.Now().In(e.cfg.Location).Year() + 1; !a.cal.Get().Covers(year) {
 		e.log.Warn("the working-day calendar has no entries for next year: add the State Council's holidays", "year", year)

@@ -49,7 +49,10 @@ func wireTelephony(ctx context.Context, a *app) error {
 		return recs.ExpireEvery(ctx, time.Hour, a.clock.Now, a.log)
 	})
 	a.metrics.Gauge("hotline_sip_registrations", "Agents' phones registered, through this process or another one sharing its database.", func() float64 { return float64(len(tel.Registered())) })
-	a.metrics.Queue(func() metrics.QueueState { return queueState(tel.Queue()) })
+	a.metrics.Queue(func() metrics.QueueState {
+		q := tel.QueueFigures()
+		return metrics.QueueState{Waiting: q.Waiting, LongestWait: q.LongestWait, Agents: q.Agents}
+	})
 	a.metrics.SIP(func() []metrics.SIPCount {
 		var out []metrics.SIPCount
 		for _, c := range tel.SIPResponses() {
@@ -68,19 +71,4 @@ func noneIfZero(d time.Duration) time.Duration {
 		return -1
 	}
 	return d
-}
-
-// queueState is the queue's snapshot as the metrics report it.
-func queueState(snap acd.Snapshot) metrics.QueueState {
-	q := metrics.QueueState{Waiting: len(snap.Waiting), Agents: map[string]int{}}
-	for _, b := range acd.Buckets {
-		q.Agents[b] = 0
-	}
-	for _, c := range snap.Waiting {
-		q.LongestWait = max(q.LongestWait, c.Waited)
-	}
-	for _, ag := range snap.Agents {
-		q.Agents[ag.Bucket()]++
-	}
-	return q
 }

@@ -169,19 +169,18 @@ func (q *queue) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// Calls reports the calls to 12345 since the start of today in loc by outcome, from the call
-// records every process writes (hotline_calls_today{outcome}), and those answered within 15
-// seconds (hotline_calls_answered_15s_today): the centre's 接通率 and 15秒接通率.
-func (m *Metrics) Calls(db *sql.DB, loc *time.Location, now func() time.Time) {
-	m.reg.MustRegister(&calls{db: db, loc: loc, now: now,
+// Calls reports the calls to 12345 since the start of today by outcome, as read reads them
+// from the call records every process writes (hotline_calls_today{outcome}), and those
+// answered within 15 seconds (hotline_calls_answered_15s_today): the centre's 接通率 and
+// 15秒接通率.
+func (m *Metrics) Calls(read func(ctx context.Context) (byOutcome map[string]int, answered15 int, err error)) {
+	m.reg.MustRegister(&calls{read: read,
 		byOutcome: prometheus.NewDesc("hotline_calls_today", "Calls to 12345 since midnight by outcome (in_progress: not ended yet).", []string{"outcome"}, nil),
 		within15:  prometheus.NewDesc("hotline_calls_answered_15s_today", "Calls since midnight answered within 15 seconds of arriving.", nil, nil)})
 }
 
 type calls struct {
-	db                  *sql.DB
-	loc                 *time.Location
-	now                 func() time.Time
+	read                func(ctx context.Context) (map[string]int, int, error)
 	byOutcome, within15 *prometheus.Desc
 }
 
@@ -190,31 +189,15 @@ func (c *calls) Describe(ch chan<- *prometheus.Desc) { ch <- c.byOutcome; ch <- 
 func (c *calls) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	y, mo, d := c.now().In(c.loc).Date()
-	since := time.Date(y, mo, d, 0, 0, 0, 0, c.loc)
-	rows, err := c.db.QueryContext(ctx, `SELECT outcome, count(*), count(*) FILTER (WHERE answered_at IS NOT NULL AND queue_wait_ms + ring_ms <= 15000)
-		FROM call_records WHERE started_at >= $1 GROUP BY outcome`, since)
+	byOutcome, fast, err := c.read(ctx)
 	if err != nil {
 		ch <- prometheus.NewInvalidMetric(c.byOutcome, err)
 		return
 	}
-	defer rows.Close()
-	var fast float64
-	for rows.Next() {
-		var outcome string
-		var n, f float64
-		if err := rows.Scan(&outcome, &n, &f); err != nil {
-			ch <- prometheus.NewInvalidMetric(c.byOutcome, err)
-			return
-		}
-		fast += f
-		ch <- prometheus.MustNewConstMetric(c.byOutcome, prometheus.GaugeValue, n, outcome)
+	for outcome, n := range byOutcome {
+		ch <- prometheus.MustNewConstMetric(c.byOutcome, prometheus.GaugeValue, float64(n), outcome)
 	}
-	if err := rows.Err(); err != nil {
-		ch <- prometheus.NewInvalidMetric(c.byOutcome, err)
-		return
-	}
-	ch <- prometheus.MustNewConstMetric(c.within15, prometheus.GaugeValue, fast)
+	ch <- prometheus.MustNewConstMetric(c.within15, prometheus.GaugeValue, float64(fast))
 }
 
 // SIPCount is how many requests of a method were answered with a code.

@@ -1,6 +1,7 @@
 package metrics_test
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -8,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hotline-city/hotline/telephony"
 
 	"github.com/hotline-city/hotline/internal/metrics"
 	"github.com/hotline-city/hotline/internal/testdb"
@@ -60,7 +63,10 @@ func TestQueueAndCallMetrics(t *testing.T) {
 	m.Queue(func() metrics.QueueState {
 		return metrics.QueueState{Waiting: 2, LongestWait: 75 * time.Second, Agents: map[string]int{"available": 0, "talking": 3}}
 	})
-	m.Calls(db.DB, loc, func() time.Time { return now })
+	m.Calls(func(ctx context.Context) (map[string]int, int, error) {
+		day, err := telephony.CallsToday(ctx, db, now, loc)
+		return day.ByOutcome, day.Answered15, err
+	})
 	m.SIP(func() []metrics.SIPCount { return []metrics.SIPCount{{Method: "INVITE", Code: "486", N: 4}} })
 	for i, c := range []struct {
 		outcome string
