@@ -9,7 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/hotline-city/hotline/internal/database"
+
 	"github.com/uptrace/bun"
 
 	"github.com/hotline-city/hotline/internal/org"
@@ -109,8 +110,7 @@ func (s *Service) RequestExtension(ctx context.Context, actor tickets.Actor, num
 		NewDue: in.NewDue, Status: "pending", TicketNumber: t.Number}
 	err = s.runTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if _, err := tx.NewInsert().Model(x).Returning("id").Exec(ctx); err != nil {
-			var pgErr *pgconn.PgError
-			if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+			if _, dup := database.UniqueViolation(err); dup {
 				return fmt.Errorf("ticket %s already has an extension request waiting: %w", number, ErrConflict)
 			}
 			return wrap("save extension request", err)

@@ -14,7 +14,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 
@@ -316,8 +315,8 @@ func (s *Service) registerOne(ctx context.Context, p *pending) (*Receipt, error)
 		return s.registerOne(ctx, p)
 	}
 	if err != nil {
-		var pgErr *pgconn.PgError
-		if key := sub.IdempotencyKey; key != "" && errors.As(err, &pgErr) && pgErr.Code == "23505" && strings.Contains(pgErr.ConstraintName, "idempotency") {
+		if c, dup := database.UniqueViolation(err); dup && sub.IdempotencyKey != "" && strings.Contains(c, "idempotency") {
+			key := sub.IdempotencyKey
 			// The same submission raced us and won: answer with its ticket.
 			r, lerr := s.byIdempotencyKey(ctx, key, p.hash)
 			if lerr == nil {

@@ -12,7 +12,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/hotline-city/hotline/internal/database"
+
 	"github.com/uptrace/bun"
 
 	"github.com/hotline-city/hotline/internal/clock"
@@ -145,9 +146,8 @@ func (s *Service) ensureSequence(ctx context.Context, day string) error {
 	}
 	for attempt := 0; ; attempt++ {
 		_, err := s.db.ExecContext(ctx, "SELECT ticket_number_sequence(?)", seqName(day))
-		var pgErr *pgconn.PgError
 		// Two processes creating the same sequence at once: one wins, the other retries and sees it.
-		if err != nil && errors.As(err, &pgErr) && pgErr.Code == "23505" && attempt < 3 {
+		if _, dup := database.UniqueViolation(err); dup && attempt < 3 {
 			continue
 		}
 		if err != nil {

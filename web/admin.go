@@ -12,7 +12,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/hotline-city/hotline/internal/database"
+
 	"github.com/uptrace/bun"
 
 	"github.com/hotline-city/hotline/internal/account"
@@ -348,7 +349,7 @@ func (s *Server) saveStaff(ctx context.Context, tx bun.Tx, by *org.Staff, f fiel
 		}
 	}
 	if err := st.UpsertStaff(ctx, u); err != nil {
-		if isUniqueViolation(err) {
+		if _, dup := database.UniqueViolation(err); dup {
 			return auditRecord{}, &badField{"sip_extension", "belongs to another account"}
 		}
 		return auditRecord{}, err
@@ -555,10 +556,4 @@ func (s *Server) getAuditAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"entries": es})
-}
-
-// isUniqueViolation says whether err is PostgreSQL refusing a duplicate of a unique value.
-func isUniqueViolation(err error) bool {
-	var pgErr *pgconn.PgError
-	return errors.As(err, &pgErr) && pgErr.Code == "23505"
 }

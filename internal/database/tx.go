@@ -71,3 +71,13 @@ func Committed(ctx context.Context, db bun.IDB, xid string) (bool, error) {
 		wait = min(2*wait, 200*time.Millisecond)
 	}
 }
+
+// UniqueViolation says whether err is PostgreSQL refusing a duplicate of a unique value, and
+// names the constraint it broke.
+func UniqueViolation(err error) (constraint string, ok bool) {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+		return pgErr.ConstraintName, true
+	}
+	return "", false
+}
