@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"strings"
+	"sync"
 
 	"github.com/mozillazg/go-pinyin"
 
@@ -23,8 +24,22 @@ type catChoice struct {
 // recentCategories is how many of the agent's recent categories the picker puts first.
 const recentCategories = 5
 
-// categoryKeys are the words category c is found by, lower case, separated by spaces.
+// categoryKeys are the words category c is found by, lower case, separated by spaces. The
+// console is opened for every call: the pinyin of a name is worked out once and kept.
 func categoryKeys(c *org.Category) string {
+	key := c.Code + "\x00" + c.NameZh + "\x00" + c.NameEn
+	if k, ok := keysByName.Load(key); ok {
+		return k.(string)
+	}
+	k := pinyinKeys(c)
+	keysByName.Store(key, k)
+	return k
+}
+
+// keysByName holds categoryKeys' answers by code and names.
+var keysByName sync.Map
+
+func pinyinKeys(c *org.Category) string {
 	a := pinyin.NewArgs()
 	syl := pinyin.LazyPinyin(c.NameZh, a)
 	var initials strings.Builder
