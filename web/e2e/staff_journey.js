@@ -362,6 +362,12 @@ async function fitsPhone(page, what) {
     await Promise.all([phone.waitForNavigation(), phone.locator('#form-feedback button').tap()]);
     check((await phone.textContent('#timeline')).includes('已到现场查看'), 'the feedback given on the phone is not on the timeline');
     await fitsPhone(phone, 'ticket after feedback');
+    // The pages this round added, on the phone: the ticket list with its search and batch bar,
+    // the printed sheet, the rectifications.
+    for (const p of ['/tickets', '/tickets/' + phoneNumber + '/sheet', '/rectifications']) {
+      await phone.goto(base + p);
+      await fitsPhone(phone, p);
+    }
 
     // The department proposes a knowledge article from the phone; the supervisor approves it.
     await phone.goto(base + '/kb?q=' + encodeURIComponent('退货'));
