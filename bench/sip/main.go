@@ -34,7 +34,12 @@ func main() {
 	binary := flag.String("binary", "bin/hotline", "hotline binary")
 	serverLog := flag.String("server-log", "", "write hotline serve's log here at level info (default: warnings on stderr)")
 	dir := flag.String("dir", "var/bench", "where the private cluster lives")
+	mediaMode := flag.String("media", "on", "hotline serve's HOTLINE_MEDIA: on (audio anchored, greeting, recording) or off (signalling only)")
 	flag.Parse()
+	if *mediaMode != "on" && *mediaMode != "off" {
+		fmt.Fprintln(os.Stderr, "bench: -media: want on or off")
+		os.Exit(2)
+	}
 	var rs []int
 	for _, r := range strings.Split(*rates, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(r))
@@ -44,7 +49,7 @@ func main() {
 		}
 		rs = append(rs, n)
 	}
-	if err := run(rs, *secs, *agents, *binary, *dir, *serverLog); err != nil {
+	if err := run(rs, *secs, *agents, *binary, *dir, *serverLog, *mediaMode); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -70,7 +75,7 @@ func freeTCPAddr() string {
 	return l.Addr().String()
 }
 
-func run(rates []int, secs, agents int, binary, dir, serverLog string) error {
+func run(rates []int, secs, agents int, binary, dir, serverLog, mediaMode string) error {
 	ctx := context.Background()
 	if _, err := exec.LookPath("sipp"); err != nil {
 		return errors.New("sipp is not installed: apt-get install -y sip-tester")
@@ -115,7 +120,7 @@ func run(rates []int, secs, agents int, binary, dir, serverLog string) error {
 	httpAddr := freeTCPAddr()
 	srv := exec.Command(binary, "serve")
 	srv.Env = append(os.Environ(), "HOTLINE_DATABASE_URL="+dbURL, "HOTLINE_SIP_ADDR="+sipAddr, "HOTLINE_HTTP_ADDR="+httpAddr,
-		"HOTLINE_ACD_WRAPUP=0s", "HOTLINE_LOG_LEVEL=warn")
+		"HOTLINE_ACD_WRAPUP=0s", "HOTLINE_LOG_LEVEL=warn", "HOTLINE_MEDIA="+mediaMode, "HOTLINE_RECORDINGS_DIR="+filepath.Join(tmp, "recordings"))
 	srv.Stderr = os.Stderr
 	if serverLog != "" {
 		f, err := os.Create(serverLog)
@@ -144,7 +149,7 @@ func run(rates []int, secs, agents int, binary, dir, serverLog string) error {
 	if err := registerAgents(ctx, sipAddr, exts, aport); err != nil {
 		return err
 	}
-	fmt.Printf("database: PostgreSQL, synchronous_commit=%s; %d agents registered; %d s of calls per rate; calls hang up right after the answer\n", sc, agents, secs)
+	fmt.Printf("database: PostgreSQL, synchronous_commit=%s; HOTLINE_MEDIA=%s; %d agents registered; %d s of calls per rate; calls hang up right after the answer\n", sc, mediaMode, agents, secs)
 
 	full, total := 0, 0
 	fmt.Println("full path (SIPp callers → hotline serve: trunk check, queue, B2BUA, call records → SIPp agents):")
