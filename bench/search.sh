@@ -4,8 +4,9 @@
 # paging the same page and capped total need without them, in the same run: totals both ways
 # (they must agree), p50/p99 per case and overall, and the speed-up, on the managed PostgreSQL
 # under var/bench (or HOTLINE_DATABASE_URL).
-# Usage: bash bench/search.sh [-tickets 1000000] [-reps 20]
+# Usage: bash bench/search.sh [-tickets 1000000] [-reps 20] [-keep] [-reuse DATABASE]
 #   -tickets 5000000   the issue's figure (loading and indexing take long on a small machine)
+#   -keep / -reuse     keep the loaded database, and measure it again later without loading
 set -euo pipefail
 cd "$(dirname "$0")/.."
 go run ./bench/search "$@"

@@ -69,30 +69,54 @@ func main() {
 	n := flag.Int("tickets", 1_000_000, "tickets to load (5000000 for the issue's figure; loading takes long)")
 	reps := flag.Int("reps", 20, "runs of each case each way")
 	dir := flag.String("dir", "var/bench", "where the private cluster lives")
+	keep := flag.Bool("keep", false, "keep the database loaded for a later run (-reuse)")
+	reuse := flag.String("reuse", "", "measure on this database kept by an earlier run instead of loading one")
 	flag.Parse()
-	if err := run(*n, *reps, *dir); err != nil {
+	if err := run(*n, *reps, *dir, *keep, *reuse); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(n, reps int, dir string) error {
+func run(n, reps int, dir string, keep bool, reuse string) error {
 	ctx := context.Background()
-	bdb, err := benchdb.Fresh(ctx, dir, "bench_search", 4, benchdb.DemoCity)
+	var bdb *benchdb.DB
+	var err error
+	if reuse != "" {
+		bdb, err = benchdb.Existing(ctx, dir, reuse, 4)
+	} else {
+		bdb, err = benchdb.Fresh(ctx, dir, "bench_search", 4, benchdb.DemoCity)
+	}
 	if err != nil {
 		return err
 	}
+	bdb.Keep = keep || reuse != ""
 	defer bdb.Close()
 	db := bdb.DB
 	now := time.Now().UTC().Truncate(time.Second)
 	start := time.Now()
-	if err := load(ctx, db, n, now); err != nil {
-		return err
+	if reuse == "" {
+		if err := load(ctx, db, n, now); err != nil {
+			return err
+		}
+	} else {
+		// The tickets were loaded before and have aged since: the cases' dates are taken
+		// from now, as a desk would.
+		if err := db.QueryRowContext(ctx, "SELECT count(*) FROM tickets").Scan(&n); err != nil {
+			return err
+		}
+	}
+	if keep {
+		fmt.Printf("database %s is kept: measure it again with -reuse %s\n", bdb.Name(), bdb.Name())
 	}
 	var size, total string
 	db.QueryRowContext(ctx, "SELECT pg_size_pretty(pg_relation_size('tickets_search_idx')), pg_size_pretty(pg_total_relation_size('tickets'))").Scan(&size, &total)
-	fmt.Printf("tickets: %d (loaded and indexed in %s), tickets with indexes %s, search GIN index %s, %d runs of each case each way\n",
-		n, time.Since(start).Round(time.Second), total, size, reps)
+	how := fmt.Sprintf("loaded and indexed in %s", time.Since(start).Round(time.Second))
+	if reuse != "" {
+		how = "database " + reuse + " as loaded before"
+	}
+	fmt.Printf("tickets: %d (%s), tickets with indexes %s, search GIN index %s, %d runs of each case each way\n",
+		n, how, total, size, reps)
 
 	loc, _ := time.LoadLocation("Asia/Shanghai")
 	days, err := workcal.Seed()
