@@ -2,7 +2,7 @@
 # Installs what `make run` (install-deps.sh run) or `make test` (install-deps.sh test) needs and
 # is missing, on Debian 12 / Ubuntu: PostgreSQL's server programs unless a database is configured,
 # espeak-ng and sox, which make the default voice prompts (run: into the prompts directory), and
-# for tests SIPp, Chromium with CJK fonts, and the browser driver and axe-core from npm.
+# for tests SIPp, the baresip softphone, Chromium with CJK fonts, and the browser driver and axe-core from npm.
 set -euo pipefail
 mode=${1:-run}
 cd "$(dirname "$0")/.."
@@ -20,6 +20,7 @@ if [ "${HOTLINE_MEDIA:-on}" != off ] || [ "$mode" = test ]; then
 fi
 if [ "$mode" = test ]; then
   command -v sipp >/dev/null 2>&1 || need+=(sip-tester)
+  command -v baresip >/dev/null 2>&1 || need+=(baresip-core)
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
   [ -d /usr/share/fonts/opentype/noto ] && ls /usr/share/fonts/opentype/noto/NotoSansCJK* >/dev/null 2>&1 || need+=(fonts-noto-cjk)
   command -v node >/dev/null 2>&1 || need+=(nodejs npm)
