@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hotline-city/hotline/demo/demotest"
 	"github.com/hotline-city/hotline/internal/account"
@@ -139,5 +140,61 @@ func TestVerifyFindsTampering(t *testing.T) {
 				t.Fatalf("verify after tampering: %d\nstdout: %s\nstderr: %s\nwant %q", code, out, stderr, tc.want)
 			}
 		})
+	}
+}
+
+// Two transactions writing the first entries of a timeline at once — a ticket loaded without
+// one, acted on by the sweep and a handler in the same moment — take turns: the second gets
+// place 2, neither fails, and the chain verifies.
+func TestFirstEntriesOfATimelineAtOnce(t *testing.T) {
+	t.Parallel()
+	c, _ := verifyCity(t)
+	ctx := context.Background()
+	var id int64
+	err := c.DB.QueryRowContext(ctx, `INSERT INTO tickets (number, type, channel, status, description, profile_code, created_at, updated_at)
+VALUES ('IMPORT0001', 'complaint', 'phone', 'registered', 'imported', 'standard', now(), now()) RETURNING id`).Scan(&id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	insert := `INSERT INTO ticket_events (ticket_id, kind, actor_name, at, body) VALUES (?, 'note', ?, now(), ?)`
+	first, err := c.DB.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Rollback()
+	if _, err := first.ExecContext(ctx, insert, id, "sweep", "first"); err != nil {
+		t.Fatal(err)
+	}
+	second := make(chan error, 1)
+	go func() {
+		tx, err := c.DB.BeginTx(ctx, nil)
+		if err != nil {
+			second <- err
+			return
+		}
+		defer tx.Rollback()
+		if _, err := tx.ExecContext(ctx, insert, id, "handler", "second"); err != nil {
+			second <- err
+			return
+		}
+		second <- tx.Commit()
+	}()
+	// The second waits on the first's head, whatever the moment it arrives.
+	time.Sleep(200 * time.Millisecond)
+	if err := first.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-second; err != nil {
+		t.Fatalf("the second first entry failed: %v", err)
+	}
+	var seqs []int64
+	if err := c.DB.NewSelect().Table("ticket_events").Column("chain_seq").Where("ticket_id = ?", id).Order("chain_seq").Scan(ctx, &seqs); err != nil {
+		t.Fatal(err)
+	}
+	if len(seqs) != 2 || seqs[0] != 1 || seqs[1] != 2 {
+		t.Fatalf("places %v, want [1 2]", seqs)
+	}
+	if code, out, stderr := verifyRun(t, c); code != 0 {
+		t.Fatalf("verify: exit %d\n%s\n%s", code, out, stderr)
 	}
 }
