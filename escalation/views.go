@@ -2,10 +2,12 @@ package escalation
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/uptrace/bun"
 
+	"github.com/hotline-city/hotline/internal/org"
 	"github.com/hotline-city/hotline/tickets"
 )
 
@@ -77,17 +79,48 @@ func (s *Service) Escalated(ctx context.Context, actor tickets.Actor, limit int)
 	return out, nil
 }
 
-// EscalationCounts counts the escalated clocks the actor may see by department and level.
+// EscalationCounts counts the escalated clocks the actor may see by department and level, from
+// the counters the clocks' writes keep (migration escalation_counts): the sums folded so far
+// plus the changes since, never a count over the clocks.
 func (s *Service) EscalationCounts(ctx context.Context, actor tickets.Actor) ([]EscalationCount, error) {
-	q, err := s.escalated(actor)
-	if err != nil {
+	var dept int64
+	switch {
+	case org.CityWide.Has(actor.Role):
+	case org.DepartmentStaff.Has(actor.Role):
+		dept = actor.DepartmentID
+	default:
+		return nil, fmt.Errorf("%s may not list these: %w", actor.Role, ErrForbidden)
+	}
+	if err := s.CompactEscalationCounts(ctx); err != nil {
 		return nil, err
 	}
 	var out []EscalationCount
-	err = q.ColumnExpr("c.department_id, c.stage AS level, count(*) AS n").
-		GroupExpr("c.department_id, c.stage").OrderExpr("c.department_id, c.stage").Scan(ctx, &out)
+	err := s.db.NewRaw(`
+SELECT nullif(department_id, 0) AS department_id, stage AS level, sum(n) AS n
+FROM (SELECT department_id, stage, n FROM escalation_counts
+      UNION ALL
+      SELECT department_id, stage, n FROM escalation_count_deltas) AS c
+WHERE ?0 = 0 OR department_id = ?0
+GROUP BY department_id, stage
+HAVING sum(n) <> 0
+ORDER BY department_id, stage`, dept).Scan(ctx, &out)
 	if err != nil {
 		return nil, wrap("count escalations", err)
 	}
 	return out, nil
+}
+
+// CompactEscalationCounts folds the escalation counters' recent changes into their sums.
+func (s *Service) CompactEscalationCounts(ctx context.Context) error {
+	var pending bool
+	if err := s.db.NewRaw("SELECT EXISTS (SELECT 1 FROM escalation_count_deltas)").Scan(ctx, &pending); err != nil {
+		return wrap("compact escalation counts", err)
+	}
+	if !pending {
+		return nil
+	}
+	if _, err := s.db.ExecContext(ctx, "SELECT escalation_counts_compact()"); err != nil {
+		return wrap("compact escalation counts", err)
+	}
+	return nil
 }
