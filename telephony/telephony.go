@@ -240,7 +240,9 @@ func (s *Server) build() error {
 		sipgo.WithUserAgentHostname(s.host),
 		sipgo.WithUserAgentTransportLayerOptions(
 			sip.WithTransportLayerLogger(quiet),
-			sip.WithTransportLayerReadFilter(s.readFilter)),
+			sip.WithTransportLayerReadFilter(s.readFilter),
+			// After the read filter, which the transports take from the layer.
+			sip.WithTransportLayerTransports(streamTransports())),
 		sipgo.WithUserAgentTransactionLayerOptions(
 			sip.WithTransactionLayerLogger(quiet),
 			sip.WithTransactionLayerUnhandledResponseHandler(func(*sip.Response) {})),
@@ -256,6 +258,7 @@ func (s *Server) build() error {
 	if err != nil {
 		return fmt.Errorf("sip client: %w", err)
 	}
+	client.TxRequester = requester{s}
 	s.ua, s.srv, s.client = ua, srv, client
 	for _, tp := range []string{"udp", "tcp", "tls"} {
 		contact := sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: s.cfg.Hotline, Host: s.host, Port: s.port}}
@@ -396,7 +399,7 @@ func addrOf(a net.Addr) netip.Addr {
 func (s *Server) checked(h sipgo.RequestHandler) sipgo.RequestHandler {
 	return func(req *sip.Request, tx sip.ServerTransaction) {
 		if tx != nil {
-			tx = &countingTx{ServerTransaction: tx, method: req.Method, stats: &s.sipStats}
+			tx = &countingTx{ServerTransaction: tx, method: req.Method, stats: &s.sipStats, req: req, s: s}
 		}
 		if bad := validate(req); bad != nil {
 			s.guard.warn(sourceAddr(req), "malformed", "sip request refused",
