@@ -350,7 +350,8 @@ func (s *Server) Serve(ctx context.Context) error {
 }
 
 // readFilter runs on every datagram or stream read before parsing: it drops floods from
-// one source and answers oversized UDP messages 513 without parsing them.
+// one source, answers oversized UDP messages 513 without parsing them and unparsable UDP
+// requests 400 or 505 (malformed.go).
 func (s *Server) readFilter(p sip.TransportReadProps, data []byte) ([]byte, error) {
 	src := addrOf(p.RemoteAddr)
 	if !s.guard.allow(src) {
@@ -360,6 +361,9 @@ func (s *Server) readFilter(p sip.TransportReadProps, data []byte) ([]byte, erro
 		if len(data) > maxMessageBytes {
 			s.guard.warn(src, "oversized", "sip message too large", "bytes", len(data))
 			s.tooLarge(data, p.RemoteAddr)
+			return nil, nil
+		}
+		if s.unparsable(data, p.RemoteAddr) {
 			return nil, nil
 		}
 	}
