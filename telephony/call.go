@@ -56,6 +56,9 @@ type leg struct {
 	ext string // the agent's extension on an agent leg
 	uas *sipgo.DialogServerSession
 	uac *sipgo.DialogClientSession
+	// acked receives the body of the next ACK on the leg: a re-INVITE without SDP was
+	// answered with an offer, and the answer comes in the ACK (delayedoffer.go). Under c.mu.
+	acked chan []byte
 }
 
 func (l *leg) do(ctx context.Context, req *sip.Request) (*sip.Response, error) {
@@ -563,17 +566,22 @@ func (s *Server) relayProgress(c *call, r *sip.Response) {
 	c.in.uas.Respond(r.StatusCode, r.Reason, r.Body(), hs...)
 }
 
-// onAck confirms the caller's dialog; ACKs for other dialogs need nothing from us.
+// onAck confirms the caller's dialog, and hands the answer an ACK carries to a re-INVITE
+// without SDP waiting for it (delayedoffer.go).
 func (s *Server) onAck(req *sip.Request, tx sip.ServerTransaction) {
-	id, err := sip.DialogIDFromRequestUAS(req)
-	if err != nil {
+	l := s.findLeg(req)
+	if l == nil {
 		return
 	}
-	s.mu.Lock()
-	l := s.legs[id]
-	s.mu.Unlock()
-	if l != nil && l.uas != nil {
+	if l.uas != nil {
 		l.uas.ReadAck(req, tx)
+	}
+	l.c.mu.Lock()
+	ch := l.acked
+	l.acked = nil
+	l.c.mu.Unlock()
+	if ch != nil {
+		ch <- req.Body()
 	}
 }
 
@@ -738,8 +746,15 @@ func (s *Server) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 		s.respond(tx, req, 500, "Re-INVITE Failed")
 		return
 	}
+	// A re-INVITE without SDP (delayed offer): the other side's offer goes back in our 200,
+	// and our ACK to it must carry the answer, which comes in the ACK to that 200.
+	var acked chan []byte
 	if res.IsSuccess() {
-		s.ackLeg(other, nil)
+		if len(req.Body()) == 0 && len(res.Body()) > 0 {
+			acked = l.awaitAck()
+		} else {
+			s.ackLeg(other, nil)
+		}
 	}
 	out := sip.NewResponseFromRequest(req, res.StatusCode, res.Reason, res.Body())
 	if len(res.Body()) > 0 {
@@ -748,6 +763,9 @@ func (s *Server) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 	out.AppendHeader(&s.dialogUA(req.Transport()).ContactHDR)
 	if err := tx.Respond(out); err != nil {
 		s.log.Debug("respond re-invite", "err", err)
+	}
+	if acked != nil {
+		s.ackLeg(other, s.answerFromAck(l, acked))
 	}
 }
 
@@ -769,11 +787,20 @@ func (s *Server) reinviteMedia(l *leg, req *sip.Request, tx sip.ServerTransactio
 	if l.uas != nil {
 		l.uas.ReadRequest(req, tx)
 	}
+	// Without SDP in the re-INVITE (delayed offer) the same session is our offer, and the
+	// answer comes in the ACK.
+	var acked chan []byte
+	if len(req.Body()) == 0 {
+		acked = l.awaitAck()
+	}
 	res := sip.NewResponseFromRequest(req, 200, "OK", body)
 	res.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 	res.AppendHeader(&s.dialogUA(req.Transport()).ContactHDR)
 	if err := tx.Respond(res); err != nil {
 		s.log.Debug("respond re-invite", "err", err)
+	}
+	if acked != nil {
+		go s.checkMediaAnswer(l, s.answerFromAck(l, acked))
 	}
 }
 
