@@ -47,6 +47,9 @@ type call struct {
 	media *callMedia
 	// surveyed: the agent hung up and the caller was kept for the post-call survey.
 	surveyed bool
+	// mediaStopped is when the last audio came from the side that went silent, which ended
+	// the call (the talk ends there); zero otherwise.
+	mediaStopped time.Time
 }
 
 // leg is one dialog of a call. Exactly one of uas and uac is set.
@@ -203,7 +206,7 @@ func (s *Server) incoming(req *sip.Request, tx sip.ServerTransaction) {
 func (s *Server) openMedia(c *call, dlg *sipgo.DialogServerSession) bool {
 	m, err := s.openCallerMedia(c.callID, dlg.InviteRequest.Body())
 	if err == nil {
-		m.onSilence = func() { s.silentCaller(c) }
+		m.onSilence = func(agent bool, since time.Time) { s.silent(c, agent, since) }
 		c.media = m
 		return true
 	}
@@ -218,13 +221,19 @@ func (s *Server) openMedia(c *call, dlg *sipgo.DialogServerSession) bool {
 	return false
 }
 
-// silentCaller ends a call whose caller's audio stopped (both ends dead, a broken NAT): every
-// leg is hung up, the agent freed, and the record says why.
-func (s *Server) silentCaller(c *call) {
+// silent ends a call whose caller's audio stopped (agent false) or whose agent's did (both
+// ends dead, a broken NAT): every leg is hung up, the agent freed, and the record says why,
+// its talk time ending when the audio stopped (since).
+func (s *Server) silent(c *call, agent bool, since time.Time) {
 	c.mu.Lock()
 	c.rec.EndReason = "no_rtp"
+	who := "caller"
+	if agent {
+		c.rec.EndReason, who = "no_rtp_agent", "agent"
+	}
+	c.mediaStopped = since
 	c.mu.Unlock()
-	s.log.Warn("no audio from the caller; hanging up", "call_id", c.callID, "timeout", s.cfg.Media.Timeout)
+	s.log.Warn("no audio; hanging up", "call_id", c.callID, "from", who, "timeout", s.cfg.Media.Timeout)
 	s.hangup(c, nil)
 }
 
@@ -982,7 +991,11 @@ func (sb *switchboard) Finished(r acd.CallRecord) {
 		t := r.TalkStart
 		rec.AnsweredAt = &t
 		if !r.TalkEnd.IsZero() {
-			rec.TalkMS = r.TalkEnd.Sub(r.TalkStart).Milliseconds()
+			end := r.TalkEnd
+			if !c.mediaStopped.IsZero() && c.mediaStopped.Before(end) {
+				end = c.mediaStopped // nobody talked after the audio stopped
+			}
+			rec.TalkMS = max(0, end.Sub(r.TalkStart).Milliseconds())
 		}
 	}
 	if rec.EndedAt == nil || !c.transferred {
