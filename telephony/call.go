@@ -47,6 +47,9 @@ type call struct {
 	media *callMedia
 	// surveyed: the agent hung up and the caller was kept for the post-call survey.
 	surveyed bool
+	// mediaStopped is when the last audio came from the side that went silent, which ended
+	// the call (the talk ends there); zero otherwise.
+	mediaStopped time.Time
 }
 
 // leg is one dialog of a call. Exactly one of uas and uac is set.
@@ -56,6 +59,9 @@ type leg struct {
 	ext string // the agent's extension on an agent leg
 	uas *sipgo.DialogServerSession
 	uac *sipgo.DialogClientSession
+	// acked receives the body of the next ACK on the leg: a re-INVITE without SDP was
+	// answered with an offer, and the answer comes in the ACK (delayedoffer.go). Under c.mu.
+	acked chan []byte
 }
 
 func (l *leg) do(ctx context.Context, req *sip.Request) (*sip.Response, error) {
@@ -200,7 +206,7 @@ func (s *Server) incoming(req *sip.Request, tx sip.ServerTransaction) {
 func (s *Server) openMedia(c *call, dlg *sipgo.DialogServerSession) bool {
 	m, err := s.openCallerMedia(c.callID, dlg.InviteRequest.Body())
 	if err == nil {
-		m.onSilence = func() { s.silentCaller(c) }
+		m.onSilence = func(agent bool, since time.Time) { s.silent(c, agent, since) }
 		c.media = m
 		return true
 	}
@@ -215,13 +221,19 @@ func (s *Server) openMedia(c *call, dlg *sipgo.DialogServerSession) bool {
 	return false
 }
 
-// silentCaller ends a call whose caller's audio stopped (both ends dead, a broken NAT): every
-// leg is hung up, the agent freed, and the record says why.
-func (s *Server) silentCaller(c *call) {
+// silent ends a call whose caller's audio stopped (agent false) or whose agent's did (both
+// ends dead, a broken NAT): every leg is hung up, the agent freed, and the record says why,
+// its talk time ending when the audio stopped (since).
+func (s *Server) silent(c *call, agent bool, since time.Time) {
 	c.mu.Lock()
 	c.rec.EndReason = "no_rtp"
+	who := "caller"
+	if agent {
+		c.rec.EndReason, who = "no_rtp_agent", "agent"
+	}
+	c.mediaStopped = since
 	c.mu.Unlock()
-	s.log.Warn("no audio from the caller; hanging up", "call_id", c.callID, "timeout", s.cfg.Media.Timeout)
+	s.log.Warn("no audio; hanging up", "call_id", c.callID, "from", who, "timeout", s.cfg.Media.Timeout)
 	s.hangup(c, nil)
 }
 
@@ -563,17 +575,22 @@ func (s *Server) relayProgress(c *call, r *sip.Response) {
 	c.in.uas.Respond(r.StatusCode, r.Reason, r.Body(), hs...)
 }
 
-// onAck confirms the caller's dialog; ACKs for other dialogs need nothing from us.
+// onAck confirms the caller's dialog, and hands the answer an ACK carries to a re-INVITE
+// without SDP waiting for it (delayedoffer.go).
 func (s *Server) onAck(req *sip.Request, tx sip.ServerTransaction) {
-	id, err := sip.DialogIDFromRequestUAS(req)
-	if err != nil {
+	l := s.findLeg(req)
+	if l == nil {
 		return
 	}
-	s.mu.Lock()
-	l := s.legs[id]
-	s.mu.Unlock()
-	if l != nil && l.uas != nil {
+	if l.uas != nil {
 		l.uas.ReadAck(req, tx)
+	}
+	l.c.mu.Lock()
+	ch := l.acked
+	l.acked = nil
+	l.c.mu.Unlock()
+	if ch != nil {
+		ch <- req.Body()
 	}
 }
 
@@ -738,8 +755,15 @@ func (s *Server) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 		s.respond(tx, req, 500, "Re-INVITE Failed")
 		return
 	}
+	// A re-INVITE without SDP (delayed offer): the other side's offer goes back in our 200,
+	// and our ACK to it must carry the answer, which comes in the ACK to that 200.
+	var acked chan []byte
 	if res.IsSuccess() {
-		s.ackLeg(other, nil)
+		if len(req.Body()) == 0 && len(res.Body()) > 0 {
+			acked = l.awaitAck()
+		} else {
+			s.ackLeg(other, nil)
+		}
 	}
 	out := sip.NewResponseFromRequest(req, res.StatusCode, res.Reason, res.Body())
 	if len(res.Body()) > 0 {
@@ -748,6 +772,9 @@ func (s *Server) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 	out.AppendHeader(&s.dialogUA(req.Transport()).ContactHDR)
 	if err := tx.Respond(out); err != nil {
 		s.log.Debug("respond re-invite", "err", err)
+	}
+	if acked != nil {
+		s.ackLeg(other, s.answerFromAck(l, acked))
 	}
 }
 
@@ -769,11 +796,20 @@ func (s *Server) reinviteMedia(l *leg, req *sip.Request, tx sip.ServerTransactio
 	if l.uas != nil {
 		l.uas.ReadRequest(req, tx)
 	}
+	// Without SDP in the re-INVITE (delayed offer) the same session is our offer, and the
+	// answer comes in the ACK.
+	var acked chan []byte
+	if len(req.Body()) == 0 {
+		acked = l.awaitAck()
+	}
 	res := sip.NewResponseFromRequest(req, 200, "OK", body)
 	res.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 	res.AppendHeader(&s.dialogUA(req.Transport()).ContactHDR)
 	if err := tx.Respond(res); err != nil {
 		s.log.Debug("respond re-invite", "err", err)
+	}
+	if acked != nil {
+		go s.checkMediaAnswer(l, s.answerFromAck(l, acked))
 	}
 }
 
@@ -955,7 +991,11 @@ func (sb *switchboard) Finished(r acd.CallRecord) {
 		t := r.TalkStart
 		rec.AnsweredAt = &t
 		if !r.TalkEnd.IsZero() {
-			rec.TalkMS = r.TalkEnd.Sub(r.TalkStart).Milliseconds()
+			end := r.TalkEnd
+			if !c.mediaStopped.IsZero() && c.mediaStopped.Before(end) {
+				end = c.mediaStopped // nobody talked after the audio stopped
+			}
+			rec.TalkMS = max(0, end.Sub(r.TalkStart).Milliseconds())
 		}
 	}
 	if rec.EndedAt == nil || !c.transferred {

@@ -38,8 +38,8 @@ type MediaConfig struct {
 	PromptsDir    string
 	// Retention is how long recordings are kept; zero keeps them for ever.
 	Retention time.Duration
-	// Timeout ends an answered call whose caller sent no RTP for this long (a dead phone or
-	// gateway, a broken NAT); zero means 60 s.
+	// Timeout ends an answered call whose caller or agent sent no RTP for this long (a dead
+	// phone or gateway, a broken NAT); zero means 60 s.
 	Timeout time.Duration
 	// AnnounceEvery is how much hold audio a waiting caller hears between announcements of
 	// their place in the queue; zero means 30 s.
@@ -220,8 +220,9 @@ type callMedia struct {
 	stop   chan struct{} // closed when the prompts stop
 	closed bool
 	done   chan struct{} // closed by close
-	// onSilence ends the call when the caller's audio stops for longer than the timeout.
-	onSilence func()
+	// onSilence ends the call when the caller's audio, or the agent's, stops for longer than
+	// the timeout; agent tells which, since when the last packet came.
+	onSilence func(agent bool, since time.Time)
 
 	// The caller's key presses (RFC 4733); eventTS and haveEvent belong to the caller's read
 	// goroutine.
@@ -424,11 +425,15 @@ func (m *callMedia) bridge(ep *endpoint, recID string) {
 	if old != nil {
 		old.close()
 	}
+	// The other party's silence counts from the bridge, as the caller's does.
+	ep.last.CompareAndSwap(0, time.Now().UnixNano())
 	go ep.read(m.fromOther(ep), nil)
 }
 
-// watch ends the call, through onSilence, once the caller has sent no RTP for the timeout:
-// from the bridge on, as a phone may send nothing during early media.
+// watch ends the call, through onSilence, once the caller has sent no RTP for the timeout,
+// or the other party (the agent, a transfer target) has not: from the bridge on, as a phone
+// may send nothing during early media. Both ends dead (a killed phone and a lost gateway)
+// thus end the call whoever sent last.
 func (m *callMedia) watch(from time.Time) {
 	timeout := m.s.cfg.Media.Timeout
 	t := time.NewTicker(min(time.Second, timeout/4))
@@ -438,16 +443,27 @@ func (m *callMedia) watch(from time.Time) {
 		case <-m.done:
 			return
 		case now := <-t.C:
+			agent := false
 			last := from
 			if ns := m.caller.last.Load(); ns > from.UnixNano() {
 				last = time.Unix(0, ns)
 			}
-			if now.Sub(last) > timeout {
-				if m.onSilence != nil {
-					m.onSilence()
+			if now.Sub(last) <= timeout {
+				m.mu.Lock()
+				other := m.other
+				m.mu.Unlock()
+				if other == nil {
+					continue // the agent hung up; the caller is taking the survey
 				}
-				return
+				last, agent = time.Unix(0, other.last.Load()), true
+				if now.Sub(last) <= timeout {
+					continue
+				}
 			}
+			if m.onSilence != nil {
+				m.onSilence(agent, last)
+			}
+			return
 		}
 	}
 }

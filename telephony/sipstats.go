@@ -1,6 +1,7 @@
 package telephony
 
 import (
+	"errors"
 	"strconv"
 	"sync"
 
@@ -43,14 +44,24 @@ func (s *Server) SIPResponses() []SIPCount {
 	return out
 }
 
-// countingTx counts every response sent through it.
+// countingTx counts every response sent through it, and sends each to the request's source
+// (transport.go): a response too large for UDP is answered 513 instead.
 type countingTx struct {
 	sip.ServerTransaction
 	method sip.RequestMethod
 	stats  *sipStats
+	req    *sip.Request
+	s      *Server
 }
 
 func (t *countingTx) Respond(res *sip.Response) error {
+	toSource(t.req, res)
+	err := t.ServerTransaction.Respond(res)
+	if errors.Is(err, sip.ErrUDPMTUCongestion) && t.s != nil {
+		t.stats.add(t.method, 513)
+		t.s.respondTooLarge(t.req)
+		return err
+	}
 	t.stats.add(t.method, res.StatusCode)
-	return t.ServerTransaction.Respond(res)
+	return err
 }

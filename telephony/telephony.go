@@ -240,7 +240,9 @@ func (s *Server) build() error {
 		sipgo.WithUserAgentHostname(s.host),
 		sipgo.WithUserAgentTransportLayerOptions(
 			sip.WithTransportLayerLogger(quiet),
-			sip.WithTransportLayerReadFilter(s.readFilter)),
+			sip.WithTransportLayerReadFilter(s.readFilter),
+			// After the read filter, which the transports take from the layer.
+			sip.WithTransportLayerTransports(streamTransports())),
 		sipgo.WithUserAgentTransactionLayerOptions(
 			sip.WithTransactionLayerLogger(quiet),
 			sip.WithTransactionLayerUnhandledResponseHandler(func(*sip.Response) {})),
@@ -256,6 +258,7 @@ func (s *Server) build() error {
 	if err != nil {
 		return fmt.Errorf("sip client: %w", err)
 	}
+	client.TxRequester = requester{s}
 	s.ua, s.srv, s.client = ua, srv, client
 	for _, tp := range []string{"udp", "tcp", "tls"} {
 		contact := sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: s.cfg.Hotline, Host: s.host, Port: s.port}}
@@ -347,7 +350,8 @@ func (s *Server) Serve(ctx context.Context) error {
 }
 
 // readFilter runs on every datagram or stream read before parsing: it drops floods from
-// one source and answers oversized UDP messages 513 without parsing them.
+// one source, answers oversized UDP messages 513 without parsing them and unparsable UDP
+// requests 400 or 505 (malformed.go).
 func (s *Server) readFilter(p sip.TransportReadProps, data []byte) ([]byte, error) {
 	src := addrOf(p.RemoteAddr)
 	if !s.guard.allow(src) {
@@ -357,6 +361,9 @@ func (s *Server) readFilter(p sip.TransportReadProps, data []byte) ([]byte, erro
 		if len(data) > maxMessageBytes {
 			s.guard.warn(src, "oversized", "sip message too large", "bytes", len(data))
 			s.tooLarge(data, p.RemoteAddr)
+			return nil, nil
+		}
+		if s.unparsable(data, p.RemoteAddr) {
 			return nil, nil
 		}
 	}
@@ -396,7 +403,7 @@ func addrOf(a net.Addr) netip.Addr {
 func (s *Server) checked(h sipgo.RequestHandler) sipgo.RequestHandler {
 	return func(req *sip.Request, tx sip.ServerTransaction) {
 		if tx != nil {
-			tx = &countingTx{ServerTransaction: tx, method: req.Method, stats: &s.sipStats}
+			tx = &countingTx{ServerTransaction: tx, method: req.Method, stats: &s.sipStats, req: req, s: s}
 		}
 		if bad := validate(req); bad != nil {
 			s.guard.warn(sourceAddr(req), "malformed", "sip request refused",

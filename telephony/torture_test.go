@@ -339,3 +339,63 @@ func (f *fakeTx) Err() error                         { return nil }
 func (f *fakeTx) Respond(r *sip.Response) error      { f.responses = append(f.responses, r); return nil }
 func (f *fakeTx) Acks() <-chan *sip.Request          { return nil }
 func (f *fakeTx) OnCancel(sip.FnTxCancel) bool       { return true }
+
+// The RFC 4475 requests sipgo's parser drops, and one of another SIP version, are answered
+// over UDP with the status RFC 4475 gives; a response that does not parse (scalarlg) is not
+// answered; a response too large for a datagram is answered 513 rather than lost (fault 10).
+func TestMalformedOverUDPAnswered(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	addr := ts.Addr()
+	dir := tortureDir(t)
+	to, _ := net.ResolveUDPAddr("udp", addr)
+	send := func(t *testing.T, msg []byte) string {
+		t.Helper()
+		conn, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		conn.WriteTo(msg, to)
+		conn.SetReadDeadline(time.Now().Add(2 * time.Second))
+		buf := make([]byte, 65536)
+		n, _, err := conn.ReadFrom(buf)
+		if err != nil {
+			return ""
+		}
+		line, _, _ := strings.Cut(string(buf[:n]), "\r\n")
+		return line
+	}
+	for _, tc := range []struct{ file, want string }{
+		{"clerr", "SIP/2.0 400"},
+		{"ncl", "SIP/2.0 400"},
+		{"scalar02", "SIP/2.0 400"},
+		{"badaspec", "SIP/2.0 400"},
+		{"badvers", "SIP/2.0 505"},
+		{"scalarlg", ""},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			msg, err := os.ReadFile(filepath.Join(dir, "invalid", tc.file+".dat"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := send(t, msg)
+			if tc.want == "" && got != "" || !strings.HasPrefix(got, tc.want) {
+				t.Fatalf("answer %q, want %q", got, tc.want)
+			}
+		})
+	}
+	t.Run("response larger than a datagram", func(t *testing.T) {
+		// Fifteen Vias: the request fits a datagram, the 200 that echoes them does not.
+		msg := string(options(addr, "127.0.0.1:5999"))
+		var vias strings.Builder
+		for i := range 15 {
+			vias.WriteString("Via: SIP/2.0/UDP proxy" + strconv.Itoa(i) + ".example.com:5060;branch=z9hG4bK-padding-padding-" + strconv.Itoa(i) + "\r\n")
+		}
+		msg = strings.Replace(msg, "From:", vias.String()+"From:", 1)
+		if got := send(t, []byte(msg)); !strings.HasPrefix(got, "SIP/2.0 513") {
+			t.Fatalf("answer %q, want 513", got)
+		}
+	})
+	probe(t, addr)
+}

@@ -25,11 +25,16 @@ var singleHeaders = []string{"From", "To", "Call-ID", "CSeq", "Max-Forwards", "C
 func validate(req *sip.Request) *badRequest {
 	// Without a usable top Via no answer can be routed: drop (code 0).
 	v := req.Via()
-	if v == nil || v.ProtocolName != "SIP" || v.ProtocolVersion != "2.0" || v.Transport == "" || v.Host == "" {
+	if v == nil || v.Transport == "" || v.Host == "" {
 		return &badRequest{reason: "Unusable Via"}
 	}
+	// Another version of SIP (RFC 4475 badvers) is told so: the answer goes to the
+	// request's source, so a Via of that version routes it as well as one of ours.
 	if req.SipVersion != "SIP/2.0" {
 		return &badRequest{code: 505, reason: "Version Not Supported"}
+	}
+	if v.ProtocolName != "SIP" || v.ProtocolVersion != "2.0" {
+		return &badRequest{reason: "Unusable Via"}
 	}
 	switch req.Recipient.Scheme {
 	case "sip", "sips", "tel":
