@@ -47,6 +47,8 @@ type call struct {
 	media *callMedia
 	// surveyed: the agent hung up and the caller was kept for the post-call survey.
 	surveyed bool
+	// over is closed once a call hotline placed (dialOut) has ended; nil for other calls.
+	over chan struct{}
 }
 
 // leg is one dialog of a call. Exactly one of uas and uac is set.
@@ -672,6 +674,9 @@ func (s *Server) hangup(c *call, from *leg) {
 	wg.Wait()
 	c.closeMedia()
 	s.forgetLegs(c)
+	if c.over != nil {
+		close(c.over)
+	}
 }
 
 // forgetLegs drops the call's dialogs from the lookup tables once it is over.
