@@ -270,3 +270,58 @@ func channelRMS(pcm []byte, ch int) float64 {
 	}
 	return math.Sqrt(sum / float64(n))
 }
+
+// An attempt the citizen does not take (busy) is on the timeline with its result, and records
+// no first contact; the handler's phone is hung up.
+func TestTicketCallSIPpUnanswered(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("SIPp journey: slow, skipped with -short")
+	}
+	citizen := udpPort(t)
+	e, tel, _ := outcallEnv(t, citizen)
+	tk := e.accepted("13900139000")
+	phone := udpPort(t)
+	handlerPhone := sipp(t, "handler_outcall.xml", phone, "")
+	citizenPhone := sipp(t, "citizen_busy.xml", citizen, "")
+	sipp(t, "register.xml", udpPort(t), tel.Addr(), "-key", "ext", "2001", "-au", "2001", "-ap", "demo-sip",
+		"-key", "cport", strconv.Itoa(phone)).wait(t)
+	if r := e.do(nil, "POST", "/api/v1/tickets/"+tk.Number+"/calls", nil, e.token("handler-hrss")); r.Status != http.StatusAccepted {
+		t.Fatalf("call the citizen: %d %s", r.Status, r.Body)
+	}
+	citizenPhone.wait(t)
+	handlerPhone.wait(t)
+	var kinds []string
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		evs, err := e.tickets.Events(context.Background(), tk.ID, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kinds = kinds[:0]
+		var call *tickets.Event
+		for i, ev := range evs {
+			kinds = append(kinds, ev.Kind)
+			if ev.Kind == "citizen_call" {
+				call = &evs[i]
+			}
+		}
+		if call != nil {
+			if !strings.Contains(call.Body, "忙线") || !strings.Contains(string(call.Data), `"busy"`) {
+				t.Fatalf("timeline entry: %s %s", call.Body, call.Data)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no attempt on the timeline: %v", kinds)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	got, err := e.tickets.Get(context.Background(), tk.Number)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.FeedbackAt != nil || slices.Contains(kinds, "feedback") {
+		t.Fatalf("an unanswered call recorded the first contact: %v", kinds)
+	}
+}
