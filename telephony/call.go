@@ -50,6 +50,8 @@ type call struct {
 	// mediaStopped is when the last audio came from the side that went silent, which ended
 	// the call (the talk ends there); zero otherwise.
 	mediaStopped time.Time
+	// over is closed once a call hotline placed (dialOut) has ended; nil for other calls.
+	over chan struct{}
 }
 
 // leg is one dialog of a call. Exactly one of uas and uac is set.
@@ -689,6 +691,9 @@ func (s *Server) hangup(c *call, from *leg) {
 	wg.Wait()
 	c.closeMedia()
 	s.forgetLegs(c)
+	if c.over != nil {
+		close(c.over)
+	}
 }
 
 // forgetLegs drops the call's dialogs from the lookup tables once it is over.

@@ -8,6 +8,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/emiago/diago/media"
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 	"github.com/uptrace/bun"
@@ -124,34 +125,116 @@ func (s *Server) runCallback(t CallbackTask, attemptID int64, b binding) {
 
 // dialCallback rings the agent, then the citizen, and returns the attempt's result.
 func (s *Server) dialCallback(t CallbackTask, b binding) string {
+	result, _ := s.dialOut(outDial{phone: t.Phone, shown: t.Phone,
+		header: sip.NewHeader("X-Hotline-Callback", fmt.Sprint(t.ID))}, b)
+	return result
+}
+
+// outDial is a call hotline places to a citizen for a member of staff: their phone rings
+// first and, once they answer, the citizen's through the outbound gateway, with the hotline's
+// number as the caller ID.
+type outDial struct {
+	phone string // the citizen's number
+	// shown is the caller the staff member's phone shows (the From user) and display the
+	// From's display name: the citizen's number for the centre's own callbacks, never for a
+	// department's call, whose handler must not learn it.
+	shown, display string
+	header         sip.Header // names the task or the ticket for the phone; nil: none
+	// recordID, with media on, puts the call's audio through hotline and records it under
+	// this ID (the citizen left, the staff member right); empty: the phones exchange audio
+	// directly, unrecorded.
+	recordID string
+}
+
+// dialOut places o for the staff member whose phone is b and returns the result; the call is
+// returned when the citizen answered, live until either side hangs up (over is closed then).
+func (s *Server) dialOut(o outDial, b binding) (string, *call) {
 	ring := s.cfg.ACD.RingTimeout
 	if ring <= 0 {
 		ring = 15 * time.Second
 	}
-	// The agent's phone: no SDP, so its answer carries the offer we pass to the citizen.
+	anchor := o.recordID != "" && s.cfg.Media.Enabled && s.ports != nil
+	var staffSess, citSess *media.MediaSession
+	var staffOffer, citOffer []byte
+	closeSessions := func() {
+		if staffSess != nil {
+			staffSess.Close()
+		}
+		if citSess != nil {
+			citSess.Close()
+		}
+	}
+	if anchor {
+		var err error
+		if staffSess, staffOffer, err = s.offerAgent(); err != nil {
+			s.log.Error("staff phone media", "ext", b.ext, "err", err)
+			return "failed", nil
+		}
+	}
+	// The staff member's phone: without media, no SDP, so its answer carries the offer we
+	// pass to the citizen; with media, hotline's own offer.
 	actx, acancel := context.WithTimeout(context.Background(), ring)
 	defer acancel()
-	req := s.newInvite(b.contact, b.transport, t.Phone, b.ext, nil)
+	req := s.newInvite(b.contact, b.transport, o.shown, b.ext, staffOffer)
+	if o.display != "" {
+		req.From().DisplayName = o.display
+	}
 	req.SetDestination(b.dest)
-	req.AppendHeader(sip.NewHeader("X-Hotline-Callback", fmt.Sprint(t.ID)))
+	if o.header != nil {
+		req.AppendHeader(o.header)
+	}
 	agent, err := s.dialogUA(b.transport).WriteInvite(actx, req)
 	if err != nil {
-		return "agent_unreachable"
+		closeSessions()
+		return "agent_unreachable", nil
 	}
 	if err := agent.WaitAnswer(actx, sipgo.AnswerOptions{}); err != nil {
 		if agent.InviteResponse != nil && agent.InviteResponse.IsSuccess() {
 			s.ackAndBye(agent)
 		}
-		return "agent_unreachable"
+		closeSessions()
+		return "agent_unreachable", nil
 	}
-	target, ok := s.outbound(t.Phone)
-	if !ok {
+	var staffEP *endpoint
+	if anchor {
+		if staffEP, err = answered(staffSess, staffOffer, agent.InviteResponse.Body(), agent.ID); err != nil {
+			s.log.Warn("staff phone answered without a usable codec", "ext", b.ext, "err", err)
+			s.ackAndBye(agent)
+			closeSessions()
+			return "failed", nil
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), sipTimeout)
+		agent.Ack(ctx)
+		cancel()
+	}
+	hangUpStaff := func() {
+		if anchor {
+			ctx, cancel := context.WithTimeout(context.Background(), sipTimeout)
+			agent.Bye(ctx)
+			cancel()
+			return
+		}
 		s.ackAndBye(agent)
-		return "failed"
+	}
+	target, ok := s.outbound(o.phone)
+	if !ok {
+		hangUpStaff()
+		closeSessions()
+		return "failed", nil
+	}
+	offer := agent.InviteResponse.Body()
+	if anchor {
+		if citSess, citOffer, err = s.offerAgent(); err != nil {
+			s.log.Error("citizen media", "err", err)
+			hangUpStaff()
+			closeSessions()
+			return "failed", nil
+		}
+		offer = citOffer
 	}
 	cctx, ccancel := context.WithTimeout(context.Background(), 45*time.Second)
 	defer ccancel()
-	creq := s.newInvite(target, "udp", s.cfg.Hotline, t.Phone, agent.InviteResponse.Body())
+	creq := s.newInvite(target, "udp", s.cfg.Hotline, o.phone, offer)
 	citizen, err := s.dialogUA("udp").WriteInvite(cctx, creq)
 	if err == nil {
 		err = citizen.WaitAnswer(cctx, sipgo.AnswerOptions{})
@@ -160,33 +243,53 @@ func (s *Server) dialCallback(t CallbackTask, b binding) string {
 		if citizen != nil && citizen.InviteResponse != nil && citizen.InviteResponse.IsSuccess() {
 			s.ackAndBye(citizen)
 		}
-		s.ackAndBye(agent)
+		hangUpStaff()
+		closeSessions()
 		var re *sipgo.ErrDialogResponse
 		if errors.As(err, &re) && (re.Res.StatusCode == 486 || re.Res.StatusCode == 600) {
-			return "busy"
+			return "busy", nil
 		}
-		return "no_answer"
+		return "no_answer", nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), sipTimeout)
 	defer cancel()
 	citizen.Ack(ctx)
-	// The agent's late offer is answered in the ACK with the citizen's SDP.
-	ack := sip.NewRequest(sip.ACK, *agent.InviteResponse.Contact().Address.Clone())
-	if body := citizen.InviteResponse.Body(); len(body) > 0 {
-		ack.SetBody(body)
-		ack.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
-	}
-	agent.WriteAck(ctx, ack)
 	c := &call{callID: "callback-" + agent.InviteRequest.CallID().Value(), talking: true,
-		ringing: map[string]context.CancelFunc{}}
+		ringing: map[string]context.CancelFunc{}, over: make(chan struct{})}
 	c.agent = &leg{c: c, id: agent.ID, ext: b.ext, uac: agent}
-	c.out = &leg{c: c, id: citizen.ID, uac: citizen}
+	if anchor {
+		citEP, err := answered(citSess, citOffer, citizen.InviteResponse.Body(), citizen.ID)
+		if err != nil {
+			s.log.Warn("citizen answered without a usable codec", "err", err)
+			citizen.Bye(ctx)
+			hangUpStaff()
+			closeSessions()
+			return "failed", nil
+		}
+		// The citizen is the call's caller side: their session stays for the whole call,
+		// and their silence ends it. No survey follows a call hotline placed.
+		c.in = &leg{c: c, id: citizen.ID, uac: citizen}
+		c.out, c.surveyed = c.agent, true
+		c.media = s.bridgeOut(c, citEP, staffEP, o.recordID)
+	} else {
+		// The agent's late offer is answered in the ACK with the citizen's SDP.
+		ack := sip.NewRequest(sip.ACK, *agent.InviteResponse.Contact().Address.Clone())
+		if body := citizen.InviteResponse.Body(); len(body) > 0 {
+			ack.SetBody(body)
+			ack.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+		}
+		agent.WriteAck(ctx, ack)
+		c.out = &leg{c: c, id: citizen.ID, uac: citizen}
+	}
 	c.rec.ID = ""
 	s.mu.Lock()
-	s.legs[c.agent.id] = c.agent
-	s.legs[c.out.id] = c.out
+	for _, l := range []*leg{c.in, c.agent, c.out} {
+		if l != nil {
+			s.legs[l.id] = l
+		}
+	}
 	s.mu.Unlock()
-	return "answered"
+	return "answered", c
 }
 
 // outbound returns the URI that reaches phone through the gateway.

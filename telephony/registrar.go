@@ -262,8 +262,12 @@ func (s *Server) unbind(ext string) {
 
 // agentRegistered tells the queue a phone came up. An agent the console never set away
 // counts as available as soon as the phone registers: the contract offers calls to every
-// registered agent not set away.
+// registered agent not set away. A department handler's phone (rung when they call a
+// citizen through 12345) is no agent's: it never joins the queue.
 func (s *Server) agentRegistered(ext string) {
+	if !s.takesCalls(ext) {
+		return
+	}
 	s.mu.Lock()
 	_, set := s.statuses[ext]
 	s.mu.Unlock()
@@ -271,6 +275,22 @@ func (s *Server) agentRegistered(ext string) {
 		s.queue.SetStatus(ext, acd.StatusAvailable)
 	}
 	s.queue.SetRegistered(ext, true)
+}
+
+// takesCalls reports whether the account of ext takes citizens' calls from the queue. When the
+// account cannot be read the phone is taken for an agent's, as before handlers had phones:
+// better a handler offered a call than an agent left out of the queue.
+func (s *Server) takesCalls(ext string) bool {
+	if s.org == nil {
+		return true
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	st, err := s.org.StaffByExtension(ctx, ext)
+	if err != nil {
+		return true
+	}
+	return org.CallTakers.Has(st.Role)
 }
 
 func sourceAddr(req *sip.Request) netip.Addr {

@@ -65,6 +65,9 @@ type Config struct {
 	// SurveyWait is how long the post-call survey waits for a key after its question; zero
 	// means 8 s.
 	SurveyWait time.Duration
+	// ContactMinTalk is how long a department's answered call to the citizen must last to
+	// record the ticket's first contact (反馈); zero means DefaultContactMinTalk.
+	ContactMinTalk time.Duration
 }
 
 // Deps are the services the SIP front end uses.
@@ -117,6 +120,8 @@ type Server struct {
 	statuses map[string]acd.Status
 	serving  bool
 	ended    recentCalls // callers' INVITEs of calls that ended lately
+	// ticketCalls are the tickets whose citizen a department is calling (outcall.go).
+	ticketCalls map[int64]bool
 }
 
 // New builds a server; nothing is bound until Listen.

@@ -75,7 +75,7 @@ func (s *Server) getRecording(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, fmt.Errorf("recording of %s: %w", id, telephony.ErrNoRecording))
 		return
 	}
-	call, err := telephony.GetCall(ctx, s.db, id)
+	call, err := s.recordedCall(ctx, id)
 	if err != nil {
 		fail(w, r, err)
 		return

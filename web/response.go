@@ -105,7 +105,8 @@ func errorStatus(err error) (int, map[string]string) {
 	case errors.Is(err, telephony.ErrNoOutbound):
 		return http.StatusConflict, map[string]string{"error": "no outbound SIP gateway is configured (HOTLINE_SIP_OUTBOUND): citizens cannot be called back"}
 	case errors.Is(err, intake.ErrAlreadyRated), errors.Is(err, intake.ErrNotRateable), errors.Is(err, telephony.ErrNotTransferable),
-		errors.Is(err, telephony.ErrCallbackBusy), errors.Is(err, telephony.ErrAgentUnavailable):
+		errors.Is(err, telephony.ErrCallbackBusy), errors.Is(err, telephony.ErrAgentUnavailable),
+		errors.Is(err, telephony.ErrNoPhone), errors.Is(err, telephony.ErrCallingAlready):
 		return http.StatusConflict, map[string]string{"error": err.Error()}
 	case errors.Is(err, telephony.ErrTransferFailed):
 		return http.StatusBadGateway, map[string]string{"error": err.Error()}
@@ -144,6 +145,8 @@ var errorKeys = []struct {
 	{errRecordingForbidden, "error.recording_forbidden"},
 	{telephony.ErrBadPrompt, "error.bad_prompt"},
 	{telephony.ErrNoMedia, "error.no_media"},
+	{telephony.ErrNoPhone, "outcall.error.no_phone"},
+	{telephony.ErrCallingAlready, "outcall.error.calling"},
 }
 
 // fieldMsgKeys are the catalogue's words for the field errors a person meets most, by the

@@ -111,6 +111,7 @@ func (s *Server) staffPages() {
 	s.handleStaff("POST /tickets/saved-searches/{id}/delete", nil, s.postSavedFilterDeleteForm)
 	s.handleStaff("POST /tickets/{number}/reveal-phone", nil, s.postTicketReveal)
 	s.handleStaff("POST /tickets/{number}/unmerge", org.Centre, s.postTicketUnmergeForm)
+	s.handleStaff("POST /tickets/{number}/call-citizen", org.DepartmentStaff, s.sip(s.postTicketCallForm))
 	s.handleStaff("POST /tickets/{number}/{action}", nil, s.postTicketPageAction)
 	s.handleStaff("GET /tickets/{number}/attachments/{id}", nil, s.getAttachment)
 	s.handleStaff("GET /calls/{id}/recording", nil, s.getRecording)
@@ -209,6 +210,8 @@ func (s *Server) staffAPI() {
 	s.handleAPI("POST /api/v1/tickets/{number}/visits", org.Centre, "Record a return visit (回访) attempt on a resolved ticket: channel (phone, sms, web, ivr), outcome (reached, no_answer, refused, wrong_number) and, when reached, contacted (true/false), solved (solved, partly, unsolved), satisfaction (satisfied, basically, dissatisfied), comment; unsolved or dissatisfied reopens the ticket (重办); department (a co-handler's code) visits about that co-handling department's part (协办) instead, which reopens nothing", s.postTicketVisit,
 		"channel*", "outcome*", "contacted", "solved", "satisfaction", "comment", "department")
 	s.handleAPI("GET /api/v1/scorecards/{period}", org.Centre, "A month's scorecard (考评): every department's on-time rates and 三率 over valid return visits, its score and rank; a rate is null when there is nothing to measure", s.getScorecard)
+	s.handleAPI("POST /api/v1/tickets/{number}/calls", org.DepartmentStaff, "Call the citizen through 12345 (联系市民): your SIP phone rings first, then the citizen's with 12345 as the caller ID; you never see the number; recorded; answers 202 with the attempt (result calling until the phones hang up). The attempt goes on the timeline; answered for at least 10 s it records the first contact (反馈). 409 without a registered phone, a phone number, an outbound gateway or media; 404 for another department's ticket", s.sip(s.postTicketCall))
+	s.handleAPI("GET /api/v1/tickets/{number}/calls", nil, "The department's calls to the citizen through 12345, oldest first: who, when, result (answered, no_answer, busy, handler_unreachable, failed, calling), talk_ms, feedback, recording", s.getTicketCalls)
 	s.handleAPI("GET /api/v1/tickets/{number}/visits", nil, "The ticket's return visits, oldest first", s.getTicketVisits)
 	s.handleAPI("POST /api/v1/tickets/{number}/visits/call", org.CallTakers, "Call the citizen of a resolved ticket for its return visit: your phone rings first, then the citizen's through the outbound gateway; the number is never shown", s.sip(s.postVisitCall))
 	s.handleAPI("GET /api/v1/rectifications", rectifyRoles, "Rectifications of named bad ratings (差评整改), deadline first: a department's own, or every one for the centre; status (open, submitted, accepted), overdue=1", s.getRectificationsAPI)

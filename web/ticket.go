@@ -98,6 +98,8 @@ type ticketPage struct {
 	// Recordings are the recordings of the calls linked to the ticket that the reader may
 	// hear (recordings.go).
 	Recordings []ticketRecording
+	// CanCall offers the handler the "call the citizen" button (outcall.go).
+	CanCall bool
 }
 
 // ResultTypes are the resolve form's choices.
@@ -138,6 +140,11 @@ func (s *Server) ticketPageData(ctx context.Context, number string) (*ticketPage
 	if p.Recordings, err = s.ticketRecordings(ctx, t.ID); err != nil {
 		return nil, err
 	}
+	calls, err := s.ticketCallRecordings(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	p.Recordings, p.CanCall = append(p.Recordings, calls...), s.canCallCitizen(st, t)
 	if p.Esc, err = s.ticketEscalation(ctx, t); err != nil {
 		return nil, err
 	}

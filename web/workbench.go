@@ -19,6 +19,8 @@ type workbenchPage struct {
 	// Batch is the outcome of a batch just taken (batch.go), BatchError why one was refused.
 	Batch      *batchResult
 	BatchError string
+	// Callable are the tickets whose citizen the handler may call through 12345 (outcall.go).
+	Callable map[string]bool
 }
 
 // workbenchData is the page of the queue at u: the first fifty, or the fifty after u's cursor.
@@ -34,6 +36,12 @@ func (s *Server) workbenchData(ctx context.Context, u *url.URL) (*workbenchPage,
 	data.Department, _ = s.Org.DepartmentByID(ctx, st.DepartmentID)
 	for i := range p.Tickets {
 		data.Queue = append(data.Queue, s.viewTicket(st, &p.Tickets[i]))
+		if s.canCallCitizen(st, &p.Tickets[i]) {
+			if data.Callable == nil {
+				data.Callable = map[string]bool{}
+			}
+			data.Callable[p.Tickets[i].Number] = true
+		}
 	}
 	if data.Esc, err = s.workbenchEscalation(ctx, data.Queue); err != nil {
 		return nil, err

@@ -84,6 +84,14 @@ async function login(browser, username, password) {
     const [download] = await Promise.all([handler.waitForEvent('download'), handler.click('#batch-export')]);
     await download.saveAs(exportFile);
 
+    // A department calls the citizen through 12345 (联系市民) from the ticket page: the button is
+    // there, the number masked; with no SIP phone on the account the refusal says so.
+    const signed = await hits.first().getAttribute('data-number');
+    await handler.goto(base + '/tickets/' + signed);
+    check((await handler.textContent('#call-citizen')).includes('12345'), 'the ticket page does not offer to call the citizen');
+    await Promise.all([handler.waitForNavigation(), handler.click('#do-call-citizen')]);
+    check((await handler.textContent('main')).includes('您的账号没有分机号'), 'the refusal to call without a phone is not shown');
+
     await a11y.assertClean();
     console.log('DESK OK');
   } finally {
