@@ -55,8 +55,13 @@ type EscalationCount struct {
 // escalated selects the escalated clocks the actor may see, each with the action that took it
 // to its level.
 func (s *Service) escalated(actor tickets.Actor) (*bun.SelectQuery, error) {
+	// The action is looked up clock by clock (LATERAL), in the order of the clocks' index: a
+	// join of the two tables is misjudged (five equal columns) and sorts every action; LIMIT 1
+	// (the key is unique) keeps the planner from turning it back into a join.
 	q := s.db.NewSelect().TableExpr("escalation_clocks AS c").
-		Join("JOIN escalation_actions AS a ON a.ticket_id = c.ticket_id AND a.clock = c.clock AND a.notice_id = c.notice_id AND a.due = c.due AND a.level = c.stage").
+		Join(`CROSS JOIN LATERAL (SELECT a.at FROM escalation_actions AS a
+    WHERE a.ticket_id = c.ticket_id AND a.clock = c.clock AND a.notice_id = c.notice_id AND a.due = c.due AND a.level = c.stage
+    LIMIT 1) AS a`).
 		Where("c.stage >= 1")
 	return scopeDept(q, actor, "c.department_id")
 }
@@ -72,7 +77,7 @@ func (s *Service) Escalated(ctx context.Context, actor tickets.Actor, limit int)
 	err = q.ColumnExpr("t.number AS ticket_number, c.clock, coalesce(sn.number, '') AS notice, c.department_id, c.due, c.stage AS level, a.at AS since").
 		Join("JOIN tickets AS t ON t.id = c.ticket_id").
 		Join("LEFT JOIN supervision_notices AS sn ON sn.id = c.notice_id").
-		OrderExpr("c.stage DESC, c.due, t.number, c.clock").Limit(int64(clampLimit(limit))).Scan(ctx, &out)
+		OrderExpr("c.stage DESC, c.due, c.ticket_id, c.clock, c.notice_id").Limit(int64(clampLimit(limit))).Scan(ctx, &out)
 	if err != nil {
 		return nil, wrap("list escalations", err)
 	}
