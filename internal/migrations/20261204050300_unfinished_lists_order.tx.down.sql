@@ -1,0 +1,3 @@
+DROP INDEX tickets_registered_by_idx;
+DROP INDEX tickets_dept_unfinished_due_idx;
+DROP INDEX tickets_unfinished_due_idx;
