@@ -56,6 +56,9 @@ type leg struct {
 	ext string // the agent's extension on an agent leg
 	uas *sipgo.DialogServerSession
 	uac *sipgo.DialogClientSession
+	// released: the call went on without this leg (an agent who transferred it by REFER):
+	// its BYE ends the leg only.
+	released atomic.Bool
 }
 
 func (l *leg) do(ctx context.Context, req *sip.Request) (*sip.Response, error) {
@@ -609,6 +612,12 @@ func (s *Server) onBye(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	if err != nil {
 		s.respond(tx, req, 400, "Bad Request")
+		return
+	}
+	if l.released.Load() {
+		s.mu.Lock()
+		delete(s.legs, l.id)
+		s.mu.Unlock()
 		return
 	}
 	s.hangup(l.c, l)
