@@ -47,6 +47,11 @@ type call struct {
 	media *callMedia
 	// surveyed: the agent hung up and the caller was kept for the post-call survey.
 	surveyed bool
+	// monitor is a supervisor on the call (monitor.go), monitoring while their phone rings;
+	// consult the party of a three-way consult (consult.go).
+	monitor    *monitorSession
+	monitoring bool
+	consult    *consultSession
 }
 
 // leg is one dialog of a call. Exactly one of uas and uac is set.
@@ -620,6 +625,9 @@ func (s *Server) onBye(req *sip.Request, tx sip.ServerTransaction) {
 		s.mu.Unlock()
 		return
 	}
+	if s.legOnly(l) {
+		return
+	}
 	s.hangup(l.c, l)
 }
 
@@ -638,6 +646,7 @@ func (s *Server) hangup(c *call, from *leg) {
 		if err := s.queue.CallEnded(c.callID); err != nil && !errors.Is(err, acd.ErrUnknownCall) {
 			s.queue.Hangup(c.callID)
 		}
+		go s.StopMonitor(context.Background(), c.rec.ID) // the survey is the citizen's alone
 		go s.runSurvey(c, from)
 		return
 	}
@@ -646,6 +655,13 @@ func (s *Server) hangup(c *call, from *leg) {
 	legs := []*leg{c.in, c.out}
 	if c.agent != nil && c.agent != c.out {
 		legs = append(legs, c.agent)
+	}
+	// A supervisor monitoring the call and a consult's party go with it.
+	if c.monitor != nil {
+		legs = append(legs, c.monitor.leg)
+	}
+	if c.consult != nil {
+		legs = append(legs, c.consult.leg)
 	}
 	transferred := c.transferred
 	if transferred {
@@ -687,6 +703,12 @@ func (s *Server) hangup(c *call, from *leg) {
 func (s *Server) forgetLegs(c *call) {
 	c.mu.Lock()
 	legs := []*leg{c.in, c.out, c.agent}
+	if c.monitor != nil {
+		legs = append(legs, c.monitor.leg)
+	}
+	if c.consult != nil {
+		legs = append(legs, c.consult.leg)
+	}
 	c.mu.Unlock()
 	s.mu.Lock()
 	for _, l := range legs {

@@ -38,7 +38,7 @@ func (s *Server) transfer(ctx context.Context, c *call, target string) error {
 		return fmt.Errorf("transfer target %s: %w", target, err)
 	}
 	c.mu.Lock()
-	if !c.talking || c.transferred || c.transfering || c.ended {
+	if !c.talking || c.transferred || c.transfering || c.ended || c.consult != nil {
 		c.mu.Unlock()
 		return ErrNotTransferable
 	}
@@ -236,7 +236,7 @@ func (s *Server) onRefer(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	c.mu.Lock()
-	ok := c.talking && !c.transferred && !c.transfering
+	ok := c.talking && !c.transferred && !c.transfering && c.consult == nil
 	c.mu.Unlock()
 	if !ok {
 		s.respond(tx, req, 491, "Request Pending")
