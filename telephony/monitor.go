@@ -125,13 +125,13 @@ func (s *Server) liveWithMedia(id string) (*call, error) {
 // answered; the session ends when the supervisor hangs up, StopMonitor is called or the call
 // ends.
 func (s *Server) Monitor(ctx context.Context, id, ext string, mode MonitorMode) (MonitorState, error) {
-	c, err := s.liveWithMedia(id)
-	if err != nil {
-		return MonitorState{}, err
-	}
 	b, ok := s.reg.lookup(ext)
 	if !ok {
 		return MonitorState{}, fmt.Errorf("extension %s: %w", ext, ErrNotRegistered)
+	}
+	c, err := s.liveWithMedia(id)
+	if err != nil {
+		return MonitorState{}, err
 	}
 	c.mu.Lock()
 	if c.monitor != nil || c.monitoring {

@@ -245,6 +245,10 @@ type wallboard struct {
 	Offered, Answered, Answered15, Abandoned, CallbacksOpen int
 	AnswerRate, Answer15Rate                                *float64
 	At                                                      time.Time
+	// LiveCalls are the calls in conversation; CanMonitor: the reader may monitor them
+	// (monitor.go).
+	LiveCalls  []telephony.LiveCall
+	CanMonitor bool
 }
 
 // agentStates orders the wallboard's agents-by-state row.
@@ -261,6 +265,7 @@ func (s *Server) wallboardFigures(ctx context.Context) (*wallboard, error) {
 	if tel := s.Calls.Telephony; tel != nil {
 		q := tel.QueueFigures()
 		b.Live, b.Waiting, b.LongestWait, b.Agents = true, q.Waiting, q.LongestWait, q.Agents
+		b.LiveCalls, b.CanMonitor = tel.LiveCalls(), canMonitor(ctx)
 	}
 	day, err := telephony.CallsToday(ctx, s.db, now, s.location())
 	if err != nil {
