@@ -31,6 +31,10 @@ type deskStatus struct {
 	Reasons   []string
 	// Off says why no status can be set (no telephony in this process, no extension).
 	Off string
+	// Targets are who an agent on a call may bring into a three-way consult, and Consult
+	// the one on the call now (consult_form.go).
+	Targets []string
+	Consult string
 }
 
 // deskStatusFor is st's status for the console header.
@@ -47,6 +51,7 @@ func (s *Server) deskStatusFor(st *org.Staff) *deskStatus {
 		d.Extension = *st.SIPExtension
 		d.Agent = s.Calls.Telephony.Agent(d.Extension)
 		d.Reason = s.staff().breakReason(d.Extension)
+		s.consultFor(d)
 	}
 	return d
 }

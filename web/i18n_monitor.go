@@ -21,6 +21,9 @@ func init() {
 		"monitor.by":                   {"监听分机", "Monitored from extension"},
 		"monitor.consult":              {"三方通话", "Three-way consult"},
 		"monitor.hint":                 {"系统会呼叫您的话机；接听后按所选方式加入通话。监听和耳语不进入录音，强插的声音录入坐席声道。", "hotline rings your own phone; answer it to join the call in the mode chosen. Listening and whispering are not recorded; a barge-in is recorded on the agent's channel."},
+		"consult.target":               {"三方通话对象", "Party to bring in"},
+		"consult.leave":                {"我退出（转接）", "Leave (transfer)"},
+		"consult.drop":                 {"挂断第三方", "Drop the third party"},
 		"event.call_consult":           {"三方通话", "Three-way consult"},
 	})
 }

@@ -152,3 +152,64 @@ func TestMonitorSIPpFromTheWallboard(t *testing.T) {
 	caller.wait(t)
 	agentPhone.wait(t)
 }
+
+// On a call the console's header offers the three-way consult with the configured targets: the
+// agent brings 110 in, the header then offers to leave or drop it, and leaving hands the caller
+// to 110 (an attended transfer) with the step on the linked ticket's timeline.
+func TestConsultSIPpFromTheConsole(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("SIPp journey: slow, skipped with -short")
+	}
+	police := udpPort(t)
+	e, tel := newCallsEnv(t, func(c *telephony.Config) {
+		c.Media = telephony.MediaConfig{Enabled: true, PortMin: 40000, PortMax: 49999, RecordingsDir: t.TempDir()}
+		c.Transfers = map[string]string{"110": "sip:110@127.0.0.1:" + strconv.Itoa(police)}
+	})
+	policePhone := sipp(t, "phone_rtp.xml", police, "", "-key", "rtpport", strconv.Itoa(udpPort(t)))
+	phone := udpPort(t)
+	agentPhone := sipp(t, "agent_media.xml", phone, "")
+	registerPhone(t, tel, "1001", phone)
+	caller := sipp(t, "caller_media.xml", udpPort(t), tel.Addr(), "-key", "caller", "13800138000", "-key", "rtpport",
+		strconv.Itoa(udpPort(t)), "-d", "5000")
+	var id string
+	deadline := time.Now().Add(20 * time.Second)
+	for id == "" {
+		if calls := tel.LiveCalls(); len(calls) == 1 {
+			id = calls[0].ID
+		} else if time.Now().After(deadline) {
+			t.Fatal("no live call")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	tk := e.register("来电反映有人打架", "noise", "13800138000", "").Number
+	if r := e.do(nil, "POST", "/api/v1/calls/"+id+"/ticket", map[string]string{"ticket": tk}, e.token("agent1")); r.Status != 200 {
+		t.Fatalf("link ticket: %d %s", r.Status, r.Body)
+	}
+	c := e.browser("agent1")
+	origin := map[string]string{"Origin": e.ts.URL}
+	if _, page := e.getIn(c, "zh", "/console"); !strings.Contains(page, `id="desk-consult"`) || !strings.Contains(page, `<option value="110">`) {
+		t.Fatalf("console without the consult: %s", page)
+	}
+	if r := e.do(c, "POST", "/console/consult", url.Values{"call_id": {id}, "step": {"started"}, "target": {"110"}}, origin); r.Status != http.StatusSeeOther {
+		t.Fatalf("consult: %d %s", r.Status, r.Body)
+	}
+	if _, page := e.getIn(c, "zh", "/console"); !strings.Contains(page, "我退出（转接）") || !strings.Contains(page, "挂断第三方") {
+		t.Fatalf("console during the consult: %s", page)
+	}
+	if r := e.do(c, "POST", "/console/consult", url.Values{"call_id": {id}, "step": {"transferred"}}, origin); r.Status != http.StatusSeeOther {
+		t.Fatalf("leave the consult: %d %s", r.Status, r.Body)
+	}
+	agentPhone.wait(t) // hung up by hotline
+	caller.wait(t)
+	policePhone.wait(t)
+	rec := e.waitCall(t, id, e.token("agent1"), func(c map[string]any) bool { return c["outcome"] == "transferred" && c["ended_at"] != nil })
+	if rec["transfer_target"] != "110" {
+		t.Fatalf("call record: %v", rec)
+	}
+	var steps []string
+	if err := e.db.NewRaw("SELECT data->>'step' FROM ticket_events WHERE kind = 'call_consult' AND ticket_id = (SELECT id FROM tickets WHERE number = ?) ORDER BY id", tk).
+		Scan(context.Background(), &steps); err != nil || strings.Join(steps, ",") != "started,transferred" {
+		t.Fatalf("consult on the ticket's timeline: %v %v", steps, err)
+	}
+}

@@ -84,6 +84,7 @@ func (s *Server) staffPages() {
 	s.handleStaff("GET /wallboard/figures", wallboardRoles, s.getWallboardFigures)
 	s.handleStaff("GET /wallboard/events", wallboardRoles, s.getWallboardEvents)
 	s.handleStaff("POST /calls/{id}/monitor", monitorRoles, s.sip(s.postMonitorForm))
+	s.handleStaff("POST /console/consult", org.CallTakers, s.sip(s.postConsoleConsult))
 
 	// The handler's workbench (workbench.go) and the supervisor board (board.go).
 	s.handleStaff("GET /workbench", org.DepartmentStaff, s.getWorkbench)
