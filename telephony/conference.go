@@ -152,12 +152,17 @@ func (x *mixer) run() {
 
 // mixInto sums the 16-bit frames of the parties take accepts into out, clipped.
 func mixInto(out []byte, in [][]byte, take func(from int) bool) {
+	var buf [parties][]byte
+	srcs := buf[:0]
+	for from, f := range in {
+		if take(from) {
+			srcs = append(srcs, f)
+		}
+	}
 	for i := 0; i+1 < len(out); i += 2 {
 		var sum int32
-		for from, f := range in {
-			if take(from) {
-				sum += int32(int16(binary.LittleEndian.Uint16(f[i:])))
-			}
+		for _, f := range srcs {
+			sum += int32(int16(binary.LittleEndian.Uint16(f[i:])))
 		}
 		sum = max(-32768, min(32767, sum))
 		binary.LittleEndian.PutUint16(out[i:], uint16(int16(sum)))
