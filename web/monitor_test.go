@@ -64,6 +64,13 @@ func TestMonitorAndConsultRefusals(t *testing.T) {
 		t.Fatalf("live calls for an agent: %d", r.Status)
 	}
 
+	if _, page := e.getIn(e.browser("supervisor"), "zh", "/board"); !strings.Contains(page, `id="board-live-calls"`) {
+		t.Fatal("the supervisor's board does not link to the live calls")
+	}
+	if _, page := e.getIn(e.browser("leader"), "zh", "/board"); strings.Contains(page, `id="board-live-calls"`) {
+		t.Fatal("the leader's board links to monitoring")
+	}
+
 	// The supervisor's page in Chinese and in English says their phone is not registered.
 	e.giveExtension("supervisor", "1009")
 	c := e.browser("supervisor")
