@@ -52,6 +52,11 @@ type call struct {
 	mediaStopped time.Time
 	// over is closed once a call hotline placed (dialOut) has ended; nil for other calls.
 	over chan struct{}
+	// monitor is a supervisor on the call (monitor.go), monitoring while their phone rings;
+	// consult the party of a three-way consult (consult.go).
+	monitor    *monitorSession
+	monitoring bool
+	consult    *consultSession
 }
 
 // leg is one dialog of a call. Exactly one of uas and uac is set.
@@ -64,6 +69,9 @@ type leg struct {
 	// acked receives the body of the next ACK on the leg: a re-INVITE without SDP was
 	// answered with an offer, and the answer comes in the ACK (delayedoffer.go). Under c.mu.
 	acked chan []byte
+	// released: the call went on without this leg (an agent who transferred it by REFER):
+	// its BYE ends the leg only.
+	released atomic.Bool
 }
 
 func (l *leg) do(ctx context.Context, req *sip.Request) (*sip.Response, error) {
@@ -630,6 +638,15 @@ func (s *Server) onBye(req *sip.Request, tx sip.ServerTransaction) {
 		s.respond(tx, req, 400, "Bad Request")
 		return
 	}
+	if l.released.Load() {
+		s.mu.Lock()
+		delete(s.legs, l.id)
+		s.mu.Unlock()
+		return
+	}
+	if s.legOnly(l) {
+		return
+	}
 	s.hangup(l.c, l)
 }
 
@@ -648,6 +665,7 @@ func (s *Server) hangup(c *call, from *leg) {
 		if err := s.queue.CallEnded(c.callID); err != nil && !errors.Is(err, acd.ErrUnknownCall) {
 			s.queue.Hangup(c.callID)
 		}
+		go s.StopMonitor(context.Background(), c.rec.ID) // the survey is the citizen's alone
 		go s.runSurvey(c, from)
 		return
 	}
@@ -656,6 +674,13 @@ func (s *Server) hangup(c *call, from *leg) {
 	legs := []*leg{c.in, c.out}
 	if c.agent != nil && c.agent != c.out {
 		legs = append(legs, c.agent)
+	}
+	// A supervisor monitoring the call and a consult's party go with it.
+	if c.monitor != nil {
+		legs = append(legs, c.monitor.leg)
+	}
+	if c.consult != nil {
+		legs = append(legs, c.consult.leg)
 	}
 	transferred := c.transferred
 	if transferred {
@@ -700,6 +725,12 @@ func (s *Server) hangup(c *call, from *leg) {
 func (s *Server) forgetLegs(c *call) {
 	c.mu.Lock()
 	legs := []*leg{c.in, c.out, c.agent}
+	if c.monitor != nil {
+		legs = append(legs, c.monitor.leg)
+	}
+	if c.consult != nil {
+		legs = append(legs, c.consult.leg)
+	}
 	c.mu.Unlock()
 	s.mu.Lock()
 	for _, l := range legs {

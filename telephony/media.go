@@ -214,12 +214,19 @@ type callMedia struct {
 	caller *endpoint
 	answer []byte // our SDP to the caller, sent in the 183 and again in the 200
 
-	mu     sync.Mutex
-	other  *endpoint // the agent, or the transfer target
-	rec    *recorder
-	stop   chan struct{} // closed when the prompts stop
-	closed bool
-	done   chan struct{} // closed by close
+	mu    sync.Mutex
+	other *endpoint // the agent, or the transfer target
+	// third is the party an agent brought in for a three-way consult; sup the supervisor
+	// monitoring the call in supMode. While either is on, mix carries every party's audio
+	// (conference.go); otherwise caller and other are bridged packet by packet.
+	third   *endpoint
+	sup     *endpoint
+	supMode MonitorMode
+	mix     *mixer
+	rec     *recorder
+	stop    chan struct{} // closed when the prompts stop
+	closed  bool
+	done    chan struct{} // closed by close
 	// onSilence ends the call when the caller's audio, or the agent's, stops for longer than
 	// the timeout; agent tells which, since when the last packet came.
 	onSilence func(agent bool, since time.Time)
@@ -279,20 +286,27 @@ func answered(sess *media.MediaSession, offer, answer []byte, legID string) (*en
 	return ep, nil
 }
 
-// endpointOf returns the other party's endpoint if it belongs to the dialog legID.
+// endpointOf returns the endpoint of a party hotline placed (agent, transfer or consult
+// target, supervisor) if it belongs to the dialog legID.
 func (m *callMedia) endpointOf(legID string) *endpoint {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.other != nil && m.other.legID == legID {
-		return m.other
+	for _, ep := range []*endpoint{m.other, m.third, m.sup} {
+		if ep != nil && ep.legID == legID {
+			return ep
+		}
 	}
 	return nil
 }
 
 func (m *callMedia) fromCaller(pcm []byte) {
 	m.mu.Lock()
-	other, rec := m.other, m.rec
+	other, rec, mix := m.other, m.rec, m.mix
 	m.mu.Unlock()
+	if mix != nil {
+		mix.push(partyCaller, pcm)
+		return
+	}
 	if other != nil {
 		other.send(pcm)
 	}
@@ -301,17 +315,24 @@ func (m *callMedia) fromCaller(pcm []byte) {
 	}
 }
 
-func (m *callMedia) fromOther(ep *endpoint) func(pcm []byte) {
+// fromParty takes the audio of a party hotline placed, in whatever part ep plays at the
+// moment: the one bridged to the caller, a consult's third party or a supervisor.
+func (m *callMedia) fromParty(ep *endpoint) func(pcm []byte) {
 	return func(pcm []byte) {
 		m.mu.Lock()
-		current, rec := m.other == ep, m.rec
+		part := m.partOf(ep)
+		rec, mix := m.rec, m.mix
 		m.mu.Unlock()
-		if !current {
+		switch {
+		case part < 0:
 			return // an agent already replaced by a transfer target
-		}
-		m.caller.send(pcm)
-		if rec != nil {
-			rec.push(1, pcm)
+		case mix != nil:
+			mix.push(part, pcm)
+		case part == partyOther:
+			m.caller.send(pcm)
+			if rec != nil {
+				rec.push(1, pcm)
+			}
 		}
 	}
 }
@@ -427,7 +448,7 @@ func (m *callMedia) bridge(ep *endpoint, recID string) {
 	}
 	// The other party's silence counts from the bridge, as the caller's does.
 	ep.last.CompareAndSwap(0, time.Now().UnixNano())
-	go ep.read(m.fromOther(ep), nil)
+	go ep.read(m.fromParty(ep), nil)
 }
 
 // watch ends the call, through onSilence, once the caller has sent no RTP for the timeout,
@@ -541,10 +562,17 @@ func (m *callMedia) close() {
 		close(m.stop)
 	}
 	other, rec := m.other, m.rec
+	third, sup, mix := m.third, m.sup, m.mix
+	m.third, m.sup, m.mix = nil, nil, nil
 	m.mu.Unlock()
+	if mix != nil {
+		mix.close()
+	}
 	m.caller.close()
-	if other != nil {
-		other.close()
+	for _, ep := range []*endpoint{other, third, sup} {
+		if ep != nil {
+			ep.close()
+		}
 	}
 	if rec != nil {
 		m.s.finishRecording(rec)

@@ -376,20 +376,22 @@ func TestSIPpMediaSilentCallerIsHungUp(t *testing.T) {
 	}
 }
 
-// With media anchored, a transfer to 110 offers 110 hotline's own session and swaps it into
-// the bridge: the caller gets no re-INVITE (SIPp's caller would fail on one), its session never
-// changes, and the whole call, transfer included, is one recording.
+// With media anchored, a transfer to 110 offers 110 hotline's own session (never the caller's
+// original SDP) and swaps it into the bridge: the caller gets no re-INVITE (SIPp's caller would
+// fail on one), its session never changes — a refresh after the transfer is answered with the
+// very o= line of the first answer (fault 4) — and the whole call, transfer included, is one
+// recording.
 func TestSIPpMediaTransferKeepsTheCallersSession(t *testing.T) {
 	t.Parallel()
 	skipJourneyIfShort(t)
 	pport := freePort(t)
 	ts := newTestServer(t, withMedia(t), func(c *Config) { c.Transfers = map[string]string{"110": "sip:110@127.0.0.1:" + strconv.Itoa(pport)} })
-	police := startSipp(t, "police.xml", pport, "")
+	police := startSipp(t, "police_media.xml", pport, "")
 	sink := newRTPSink(t)
 	aport := freePort(t)
 	agent := startSipp(t, "agent_refer.xml", aport, "", "-d", "300", "target", "110")
 	ts.register(t, "1001", "demo-sip", aport, 200)
-	ts.runSipp(t, "caller_media.xml", "caller", "13800138000", "rtpport", strconv.Itoa(sink.port()), "-d", "2000")
+	ts.runSipp(t, "caller_media_refresh.xml", "caller", "13800138000", "rtpport", strconv.Itoa(sink.port()), "-d", "2000")
 	agent.wait(t)
 	police.wait(t)
 	rs := ts.waitCalls(t, "a transferred call", func(rs []Record) bool {

@@ -146,6 +146,29 @@ func TestSIPpReferTransferTo110(t *testing.T) {
 	}
 }
 
+// After a REFER the agent's phone hangs its leg up itself, as a transferor does: its BYE is
+// answered 200 (not 481), hotline sends no BYE of its own to that leg (fault 5), and the
+// caller stays with 110 until the caller hangs up.
+func TestSIPpReferTransferorHangsUpAlone(t *testing.T) {
+	t.Parallel()
+	skipJourneyIfShort(t)
+	pport := freePort(t)
+	ts := newTestServer(t, func(c *Config) {
+		c.Transfers = map[string]string{"110": "sip:110@127.0.0.1:" + strconv.Itoa(pport)}
+		c.ReferByeWait = time.Second
+	})
+	police := startSipp(t, "police.xml", pport, "")
+	aport := freePort(t)
+	agent := startSipp(t, "agent_refer_bye.xml", aport, "", "-d", "300", "target", "110")
+	ts.register(t, "1001", "demo-sip", aport, 200)
+	ts.runSipp(t, "caller_transfer.xml", "caller", "13800138000", "-d", "3500")
+	agent.wait(t)
+	police.wait(t)
+	ts.waitCalls(t, "a transferred call", func(rs []Record) bool {
+		return len(rs) == 1 && rs[0].Outcome == "transferred" && rs[0].TransferTarget == "110" && rs[0].EndedAt != nil
+	})
+}
+
 // REFER works for any configured hotline, here the market regulator's 12315, as it does for 110.
 func TestSIPpReferTransferToConfiguredHotline(t *testing.T) {
 	t.Parallel()

@@ -62,6 +62,9 @@ type Config struct {
 	Lease LeaseConfig
 	// Media is how the calls' audio is carried; its zero value is signalling only.
 	Media MediaConfig
+	// ReferByeWait is how long, after a transfer by REFER succeeded, hotline waits for the
+	// transferring phone to hang up its leg before hanging it up itself; zero means 3 s.
+	ReferByeWait time.Duration
 	// SurveyWait is how long the post-call survey waits for a key after its question; zero
 	// means 8 s.
 	SurveyWait time.Duration
@@ -137,6 +140,9 @@ func New(cfg Config, d Deps) (*Server, error) {
 	}
 	if cfg.Media.AnnounceEvery <= 0 {
 		cfg.Media.AnnounceEvery = 30 * time.Second
+	}
+	if cfg.ReferByeWait <= 0 {
+		cfg.ReferByeWait = 3 * time.Second
 	}
 	if cfg.SurveyWait <= 0 {
 		cfg.SurveyWait = 8 * time.Second

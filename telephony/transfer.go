@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
@@ -37,7 +38,7 @@ func (s *Server) transfer(ctx context.Context, c *call, target string) error {
 		return fmt.Errorf("transfer target %s: %w", target, err)
 	}
 	c.mu.Lock()
-	if !c.talking || c.transferred || c.transfering || c.ended {
+	if !c.talking || c.transferred || c.transfering || c.ended || c.consult != nil {
 		c.mu.Unlock()
 		return ErrNotTransferable
 	}
@@ -235,7 +236,7 @@ func (s *Server) onRefer(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	c.mu.Lock()
-	ok := c.talking && !c.transferred && !c.transfering
+	ok := c.talking && !c.transferred && !c.transfering && c.consult == nil
 	c.mu.Unlock()
 	if !ok {
 		s.respond(tx, req, 491, "Request Pending")
@@ -257,9 +258,39 @@ func (s *Server) onRefer(req *sip.Request, tx sip.ServerTransaction) {
 			s.notifyRefer(ctx, l, "SIP/2.0 503 Service Unavailable", true)
 			return
 		}
+		// The agent is let go before the final NOTIFY: the phone may hang up as soon as it
+		// has it, and that BYE must find the leg released, not end the transferred call.
+		s.releaseReferrer(c, l)
 		s.notifyRefer(ctx, l, "SIP/2.0 200 OK", true)
-		s.releaseAgent(ctx, c, true)
 	}()
+}
+
+// releaseReferrer frees the agent whose phone transferred the call by REFER. The phone, as the
+// transferor, hangs its leg up itself once told that the transfer succeeded (RFC 5589 6.1);
+// were hotline to send its own BYE at once, the two BYEs would cross and one would get 481
+// (fault 5). So the agent is free for the queue at once, the phone's BYE is answered 200
+// without touching the call (onBye), and hotline sends a BYE only if none came within
+// ReferByeWait — a BYE the phone has sent already is never repeated (sipgo's dialog is over).
+func (s *Server) releaseReferrer(c *call, l *leg) {
+	c.mu.Lock()
+	if c.agent == l {
+		c.agent = nil
+	}
+	c.mu.Unlock()
+	l.released.Store(true)
+	if err := s.queue.CallEnded(c.callID); err != nil {
+		s.log.Warn("release agent after transfer", "call_id", c.callID, "err", err)
+	}
+	time.AfterFunc(s.cfg.ReferByeWait, func() {
+		ctx, cancel := context.WithTimeout(context.Background(), sipTimeout)
+		defer cancel()
+		if err := l.bye(ctx); err != nil {
+			s.log.Debug("bye to the transferor", "call_id", c.callID, "err", err)
+		}
+		s.mu.Lock()
+		delete(s.legs, l.id)
+		s.mu.Unlock()
+	})
 }
 
 // notifyRefer sends the agent a NOTIFY of the refer subscription with a sipfrag status.

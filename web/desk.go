@@ -31,6 +31,10 @@ type deskStatus struct {
 	Reasons   []string
 	// Off says why no status can be set (no telephony in this process, no extension).
 	Off string
+	// Targets are who an agent on a call may bring into a three-way consult, and Consult
+	// the one on the call now (consult_form.go).
+	Targets []string
+	Consult string
 }
 
 // deskStatusFor is st's status for the console header.
@@ -47,6 +51,7 @@ func (s *Server) deskStatusFor(st *org.Staff) *deskStatus {
 		d.Extension = *st.SIPExtension
 		d.Agent = s.Calls.Telephony.Agent(d.Extension)
 		d.Reason = s.staff().breakReason(d.Extension)
+		s.consultFor(d)
 	}
 	return d
 }
@@ -245,6 +250,10 @@ type wallboard struct {
 	Offered, Answered, Answered15, Abandoned, CallbacksOpen int
 	AnswerRate, Answer15Rate                                *float64
 	At                                                      time.Time
+	// LiveCalls are the calls in conversation; CanMonitor: the reader may monitor them
+	// (monitor.go).
+	LiveCalls  []telephony.LiveCall
+	CanMonitor bool
 }
 
 // agentStates orders the wallboard's agents-by-state row.
@@ -261,6 +270,7 @@ func (s *Server) wallboardFigures(ctx context.Context) (*wallboard, error) {
 	if tel := s.Calls.Telephony; tel != nil {
 		q := tel.QueueFigures()
 		b.Live, b.Waiting, b.LongestWait, b.Agents = true, q.Waiting, q.LongestWait, q.Agents
+		b.LiveCalls, b.CanMonitor = tel.LiveCalls(), canMonitor(ctx)
 	}
 	day, err := telephony.CallsToday(ctx, s.db, now, s.location())
 	if err != nil {

@@ -134,6 +134,7 @@ func (s *Server) templateFuncs(lang string) template.FuncMap {
 		},
 		"clock":        func(t time.Time) string { return t.In(loc).Format("15:04:05") },
 		"agentStates":  func() []string { return agentStates },
+		"monitorModes": func() []string { return []string{"listen", "whisper", "barge"} },
 		"batchSummary": batchSummary,
 		// maskPhone shows a phone number as 138****8000, where the page needs no more.
 		"maskPhone": tickets.MaskPhone,

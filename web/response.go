@@ -108,6 +108,11 @@ func errorStatus(err error) (int, map[string]string) {
 		errors.Is(err, telephony.ErrCallbackBusy), errors.Is(err, telephony.ErrAgentUnavailable),
 		errors.Is(err, telephony.ErrNoPhone), errors.Is(err, telephony.ErrCallingAlready):
 		return http.StatusConflict, map[string]string{"error": err.Error()}
+	case errors.Is(err, telephony.ErrBadMonitorMode):
+		return http.StatusBadRequest, map[string]string{"error": err.Error(), "field": "mode"}
+	case errors.Is(err, telephony.ErrNotRegistered), errors.Is(err, telephony.ErrNotLive), errors.Is(err, telephony.ErrMonitored),
+		errors.Is(err, telephony.ErrNotMonitored), errors.Is(err, telephony.ErrNoAnswer):
+		return http.StatusConflict, map[string]string{"error": err.Error()}
 	case errors.Is(err, telephony.ErrTransferFailed):
 		return http.StatusBadGateway, map[string]string{"error": err.Error()}
 	}
@@ -147,6 +152,12 @@ var errorKeys = []struct {
 	{telephony.ErrNoMedia, "error.no_media"},
 	{telephony.ErrNoPhone, "outcall.error.no_phone"},
 	{telephony.ErrCallingAlready, "outcall.error.calling"},
+	{telephony.ErrBadMonitorMode, "monitor.error.mode"},
+	{telephony.ErrNotRegistered, "monitor.error.not_registered"},
+	{telephony.ErrNotLive, "monitor.error.not_live"},
+	{telephony.ErrMonitored, "monitor.error.monitored"},
+	{telephony.ErrNotMonitored, "monitor.error.not_monitored"},
+	{telephony.ErrNoAnswer, "monitor.error.no_answer"},
 }
 
 // fieldMsgKeys are the catalogue's words for the field errors a person meets most, by the

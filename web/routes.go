@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/hotline-city/hotline/internal/org"
+	"github.com/hotline-city/hotline/telephony"
 	"github.com/hotline-city/hotline/tickets"
 )
 
@@ -82,6 +83,8 @@ func (s *Server) staffPages() {
 	s.handleStaff("GET /wallboard", wallboardRoles, s.getWallboard)
 	s.handleStaff("GET /wallboard/figures", wallboardRoles, s.getWallboardFigures)
 	s.handleStaff("GET /wallboard/events", wallboardRoles, s.getWallboardEvents)
+	s.handleStaff("POST /calls/{id}/monitor", monitorRoles, s.sip(s.postMonitorForm))
+	s.handleStaff("POST /console/consult", org.CallTakers, s.sip(s.postConsoleConsult))
 
 	// The handler's workbench (workbench.go) and the supervisor board (board.go).
 	s.handleStaff("GET /workbench", org.DepartmentStaff, s.getWorkbench)
@@ -247,6 +250,14 @@ func (s *Server) staffAPI() {
 	s.handleAPI("GET /api/v1/calls/{id}", org.Centre, "One call record", s.sip(s.getCall))
 	s.handleAPI("GET /api/v1/calls/{id}/recording", nil, "Play the call's recording (audio/wav, range requests): supervisors and administrators, the agent who took the call, the staff of a department for calls linked to its tickets; each playback is audited", s.getRecording)
 	s.handleAPI("POST /api/v1/calls/{id}/transfer", org.CallTakers, "One-key transfer (一键转接) of your caller to 110 or another configured hotline", s.sip(s.postCallTransfer), "target*")
+	// Supervisors on live calls (监听/耳语/强插) and three-way consults (三方通话) (monitor.go).
+	s.handleAPI("GET /api/v1/calls/live", monitorRoles, "Calls in conversation now, each with its monitoring and consult", s.sip(s.getLiveCallsAPI))
+	s.handleAPI("POST /api/v1/calls/{id}/monitor", monitorRoles, "Monitor a live call from your own SIP phone (your extension; it rings): mode listen (监听, hear both), whisper (耳语, speak to the agent only) or barge (强插, speak to both); audited", s.sip(s.postMonitorAPI("start")), "mode")
+	s.handleAPI("POST /api/v1/calls/{id}/monitor/mode", monitorRoles, "Switch the monitoring of the call to mode listen, whisper or barge; audited", s.sip(s.postMonitorAPI("mode")), "mode*")
+	s.handleAPI("POST /api/v1/calls/{id}/monitor/stop", monitorRoles, "End the monitoring of the call: your phone is hung up; audited", s.sip(s.postMonitorAPI("stop")))
+	s.handleAPI("POST /api/v1/calls/{id}/consult", org.CallTakers, "Three-way consult (三方通话): bring 110 or another configured hotline onto your call; caller, you and the target hear each other", s.sip(s.postConsultAPI(telephony.ConsultStarted)), "target*")
+	s.handleAPI("POST /api/v1/calls/{id}/consult/transfer", org.CallTakers, "Leave the three-way consult: the caller stays with the target (attended transfer) and your phone is hung up", s.sip(s.postConsultAPI(telephony.ConsultTransferred)))
+	s.handleAPI("POST /api/v1/calls/{id}/consult/cancel", org.CallTakers, "Drop the consult's target: the caller is yours alone again", s.sip(s.postConsultAPI(telephony.ConsultCancelled)))
 	s.handleAPI("POST /api/v1/calls/{id}/ticket", org.Centre, "Link the ticket registered during the call to its record", s.sip(s.postCallTicket), "ticket*")
 	s.handleAPI("GET /api/v1/agent/status", org.CallTakers, "Your extension's status in the call queue", s.sip(s.getAgentStatus))
 	s.handleAPI("POST /api/v1/agent/status", org.CallTakers, "Set your agent status: available, break (小休; reason: rest, meal, meeting, training or busy 示忙) or signed_out", s.sip(s.postAgentStatus), "status*", "reason")
