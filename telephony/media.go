@@ -476,7 +476,14 @@ func (m *callMedia) watch(from time.Time) {
 				if other == nil {
 					continue // the agent hung up; the caller is taking the survey
 				}
-				last, agent = time.Unix(0, other.last.Load()), true
+				ns := other.last.Load()
+				if ns == 0 {
+					// A party that joined without a packet yet (a transfer target, a consult's
+					// third party become the other): its silence counts from now.
+					other.last.CompareAndSwap(0, now.UnixNano())
+					continue
+				}
+				last, agent = time.Unix(0, ns), true
 				if now.Sub(last) <= timeout {
 					continue
 				}
