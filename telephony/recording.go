@@ -458,8 +458,10 @@ func to8kMono(pcm []byte, chans, rate int) []byte {
 
 // PromptPurposes are the prompts an administrator may upload: the greeting with the recording
 // notice, the queue announcement, hold audio, the survey question, the thanks, out of hours,
-// and no agent available.
-var PromptPurposes = []string{"greeting", "queue", "hold", "survey", "thanks", "out-of-hours", "no-agent"}
+// no agent available (which asks for a voice message), the callback offer and its
+// confirmation, and the thanks after a voice message.
+var PromptPurposes = []string{"greeting", "queue", "hold", "survey", "thanks", "out-of-hours", "no-agent",
+	"callback-offer", "callback-confirm", "message-thanks"}
 
 // Errors of prompt uploads.
 var (

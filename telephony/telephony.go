@@ -98,6 +98,8 @@ type Server struct {
 	// ports and prompts serve the calls' audio when cfg.Media.Enabled.
 	ports   *portPool
 	prompts *prompts
+	// waits estimates a waiting caller's wait from the recent answered calls (estimate.go).
+	waits waitEstimator
 
 	ua      *sipgo.UserAgent
 	srv     *sipgo.Server
@@ -154,6 +156,10 @@ func New(cfg Config, d Deps) (*Server, error) {
 		byRecord: make(map[string]*call),
 		legs:     make(map[string]*leg),
 		statuses: make(map[string]acd.Status),
+	}
+	s.waits.wrapUp = cfg.ACD.WrapUp
+	if s.waits.wrapUp == 0 {
+		s.waits.wrapUp = acd.DefaultWrapUp
 	}
 	s.guard = newGuard(d.Clock.Now, d.Log, cfg.Trunks)
 	s.queue = acd.New(cfg.ACD, d.Clock, queueSwitch{(*switchboard)(s)})
@@ -297,6 +303,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	// The lease is tried once before the first call can arrive: a lone process answers at once.
 	bg, stopBackground := context.WithCancel(context.Background())
 	var background sync.WaitGroup
+	s.waits.load(ctx, s)
 	if s.lease != nil {
 		s.syncRegistrations(ctx)
 		s.leaseStep(ctx)

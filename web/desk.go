@@ -131,7 +131,7 @@ type callsPage struct {
 // callOutcomes are the outcomes the call log filters by.
 var callOutcomes = []string{string(acd.OutcomeAnswered), telephony.OutcomeTransferred, string(acd.OutcomeAbandonedQueue),
 	string(acd.OutcomeAbandonedRinging), string(acd.OutcomeNoAgent), string(acd.OutcomeMaxWait), telephony.OutcomeFailed,
-	telephony.OutcomeInProgress}
+	telephony.OutcomeInProgress, telephony.OutcomeCallbackRequested}
 
 func (s *Server) getCallsPage(w http.ResponseWriter, r *http.Request) {
 	st := staffFrom(r.Context())

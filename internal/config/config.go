@@ -59,7 +59,12 @@ type Config struct {
 	RecordingRetention time.Duration
 	PromptsDir         string
 	// RTPTimeout ends an answered call whose caller sent no audio for this long.
-	RTPTimeout    time.Duration
+	RTPTimeout time.Duration
+	// CallbackOfferWait offers a waiting caller a callback when their estimated wait exceeds
+	// it; zero never.
+	CallbackOfferWait time.Duration
+	// VoiceMessages lets a caller nobody can answer leave a message (留言).
+	VoiceMessages bool
 	SweepSchedule string
 	// EvaluationRefresh is how often serve brings the scorecards' daily aggregate up to date;
 	// scorecards are read as of the last refresh (HOTLINE_EVALUATION_REFRESH).
@@ -234,6 +239,16 @@ func loadMedia(c *Config, get func(name, def string) string) error {
 	c.RecordingRetention = time.Duration(days) * 24 * time.Hour
 	if c.RTPTimeout, err = time.ParseDuration(get("HOTLINE_RTP_TIMEOUT", "60s")); err != nil || c.RTPTimeout < time.Second {
 		return fmt.Errorf("HOTLINE_RTP_TIMEOUT: want a duration of at least 1s, such as 60s")
+	}
+	if c.CallbackOfferWait, err = time.ParseDuration(get("HOTLINE_CALLBACK_OFFER_WAIT", "3m")); err != nil || c.CallbackOfferWait < 0 {
+		return fmt.Errorf("HOTLINE_CALLBACK_OFFER_WAIT: want a duration such as 3m, or 0 for no callback offer")
+	}
+	switch get("HOTLINE_VOICE_MESSAGES", "on") {
+	case "on":
+		c.VoiceMessages = true
+	case "off":
+	default:
+		return fmt.Errorf("HOTLINE_VOICE_MESSAGES: want on or off")
 	}
 	return nil
 }
