@@ -376,7 +376,7 @@ const maxPromptSeconds = 300
 // down, other rates resampled.
 func parsePromptWAV(data []byte) ([]byte, error) {
 	if len(data) < 12 || string(data[:4]) != "RIFF" || string(data[8:12]) != "WAVE" {
-		return nil, errors.New("not a RIFF WAVE file")
+		return nil, badPrompt(PromptNotWAV, "not a RIFF WAVE file")
 	}
 	var chans, bits int
 	var rate int
@@ -390,7 +390,7 @@ func parsePromptWAV(data []byte) ([]byte, error) {
 		switch id {
 		case "fmt ":
 			if len(body) < 16 {
-				return nil, errors.New("short fmt chunk")
+				return nil, badPrompt(PromptNotWAV, "short fmt chunk")
 			}
 			format := binary.LittleEndian.Uint16(body[0:])
 			chans, rate = int(binary.LittleEndian.Uint16(body[2:])), int(binary.LittleEndian.Uint32(body[4:]))
@@ -399,25 +399,25 @@ func parsePromptWAV(data []byte) ([]byte, error) {
 				format = binary.LittleEndian.Uint16(body[24:])
 			}
 			if format != 1 || bits != 16 || chans < 1 || chans > 2 || rate < 8000 || rate > 192000 {
-				return nil, fmt.Errorf("want 16-bit PCM, mono or stereo, at 8000 Hz or more; got format %d, %d channels, %d Hz, %d bits",
-					format, chans, rate, bits)
+				return nil, badPrompt(PromptFormat, fmt.Sprintf("want 16-bit PCM, mono or stereo, at 8000 Hz or more; got format %d, %d channels, %d Hz, %d bits",
+					format, chans, rate, bits))
 			}
 		case "data":
 			if chans == 0 {
-				return nil, errors.New("data before fmt")
+				return nil, badPrompt(PromptNotWAV, "data before fmt")
 			}
 			frames := len(body) / (2 * chans)
 			if frames > maxPromptSeconds*rate {
-				return nil, fmt.Errorf("longer than %d s", maxPromptSeconds)
+				return nil, badPrompt(PromptTooLong, fmt.Sprintf("longer than %d s", maxPromptSeconds))
 			}
 			if frames == 0 {
-				return nil, errors.New("no audio data")
+				return nil, badPrompt(PromptEmpty, "no audio data")
 			}
 			return to8kMono(body[:frames*2*chans], chans, rate), nil
 		}
 		p += 8 + size + size%2
 	}
-	return nil, errors.New("no audio data")
+	return nil, badPrompt(PromptEmpty, "no audio data")
 }
 
 // to8kMono mixes 16-bit PCM down to mono and resamples it to 8 kHz: each output sample is the
@@ -478,15 +478,18 @@ func (s *Server) SetPrompt(purpose string, data []byte) (time.Duration, error) {
 		return 0, ErrNoMedia
 	}
 	if !slices.Contains(PromptPurposes, purpose) {
-		return 0, fmt.Errorf("%w: unknown purpose %q (one of %s)", ErrBadPrompt, purpose, strings.Join(PromptPurposes, ", "))
+		return 0, badPrompt(PromptPurpose, fmt.Sprintf("unknown purpose %q (one of %s)", purpose, strings.Join(PromptPurposes, ", ")))
 	}
 	pcm, err := parsePromptWAV(data)
 	if err != nil {
-		return 0, fmt.Errorf("%w: %v", ErrBadPrompt, err)
+		return 0, err
 	}
 	dir := s.cfg.Media.PromptsDir
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return 0, fmt.Errorf("prompt %s: %w", purpose, err)
+	}
+	if err := keepDefault(dir, purpose); err != nil {
+		return 0, fmt.Errorf("prompt %s: keep the default: %w", purpose, err)
 	}
 	tmp, err := os.CreateTemp(dir, purpose+".*.tmp")
 	if err != nil {

@@ -50,6 +50,7 @@ func (s *Server) staffPages() {
 	s.addNav("/admin/open311-keys", "Open311 密钥", "Open311 keys", 88, org.Admins)
 	s.addNav("/admin/sms-templates", "短信模板", "SMS texts", 89, org.Admins)
 	s.addNav("/admin/loop-settings", "回访设置", "Return visit settings", 90, org.Admins)
+	s.addNav("/admin/prompts", "语音提示", "Voice prompts", 90, org.Admins)
 	s.addNav("/admin", "系统管理", "Administration", 90, org.Admins)
 
 	// Signing in and out (auth.go), home and language (i18n.go).
@@ -161,6 +162,11 @@ func (s *Server) staffPages() {
 	s.handleStaff("POST /admin/open311-keys", org.Admins, s.postOpen311Key)
 	s.handleStaff("POST /admin/open311-keys/{id}/revoke", org.Admins, s.postOpen311KeyRevoke)
 	s.handleStaff("GET /admin/sms-templates", org.Admins, s.getSMSTemplates)
+	// The prompts callers hear (prompts_admin.go).
+	s.handleStaff("GET /admin/prompts", org.Admins, s.getPromptsPage)
+	s.handleStaff("GET /admin/prompts/{purpose}/audio", org.Admins, s.getPromptAudio)
+	s.handleStaff("POST /admin/prompts/{purpose}", org.Admins, s.sip(s.postPrompt))
+	s.handleStaff("POST /admin/prompts/{purpose}/revert", org.Admins, s.sip(s.postPromptRevert))
 	s.handleStaff("GET /admin/loop-settings", org.Admins, s.getLoopSettingsPage)
 	s.handleStaff("POST /admin/loop-settings", org.Admins, s.postLoopSettingsPage)
 	s.handleStaff("POST /admin/sms-templates", org.Admins, s.postSMSTemplate)
