@@ -176,6 +176,10 @@ func (s *Server) incoming(req *sip.Request, tx sip.ServerTransaction) {
 	if s.cfg.Media.Enabled && !s.openMedia(c, dlg) {
 		return
 	}
+	if !s.cfg.Hours.Open(s.clock.Now()) {
+		s.outOfHours(c, dlg)
+		return
+	}
 	if !s.enqueue(c, dlg) {
 		c.closeMedia()
 		return
@@ -847,6 +851,12 @@ func (s *Server) finishAll() {
 	for id, c := range s.calls {
 		ids = append(ids, id)
 		live = append(live, c)
+	}
+	for _, c := range s.byRecord {
+		if s.calls[c.callID] != c {
+			// Out of the queue but still up: a voice message or the callback confirmation.
+			live = append(live, c)
+		}
 	}
 	s.mu.Unlock()
 	for _, id := range ids {

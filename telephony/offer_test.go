@@ -193,3 +193,77 @@ func TestSIPpMediaVoiceMessage(t *testing.T) {
 		t.Fatal("an altered message was served")
 	}
 }
+
+// Opening hours: a call within them is open; outside, and across midnight for night hours.
+func TestOpenHours(t *testing.T) {
+	t.Parallel()
+	shanghai := time.FixedZone("CST", 8*3600)
+	day, err := ParseOpenHours("08:00-20:00", shanghai)
+	if err != nil {
+		t.Fatal(err)
+	}
+	night, err := ParseOpenHours("20:00-08:00", shanghai)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(hh, mm int) time.Time { return time.Date(2026, 12, 4, hh, mm, 0, 0, shanghai).UTC() }
+	for _, c := range []struct {
+		at         time.Time
+		day, night bool
+	}{
+		{at(7, 59), false, true}, {at(8, 0), true, false}, {at(13, 0), true, false}, {at(19, 59), true, false},
+		{at(20, 0), false, true}, {at(23, 30), false, true}, {at(0, 0), false, true},
+	} {
+		if got := day.Open(c.at); got != c.day {
+			t.Errorf("08:00-20:00 open at %s = %v", c.at.In(shanghai).Format("15:04"), got)
+		}
+		if got := night.Open(c.at); got != c.night {
+			t.Errorf("20:00-08:00 open at %s = %v", c.at.In(shanghai).Format("15:04"), got)
+		}
+	}
+	var always *OpenHours
+	if !always.Open(at(3, 0)) {
+		t.Error("no hours set: closed")
+	}
+	for _, bad := range []string{"8-20", "08:00", "08:00-08:00", "25:00-08:00", "08:61-09:00"} {
+		if _, err := ParseOpenHours(bad, shanghai); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+// A call out of hours is not queued: its record ends at once as missed (no_agent, end_reason
+// out_of_hours) with a callback task, and the caller leaves a voice message after the
+// out-of-hours prompt, though an agent is signed in.
+func TestSIPpMediaOutOfHoursMessage(t *testing.T) {
+	t.Parallel()
+	skipJourneyIfShort(t)
+	now := time.Now().UTC()
+	since := time.Duration(now.Hour())*time.Hour + time.Duration(now.Minute())*time.Minute
+	closed := &OpenHours{From: (since + 6*time.Hour) % (24 * time.Hour), To: (since + 7*time.Hour) % (24 * time.Hour), Loc: time.UTC}
+	ts := newTestServer(t, withMedia(t), func(c *Config) { c.Media.VoiceMessages, c.Hours = true, closed })
+	ts.register(t, "1001", "demo-sip", freePort(t), 200)
+	ts.waitRegistered(t, "1001")
+	sink := newRTPSink(t)
+	ts.runSipp(t, "caller_voice_message.xml", "caller", "13800138125", "rtpport", strconv.Itoa(sink.port()))
+	rs := ts.waitCalls(t, "a call out of hours", func(rs []Record) bool {
+		return len(rs) == 1 && rs[0].Outcome == string(acd.OutcomeNoAgent) && rs[0].EndReason == EndOutOfHours && rs[0].EndedAt != nil
+	})
+	if string(rs[0].Offers) != "[]" {
+		t.Fatalf("a call out of hours was offered to an agent: %s", rs[0].Offers)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		cbs, err := ts.Callbacks(context.Background(), "", 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(cbs) == 1 && len(cbs[0].Messages) == 1 && cbs[0].Messages[0] == rs[0].ID {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("callback tasks: %+v", cbs)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}

@@ -298,18 +298,21 @@ func (rs *Recordings) Open(ctx context.Context, callID string) (*Recording, *byt
 }
 
 // Expire deletes the files of recordings that ended before now minus the retention and marks
-// them deleted, with one audit entry per recording in the transaction that marks it. It
-// returns how many were deleted.
+// them deleted, with one audit entry per recording in the transaction that marks it; voice
+// messages as old go the same way (expireMessages). It returns how many were deleted.
 func (rs *Recordings) Expire(ctx context.Context, now time.Time) (int, error) {
 	if rs.Retention <= 0 {
 		return 0, nil
 	}
+	n, err := rs.expireMessages(ctx, now)
+	if err != nil {
+		return n, err
+	}
 	var old []Recording
 	if err := rs.DB.NewSelect().Model(&old).Where("deleted_at IS NULL AND ended_at < ?", now.Add(-rs.Retention)).
 		Order("ended_at").Limit(1000).Scan(ctx); err != nil {
-		return 0, fmt.Errorf("expired recordings: %w", err)
+		return n, fmt.Errorf("expired recordings: %w", err)
 	}
-	n := 0
 	for _, rec := range old {
 		if rec.Path != "" {
 			if err := removeUnder(rs.Dir, rec.Path); err != nil && !errors.Is(err, os.ErrNotExist) {

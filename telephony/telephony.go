@@ -62,6 +62,9 @@ type Config struct {
 	Lease LeaseConfig
 	// Media is how the calls' audio is carried; its zero value is signalling only.
 	Media MediaConfig
+	// Hours are the centre's opening hours; nil: always open. A call out of hours is not
+	// queued: the caller hears the out-of-hours prompt and may leave a voice message.
+	Hours *OpenHours
 	// SurveyWait is how long the post-call survey waits for a key after its question; zero
 	// means 8 s.
 	SurveyWait time.Duration

@@ -20,6 +20,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"github.com/hotline-city/hotline/internal/account"
 	"github.com/hotline-city/hotline/tickets"
 )
 
@@ -192,4 +193,33 @@ func (rs *Recordings) OpenMessage(ctx context.Context, callID string) (*VoiceMes
 		return vm, nil, fmt.Errorf("voice message of %s: %w: checksum mismatch", callID, ErrRecordingDamaged)
 	}
 	return vm, bytes.NewReader(data), nil
+}
+
+// expireMessages deletes the voice messages left before now minus the retention, file and
+// row, with one audit entry per message in the transaction that deletes its row.
+func (rs *Recordings) expireMessages(ctx context.Context, now time.Time) (int, error) {
+	var old []VoiceMessage
+	if err := rs.DB.NewSelect().Model(&old).Where("created_at < ?", now.Add(-rs.Retention)).
+		Order("created_at").Limit(1000).Scan(ctx); err != nil {
+		return 0, fmt.Errorf("expired voice messages: %w", err)
+	}
+	n := 0
+	for _, vm := range old {
+		if err := removeUnder(rs.Dir, vm.Path); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return n, fmt.Errorf("delete voice message of %s: %w", vm.CallID, err)
+		}
+		err := rs.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+			if _, err := tx.NewDelete().Model((*VoiceMessage)(nil)).Where("call_id = ?", vm.CallID).Exec(ctx); err != nil {
+				return err
+			}
+			return account.Record(ctx, tx, now, account.Change{ActorName: "system", Action: "voice_message_expired",
+				ObjectType: "call", ObjectKey: vm.CallID,
+				Detail: map[string]any{"left_at": vm.CreatedAt, "retention_days": int(rs.Retention.Hours() / 24)}})
+		})
+		if err != nil {
+			return n, fmt.Errorf("expire voice message of %s: %w", vm.CallID, err)
+		}
+		n++
+	}
+	return n, nil
 }

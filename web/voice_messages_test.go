@@ -21,7 +21,7 @@ import (
 func TestVoiceMessagePlayback(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	recs := &telephony.Recordings{Dir: dir}
+	recs := &telephony.Recordings{Dir: dir, Retention: 24 * time.Hour}
 	e := newStaffEnvWith(t, func(e *staffEnv, d *Deps) { recs.DB = e.db; d.Calls.Recordings = recs })
 	ctx := context.Background()
 	id := uuid.NewString()
@@ -81,5 +81,19 @@ func TestVoiceMessagePlayback(t *testing.T) {
 	}
 	if n := auditCount(t, e, "voice_message_damaged", id); n != 1 {
 		t.Fatalf("audit entries of the damage = %d, want 1", n)
+	}
+
+	// After the retention period the message goes like a recording, and says so.
+	if n, err := recs.Expire(ctx, e.clock.Now().Add(25*time.Hour)); err != nil || n != 1 {
+		t.Fatalf("expired: %d %v", n, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, rel)); !os.IsNotExist(err) {
+		t.Fatalf("the expired message's file: %v", err)
+	}
+	if n := auditCount(t, e, "voice_message_expired", id); n != 1 {
+		t.Fatalf("audit entries of the expiry = %d, want 1", n)
+	}
+	if r := e.do(nil, "GET", url, nil, e.token("supervisor")); r.Status != 404 {
+		t.Fatalf("an expired message: %d", r.Status)
 	}
 }

@@ -24,7 +24,12 @@ func wireTelephony(ctx context.Context, a *app) error {
 		}
 		tlsConf = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
+	hours, err := telephony.ParseOpenHours(cfg.OpenHours, cfg.Location)
+	if err != nil {
+		return fmt.Errorf("HOTLINE_OPEN_HOURS: %v", err)
+	}
 	tel, err := telephony.New(telephony.Config{
+		Hours:     hours,
 		TLSAddr:   cfg.SIPTLSAddr,
 		TLS:       tlsConf,
 		Addr:      cfg.SIPAddr,

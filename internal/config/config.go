@@ -65,6 +65,8 @@ type Config struct {
 	CallbackOfferWait time.Duration
 	// VoiceMessages lets a caller nobody can answer leave a message (留言).
 	VoiceMessages bool
+	// OpenHours are the centre's daily hours as HH:MM-HH:MM; empty: always open.
+	OpenHours     string
 	SweepSchedule string
 	// EvaluationRefresh is how often serve brings the scorecards' daily aggregate up to date;
 	// scorecards are read as of the last refresh (HOTLINE_EVALUATION_REFRESH).
@@ -208,6 +210,9 @@ func Load(getenv Getenv) (*Config, error) {
 	return c, nil
 }
 
+// openHoursRe is the form of HOTLINE_OPEN_HOURS; telephony.ParseOpenHours checks the rest.
+var openHoursRe = regexp.MustCompile(`^([01][0-9]|2[0-4]):[0-5][0-9]-([01][0-9]|2[0-4]):[0-5][0-9]$`)
+
 // loadMedia reads the settings of the calls' audio.
 func loadMedia(c *Config, get func(name, def string) string) error {
 	switch get("HOTLINE_MEDIA", "on") {
@@ -242,6 +247,10 @@ func loadMedia(c *Config, get func(name, def string) string) error {
 	}
 	if c.CallbackOfferWait, err = time.ParseDuration(get("HOTLINE_CALLBACK_OFFER_WAIT", "3m")); err != nil || c.CallbackOfferWait < 0 {
 		return fmt.Errorf("HOTLINE_CALLBACK_OFFER_WAIT: want a duration such as 3m, or 0 for no callback offer")
+	}
+	c.OpenHours = strings.TrimSpace(get("HOTLINE_OPEN_HOURS", ""))
+	if c.OpenHours != "" && !openHoursRe.MatchString(c.OpenHours) {
+		return fmt.Errorf("HOTLINE_OPEN_HOURS: want the daily hours as HH:MM-HH:MM such as 08:00-20:00, or nothing for always open")
 	}
 	switch get("HOTLINE_VOICE_MESSAGES", "on") {
 	case "on":
