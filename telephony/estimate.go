@@ -86,15 +86,21 @@ func (e *waitEstimator) load(ctx context.Context, s *Server) {
 // EstimatedWait is the expected wait of the caller whose call has Call-ID callID, counted
 // from now; ok is false when it no longer waits or nothing can honestly be said.
 func (s *Server) EstimatedWait(callID string) (time.Duration, bool) {
+	return s.waits.estimate(s.queuePlace(callID))
+}
+
+// queuePlace is, from one snapshot of the queue, how many calls wait before callID (-1 when
+// it no longer waits) and how many agents are ready.
+func (s *Server) queuePlace(callID string) (ahead, ready int) {
 	snap := s.queue.Snapshot()
-	ahead := -1
+	ahead = -1
 	for i, w := range snap.Waiting {
 		if w.CallID == callID {
 			ahead = i
 			break
 		}
 	}
-	return s.waits.estimate(ahead, readyAgents(snap))
+	return ahead, readyAgents(snap)
 }
 
 // readyAgents counts the agents who take calls: signed in as available with their phone

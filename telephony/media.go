@@ -331,8 +331,13 @@ func (m *callMedia) fromOther(ep *endpoint) func(pcm []byte) {
 // play sends the waiting caller's audio every 20 ms until the call is bridged or over: the
 // greeting, then hold audio with the queue position announced every AnnounceEvery.
 func (m *callMedia) play() {
-	pl := newPlaylist(m.s.prompts, m.s.cfg.Media.AnnounceEvery, func() int { return m.s.queuedAhead(m.callID) })
-	pl.wait = func() (time.Duration, bool) { return m.s.EstimatedWait(m.callID) }
+	// One snapshot of the queue per announcement gives both the place and the wait.
+	var ahead, ready int
+	pl := newPlaylist(m.s.prompts, m.s.cfg.Media.AnnounceEvery, func() int {
+		ahead, ready = m.s.queuePlace(m.callID)
+		return ahead
+	})
+	pl.wait = func() (time.Duration, bool) { return m.s.waits.estimate(ahead, ready) }
 	if m.offerCallback != nil {
 		pl.offerAbove, pl.offered = m.s.cfg.Media.CallbackOfferAbove, &m.offered
 	}

@@ -267,3 +267,38 @@ func TestSIPpMediaOutOfHoursMessage(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// nopSwitch is a queue's switch that does nothing: the calls stay queued.
+type nopSwitch struct{}
+
+func (nopSwitch) Ring(string, string)         {}
+func (nopSwitch) CancelRing(string, string)   {}
+func (nopSwitch) Abandon(string, acd.Outcome) {}
+func (nopSwitch) AgentPaused(string)          {}
+func (nopSwitch) Finished(acd.CallRecord)     {}
+
+// BenchmarkEstimatedWait is one waiting caller's estimate, made at each announcement, with
+// 1,000 calls waiting and 50 agents ready.
+func BenchmarkEstimatedWait(b *testing.B) {
+	q := acd.New(acd.Config{MaxWait: time.Hour, RingTimeout: time.Hour}, acd.SystemClock{}, nopSwitch{})
+	for i := range 50 {
+		ext := strconv.Itoa(1000 + i)
+		q.SetRegistered(ext, true)
+		if err := q.SetStatus(ext, acd.StatusAvailable); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for i := range 1000 {
+		if _, err := q.Enqueue("call-"+strconv.Itoa(i), "13800000000"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	s := &Server{queue: q}
+	s.waits.add(4 * time.Minute)
+	b.ResetTimer()
+	for b.Loop() {
+		if _, ok := s.EstimatedWait("call-999"); !ok {
+			b.Fatal("no estimate")
+		}
+	}
+}
