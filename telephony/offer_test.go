@@ -302,3 +302,36 @@ func BenchmarkEstimatedWait(b *testing.B) {
 		}
 	}
 }
+
+// A caller who reaches the maximum wait (the agent's phone rang on unanswered) may leave a
+// voice message instead of being refused; the call stays max_wait and the message is kept.
+func TestSIPpMediaMaxWaitMessage(t *testing.T) {
+	t.Parallel()
+	skipJourneyIfShort(t)
+	ts := newTestServer(t, withMedia(t), func(c *Config) {
+		c.Media.VoiceMessages = true
+		c.ACD.MaxWait, c.ACD.RingTimeout = 2*time.Second, 10*time.Second
+	})
+	aport := freePort(t)
+	agent := startSipp(t, "agent_ring.xml", aport, "")
+	ts.register(t, "1001", "demo-sip", aport, 200)
+	ts.waitRegistered(t, "1001")
+	sink := newRTPSink(t)
+	ts.runSipp(t, "caller_voice_message.xml", "caller", "13800138126", "rtpport", strconv.Itoa(sink.port()))
+	agent.wait(t)
+	rs := ts.waitCalls(t, "a max_wait call", func(rs []Record) bool {
+		return len(rs) == 1 && rs[0].Outcome == string(acd.OutcomeMaxWait) && rs[0].EndedAt != nil
+	})
+	rec := &Recordings{DB: ts.db, Dir: ts.cfg.Media.RecordingsDir}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		vm, _, err := rec.OpenMessage(context.Background(), rs[0].ID)
+		if err == nil && vm.DurationMS >= 1000 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no message after the maximum wait: %+v %v", vm, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
