@@ -48,7 +48,8 @@ type Record struct {
 	// QueueEpoch is the call queue lease's epoch (fencing token) the record was written
 	// under; 0 for records from outside the queue, which are not fenced.
 	QueueEpoch int64 `bun:"queue_epoch" json:"-"`
-	// EndReason says why a call ended other than by a hang-up: "no_rtp"; empty otherwise.
+	// EndReason says why a call ended other than by a hang-up: "no_rtp", "out_of_hours"; empty
+	// otherwise.
 	EndReason string `bun:"end_reason" json:"end_reason,omitempty"`
 
 	// Ticket is the linked ticket's number, read by a join.
