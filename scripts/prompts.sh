@@ -30,12 +30,19 @@ speak survey "请对本次服务进行评价。满意请按1，基本满意请�
 speak thanks "感谢您的评价，再见。"
 speak out-of-hours "您好，现在是非工作时间。请在提示音后留言，我们将尽快回电。"
 speak no-agent "您好，坐席人员正忙，请在提示音后留言，我们将尽快给您回电。"
+speak callback-offer "如需我们稍后给您回电，请按1。"
+speak callback-confirm "已为您登记回电，我们将尽快给您回电。再见。"
+speak message-thanks "您的留言已收到，我们将尽快给您回电。再见。"
 
 # The queue position, said as 您前面还有 + a number + 位来电在等候 (or 您是下一位).
 speak queue-ahead "您前面还有"
 speak queue-calls "位来电在等候，请耐心等待。"
 speak queue-next "您是下一位，请稍候。"
 speak queue-many "很多"
+# The estimated wait, said as 预计等待时间约 + a number + 分钟 (or 超过二十分钟).
+speak wait-about "预计等待时间约"
+speak wait-minutes "分钟。"
+speak wait-long "预计等待时间超过二十分钟。"
 numbers=(一 两 三 四 五 六 七 八 九 十 十一 十二 十三 十四 十五 十六 十七 十八 十九 二十)
 for i in "${!numbers[@]}"; do speak "n-$((i + 1))" "${numbers[$i]}"; done
 

@@ -30,6 +30,7 @@ type call struct {
 	answered  chan []byte      // the agent's SDP, once the queue accepted the answer
 	abandoned chan acd.Outcome // the queue gave up on the call
 	up        chan struct{}    // closed once the call is talking; nil on a callback
+	released  chan struct{}    // closed when the caller took the callback offer (offer.go)
 
 	mu          sync.Mutex
 	rec         Record
@@ -57,6 +58,8 @@ type call struct {
 	monitor    *monitorSession
 	monitoring bool
 	consult    *consultSession
+	// callbackRequested: the caller took the callback offer and left the queue.
+	callbackRequested bool
 }
 
 // leg is one dialog of a call. Exactly one of uas and uac is set.
@@ -189,6 +192,10 @@ func (s *Server) incoming(req *sip.Request, tx sip.ServerTransaction) {
 	if s.cfg.Media.Enabled && !s.openMedia(c, dlg) {
 		return
 	}
+	if !s.cfg.Hours.Open(s.clock.Now()) {
+		s.outOfHours(c, dlg)
+		return
+	}
 	if !s.enqueue(c, dlg) {
 		c.closeMedia()
 		return
@@ -204,6 +211,8 @@ func (s *Server) incoming(req *sip.Request, tx sip.ServerTransaction) {
 	case reason := <-c.abandoned:
 		s.abandon(c, dlg, reason)
 		c.closeMedia()
+	case <-c.released:
+		s.confirmCallback(c, dlg)
 	case <-dlg.Context().Done():
 		// CANCEL (sipgo has answered 487) or the transaction died.
 		s.callerLeft(c)
@@ -217,7 +226,11 @@ func (s *Server) openMedia(c *call, dlg *sipgo.DialogServerSession) bool {
 	m, err := s.openCallerMedia(c.callID, dlg.InviteRequest.Body())
 	if err == nil {
 		m.onSilence = func(agent bool, since time.Time) { s.silent(c, agent, since) }
+		if s.cfg.Media.CallbackOfferAbove > 0 && callableNumber.MatchString(c.rec.Caller) {
+			m.offerCallback = func() { s.requestCallback(c) }
+		}
 		c.media = m
+		m.startWaiting()
 		return true
 	}
 	s.log.Warn("caller media", "call_id", c.callID, "err", err)
@@ -263,6 +276,7 @@ func (s *Server) newCall(req *sip.Request, dlg *sipgo.DialogServerSession) *call
 		answered:  make(chan []byte, 1),
 		abandoned: make(chan acd.Outcome, 1),
 		up:        make(chan struct{}),
+		released:  make(chan struct{}),
 		ringing:   make(map[string]context.CancelFunc),
 		rec: Record{
 			ID: uuid.NewString(), Caller: callerNumber(req), Dialled: req.Recipient.User,
@@ -311,6 +325,10 @@ func (s *Server) enqueue(c *call, dlg *sipgo.DialogServerSession) bool {
 	}
 	if res == acd.Refused {
 		s.log.Info("call refused: no agent signed in", "call_id", c.callID, "caller", tickets.MaskPhone(c.rec.Caller))
+		if c.media != nil && s.cfg.Media.VoiceMessages {
+			s.takeMessage(c, dlg, "no-agent")
+			return false
+		}
 		dlg.Respond(480, "No Agent Available", nil)
 		s.forgetLegs(c)
 		return false
@@ -369,6 +387,11 @@ func (s *Server) answerWithin(dlg *sipgo.DialogServerSession, sdp []byte) (noAck
 // abandon answers a caller the queue gave up on: nobody is left to answer, or they waited
 // longer than the queue allows.
 func (s *Server) abandon(c *call, dlg *sipgo.DialogServerSession, reason acd.Outcome) {
+	if c.media != nil && s.cfg.Media.VoiceMessages {
+		// Nobody can answer: the caller may leave a message instead.
+		s.takeMessage(c, dlg, "no-agent")
+		return
+	}
 	c.mu.Lock()
 	c.callerGone = true
 	c.mu.Unlock()
@@ -901,6 +924,12 @@ func (s *Server) finishAll() {
 		ids = append(ids, id)
 		live = append(live, c)
 	}
+	for _, c := range s.byRecord {
+		if s.calls[c.callID] != c {
+			// Out of the queue but still up: a voice message or the callback confirmation.
+			live = append(live, c)
+		}
+	}
 	s.mu.Unlock()
 	for _, id := range ids {
 		s.queue.Hangup(id)
@@ -1013,12 +1042,16 @@ func (sb *switchboard) Finished(r acd.CallRecord) {
 		s.log.Error("finished call unknown to the switch", "call_id", r.CallID)
 		return
 	}
+	s.waits.observe(r)
 	c.mu.Lock()
 	c.finished = true
 	rec := &c.rec
 	rec.Outcome = string(r.Outcome)
 	if c.transferred {
 		rec.Outcome = OutcomeTransferred
+	}
+	if c.callbackRequested {
+		rec.Outcome = OutcomeCallbackRequested
 	}
 	rec.Extension = r.Agent
 	rec.QueueWaitMS = r.Wait.Milliseconds()

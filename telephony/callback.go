@@ -41,7 +41,12 @@ func ListCallbacks(ctx context.Context, db bun.IDB, status string, limit int) ([
 		// it was open.
 		ColumnExpr(`(SELECT count(*) FROM call_records r WHERE r.caller = cb.phone AND r.outcome IN (?)
 			AND r.started_at >= (SELECT c.started_at FROM call_records c WHERE c.id = cb.call_id)
-			AND (cb.status IN ('open', 'calling') OR r.started_at <= cb.updated_at)) AS missed_calls`, bun.List(missedOutcomes)).
+			AND (cb.status IN ('open', 'calling') OR r.started_at <= cb.updated_at)) AS missed_calls`, bun.List(callbackOutcomes)).
+		// The voice messages left from its number since its call, while it was open.
+		ColumnExpr(`ARRAY(SELECT vm.call_id::text FROM voice_messages vm WHERE vm.phone = cb.phone
+			AND vm.created_at >= (SELECT c.started_at FROM call_records c WHERE c.id = cb.call_id)
+			AND (cb.status IN ('open', 'calling') OR vm.created_at <= cb.updated_at)
+			ORDER BY vm.created_at) AS messages`).
 		Limit(int64(limit))
 	if status == "" {
 		q = q.Where("cb.status IN ('open', 'calling')").OrderExpr("cb.created_at, cb.id")

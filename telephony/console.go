@@ -70,17 +70,6 @@ func (s *Server) Agent(ext string) AgentState {
 	return out
 }
 
-// queuedAhead is how many calls wait before the caller's call callID (its Call-ID), or -1 when
-// it no longer waits.
-func (s *Server) queuedAhead(callID string) int {
-	for i, w := range s.queue.Snapshot().Waiting {
-		if w.CallID == callID {
-			return i
-		}
-	}
-	return -1
-}
-
 // Queue returns a snapshot of the call queue for the wallboard.
 func (s *Server) Queue() acd.Snapshot { return s.queue.Snapshot() }
 

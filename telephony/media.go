@@ -44,6 +44,11 @@ type MediaConfig struct {
 	// AnnounceEvery is how much hold audio a waiting caller hears between announcements of
 	// their place in the queue; zero means 30 s.
 	AnnounceEvery time.Duration
+	// CallbackOfferAbove offers a waiting caller a callback ("press 1") when their estimated
+	// wait exceeds it; zero never offers one.
+	CallbackOfferAbove time.Duration
+	// VoiceMessages lets a caller nobody can answer leave a message (留言).
+	VoiceMessages bool
 }
 
 // frameSamples is one 20 ms packet of 8 kHz audio.
@@ -224,12 +229,18 @@ type callMedia struct {
 	supMode MonitorMode
 	mix     *mixer
 	rec     *recorder
-	stop    chan struct{} // closed when the prompts stop
+	stop    chan struct{} // closed by stopPrompts when the prompts stop
+	stopped sync.Once
 	closed  bool
 	done    chan struct{} // closed by close
 	// onSilence ends the call when the caller's audio, or the agent's, stops for longer than
 	// the timeout; agent tells which, since when the last packet came.
 	onSilence func(agent bool, since time.Time)
+	// offerCallback, when set, takes the caller's 1 after the callback offer (offered) was
+	// heard; tap, when set, receives the caller's audio (a voice message).
+	offerCallback func()
+	offered       atomic.Bool
+	tap           func(pcm []byte)
 
 	// The caller's key presses (RFC 4733); eventTS and haveEvent belong to the caller's read
 	// goroutine.
@@ -258,7 +269,6 @@ func (s *Server) openCallerMedia(callID string, offer []byte) (*callMedia, error
 	m := &callMedia{s: s, callID: callID, caller: ep, answer: ep.local, stop: make(chan struct{}),
 		done: make(chan struct{}), digits: make(chan byte, 8)}
 	go ep.read(m.fromCaller, m.onCallerEvent)
-	go m.play()
 	return m, nil
 }
 
@@ -301,8 +311,11 @@ func (m *callMedia) endpointOf(legID string) *endpoint {
 
 func (m *callMedia) fromCaller(pcm []byte) {
 	m.mu.Lock()
-	other, rec, mix := m.other, m.rec, m.mix
+	other, rec, mix, tap := m.other, m.rec, m.mix, m.tap
 	m.mu.Unlock()
+	if tap != nil {
+		tap(pcm)
+	}
 	if mix != nil {
 		mix.push(partyCaller, pcm)
 		return
@@ -340,7 +353,16 @@ func (m *callMedia) fromParty(ep *endpoint) func(pcm []byte) {
 // play sends the waiting caller's audio every 20 ms until the call is bridged or over: the
 // greeting, then hold audio with the queue position announced every AnnounceEvery.
 func (m *callMedia) play() {
-	pl := newPlaylist(m.s.prompts, m.s.cfg.Media.AnnounceEvery, func() int { return m.s.queuedAhead(m.callID) })
+	// One snapshot of the queue per announcement gives both the place and the wait.
+	var ahead, ready int
+	pl := newPlaylist(m.s.prompts, m.s.cfg.Media.AnnounceEvery, func() int {
+		ahead, ready = m.s.queuePlace(m.callID)
+		return ahead
+	})
+	pl.wait = func() (time.Duration, bool) { return m.s.waits.estimate(ahead, ready) }
+	if m.offerCallback != nil {
+		pl.offerAbove, pl.offered = m.s.cfg.Media.CallbackOfferAbove, &m.offered
+	}
 	t := time.NewTicker(20 * time.Millisecond)
 	defer t.Stop()
 	for {
@@ -356,12 +378,18 @@ func (m *callMedia) play() {
 // playlist is what a waiting caller hears, one 20 ms frame at a time: the greeting once, then
 // hold audio, interrupted every announceEvery by the queue position — "您前面还有" (queue-ahead),
 // the number (n-1 … n-20, or queue-many beyond), "位来电在等候" (queue-calls), or "您是下一位"
-// (queue-next) when nobody is ahead. Without those parts the generic queue prompt is played;
-// a prompt that is missing is silence.
+// (queue-next) when nobody is ahead — and the estimated wait (waitAnnouncement). Without those
+// parts the generic queue prompt is played; a prompt that is missing is silence.
 type playlist struct {
 	prompts       *prompts
 	announceEvery time.Duration
 	ahead         func() int
+	// wait, when set, is the caller's estimated wait (EstimatedWait). When it exceeds
+	// offerAbove (zero: never) the announcement ends with the callback offer and offered
+	// is set.
+	wait       func() (time.Duration, bool)
+	offerAbove time.Duration
+	offered    *atomic.Bool
 
 	cur        []byte // what plays now
 	pos        int
@@ -370,8 +398,10 @@ type playlist struct {
 }
 
 func newPlaylist(p *prompts, every time.Duration, ahead func() int) *playlist {
+	// The first announcement follows the greeting at once: a caller learns their place and
+	// wait before any hold audio.
 	return &playlist{prompts: p, announceEvery: every, ahead: ahead, cur: p.get("greeting"),
-		frame: make([]byte, 2*frameSamples)}
+		frame: make([]byte, 2*frameSamples), holdPlayed: every}
 }
 
 // next returns the next frame.
@@ -401,13 +431,47 @@ func (pl *playlist) after() []byte {
 	return hold
 }
 
-// announcement is the queue position as audio.
+// announcement is the queue position, the estimated wait and perhaps the callback offer as
+// audio.
 func (pl *playlist) announcement() []byte {
-	p := pl.prompts
 	n := pl.ahead()
 	if n < 0 {
 		return nil
 	}
+	out := pl.position(n)
+	if pl.wait == nil {
+		return out
+	}
+	d, ok := pl.wait()
+	if !ok {
+		return out
+	}
+	out = slices.Concat(out, waitAnnouncement(pl.prompts, d))
+	if offer := pl.prompts.get("callback-offer"); pl.offerAbove > 0 && d > pl.offerAbove && len(offer) > 0 {
+		out = slices.Concat(out, offer)
+		pl.offered.Store(true)
+	}
+	return out
+}
+
+// waitAnnouncement is the estimated wait d as audio: "预计等待时间约" (wait-about), the minutes
+// (n-1 … n-20), "分钟" (wait-minutes); "预计等待时间超过二十分钟" (wait-long) beyond. Nothing
+// when a part is missing.
+func waitAnnouncement(p *prompts, d time.Duration) []byte {
+	m := waitMinutes(d)
+	if m > maxAnnouncedPosition {
+		return p.get("wait-long")
+	}
+	head, num, tail := p.get("wait-about"), p.get("n-"+strconv.Itoa(m)), p.get("wait-minutes")
+	if len(head) == 0 || len(num) == 0 || len(tail) == 0 {
+		return nil
+	}
+	return slices.Concat(head, num, tail)
+}
+
+// position is the number of calls ahead, n, as audio.
+func (pl *playlist) position(n int) []byte {
+	p := pl.prompts
 	if n == 0 && len(p.get("queue-next")) > 0 {
 		return p.get("queue-next")
 	}
@@ -425,6 +489,16 @@ func (pl *playlist) announcement() []byte {
 // maxAnnouncedPosition is the largest number of callers ahead announced as a number.
 const maxAnnouncedPosition = 20
 
+// stopPrompts ends the waiting caller's playlist (once; later calls do nothing).
+func (m *callMedia) stopPrompts() { m.stopped.Do(func() { close(m.stop) }) }
+
+// setTap sends the caller's audio to tap from now on; nil stops it.
+func (m *callMedia) setTap(tap func(pcm []byte)) {
+	m.mu.Lock()
+	m.tap = tap
+	m.mu.Unlock()
+}
+
 // bridge connects the caller with ep (the agent who answered, or a transfer target that
 // replaces them), stopping the prompts and starting the recording on the first bridge.
 func (m *callMedia) bridge(ep *endpoint, recID string) {
@@ -438,7 +512,7 @@ func (m *callMedia) bridge(ep *endpoint, recID string) {
 	m.other = ep
 	first := m.rec == nil && old == nil
 	if first {
-		close(m.stop)
+		m.stopPrompts()
 		m.rec = m.s.startRecording(recID)
 		go m.watch(time.Now())
 	}
@@ -565,9 +639,7 @@ func (m *callMedia) close() {
 	}
 	m.closed = true
 	close(m.done)
-	if m.rec == nil {
-		close(m.stop)
-	}
+	m.stopPrompts()
 	other, rec := m.other, m.rec
 	third, sup, mix := m.third, m.sup, m.mix
 	m.third, m.sup, m.mix = nil, nil, nil
@@ -599,7 +671,7 @@ var promptPurposes = slices.Concat(PromptPurposes, announcementParts())
 
 // announcementParts are the prompts the queue position is made of.
 func announcementParts() []string {
-	parts := []string{"queue-ahead", "queue-calls", "queue-next", "queue-many"}
+	parts := []string{"queue-ahead", "queue-calls", "queue-next", "queue-many", "wait-about", "wait-minutes", "wait-long"}
 	for i := 1; i <= maxAnnouncedPosition; i++ {
 		parts = append(parts, "n-"+strconv.Itoa(i))
 	}

@@ -298,18 +298,21 @@ func (rs *Recordings) Open(ctx context.Context, callID string) (*Recording, *byt
 }
 
 // Expire deletes the files of recordings that ended before now minus the retention and marks
-// them deleted, with one audit entry per recording in the transaction that marks it. It
-// returns how many were deleted.
+// them deleted, with one audit entry per recording in the transaction that marks it; voice
+// messages as old go the same way (expireMessages). It returns how many were deleted.
 func (rs *Recordings) Expire(ctx context.Context, now time.Time) (int, error) {
 	if rs.Retention <= 0 {
 		return 0, nil
 	}
+	n, err := rs.expireMessages(ctx, now)
+	if err != nil {
+		return n, err
+	}
 	var old []Recording
 	if err := rs.DB.NewSelect().Model(&old).Where("deleted_at IS NULL AND ended_at < ?", now.Add(-rs.Retention)).
 		Order("ended_at").Limit(1000).Scan(ctx); err != nil {
-		return 0, fmt.Errorf("expired recordings: %w", err)
+		return n, fmt.Errorf("expired recordings: %w", err)
 	}
-	n := 0
 	for _, rec := range old {
 		if rec.Path != "" {
 			if err := removeUnder(rs.Dir, rec.Path); err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -376,7 +379,7 @@ const maxPromptSeconds = 300
 // down, other rates resampled.
 func parsePromptWAV(data []byte) ([]byte, error) {
 	if len(data) < 12 || string(data[:4]) != "RIFF" || string(data[8:12]) != "WAVE" {
-		return nil, errors.New("not a RIFF WAVE file")
+		return nil, badPrompt(PromptNotWAV, "not a RIFF WAVE file")
 	}
 	var chans, bits int
 	var rate int
@@ -390,7 +393,7 @@ func parsePromptWAV(data []byte) ([]byte, error) {
 		switch id {
 		case "fmt ":
 			if len(body) < 16 {
-				return nil, errors.New("short fmt chunk")
+				return nil, badPrompt(PromptNotWAV, "short fmt chunk")
 			}
 			format := binary.LittleEndian.Uint16(body[0:])
 			chans, rate = int(binary.LittleEndian.Uint16(body[2:])), int(binary.LittleEndian.Uint32(body[4:]))
@@ -399,25 +402,25 @@ func parsePromptWAV(data []byte) ([]byte, error) {
 				format = binary.LittleEndian.Uint16(body[24:])
 			}
 			if format != 1 || bits != 16 || chans < 1 || chans > 2 || rate < 8000 || rate > 192000 {
-				return nil, fmt.Errorf("want 16-bit PCM, mono or stereo, at 8000 Hz or more; got format %d, %d channels, %d Hz, %d bits",
-					format, chans, rate, bits)
+				return nil, badPrompt(PromptFormat, fmt.Sprintf("want 16-bit PCM, mono or stereo, at 8000 Hz or more; got format %d, %d channels, %d Hz, %d bits",
+					format, chans, rate, bits))
 			}
 		case "data":
 			if chans == 0 {
-				return nil, errors.New("data before fmt")
+				return nil, badPrompt(PromptNotWAV, "data before fmt")
 			}
 			frames := len(body) / (2 * chans)
 			if frames > maxPromptSeconds*rate {
-				return nil, fmt.Errorf("longer than %d s", maxPromptSeconds)
+				return nil, badPrompt(PromptTooLong, fmt.Sprintf("longer than %d s", maxPromptSeconds))
 			}
 			if frames == 0 {
-				return nil, errors.New("no audio data")
+				return nil, badPrompt(PromptEmpty, "no audio data")
 			}
 			return to8kMono(body[:frames*2*chans], chans, rate), nil
 		}
 		p += 8 + size + size%2
 	}
-	return nil, errors.New("no audio data")
+	return nil, badPrompt(PromptEmpty, "no audio data")
 }
 
 // to8kMono mixes 16-bit PCM down to mono and resamples it to 8 kHz: each output sample is the
@@ -458,8 +461,10 @@ func to8kMono(pcm []byte, chans, rate int) []byte {
 
 // PromptPurposes are the prompts an administrator may upload: the greeting with the recording
 // notice, the queue announcement, hold audio, the survey question, the thanks, out of hours,
-// and no agent available.
-var PromptPurposes = []string{"greeting", "queue", "hold", "survey", "thanks", "out-of-hours", "no-agent"}
+// no agent available (which asks for a voice message), the callback offer and its
+// confirmation, and the thanks after a voice message.
+var PromptPurposes = []string{"greeting", "queue", "hold", "survey", "thanks", "out-of-hours", "no-agent",
+	"callback-offer", "callback-confirm", "message-thanks"}
 
 // Errors of prompt uploads.
 var (
@@ -476,15 +481,18 @@ func (s *Server) SetPrompt(purpose string, data []byte) (time.Duration, error) {
 		return 0, ErrNoMedia
 	}
 	if !slices.Contains(PromptPurposes, purpose) {
-		return 0, fmt.Errorf("%w: unknown purpose %q (one of %s)", ErrBadPrompt, purpose, strings.Join(PromptPurposes, ", "))
+		return 0, badPrompt(PromptPurpose, fmt.Sprintf("unknown purpose %q (one of %s)", purpose, strings.Join(PromptPurposes, ", ")))
 	}
 	pcm, err := parsePromptWAV(data)
 	if err != nil {
-		return 0, fmt.Errorf("%w: %v", ErrBadPrompt, err)
+		return 0, err
 	}
 	dir := s.cfg.Media.PromptsDir
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return 0, fmt.Errorf("prompt %s: %w", purpose, err)
+	}
+	if err := keepDefault(dir, purpose); err != nil {
+		return 0, fmt.Errorf("prompt %s: keep the default: %w", purpose, err)
 	}
 	tmp, err := os.CreateTemp(dir, purpose+".*.tmp")
 	if err != nil {

@@ -49,7 +49,7 @@ type Record struct {
 	// under; 0 for records from outside the queue, which are not fenced.
 	QueueEpoch int64 `bun:"queue_epoch" json:"-"`
 	// EndReason says why a call ended other than by a hang-up: "no_rtp" (no audio from the
-	// caller), "no_rtp_agent" (none from the agent's phone); empty otherwise.
+	// caller), "no_rtp_agent" (none from the agent's phone), "out_of_hours"; empty otherwise.
 	EndReason string `bun:"end_reason" json:"end_reason,omitempty"`
 
 	// Ticket is the linked ticket's number, read by a join.
@@ -57,7 +57,11 @@ type Record struct {
 }
 
 // missed reports whether the call never reached an agent, so the centre owes a callback.
-func (r *Record) missed() bool { return slices.Contains(missedOutcomes, r.Outcome) }
+func (r *Record) missed() bool { return slices.Contains(callbackOutcomes, r.Outcome) }
+
+// callbackOutcomes are the outcomes that make a callback task: the missed calls and the
+// callers who asked to be called back.
+var callbackOutcomes = append(slices.Clone(missedOutcomes), OutcomeCallbackRequested)
 
 // missedOutcomes are the outcomes of calls that never reached an agent.
 var missedOutcomes = []string{string(acd.OutcomeAbandonedQueue), string(acd.OutcomeAbandonedRinging),
@@ -75,9 +79,12 @@ type CallbackTask struct {
 	LastResult    string     `bun:"last_result" json:"last_result"`
 	LastAttemptAt *time.Time `bun:"last_attempt_at" json:"last_attempt_at"`
 	// MissedCalls counts the calls the task stands for: its own and later ones from the number.
-	MissedCalls int       `bun:"missed_calls,scanonly" json:"missed_calls"`
-	CreatedAt   time.Time `bun:"created_at" json:"created_at"`
-	UpdatedAt   time.Time `bun:"updated_at" json:"updated_at"`
+	MissedCalls int `bun:"missed_calls,scanonly" json:"missed_calls"`
+	// Messages are the call IDs of the voice messages (留言) left from the number since the
+	// task's call, oldest first.
+	Messages  []string  `bun:"messages,array,scanonly" json:"messages"`
+	CreatedAt time.Time `bun:"created_at" json:"created_at"`
+	UpdatedAt time.Time `bun:"updated_at" json:"updated_at"`
 }
 
 // recordWriter writes call records in batches from one goroutine: at a thousand calls a

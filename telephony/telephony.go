@@ -65,6 +65,9 @@ type Config struct {
 	// ReferByeWait is how long, after a transfer by REFER succeeded, hotline waits for the
 	// transferring phone to hang up its leg before hanging it up itself; zero means 3 s.
 	ReferByeWait time.Duration
+	// Hours are the centre's opening hours; nil: always open. A call out of hours is not
+	// queued: the caller hears the out-of-hours prompt and may leave a voice message.
+	Hours *OpenHours
 	// SurveyWait is how long the post-call survey waits for a key after its question; zero
 	// means 8 s.
 	SurveyWait time.Duration
@@ -104,6 +107,8 @@ type Server struct {
 	// ports and prompts serve the calls' audio when cfg.Media.Enabled.
 	ports   *portPool
 	prompts *prompts
+	// waits estimates a waiting caller's wait from the recent answered calls (estimate.go).
+	waits waitEstimator
 
 	ua      *sipgo.UserAgent
 	srv     *sipgo.Server
@@ -165,6 +170,10 @@ func New(cfg Config, d Deps) (*Server, error) {
 		byRecord: make(map[string]*call),
 		legs:     make(map[string]*leg),
 		statuses: make(map[string]acd.Status),
+	}
+	s.waits.wrapUp = cfg.ACD.WrapUp
+	if s.waits.wrapUp == 0 {
+		s.waits.wrapUp = acd.DefaultWrapUp
 	}
 	s.guard = newGuard(d.Clock.Now, d.Log, cfg.Trunks)
 	s.queue = acd.New(cfg.ACD, d.Clock, queueSwitch{(*switchboard)(s)})
@@ -311,6 +320,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	// The lease is tried once before the first call can arrive: a lone process answers at once.
 	bg, stopBackground := context.WithCancel(context.Background())
 	var background sync.WaitGroup
+	s.waits.load(ctx, s)
 	if s.lease != nil {
 		s.syncRegistrations(ctx)
 		s.leaseStep(ctx)

@@ -44,7 +44,7 @@ type callView struct {
 	CallerCallID   string `json:"caller_call_id"`
 	AgentCallID    string `json:"agent_call_id"`
 	TransferTarget string `json:"transfer_target,omitempty"`
-	// EndReason says why a call ended other than by a hang-up ("no_rtp").
+	// EndReason says why a call ended other than by a hang-up ("no_rtp", "out_of_hours").
 	EndReason string `json:"end_reason,omitempty"`
 }
 

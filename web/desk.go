@@ -136,7 +136,7 @@ type callsPage struct {
 // callOutcomes are the outcomes the call log filters by.
 var callOutcomes = []string{string(acd.OutcomeAnswered), telephony.OutcomeTransferred, string(acd.OutcomeAbandonedQueue),
 	string(acd.OutcomeAbandonedRinging), string(acd.OutcomeNoAgent), string(acd.OutcomeMaxWait), telephony.OutcomeFailed,
-	telephony.OutcomeInProgress}
+	telephony.OutcomeInProgress, telephony.OutcomeCallbackRequested}
 
 func (s *Server) getCallsPage(w http.ResponseWriter, r *http.Request) {
 	st := staffFrom(r.Context())
@@ -192,6 +192,9 @@ type callbacksPage struct {
 	CanCall      bool
 	SeePhone     bool
 	Done, Error  string
+	// HearMessages: the signed-in account may hear the voice messages, which belong to calls
+	// nobody answered (mayHear).
+	HearMessages bool
 }
 
 func (s *Server) getCallbacksPage(w http.ResponseWriter, r *http.Request) {
@@ -202,7 +205,8 @@ func (s *Server) renderCallbacks(w http.ResponseWriter, r *http.Request, status 
 	ctx := r.Context()
 	st := staffFrom(ctx)
 	p := &callbacksPage{SeePhone: org.SeePhone.Has(st.Role), Done: done, Error: errText,
-		CanCall: org.CallTakers.Has(st.Role) && st.SIPExtension != nil && *st.SIPExtension != ""}
+		CanCall:      org.CallTakers.Has(st.Role) && st.SIPExtension != nil && *st.SIPExtension != "",
+		HearMessages: org.HearRecordings.Has(st.Role)}
 	var err error
 	if p.Open, err = telephony.ListCallbacks(ctx, s.db, "", 200); err == nil {
 		var done, failed []telephony.CallbackTask

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -20,7 +21,8 @@ import (
 // with its SIP front end: a citizen's call that found no agent is owed a callback; the agent
 // takes a break and is ready again from the console, calls the citizen back from the
 // missed-call list — SIPp phones answer for the agent and the citizen — and the supervisor's
-// open wallboard follows by itself.
+// open wallboard follows by itself. The administrator replaces the callback offer's prompt on
+// the prompts' page, after a file that is no audio was refused.
 func TestDeskBrowserJourney(t *testing.T) {
 	t.Parallel()
 	if testing.Short() {
@@ -29,8 +31,12 @@ func TestDeskBrowserJourney(t *testing.T) {
 	needBrowser(t)
 	citizen := udpPort(t)
 	var tel *telephony.Server
+	prompts := t.TempDir()
 	e := newStaffEnvWith(t, func(e *staffEnv, d *Deps) {
-		tel = startTelephony(t, e, func(c *telephony.Config) { c.Outbound = fmt.Sprintf("127.0.0.1:%d", citizen) })
+		tel = startTelephony(t, e, func(c *telephony.Config) {
+			c.Outbound = fmt.Sprintf("127.0.0.1:%d", citizen)
+			c.Media = telephony.MediaConfig{Enabled: true, PortMin: 40000, PortMax: 49999, PromptsDir: prompts, RecordingsDir: t.TempDir()}
+		})
 		d.Calls.Telephony = tel
 		d.Calls.WallboardEvery = 300 * time.Millisecond
 	})
@@ -58,15 +64,26 @@ func TestDeskBrowserJourney(t *testing.T) {
 	first := e.register("公司欠薪三个月，工人讨要无果", "wage-arrears", "13700000011", "hrss")
 	second := e.register("工地欠薪，包工头失联", "wage-arrears", "13700000012", "hrss")
 
-	xlsx := filepath.Join(t.TempDir(), "chosen.xlsx")
+	files := t.TempDir()
+	xlsx := filepath.Join(files, "chosen.xlsx")
+	wav, notAudio := filepath.Join(files, "callback-offer.wav"), filepath.Join(files, "notes.wav")
+	if err := os.WriteFile(wav, promptWAV(22050, 1, 1.5), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(notAudio, []byte("这不是音频文件"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, "node", "e2e/desk_journey.js", e.ts.URL, xlsx).CombinedOutput()
+	out, err := exec.CommandContext(ctx, "node", "e2e/desk_journey.js", e.ts.URL, xlsx, wav, notAudio).CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "DESK OK") {
 		t.Fatalf("journey failed: %v\n%s", err, out)
 	}
 	agentPhone.wait(t)
 	citizenPhone.wait(t)
+	if saved, err := os.ReadFile(filepath.Join(prompts, "callback-offer.wav")); err != nil || len(saved) != 44+2*12000 {
+		t.Errorf("the uploaded prompt: %d bytes, %v; want 1.5 s at 8 kHz", len(saved), err)
+	}
 	var attempts int
 	e.db.NewRaw("SELECT count(*) FROM callback_attempts WHERE result = 'answered' AND extension = '1001'").Scan(context.Background(), &attempts)
 	if attempts != 1 {

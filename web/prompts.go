@@ -22,7 +22,7 @@ func (s *Server) putPrompt(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			s.apiError(w, r, fmt.Errorf("%w: larger than %d MB", telephony.ErrBadPrompt, maxPromptUpload>>20))
+			s.apiError(w, r, &telephony.PromptError{Reason: telephony.PromptTooBig, Detail: fmt.Sprintf("larger than %d MB", maxPromptUpload>>20)})
 			return
 		}
 		s.apiError(w, r, err)

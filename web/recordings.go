@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -63,6 +64,33 @@ func (s *Server) withRecordings(ctx context.Context, rs []telephony.Record, view
 // hear it, writing each playback to the audit trail. A file that is missing or no longer
 // matches its checksum is reported and logged, never served.
 func (s *Server) getRecording(w http.ResponseWriter, r *http.Request) {
+	s.playAudio(w, r, "recording", func(ctx context.Context, rs *telephony.Recordings, id string) (time.Time, io.ReadSeeker, error) {
+		rec, body, err := rs.Open(ctx, id)
+		if err != nil {
+			return time.Time{}, nil, err
+		}
+		return rec.EndedAt, body, nil
+	})
+}
+
+// getVoiceMessage plays the voice message (留言) left on a call when nobody could answer, under
+// the rules of the recordings: the same roles, checked file, audited playback.
+func (s *Server) getVoiceMessage(w http.ResponseWriter, r *http.Request) {
+	s.playAudio(w, r, "voice_message", func(ctx context.Context, rs *telephony.Recordings, id string) (time.Time, io.ReadSeeker, error) {
+		vm, body, err := rs.OpenMessage(ctx, id)
+		if err != nil {
+			return time.Time{}, nil, err
+		}
+		return vm.CreatedAt, body, nil
+	})
+}
+
+// playAudio serves the audio of kind ("recording", "voice_message") of the call in the path
+// to those who may hear the call (mayHear), as a WAV with range requests, auditing each
+// playback as <kind>_played; open reads it, checked. A damaged file is audited as
+// <kind>_damaged and answered 500, never served.
+func (s *Server) playAudio(w http.ResponseWriter, r *http.Request, kind string,
+	open func(ctx context.Context, rs *telephony.Recordings, id string) (time.Time, io.ReadSeeker, error)) {
 	ctx := r.Context()
 	api := strings.HasPrefix(r.URL.Path, "/api/")
 	fail := s.pageError
@@ -72,7 +100,7 @@ func (s *Server) getRecording(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	rs := s.Calls.Recordings
 	if rs == nil {
-		fail(w, r, fmt.Errorf("recording of %s: %w", id, telephony.ErrNoRecording))
+		fail(w, r, fmt.Errorf("%s of %s: %w", kind, id, telephony.ErrNoRecording))
 		return
 	}
 	call, err := s.recordedCall(ctx, id)
@@ -82,13 +110,13 @@ func (s *Server) getRecording(w http.ResponseWriter, r *http.Request) {
 	}
 	st := staffFrom(ctx)
 	if !s.mayHear(ctx, st, call) {
-		fail(w, r, fmt.Errorf("recording of %s: %w", id, errRecordingForbidden))
+		fail(w, r, fmt.Errorf("%s of %s: %w", kind, id, errRecordingForbidden))
 		return
 	}
-	rec, body, err := rs.Open(ctx, call.ID)
+	modified, body, err := open(ctx, rs, call.ID)
 	if errors.Is(err, telephony.ErrRecordingDamaged) {
-		s.log.ErrorContext(ctx, "recording damaged; not served", "call_id", call.ID, "err", err)
-		s.auditAfter(ctx, st, "recording_damaged", "call", call.ID, map[string]any{"error": err.Error()})
+		s.log.ErrorContext(ctx, kind+" damaged; not served", "call_id", call.ID, "err", err)
+		s.auditAfter(ctx, st, kind+"_damaged", "call", call.ID, map[string]any{"error": err.Error()})
 		if api {
 			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": telephony.ErrRecordingDamaged.Error()})
 			return
@@ -100,12 +128,12 @@ func (s *Server) getRecording(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
-	s.auditAfter(ctx, st, "recording_played", "call", call.ID, map[string]any{"range": r.Header.Get("Range")})
+	s.auditAfter(ctx, st, kind+"_played", "call", call.ID, map[string]any{"range": r.Header.Get("Range")})
 	h := w.Header()
 	h.Set("Content-Type", "audio/wav")
 	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
 	h.Set("Cache-Control", "private, no-store")
-	http.ServeContent(w, r, call.ID+".wav", rec.EndedAt, body)
+	http.ServeContent(w, r, call.ID+".wav", modified, body)
 }
 
 // ticketRecording is a recorded call on a ticket's page.

@@ -51,6 +51,7 @@ func (s *Server) staffPages() {
 	s.addNav("/admin/open311-keys", "Open311 密钥", "Open311 keys", 88, org.Admins)
 	s.addNav("/admin/sms-templates", "短信模板", "SMS texts", 89, org.Admins)
 	s.addNav("/admin/loop-settings", "回访设置", "Return visit settings", 90, org.Admins)
+	s.addNav("/admin/prompts", "语音提示", "Voice prompts", 90, org.Admins)
 	s.addNav("/admin", "系统管理", "Administration", 90, org.Admins)
 
 	// Signing in and out (auth.go), home and language (i18n.go).
@@ -118,6 +119,7 @@ func (s *Server) staffPages() {
 	s.handleStaff("POST /tickets/{number}/{action}", nil, s.postTicketPageAction)
 	s.handleStaff("GET /tickets/{number}/attachments/{id}", nil, s.getAttachment)
 	s.handleStaff("GET /calls/{id}/recording", nil, s.getRecording)
+	s.handleStaff("GET /calls/{id}/message", nil, s.getVoiceMessage)
 	s.handleStaff("GET /tickets/{number}/photos/{id}", nil, s.getTicketPhoto)
 	s.handleStaff("POST /workbench/batch", org.DepartmentStaff, s.postWorkbenchBatch)
 	s.handleStaff("POST /export/selection", nil, s.postExportSelection)
@@ -164,6 +166,11 @@ func (s *Server) staffPages() {
 	s.handleStaff("POST /admin/open311-keys", org.Admins, s.postOpen311Key)
 	s.handleStaff("POST /admin/open311-keys/{id}/revoke", org.Admins, s.postOpen311KeyRevoke)
 	s.handleStaff("GET /admin/sms-templates", org.Admins, s.getSMSTemplates)
+	// The prompts callers hear (prompts_admin.go).
+	s.handleStaff("GET /admin/prompts", org.Admins, s.getPromptsPage)
+	s.handleStaff("GET /admin/prompts/{purpose}/audio", org.Admins, s.getPromptAudio)
+	s.handleStaff("POST /admin/prompts/{purpose}", org.Admins, s.sip(s.postPrompt))
+	s.handleStaff("POST /admin/prompts/{purpose}/revert", org.Admins, s.sip(s.postPromptRevert))
 	s.handleStaff("GET /admin/loop-settings", org.Admins, s.getLoopSettingsPage)
 	s.handleStaff("POST /admin/loop-settings", org.Admins, s.postLoopSettingsPage)
 	s.handleStaff("POST /admin/sms-templates", org.Admins, s.postSMSTemplate)
@@ -249,6 +256,7 @@ func (s *Server) staffAPI() {
 		"caller", "before", "limit")
 	s.handleAPI("GET /api/v1/calls/{id}", org.Centre, "One call record", s.sip(s.getCall))
 	s.handleAPI("GET /api/v1/calls/{id}/recording", nil, "Play the call's recording (audio/wav, range requests): supervisors and administrators, the agent who took the call, the staff of a department for calls linked to its tickets; each playback is audited", s.getRecording)
+	s.handleAPI("GET /api/v1/calls/{id}/message", nil, "Play the voice message (留言) a caller left when nobody could answer (audio/wav, range requests): the same roles as the call's recording; each playback is audited", s.getVoiceMessage)
 	s.handleAPI("POST /api/v1/calls/{id}/transfer", org.CallTakers, "One-key transfer (一键转接) of your caller to 110 or another configured hotline", s.sip(s.postCallTransfer), "target*")
 	// Supervisors on live calls (监听/耳语/强插) and three-way consults (三方通话) (monitor.go).
 	s.handleAPI("GET /api/v1/calls/live", monitorRoles, "Calls in conversation now, each with its monitoring and consult", s.sip(s.getLiveCallsAPI))

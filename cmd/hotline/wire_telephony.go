@@ -24,7 +24,12 @@ func wireTelephony(ctx context.Context, a *app) error {
 		}
 		tlsConf = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
+	hours, err := telephony.ParseOpenHours(cfg.OpenHours, cfg.Location)
+	if err != nil {
+		return fmt.Errorf("HOTLINE_OPEN_HOURS: %v", err)
+	}
 	tel, err := telephony.New(telephony.Config{
+		Hours:     hours,
 		TLSAddr:   cfg.SIPTLSAddr,
 		TLS:       tlsConf,
 		Addr:      cfg.SIPAddr,
@@ -34,7 +39,8 @@ func wireTelephony(ctx context.Context, a *app) error {
 		Outbound:  cfg.SIPOutbound,
 		ACD:       acd.Config{MaxWait: noneIfZero(cfg.ACDMaxWait), WrapUp: noneIfZero(cfg.ACDWrapUp)},
 		Media: telephony.MediaConfig{Enabled: cfg.Media, PortMin: cfg.RTPPortMin, PortMax: cfg.RTPPortMax, Addr: cfg.MediaAddr,
-			RecordingsDir: cfg.RecordingsDir, PromptsDir: cfg.PromptsDir, Retention: cfg.RecordingRetention, Timeout: cfg.RTPTimeout},
+			RecordingsDir: cfg.RecordingsDir, PromptsDir: cfg.PromptsDir, Retention: cfg.RecordingRetention, Timeout: cfg.RTPTimeout,
+			CallbackOfferAbove: cfg.CallbackOfferWait, VoiceMessages: cfg.VoiceMessages},
 	}, telephony.Deps{DB: a.db, Org: a.org, Tickets: a.tickets, Log: a.log})
 	if err != nil {
 		return err

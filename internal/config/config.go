@@ -59,7 +59,14 @@ type Config struct {
 	RecordingRetention time.Duration
 	PromptsDir         string
 	// RTPTimeout ends an answered call whose caller sent no audio for this long.
-	RTPTimeout    time.Duration
+	RTPTimeout time.Duration
+	// CallbackOfferWait offers a waiting caller a callback when their estimated wait exceeds
+	// it; zero never.
+	CallbackOfferWait time.Duration
+	// VoiceMessages lets a caller nobody can answer leave a message (留言).
+	VoiceMessages bool
+	// OpenHours are the centre's daily hours as HH:MM-HH:MM; empty: always open.
+	OpenHours     string
 	SweepSchedule string
 	// EvaluationRefresh is how often serve brings the scorecards' daily aggregate up to date;
 	// scorecards are read as of the last refresh (HOTLINE_EVALUATION_REFRESH).
@@ -203,6 +210,9 @@ func Load(getenv Getenv) (*Config, error) {
 	return c, nil
 }
 
+// openHoursRe is the form of HOTLINE_OPEN_HOURS; telephony.ParseOpenHours checks the rest.
+var openHoursRe = regexp.MustCompile(`^([01][0-9]|2[0-4]):[0-5][0-9]-([01][0-9]|2[0-4]):[0-5][0-9]$`)
+
 // loadMedia reads the settings of the calls' audio.
 func loadMedia(c *Config, get func(name, def string) string) error {
 	switch get("HOTLINE_MEDIA", "on") {
@@ -234,6 +244,20 @@ func loadMedia(c *Config, get func(name, def string) string) error {
 	c.RecordingRetention = time.Duration(days) * 24 * time.Hour
 	if c.RTPTimeout, err = time.ParseDuration(get("HOTLINE_RTP_TIMEOUT", "60s")); err != nil || c.RTPTimeout < time.Second {
 		return fmt.Errorf("HOTLINE_RTP_TIMEOUT: want a duration of at least 1s, such as 60s")
+	}
+	if c.CallbackOfferWait, err = time.ParseDuration(get("HOTLINE_CALLBACK_OFFER_WAIT", "3m")); err != nil || c.CallbackOfferWait < 0 {
+		return fmt.Errorf("HOTLINE_CALLBACK_OFFER_WAIT: want a duration such as 3m, or 0 for no callback offer")
+	}
+	c.OpenHours = strings.TrimSpace(get("HOTLINE_OPEN_HOURS", ""))
+	if c.OpenHours != "" && !openHoursRe.MatchString(c.OpenHours) {
+		return fmt.Errorf("HOTLINE_OPEN_HOURS: want the daily hours as HH:MM-HH:MM such as 08:00-20:00, or nothing for always open")
+	}
+	switch get("HOTLINE_VOICE_MESSAGES", "on") {
+	case "on":
+		c.VoiceMessages = true
+	case "off":
+	default:
+		return fmt.Errorf("HOTLINE_VOICE_MESSAGES: want on or off")
 	}
 	return nil
 }

@@ -248,17 +248,28 @@ func TestLoadMedia(t *testing.T) {
 	}
 	if !c.Media || c.RTPPortMin != 20000 || c.RTPPortMax != 29999 || c.MediaAddr != "" ||
 		c.RecordingsDir != "var/recordings" || c.PromptsDir != "var/prompts" || c.RecordingRetention != 180*24*time.Hour ||
-		c.RTPTimeout != time.Minute {
+		c.RTPTimeout != time.Minute || c.CallbackOfferWait != 3*time.Minute || !c.VoiceMessages || c.OpenHours != "" {
 		t.Fatalf("media defaults: %+v", c)
 	}
 	env := map[string]string{"HOTLINE_MEDIA": "off", "HOTLINE_RTP_PORTS": "40000-40099", "HOTLINE_MEDIA_ADDR": "203.0.113.7",
-		"HOTLINE_RECORDINGS_DIR": "/srv/rec", "HOTLINE_RECORDING_RETENTION": "30"}
+		"HOTLINE_RECORDINGS_DIR": "/srv/rec", "HOTLINE_RECORDING_RETENTION": "30", "HOTLINE_CALLBACK_OFFER_WAIT": "0",
+		"HOTLINE_VOICE_MESSAGES": "off", "HOTLINE_OPEN_HOURS": "08:00-20:00"}
 	c, err = Load(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.Media || c.RTPPortMin != 40000 || c.RTPPortMax != 40099 || c.MediaAddr != "203.0.113.7" ||
-		c.RecordingsDir != "/srv/rec" || c.RecordingRetention != 30*24*time.Hour {
+		c.RecordingsDir != "/srv/rec" || c.RecordingRetention != 30*24*time.Hour || c.CallbackOfferWait != 0 || c.VoiceMessages || c.OpenHours != "08:00-20:00" {
 		t.Fatalf("media values: %+v", c)
+	}
+	for name, value := range map[string]string{"HOTLINE_CALLBACK_OFFER_WAIT": "soon", "HOTLINE_VOICE_MESSAGES": "yes", "HOTLINE_OPEN_HOURS": "8am-8pm"} {
+		if _, err := Load(func(k string) string {
+			if k == name {
+				return value
+			}
+			return ""
+		}); err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s=%s: %v", name, value, err)
+		}
 	}
 }

@@ -5,15 +5,18 @@
 // are SIPp phones that answer → the list shows the callback done, and the supervisor's
 // wallboard, never reloaded, counts no callback owed any more → a department's handler finds
 // two tickets by a Chinese word, signs for both at once (批量签收) and exports them to Excel,
-// saved where the second argument says for the test to open. axe checks every page.
-// Usage: node desk_journey.js <base URL> <export file>
+// saved where the second argument says for the test to open → the administrator opens the
+// prompts' page from the navigation, is told why a file that is no audio was refused, uploads
+// a WAV for the callback offer and sees it listed as uploaded, with a player. axe checks every
+// page.
+// Usage: node desk_journey.js <base URL> <export file> <prompt WAV> <file that is no audio>
 'use strict';
 const { chromium } = require('playwright-core');
 const a11y = require('./axe');
 
-const [base, exportFile] = process.argv.slice(2);
-if (!base || !exportFile) {
-  console.error('usage: node desk_journey.js <base URL> <export file>');
+const [base, exportFile, promptFile, notAudioFile] = process.argv.slice(2);
+if (!base || !exportFile || !promptFile || !notAudioFile) {
+  console.error('usage: node desk_journey.js <base URL> <export file> <prompt WAV> <file that is no audio>');
   process.exit(2);
 }
 
@@ -91,6 +94,21 @@ async function login(browser, username, password) {
     check((await handler.textContent('#call-citizen')).includes('12345'), 'the ticket page does not offer to call the citizen');
     await Promise.all([handler.waitForNavigation(), handler.click('#do-call-citizen')]);
     check((await handler.textContent('main')).includes('您的账号没有分机号'), 'the refusal to call without a phone is not shown');
+    // The prompts callers hear: a file that is no audio is refused, a WAV replaces the offer.
+    const admin = await login(browser, 'admin', 'demo-admin');
+    await Promise.all([admin.waitForNavigation(), admin.click('nav a[href="/admin/prompts"]')]);
+    const offer = admin.locator('#prompt-callback-offer');
+    check(await admin.locator('#prompts tbody tr').count() >= 10, 'the prompts are not all listed');
+    await offer.locator('input[type=file]').setInputFiles(notAudioFile);
+    await Promise.all([admin.waitForNavigation(), offer.locator('.prompt-upload button').click()]);
+    check((await admin.textContent('#prompt-error')).includes('文件不是 WAV 音频'), 'the refusal does not say why');
+    await offer.locator('input[type=file]').setInputFiles(promptFile);
+    await Promise.all([admin.waitForNavigation(), offer.locator('.prompt-upload button').click()]);
+    check(await admin.locator('#prompt-saved').count() === 1, 'the upload is not confirmed');
+    check(await offer.getAttribute('data-custom') === 'true', 'the upload is not listed as uploaded');
+    check((await offer.textContent()).includes('1.5 s'), 'the new prompt\'s length is not shown');
+    check(await offer.locator('audio[src="/admin/prompts/callback-offer/audio"]').count() === 1, 'the new prompt has no player');
+    check(await offer.locator('.prompt-revert').count() === 1, 'the default cannot be restored');
 
     await a11y.assertClean();
     console.log('DESK OK');
