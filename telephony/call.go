@@ -64,6 +64,8 @@ type leg struct {
 	// acked receives the body of the next ACK on the leg: a re-INVITE without SDP was
 	// answered with an offer, and the answer comes in the ACK (delayedoffer.go). Under c.mu.
 	acked chan []byte
+	// st is the leg's session timer (RFC 4028, sessiontimer.go) once it is up. Under c.mu.
+	st *sessionTimer
 }
 
 func (l *leg) do(ctx context.Context, req *sip.Request) (*sip.Response, error) {
@@ -168,6 +170,10 @@ func (r *recentCalls) remember(key string, now time.Time) {
 // incoming answers a citizen's call to the hotline through the queue. The handler stays
 // with the INVITE transaction until the caller has an answer, as sipgo requires.
 func (s *Server) incoming(req *sip.Request, tx sip.ServerTransaction) {
+	if s.tooShort(req, tx) {
+		return
+	}
+	st, timerHeaders := s.answerTimer(req, nil)
 	dlg, err := s.dialogUA(req.Transport()).ReadInvite(req, tx)
 	if err != nil {
 		s.respond(tx, req, 400, "Bad Request")
@@ -192,7 +198,9 @@ func (s *Server) incoming(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	select {
 	case sdp := <-c.answered:
-		s.answerCaller(c, dlg, sdp)
+		if s.answerCaller(c, dlg, sdp, timerHeaders...) {
+			s.startTimer(c.in, st)
+		}
 	case reason := <-c.abandoned:
 		s.abandon(c, dlg, reason)
 		c.closeMedia()
@@ -310,19 +318,20 @@ func (s *Server) enqueue(c *call, dlg *sipgo.DialogServerSession) bool {
 	return true
 }
 
-// answerCaller passes the agent's answer (sdp) on to the caller once the queue accepted it.
-// The call is hung up when the answer fails, when it ended while the answer was out, and when
-// the caller never acknowledged the answer within AckWait.
-func (s *Server) answerCaller(c *call, dlg *sipgo.DialogServerSession, sdp []byte) {
+// answerCaller passes the agent's answer (sdp) on to the caller once the queue accepted it,
+// with the headers hs, and reports whether the call is talking. The call is hung up when the
+// answer fails, when it ended while the answer was out, and when the caller never
+// acknowledged the answer within AckWait.
+func (s *Server) answerCaller(c *call, dlg *sipgo.DialogServerSession, sdp []byte, hs ...sip.Header) bool {
 	if c.media != nil {
 		sdp = c.media.answer // the same session as in the 183: the caller's audio goes on
 	}
-	noAck, err := s.answerWithin(dlg, sdp)
+	noAck, err := s.answerWithin(dlg, sdp, hs...)
 	if err != nil {
 		// The caller cancelled as the agent answered, or hung up before acknowledging.
 		s.log.Info("answer to caller failed", "call_id", c.callID, "err", err)
 		s.hangup(c, nil)
-		return
+		return false
 	}
 	c.mu.Lock()
 	c.talking = true
@@ -334,7 +343,9 @@ func (s *Server) answerCaller(c *call, dlg *sipgo.DialogServerSession, sdp []byt
 	}
 	if ended || noAck {
 		s.hangup(c, nil)
+		return false
 	}
+	return true
 }
 
 // answerWithin answers the caller's INVITE 200 with sdp and waits for the ACK, at most
@@ -343,17 +354,16 @@ func (s *Server) answerCaller(c *call, dlg *sipgo.DialogServerSession, sdp []byt
 // sipgo retransmits the answer until an ACK or BYE comes, and past 64×T1 for ever: a caller
 // whose ACK and BYE were both lost would hold the agent and leave the call without a final
 // record. After AckWait the dialog counts as confirmed (RFC 3261 13.3.1.4).
-func (s *Server) answerWithin(dlg *sipgo.DialogServerSession, sdp []byte) (noAck bool, err error) {
+func (s *Server) answerWithin(dlg *sipgo.DialogServerSession, sdp []byte, hs ...sip.Header) (noAck bool, err error) {
 	var timedOut atomic.Bool
 	watchdog := time.AfterFunc(s.cfg.AckWait, func() {
 		timedOut.Store(true)
 		dlg.ReadAck(confirmingAck(dlg.InviteRequest), nil)
 	})
 	if len(sdp) > 0 {
-		err = dlg.RespondSDP(sdp)
-	} else {
-		err = dlg.Respond(200, "OK", nil)
+		hs = append(hs, sip.NewHeader("Content-Type", "application/sdp"))
 	}
+	err = dlg.Respond(200, "OK", sdp, hs...)
 	watchdog.Stop()
 	return timedOut.Load(), err
 }
@@ -529,6 +539,7 @@ func (s *Server) ring(c *call, ext string) {
 		s.hangup(c, nil)
 		return
 	}
+	s.startTimer(l, s.answeredTimer(dc.InviteResponse))
 	c.answered <- dc.InviteResponse.Body()
 	s.hub.publish(ext, Event{Type: "screenpop", CallID: rec.ID, Caller: rec.Caller, Extension: ext, At: now})
 }
@@ -549,6 +560,9 @@ func (s *Server) newInvite(target sip.Uri, transport, callerNum, toUser string, 
 	if len(sdp) > 0 {
 		req.SetBody(sdp)
 		req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	}
+	for _, h := range s.offerTimerHeaders() {
+		req.AppendHeader(h)
 	}
 	return req
 }
@@ -775,6 +789,14 @@ func (s *Server) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 		out.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 	}
 	out.AppendHeader(&s.dialogUA(req.Transport()).ContactHDR)
+	if res.IsSuccess() {
+		// A refresh (RFC 4028) of both sessions: the other leg answered, and this one's
+		// answer carries the session timer.
+		s.alive(other)
+		for _, h := range s.refreshed(l, req) {
+			out.AppendHeader(h)
+		}
+	}
 	if err := tx.Respond(out); err != nil {
 		s.log.Debug("respond re-invite", "err", err)
 	}
@@ -810,6 +832,9 @@ func (s *Server) reinviteMedia(l *leg, req *sip.Request, tx sip.ServerTransactio
 	res := sip.NewResponseFromRequest(req, 200, "OK", body)
 	res.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 	res.AppendHeader(&s.dialogUA(req.Transport()).ContactHDR)
+	for _, h := range s.refreshed(l, req) {
+		res.AppendHeader(h)
+	}
 	if err := tx.Respond(res); err != nil {
 		s.log.Debug("respond re-invite", "err", err)
 	}

@@ -289,6 +289,11 @@ func (s *Server) dialOut(o outDial, b binding) (string, *call) {
 		}
 	}
 	s.mu.Unlock()
+	for _, l := range []*leg{c.in, c.agent, c.out} {
+		if l != nil && l.st == nil {
+			s.startTimer(l, s.answeredTimer(l.uac.InviteResponse))
+		}
+	}
 	return "answered", c
 }
 

@@ -68,6 +68,8 @@ type Config struct {
 	// ContactMinTalk is how long a department's answered call to the citizen must last to
 	// record the ticket's first contact (反馈); zero means DefaultContactMinTalk.
 	ContactMinTalk time.Duration
+	// Session tunes the session timers (RFC 4028) of every leg (sessiontimer.go).
+	Session SessionTimerConfig
 }
 
 // Deps are the services the SIP front end uses.
@@ -138,6 +140,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 	if cfg.Media.AnnounceEvery <= 0 {
 		cfg.Media.AnnounceEvery = 30 * time.Second
 	}
+	cfg.Session = cfg.Session.withDefaults()
 	if cfg.SurveyWait <= 0 {
 		cfg.SurveyWait = 8 * time.Second
 	}
@@ -288,13 +291,14 @@ func (s *Server) build() error {
 	srv.OnRefer(s.checked(s.onRefer))
 	srv.OnNotify(s.checked(s.onNotify))
 	srv.OnInfo(s.checked(s.onInfo))
+	srv.OnUpdate(s.checked(s.onUpdate))
 	srv.OnNoRoute(s.checked(func(req *sip.Request, tx sip.ServerTransaction) {
 		s.respond(tx, req, 405, "Method Not Allowed", sip.NewHeader("Allow", allowed))
 	}))
 	return nil
 }
 
-const allowed = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, REFER, NOTIFY, INFO"
+const allowed = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, REFER, NOTIFY, INFO, UPDATE"
 
 // Serve runs the SIP front end until ctx ends, then stops taking calls and writes the
 // records still queued.
