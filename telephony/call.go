@@ -914,6 +914,7 @@ func (s *Server) finishAll() {
 	for _, c := range left {
 		s.failed(c)
 	}
+	s.finishPlaced()
 }
 
 // failed writes the final record of a call that ended outside the queue: it could not be

@@ -124,6 +124,13 @@ type Server struct {
 	ended    recentCalls // callers' INVITEs of calls that ended lately
 	// ticketCalls are the tickets whose citizen a department is calling (outcall.go).
 	ticketCalls map[int64]bool
+	// placed are the departments' calls to citizens that are talking, and outcalls counts
+	// those under way, so that a shutdown closes each (outcall.go).
+	placed   map[*call]struct{}
+	outcalls sync.WaitGroup
+	// life ends when the server stops: calls hotline is placing give up ringing.
+	life    context.Context
+	endLife context.CancelFunc
 }
 
 // New builds a server; nothing is bound until Listen.
@@ -162,7 +169,9 @@ func New(cfg Config, d Deps) (*Server, error) {
 		byRecord: make(map[string]*call),
 		legs:     make(map[string]*leg),
 		statuses: make(map[string]acd.Status),
+		placed:   make(map[*call]struct{}),
 	}
+	s.life, s.endLife = context.WithCancel(context.Background())
 	s.guard = newGuard(d.Clock.Now, d.Log, cfg.Trunks)
 	s.queue = acd.New(cfg.ACD, d.Clock, queueSwitch{(*switchboard)(s)})
 	s.writer = newRecordWriter(d.DB, d.Log)
@@ -338,6 +347,7 @@ func (s *Server) Serve(ctx context.Context) error {
 			err = fmt.Errorf("sip: %w", err)
 		}
 	}
+	s.endLife()
 	s.udp.Close()
 	s.tcp.Close()
 	if s.tls != nil {
