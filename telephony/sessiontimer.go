@@ -2,7 +2,6 @@ package telephony
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -41,18 +40,6 @@ func (c SessionTimerConfig) withDefaults() SessionTimerConfig {
 	}
 	c.Expires = max(c.Expires, c.MinSE)
 	return c
-}
-
-// Validate reports a session interval shorter than the RFC's minimum of 90 s, which the
-// process configuration refuses.
-func (c SessionTimerConfig) Validate() error {
-	if c.Expires != 0 && c.Expires < DefaultMinSE {
-		return fmt.Errorf("session interval %s is shorter than the minimum of %s (RFC 4028)", c.Expires, DefaultMinSE)
-	}
-	if c.Expires%time.Second != 0 {
-		return fmt.Errorf("session interval %s is not a whole number of seconds", c.Expires)
-	}
-	return nil
 }
 
 // EndSessionExpired is a call's end reason when a leg's session expired or its refresh

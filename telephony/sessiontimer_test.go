@@ -160,16 +160,3 @@ func TestAnswerTimer(t *testing.T) {
 		})
 	}
 }
-
-// The session interval of the process configuration is at least the RFC's 90 s.
-func TestSessionTimerConfigValidate(t *testing.T) {
-	t.Parallel()
-	for _, tc := range []struct {
-		d  time.Duration
-		ok bool
-	}{{0, true}, {90 * time.Second, true}, {30 * time.Minute, true}, {89 * time.Second, false}, {1500 * time.Millisecond, false}} {
-		if err := (SessionTimerConfig{Expires: tc.d}).Validate(); (err == nil) != tc.ok {
-			t.Errorf("Validate(%s) = %v", tc.d, err)
-		}
-	}
-}
