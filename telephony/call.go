@@ -75,6 +75,8 @@ type leg struct {
 	// released: the call went on without this leg (an agent who transferred it by REFER):
 	// its BYE ends the leg only.
 	released atomic.Bool
+	// st is the leg's session timer (RFC 4028, sessiontimer.go) once it is up. Under c.mu.
+	st *sessionTimer
 }
 
 func (l *leg) do(ctx context.Context, req *sip.Request) (*sip.Response, error) {
@@ -179,6 +181,10 @@ func (r *recentCalls) remember(key string, now time.Time) {
 // incoming answers a citizen's call to the hotline through the queue. The handler stays
 // with the INVITE transaction until the caller has an answer, as sipgo requires.
 func (s *Server) incoming(req *sip.Request, tx sip.ServerTransaction) {
+	if s.tooShort(req, tx) {
+		return
+	}
+	st, timerHeaders := s.answerTimer(req, nil)
 	dlg, err := s.dialogUA(req.Transport()).ReadInvite(req, tx)
 	if err != nil {
 		s.respond(tx, req, 400, "Bad Request")
@@ -207,7 +213,9 @@ func (s *Server) incoming(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	select {
 	case sdp := <-c.answered:
-		s.answerCaller(c, dlg, sdp)
+		if s.answerCaller(c, dlg, sdp, timerHeaders...) {
+			s.startTimer(c.in, st)
+		}
 	case reason := <-c.abandoned:
 		s.abandon(c, dlg, reason)
 		c.closeMedia()
@@ -336,19 +344,20 @@ func (s *Server) enqueue(c *call, dlg *sipgo.DialogServerSession) bool {
 	return true
 }
 
-// answerCaller passes the agent's answer (sdp) on to the caller once the queue accepted it.
-// The call is hung up when the answer fails, when it ended while the answer was out, and when
-// the caller never acknowledged the answer within AckWait.
-func (s *Server) answerCaller(c *call, dlg *sipgo.DialogServerSession, sdp []byte) {
+// answerCaller passes the agent's answer (sdp) on to the caller once the queue accepted it,
+// with the headers hs, and reports whether the call is talking. The call is hung up when the
+// answer fails, when it ended while the answer was out, and when the caller never
+// acknowledged the answer within AckWait.
+func (s *Server) answerCaller(c *call, dlg *sipgo.DialogServerSession, sdp []byte, hs ...sip.Header) bool {
 	if c.media != nil {
 		sdp = c.media.answer // the same session as in the 183: the caller's audio goes on
 	}
-	noAck, err := s.answerWithin(dlg, sdp)
+	noAck, err := s.answerWithin(dlg, sdp, hs...)
 	if err != nil {
 		// The caller cancelled as the agent answered, or hung up before acknowledging.
 		s.log.Info("answer to caller failed", "call_id", c.callID, "err", err)
 		s.hangup(c, nil)
-		return
+		return false
 	}
 	c.mu.Lock()
 	c.talking = true
@@ -360,7 +369,9 @@ func (s *Server) answerCaller(c *call, dlg *sipgo.DialogServerSession, sdp []byt
 	}
 	if ended || noAck {
 		s.hangup(c, nil)
+		return false
 	}
+	return true
 }
 
 // answerWithin answers the caller's INVITE 200 with sdp and waits for the ACK, at most
@@ -369,17 +380,16 @@ func (s *Server) answerCaller(c *call, dlg *sipgo.DialogServerSession, sdp []byt
 // sipgo retransmits the answer until an ACK or BYE comes, and past 64×T1 for ever: a caller
 // whose ACK and BYE were both lost would hold the agent and leave the call without a final
 // record. After AckWait the dialog counts as confirmed (RFC 3261 13.3.1.4).
-func (s *Server) answerWithin(dlg *sipgo.DialogServerSession, sdp []byte) (noAck bool, err error) {
+func (s *Server) answerWithin(dlg *sipgo.DialogServerSession, sdp []byte, hs ...sip.Header) (noAck bool, err error) {
 	var timedOut atomic.Bool
 	watchdog := time.AfterFunc(s.cfg.AckWait, func() {
 		timedOut.Store(true)
 		dlg.ReadAck(confirmingAck(dlg.InviteRequest), nil)
 	})
 	if len(sdp) > 0 {
-		err = dlg.RespondSDP(sdp)
-	} else {
-		err = dlg.Respond(200, "OK", nil)
+		hs = append(hs, sip.NewHeader("Content-Type", "application/sdp"))
 	}
+	err = dlg.Respond(200, "OK", sdp, hs...)
 	watchdog.Stop()
 	return timedOut.Load(), err
 }
@@ -560,6 +570,7 @@ func (s *Server) ring(c *call, ext string) {
 		s.hangup(c, nil)
 		return
 	}
+	s.startTimer(l, s.answeredTimer(dc.InviteResponse))
 	c.answered <- dc.InviteResponse.Body()
 	s.hub.publish(ext, Event{Type: "screenpop", CallID: rec.ID, Caller: rec.Caller, Extension: ext, At: now})
 }
@@ -580,6 +591,9 @@ func (s *Server) newInvite(target sip.Uri, transport, callerNum, toUser string, 
 	if len(sdp) > 0 {
 		req.SetBody(sdp)
 		req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	}
+	for _, h := range s.offerTimerHeaders() {
+		req.AppendHeader(h)
 	}
 	return req
 }
@@ -829,6 +843,14 @@ func (s *Server) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 		out.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 	}
 	out.AppendHeader(&s.dialogUA(req.Transport()).ContactHDR)
+	if res.IsSuccess() {
+		// A refresh (RFC 4028) of both sessions: the other leg answered, and this one's
+		// answer carries the session timer.
+		s.alive(other)
+		for _, h := range s.refreshed(l, req) {
+			out.AppendHeader(h)
+		}
+	}
 	if err := tx.Respond(out); err != nil {
 		s.log.Debug("respond re-invite", "err", err)
 	}
@@ -864,6 +886,9 @@ func (s *Server) reinviteMedia(l *leg, req *sip.Request, tx sip.ServerTransactio
 	res := sip.NewResponseFromRequest(req, 200, "OK", body)
 	res.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 	res.AppendHeader(&s.dialogUA(req.Transport()).ContactHDR)
+	for _, h := range s.refreshed(l, req) {
+		res.AppendHeader(h)
+	}
 	if err := tx.Respond(res); err != nil {
 		s.log.Debug("respond re-invite", "err", err)
 	}
@@ -949,6 +974,7 @@ func (s *Server) finishAll() {
 	for _, c := range left {
 		s.failed(c)
 	}
+	s.finishPlaced()
 }
 
 // failed writes the final record of a call that ended outside the queue: it could not be

@@ -178,7 +178,7 @@ func (s *Server) dialOut(o outDial, b binding) (string, *call) {
 	}
 	// The staff member's phone: without media, no SDP, so its answer carries the offer we
 	// pass to the citizen; with media, hotline's own offer.
-	actx, acancel := context.WithTimeout(context.Background(), ring)
+	actx, acancel := context.WithTimeout(s.life, ring)
 	defer acancel()
 	req := s.newInvite(b.contact, b.transport, o.shown, b.ext, staffOffer)
 	if o.display != "" {
@@ -237,7 +237,7 @@ func (s *Server) dialOut(o outDial, b binding) (string, *call) {
 		}
 		offer = citOffer
 	}
-	cctx, ccancel := context.WithTimeout(context.Background(), 45*time.Second)
+	cctx, ccancel := context.WithTimeout(s.life, 45*time.Second)
 	defer ccancel()
 	creq := s.newInvite(target, "udp", s.cfg.Hotline, o.phone, offer)
 	citizen, err := s.dialogUA("udp").WriteInvite(cctx, creq)
@@ -294,6 +294,11 @@ func (s *Server) dialOut(o outDial, b binding) (string, *call) {
 		}
 	}
 	s.mu.Unlock()
+	for _, l := range []*leg{c.in, c.agent, c.out} {
+		if l != nil && l.st == nil {
+			s.startTimer(l, s.answeredTimer(l.uac.InviteResponse))
+		}
+	}
 	return "answered", c
 }
 

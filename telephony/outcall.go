@@ -90,11 +90,19 @@ func (s *Server) CallTicketCitizen(ctx context.Context, actor tickets.Actor, num
 		return nil, ErrAgentUnavailable
 	}
 	s.mu.Lock()
+	if !s.serving {
+		s.mu.Unlock()
+		return nil, ErrAgentUnavailable
+	}
 	if s.ticketCalls == nil {
 		s.ticketCalls = make(map[int64]bool)
 	}
 	busy := s.ticketCalls[t.ID]
 	s.ticketCalls[t.ID] = true
+	if !busy {
+		// Under s.mu with serving checked: a shutdown waits for every attempt it let start.
+		s.outcalls.Add(1)
+	}
 	s.mu.Unlock()
 	if busy {
 		return nil, fmt.Errorf("call the citizen of %s: %w", number, ErrCallingAlready)
@@ -109,6 +117,7 @@ func (s *Server) CallTicketCitizen(ctx context.Context, actor tickets.Actor, num
 	}
 	if _, err := s.db.NewInsert().Model(tc).Exec(ctx); err != nil {
 		s.doneCalling(t.ID)
+		s.outcalls.Done()
 		return nil, fmt.Errorf("call the citizen of %s: %w", number, err)
 	}
 	s.log.Info("department calls the citizen", "ticket_no", t.Number, "ext", ext, "phone", tickets.MaskPhone(t.CallerPhone))
@@ -125,18 +134,28 @@ func (s *Server) doneCalling(ticketID int64) {
 
 // runTicketCall places the call, waits for its end and records it.
 func (s *Server) runTicketCall(tc TicketCall, phone string, actor tickets.Actor, b binding) {
+	defer s.outcalls.Done()
 	defer s.doneCalling(tc.TicketID)
 	result, c := s.dialOut(outDial{phone: phone, shown: s.cfg.Hotline, display: tc.Ticket,
 		header: sip.NewHeader("X-Hotline-Ticket", tc.Ticket), recordID: tc.ID}, b)
 	if result == "agent_unreachable" {
 		result = "handler_unreachable"
 	}
+	if c == nil && s.life.Err() != nil {
+		// The server stopped while the phones rang: nobody missed the call.
+		result = "failed"
+	}
 	tc.Result = result
 	if c != nil {
 		now := s.clock.Now()
 		tc.AnsweredAt = &now
-		s.hub.publish(b.ext, Event{Type: "citizen_call", Extension: b.ext, Result: "talking", At: now})
-		<-c.over
+		if s.place(c) {
+			s.hub.publish(b.ext, Event{Type: "citizen_call", Extension: b.ext, Result: "talking", At: now})
+			<-c.over
+		}
+		s.mu.Lock()
+		delete(s.placed, c)
+		s.mu.Unlock()
 	}
 	end := s.clock.Now()
 	tc.EndedAt = &end
@@ -259,4 +278,60 @@ func (s *Server) bridgeOut(c *call, citizen, staff *endpoint, recID string) *cal
 	go citizen.read(m.fromCaller, m.onCallerEvent)
 	m.bridge(staff, recID)
 	return m
+}
+
+// place files a department's call to a citizen that is talking, so that a shutdown ends it,
+// and reports whether it may go on: false when the server is stopping already (the call is
+// then ended here).
+func (s *Server) place(c *call) bool {
+	s.mu.Lock()
+	serving := s.serving && s.life.Err() == nil
+	if serving {
+		s.placed[c] = struct{}{}
+	}
+	s.mu.Unlock()
+	if !serving {
+		s.endPlaced(c)
+	}
+	return serving
+}
+
+// finishPlaced ends, at shutdown, the departments' calls to citizens that are talking, and
+// waits for every attempt under way (ringing ones give up with the server's life) to store its
+// final result and its recording.
+func (s *Server) finishPlaced() {
+	s.mu.Lock()
+	live := make([]*call, 0, len(s.placed))
+	for c := range s.placed {
+		live = append(live, c)
+	}
+	s.mu.Unlock()
+	for _, c := range live {
+		s.endPlaced(c)
+	}
+	done := make(chan struct{})
+	go func() {
+		s.outcalls.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(45 * time.Second):
+		s.log.Error("calls to citizens still unrecorded at shutdown")
+	}
+}
+
+// endPlaced ends a call hotline placed without a word to the phones (the SIP transport is
+// closed by then): its recording is completed and stored, and its attempt learns the end.
+func (s *Server) endPlaced(c *call) {
+	c.mu.Lock()
+	if c.ended {
+		c.mu.Unlock()
+		return
+	}
+	c.ended = true
+	c.mu.Unlock()
+	c.closeMedia()
+	s.forgetLegs(c)
+	close(c.over)
 }

@@ -74,6 +74,8 @@ type Config struct {
 	// ContactMinTalk is how long a department's answered call to the citizen must last to
 	// record the ticket's first contact (反馈); zero means DefaultContactMinTalk.
 	ContactMinTalk time.Duration
+	// Session tunes the session timers (RFC 4028) of every leg (sessiontimer.go).
+	Session SessionTimerConfig
 }
 
 // Deps are the services the SIP front end uses.
@@ -130,6 +132,13 @@ type Server struct {
 	ended    recentCalls // callers' INVITEs of calls that ended lately
 	// ticketCalls are the tickets whose citizen a department is calling (outcall.go).
 	ticketCalls map[int64]bool
+	// placed are the departments' calls to citizens that are talking, and outcalls counts
+	// those under way, so that a shutdown closes each (outcall.go).
+	placed   map[*call]struct{}
+	outcalls sync.WaitGroup
+	// life ends when the server stops: calls hotline is placing give up ringing.
+	life    context.Context
+	endLife context.CancelFunc
 }
 
 // New builds a server; nothing is bound until Listen.
@@ -149,6 +158,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 	if cfg.ReferByeWait <= 0 {
 		cfg.ReferByeWait = 3 * time.Second
 	}
+	cfg.Session = cfg.Session.withDefaults()
 	if cfg.SurveyWait <= 0 {
 		cfg.SurveyWait = 8 * time.Second
 	}
@@ -170,11 +180,13 @@ func New(cfg Config, d Deps) (*Server, error) {
 		byRecord: make(map[string]*call),
 		legs:     make(map[string]*leg),
 		statuses: make(map[string]acd.Status),
+		placed:   make(map[*call]struct{}),
 	}
 	s.waits.wrapUp = cfg.ACD.WrapUp
 	if s.waits.wrapUp == 0 {
 		s.waits.wrapUp = acd.DefaultWrapUp
 	}
+	s.life, s.endLife = context.WithCancel(context.Background())
 	s.guard = newGuard(d.Clock.Now, d.Log, cfg.Trunks)
 	s.queue = acd.New(cfg.ACD, d.Clock, queueSwitch{(*switchboard)(s)})
 	s.writer = newRecordWriter(d.DB, d.Log)
@@ -303,13 +315,14 @@ func (s *Server) build() error {
 	srv.OnRefer(s.checked(s.onRefer))
 	srv.OnNotify(s.checked(s.onNotify))
 	srv.OnInfo(s.checked(s.onInfo))
+	srv.OnUpdate(s.checked(s.onUpdate))
 	srv.OnNoRoute(s.checked(func(req *sip.Request, tx sip.ServerTransaction) {
 		s.respond(tx, req, 405, "Method Not Allowed", sip.NewHeader("Allow", allowed))
 	}))
 	return nil
 }
 
-const allowed = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, REFER, NOTIFY, INFO"
+const allowed = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, REFER, NOTIFY, INFO, UPDATE"
 
 // Serve runs the SIP front end until ctx ends, then stops taking calls and writes the
 // records still queued.
@@ -350,6 +363,7 @@ func (s *Server) Serve(ctx context.Context) error {
 			err = fmt.Errorf("sip: %w", err)
 		}
 	}
+	s.endLife()
 	s.udp.Close()
 	s.tcp.Close()
 	if s.tls != nil {

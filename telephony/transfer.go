@@ -96,6 +96,7 @@ func (s *Server) transfer(ctx context.Context, c *call, target string) error {
 	s.mu.Lock()
 	s.legs[l.id] = l
 	s.mu.Unlock()
+	s.startTimer(l, s.answeredTimer(dc.InviteResponse))
 	c.mu.Lock()
 	c.out = l
 	c.transferred = true
@@ -145,6 +146,7 @@ func (s *Server) transferMedia(ctx context.Context, c *call, target string, uri 
 	s.mu.Lock()
 	s.legs[l.id] = l
 	s.mu.Unlock()
+	s.startTimer(l, s.answeredTimer(dc.InviteResponse))
 	c.media.bridge(ep, "")
 	c.mu.Lock()
 	c.out = l

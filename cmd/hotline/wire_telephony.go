@@ -41,6 +41,7 @@ func wireTelephony(ctx context.Context, a *app) error {
 		Media: telephony.MediaConfig{Enabled: cfg.Media, PortMin: cfg.RTPPortMin, PortMax: cfg.RTPPortMax, Addr: cfg.MediaAddr,
 			RecordingsDir: cfg.RecordingsDir, PromptsDir: cfg.PromptsDir, Retention: cfg.RecordingRetention, Timeout: cfg.RTPTimeout,
 			CallbackOfferAbove: cfg.CallbackOfferWait, VoiceMessages: cfg.VoiceMessages},
+		Session: telephony.SessionTimerConfig{Expires: cfg.SessionExpires},
 	}, telephony.Deps{DB: a.db, Org: a.org, Tickets: a.tickets, Log: a.log})
 	if err != nil {
 		return err

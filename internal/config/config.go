@@ -97,6 +97,10 @@ type Config struct {
 	// RequireDurable makes serve refuse a database that may lose answered commits in a crash
 	// (fsync or synchronous_commit off); without it serve warns loudly and /readyz says so.
 	RequireDurable bool
+
+	// SessionExpires is the session interval (RFC 4028) of every leg of a call
+	// (HOTLINE_SESSION_EXPIRES).
+	SessionExpires time.Duration
 }
 
 // Getenv looks up one variable; os.Getenv in production, a map in tests.
@@ -258,6 +262,11 @@ func loadMedia(c *Config, get func(name, def string) string) error {
 	case "off":
 	default:
 		return fmt.Errorf("HOTLINE_VOICE_MESSAGES: want on or off")
+	}
+	// RFC 4028's minimum is 90 s, and the headers carry whole seconds.
+	if c.SessionExpires, err = time.ParseDuration(get("HOTLINE_SESSION_EXPIRES", "30m")); err != nil ||
+		c.SessionExpires < 90*time.Second || c.SessionExpires%time.Second != 0 {
+		return fmt.Errorf("HOTLINE_SESSION_EXPIRES: want whole seconds, at least 90s, such as 30m")
 	}
 	return nil
 }

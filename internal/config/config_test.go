@@ -44,6 +44,9 @@ func TestLoadBadValuesNameTheVariable(t *testing.T) {
 		{"HOTLINE_RECORDING_RETENTION", "0"},
 		{"HOTLINE_RTP_TIMEOUT", "100ms"},
 		{"HOTLINE_RTP_TIMEOUT", "a minute"},
+		{"HOTLINE_SESSION_EXPIRES", "60s"},
+		{"HOTLINE_SESSION_EXPIRES", "90.5s"},
+		{"HOTLINE_SESSION_EXPIRES", "half an hour"},
 	} {
 		t.Run(tc.name+"="+tc.value, func(t *testing.T) {
 			t.Parallel()
