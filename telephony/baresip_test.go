@@ -3,6 +3,7 @@ package telephony
 import (
 	"encoding/binary"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 // speaks a WAV file into the call and dumps what it hears to WAV files.
 type baresip struct {
 	cmd   *exec.Cmd
+	stdin io.WriteCloser
 	dir   string
 	out   *lockedBuffer
 	dumps string
@@ -37,7 +39,27 @@ func startBaresip(t *testing.T, ts *testServer, ext string, speech []byte) *bare
 	if err := os.WriteFile(mic, speech, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	port := freePort(t)
+	for attempt := 0; ; attempt++ {
+		b, err := runBaresip(t, dir, dumps, mic, ts.Addr(), ext)
+		if err == nil {
+			t.Cleanup(b.stop(t))
+			ts.waitRegistered(t, ext)
+			return b
+		}
+		if attempt == 2 {
+			t.Fatal(err)
+		}
+	}
+}
+
+// runBaresip starts baresip with a configuration of dir on ports of its own; a port taken by
+// another test in the moment between finding it free and baresip binding it is an error,
+// and the caller tries again.
+func runBaresip(t *testing.T, dir, dumps, mic, server, ext string) (*baresip, error) {
+	t.Helper()
+	// SIP on the port found, RTP and RTCP on the two above it: ports apart from those
+	// the system hands out and from the tests' media pools (freeMediaPort).
+	port := freeMediaPort(t)
 	config := strings.Join([]string{
 		"poll_method epoll",
 		fmt.Sprintf("sip_listen 127.0.0.1:%d", port),
@@ -58,13 +80,13 @@ func startBaresip(t *testing.T, ts *testServer, ext string, speech []byte) *bare
 		"ausrc_channels 1",
 		"auplay_channels 1",
 		"snd_path " + dumps,
-		"rtp_ports 47000-47999",
+		fmt.Sprintf("rtp_ports %d-%d", port+2, port+3),
 		"",
 	}, "\n")
 	if err := os.WriteFile(filepath.Join(dir, "config"), []byte(config), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	account := fmt.Sprintf("<sip:%s@%s;transport=udp>;auth_pass=demo-sip;answermode=auto;regint=300;audio_codecs=PCMA,PCMU\n", ext, ts.Addr())
+	account := fmt.Sprintf("<sip:%s@%s;transport=udp>;auth_pass=demo-sip;answermode=auto;regint=300;audio_codecs=PCMA,PCMU\n", ext, server)
 	if err := os.WriteFile(filepath.Join(dir, "accounts"), []byte(account), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -78,19 +100,36 @@ func startBaresip(t *testing.T, ts *testServer, ext string, speech []byte) *bare
 	if err != nil {
 		t.Fatal(err)
 	}
+	b.stdin = stdin
 	if err := b.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		stdin.Close()
+	// baresip says it is ready once its modules are loaded and its SIP socket bound.
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		out := b.out.String()
+		if strings.Contains(out, "Address already in use") {
+			b.stop(t)()
+			return nil, fmt.Errorf("baresip could not bind its ports:\n%s", tail(out, 20))
+		}
+		if strings.Contains(out, "baresip is ready") {
+			return b, nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return b, nil // still starting: the registration wait tells
+}
+
+// stop ends baresip, showing its output when the test failed.
+func (b *baresip) stop(t *testing.T) func() {
+	return func() {
+		b.stdin.Close()
 		b.cmd.Process.Kill()
 		b.cmd.Wait()
 		if t.Failed() {
 			t.Logf("baresip:\n%s", tail(b.out.String(), 60))
 		}
-	})
-	ts.waitRegistered(t, ext)
-	return b
+	}
 }
 
 // heard is the loudest level among the WAV files baresip dumped of the audio it decoded.
