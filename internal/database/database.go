@@ -36,6 +36,15 @@ func Open(ctx context.Context, url string, maxConns int) (*bun.DB, error) {
 	if !strings.Contains(url, "default_query_exec_mode") {
 		cfg.DefaultQueryExecMode = pgx.QueryExecModeExec
 	}
+	// hotline's queries are short: JIT compilation, which PostgreSQL starts for any plan it
+	// deems costly (a search over millions of tickets), takes longer (~35 ms) than most of them
+	// run. A search's bitmap of a common word's tickets turns lossy in the default 4 MB, and
+	// every ticket on a lossy page is read again. Both stay as the URL sets them, if it does.
+	for param, value := range map[string]string{"jit": "off", "work_mem": "32MB"} {
+		if _, set := cfg.RuntimeParams[param]; !set && !strings.Contains(url, param) {
+			cfg.RuntimeParams[param] = value
+		}
+	}
 	sqldb := stdlib.OpenDB(*cfg)
 	if maxConns > 0 {
 		sqldb.SetMaxOpenConns(maxConns)
