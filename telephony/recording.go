@@ -286,15 +286,25 @@ func (rs *Recordings) Open(ctx context.Context, callID string) (*Recording, *byt
 	if !rec.Playable() {
 		return rec, nil, fmt.Errorf("recording of %s: %w", callID, ErrNoRecording)
 	}
-	data, err := readUnder(rs.Dir, rec.Path)
+	data, err := rs.readChecked(rec.Path, rec.Bytes, rec.SHA256)
 	if err != nil {
-		return rec, nil, fmt.Errorf("recording of %s: %w: %v", callID, ErrRecordingDamaged, err)
+		return rec, nil, fmt.Errorf("recording of %s: %w", callID, err)
+	}
+	return rec, data, nil
+}
+
+// readChecked reads the file rel under the recordings directory and checks it against the
+// size and SHA-256 stored with it: a missing or altered file is ErrRecordingDamaged.
+func (rs *Recordings) readChecked(rel string, size int64, digest string) (*bytes.Reader, error) {
+	data, err := readUnder(rs.Dir, rel)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrRecordingDamaged, err)
 	}
 	sum := sha256.Sum256(data)
-	if int64(len(data)) != rec.Bytes || hex.EncodeToString(sum[:]) != rec.SHA256 {
-		return rec, nil, fmt.Errorf("recording of %s: %w: checksum mismatch", callID, ErrRecordingDamaged)
+	if int64(len(data)) != size || hex.EncodeToString(sum[:]) != digest {
+		return nil, fmt.Errorf("%w: checksum mismatch", ErrRecordingDamaged)
 	}
-	return rec, bytes.NewReader(data), nil
+	return bytes.NewReader(data), nil
 }
 
 // Expire deletes the files of recordings that ended before now minus the retention and marks

@@ -3,10 +3,8 @@ package telephony
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"database/sql"
 	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
@@ -184,15 +182,11 @@ func (rs *Recordings) OpenMessage(ctx context.Context, callID string) (*VoiceMes
 	} else if err != nil {
 		return nil, nil, fmt.Errorf("voice message of %s: %w", callID, err)
 	}
-	data, err := readUnder(rs.Dir, vm.Path)
+	data, err := rs.readChecked(vm.Path, vm.Bytes, vm.SHA256)
 	if err != nil {
-		return vm, nil, fmt.Errorf("voice message of %s: %w: %v", callID, ErrRecordingDamaged, err)
+		return vm, nil, fmt.Errorf("voice message of %s: %w", callID, err)
 	}
-	sum := sha256.Sum256(data)
-	if int64(len(data)) != vm.Bytes || hex.EncodeToString(sum[:]) != vm.SHA256 {
-		return vm, nil, fmt.Errorf("voice message of %s: %w: checksum mismatch", callID, ErrRecordingDamaged)
-	}
-	return vm, bytes.NewReader(data), nil
+	return vm, data, nil
 }
 
 // expireMessages deletes the voice messages left before now minus the retention, file and

@@ -32,7 +32,6 @@ import (
 
 	"github.com/hotline-city/hotline/bench/internal/benchdb"
 	"github.com/hotline-city/hotline/demo"
-	"github.com/hotline-city/hotline/internal/org"
 )
 
 type options struct {
@@ -92,19 +91,9 @@ func run(o options) error {
 		return err
 	}
 	defer bdb.Close()
-	st := org.NewStore(bdb.DB)
-	centre, err := st.Department(ctx, "centre")
+	exts, err := benchdb.SeedAgents(ctx, bdb.DB, 3001, top, "bench-media")
 	if err != nil {
 		return err
-	}
-	exts := make([]string, top)
-	for i := range exts {
-		ext := strconv.Itoa(3001 + i)
-		exts[i] = ext
-		if err := st.UpsertStaff(ctx, &org.Staff{Username: "media" + ext, DisplayName: "media " + ext, Role: org.RoleAgent,
-			DepartmentID: centre.ID, PasswordHash: "!", SIPExtension: &ext, SIPHA1: org.DigestHA1(ext, "hotline", "bench-media"), Active: true}); err != nil {
-			return err
-		}
 	}
 	tmp, err := os.MkdirTemp("", "hotline-bench-media")
 	if err != nil {
@@ -324,33 +313,9 @@ func (p *phones) stop() {
 }
 
 func (p *phones) register(ctx context.Context, sipAddr string, exts []string) error {
-	host, port, _ := net.SplitHostPort(sipAddr)
-	hp, _ := strconv.Atoi(port)
-	_, aport, _ := net.SplitHostPort(p.agentAddr)
-	ap, _ := strconv.Atoi(aport)
-	for _, ext := range exts {
-		req := sip.NewRequest(sip.REGISTER, sip.Uri{Scheme: "sip", Host: host, Port: hp})
-		aor := sip.Uri{Scheme: "sip", User: ext, Host: host}
-		from := &sip.FromHeader{Address: aor, Params: sip.NewParams()}
-		from.Params.Add("tag", sip.GenerateTagN(8))
-		req.AppendHeader(from)
-		req.AppendHeader(&sip.ToHeader{Address: aor})
-		req.AppendHeader(&sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: ext, Host: "127.0.0.1", Port: ap}})
-		req.AppendHeader(sip.NewHeader("Expires", "3600"))
-		rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		res, err := p.agents.Client.Do(rctx, req)
-		if err == nil && res.StatusCode == 401 {
-			res, err = p.agents.Client.DoDigestAuth(rctx, req, res, sipgo.DigestAuth{Username: ext, Password: "bench-media"})
-		}
-		cancel()
-		if err != nil {
-			return fmt.Errorf("register %s: %w", ext, err)
-		}
-		if res.StatusCode != 200 {
-			return fmt.Errorf("register %s: %d %s", ext, res.StatusCode, res.Reason)
-		}
-	}
-	return nil
+	_, port, _ := net.SplitHostPort(p.agentAddr)
+	ap, _ := strconv.Atoi(port)
+	return benchdb.RegisterAgents(ctx, p.agents.Client, sipAddr, exts, ap, "bench-media")
 }
 
 func (p *phones) agentInvite(req *sip.Request, tx sip.ServerTransaction) {

@@ -19,12 +19,10 @@ import (
 	"time"
 
 	"github.com/emiago/sipgo"
-	"github.com/emiago/sipgo/sip"
 	"github.com/uptrace/bun"
 
 	"github.com/hotline-city/hotline/bench/internal/benchdb"
 	"github.com/hotline-city/hotline/demo"
-	"github.com/hotline-city/hotline/internal/org"
 )
 
 func main() {
@@ -86,19 +84,9 @@ func run(rates []int, secs, agents int, binary, dir, serverLog, mediaMode string
 	}
 	defer bdb.Close()
 	db, dbURL := bdb.DB, bdb.URL
-	st := org.NewStore(db)
-	centre, err := st.Department(ctx, "centre")
+	exts, err := benchdb.SeedAgents(ctx, db, 2001, agents, "bench-sip")
 	if err != nil {
 		return err
-	}
-	exts := make([]string, agents)
-	for i := range exts {
-		ext := strconv.Itoa(2001 + i)
-		exts[i] = ext
-		if err := st.UpsertStaff(ctx, &org.Staff{Username: "bench" + ext, DisplayName: "bench " + ext, Role: org.RoleAgent,
-			DepartmentID: centre.ID, PasswordHash: "!", SIPExtension: &ext, SIPHA1: org.DigestHA1(ext, "hotline", "bench-sip"), Active: true}); err != nil {
-			return err
-		}
 	}
 	sc := bdb.SynchronousCommit(ctx)
 
@@ -304,31 +292,7 @@ func registerAgents(ctx context.Context, sipAddr string, exts []string, aport in
 	if err != nil {
 		return err
 	}
-	host, port, _ := net.SplitHostPort(sipAddr)
-	p, _ := strconv.Atoi(port)
-	for _, ext := range exts {
-		req := sip.NewRequest(sip.REGISTER, sip.Uri{Scheme: "sip", Host: host, Port: p})
-		aor := sip.Uri{Scheme: "sip", User: ext, Host: host}
-		from := &sip.FromHeader{Address: aor, Params: sip.NewParams()}
-		from.Params.Add("tag", sip.GenerateTagN(8))
-		req.AppendHeader(from)
-		req.AppendHeader(&sip.ToHeader{Address: aor})
-		req.AppendHeader(&sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: ext, Host: "127.0.0.1", Port: aport}})
-		req.AppendHeader(sip.NewHeader("Expires", "3600"))
-		rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		res, err := cli.Do(rctx, req)
-		if err == nil && res.StatusCode == 401 {
-			res, err = cli.DoDigestAuth(rctx, req, res, sipgo.DigestAuth{Username: ext, Password: "bench-sip"})
-		}
-		cancel()
-		if err != nil {
-			return fmt.Errorf("register %s: %w", ext, err)
-		}
-		if res.StatusCode != 200 {
-			return fmt.Errorf("register %s: %d %s", ext, res.StatusCode, res.Reason)
-		}
-	}
-	return nil
+	return benchdb.RegisterAgents(ctx, cli, sipAddr, exts, aport, "bench-sip")
 }
 
 func waitReady(addr string) error {
