@@ -35,14 +35,13 @@ import (
 )
 
 type options struct {
-	levels   []int
-	seconds  int
-	rate     int
-	binary   string
-	dir      string
-	lossMax  float64
-	jitMax   time.Duration
-	keepRecs bool
+	levels  []int
+	seconds int
+	rate    int
+	binary  string
+	dir     string
+	lossMax float64
+	jitMax  time.Duration
 }
 
 func main() {
