@@ -42,6 +42,8 @@ func (s *Server) staffPages() {
 	s.addNav("/visits", "回访", "Return visits", 27, org.Centre)
 	s.addNav("/calls", "通话记录", "Calls", 12, org.Centre)
 	s.addNav("/callbacks", "漏接回拨", "Missed calls", 14, org.Centre)
+	// The centre's staff reach the call ratings from /calls; the leadership, without it, here.
+	s.addNav("/calls/ratings", "来电评价", "Call ratings", 13, org.RoleSet{org.RoleLeader})
 	s.addNav("/rectifications", "差评整改", "Rectifications", 28, rectifyRoles)
 	s.addNav("/board", "督办看板", "Supervisor board", 30, org.Board)
 	s.addNav("/wallboard", "话务大屏", "Wallboard", 32, wallboardRoles)
@@ -79,6 +81,7 @@ func (s *Server) staffPages() {
 	// The phone desk: the agent's status, the call log, missed calls and the wallboard (desk.go).
 	s.handleStaff("POST /console/status", org.CallTakers, s.sip(s.postConsoleStatus))
 	s.handleStaff("GET /calls", org.Centre, s.getCallsPage)
+	s.handleStaff("GET /calls/ratings", ratingsRoles, s.getCallRatingsPage)
 	s.handleStaff("GET /callbacks", org.Centre, s.getCallbacksPage)
 	s.handleStaff("POST /callbacks/{id}/call", org.CallTakers, s.sip(s.postCallbackForm))
 	s.handleStaff("GET /wallboard", wallboardRoles, s.getWallboard)
@@ -254,6 +257,7 @@ func (s *Server) staffAPI() {
 	s.handleAPI("GET /api/v1/calls", org.Centre, "Calls to 12345, newest first (before, limit; a caller's calls through POST /api/v1/calls/search)", s.getCalls)
 	s.handleAPI("POST /api/v1/calls/search", org.Centre, "Calls to 12345, newest first, with the filter in the body: caller (a number, kept out of URLs), before, limit", s.getCalls,
 		"caller", "before", "limit")
+	s.handleAPI("GET /api/v1/calls/ratings", ratingsRoles, "Post-call ratings (来电评价) per agent and for the whole centre: month=YYYY-MM, or from and to (days, both counted; by default this month); per extension answered, rated, satisfied, basically, dissatisfied, rating_rate (rated ÷ answered) and satisfaction_rate ((satisfied + basically_weight × basically) ÷ rated, the weight from the evaluation profile); supervisors, administrators and the leadership read every agent and centre, agents and dispatchers only their own extension (centre null)", s.getCallRatings)
 	s.handleAPI("GET /api/v1/calls/{id}", org.Centre, "One call record", s.sip(s.getCall))
 	s.handleAPI("GET /api/v1/calls/{id}/recording", nil, "Play the call's recording (audio/wav, range requests): supervisors and administrators, the agent who took the call, the staff of a department for calls linked to its tickets; each playback is audited", s.getRecording)
 	s.handleAPI("GET /api/v1/calls/{id}/message", nil, "Play the voice message (留言) a caller left when nobody could answer (audio/wav, range requests): the same roles as the call's recording; each playback is audited", s.getVoiceMessage)
