@@ -1,6 +1,7 @@
 package telephony
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -56,6 +57,7 @@ type recorder struct {
 	started time.Time
 
 	f   *os.File
+	bf  *bufferedFile
 	w   *audio.WavWriter
 	err error
 
@@ -80,11 +82,13 @@ func (s *Server) startRecording(recID string) *recorder {
 	if f, err := createRecording(s.cfg.Media.RecordingsDir, r.path); err != nil {
 		r.err = err
 	} else {
-		r.f = f
-		r.w = audio.NewWavWriter(f) // 8 kHz, 16-bit, two channels, PCM
+		r.f, r.bf = f, &bufferedFile{f: f, b: bufio.NewWriterSize(f, recordingBuffer)}
+		r.w = audio.NewWavWriter(r.bf) // 8 kHz, 16-bit, two channels, PCM
 		// The header goes first, so that even a recording cut short by a crash is a WAV.
 		if _, err := r.w.Write(nil); err != nil {
 			r.err = err
+		} else {
+			r.err = r.bf.b.Flush()
 		}
 	}
 	if r.err != nil {
@@ -92,6 +96,27 @@ func (s *Server) startRecording(recID string) *recorder {
 	}
 	go r.run()
 	return r
+}
+
+// recordingBuffer is how much of a recording is written at once: half a second of stereo
+// audio. Written frame by frame, 500 recorded calls made 25,000 system calls a second; a crash
+// loses at most this much of the end of a call.
+const recordingBuffer = 16 << 10
+
+// bufferedFile batches a recording's frames into larger writes; a Seek (the WAV header's
+// completion) first writes what is buffered.
+type bufferedFile struct {
+	f *os.File
+	b *bufio.Writer
+}
+
+func (bf *bufferedFile) Write(p []byte) (int, error) { return bf.b.Write(p) }
+
+func (bf *bufferedFile) Seek(offset int64, whence int) (int64, error) {
+	if err := bf.b.Flush(); err != nil {
+		return 0, err
+	}
+	return bf.f.Seek(offset, whence)
 }
 
 // createRecording creates the file rel under dir, and its directories; nothing outside dir.
@@ -141,19 +166,18 @@ func (r *recorder) run() {
 
 // mix writes one interleaved frame from the queues and reports whether any audio was left.
 func (r *recorder) mix(out []byte) bool {
+	clear(out)
 	r.mu.Lock()
-	left, right := take(&r.pending[0]), take(&r.pending[1])
+	for ch := range 2 {
+		p := r.pending[ch]
+		n := min(len(p), 2*frameSamples) &^ 1
+		for i := 0; i < n; i += 2 {
+			out[2*i+2*ch], out[2*i+2*ch+1] = p[i], p[i+1]
+		}
+		r.pending[ch] = p[n:]
+	}
 	more := len(r.pending[0]) > 0 || len(r.pending[1]) > 0
 	r.mu.Unlock()
-	clear(out)
-	for i := range frameSamples {
-		if 2*i+1 < len(left) {
-			copy(out[4*i:], left[2*i:2*i+2])
-		}
-		if 2*i+1 < len(right) {
-			copy(out[4*i+2:], right[2*i:2*i+2])
-		}
-	}
 	r.frames++
 	if r.err == nil && r.w != nil {
 		if _, err := r.w.Write(out); err != nil {
@@ -162,14 +186,6 @@ func (r *recorder) mix(out []byte) bool {
 		}
 	}
 	return more
-}
-
-// take removes up to one frame from the front of *p.
-func take(p *[]byte) []byte {
-	n := min(len(*p), 2*frameSamples)
-	f := append([]byte(nil), (*p)[:n]...)
-	*p = (*p)[n:]
-	return f
 }
 
 // finishRecording stops the recorder, completes the file and stores the recording with its
@@ -182,6 +198,9 @@ func (s *Server) finishRecording(r *recorder) {
 	if r.f != nil {
 		if r.err == nil {
 			r.err = r.w.Close()
+		}
+		if r.err == nil {
+			r.err = r.bf.b.Flush() // the completed header
 		}
 		if err := r.f.Sync(); err != nil && r.err == nil {
 			r.err = err
