@@ -90,8 +90,8 @@ type Filter struct {
 	// categoryIDs is CategoryID's subtree, read by list before the query: written out, the
 	// planner knows how many tickets the categories hold (a subquery it takes for a guess).
 	categoryIDs []int64
-	Type       string // the ticket's type (consultation, complaint, …)
-	Channel    string // where it came from (phone, web, …)
+	Type        string // the ticket's type (consultation, complaint, …)
+	Channel     string // where it came from (phone, web, …)
 	// Clock keeps to the open tickets past their resolution deadline ("overdue") or due
 	// within SoonWindow ("due-soon"), as the board's lists count them.
 	Clock string
