@@ -92,7 +92,7 @@ func (s *Server) RevertPrompt(purpose string) error {
 	}
 	dir := s.cfg.Media.PromptsDir
 	def := filepath.Join(dir, defaultsDir, purpose+".wav")
-	data, err := os.ReadFile(def)
+	data, err := os.ReadFile(def) // #nosec G304 -- purpose is one of PromptPurposes, checked above; dir is the configured prompts directory
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	} else if err != nil {
@@ -129,7 +129,7 @@ func keepDefault(dir, purpose string) error {
 	if _, err := os.Stat(def); err == nil {
 		return nil // an earlier upload kept it
 	}
-	data, err := os.ReadFile(filepath.Join(dir, purpose+".wav"))
+	data, err := os.ReadFile(filepath.Join(dir, purpose+".wav")) // #nosec G304 -- callers pass one of PromptPurposes; dir is the configured prompts directory
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
