@@ -274,3 +274,63 @@ FROM generate_series(1, ?) AS g`, c.Clock.Now(), c.Clock.Now(), 3*(tickets.Count
 		}
 	}
 }
+
+// A word search paged two at a time in each order, both ways, returns exactly the tickets the
+// unpaged search finds, in the order's sequence, and every page says how many match, those
+// before its cursor included.
+func TestWordSearchPagesEachOrder(t *testing.T) {
+	t.Parallel()
+	c := demotest.New(t, demotest.Staff("handler-hrss"))
+	ctx := context.Background()
+	sup := c.Actor("sup", org.RoleSupervisor, "centre")
+	for i := range 7 {
+		c.Clock.Advance(time.Duration(7-i) * time.Minute)
+		tk := c.Register(t, tickets.RegisterInput{Category: "noise", Description: fmt.Sprintf("第%d次反映夜间噪音扰民", i), CallerPhone: "13800001234"})
+		if i%2 == 0 {
+			c.Dispatch(t, tk.Number, "environment")
+		}
+	}
+	c.Register(t, tickets.RegisterInput{Category: "garbage", Description: "垃圾无人清运", CallerPhone: "13400001234"})
+	words := []string{"噪音"}
+	for _, order := range []string{"", "number", "created", "due"} {
+		for _, desc := range []bool{false, true} {
+			all, err := c.Tickets.List(ctx, sup, tickets.Filter{Words: words, OrderBy: order, Desc: desc, Limit: 1000})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(all) != 7 {
+				t.Fatalf("order %q: %d tickets found, want 7", order, len(all))
+			}
+			var want, got []string
+			for _, tk := range all {
+				want = append(want, tk.Number)
+			}
+			f := tickets.Filter{Words: words, OrderBy: order, Desc: desc, Limit: 2}
+			for pages := 0; ; pages++ {
+				if pages > 10 {
+					t.Fatal("paging never ends")
+				}
+				p, err := c.Tickets.ListPage(ctx, sup, f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if p.Total != 7 || p.TotalAtLeast {
+					t.Fatalf("order %q desc %v page %d: total %d (at least: %v), want 7", order, desc, pages, p.Total, p.TotalAtLeast)
+				}
+				for _, tk := range p.Tickets {
+					if tk.Department == nil && tk.DepartmentID != nil || tk.Category == nil {
+						t.Fatalf("ticket %s without its department or category", tk.Number)
+					}
+					got = append(got, tk.Number)
+				}
+				if p.Next == "" {
+					break
+				}
+				f.After = p.Next
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("order %q desc %v: pages %v, want %v", order, desc, got, want)
+			}
+		}
+	}
+}
