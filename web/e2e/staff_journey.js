@@ -311,13 +311,19 @@ async function fitsPhone(page, what) {
     check(phoneAdmin.url().includes('year=2027&saved=1'), 'saving did not return to 2027: ' + phoneAdmin.url());
     check(await phoneAdmin.locator('#calendar-missing').count() === 0, 'the warning stays once 2027 is entered');
     check(await phoneAdmin.locator('#calendar-year td.holiday[title="元旦"]').count() === 1, 'the year view lacks 2027-01-01');
+    // The pages this round added for the centre, on the phone: the prompts callers hear, the
+    // agents' post-call ratings and the wallboard with its live calls.
+    for (const p of ['/admin/prompts', '/calls/ratings', '/wallboard']) {
+      await phoneAdmin.goto(base + p);
+      await fitsPhone(phoneAdmin, p);
+    }
 
     // Every staff page not visited above, once, for axe.
     await admin.goto(base + '/admin/routing');
     const rule = await admin.getAttribute('#routing-rules tbody a', 'href');
     for (const p of ['/admin', '/admin/catalogue', '/admin/calendar', '/admin/tokens', '/admin/kb', '/admin/audit',
       '/admin/open311-keys', rule, '/admin/routing?dry=1&text=' + encodeURIComponent('公司拖欠工资') + '&category=wage-arrears#dry-run',
-      '/tickets', '/tickets/' + number, '/tickets/' + number + '/sheet', '/notifications', '/visits', '/calls', '/callbacks', '/wallboard']) {
+      '/tickets', '/tickets/' + number, '/tickets/' + number + '/sheet', '/notifications', '/visits', '/calls', '/calls/ratings', '/callbacks', '/wallboard']) {
       await admin.goto(base + p);
     }
     await sup.goto(base + '/routing/returns');
