@@ -6,10 +6,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
-	"strconv"
 	"time"
 
+	"github.com/hotline-city/hotline/evaluation"
 	"github.com/hotline-city/hotline/internal/org"
 	"github.com/hotline-city/hotline/telephony"
 )
@@ -49,8 +48,6 @@ type ratingsWindow struct {
 	from, to              time.Time // [from, to)
 }
 
-var ratingsMonthRE = regexp.MustCompile(`^([0-9]{4})-(0[1-9]|1[0-2])$`)
-
 // ratingsPeriod reads a ratings request's period: month (YYYY-MM), or from and to (days,
 // both counted); by default the current month. Bad input names its field.
 func (s *Server) ratingsPeriod(q url.Values) (ratingsWindow, error) {
@@ -65,14 +62,11 @@ func (s *Server) ratingsPeriod(q url.Values) (ratingsWindow, error) {
 		month, w.Month = now.Format("2006-01"), now.Format("2006-01")
 		fallthrough
 	case month != "":
-		m := ratingsMonthRE.FindStringSubmatch(month)
-		if m == nil {
+		first, err := evaluation.Month(month, loc, s.Clock.Now())
+		if err != nil {
 			return w, &badField{"month", "must be a month like 2026-11"}
 		}
-		y, _ := strconv.Atoi(m[1])
-		mo, _ := strconv.Atoi(m[2])
-		w.from = time.Date(y, time.Month(mo), 1, 0, 0, 0, 0, loc)
-		w.to = w.from.AddDate(0, 1, 0)
+		w.from, w.to = first, first.AddDate(0, 1, 0)
 		w.period = month
 		return w, nil
 	}

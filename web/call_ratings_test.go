@@ -146,7 +146,7 @@ func TestCallRatingsReport(t *testing.T) {
 	// Bad periods: 400 naming the field.
 	sup := e.token("supervisor")
 	for query, field := range map[string]string{
-		"month=2026-13": "month", "month=11-2026": "month", "month=2026-11&from=2026-11-01": "month",
+		"month=2026-13": "month", "month=11-2026": "month", "month=2026": "month", "month=2099-01": "month", "month=2026-11&from=2026-11-01": "month",
 		"from=2026-11-01": "to", "to=2026-11-01": "from", "from=2026-11-31&to=2026-12-01": "from",
 		"from=2026-11-10&to=2026-11-01": "to", "from=2025-01-01&to=2026-11-01": "to",
 	} {
