@@ -3,6 +3,7 @@ package telephony
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -50,6 +51,24 @@ func (s *Server) agentCall(id, ext string) (*call, error) {
 	}
 	return c, nil
 }
+
+// ConsultStep carries out one step of a three-way consult on the call id for the agent at
+// ext: ConsultStarted brings target in, ConsultTransferred leaves the caller with it,
+// ConsultCancelled drops it. Another step is ErrBadConsultStep.
+func (s *Server) ConsultStep(ctx context.Context, step, id, ext, target string, actor tickets.Actor) error {
+	switch step {
+	case ConsultStarted:
+		return s.Consult(ctx, id, ext, target, actor)
+	case ConsultTransferred:
+		return s.ConsultTransfer(ctx, id, ext, actor)
+	case ConsultCancelled:
+		return s.ConsultCancel(ctx, id, ext, actor)
+	}
+	return ErrBadConsultStep
+}
+
+// ErrBadConsultStep is a consult step other than started, transferred and cancelled.
+var ErrBadConsultStep = errors.New("no such consult step")
 
 // Consult brings target (a configured transfer target) onto the call with record ID id of
 // the agent at ext: hotline calls it presenting the citizen's number, offering a session of

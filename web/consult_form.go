@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"slices"
 
@@ -38,25 +39,13 @@ func (s *Server) postConsoleConsult(w http.ResponseWriter, r *http.Request) {
 		s.refuseErr(w, r, http.StatusBadRequest, err)
 		return
 	}
-	id, actor := f.get("call_id"), actorFrom(r.Context())
-	switch f.get("step") {
-	case telephony.ConsultStarted:
-		err = tel.Consult(r.Context(), id, ext, f.get("target"), actor)
-	case telephony.ConsultTransferred:
-		err = tel.ConsultTransfer(r.Context(), id, ext, actor)
-	case telephony.ConsultCancelled:
-		err = tel.ConsultCancel(r.Context(), id, ext, actor)
-	default:
+	err = tel.ConsultStep(r.Context(), f.get("step"), f.get("call_id"), ext, f.get("target"), actorFrom(r.Context()))
+	if errors.Is(err, telephony.ErrBadConsultStep) {
 		s.refuse(w, r, http.StatusBadRequest, "no such action")
 		return
 	}
 	if err != nil {
-		status, _ := errorStatus(err)
-		if status == http.StatusInternalServerError {
-			s.pageError(w, r, err)
-			return
-		}
-		s.renderError(w, r, status, errorText(pageLang(r), err))
+		s.pageError(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/console", http.StatusSeeOther)

@@ -103,12 +103,7 @@ func (s *Server) postMonitorForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		status, _ := errorStatus(err)
-		if status == http.StatusInternalServerError {
-			s.pageError(w, r, err)
-			return
-		}
-		s.renderError(w, r, status, errorText(pageLang(r), err))
+		s.pageError(w, r, err)
 		return
 	}
 	back := "/wallboard"
@@ -134,19 +129,11 @@ func (s *Server) postConsultAPI(step string) http.HandlerFunc {
 		}
 		id, actor := r.PathValue("id"), actorFrom(r.Context())
 		target := f.get("target")
-		switch step {
-		case telephony.ConsultStarted:
-			if target == "" {
-				s.apiError(w, r, &badField{"target", "required: 110 or another configured hotline"})
-				return
-			}
-			err = tel.Consult(r.Context(), id, ext, target, actor)
-		case telephony.ConsultTransferred:
-			err = tel.ConsultTransfer(r.Context(), id, ext, actor)
-		case telephony.ConsultCancelled:
-			err = tel.ConsultCancel(r.Context(), id, ext, actor)
+		if step == telephony.ConsultStarted && target == "" {
+			s.apiError(w, r, &badField{"target", "required: 110 or another configured hotline"})
+			return
 		}
-		if err != nil {
+		if err = tel.ConsultStep(r.Context(), step, id, ext, target, actor); err != nil {
 			s.apiError(w, r, err)
 			return
 		}
