@@ -53,6 +53,8 @@ func TestListPagesWithCursorsAndCountsTotal(t *testing.T) {
 		{"supervisor by deadline with merged", sup, tickets.Filter{Statuses: open, OrderBy: "due"}},
 		{"supervisor newest first", sup, tickets.Filter{}},
 		{"urban's by words", c.Handler("urban"), tickets.Filter{Words: []string{"噪声"}, OrderBy: "due"}},
+		{"hrss's by words with a co-handled ticket, by number", c.Handler("hrss"), tickets.Filter{Words: []string{"噪声"}, OrderBy: "number", Desc: true}},
+		{"supervisor by words, by registration", sup, tickets.Filter{Words: []string{"施工"}, OrderBy: "created"}},
 		{"supervisor one department", sup, tickets.Filter{Statuses: open, DepartmentID: c.DepartmentID("urban"), OrderBy: "due", Queue: true}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/hotline-city/hotline/internal/org"
 	"github.com/hotline-city/hotline/internal/textsearch"
@@ -192,16 +193,34 @@ func (s *Service) list(ctx context.Context, actor Actor, f Filter, count bool) (
 	}
 	var total int
 	var atLeast bool
-	if count {
-		var err error
-		if total, atLeast, err = s.countList(ctx, actor, f, filterQuery); err != nil {
-			return nil, err
-		}
-	}
-	var ts []Ticket
-	q := s.db.NewSelect().Model(&ts).Relation("Department").Relation("Category")
 	// One more than asked tells whether a next page exists.
 	n := int64(f.Limit) + 1
+	var ts []Ticket
+	q := s.db.NewSelect().Model(&ts).Relation("Department").Relation("Category")
+	if count {
+		counted, ok, err := s.countFromCounters(ctx, actor, f)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			total = counted
+		} else {
+			// One pass over the matches counts them and finds the page: when they are no more
+			// than CountCap, the page is read by its ids, the tickets are not looked for twice.
+			var ids []int64
+			if total, atLeast, ids, err = s.countPage(ctx, actor, f, c, n, filterQuery); err != nil {
+				return nil, err
+			}
+			if !atLeast {
+				if len(ids) > 0 {
+					if err := pageQuery(q.Where("t.id IN (?)", bun.List(ids)), f, nil).Scan(ctx); err != nil {
+						return nil, fmt.Errorf("list tickets: %w", err)
+					}
+				}
+				return s.pageOf(ts, f, total, false), nil
+			}
+		}
+	}
 	switch {
 	case cityWide(actor.Role):
 		q = pageQuery(filterQuery(q), f, c)
@@ -238,12 +257,17 @@ func (s *Service) list(ctx context.Context, actor Actor, f Filter, count bool) (
 	if err != nil {
 		return nil, fmt.Errorf("list tickets: %w", err)
 	}
+	return s.pageOf(ts, f, total, atLeast), nil
+}
+
+// pageOf is the page of ts, read one past f's limit to tell whether a next page exists.
+func (s *Service) pageOf(ts []Ticket, f Filter, total int, atLeast bool) *Page {
 	p := &Page{Tickets: ts, Total: total, TotalAtLeast: atLeast}
 	if len(ts) > f.Limit {
 		p.Tickets = ts[:f.Limit]
 		p.Next = cursorOf(f.OrderBy, &p.Tickets[f.Limit-1])
 	}
-	return p, nil
+	return p
 }
 
 // pageQuery orders q by f's order and starts it after c, when there is one. Each order ends
@@ -380,34 +404,54 @@ const categorySubtree = `WITH RECURSIVE sub AS (
     UNION SELECT c.id FROM categories AS c JOIN sub ON c.parent_id = sub.id)
 SELECT id FROM sub`
 
-// countList counts the tickets f matches for actor: from the board counters when f asks only
-// for statuses they keep, else over the tickets up to CountCap.
-func (s *Service) countList(ctx context.Context, actor Actor, f Filter, filterQuery func(*bun.SelectQuery) *bun.SelectQuery) (int, bool, error) {
-	if n, ok, err := s.countFromCounters(ctx, actor, f); err != nil || ok {
-		return n, false, err
+// countPage counts the tickets f matches for actor, up to CountCap, and, when they are no
+// more, gives the ids of the page after c (limit of them) in f's order, in one pass: the
+// matches, each with the key of the order, are gathered once, then counted and the page
+// taken from them. Past CountCap atLeast is true and ids empty: the matches gathered are the
+// first found, not the first in the order, which the caller walks its index for.
+func (s *Service) countPage(ctx context.Context, actor Actor, f Filter, c *cursor, limit int64,
+	filterQuery func(*bun.SelectQuery) *bun.SelectQuery) (total int, atLeast bool, ids []int64, err error) {
+	// The columns pageQuery orders and starts the page by, on the matches named t.
+	cols := "t.id"
+	switch f.OrderBy {
+	case "due":
+		cols += ", t.resolve_due"
+	case "visit":
+		cols += ", t.callback_due"
+	case "created":
+		cols += ", t.created_at"
+	case "number":
+		cols += ", t.number"
 	}
-	var n int
-	var q *bun.SelectQuery
-	capped := func(q *bun.SelectQuery) *bun.SelectQuery { return filterQuery(q).Limit(CountCap + 1) }
+	capped := func(q *bun.SelectQuery) *bun.SelectQuery {
+		return filterQuery(q.TableExpr("tickets AS t").ColumnExpr(cols)).Limit(CountCap + 1)
+	}
+	var m *bun.SelectQuery
 	switch {
 	case cityWide(actor.Role):
-		q = capped(s.db.NewSelect().TableExpr("tickets AS t").ColumnExpr("1"))
+		m = capped(s.db.NewSelect())
 	case org.DepartmentStaff.Has(actor.Role):
-		own := capped(s.db.NewSelect().TableExpr("tickets AS t").ColumnExpr("1").Where("t.department_id = ?", actor.DepartmentID))
-		co := capped(s.db.NewSelect().TableExpr("tickets AS t").ColumnExpr("1").
+		own := capped(s.db.NewSelect().Where("t.department_id = ?", actor.DepartmentID))
+		co := capped(s.db.NewSelect().
 			Where("t.id IN (SELECT ticket_id FROM ticket_co_departments WHERE department_id = ?)", actor.DepartmentID).
 			Where("t.department_id IS DISTINCT FROM ?", actor.DepartmentID))
-		q = s.db.NewSelect().TableExpr("((?) UNION ALL (?)) AS u", own, co).ColumnExpr("1")
+		m = s.db.NewSelect().TableExpr("((?) UNION ALL (?)) AS u", own, co).ColumnExpr("u.*")
 	default:
-		return 0, false, fmt.Errorf("count tickets: %w", ErrForbidden)
+		return 0, false, nil, fmt.Errorf("count tickets: %w", ErrForbidden)
 	}
-	if err := s.db.NewSelect().TableExpr("(?) AS m", q).ColumnExpr("count(*)").Scan(ctx, &n); err != nil {
-		return 0, false, fmt.Errorf("count tickets: %w", err)
+	page := pageQuery(s.db.NewSelect().TableExpr("m AS t").Column("t.id"), f, c).Limit(limit).Offset(int64(f.Offset))
+	// The page is an InitPlan, run only when the CASE reaches it.
+	err = s.db.NewSelect().With("m", m).
+		ColumnExpr("(SELECT count(*) FROM m) AS n").
+		ColumnExpr("CASE WHEN (SELECT count(*) FROM m) <= ? THEN ARRAY(?) END AS ids", CountCap, page).
+		Scan(ctx, &total, pgdialect.Array(&ids))
+	if err != nil {
+		return 0, false, nil, fmt.Errorf("count tickets: %w", err)
 	}
-	if n > CountCap {
-		return CountCap, true, nil
+	if total > CountCap {
+		return CountCap, true, nil, nil
 	}
-	return n, false, nil
+	return total, false, ids, nil
 }
 
 // countFromCounters answers the count of a list of open tickets by status from the board
