@@ -6,6 +6,7 @@
 # Usage: bash bench/pages.sh [-open 1000000] [-total 10000000] [-n 40] [-pollers 20]
 #   -open 100000           a quick run
 #   -total 10000000        nine million closed tickets beside the open ones (loading takes long)
+#   -keep / -reuse DB      keep the big database, and measure it again later without loading
 set -euo pipefail
 cd "$(dirname "$0")/.."
 make -s build

@@ -33,6 +33,8 @@ type options struct {
 	pollers       int
 	pollFor       time.Duration
 	exportFormats string
+	keep          bool
+	reuse         string
 }
 
 func main() {
@@ -47,6 +49,8 @@ func main() {
 	flag.IntVar(&o.pollers, "pollers", 20, "concurrent pollers of the board's counts")
 	flag.DurationVar(&o.pollFor, "poll", 10*time.Second, "how long the pollers poll")
 	flag.StringVar(&o.exportFormats, "export", "csv,xlsx", "export formats to time")
+	flag.BoolVar(&o.keep, "keep", false, "keep the big database for a later run (-reuse)")
+	flag.StringVar(&o.reuse, "reuse", "", "measure the big figures on this database kept by an earlier run instead of loading one")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -78,16 +82,10 @@ func run(o options) error {
 	if err != nil {
 		return err
 	}
-	defer srv.Stop()
-	pid := srv.Cmd.Process.Pid
-	tokens := map[string]string{}
-	for _, a := range demo.Accounts() {
-		switch a.Username {
-		case "supervisor", "agent1", "handler-hrss":
-			if tokens[a.Username], err = login(srv.Base, a.Username, a.Password); err != nil {
-				return err
-			}
-		}
+	defer func() { srv.Stop() }()
+	tokens, err := logins(srv.Base)
+	if err != nil {
+		return err
 	}
 	// The departments share the tickets evenly; hrss stands for the biggest.
 	pages := []page{
@@ -113,23 +111,47 @@ func run(o options) error {
 		return err
 	}
 
-	start := time.Now()
-	if err := benchdb.LoadOpen(ctx, db, o.small, o.open-o.small, o.overdue-smallDue, at); err != nil {
-		return err
-	}
-	fmt.Printf("  loaded %d more open tickets in %.0f s\n", o.open-o.small, time.Since(start).Seconds())
-	if o.total > o.open {
-		start = time.Now()
-		if err := benchdb.LoadClosed(ctx, db, 0, o.total-o.open, at); err != nil {
+	if o.reuse != "" {
+		// The big figures on a database loaded by an earlier run (-keep), served on its own.
+		srv.Stop()
+		big, err := benchdb.Existing(ctx, o.dir, o.reuse, 4)
+		if err != nil {
 			return err
 		}
-		fmt.Printf("  loaded %d closed tickets in %.0f s\n", o.total-o.open, time.Since(start).Seconds())
+		big.Keep = true
+		defer big.Close()
+		db = big
+		if srv, err = benchdb.Serve(o.binary, db.URL); err != nil {
+			return err
+		}
+		if tokens, err = logins(srv.Base); err != nil {
+			return err
+		}
+		fmt.Printf("  database %s as loaded before\n", o.reuse)
+	} else {
+		start := time.Now()
+		if err := benchdb.LoadOpen(ctx, db, o.small, o.open-o.small, o.overdue-smallDue, at); err != nil {
+			return err
+		}
+		fmt.Printf("  loaded %d more open tickets in %.0f s\n", o.open-o.small, time.Since(start).Seconds())
+		if o.total > o.open {
+			start = time.Now()
+			if err := benchdb.LoadClosed(ctx, db, 0, o.total-o.open, at); err != nil {
+				return err
+			}
+			fmt.Printf("  loaded %d closed tickets in %.0f s\n", o.total-o.open, time.Since(start).Seconds())
+		}
+		start = time.Now()
+		if _, err := db.ExecContext(ctx, "VACUUM ANALYZE tickets"); err != nil {
+			return err
+		}
+		fmt.Printf("  VACUUM ANALYZE in %.0f s\n", time.Since(start).Seconds())
+		if o.keep {
+			db.Keep = true
+			fmt.Printf("  database %s is kept: measure it again with -reuse %s\n", db.Name(), db.Name())
+		}
 	}
-	start = time.Now()
-	if _, err := db.ExecContext(ctx, "VACUUM ANALYZE tickets"); err != nil {
-		return err
-	}
-	fmt.Printf("  VACUUM ANALYZE in %.0f s\n", time.Since(start).Seconds())
+	pid := srv.Cmd.Process.Pid
 	if err := settle(ctx, db); err != nil {
 		return err
 	}
@@ -175,6 +197,21 @@ func run(o options) error {
 		_ = size
 	}
 	return nil
+}
+
+// logins signs in the accounts the pages are timed for and returns their session tokens.
+func logins(base string) (map[string]string, error) {
+	tokens := map[string]string{}
+	for _, a := range demo.Accounts() {
+		switch a.Username {
+		case "supervisor", "agent1", "handler-hrss":
+			var err error
+			if tokens[a.Username], err = login(base, a.Username, a.Password); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return tokens, nil
 }
 
 // settle waits until serve has caught up with the tickets just loaded, as a running centre
