@@ -114,17 +114,25 @@ ORDER BY overdue DESC, open DESC, d.code`,
 	return rows, nil
 }
 
-// CompactCounts folds the board counters' recent changes into their sums, so reading them
-// stays a read of a few rows per department and hour.
+// CompactCounts folds the board counters' recent changes into their sums, and the hours gone
+// for good (before yesterday) into one sum per department and kind, so reading them stays a
+// read of a few rows per department and hour to come, however long the centre has run.
 func (s *Service) CompactCounts(ctx context.Context) error {
+	// The board compares buckets with the current hour and the start of today: no later
+	// read compares them with anything before the start of yesterday.
+	y, m, d := s.clock.Now().In(s.loc).Date()
+	foldBefore := time.Date(y, m, d-1, 0, 0, 0, 0, s.loc)
 	var pending bool
-	if err := s.db.NewRaw("SELECT EXISTS (SELECT 1 FROM ticket_count_deltas)").Scan(ctx, &pending); err != nil {
+	err := s.db.NewRaw(`SELECT EXISTS (SELECT 1 FROM ticket_count_deltas)
+    OR EXISTS (SELECT 1 FROM ticket_counts WHERE kind IN ('dispatched', 'accepted', 'feedback', 'resolved')
+                   AND bucket > '-infinity' AND bucket < ?)`, foldBefore).Scan(ctx, &pending)
+	if err != nil {
 		return fmt.Errorf("compact board counts: %w", err)
 	}
 	if !pending {
 		return nil
 	}
-	if _, err := s.db.ExecContext(ctx, "SELECT ticket_counts_compact()"); err != nil {
+	if _, err := s.db.ExecContext(ctx, "SELECT ticket_counts_compact(?)", foldBefore); err != nil {
 		return fmt.Errorf("compact board counts: %w", err)
 	}
 	return nil

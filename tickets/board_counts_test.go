@@ -131,8 +131,18 @@ func TestBoardCountsStayExactUnderConcurrentChanges(t *testing.T) {
 	if compared < 10 {
 		t.Fatalf("compared at %d instants only", compared)
 	}
+	// The hours gone for good are folded: the counters hold no time bucket from before
+	// yesterday but the one sum per department and kind.
+	y, m, d = c.Clock.Now().In(c.Location).Date()
+	var unfolded, folded int
+	if err := c.DB.NewRaw(`SELECT count(*) FILTER (WHERE bucket > '-infinity' AND bucket < ?),
+		count(*) FILTER (WHERE bucket = '-infinity') FROM ticket_counts`, time.Date(y, m, d-1, 0, 0, 0, 0, c.Location)).Scan(ctx, &unfolded, &folded); err != nil {
+		t.Fatal(err)
+	}
+	if unfolded != 0 || folded == 0 {
+		t.Errorf("%d counter rows before yesterday not folded, %d folded", unfolded, folded)
+	}
 	// A department's staff see their own row, the same numbers.
-	c.Clock.Set(start)
 	own, err := c.Tickets.DepartmentCounts(ctx, c.Handler("hrss"))
 	if err != nil {
 		t.Fatal(err)

@@ -202,11 +202,18 @@ func (s *Service) list(ctx context.Context, actor Actor, f Filter, count bool) (
 		if err != nil {
 			return nil, err
 		}
-		if ok {
+		switch {
+		case ok:
 			total = counted
-		} else {
-			// One pass over the matches counts them and finds the page: when they are no more
-			// than CountCap, the page is read by its ids, the tickets are not looked for twice.
+		case len(f.Words) == 0:
+			// Counted apart from the page: the count may need no more than an index.
+			if total, atLeast, err = s.countCapped(ctx, actor, filterQuery); err != nil {
+				return nil, err
+			}
+		default:
+			// Words are checked on each match's row, so one pass over the matches counts them
+			// and finds the page: when they are no more than CountCap, the page is read by its
+			// ids, the tickets are not looked for twice.
 			var ids []int64
 			if total, atLeast, ids, err = s.countPage(ctx, actor, f, c, n, filterQuery); err != nil {
 				return nil, err
@@ -403,6 +410,32 @@ const categorySubtree = `WITH RECURSIVE sub AS (
     SELECT id FROM categories WHERE id = ?
     UNION SELECT c.id FROM categories AS c JOIN sub ON c.parent_id = sub.id)
 SELECT id FROM sub`
+
+// countCapped counts the tickets filterQuery matches for actor, up to CountCap; atLeast says
+// there are more.
+func (s *Service) countCapped(ctx context.Context, actor Actor, filterQuery func(*bun.SelectQuery) *bun.SelectQuery) (n int, atLeast bool, err error) {
+	var q *bun.SelectQuery
+	capped := func(q *bun.SelectQuery) *bun.SelectQuery { return filterQuery(q).Limit(CountCap + 1) }
+	switch {
+	case cityWide(actor.Role):
+		q = capped(s.db.NewSelect().TableExpr("tickets AS t").ColumnExpr("1"))
+	case org.DepartmentStaff.Has(actor.Role):
+		own := capped(s.db.NewSelect().TableExpr("tickets AS t").ColumnExpr("1").Where("t.department_id = ?", actor.DepartmentID))
+		co := capped(s.db.NewSelect().TableExpr("tickets AS t").ColumnExpr("1").
+			Where("t.id IN (SELECT ticket_id FROM ticket_co_departments WHERE department_id = ?)", actor.DepartmentID).
+			Where("t.department_id IS DISTINCT FROM ?", actor.DepartmentID))
+		q = s.db.NewSelect().TableExpr("((?) UNION ALL (?)) AS u", own, co).ColumnExpr("1")
+	default:
+		return 0, false, fmt.Errorf("count tickets: %w", ErrForbidden)
+	}
+	if err := s.db.NewSelect().TableExpr("(?) AS m", q).ColumnExpr("count(*)").Scan(ctx, &n); err != nil {
+		return 0, false, fmt.Errorf("count tickets: %w", err)
+	}
+	if n > CountCap {
+		return CountCap, true, nil
+	}
+	return n, false, nil
+}
 
 // countPage counts the tickets f matches for actor, up to CountCap, and, when they are no
 // more, gives the ids of the page after c (limit of them) in f's order, in one pass: the
