@@ -54,59 +54,12 @@ func (s *Service) DepartmentCounts(ctx context.Context, actor Actor) ([]Departme
 	soon := now.Add(SoonWindow)
 	hour := func(t time.Time) time.Time { return t.Truncate(time.Hour) }
 	var rows []DepartmentCount
-	// before(kind, x) is how many of a department's keys of kind fall before x: the whole hours
-	// from the counters, the part of x's own hour from the tickets.
-	err := s.db.NewRaw(`
-WITH c AS (
-    SELECT department_id, kind, bucket, n FROM ticket_counts WHERE ?0 = 0 OR department_id = ?0
-    UNION ALL
-    SELECT department_id, kind, bucket, n FROM ticket_count_deltas WHERE ?0 = 0 OR department_id = ?0
-), sums AS (
-    SELECT department_id,
-        coalesce(sum(n) FILTER (WHERE kind IN ('dispatched', 'accepted')), 0) AS open,
-        coalesce(sum(n) FILTER (WHERE kind = 'dispatched'), 0) AS waiting_accept,
-        coalesce(sum(n) FILTER (WHERE kind IN ('dispatched', 'accepted') AND bucket < ?2), 0) AS due_before_now,
-        coalesce(sum(n) FILTER (WHERE kind IN ('dispatched', 'accepted') AND bucket < ?4), 0) AS due_before_soon,
-        coalesce(sum(n) FILTER (WHERE kind = 'feedback' AND bucket < ?2), 0) AS feedback_before_now,
-        coalesce(sum(n) FILTER (WHERE kind = 'returned'), 0) AS returned,
-        coalesce(sum(n) FILTER (WHERE kind = 'resolved'), 0) AS resolved,
-        coalesce(sum(n) FILTER (WHERE kind = 'resolved' AND bucket < ?6), 0) AS resolved_before_day,
-        bool_or(n <> 0) AS any
-    FROM c GROUP BY department_id
-), due_now AS (
-    SELECT department_id, count(*) AS n FROM tickets
-    WHERE master_id IS NULL AND status IN ('dispatched', 'accepted') AND coalesce(resolve_due, 'infinity') >= ?2 AND coalesce(resolve_due, 'infinity') < ?1
-      AND (?0 = 0 OR department_id = ?0)
-    GROUP BY department_id
-), due_soon AS (
-    SELECT department_id, count(*) AS n FROM tickets
-    WHERE master_id IS NULL AND status IN ('dispatched', 'accepted') AND coalesce(resolve_due, 'infinity') >= ?4 AND coalesce(resolve_due, 'infinity') < ?3
-      AND (?0 = 0 OR department_id = ?0)
-    GROUP BY department_id
-), feedback_now AS (
-    SELECT department_id, count(*) AS n FROM tickets
-    WHERE master_id IS NULL AND feedback_at IS NULL AND status IN ('dispatched', 'accepted')
-      AND feedback_due >= ?2 AND feedback_due < ?1 AND (?0 = 0 OR department_id = ?0)
-    GROUP BY department_id
-), resolved_day AS (
-    SELECT department_id, count(*) AS n FROM tickets
-    WHERE master_id IS NULL AND status IN ('resolved', 'closed') AND resolved_at >= ?6 AND resolved_at < ?5
-      AND (?0 = 0 OR department_id = ?0)
-    GROUP BY department_id
-)
-SELECT d.code, d.name_zh, d.name_en, s.open, s.waiting_accept, s.returned,
-    s.due_before_now + coalesce(dn.n, 0) AS overdue,
-    s.due_before_soon + coalesce(ds.n, 0) - s.due_before_now - coalesce(dn.n, 0) AS due_soon,
-    s.feedback_before_now + coalesce(fn.n, 0) AS feedback_overdue,
-    s.resolved - s.resolved_before_day - coalesce(rd.n, 0) AS resolved_today
-FROM sums AS s
-JOIN departments AS d ON d.id = s.department_id
-LEFT JOIN due_now AS dn ON dn.department_id = s.department_id
-LEFT JOIN due_soon AS ds ON ds.department_id = s.department_id
-LEFT JOIN feedback_now AS fn ON fn.department_id = s.department_id
-LEFT JOIN resolved_day AS rd ON rd.department_id = s.department_id
-WHERE s.any
-ORDER BY overdue DESC, open DESC, d.code`,
+	// Each count before a moment x is the whole hours before it from the counters and the part
+	// of x's own hour from the tickets (the board_department_counts function).
+	err := s.db.NewRaw(`SELECT code, name_zh, name_en, open, waiting_accept, returned, overdue, due_soon,
+    feedback_overdue, resolved_today
+FROM board_department_counts(?, ?, ?, ?, ?, ?, ?)
+ORDER BY overdue DESC, open DESC, code`,
 		dept, now, hour(now), soon, hour(soon), dayStart, hour(dayStart)).Scan(ctx, &rows)
 	if err != nil {
 		return nil, fmt.Errorf("department counts: %w", err)

@@ -127,7 +127,11 @@ func run(o options) error {
 		if tokens, err = logins(srv.Base); err != nil {
 			return err
 		}
-		fmt.Printf("  database %s as loaded before\n", o.reuse)
+		var all, open int
+		if err := db.QueryRowContext(ctx, "SELECT count(*), count(*) FILTER (WHERE status NOT IN ('resolved', 'closed')) FROM tickets").Scan(&all, &open); err != nil {
+			return err
+		}
+		fmt.Printf("  database %s as loaded before: %d tickets, %d of them open\n", o.reuse, all, open)
 	} else {
 		start := time.Now()
 		if err := benchdb.LoadOpen(ctx, db, o.small, o.open-o.small, o.overdue-smallDue, at); err != nil {
