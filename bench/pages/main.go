@@ -1,8 +1,9 @@
 // Command pages times the staff pages at 1,000 and at 1,000,000 open tickets (and, with
-// -total, beside millions of closed ones) in one run against `hotline serve`: p50 and p95 per
-// page for a supervisor, a handler of the biggest department and an agent, one request at a
-// time; the board's counts under 20 concurrent pollers; and an export of 100,000 rows with the
-// server's peak memory.
+// -total, beside millions of closed ones) in one run, against two `hotline serve`s, one on
+// each database, their requests alternating so that the machine's moods weigh on both alike:
+// p50 and p95 per page for a supervisor, a handler of the biggest department and an agent, one
+// request at a time; the board's counts under 20 concurrent pollers; and an export of 100,000
+// rows with the server's peak memory.
 package main
 
 import (
@@ -65,79 +66,58 @@ type page struct {
 
 func run(o options) error {
 	ctx := context.Background()
-	db, err := benchdb.Fresh(ctx, o.dir, "bench_pages", 4, benchdb.DemoCity)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
 	at := time.Now()
+	// The small database: 1,000 open tickets, served on its own the whole run.
+	small, err := benchdb.Fresh(ctx, o.dir, "bench_pages_small", 4, benchdb.DemoCity)
+	if err != nil {
+		return err
+	}
+	defer small.Close()
 	smallDue := o.overdue * o.small / o.open
-	if err := benchdb.LoadOpen(ctx, db, 0, o.small, smallDue, at); err != nil {
+	if err := benchdb.LoadOpen(ctx, small, 0, o.small, smallDue, at); err != nil {
 		return err
 	}
-	if _, err := db.ExecContext(ctx, "ANALYZE"); err != nil {
+	if _, err := small.ExecContext(ctx, "ANALYZE"); err != nil {
 		return err
 	}
-	srv, err := benchdb.Serve(o.binary, db.URL)
+	smallSrv, err := benchdb.Serve(o.binary, small.URL)
 	if err != nil {
 		return err
 	}
-	defer func() { srv.Stop() }()
-	tokens, err := logins(srv.Base)
+	defer smallSrv.Stop()
+	smallTokens, err := logins(smallSrv.Base)
 	if err != nil {
 		return err
 	}
-	// The departments share the tickets evenly; hrss stands for the biggest.
-	pages := []page{
-		{"supervisor", "/board"}, {"supervisor", "/board/counts"}, {"supervisor", "/api/v1/stats/departments"},
-		{"supervisor", "/tickets"}, {"supervisor", "/tickets?status=accepted&order=due"},
-		{"supervisor", "/api/v1/tickets?order=due&limit=50"}, {"supervisor", "/api/v1/tickets?status=accepted&order=due&limit=50"},
-		{"supervisor", "/exports/open"}, {"supervisor", "/exports/overdue"},
-		{"handler-hrss", "/workbench"}, {"handler-hrss", "/workbench?after=NEXT"},
-		{"handler-hrss", "/api/v1/tickets?order=due&limit=50"}, {"handler-hrss", "/api/v1/tickets?status=accepted&order=due&limit=50"},
-		{"handler-hrss", "/tickets?status=accepted&order=due"}, {"handler-hrss", "/exports/open"},
-		{"agent1", "/console"}, {"agent1", "/tickets"}, {"agent1", "/api/v1/tickets?limit=50"}, {"agent1", "/visits"},
-	}
-	fmt.Printf("staff pages bench: %d then %d open tickets", o.small, o.open)
+	fmt.Printf("staff pages bench: %d open tickets beside %d", o.small, o.open)
 	if o.total > o.open {
 		fmt.Printf(" (%d in all)", o.total)
 	}
-	fmt.Printf(", %d requests per page, one at a time (synchronous_commit=%s)\n", o.requests, db.SynchronousCommit(ctx))
-	if err := settle(ctx, db); err != nil {
-		return err
-	}
-	small, err := timePages(srv.Base, tokens, pages, o.requests)
-	if err != nil {
-		return err
-	}
+	fmt.Printf(", %d requests per page each, one at a time, the two alternating (synchronous_commit=%s)\n", o.requests, small.SynchronousCommit(ctx))
 
+	// The big database: loaded now, or by an earlier run (-keep, then -reuse).
+	var db *benchdb.DB
 	if o.reuse != "" {
-		// The big figures on a database loaded by an earlier run (-keep), served on its own.
-		srv.Stop()
-		big, err := benchdb.Existing(ctx, o.dir, o.reuse, 4)
-		if err != nil {
+		if db, err = benchdb.Existing(ctx, o.dir, o.reuse, 4); err != nil {
 			return err
 		}
-		big.Keep = true
-		defer big.Close()
-		db = big
-		if srv, err = benchdb.Serve(o.binary, db.URL); err != nil {
-			return err
-		}
-		if tokens, err = logins(srv.Base); err != nil {
-			return err
-		}
+		db.Keep = true
+		defer db.Close()
 		var all, open int
 		if err := db.QueryRowContext(ctx, "SELECT count(*), count(*) FILTER (WHERE status NOT IN ('resolved', 'closed')) FROM tickets").Scan(&all, &open); err != nil {
 			return err
 		}
 		fmt.Printf("  database %s as loaded before: %d tickets, %d of them open\n", o.reuse, all, open)
 	} else {
-		start := time.Now()
-		if err := benchdb.LoadOpen(ctx, db, o.small, o.open-o.small, o.overdue-smallDue, at); err != nil {
+		if db, err = benchdb.Fresh(ctx, o.dir, "bench_pages", 4, benchdb.DemoCity); err != nil {
 			return err
 		}
-		fmt.Printf("  loaded %d more open tickets in %.0f s\n", o.open-o.small, time.Since(start).Seconds())
+		defer db.Close()
+		start := time.Now()
+		if err := benchdb.LoadOpen(ctx, db, 0, o.open, o.overdue, at); err != nil {
+			return err
+		}
+		fmt.Printf("  loaded %d open tickets in %.0f s\n", o.open, time.Since(start).Seconds())
 		if o.total > o.open {
 			start = time.Now()
 			if err := benchdb.LoadClosed(ctx, db, 0, o.total-o.open, at); err != nil {
@@ -155,19 +135,44 @@ func run(o options) error {
 			fmt.Printf("  database %s is kept: measure it again with -reuse %s\n", db.Name(), db.Name())
 		}
 	}
-	pid := srv.Cmd.Process.Pid
-	if err := settle(ctx, db); err != nil {
-		return err
-	}
-	big, err := timePages(srv.Base, tokens, pages, o.requests)
+	srv, err := benchdb.Serve(o.binary, db.URL)
 	if err != nil {
 		return err
 	}
+	defer srv.Stop()
+	pid := srv.Cmd.Process.Pid
+	tokens, err := logins(srv.Base)
+	if err != nil {
+		return err
+	}
+	// The departments share the tickets evenly; hrss stands for the biggest.
+	pages := []page{
+		{"supervisor", "/board"}, {"supervisor", "/board/counts"}, {"supervisor", "/api/v1/stats/departments"},
+		{"supervisor", "/tickets"}, {"supervisor", "/tickets?status=accepted&order=due"},
+		{"supervisor", "/api/v1/tickets?order=due&limit=50"}, {"supervisor", "/api/v1/tickets?status=accepted&order=due&limit=50"},
+		{"supervisor", "/exports/open"}, {"supervisor", "/exports/overdue"},
+		{"handler-hrss", "/workbench"}, {"handler-hrss", "/workbench?after=NEXT"},
+		{"handler-hrss", "/api/v1/tickets?order=due&limit=50"}, {"handler-hrss", "/api/v1/tickets?status=accepted&order=due&limit=50"},
+		{"handler-hrss", "/tickets?status=accepted&order=due"}, {"handler-hrss", "/exports/open"},
+		{"agent1", "/console"}, {"agent1", "/tickets"}, {"agent1", "/api/v1/tickets?limit=50"}, {"agent1", "/visits"},
+	}
+	for _, d := range []*benchdb.DB{small, db} {
+		if err := settle(ctx, d); err != nil {
+			return err
+		}
+	}
+	// Each request to the small server is followed by the same to the big one, so that the
+	// machine's moods (other work, its clock) weigh on both figures alike.
+	timings, err := timePages([]target{{smallSrv.Base, smallTokens}, {srv.Base, tokens}}, pages, o.requests)
+	if err != nil {
+		return err
+	}
+	smallT, big := timings[0], timings[1]
 	fmt.Printf("\n  %-13s %-52s %19s %19s %7s\n", "account", "page", fmt.Sprintf("%dk: p50 / p95", o.small/1000),
 		fmt.Sprintf("%dk: p50 / p95", o.open/1000), "ratio")
 	worst := 0.0
 	for i, p := range pages {
-		s, b := small[i], big[i]
+		s, b := smallT[i], big[i]
 		ratio := b.p95 / s.p95
 		worst = max(worst, b.p95)
 		flag := ""
@@ -253,34 +258,51 @@ type timing struct {
 	size     int
 }
 
-// timePages requests each page n times after two warm-ups, one request at a time. A path with
-// after=NEXT follows the next link of the page before it.
-func timePages(base string, tokens map[string]string, pages []page, n int) ([]timing, error) {
-	out := make([]timing, len(pages))
-	next := ""
+// target is one server and its accounts' tokens.
+type target struct {
+	base   string
+	tokens map[string]string
+}
+
+// timePages requests each page n times from each target after two warm-ups, one request at a
+// time, the targets in turn. A path with after=NEXT follows the next link of the page before it
+// on the same target. The figures are per target, per page.
+func timePages(targets []target, pages []page, n int) ([][]timing, error) {
+	out := make([][]timing, len(targets))
+	next := make([]string, len(targets))
+	for k := range targets {
+		out[k] = make([]timing, len(pages))
+	}
 	for i, p := range pages {
-		path := p.path
-		if strings.Contains(path, "after=NEXT") {
-			if next == "" {
-				return nil, fmt.Errorf("%s: the page before has no next page", path)
+		paths := make([]string, len(targets))
+		for k := range targets {
+			paths[k] = p.path
+			if strings.Contains(p.path, "after=NEXT") {
+				if next[k] == "" {
+					return nil, fmt.Errorf("%s: the page before has no next page", p.path)
+				}
+				paths[k] = strings.Replace(p.path, "after=NEXT", "after="+url.QueryEscape(next[k]), 1)
 			}
-			path = strings.Replace(path, "after=NEXT", "after="+url.QueryEscape(next), 1)
 		}
-		var ds []float64
+		ds := make([][]float64, len(targets))
 		for j := range n + 2 {
-			start := time.Now()
-			size, body, err := getBody(base, tokens[p.who], path)
-			if err != nil {
-				return nil, fmt.Errorf("%s %s: %w", p.who, path, err)
+			for k, t := range targets {
+				start := time.Now()
+				size, body, err := getBody(t.base, t.tokens[p.who], paths[k])
+				if err != nil {
+					return nil, fmt.Errorf("%s %s: %w", p.who, paths[k], err)
+				}
+				if j >= 2 {
+					ds[k] = append(ds[k], float64(time.Since(start).Microseconds())/1000)
+				}
+				out[k][i].size = size
+				next[k] = nextCursor(body)
 			}
-			if j >= 2 {
-				ds = append(ds, float64(time.Since(start).Microseconds())/1000)
-			}
-			out[i].size = size
-			next = nextCursor(body)
 		}
-		slices.Sort(ds)
-		out[i].p50, out[i].p95 = ds[len(ds)/2], ds[(len(ds)*95+99)/100-1]
+		for k := range targets {
+			slices.Sort(ds[k])
+			out[k][i].p50, out[k][i].p95 = ds[k][len(ds[k])/2], ds[k][(len(ds[k])*95+99)/100-1]
+		}
 	}
 	return out, nil
 }
