@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/emiago/sipgo/sip"
@@ -100,10 +99,7 @@ func (s *Server) Consult(ctx context.Context, id, ext, target string, actor tick
 		c.transfering = false
 		c.mu.Unlock()
 	}
-	transport := "udp"
-	if tp, ok := uri.UriParams.Get("transport"); ok {
-		transport = strings.ToLower(tp)
-	}
+	transport := uriTransport(uri)
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ringWait+sipTimeout)
 	defer cancel()
 	dc, ep, err := s.placeLeg(sctx, s.newInvite(uri, transport, caller, uri.User, nil), transport)

@@ -585,16 +585,8 @@ func (m *callMedia) endOther() {
 // playOnce plays a prompt to the caller, in real time, and reports whether the call is still
 // up at its end.
 func (m *callMedia) playOnce(name string) bool {
-	pcm := m.s.prompts.get(name)
-	t := time.NewTicker(20 * time.Millisecond)
-	defer t.Stop()
-	for pos := 0; pos < len(pcm); pos += 2 * frameSamples {
-		select {
-		case <-m.done:
-			return false
-		case <-t.C:
-		}
-		m.caller.send(pcm[pos : pos+2*frameSamples])
+	if !m.playPCM(m.s.prompts.get(name)) {
+		return false
 	}
 	select {
 	case <-m.done:
@@ -719,9 +711,10 @@ func (p *prompts) set(name string, pcm []byte) {
 // pcmFrame pads or cuts 16-bit samples to whole 20 ms frames.
 func pcmFrames(pcm []byte) []byte {
 	n := len(pcm) / (2 * frameSamples)
-	if len(pcm)%(2*frameSamples) != 0 {
-		n++
+	if len(pcm)%(2*frameSamples) == 0 {
+		return pcm // whole frames already: a stored prompt
 	}
+	n++
 	out := make([]byte, n*2*frameSamples)
 	copy(out, pcm)
 	return out

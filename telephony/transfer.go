@@ -52,10 +52,7 @@ func (s *Server) transfer(ctx context.Context, c *call, target string) error {
 		c.mu.Unlock()
 	}
 
-	transport := "udp"
-	if tp, ok := uri.UriParams.Get("transport"); ok {
-		transport = strings.ToLower(tp)
-	}
+	transport := uriTransport(uri)
 	if c.media != nil {
 		return s.transferMedia(ctx, c, target, uri, transport, caller, done)
 	}
@@ -309,4 +306,12 @@ func (s *Server) notifyRefer(ctx context.Context, l *leg, frag string, final boo
 	if _, err := l.do(ctx, n); err != nil {
 		s.log.Debug("notify refer", "err", err)
 	}
+}
+
+// uriTransport is the transport a target's URI asks for (its transport parameter), UDP if none.
+func uriTransport(uri sip.Uri) string {
+	if tp, ok := uri.UriParams.Get("transport"); ok {
+		return strings.ToLower(tp)
+	}
+	return "udp"
 }
