@@ -411,22 +411,32 @@ const categorySubtree = `WITH RECURSIVE sub AS (
     UNION SELECT c.id FROM categories AS c JOIN sub ON c.parent_id = sub.id)
 SELECT id FROM sub`
 
+// capped is the tickets filterQuery matches for actor, up to CountCap+1 of them, each as
+// cols: a department's staff's own tickets and those they co-handle, each capped on its own
+// index.
+func (s *Service) capped(actor Actor, filterQuery func(*bun.SelectQuery) *bun.SelectQuery, cols string) (*bun.SelectQuery, error) {
+	capped := func(q *bun.SelectQuery) *bun.SelectQuery {
+		return filterQuery(q.TableExpr("tickets AS t").ColumnExpr(cols)).Limit(CountCap + 1)
+	}
+	switch {
+	case cityWide(actor.Role):
+		return capped(s.db.NewSelect()), nil
+	case org.DepartmentStaff.Has(actor.Role):
+		own := capped(s.db.NewSelect().Where("t.department_id = ?", actor.DepartmentID))
+		co := capped(s.db.NewSelect().
+			Where("t.id IN (SELECT ticket_id FROM ticket_co_departments WHERE department_id = ?)", actor.DepartmentID).
+			Where("t.department_id IS DISTINCT FROM ?", actor.DepartmentID))
+		return s.db.NewSelect().TableExpr("((?) UNION ALL (?)) AS u", own, co).ColumnExpr("u.*"), nil
+	}
+	return nil, fmt.Errorf("count tickets: %w", ErrForbidden)
+}
+
 // countCapped counts the tickets filterQuery matches for actor, up to CountCap; atLeast says
 // there are more.
 func (s *Service) countCapped(ctx context.Context, actor Actor, filterQuery func(*bun.SelectQuery) *bun.SelectQuery) (n int, atLeast bool, err error) {
-	var q *bun.SelectQuery
-	capped := func(q *bun.SelectQuery) *bun.SelectQuery { return filterQuery(q).Limit(CountCap + 1) }
-	switch {
-	case cityWide(actor.Role):
-		q = capped(s.db.NewSelect().TableExpr("tickets AS t").ColumnExpr("1"))
-	case org.DepartmentStaff.Has(actor.Role):
-		own := capped(s.db.NewSelect().TableExpr("tickets AS t").ColumnExpr("1").Where("t.department_id = ?", actor.DepartmentID))
-		co := capped(s.db.NewSelect().TableExpr("tickets AS t").ColumnExpr("1").
-			Where("t.id IN (SELECT ticket_id FROM ticket_co_departments WHERE department_id = ?)", actor.DepartmentID).
-			Where("t.department_id IS DISTINCT FROM ?", actor.DepartmentID))
-		q = s.db.NewSelect().TableExpr("((?) UNION ALL (?)) AS u", own, co).ColumnExpr("1")
-	default:
-		return 0, false, fmt.Errorf("count tickets: %w", ErrForbidden)
+	q, err := s.capped(actor, filterQuery, "1")
+	if err != nil {
+		return 0, false, err
 	}
 	if err := s.db.NewSelect().TableExpr("(?) AS m", q).ColumnExpr("count(*)").Scan(ctx, &n); err != nil {
 		return 0, false, fmt.Errorf("count tickets: %w", err)
@@ -456,21 +466,9 @@ func (s *Service) countPage(ctx context.Context, actor Actor, f Filter, c *curso
 	case "number":
 		cols += ", t.number"
 	}
-	capped := func(q *bun.SelectQuery) *bun.SelectQuery {
-		return filterQuery(q.TableExpr("tickets AS t").ColumnExpr(cols)).Limit(CountCap + 1)
-	}
-	var m *bun.SelectQuery
-	switch {
-	case cityWide(actor.Role):
-		m = capped(s.db.NewSelect())
-	case org.DepartmentStaff.Has(actor.Role):
-		own := capped(s.db.NewSelect().Where("t.department_id = ?", actor.DepartmentID))
-		co := capped(s.db.NewSelect().
-			Where("t.id IN (SELECT ticket_id FROM ticket_co_departments WHERE department_id = ?)", actor.DepartmentID).
-			Where("t.department_id IS DISTINCT FROM ?", actor.DepartmentID))
-		m = s.db.NewSelect().TableExpr("((?) UNION ALL (?)) AS u", own, co).ColumnExpr("u.*")
-	default:
-		return 0, false, nil, fmt.Errorf("count tickets: %w", ErrForbidden)
+	m, err := s.capped(actor, filterQuery, cols)
+	if err != nil {
+		return 0, false, nil, err
 	}
 	page := pageQuery(s.db.NewSelect().TableExpr("m AS t").Column("t.id"), f, c).Limit(limit).Offset(int64(f.Offset))
 	// The page is an InitPlan, run only when the CASE reaches it.
