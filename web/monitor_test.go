@@ -99,21 +99,7 @@ func TestMonitorSIPpFromTheWallboard(t *testing.T) {
 		c.Media = telephony.MediaConfig{Enabled: true, PortMin: 40000, PortMax: 49999, RecordingsDir: t.TempDir()}
 	})
 	e.giveExtension("supervisor", "1009")
-	phone := udpPort(t)
-	agentPhone := sipp(t, "agent_media.xml", phone, "")
-	registerPhone(t, tel, "1001", phone)
-	caller := sipp(t, "caller_media.xml", udpPort(t), tel.Addr(), "-key", "caller", "13800138000", "-key", "rtpport",
-		strconv.Itoa(udpPort(t)), "-d", "6000")
-	var id string
-	deadline := time.Now().Add(20 * time.Second)
-	for id == "" {
-		if calls := tel.LiveCalls(); len(calls) == 1 {
-			id = calls[0].ID
-		} else if time.Now().After(deadline) {
-			t.Fatal("no live call")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	agentPhone, caller, id := mediaCallUp(t, tel, 6000)
 	sport := udpPort(t)
 	supPhone := sipp(t, "phone_rtp.xml", sport, "", "-key", "rtpport", strconv.Itoa(udpPort(t)))
 	registerPhone(t, tel, "1009", sport)
@@ -174,21 +160,7 @@ func TestConsultSIPpFromTheConsole(t *testing.T) {
 		c.Transfers = map[string]string{"110": "sip:110@127.0.0.1:" + strconv.Itoa(police)}
 	})
 	policePhone := sipp(t, "phone_rtp.xml", police, "", "-key", "rtpport", strconv.Itoa(udpPort(t)))
-	phone := udpPort(t)
-	agentPhone := sipp(t, "agent_media.xml", phone, "")
-	registerPhone(t, tel, "1001", phone)
-	caller := sipp(t, "caller_media.xml", udpPort(t), tel.Addr(), "-key", "caller", "13800138000", "-key", "rtpport",
-		strconv.Itoa(udpPort(t)), "-d", "5000")
-	var id string
-	deadline := time.Now().Add(20 * time.Second)
-	for id == "" {
-		if calls := tel.LiveCalls(); len(calls) == 1 {
-			id = calls[0].ID
-		} else if time.Now().After(deadline) {
-			t.Fatal("no live call")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	agentPhone, caller, id := mediaCallUp(t, tel, 5000)
 	tk := e.register("来电反映有人打架", "noise", "13800138000", "").Number
 	if r := e.do(nil, "POST", "/api/v1/calls/"+id+"/ticket", map[string]string{"ticket": tk}, e.token("agent1")); r.Status != 200 {
 		t.Fatalf("link ticket: %d %s", r.Status, r.Body)
@@ -219,4 +191,26 @@ func TestConsultSIPpFromTheConsole(t *testing.T) {
 		Scan(context.Background(), &steps); err != nil || strings.Join(steps, ",") != "started,transferred" {
 		t.Fatalf("consult on the ticket's timeline: %v %v", steps, err)
 	}
+}
+
+// mediaCallUp has agent 1001's phone registered and a citizen's call from 13800138000 put
+// through to it, talking for talkMS milliseconds; it returns both phones and the call's id
+// once the call is live.
+func mediaCallUp(t *testing.T, tel *telephony.Server, talkMS int) (agentPhone, caller *sippRun, id string) {
+	t.Helper()
+	phone := udpPort(t)
+	agentPhone = sipp(t, "agent_media.xml", phone, "")
+	registerPhone(t, tel, "1001", phone)
+	caller = sipp(t, "caller_media.xml", udpPort(t), tel.Addr(), "-key", "caller", "13800138000", "-key", "rtpport",
+		strconv.Itoa(udpPort(t)), "-d", strconv.Itoa(talkMS))
+	deadline := time.Now().Add(20 * time.Second)
+	for id == "" {
+		if calls := tel.LiveCalls(); len(calls) == 1 {
+			id = calls[0].ID
+		} else if time.Now().After(deadline) {
+			t.Fatal("no live call")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return agentPhone, caller, id
 }
