@@ -70,22 +70,11 @@ func TestListPagesWithCursorsAndCountsTotal(t *testing.T) {
 			f := tc.f
 			f.Limit = 3
 			var got []string
-			for pages := 0; ; pages++ {
-				if pages > 10 {
-					t.Fatal("paging never ends")
-				}
-				p, err := c.Tickets.ListPage(ctx, tc.actor, f)
-				if err != nil {
-					t.Fatal(err)
-				}
+			for i, p := range pageThrough(t, c.Tickets, tc.actor, f) {
 				if p.Total != len(want) || p.TotalAtLeast {
-					t.Errorf("page %d: total %d (at least: %v), want %d", pages, p.Total, p.TotalAtLeast, len(want))
+					t.Errorf("page %d: total %d (at least: %v), want %d", i, p.Total, p.TotalAtLeast, len(want))
 				}
 				got = append(got, numbers(p.Tickets)...)
-				if p.Next == "" {
-					break
-				}
-				f.After = p.Next
 			}
 			if diff := cmp.Diff(numbers(want), got); diff != "" {
 				t.Errorf("pages (-whole list +pages):\n%s", diff)
@@ -134,5 +123,26 @@ func TestBoardCountMatchesTheList(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// pageThrough reads f's list as actor page by page, each after the last one's cursor, from the
+// first to the last (at most ten), and returns the pages.
+func pageThrough(t *testing.T, svc *tickets.Service, actor tickets.Actor, f tickets.Filter) []*tickets.Page {
+	t.Helper()
+	var pages []*tickets.Page
+	for {
+		if len(pages) > 10 {
+			t.Fatal("paging never ends")
+		}
+		p, err := svc.ListPage(context.Background(), actor, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages = append(pages, p)
+		if p.Next == "" {
+			return pages
+		}
+		f.After = p.Next
 	}
 }
